@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where encoded bytes go.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+extension ByteSink {
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
+
+/// Collects bytes in memory.
+public final class MemorySink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public func write(_ b: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: b) }
+}
+
+/// An error writing a file, with the file and the system's reason.
+public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    /// errno, e.g. ENOSPC: the receiver maps it to a DIMSE status.
+    public let code: Int32
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Buffered writes to a file descriptor the sink owns.
+public final class FileSink: ByteSink {
+    public let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+    private var closed = false
+
+    /// Creates (or truncates) `path` with mode 0644 (umask applies).
+    public init(path: String, capacity: Int = 256 * 1024) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSink.error(path, "cannot create") }
+        self.fd = fd
+        self.path = path
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    public func write(_ b: UnsafeRawBufferPointer) throws {
+        if buffer.count + b.count > capacity { try flush() }
+        if b.count >= capacity {
+            try writeAll(b)
+        } else {
+            buffer.append(contentsOf: b)
+        }
+    }
+
+    public func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, optionally fsyncs the data (`fdatasync`), and closes.
+    public func close(sync: Bool) throws {
+        try flush()
+        if sync && fdatasync(fd) != 0 { throw FileSink.error(path, "fdatasync failed") }
+        closed = true
+        if Glibc.close(fd) != 0 { throw FileSink.error(path, "close failed") }
+    }
+
+    private func writeAll(_ b: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < b.count {
+            let r = Glibc.write(fd, b.baseAddress! + done, b.count - done)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw FileSink.error(path, "write failed")
+            }
+            done += r
+        }
+    }
+
+    static func error(_ path: String, _ what: String) -> FileWriteError {
+        let code = errno
+        return FileWriteError(path: path, reason: "\(what): \(String(cString: strerror(code)))", code: code)
+    }
+}
+
+/// Deflates everything written to it into another sink.
+final class DeflatingSink: ByteSink {
+    private let deflater: Deflater
+
+    init(into sink: ByteSink) throws {
+        deflater = try Deflater { try sink.write($0) }
+    }
+
+    func write(_ b: UnsafeRawBufferPointer) throws { try deflater.write(b) }
+    func finish() throws { try deflater.finish() }
+}

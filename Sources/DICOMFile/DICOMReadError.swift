@@ -1,0 +1,26 @@
+/// Why a file or data set could not be read, and where: the file, the byte offset, the reason.
+/// Its description is the one-line message `sendit dump` prints.
+public struct DICOMReadError: Error, CustomStringConvertible, Sendable {
+    public let path: String?
+    /// Byte offset in the file (for a deflated data set: in the inflated stream, see `reason`).
+    public let offset: UInt64
+    public let reason: String
+
+    public init(path: String?, offset: UInt64, reason: String) {
+        self.path = path
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String {
+        "\(path ?? "<memory>"): offset \(offset): \(reason)"
+    }
+}
+
+/// Something wrong that lenient reading read past (an odd length, a VR mismatch, …).
+public struct ReadWarning: CustomStringConvertible, Sendable, Equatable {
+    public let offset: UInt64
+    public let message: String
+
+    public var description: String { "offset \(offset): \(message)" }
+}

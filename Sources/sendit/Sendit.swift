@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Sendit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sendit",
+        abstract: "A DICOM node that receives studies, de-identifies them and forwards them to a research archive.",
+        discussion: """
+            Subcommands available now: dump (print DICOM files like dcmdump, or as DICOM JSON).
+            See README.md for the whole pipeline as it is built.
+            """,
+        version: "0.1.0",
+        subcommands: [DumpCommand.self])
+}
