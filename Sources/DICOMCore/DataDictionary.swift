@@ -46,6 +46,8 @@ public enum DataDictionary {
     static func index(for tag: Tag) -> Int? {
         let raw = tag.rawValue
         if let i = lowerBound(raw, 0, exactCount), tags[i] == raw { return i }
+        // Repeating groups (50xx, 60xx, …) are standard, even groups; a private tag never matches.
+        if tag.isPrivate { return nil }
         for mask in repeatingMasks {
             let masked = raw & mask
             guard var i = lowerBound(masked, exactCount, tags.count) else { continue }

@@ -5,7 +5,7 @@ extension DataElement {
     /// removed per the VR's rules, decoded with `characterSet` where the VR uses it.
     public func strings(characterSet: SpecificCharacterSet = .default) -> [String] {
         guard let raw = bytes, vr.isString || vr == .UN else { return [] }
-        if raw.isEmpty { return [] }
+        if raw.allSatisfy({ $0 == 0x20 || $0 == 0x00 }) { return [] }   // empty, or padding only
         let parts: [ArraySlice<UInt8>] = vr.isMultiValuedString
             ? raw[...].split(separator: 0x5C, omittingEmptySubsequences: false)
             : [raw[...]]

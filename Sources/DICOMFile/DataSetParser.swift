@@ -200,8 +200,11 @@ struct DataSetParser {
                                            pixelRepresentation: pixelRepresentation)
         }
         let valueOffset = input.offset
-        guard UInt64(length) <= input.remaining else {
-            throw error(start, "value of \(tag) claims \(length) bytes but only \(input.remaining) are left")
+        if UInt64(length) > input.remaining {
+            // Lenient reading keeps what is there, as pydicom does; the caller sees the warning
+            // (an importer quarantines truncated files).
+            try defect(start, "value of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)")
+            length = UInt32(input.remaining)
         }
         if length & 1 == 1 {
             try defect(start, "\(tag) \(vr.code) has odd length \(length)")
@@ -290,10 +293,12 @@ struct DataSetParser {
                     break
                 }
             } else {
-                guard UInt64(length) <= input.remaining else {
-                    throw error(start, "item of \(tag) claims \(length) bytes but only \(input.remaining) are left")
+                var itemLength = UInt64(length)
+                if itemLength > input.remaining {
+                    try defect(start, "item of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)")
+                    itemLength = input.remaining
                 }
-                var (item, _) = try readDataSet(end: input.offset + UInt64(length), depth: depth, isItem: true,
+                var (item, _) = try readDataSet(end: input.offset + itemLength, depth: depth, isItem: true,
                                                 explicit: explicit, pixelRepresentation: pixelRepresentation)
                 item.hasUndefinedLength = false
                 items.append(item)
@@ -323,10 +328,15 @@ struct DataSetParser {
             guard itemTag == .item else {
                 throw error(itemStart, "expected a fragment Item in encapsulated Pixel Data, found \(itemTag)")
             }
-            guard length != DataSetParser.undefinedLength, UInt64(length) <= input.remaining else {
-                throw error(itemStart, "fragment claims \(length == DataSetParser.undefinedLength ? "undefined length" : "\(length) bytes") but only \(input.remaining) are left")
+            guard length != DataSetParser.undefinedLength else {
+                throw error(itemStart, "fragment of encapsulated Pixel Data has undefined length")
             }
-            fragments.append(try readValue(length: length, vr: .OB, at: input.offset))
+            var fragmentLength = length
+            if UInt64(length) > input.remaining {
+                try defect(itemStart, "fragment claims \(length) bytes but only \(input.remaining) are left (truncated)")
+                fragmentLength = UInt32(input.remaining)
+            }
+            fragments.append(try readValue(length: fragmentLength, vr: .OB, at: input.offset))
         }
         return fragments
     }

@@ -76,10 +76,12 @@ struct Part10Reader {
             if options.strictness == .strict {
                 throw error(metaStart, "File Meta Information has no Transfer Syntax UID (0002,0010)")
             }
-            guard try input.require(8), let guessed = recogniseEncoding() else {
-                throw error(input.offset, "File Meta Information has no Transfer Syntax UID and the data set's encoding is not recognisable")
+            guard try input.require(8) else {
+                throw error(input.offset, "File Meta Information has no Transfer Syntax UID and no data set follows")
             }
-            ts = guessed
+            // As pydicom: VR letters after the first tag mean explicit VR, otherwise implicit.
+            ts = recogniseEncoding() ?? (DataSetParser.isVRLetter(input.peekByte(at: 4)) && DataSetParser.isVRLetter(input.peekByte(at: 5))
+                                         ? .explicitVRLittleEndian : .implicitVRLittleEndian)
             warnings.append(ReadWarning(offset: metaStart, message: "no Transfer Syntax UID (0002,0010); data set read as \(ts.name)"))
         }
         var file = try readDataSet(ts)
