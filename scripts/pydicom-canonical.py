@@ -4,7 +4,8 @@
 Usage: pydicom-canonical.py --list            print pydicom's test data files, one per line
        pydicom-canonical.py FILE...           one JSON object per file, one per line:
 
-  {"file": ..., "ok": true, "forced": false, "rows": [...]}   or   {"file": ..., "ok": false, "error": ...}
+  {"file": ..., "ok": true, "forced": false, "rows": [...], "warnings": [...]}
+  or {"file": ..., "ok": false, "error": ..., "warnings": [...]}
 
 Each row is one element or item, in file order, nested ones after their parent:
   {"p": path prefix, "t": "GGGGEEEE", "vr": VR, "len": value length or "u/l",
@@ -76,9 +77,7 @@ def walk(ds, prefix, rows, is_little):
         raw_value = raw.value if isinstance(raw, RawDataElement) else None
         raw_length = raw.length if isinstance(raw, RawDataElement) else None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                elem = ds[tag]
+            elem = ds[tag]
         except Exception as e:  # a value pydicom cannot convert
             rows.append({"p": prefix, "t": "%08X" % tag, "vr": raw.VR, "error": str(e)})
             continue
@@ -105,16 +104,14 @@ def walk(ds, prefix, rows, is_little):
 
 
 def read(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return pydicom.dcmread(path), False
-        except Exception as e:
-            first = "%s: %s" % (type(e).__name__, e)
-        try:
-            return pydicom.dcmread(path, force=True), True
-        except Exception as e:
-            raise RuntimeError(first + " | with force=True: %s: %s" % (type(e).__name__, e))
+    try:
+        return pydicom.dcmread(path), False
+    except Exception as e:
+        first = "%s: %s" % (type(e).__name__, e)
+    try:
+        return pydicom.dcmread(path, force=True), True
+    except Exception as e:
+        raise RuntimeError(first + " | with force=True: %s: %s" % (type(e).__name__, e))
 
 
 def main(args):
@@ -126,15 +123,18 @@ def main(args):
         return 0
     for path in args:
         out = {"file": path}
-        try:
-            ds, forced = read(path)
-            rows = []
-            is_little = ds.original_encoding[1] if ds.original_encoding[1] is not None else True
-            walk(ds, "", rows, is_little)
-            out.update(ok=True, forced=forced, rows=rows,
-                       meta=[{"t": "%08X" % t} for t in sorted(ds.file_meta._dict.keys())] if ds.file_meta else [])
-        except Exception as e:
-            out.update(ok=False, error=str(e))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                ds, forced = read(path)
+                rows = []
+                is_little = ds.original_encoding[1] if ds.original_encoding[1] is not None else True
+                walk(ds, "", rows, is_little)
+                out.update(ok=True, forced=forced, rows=rows)
+            except Exception as e:
+                out.update(ok=False, error=str(e))
+        # Every warning pydicom gave while reading and converting (the file name removed).
+        out["warnings"] = sorted({str(w.message).replace(path, "<file>") for w in caught})
         print(json.dumps(out))
     return 0
 
