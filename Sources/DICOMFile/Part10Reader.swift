@@ -121,7 +121,7 @@ struct Part10Reader {
             guard input.remaining < UInt64(Int.max) else { throw error(start, "file too large to inflate") }
             let compressed = try input.read(Int(input.remaining))
             do {
-                source = ByteInput(bytes: try Zlib.inflate(compressed[...]), path: nil)
+                source = ByteInput(bytes: try Zlib.inflate(compressed[...], limit: options.maximumInflatedSize), path: nil)
             } catch let failure as Zlib.Failure {
                 throw error(start, "deflated data set: \(failure.message)")
             }

@@ -19,13 +19,17 @@ public struct ReadOptions: Sendable {
     public var bulkDataThreshold: UInt64
     /// Deepest nesting of sequences accepted; deeper input is an error (protects the stack).
     public var maximumSequenceDepth: Int
+    /// Largest inflated size of a deflated data set; more is an error (a deflate bomb).
+    public var maximumInflatedSize: Int
 
     public init(strictness: Strictness = .lenient, stopBeforePixelData: Bool = false,
-                bulkDataThreshold: UInt64 = 64 * 1024, maximumSequenceDepth: Int = 64) {
+                bulkDataThreshold: UInt64 = 64 * 1024, maximumSequenceDepth: Int = 64,
+                maximumInflatedSize: Int = 1 << 30) {
         self.strictness = strictness
         self.stopBeforePixelData = stopBeforePixelData
         self.bulkDataThreshold = bulkDataThreshold
         self.maximumSequenceDepth = maximumSequenceDepth
+        self.maximumInflatedSize = maximumInflatedSize
     }
 
     public static let `default` = ReadOptions()
