@@ -24,6 +24,7 @@ let package = Package(
             ]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
+        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],
     swiftLanguageModes: [.v6]
 )

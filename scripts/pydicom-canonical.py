@@ -2,6 +2,7 @@
 """Canonical element listing of DICOM files as pydicom reads them, for comparing with sendit.
 
 Usage: pydicom-canonical.py --list            print pydicom's test data files, one per line
+       pydicom-canonical.py --json FILE...    pydicom's DICOM JSON Model of each, one per line
        pydicom-canonical.py FILE...           one JSON object per file, one per line:
 
   {"file": ..., "ok": true, "forced": false, "rows": [...], "warnings": [...]}
@@ -120,6 +121,16 @@ def main(args):
         for d, _, files in sorted(os.walk(root)):
             for f in sorted(files):
                 print(os.path.join(d, f))
+        return 0
+    if args[:1] == ["--json"]:
+        for path in args[1:]:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model = pydicom.dcmread(path).to_json_dict(bulk_data_threshold=1 << 40)
+                print(json.dumps({"file": path, "ok": True, "json": model}))
+            except Exception as e:
+                print(json.dumps({"file": path, "ok": False, "error": str(e)}))
         return 0
     for path in args:
         out = {"file": path}
