@@ -10,7 +10,7 @@ extension DataElement {
             ? raw[...].split(separator: 0x5C, omittingEmptySubsequences: false)
             : [raw[...]]
         return parts.map { part in
-            let trimmed = DataElement.trim(part, vr: vr)
+            let trimmed = DataElement.trimmed(part, vr: vr)
             return vr.usesSpecificCharacterSet ? characterSet.decode(trimmed) : SpecificCharacterSet.default.decode(trimmed)
         }
     }
@@ -24,7 +24,7 @@ extension DataElement {
     public func personNames(characterSet: SpecificCharacterSet = .default) -> [PersonName] {
         guard vr == .PN, let raw = bytes, !raw.isEmpty else { return [] }
         return raw[...].split(separator: 0x5C, omittingEmptySubsequences: false).map {
-            PersonName(bytes: DataElement.trim($0, vr: .PN), characterSet: characterSet)
+            PersonName(bytes: DataElement.trimmed($0, vr: .PN), characterSet: characterSet)
         }
     }
 
@@ -86,7 +86,7 @@ extension DataElement {
 
     /// Removes padding as PS3.5 6.2 allows for the VR: leading and trailing spaces where both
     /// are insignificant, trailing spaces (and NULs) only for the text VRs, trailing NULs for UI.
-    static func trim(_ s: ArraySlice<UInt8>, vr: VR) -> ArraySlice<UInt8> {
+    public static func trimmed(_ s: ArraySlice<UInt8>, vr: VR) -> ArraySlice<UInt8> {
         var lo = s.startIndex, hi = s.endIndex
         func isPad(_ b: UInt8) -> Bool { b == 0x20 || b == 0x00 }
         while hi > lo && isPad(s[hi - 1]) { hi -= 1 }

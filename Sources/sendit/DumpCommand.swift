@@ -2,7 +2,7 @@ import ArgumentParser
 import DICOMCore
 import DICOMFile
 
-struct DumpCommand: ParsableCommand {
+struct DumpCommand: ParsableCommand, ManyPathsCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Print DICOM files: one line per element, like dcmdump, or the DICOM JSON Model.",
@@ -14,8 +14,10 @@ struct DumpCommand: ParsableCommand {
             file, the byte offset and the reason; the exit status is then 1.
             """)
 
-    @Argument(help: "DICOM files (Part 10, or a bare data set, which is recognised with a warning).")
-    var files: [String]
+    @Argument(help: "DICOM files (Part 10, or a bare data set, which is recognised with a warning). A path starting with '-' goes after '--'.")
+    var paths: [String] = []
+
+    static let optionsTakingValues: Set<String> = []
 
     @Flag(name: .long, help: "Print the DICOM JSON Model instead of text.")
     var json = false
@@ -36,13 +38,15 @@ struct DumpCommand: ParsableCommand {
     var noWarnings = false
 
     func run() throws {
+        // Paths arrive after parsing (see PathArguments), so an empty list is checked here.
+        guard !paths.isEmpty else { throw ValidationError("Missing expected argument '<paths> ...'") }
         let options = ReadOptions(strictness: strict ? .strict : .lenient, stopBeforePixelData: stopBeforePixels)
         var formatter = DumpFormatter()
         formatter.loadDeferredValues = loadAll
         var jsonEncoder = JSONModelEncoder()
         jsonEncoder.inlineDeferredValues = loadAll
         var failures = 0
-        for path in files {
+        for path in paths {
             do {
                 let file = try Part10File.read(path: path, options: options)
                 if !noWarnings {
@@ -52,9 +56,9 @@ struct DumpCommand: ParsableCommand {
                 if json {
                     StandardOutput.write(try jsonEncoder.encode(file.dataSet) + "\n")
                 } else {
-                    if files.count > 1 { StandardOutput.write("# File: \(path)\n") }
-                    StandardOutput.write(formatter.format(file))
-                    if files.count > 1 { StandardOutput.write("\n") }
+                    if paths.count > 1 { StandardOutput.write("# File: \(path)\n") }
+                    StandardOutput.write { formatter.format(file, into: &$0) }
+                    if paths.count > 1 { StandardOutput.write("\n") }
                 }
             } catch {
                 failures += 1

@@ -11,4 +11,24 @@ struct Sendit: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [DumpCommand.self])
+
+    static func main() {
+        let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),
+                                                     commands: ["dump": DumpCommand.self])
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        if var withPaths = command as? ManyPathsCommand & ParsableCommand {
+            withPaths.paths += paths
+            command = withPaths
+        }
+        do {
+            try command.run()
+        } catch {
+            type(of: command).exit(withError: error)
+        }
+    }
 }

@@ -13,6 +13,12 @@ enum StandardOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Appends to the output buffer in place (no copy), then flushes if it is large.
+    static func write(_ body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     static func error(_ text: String) {
         flush()
         writeAll(2, Array(text.utf8))

@@ -38,7 +38,7 @@ enum TestEnvironment {
         let out = Pipe()
         // stderr goes to a file, so neither pipe can fill up and block the child.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out
