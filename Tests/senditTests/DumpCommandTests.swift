@@ -30,8 +30,8 @@ import Testing
         p.arguments = args
         let dir = FileManager.default.temporaryDirectory
         let outURL = dir.appendingPathComponent("out-\(UUID())"), errURL = dir.appendingPathComponent("err-\(UUID())")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         p.standardOutput = try FileHandle(forWritingTo: outURL)
         p.standardError = try FileHandle(forWritingTo: errURL)
