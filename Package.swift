@@ -8,22 +8,34 @@ let package = Package(
         .executable(name: "sendit", targets: ["sendit"]),
         .library(name: "DICOMCore", targets: ["DICOMCore"]),
         .library(name: "DICOMFile", targets: ["DICOMFile"]),
+        .library(name: "DICOMUpperLayer", targets: ["DICOMUpperLayer"]),
+        .library(name: "DICOMDIMSE", targets: ["DICOMDIMSE"]),
+        .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Structured logging: the standard Logger API, so sendit's logs can go to any backend.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOMCore", exclude: []),
         .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib"]),
+        .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
+        .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
+        .target(name: "DICOMNetwork", dependencies: [
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
+        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer"]),
         .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],
     swiftLanguageModes: [.v6]

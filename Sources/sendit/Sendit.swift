@@ -6,11 +6,12 @@ struct Sendit: ParsableCommand {
         commandName: "sendit",
         abstract: "A DICOM node that receives studies, de-identifies them and forwards them to a research archive.",
         discussion: """
-            Subcommands available now: dump (print DICOM files like dcmdump, or as DICOM JSON).
-            See README.md for the whole pipeline as it is built.
+            Run the node with `sendit serve`. Settings come from embedded defaults, a file given
+            with --config, and environment variables of the same names; `sendit config check`
+            prints them. See README.md.
             """,
         version: "0.1.0",
-        subcommands: [DumpCommand.self])
+        subcommands: [ServeCommand.self, DumpCommand.self, ConfigCommand.self])
 
     static func main() {
         let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),

@@ -1,0 +1,147 @@
+/// The DIMSE messages sendit speaks (PS3.7 9.3): C-ECHO and C-STORE, request and response.
+public enum DIMSEMessage: Equatable, Sendable {
+    case cEchoRQ(CEchoRQ)
+    case cEchoRSP(CEchoRSP)
+    case cStoreRQ(CStoreRQ)
+    case cStoreRSP(CStoreRSP)
+
+    public var hasDataSet: Bool {
+        if case .cStoreRQ = self { return true }
+        return false
+    }
+
+    /// Builds the command set, with the fields of PS3.7 Tables 9.3-1/2/12/13.
+    public func commandSet() -> CommandSet {
+        var cs = CommandSet()
+        switch self {
+        case .cEchoRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cEchoRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.commandDataSetType, us: CommandDataSetType.null)
+        case .cEchoRSP(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cEchoRSP.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            cs.set(CommandTag.commandDataSetType, us: CommandDataSetType.null)
+            cs.set(CommandTag.status, us: m.status.code)
+        case .cStoreRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cStoreRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.priority, us: m.priority.rawValue)
+            cs.set(CommandTag.commandDataSetType, us: 0x0000)
+            cs.set(CommandTag.affectedSOPInstanceUID, string: m.affectedSOPInstanceUID)
+            if let aet = m.moveOriginatorAETitle { cs.set(CommandTag.moveOriginatorAETitle, string: aet, padding: 0x20) }
+            if let id = m.moveOriginatorMessageID { cs.set(CommandTag.moveOriginatorMessageID, us: id) }
+        case .cStoreRSP(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cStoreRSP.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            cs.set(CommandTag.commandDataSetType, us: CommandDataSetType.null)
+            cs.set(CommandTag.status, us: m.status.code)
+            cs.set(CommandTag.affectedSOPInstanceUID, string: m.affectedSOPInstanceUID)
+            if let comment = m.errorComment { cs.set(CommandTag.errorComment, string: String(comment.prefix(64)), padding: 0x20) }
+        }
+        return cs
+    }
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Reads a command set as a message, checking that the mandatory fields are present.
+    public static func parse(_ cs: CommandSet) throws(ParseError) -> DIMSEMessage {
+        guard let field = cs.us(CommandTag.commandField) else { throw ParseError(message: "no Command Field (0000,0100)") }
+        func required(_ tag: UInt32, _ name: String) throws(ParseError) -> String {
+            guard let s = cs.string(tag), !s.isEmpty else { throw ParseError(message: "\(CommandField(rawValue: field)?.description ?? "command") without \(name)") }
+            return s
+        }
+        func requiredUS(_ tag: UInt32, _ name: String) throws(ParseError) -> UInt16 {
+            guard let v = cs.us(tag) else { throw ParseError(message: "\(CommandField(rawValue: field)?.description ?? "command") without \(name)") }
+            return v
+        }
+        switch CommandField(rawValue: field) {
+        case .cEchoRQ:
+            return .cEchoRQ(CEchoRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                    affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID")))
+        case .cEchoRSP:
+            return .cEchoRSP(CEchoRSP(messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To"),
+                                      affectedSOPClassUID: cs.string(CommandTag.affectedSOPClassUID) ?? "",
+                                      status: DIMSEStatus(try requiredUS(CommandTag.status, "Status"))))
+        case .cStoreRQ:
+            return .cStoreRQ(CStoreRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                      affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID"),
+                                      affectedSOPInstanceUID: try required(CommandTag.affectedSOPInstanceUID, "Affected SOP Instance UID"),
+                                      priority: Priority(rawValue: cs.us(CommandTag.priority) ?? 0) ?? .medium,
+                                      moveOriginatorAETitle: cs.string(CommandTag.moveOriginatorAETitle),
+                                      moveOriginatorMessageID: cs.us(CommandTag.moveOriginatorMessageID)))
+        case .cStoreRSP:
+            return .cStoreRSP(CStoreRSP(messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To"),
+                                        affectedSOPClassUID: cs.string(CommandTag.affectedSOPClassUID) ?? "",
+                                        affectedSOPInstanceUID: cs.string(CommandTag.affectedSOPInstanceUID) ?? "",
+                                        status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")),
+                                        errorComment: cs.string(CommandTag.errorComment)))
+        default:
+            throw ParseError(message: "unsupported command \(CommandField(rawValue: field)?.description ?? "0x" + String(field, radix: 16))")
+        }
+    }
+}
+
+public struct CEchoRQ: Equatable, Sendable {
+    public var messageID: UInt16
+    public var affectedSOPClassUID: String
+    public init(messageID: UInt16, affectedSOPClassUID: String = "1.2.840.10008.1.1") {
+        self.messageID = messageID
+        self.affectedSOPClassUID = affectedSOPClassUID
+    }
+}
+
+public struct CEchoRSP: Equatable, Sendable {
+    public var messageIDBeingRespondedTo: UInt16
+    public var affectedSOPClassUID: String
+    public var status: DIMSEStatus
+    public init(messageIDBeingRespondedTo: UInt16, affectedSOPClassUID: String, status: DIMSEStatus) {
+        self.messageIDBeingRespondedTo = messageIDBeingRespondedTo
+        self.affectedSOPClassUID = affectedSOPClassUID
+        self.status = status
+    }
+}
+
+public struct CStoreRQ: Equatable, Sendable {
+    public var messageID: UInt16
+    public var affectedSOPClassUID: String
+    public var affectedSOPInstanceUID: String
+    public var priority: Priority
+    public var moveOriginatorAETitle: String?
+    public var moveOriginatorMessageID: UInt16?
+
+    public init(messageID: UInt16, affectedSOPClassUID: String, affectedSOPInstanceUID: String, priority: Priority = .medium,
+                moveOriginatorAETitle: String? = nil, moveOriginatorMessageID: UInt16? = nil) {
+        self.messageID = messageID
+        self.affectedSOPClassUID = affectedSOPClassUID
+        self.affectedSOPInstanceUID = affectedSOPInstanceUID
+        self.priority = priority
+        self.moveOriginatorAETitle = moveOriginatorAETitle
+        self.moveOriginatorMessageID = moveOriginatorMessageID
+    }
+}
+
+public struct CStoreRSP: Equatable, Sendable {
+    public var messageIDBeingRespondedTo: UInt16
+    public var affectedSOPClassUID: String
+    public var affectedSOPInstanceUID: String
+    public var status: DIMSEStatus
+    /// Error Comment (0000,0902), for failures: why, in at most 64 characters.
+    public var errorComment: String?
+
+    public init(messageIDBeingRespondedTo: UInt16, affectedSOPClassUID: String, affectedSOPInstanceUID: String,
+                status: DIMSEStatus, errorComment: String? = nil) {
+        self.messageIDBeingRespondedTo = messageIDBeingRespondedTo
+        self.affectedSOPClassUID = affectedSOPClassUID
+        self.affectedSOPInstanceUID = affectedSOPInstanceUID
+        self.status = status
+        self.errorComment = errorComment
+    }
+}

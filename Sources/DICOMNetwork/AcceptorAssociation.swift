@@ -1,0 +1,305 @@
+import DICOMCore
+import DICOMDIMSE
+import DICOMUpperLayer
+import Foundation
+import Logging
+
+/// One association accepted by the server, on its own thread: reads PDUs, turns them into
+/// events for the Upper Layer state machine, and carries out the effects it returns. DIMSE
+/// requests (C-ECHO, C-STORE) are served as the state machine indicates P-DATA.
+final class AcceptorAssociation {
+    let channel: PDUChannel
+    let configuration: ServerConfiguration
+    let policy: AcceptorPolicy
+    let staging: StagingArea
+    let server: ServerState
+    var logger: Logger
+
+    var machine = ULStateMachine()
+    var artimRunning = false
+    var request: AAssociateRQ?
+    var acceptance: AAssociateAC?
+    var rejection: AAssociateRJ?
+    /// Accepted presentation contexts: ID → (abstract syntax, transfer syntax).
+    var contexts: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
+    var peerMaximumLength: UInt32 = 0
+    var assembler = MessageAssembler()
+    var receiver: InstanceReceiver?
+    /// The receiver's command when its SOP class does not fit the context: the data set is read
+    /// and dropped, then A900 is answered.
+    var mismatchedStore: (CStoreRQ, String)?
+    /// The presentation context of the C-STORE being received (the assembler checks that every
+    /// fragment uses it); its response goes on the same context.
+    var storeContextID: UInt8 = 0
+    /// The P-DATA-TF body being indicated, and the reply DT-1 is to send.
+    var currentPData: ArraySlice<UInt8> = []
+    var outgoing: (contextID: UInt8, command: [UInt8])?
+    var abortSent: AAbort?
+
+    let started = Date()
+    var stored = 0, failed = 0, echoes = 0, bytes = 0
+    var endReason = "released"
+
+    init(socket: Socket, configuration: ServerConfiguration, staging: StagingArea, server: ServerState, logger: Logger) {
+        channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: configuration.maximumPDULength))
+        self.configuration = configuration
+        policy = configuration.acceptorPolicy
+        self.staging = staging
+        self.server = server
+        self.logger = logger
+        self.logger[metadataKey: "peer"] = "\(socket.peerDescription)"
+    }
+
+    func run() {
+        apply(machine.handle(.Evt5))   // transport connection indication: AE-5, ARTIM started
+        defer { if acceptance != nil { server.release() } }
+        while machine.state != .Sta1 {
+            let incoming: PDUChannel.Incoming
+            do {
+                incoming = try channel.read(timeout: currentTimeout)
+            } catch NetworkError.timedOut {
+                if server.isShuttingDown && !server.withinGrace { endReason = "aborted: server shutting down" }
+                timedOut()
+                continue
+            } catch {
+                if machine.state == .Sta6 || machine.state == .Sta2 { endReason = "connection closed by the peer (\(error))" }
+                apply(machine.handle(.Evt17))   // transport closed
+                continue
+            }
+            handle(incoming)
+        }
+        channel.close()
+        receiver?.discard()
+        receiver = nil
+        logSummary()
+    }
+
+    /// ARTIM while it runs; the DIMSE timeout inside a message; otherwise the idle timeout. On
+    /// shutdown the wait is sliced so the grace deadline is noticed.
+    var currentTimeout: Double {
+        let t = artimRunning ? configuration.artimTimeout
+            : (assembler.isReceivingDataSet ? configuration.dimseTimeout : configuration.idleTimeout)
+        return server.isShuttingDown ? min(t, 0.5) : t
+    }
+
+    func timedOut() {
+        if artimRunning {
+            apply(machine.handle(.Evt18))   // ARTIM expired
+        } else if server.isShuttingDown && server.withinGrace && machine.state == .Sta6 {
+            return                          // keep serving until the grace period ends
+        } else {
+            if !server.isShuttingDown {
+                endReason = assembler.isReceivingDataSet ? "aborted: DIMSE timeout (\(configuration.dimseTimeout) s)"
+                    : "aborted: idle for \(configuration.idleTimeout) s"
+            }
+            apply(machine.handle(.Evt15))   // local abort
+        }
+    }
+
+    func handle(_ incoming: PDUChannel.Incoming) {
+        switch incoming {
+        case .pdu(.associateRQ(let rq)):
+            request = rq
+            logger[metadataKey: "calling"] = "\(rq.callingAETitle)"
+            logger[metadataKey: "called"] = "\(rq.calledAETitle)"
+            let acceptable = Negotiation.isAcceptableByServiceProvider(rq)
+            if !acceptable {
+                rejection = Negotiation.protocolVersionRejection
+                endReason = "rejected: protocol version \(rq.protocolVersion) not supported"
+            }
+            apply(machine.handle(.Evt6, associateRQAcceptable: acceptable))
+        case .pdu(.associateAC): apply(machine.handle(.Evt3))
+        case .pdu(.associateRJ): apply(machine.handle(.Evt4))
+        case .pData(let body):
+            currentPData = body
+            apply(machine.handle(.Evt10))
+            currentPData = []
+        case .pdu(.dataTF): apply(machine.handle(.Evt10))   // not produced by PDUChannel
+        case .pdu(.releaseRQ): apply(machine.handle(.Evt12))
+        case .pdu(.releaseRP): apply(machine.handle(.Evt13))
+        case .pdu(.abort(let a)):
+            endReason = "aborted by the peer (\(a))"
+            apply(machine.handle(.Evt16, abortSource: a.source == AbortSource.dulServiceUser.rawValue ? .dulServiceUser : .dulServiceProvider))
+        case .invalid(let problem):
+            endReason = "aborted: invalid PDU: \(problem)"
+            apply(machine.handle(.Evt19, invalidPDUReason: problem.reason))
+        }
+    }
+
+    // MARK: effects
+
+    func apply(_ transition: ULTransition) {
+        for effect in transition.effects {
+            do {
+                try perform(effect)
+            } catch {
+                // The transport failed while sending: the connection is gone.
+                if machine.state != .Sta1 {
+                    endReason = "connection lost: \(error)"
+                    channel.close()
+                    apply(machine.handle(.Evt17))
+                }
+                return
+            }
+        }
+    }
+
+    func perform(_ effect: ULEffect) throws {
+        switch effect {
+        case .startARTIM: artimRunning = true
+        case .stopARTIM: artimRunning = false
+        case .closeTransport: channel.close()
+        case .openTransport, .sendAssociateRQ, .sendReleaseRQ: break   // requestor actions
+        case .sendAssociateAC: try channel.send(.associateAC(acceptance!))
+        case .sendAssociateRJ: try channel.send(.associateRJ(rejection!))
+        case .sendReleaseRP: try channel.send(.releaseRP)
+        case .sendAbort(let source, let reason):
+            let abort = AAbort(source: source, reason: reason)
+            abortSent = abort
+            try channel.send(.abort(abort))
+        case .sendPData:
+            if let out = outgoing {
+                outgoing = nil
+                try out.command.withUnsafeBytes {
+                    try channel.sendMessagePart(contextID: out.contextID, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
+                }
+            }
+        case .indicate(let indication): indicate(indication)
+        }
+    }
+
+    func indicate(_ indication: ULIndication) {
+        switch indication {
+        case .associateRequest: associationRequested()
+        case .pData: dataIndicated()
+        case .releaseRequest, .releaseCollision:
+            if receiver != nil { endReason = "released during a C-STORE: instance dropped" }
+            receiver?.discard()
+            receiver = nil
+            apply(machine.handle(.Evt14))   // A-RELEASE response
+        case .abort, .providerAbort:
+            receiver?.discard()
+            receiver = nil
+        case .associateAccepted, .associateRejected, .releaseConfirmed:
+            break   // requestor indications
+        }
+    }
+
+    func associationRequested() {
+        guard let rq = request else { return }
+        let outcome = server.admit { open in Negotiation.negotiate(rq, policy: policy, openAssociations: open) }
+        switch outcome {
+        case .accept(let ac):
+            acceptance = ac
+            peerMaximumLength = rq.userInformation.maximumLength ?? 0
+            for pc in ac.presentationContexts where pc.isAccepted {
+                if let proposed = rq.presentationContexts.first(where: { $0.id == pc.id }) {
+                    contexts[pc.id] = (proposed.abstractSyntax.trimmedUID, pc.transferSyntax.trimmedUID)
+                }
+            }
+            logger.info("association accepted", metadata: [
+                "contexts": "\(contexts.count)/\(rq.presentationContexts.count)",
+                "peer_max_pdu": "\(peerMaximumLength)",
+                "implementation": "\(rq.userInformation.implementationVersionName ?? rq.userInformation.implementationClassUID ?? "-")",
+            ])
+            apply(machine.handle(.Evt7))
+        case .reject(let rj, let why):
+            rejection = rj
+            endReason = "rejected: \(why) (\(rj))"
+            apply(machine.handle(.Evt8))
+        }
+    }
+
+    // MARK: DIMSE
+
+    func dataIndicated() {
+        do {
+            try PDataTF.forEachValue(in: currentPData) { pdv in
+                guard contexts[pdv.contextID] != nil else {
+                    throw DIMSEProtocolError("PDV on presentation context \(pdv.contextID), which was not accepted")
+                }
+                guard let event = try assembler.receive(pdv) else { return }
+                try serve(event)
+            }
+        } catch let e as PDUError {
+            endReason = "aborted: invalid P-DATA-TF: \(e)"
+            apply(machine.handle(.Evt19, invalidPDUReason: e.reason))
+        } catch {
+            // A DIMSE protocol error: abort the association (as the service user).
+            endReason = "aborted: \(error)"
+            apply(machine.handle(.Evt15))
+        }
+    }
+
+    func serve(_ event: MessageAssembler.Event) throws {
+        switch event {
+        case .command(.cEchoRQ(let rq), let ctx):
+            echoes += 1
+            reply(.cEchoRSP(CEchoRSP(messageIDBeingRespondedTo: rq.messageID, affectedSOPClassUID: rq.affectedSOPClassUID,
+                                     status: .success)), on: ctx)
+        case .command(let message, _):
+            throw DIMSEProtocolError("unexpected \(message) from an SCU")
+        case .commandWithDataSet(.cStoreRQ(let rq), let ctx):
+            storeContextID = ctx
+            let context = contexts[ctx]!
+            if rq.affectedSOPClassUID != context.abstractSyntax && !policy.acceptUnknownAbstractSyntaxes {
+                mismatchedStore = (rq, "SOP class \(rq.affectedSOPClassUID) sent on a context for \(context.abstractSyntax)")
+            } else {
+                receiver = InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(context.transferSyntax),
+                                            callingAETitle: request?.callingAETitle ?? "")
+            }
+        case .commandWithDataSet(let message, _):
+            throw DIMSEProtocolError("unexpected \(message) with a data set")
+        case .dataSetFragment(let data, let isLast):
+            bytes += data.count
+            receiver?.append(data)
+            guard isLast else { return }
+            let ctx = storeContextID
+            if let (rq, why) = mismatchedStore {
+                mismatchedStore = nil
+                failed += 1
+                logger.warning("C-STORE refused", metadata: ["sop_instance": "\(rq.affectedSOPInstanceUID)", "reason": "\(why)"])
+                replyStore(rq, status: .dataSetDoesNotMatchSOPClass, comment: why, on: ctx)
+                return
+            }
+            guard let r = receiver else { return }
+            receiver = nil
+            let (status, comment, path) = r.finish()
+            if status.isSuccess {
+                stored += 1
+                logger.debug("stored", metadata: ["sop_instance": "\(r.request.affectedSOPInstanceUID)", "path": "\(path ?? "")"])
+            } else {
+                failed += 1
+                logger.warning("C-STORE failed", metadata: ["sop_instance": "\(r.request.affectedSOPInstanceUID)",
+                                                            "status": "\(status)", "reason": "\(comment ?? "")"])
+            }
+            replyStore(r.request, status: status, comment: comment, on: ctx)
+        }
+    }
+
+    func replyStore(_ rq: CStoreRQ, status: DIMSEStatus, comment: String?, on ctx: UInt8) {
+        reply(.cStoreRSP(CStoreRSP(messageIDBeingRespondedTo: rq.messageID, affectedSOPClassUID: rq.affectedSOPClassUID,
+                                   affectedSOPInstanceUID: rq.affectedSOPInstanceUID, status: status,
+                                   errorComment: status.isSuccess ? nil : comment)), on: ctx)
+    }
+
+    /// Sends a response through the state machine (P-DATA request: Evt9, DT-1).
+    func reply(_ message: DIMSEMessage, on ctx: UInt8) {
+        outgoing = (ctx, message.commandSet().encode())
+        apply(machine.handle(.Evt9))
+    }
+
+    func logSummary() {
+        let seconds = Date().timeIntervalSince(started)
+        var metadata: Logger.Metadata = [
+            "result": "\(endReason)", "stored": "\(stored)", "failed": "\(failed)", "echoes": "\(echoes)",
+            "bytes": "\(bytes)", "seconds": "\(String(format: "%.3f", seconds))",
+        ]
+        if let abortSent { metadata["abort_sent"] = "\(abortSent)" }
+        if endReason == "released" {
+            logger.info("association ended", metadata: metadata)
+        } else {
+            logger.warning("association ended", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+
+/// The DICOM listener: accepts TCP connections and runs each association on its own thread.
+/// Connections beyond twice the association limit are closed at once (those up to it get a
+/// proper A-ASSOCIATE-RJ, transient, local limit exceeded).
+public final class DICOMServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let staging: StagingArea
+    let state = ServerState()
+    let logger: Logger
+    private var listenFD: Int32 = -1
+    private let threads = NSCondition()
+    private var liveThreads = 0
+    private var acceptThread: Thread?
+    private var acceptLoopDone = false
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
+    }
+
+    /// The port actually listened on (useful when configured as 0).
+    public private(set) var port: Int = 0
+
+    public var openAssociations: Int { state.openAssociations }
+
+    public func start() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw NetworkError.system("socket", errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(configuration.port).bigEndian)
+        guard inet_pton(AF_INET, configuration.bindAddress, &addr.sin_addr) == 1 else {
+            close(fd)
+            throw NetworkError.refused("invalid listen address \(configuration.bindAddress)")
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let e = errno
+            close(fd)
+            throw NetworkError.refused("cannot listen on \(configuration.bindAddress):\(configuration.port): \(SystemError.message(e))")
+        }
+        guard listen(fd, 128) == 0 else { throw NetworkError.system("listen", errno) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &addr) {
+            _ = $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        listenFD = fd
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "dicom-accept"
+        acceptThread = thread
+        thread.start()
+        logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
+                                            "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
+    }
+
+    func acceptLoop() {
+        while true {
+            var peer = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &len) }
+            }
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE {
+                    logger.error("accept failed: out of file descriptors; retrying in 100 ms")
+                    usleep(100_000)
+                    continue
+                }
+                break   // the listener was shut down
+            }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            let socket = Socket(fd: fd, peerDescription: DICOMServer.describe(peer))
+            threads.lock()
+            let tooMany = liveThreads >= 2 * configuration.maximumAssociations
+            if !tooMany { liveThreads += 1 }
+            threads.unlock()
+            if tooMany {
+                logger.warning("connection refused: too many connections", metadata: ["peer": "\(socket.peerDescription)"])
+                socket.close()
+                continue
+            }
+            let thread = Thread { [self] in
+                AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger).run()
+                threads.lock()
+                liveThreads -= 1
+                threads.broadcast()
+                threads.unlock()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        threads.lock()
+        acceptLoopDone = true
+        threads.broadcast()
+        threads.unlock()
+    }
+
+    /// Stops accepting, lets associations finish for `configuration.shutdownGrace` seconds, then
+    /// aborts the rest, and returns when every association has ended.
+    public func stop() {
+        guard listenFD >= 0 else { return }
+        logger.info("shutting down", metadata: ["open_associations": "\(state.openAssociations)",
+                                                "grace_seconds": "\(configuration.shutdownGrace)"])
+        state.beginShutdown(grace: configuration.shutdownGrace)
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        listenFD = -1
+        threads.lock()
+        while !acceptLoopDone || liveThreads > 0 { threads.wait() }
+        threads.unlock()
+        logger.info("stopped")
+    }
+
+    static func describe(_ storage: sockaddr_storage) -> String {
+        var s = storage
+        var host = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        var port: UInt16 = 0
+        withUnsafePointer(to: &s) { p in
+            if Int32(storage.ss_family) == AF_INET {
+                p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+                    var addr = a.pointee.sin_addr
+                    inet_ntop(AF_INET, &addr, &host, socklen_t(host.count))
+                    port = UInt16(bigEndian: a.pointee.sin_port)
+                }
+            } else if Int32(storage.ss_family) == AF_INET6 {
+                p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
+                    var addr = a.pointee.sin6_addr
+                    inet_ntop(AF_INET6, &addr, &host, socklen_t(host.count))
+                    port = UInt16(bigEndian: a.pointee.sin6_port)
+                }
+            }
+        }
+        return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":" + String(port)
+    }
+}

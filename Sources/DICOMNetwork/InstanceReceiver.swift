@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMCore
+import DICOMDIMSE
+import DICOMFile
+
+/// Receives one C-STORE data set: writes the File Meta Information, then each data set fragment
+/// as it arrives, to a .part file; when the last fragment is in, checks the data set, fsyncs
+/// and renames the file into its study's staging folder. Only then is the status Success.
+/// The instance is never held in memory.
+final class InstanceReceiver {
+    let staging: StagingArea
+    let request: CStoreRQ
+    let transferSyntax: TransferSyntax
+    let partPath: String
+    private var sink: FileSink?
+    private var failure: (DIMSEStatus, String)?
+    private(set) var dataSetBytes: Int = 0
+
+    init(staging: StagingArea, request: CStoreRQ, transferSyntax: UID, callingAETitle: String) {
+        self.staging = staging
+        self.request = request
+        self.transferSyntax = TransferSyntax.lookup(transferSyntax)
+        partPath = staging.newPartPath()
+        do {
+            let sink = try FileSink(path: partPath)
+            var meta = DataSet()
+            meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
+            meta.set(DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, string: request.affectedSOPInstanceUID))
+            meta.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: callingAETitle))
+            let file = Part10File(fileMetaInformation: meta, dataSet: DataSet(), transferSyntax: self.transferSyntax)
+            try sink.write([UInt8](repeating: 0, count: 128) + Array("DICM".utf8))
+            try DataSetEncoder(explicitVR: true).encode(Part10Writer.fileMeta(for: file, transferSyntax: self.transferSyntax), into: sink)
+            self.sink = sink
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Appends a fragment. After a failure, fragments are read and dropped so the association
+    /// stays in step, and the failure is reported when the data set ends.
+    func append(_ fragment: ArraySlice<UInt8>) {
+        dataSetBytes += fragment.count
+        guard failure == nil, let sink else { return }
+        do {
+            try fragment.withUnsafeBytes { try sink.write($0) }
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Finishes the instance and returns the C-STORE status, with an error comment for failures.
+    func finish() -> (DIMSEStatus, String?, String?) {
+        defer { if failure != nil { unlink(partPath) } }
+        guard failure == nil, let sink else { return (failure!.0, failure!.1, nil) }
+        do {
+            try sink.close(sync: staging.sync)   // fdatasync before anything is acknowledged
+        } catch {
+            fail(error)
+            return (failure!.0, failure!.1, nil)
+        }
+        self.sink = nil
+        // The data set must be DICOM, and be the instance the command announced.
+        let file: Part10File
+        do {
+            file = try Part10File.read(path: partPath, options: .headerOnly)
+        } catch {
+            failure = (.cannotUnderstand, "data set cannot be parsed: \(error)")
+            return (failure!.0, failure!.1, nil)
+        }
+        let sopClass = file.dataSet.string(.sopClassUID), sopInstance = file.dataSet.string(.sopInstanceUID)
+        guard sopClass == request.affectedSOPClassUID, sopInstance == request.affectedSOPInstanceUID else {
+            failure = (.dataSetDoesNotMatchSOPClass,
+                       "data set has SOP class \(sopClass ?? "none") instance \(sopInstance ?? "none"), the command \(request.affectedSOPClassUID) \(request.affectedSOPInstanceUID)")
+            return (failure!.0, failure!.1, nil)
+        }
+        do {
+            let folder = try staging.stagingFolder(forStudyKey: StagingArea.fileName(for: file.dataSet.string(.studyInstanceUID)))
+            let final = folder + "/" + StagingArea.fileName(for: sopInstance) + ".dcm"
+            guard rename(partPath, final) == 0 else { throw FileStoreError(code: errno, what: "cannot rename into \(folder)") }
+            if staging.sync { try StagingArea.syncDirectory(folder) }
+            return (.success, nil, final)
+        } catch {
+            fail(error)
+            return (failure!.0, failure!.1, nil)
+        }
+    }
+
+    /// Drops the instance (association aborted before its last fragment).
+    func discard() {
+        if let sink { try? sink.close(sync: false) }
+        sink = nil
+        unlink(partPath)
+    }
+
+    /// Out of disk space, or any I/O error: A700 Refused: Out of Resources.
+    private func fail(_ error: Error) {
+        guard failure == nil else { return }
+        failure = (.refusedOutOfResources, "\(error)")
+        if let sink { try? sink.close(sync: false) }
+        sink = nil
+    }
+}

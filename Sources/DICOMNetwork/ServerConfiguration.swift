@@ -1,0 +1,57 @@
+import DICOMCore
+import DICOMFile
+import DICOMUpperLayer
+
+/// Everything the DICOM listener needs; defaults as DESIGN.md gives them.
+public struct ServerConfiguration: Sendable {
+    public var port: Int = 11112
+    public var aeTitle: String = "SENDIT"
+    public var dataFolder: String = "./data"
+    /// Address to listen on ("0.0.0.0": every interface).
+    public var bindAddress: String = "0.0.0.0"
+    public var checkCalledAETitle: Bool = true
+    public var allowedCallingAETitles: Set<String>?
+    public var maximumAssociations: Int = 16
+    /// Accept SOP classes that are not Storage or Verification (storescp -pm).
+    public var acceptUnknownSOPClasses: Bool = false
+    /// Accept private (unregistered) transfer syntaxes, stored as received.
+    public var acceptUnknownTransferSyntaxes: Bool = false
+    /// Preferred transfer syntaxes when a context proposes several.
+    public var transferSyntaxPreference: [String] = [TransferSyntax.explicitVRLittleEndian.uid.rawValue,
+                                                     TransferSyntax.implicitVRLittleEndian.uid.rawValue]
+    public var maximumPDULength: UInt32 = 128 * 1024
+    /// Seconds to wait for the A-ASSOCIATE-RQ after a connection, and for the peer to close after
+    /// a release or abort (PS3.8 ARTIM).
+    public var artimTimeout: Double = 30
+    /// Seconds an established association may stay silent between messages.
+    public var idleTimeout: Double = 60
+    /// Seconds to wait for the next fragment of a message once it has started.
+    public var dimseTimeout: Double = 60
+    /// fdatasync every instance before it is acknowledged.
+    public var sync: Bool = true
+    /// Seconds associations get to finish on shutdown before they are aborted.
+    public var shutdownGrace: Double = 10
+
+    public init() {}
+
+    /// The negotiation policy: Verification and every Storage SOP class, any registered binary
+    /// transfer syntax for storage (bytes are stored as received), uncompressed only for
+    /// Verification.
+    public var acceptorPolicy: AcceptorPolicy {
+        var abstract = Set(StorageSOPClass.all.filter { !$0.isMediaOnly }.map(\.uid.rawValue))
+        abstract.insert(UID.verification.rawValue)
+        let binary = Set(TransferSyntax.registered.filter(\.isBinaryEncoding).map(\.uid.rawValue))
+        var policy = AcceptorPolicy(aeTitle: aeTitle, abstractSyntaxes: abstract, transferSyntaxPreference: transferSyntaxPreference,
+                                    acceptableTransferSyntaxes: binary,
+                                    implementationClassUID: Part10Writer.implementationClassUID.rawValue,
+                                    implementationVersionName: Part10Writer.implementationVersionName)
+        policy.checkCalledAETitle = checkCalledAETitle
+        policy.allowedCallingAETitles = allowedCallingAETitles
+        policy.maximumAssociations = maximumAssociations
+        policy.acceptUnknownAbstractSyntaxes = acceptUnknownSOPClasses
+        policy.acceptUnknownTransferSyntaxes = acceptUnknownTransferSyntaxes
+        policy.uncompressedOnly = [UID.verification.rawValue]
+        policy.maximumPDULength = maximumPDULength
+        return policy
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMCore
+import Foundation
+
+/// The data folder as the receiver fills it (DESIGN.md, data flow):
+///   <data>/.incoming/<random>.part              instances being received
+///   <data>/<study-key>.tmp<suffix>/<sop>.dcm     complete instances of a study still arriving
+/// A folder whose extension starts with "tmp" is unfinished; the watcher (intake) finishes it.
+public final class StagingArea: @unchecked Sendable {
+    public let dataFolder: String
+    public let incomingFolder: String
+    /// fdatasync each instance (and its folder) before it is acknowledged.
+    public let sync: Bool
+    private let lock = NSLock()
+    /// Staging folder name per study key, for studies with a folder in progress.
+    private var folders: [String: String] = [:]
+
+    public init(dataFolder: String, sync: Bool = true) throws {
+        self.dataFolder = dataFolder
+        self.sync = sync
+        incomingFolder = dataFolder + "/.incoming"
+        try FileManager.default.createDirectory(atPath: incomingFolder, withIntermediateDirectories: true)
+        // Staging folders left by an earlier run are reused for their studies.
+        for name in try FileManager.default.contentsOfDirectory(atPath: dataFolder) {
+            if let range = name.range(of: ".tmp"), !name.hasPrefix(".") {
+                folders[String(name[..<range.lowerBound])] = name
+            }
+        }
+    }
+
+    /// A name for a UID that is safe as a file name: the UID itself if it has PS3.5 9.1's form
+    /// (digits and single dots, no "." or ".." possible), otherwise "x" and a hash of its bytes,
+    /// so a hostile value such as "../.." or "a/b" can never leave the data folder.
+    public static func fileName(for uid: String?) -> String {
+        guard let uid, !uid.isEmpty else { return "no-uid" }
+        if UID(uid).isValid { return uid }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in uid.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return "x" + String(h, radix: 16)
+    }
+
+    /// A new .part file name in the incoming folder.
+    func newPartPath() -> String {
+        incomingFolder + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
+    }
+
+    /// The staging folder of a study (created if needed): `<key>.tmp<suffix>`.
+    func stagingFolder(forStudyKey key: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let name = folders[key] { return dataFolder + "/" + name }
+        let name = key + ".tmp" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let path = dataFolder + "/" + name
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FileStoreError(code: errno, what: "cannot create \(path)")
+        }
+        if sync { try StagingArea.syncDirectory(dataFolder) }
+        folders[key] = name
+        return path
+    }
+
+    /// Forgets a study's staging folder (the intake stage finished it); its next instance
+    /// starts a new one.
+    public func forgetStagingFolder(forStudyKey key: String) {
+        lock.lock()
+        folders[key] = nil
+        lock.unlock()
+    }
+
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileStoreError(code: errno, what: "cannot open \(path)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileStoreError(code: errno, what: "cannot sync \(path)") }
+    }
+}
+
+/// A file system failure while storing, with errno (ENOSPC, EIO, …) for the status it maps to.
+public struct FileStoreError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let what: String
+    public var description: String { "\(what): \(SystemError.message(code))" }
+}

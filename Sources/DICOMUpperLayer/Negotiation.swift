@@ -1,0 +1,83 @@
+/// Acceptor-side association negotiation (PS3.8 9.3.2-9.3.4, PS3.7 Annex D). Pure: the request,
+/// the policy and the number of associations already open decide the answer.
+public enum Negotiation {
+    public enum Outcome: Equatable, Sendable {
+        case accept(AAssociateAC)
+        /// The rejection and a sentence for the log.
+        case reject(AAssociateRJ, String)
+    }
+
+    /// The DUL's own check (AE-6): the protocol version must include version 1 (bit 0).
+    public static func isAcceptableByServiceProvider(_ rq: AAssociateRQ) -> Bool {
+        rq.protocolVersion & 1 == 1
+    }
+
+    /// The A-ASSOCIATE-RJ for a request the DUL does not accept (AE-6).
+    public static let protocolVersionRejection = AAssociateRJ(
+        result: .rejectedPermanent, source: .dulServiceProviderACSERelated,
+        reason: AssociateRejectReasonACSE.protocolVersionNotSupported.rawValue)
+
+    public static func negotiate(_ rq: AAssociateRQ, policy: AcceptorPolicy, openAssociations: Int) -> Outcome {
+        func reject(_ result: AssociateRejectResult, _ source: AssociateRejectSource, _ reason: UInt8, _ why: String) -> Outcome {
+            .reject(AAssociateRJ(result: result, source: source, reason: reason), why)
+        }
+        if rq.applicationContextName.trimmedUID != ULConstants.applicationContextName {
+            return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.applicationContextNameNotSupported.rawValue,
+                          "application context \(rq.applicationContextName) is not DICOM's")
+        }
+        if policy.checkCalledAETitle && rq.calledAETitle != policy.aeTitle {
+            return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.calledAETitleNotRecognised.rawValue,
+                          "called AE title \"\(rq.calledAETitle)\" is not \"\(policy.aeTitle)\"")
+        }
+        if let allowed = policy.allowedCallingAETitles, !allowed.contains(rq.callingAETitle) {
+            return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.callingAETitleNotRecognised.rawValue,
+                          "calling AE title \"\(rq.callingAETitle)\" is not on the allow-list")
+        }
+        if openAssociations >= policy.maximumAssociations {
+            return reject(.rejectedTransient, .dulServiceProviderPresentationRelated,
+                          AssociateRejectReasonPresentation.localLimitExceeded.rawValue,
+                          "\(openAssociations) associations already open (maximum \(policy.maximumAssociations))")
+        }
+        var contexts: [PresentationContextAC] = []
+        for pc in rq.presentationContexts {
+            contexts.append(answer(pc, policy: policy))
+        }
+        var info = UserInformation(maximumLength: policy.maximumPDULength, implementationClassUID: policy.implementationClassUID,
+                                   implementationVersionName: policy.implementationVersionName)
+        if rq.userInformation.asynchronousOperationsWindow != nil {
+            // Operations are performed one at a time.
+            info.asynchronousOperationsWindow = AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1)
+        }
+        let accepted = Set(contexts.filter(\.isAccepted).map { pc in
+            rq.presentationContexts.first { $0.id == pc.id }!.abstractSyntax.trimmedUID
+        })
+        for role in rq.userInformation.roleSelections where accepted.contains(role.sopClassUID.trimmedUID) {
+            // The requestor may be SCU (we are the SCP); we do not take the SCU role (PS3.7 D.3.3.4).
+            info.roleSelections.append(RoleSelection(sopClassUID: role.sopClassUID, scuRole: role.scuRole, scpRole: 0))
+        }
+        if let identity = rq.userInformation.userIdentityRQ, identity.positiveResponseRequested {
+            // Identities are accepted without verification; types 1 and 2 have an empty response.
+            info.userIdentityAC = UserIdentityAC(serverResponse: [])
+        }
+        return .accept(AAssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle,
+                                    presentationContexts: contexts, userInformation: info))
+    }
+
+    static func answer(_ pc: PresentationContextRQ, policy: AcceptorPolicy) -> PresentationContextAC {
+        let abstract = pc.abstractSyntax.trimmedUID
+        let proposed = pc.transferSyntaxes.map(\.trimmedUID)
+        guard policy.abstractSyntaxes.contains(abstract) || policy.acceptUnknownAbstractSyntaxes else {
+            return PresentationContextAC(id: pc.id, result: .rejectedAbstractSyntaxNotSupportedProviderRejection,
+                                         transferSyntax: proposed.first ?? "")
+        }
+        if let preferred = policy.transferSyntaxPreference.first(where: proposed.contains) {
+            return PresentationContextAC(id: pc.id, result: .accepted, transferSyntax: preferred)
+        }
+        if !policy.uncompressedOnly.contains(abstract),
+           let any = proposed.first(where: { policy.acceptableTransferSyntaxes.contains($0) || policy.acceptUnknownTransferSyntaxes }) {
+            return PresentationContextAC(id: pc.id, result: .accepted, transferSyntax: any)
+        }
+        return PresentationContextAC(id: pc.id, result: .rejectedTransferSyntaxNotSupportedProviderRejection,
+                                     transferSyntax: proposed.first ?? "")
+    }
+}

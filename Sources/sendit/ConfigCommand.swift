@@ -1,0 +1,28 @@
+import ArgumentParser
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Show the configuration.",
+        subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Print the effective configuration (secrets masked) and where each value comes from; exit 1 if it is invalid.")
+
+        @OptionGroup var configurationOptions: ConfigurationOptions
+
+        func run() throws {
+            let settings = try configurationOptions.load()
+            print(settings.describe())
+            do {
+                _ = try settings.server()
+                _ = try makeLogger(settings)
+            } catch {
+                print("invalid: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

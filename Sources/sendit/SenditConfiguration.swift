@@ -1,0 +1,153 @@
+import DICOMNetwork
+import Foundation
+
+/// sendit's configuration: embedded defaults, then a configuration file (`KEY=VALUE` lines, `#`
+/// comments), then environment variables of the same names, then command-line flags. Names
+/// follow the seed system's style (upper case, underscores). Each value remembers where it came
+/// from, for `sendit config check`.
+struct SenditConfiguration {
+    struct Setting {
+        let key: String
+        let defaultValue: String
+        let help: String
+        var isSecret = false
+    }
+
+    /// Every setting, with its default and meaning. Grows with each stage of the pipeline.
+    static let settings: [Setting] = [
+        Setting(key: "DICOM_PORT", defaultValue: "11112", help: "TCP port of the DICOM listener"),
+        Setting(key: "DICOM_AE_TITLE", defaultValue: "SENDIT", help: "this node's AE title"),
+        Setting(key: "DICOM_BIND_ADDRESS", defaultValue: "0.0.0.0", help: "address the listener binds"),
+        Setting(key: "DATA_FOLDER", defaultValue: "./data", help: "where received studies are staged"),
+        Setting(key: "DICOM_CHECK_CALLED_AET", defaultValue: "true", help: "reject associations not addressed to DICOM_AE_TITLE"),
+        Setting(key: "DICOM_ALLOWED_CALLING_AETS", defaultValue: "", help: "comma-separated calling AE titles allowed (empty: any)"),
+        Setting(key: "DICOM_MAX_ASSOCIATIONS", defaultValue: "16", help: "associations at once; more are rejected (transient)"),
+        Setting(key: "DICOM_ACCEPT_UNKNOWN_SOP_CLASSES", defaultValue: "false", help: "accept SOP classes that are not Storage or Verification"),
+        Setting(key: "DICOM_ACCEPT_PRIVATE_TRANSFER_SYNTAXES", defaultValue: "false", help: "accept unregistered transfer syntaxes (stored as received)"),
+        Setting(key: "DICOM_TRANSFER_SYNTAX_PREFERENCE", defaultValue: "1.2.840.10008.1.2.1,1.2.840.10008.1.2",
+                help: "transfer syntaxes preferred, in order, when a context proposes several"),
+        Setting(key: "DICOM_MAX_PDU", defaultValue: "131072", help: "maximum PDU length received"),
+        Setting(key: "DICOM_ARTIM_TIMEOUT", defaultValue: "30", help: "seconds to wait for an A-ASSOCIATE-RQ, or for the peer to close"),
+        Setting(key: "DICOM_IDLE_TIMEOUT", defaultValue: "60", help: "seconds an association may stay silent between messages"),
+        Setting(key: "DICOM_DIMSE_TIMEOUT", defaultValue: "60", help: "seconds to wait for the next fragment of a message"),
+        Setting(key: "FSYNC", defaultValue: "true", help: "fdatasync each received instance before acknowledging it"),
+        Setting(key: "SHUTDOWN_GRACE", defaultValue: "10", help: "seconds associations get to finish on shutdown"),
+        Setting(key: "LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
+    ]
+
+    enum Source: String { case `default`, file, environment, flag }
+
+    struct ConfigurationError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    private(set) var values: [String: (value: String, source: Source)] = [:]
+    let file: String?
+
+    /// Defaults, then `file` (if given), then the environment.
+    init(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.file = file
+        for s in Self.settings { values[s.key] = (s.defaultValue, .default) }
+        if let file {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ConfigurationError(message: "cannot read configuration file \(file): \(error.localizedDescription)")
+            }
+            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let eq = line.firstIndex(of: "=") else {
+                    throw ConfigurationError(message: "\(file):\(n + 1): expected KEY=VALUE")
+                }
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if value.count >= 2, let q = value.first, (q == "\"" || q == "'"), value.last == q {
+                    value = String(value.dropFirst().dropLast())
+                }
+                guard values[key] != nil else { throw ConfigurationError(message: "\(file):\(n + 1): unknown setting \(key)") }
+                values[key] = (value, .file)
+            }
+        }
+        for s in Self.settings { if let v = environment[s.key] { values[s.key] = (v, .environment) } }
+    }
+
+    mutating func override(_ key: String, _ value: String?) {
+        if let value { values[key] = (value, .flag) }
+    }
+
+    func string(_ key: String) -> String { values[key]!.value }
+
+    func int(_ key: String) throws -> Int {
+        guard let v = Int(string(key)) else { throw ConfigurationError(message: "\(key) must be an integer, not \"\(string(key))\"") }
+        return v
+    }
+
+    func double(_ key: String) throws -> Double {
+        guard let v = Double(string(key)), v >= 0 else { throw ConfigurationError(message: "\(key) must be a number of seconds, not \"\(string(key))\"") }
+        return v
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        switch string(key).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError(message: "\(key) must be true or false, not \"\(string(key))\"")
+        }
+    }
+
+    func list(_ key: String) -> [String] {
+        string(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The DICOM listener's configuration, validated.
+    func server() throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        c.port = try int("DICOM_PORT")
+        guard (0...65535).contains(c.port) else { throw ConfigurationError(message: "DICOM_PORT must be 0-65535") }
+        c.aeTitle = string("DICOM_AE_TITLE")
+        guard (1...16).contains(c.aeTitle.utf8.count) else { throw ConfigurationError(message: "DICOM_AE_TITLE must be 1 to 16 characters") }
+        c.bindAddress = string("DICOM_BIND_ADDRESS")
+        c.dataFolder = string("DATA_FOLDER")
+        c.checkCalledAETitle = try bool("DICOM_CHECK_CALLED_AET")
+        let allowed = list("DICOM_ALLOWED_CALLING_AETS")
+        c.allowedCallingAETitles = allowed.isEmpty ? nil : Set(allowed)
+        c.maximumAssociations = try int("DICOM_MAX_ASSOCIATIONS")
+        guard c.maximumAssociations >= 1 else { throw ConfigurationError(message: "DICOM_MAX_ASSOCIATIONS must be at least 1") }
+        c.acceptUnknownSOPClasses = try bool("DICOM_ACCEPT_UNKNOWN_SOP_CLASSES")
+        c.acceptUnknownTransferSyntaxes = try bool("DICOM_ACCEPT_PRIVATE_TRANSFER_SYNTAXES")
+        c.transferSyntaxPreference = list("DICOM_TRANSFER_SYNTAX_PREFERENCE")
+        let pdu = try int("DICOM_MAX_PDU")
+        guard pdu == 0 || (4096...(16 << 20)).contains(pdu) else {
+            throw ConfigurationError(message: "DICOM_MAX_PDU must be 0 (no limit) or 4096 to 16777216")
+        }
+        c.maximumPDULength = UInt32(pdu)
+        c.artimTimeout = try double("DICOM_ARTIM_TIMEOUT")
+        c.idleTimeout = try double("DICOM_IDLE_TIMEOUT")
+        c.dimseTimeout = try double("DICOM_DIMSE_TIMEOUT")
+        c.sync = try bool("FSYNC")
+        c.shutdownGrace = try double("SHUTDOWN_GRACE")
+        return c
+    }
+
+    /// `KEY=VALUE  # source`, secrets masked.
+    func describe() -> String {
+        Self.settings.map { s in
+            let (value, source) = values[s.key]!
+            let shown = s.isSecret && !value.isEmpty ? "********" : value
+            return "\(s.key)=\(shown)" + String(repeating: " ", count: max(1, 48 - s.key.count - shown.count)) + "# \(source.rawValue): \(s.help)"
+        }.joined(separator: "\n")
+    }
+}
+
+/// Options every command that reads the configuration shares.
+import ArgumentParser
+
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (KEY=VALUE lines); environment variables of the same names override it.")
+    var config: String?
+
+    func load() throws -> SenditConfiguration {
+        try SenditConfiguration(file: config)
+    }
+}
