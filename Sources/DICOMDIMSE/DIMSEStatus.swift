@@ -31,10 +31,11 @@ public struct DIMSEStatus: Hashable, Sendable, CustomStringConvertible {
     public var isWarning: Bool { category == .warning }
     public var isFailure: Bool { category == .failure }
 
-    /// "0xA700 Refused: Out of Resources (failure)".
+    /// "0x0000 Success", "0xA700 Refused: Out of Resources (failure)".
     public var description: String {
         let hex = String(code, radix: 16, uppercase: true)
-        return "0x" + String(repeating: "0", count: 4 - hex.count) + hex + " \(meaning) (\(category.rawValue))"
+        let text = "0x" + String(repeating: "0", count: 4 - hex.count) + hex + " " + meaning
+        return category == .success ? text : text + " (\(category.rawValue))"
     }
 
     /// Statuses a C-STORE-RSP may carry (PS3.7 9.1.1.1.9, PS3.4 B.2.3).

@@ -14,6 +14,9 @@ public struct Part10File: Sendable {
     public var stoppedBeforePixelData: Bool
     /// The file it was read from, if any; deferred values refer to it.
     public var path: String?
+    /// Where the data set's encoded bytes start in the input (after the File Meta Information),
+    /// so a sender can stream them as they are.
+    public var dataSetOffset: UInt64 = 0
 
     public init(fileMetaInformation: DataSet = DataSet(), dataSet: DataSet, transferSyntax: TransferSyntax,
                 preamble: [UInt8]? = nil) {

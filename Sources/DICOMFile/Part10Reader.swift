@@ -114,6 +114,7 @@ struct Part10Reader {
     }
 
     mutating func readDataSet(_ ts: TransferSyntax) throws -> Part10File {
+        let dataSetOffset = input.offset
         var source = input
         var description = input.path
         if ts.isDeflated {
@@ -135,6 +136,7 @@ struct Part10Reader {
         file.warnings = warnings + parser.warnings
         file.stoppedBeforePixelData = parser.stoppedBeforePixelData
         file.path = input.path
+        file.dataSetOffset = dataSetOffset
         return file
     }
 }

@@ -11,11 +11,11 @@ struct Sendit: ParsableCommand {
             prints them. See README.md.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, DumpCommand.self, ConfigCommand.self])
+        subcommands: [ServeCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
 
     static func main() {
         let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),
-                                                     commands: ["dump": DumpCommand.self])
+                                                     commands: ["dump": DumpCommand.self, "send": SendCommand.self])
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

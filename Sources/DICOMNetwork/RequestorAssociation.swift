@@ -1,0 +1,307 @@
+import DICOMCore
+import DICOMDIMSE
+import DICOMFile
+import DICOMUpperLayer
+import Foundation
+
+/// An association this side requests (an SCU): connects, negotiates, sends DIMSE requests and
+/// waits for their responses, releases. Driven by the same Upper Layer state machine as the
+/// acceptor; the calls block the calling thread.
+public final class RequestorAssociation {
+    public struct Parameters: Sendable {
+        public var host: String
+        public var port: Int
+        public var callingAETitle: String
+        public var calledAETitle: String
+        public var presentationContexts: [PresentationContextRQ]
+        public var maximumPDULength: UInt32 = 128 * 1024
+        public var connectTimeout: Double = 15
+        /// Seconds to wait for the A-ASSOCIATE-AC/RJ and the A-RELEASE-RP.
+        public var artimTimeout: Double = 30
+        /// Seconds to wait for a DIMSE response.
+        public var dimseTimeout: Double = 60
+
+        public init(host: String, port: Int, callingAETitle: String, calledAETitle: String,
+                    presentationContexts: [PresentationContextRQ]) {
+            self.host = host
+            self.port = port
+            self.callingAETitle = callingAETitle
+            self.calledAETitle = calledAETitle
+            self.presentationContexts = presentationContexts
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        case rejected(AAssociateRJ)
+        case aborted(String)
+        case protocolError(String)
+        case network(NetworkError)
+
+        public var description: String {
+            switch self {
+            case .rejected(let rj): return "association rejected: \(rj)"
+            case .aborted(let why): return "association aborted: \(why)"
+            case .protocolError(let why): return "protocol error: \(why)"
+            case .network(let e): return "\(e)"
+            }
+        }
+
+        /// Worth trying again later (a transient rejection, a network failure, a timeout).
+        public var isTransient: Bool {
+            switch self {
+            case .rejected(let rj): return rj.isTransient
+            case .aborted, .network: return true
+            case .protocolError: return false
+            }
+        }
+    }
+
+    public let parameters: Parameters
+    public private(set) var acceptance: AAssociateAC?
+    /// Accepted contexts: ID → (abstract syntax, transfer syntax).
+    public private(set) var acceptedContexts: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
+    var channel: PDUChannel?
+    var machine = ULStateMachine()
+    var peerMaximumLength: UInt32 = 0
+    var messageID: UInt16 = 0
+    var assembler = MessageAssembler()
+    var received: [DIMSEMessage] = []
+    var failure: Failure?
+
+    /// Connects and negotiates; throws `Failure` if the association is not established.
+    public init(_ parameters: Parameters) throws(Failure) {
+        self.parameters = parameters
+        try step(.Evt1)   // A-ASSOCIATE request: AE-1 connects, then Evt2 sends the RQ (AE-2)
+        while machine.state == .Sta5 { try readAndHandle(timeout: parameters.artimTimeout, waiting: "for A-ASSOCIATE-AC") }
+        if let failure { throw failure }
+        guard machine.state == .Sta6 else { throw Failure.protocolError("association not established (\(machine.state))") }
+    }
+
+    deinit { channel?.close() }
+
+    /// The accepted context for an abstract syntax and one of the transfer syntaxes, in the
+    /// order given.
+    public func context(for abstractSyntax: String, transferSyntaxes: [String]) -> (id: UInt8, transferSyntax: String)? {
+        for ts in transferSyntaxes {
+            if let (id, _) = acceptedContexts.first(where: { $0.value.abstractSyntax == abstractSyntax && $0.value.transferSyntax == ts }) {
+                return (id, ts)
+            }
+        }
+        return nil
+    }
+
+    /// C-ECHO: the status the peer answered.
+    public func echo() throws(Failure) -> DIMSEStatus {
+        guard let ctx = context(for: UID.verification.rawValue, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid.rawValue,
+                                                                                    TransferSyntax.explicitVRLittleEndian.uid.rawValue]) else {
+            throw Failure.protocolError("Verification was not accepted")
+        }
+        let id = nextMessageID()
+        try send(.cEchoRQ(CEchoRQ(messageID: id)), contextID: ctx.id, dataSet: nil)
+        guard case .cEchoRSP(let rsp) = try awaitResponse(to: id) else { throw Failure.protocolError("unexpected response to C-ECHO") }
+        return rsp.status
+    }
+
+    /// C-STORE of a data set in the context's transfer syntax: `writeDataSet` is called with a
+    /// function that sends a chunk of it (and must be called in order, the last call last).
+    public func store(sopClassUID: String, sopInstanceUID: String, contextID: UInt8,
+                      dataSet: @escaping (_ send: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws -> Void) throws(Failure) -> CStoreRSP {
+        let id = nextMessageID()
+        try send(.cStoreRQ(CStoreRQ(messageID: id, affectedSOPClassUID: sopClassUID, affectedSOPInstanceUID: sopInstanceUID)),
+                 contextID: contextID, dataSet: dataSet)
+        guard case .cStoreRSP(let rsp) = try awaitResponse(to: id) else { throw Failure.protocolError("unexpected response to C-STORE") }
+        return rsp
+    }
+
+    /// A-RELEASE: waits for the A-RELEASE-RP and closes.
+    public func release() throws(Failure) {
+        guard machine.state == .Sta6 else { return }
+        try step(.Evt11)
+        while machine.state != .Sta1 {
+            try readAndHandle(timeout: parameters.artimTimeout, waiting: "for A-RELEASE-RP")
+        }
+        if let failure { throw failure }
+    }
+
+    /// A-ABORT from this side (service user), then close.
+    public func abort() {
+        guard machine.state != .Sta1 else { return }
+        try? step(.Evt15)
+        channel?.close()
+    }
+
+    // MARK: internals
+
+    func nextMessageID() -> UInt16 {
+        messageID = messageID &+ 1
+        if messageID == 0 { messageID = 1 }
+        return messageID
+    }
+
+    var pendingSend: (message: DIMSEMessage, contextID: UInt8, dataSet: ((_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void)?)?
+
+    func send(_ message: DIMSEMessage, contextID: UInt8,
+              dataSet: ((_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void)?) throws(Failure) {
+        guard machine.state == .Sta6 else { throw failure ?? Failure.protocolError("association not established") }
+        pendingSend = (message, contextID, dataSet)
+        try step(.Evt9)   // P-DATA request: DT-1
+        if let failure { throw failure }
+    }
+
+    func awaitResponse(to id: UInt16) throws(Failure) -> DIMSEMessage {
+        while true {
+            if let i = received.firstIndex(where: { Self.respondsTo($0) == id }) { return received.remove(at: i) }
+            if let failure { throw failure }
+            guard machine.state == .Sta6 else { throw Failure.aborted("association ended before the response") }
+            try readAndHandle(timeout: parameters.dimseTimeout, waiting: "for a DIMSE response")
+        }
+    }
+
+    static func respondsTo(_ m: DIMSEMessage) -> UInt16? {
+        switch m {
+        case .cEchoRSP(let r): return r.messageIDBeingRespondedTo
+        case .cStoreRSP(let r): return r.messageIDBeingRespondedTo
+        default: return nil
+        }
+    }
+
+    func readAndHandle(timeout: Double, waiting: String) throws(Failure) {
+        guard let channel else { throw failure ?? Failure.network(.closed) }
+        let incoming: PDUChannel.Incoming
+        do {
+            incoming = try channel.read(timeout: timeout)
+        } catch let e as NetworkError {
+            if case .timedOut = e {
+                failure = failure ?? .network(.timedOut(waiting))
+                try step(.Evt15)   // give up: A-ABORT
+                channel.close()
+                machine = ULStateMachine()
+            } else {
+                failure = failure ?? .network(e)
+                try step(.Evt17)
+            }
+            return
+        } catch {
+            failure = failure ?? .network(.closed)
+            try step(.Evt17)
+            return
+        }
+        switch incoming {
+        case .pdu(.associateAC(let ac)):
+            acceptance = ac
+            peerMaximumLength = ac.userInformation.maximumLength ?? 0
+            for pc in ac.presentationContexts where pc.isAccepted {
+                if let proposed = parameters.presentationContexts.first(where: { $0.id == pc.id }) {
+                    acceptedContexts[pc.id] = (proposed.abstractSyntax.trimmedUID, pc.transferSyntax.trimmedUID)
+                }
+            }
+            try step(.Evt3)
+        case .pdu(.associateRJ(let rj)):
+            failure = .rejected(rj)
+            try step(.Evt4)
+        case .pdu(.associateRQ): try step(.Evt6)
+        case .pData(let body):
+            do {
+                try PDataTF.forEachValue(in: body) { pdv in
+                    if case .command(let m, _)? = try assembler.receive(pdv) { received.append(m) }
+                }
+                try step(.Evt10)
+            } catch {
+                failure = .protocolError("\(error)")
+                try step(.Evt19, reason: .invalidPDUParameterValue)
+            }
+        case .pdu(.dataTF): try step(.Evt10)
+        case .pdu(.releaseRQ): try step(.Evt12)
+        case .pdu(.releaseRP): try step(.Evt13)
+        case .pdu(.abort(let a)):
+            failure = .aborted("\(a)")
+            try step(.Evt16, abortSource: a.source == 0 ? .dulServiceUser : .dulServiceProvider)
+        case .invalid(let e):
+            failure = .protocolError("invalid PDU from the peer: \(e)")
+            try step(.Evt19, reason: e.reason)
+        }
+    }
+
+    func step(_ event: ULEvent, abortSource: AbortSource = .dulServiceUser, reason: AbortReason = .unexpectedPDU) throws(Failure) {
+        let t = machine.handle(event, abortSource: abortSource, invalidPDUReason: reason)
+        for effect in t.effects {
+            do {
+                try perform(effect)
+            } catch let f as Failure {
+                failure = failure ?? f
+                channel?.close()
+                machine = ULStateMachine()
+                throw f
+            } catch let e as NetworkError {
+                failure = failure ?? .network(e)
+                channel?.close()
+                machine = ULStateMachine()
+                throw failure!
+            } catch {
+                failure = failure ?? .protocolError("\(error)")
+                channel?.close()
+                machine = ULStateMachine()
+                throw failure!
+            }
+        }
+    }
+
+    func perform(_ effect: ULEffect) throws {
+        switch effect {
+        case .openTransport:
+            do {
+                let socket = try Socket.connect(host: parameters.host, port: parameters.port, timeout: parameters.connectTimeout)
+                channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: parameters.maximumPDULength))
+            } catch let e as NetworkError {
+                throw Failure.network(e)
+            }
+            try step(.Evt2)   // transport connect confirmation
+        case .sendAssociateRQ:
+            var info = UserInformation(maximumLength: parameters.maximumPDULength,
+                                       implementationClassUID: Part10Writer.implementationClassUID.rawValue,
+                                       implementationVersionName: Part10Writer.implementationVersionName)
+            info.order = []
+            try channel!.send(.associateRQ(AAssociateRQ(calledAETitle: parameters.calledAETitle, callingAETitle: parameters.callingAETitle,
+                                                        presentationContexts: parameters.presentationContexts, userInformation: info)))
+        case .sendPData:
+            guard let (message, ctx, dataSet) = pendingSend else { return }
+            pendingSend = nil
+            let command = message.commandSet().encode()
+            try command.withUnsafeBytes {
+                try channel!.sendMessagePart(contextID: ctx, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
+            }
+            if let dataSet {
+                try dataSet { chunk, isLast in
+                    try channel!.sendDataSetChunk(contextID: ctx, data: chunk, isLast: isLast, peerMaximumLength: peerMaximumLength)
+                }
+            }
+        case .sendReleaseRQ: try channel!.send(.releaseRQ)
+        case .sendReleaseRP: try channel!.send(.releaseRP)
+        case .sendAbort(let source, let reason): try? channel?.send(.abort(AAbort(source: source, reason: reason)))
+        case .closeTransport: channel?.close()
+        case .startARTIM, .stopARTIM: break   // the requestor's waits carry their own timeouts
+        case .sendAssociateAC, .sendAssociateRJ: break   // acceptor actions
+        case .indicate(.releaseRequest), .indicate(.releaseCollision):
+            try step(.Evt14)   // answer the peer's release
+        case .indicate: break
+        }
+    }
+}
+
+extension PDUChannel {
+    /// Sends part of a data set: PDVs of at most the peer's maximum, the last one marked last
+    /// only if `isLast`.
+    func sendDataSetChunk(contextID: UInt8, data: UnsafeRawBufferPointer, isLast: Bool, peerMaximumLength: UInt32) throws {
+        let maxData = peerMaximumLength == 0 ? Int(UInt32.max) - 6 : max(Int(peerMaximumLength) - 6, 1)
+        var offset = 0
+        repeat {
+            let n = min(maxData, data.count - offset)
+            let last = isLast && offset + n == data.count
+            let head = PDUEncoder.pDataHeader(contextID: contextID, isCommand: false, isLast: last, dataLength: n)
+            try head.withUnsafeBytes { h in
+                try socket.write([h, UnsafeRawBufferPointer(rebasing: data[offset..<(offset + n)])])
+            }
+            offset += n
+        } while offset < data.count
+    }
+}

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMCore
+import DICOMDIMSE
+import DICOMFile
+import DICOMUpperLayer
+import Foundation
+
+/// Sends files by C-STORE (the library API of `sendit send`, and of the delivery stage):
+/// proposes a presentation context per SOP class and transfer syntax of the files (plus
+/// Explicit and Implicit VR Little Endian for native data), reuses one association for many
+/// files (a new one for each 128 contexts), streams each data set from its file when the
+/// peer accepted its transfer syntax, and reports a status per file.
+public enum StorageSCU {
+    public struct Destination: Sendable {
+        public var host: String
+        public var port: Int
+        public var calledAETitle: String
+        public var callingAETitle: String
+        public var maximumPDULength: UInt32 = 128 * 1024
+        public var connectTimeout: Double = 15
+        public var dimseTimeout: Double = 60
+
+        public init(host: String, port: Int, calledAETitle: String, callingAETitle: String) {
+            self.host = host
+            self.port = port
+            self.calledAETitle = calledAETitle
+            self.callingAETitle = callingAETitle
+        }
+    }
+
+    public struct FileResult: Sendable {
+        public let path: String
+        public let sopInstanceUID: String?
+        /// The status the peer answered; nil if the file was not sent.
+        public let status: DIMSEStatus?
+        public let errorComment: String?
+        /// Why the file was not sent (unreadable, no accepted context, association failure).
+        public let error: String?
+        public let bytes: UInt64
+
+        public var succeeded: Bool { status.map { !$0.isFailure } ?? false }
+    }
+
+    struct Prepared {
+        let path: String
+        let sopClass: String
+        let sopInstance: String
+        let transferSyntax: TransferSyntax
+        let dataSetOffset: UInt64
+        let size: UInt64
+    }
+
+    static let native = [TransferSyntax.explicitVRLittleEndian.uid.rawValue, TransferSyntax.implicitVRLittleEndian.uid.rawValue]
+
+    /// The transfer syntaxes proposed for a file: its own first, then (if its pixel data is not
+    /// encapsulated) the two uncompressed little endian ones it can be converted to.
+    static func proposals(for ts: TransferSyntax) -> [String] {
+        var list = [ts.uid.rawValue]
+        if !ts.isEncapsulated { list += native.filter { $0 != ts.uid.rawValue } }
+        return list
+    }
+
+    /// Sends `paths` to `destination`, calling `progress` after each file.
+    public static func send(paths: [String], to destination: Destination,
+                            progress: (FileResult) -> Void = { _ in }) -> [FileResult] {
+        var results: [FileResult] = []
+        var ready: [Prepared] = []
+        for path in paths {
+            do {
+                let file = try Part10File.read(path: path, options: .headerOnly)
+                guard let sopClass = file.sopClassUID?.rawValue, let sopInstance = file.sopInstanceUID?.rawValue else {
+                    throw DICOMReadError(path: path, offset: 0, reason: "no SOP Class or SOP Instance UID")
+                }
+                var st = stat()
+                stat(path, &st)
+                ready.append(Prepared(path: path, sopClass: sopClass, sopInstance: sopInstance, transferSyntax: file.transferSyntax,
+                                      dataSetOffset: file.dataSetOffset, size: UInt64(st.st_size)))
+            } catch {
+                let r = FileResult(path: path, sopInstanceUID: nil, status: nil, errorComment: nil, error: "\(error)", bytes: 0)
+                results.append(r)
+                progress(r)
+            }
+        }
+        // Associations of at most 128 presentation contexts each.
+        var batch: [Prepared] = [], keys: [String] = []
+        func flush() {
+            guard !batch.isEmpty else { return }
+            results += sendBatch(batch, keys: keys, to: destination, progress: progress)
+            batch = []
+            keys = []
+        }
+        for p in ready {
+            let key = p.sopClass + "|" + p.transferSyntax.uid.rawValue
+            if !keys.contains(key) {
+                if keys.count == 128 { flush() }
+                keys.append(key)
+            }
+            batch.append(p)
+        }
+        flush()
+        return results
+    }
+
+    static func sendBatch(_ files: [Prepared], keys: [String], to d: Destination, progress: (FileResult) -> Void) -> [FileResult] {
+        var contexts: [PresentationContextRQ] = []
+        for (i, key) in keys.enumerated() {
+            let parts = key.split(separator: "|").map(String.init)
+            contexts.append(PresentationContextRQ(id: UInt8(2 * i + 1), abstractSyntax: parts[0],
+                                                  transferSyntaxes: proposals(for: TransferSyntax.lookup(UID(parts[1])))))
+        }
+        var parameters = RequestorAssociation.Parameters(host: d.host, port: d.port, callingAETitle: d.callingAETitle,
+                                                         calledAETitle: d.calledAETitle, presentationContexts: contexts)
+        parameters.maximumPDULength = d.maximumPDULength
+        parameters.connectTimeout = d.connectTimeout
+        parameters.dimseTimeout = d.dimseTimeout
+        var results: [FileResult] = []
+        func report(_ r: FileResult) {
+            results.append(r)
+            progress(r)
+        }
+        func notSent(_ f: Prepared, _ why: String) {
+            report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: nil, errorComment: nil, error: why, bytes: 0))
+        }
+        // A file that breaks the association (the peer aborts) fails alone: the rest go on a new
+        // association. If a new association cannot be opened, the rest fail with that reason.
+        var remaining = files[...]
+        while !remaining.isEmpty {
+            let association: RequestorAssociation
+            do {
+                association = try RequestorAssociation(parameters)
+            } catch {
+                for f in remaining { notSent(f, "\(error)") }
+                return results
+            }
+            var broken = false
+            while let f = remaining.first, !broken {
+                remaining = remaining.dropFirst()
+                guard let ctx = association.context(for: f.sopClass, transferSyntaxes: proposals(for: f.transferSyntax)) else {
+                    notSent(f, "no presentation context accepted for \(f.sopClass) in \(f.transferSyntax.name)")
+                    continue
+                }
+                do {
+                    let writer = try dataSetWriter(for: f, in: TransferSyntax.lookup(UID(ctx.transferSyntax)))
+                    let rsp = try association.store(sopClassUID: f.sopClass, sopInstanceUID: f.sopInstance, contextID: ctx.id, dataSet: writer)
+                    report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: rsp.status, errorComment: rsp.errorComment,
+                                      error: nil, bytes: f.size))
+                } catch let failure as RequestorAssociation.Failure {
+                    notSent(f, "\(failure)")
+                    broken = true
+                } catch {
+                    notSent(f, "\(error)")
+                }
+            }
+            if broken { association.abort() } else { try? association.release() }
+        }
+        return results
+    }
+
+    /// The data set in the context's transfer syntax: the file's bytes as they are if it is the
+    /// file's own syntax, otherwise re-encoded (in memory) as Explicit or Implicit VR LE.
+    static func dataSetWriter(for f: Prepared, in ts: TransferSyntax) throws
+        -> (_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void {
+        if ts == f.transferSyntax && ts.isLittleEndian == f.transferSyntax.isLittleEndian {
+            return { send in
+                let fd = open(f.path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw DICOMReadError(path: f.path, offset: 0, reason: "cannot open") }
+                defer { close(fd) }
+                var offset = off_t(f.dataSetOffset)
+                let end = off_t(f.size)
+                if offset >= end {   // an empty data set
+                    try [UInt8]().withUnsafeBytes { try send($0, true) }
+                    return
+                }
+                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                repeat {
+                    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, Int(end - offset)), offset) }
+                    guard n > 0 else { throw DICOMReadError(path: f.path, offset: UInt64(offset), reason: "read failed") }
+                    offset += off_t(n)
+                    try buffer.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[0..<n]), offset == end) }
+                } while offset < end
+            }
+        }
+        let file = try Part10File.read(path: f.path)
+        let bytes = try DataSetEncoder(explicitVR: ts.isExplicitVR).encode(file.dataSet)
+        return { send in try bytes.withUnsafeBytes { try send($0, true) } }
+    }
+}

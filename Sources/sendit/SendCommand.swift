@@ -1,0 +1,75 @@
+import ArgumentParser
+import DICOMNetwork
+import Foundation
+
+struct SendCommand: ParsableCommand, ManyPathsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send DICOM files to a peer by C-STORE, like storescu.",
+        discussion: """
+            PATHs are files or folders (searched recursively; files that are not DICOM are
+            reported and skipped). One association carries many files; presentation contexts are
+            proposed from the files' SOP classes and transfer syntaxes, with Explicit and Implicit
+            VR Little Endian offered for uncompressed data. Data sets are sent as they are in the
+            file when the peer accepts their transfer syntax. Prints one line per file and a
+            summary; exit status 1 if any file was not stored.
+            """)
+
+    static let optionsTakingValues: Set<String> = ["--aet", "--aec", "--timeout", "--max-pdu"]
+
+    @Option(name: .long, help: "Calling AE title (this side).") var aet = "SENDIT"
+    @Option(name: .long, help: "Called AE title (the peer).") var aec = "ANY-SCP"
+    @Option(name: .long, help: "Seconds to wait for the connection and for each response.") var timeout: Double = 60
+    @Option(name: .customLong("max-pdu"), help: "Maximum PDU length received.") var maxPDU: UInt32 = 128 * 1024
+    @Flag(name: .shortAndLong, help: "Print only failures and the summary.") var quiet = false
+    @Argument(help: "Peer host, peer port, then files or folders. A path starting with '-' goes after '--'.")
+    var paths: [String] = []
+
+    func run() throws {
+        guard paths.count >= 3, let port = Int(paths[1]) else {
+            throw ValidationError("usage: sendit send [--aet AET] [--aec AEC] HOST PORT PATH...")
+        }
+        let host = paths[0]
+        var files: [String] = []
+        for path in paths.dropFirst(2) { files += SendCommand.expand(path) }
+        var destination = StorageSCU.Destination(host: host, port: port, calledAETitle: aec, callingAETitle: aet)
+        destination.connectTimeout = timeout
+        destination.dimseTimeout = timeout
+        destination.maximumPDULength = maxPDU
+        let start = Date()
+        var sent = 0, warnings = 0, failed = 0, bytes: UInt64 = 0
+        _ = StorageSCU.send(paths: files, to: destination) { r in
+            bytes += r.bytes
+            if let status = r.status, !status.isFailure {
+                sent += 1
+                if status.isWarning { warnings += 1 }
+                if !quiet || status.isWarning { print("\(r.path): \(status)") }
+            } else {
+                failed += 1
+                let why = r.status.map { "\($0)" + (r.errorComment.map { " (\($0))" } ?? "") } ?? r.error ?? "not sent"
+                FileHandle.standardError.write(Data("\(r.path): FAILED: \(why)\n".utf8))
+            }
+        }
+        let seconds = max(Date().timeIntervalSince(start), 0.001)
+        print(String(format: "sent %d of %d files (%d with warnings, %d failed) in %.2f s, %.1f MB/s, %.0f files/s",
+                     sent, files.count, warnings, failed, seconds, Double(bytes) / seconds / 1e6, Double(sent) / seconds))
+        if failed > 0 || files.isEmpty { throw ExitCode(1) }
+    }
+
+    /// A file, or every regular file under a folder (sorted, hidden files skipped).
+    static func expand(_ path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
+        var out: [String] = []
+        while let name = walker.nextObject() as? String {
+            let full = (path as NSString).appendingPathComponent(name)
+            if (name as NSString).lastPathComponent.hasPrefix(".") {
+                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
+                continue
+            }
+            if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { out.append(full) }
+        }
+        return out.sorted()
+    }
+}
