@@ -35,7 +35,11 @@ let package = Package(
             ]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
-        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer"]),
+        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer"], exclude: ["Fixtures"]),
+        .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
+        .testTarget(name: "DICOMNetworkTests", dependencies: [
+            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],
     swiftLanguageModes: [.v6]

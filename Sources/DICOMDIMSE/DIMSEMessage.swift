@@ -30,7 +30,7 @@ public enum DIMSEMessage: Equatable, Sendable {
             cs.set(CommandTag.commandField, us: CommandField.cStoreRQ.rawValue)
             cs.set(CommandTag.messageID, us: m.messageID)
             cs.set(CommandTag.priority, us: m.priority.rawValue)
-            cs.set(CommandTag.commandDataSetType, us: 0x0000)
+            cs.set(CommandTag.commandDataSetType, us: 0x0001)   // any value but 0x0101; 0x0001 as dcmtk and pynetdicom send
             cs.set(CommandTag.affectedSOPInstanceUID, string: m.affectedSOPInstanceUID)
             if let aet = m.moveOriginatorAETitle { cs.set(CommandTag.moveOriginatorAETitle, string: aet, padding: 0x20) }
             if let id = m.moveOriginatorMessageID { cs.set(CommandTag.moveOriginatorMessageID, us: id) }

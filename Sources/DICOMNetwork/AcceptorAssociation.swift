@@ -123,6 +123,12 @@ final class AcceptorAssociation {
         case .invalid(let problem):
             endReason = "aborted: invalid PDU: \(problem)"
             apply(machine.handle(.Evt19, invalidPDUReason: problem.reason))
+            // What follows an invalid PDU cannot be framed: close now rather than wait out ARTIM
+            // reading garbage (PS3.8 9.1.6 allows closing once the A-ABORT is sent).
+            if machine.state == .Sta13 {
+                channel.close()
+                apply(machine.handle(.Evt17))
+            }
         }
     }
 

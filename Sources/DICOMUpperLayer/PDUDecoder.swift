@@ -89,8 +89,9 @@ public enum PDUDecoder {
     static func presentationContextRQ(_ data: ArraySlice<UInt8>) throws(PDUError) -> PresentationContextRQ {
         var r = Reader(data)
         let id = try r.u8()
-        _ = try r.bytes(3)
+        let reserved = Array(try r.bytes(3))
         var pc = PresentationContextRQ(id: id, abstractSyntax: "", transferSyntaxes: [])
+        pc.reserved = reserved
         var abstractSyntaxes = 0
         for (type, sub) in try items(&r) {
             switch ItemType(rawValue: type) {

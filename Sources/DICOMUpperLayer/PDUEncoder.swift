@@ -8,7 +8,7 @@ public enum PDUEncoder {
             fixedPart(&body, rq.protocolVersion, rq.calledAETitle, rq.callingAETitle)
             item(&body, .applicationContext, Array(rq.applicationContextName.utf8))
             for pc in rq.presentationContexts {
-                var data: [UInt8] = [pc.id, 0, 0, 0]
+                var data: [UInt8] = [pc.id] + pc.reserved
                 item(&data, .abstractSyntax, Array(pc.abstractSyntax.utf8))
                 for ts in pc.transferSyntaxes { item(&data, .transferSyntax, Array(ts.utf8)) }
                 item(&body, .presentationContextRQ, data)

@@ -4,6 +4,9 @@ public struct PresentationContextRQ: Equatable, Sendable {
     public var id: UInt8
     public var abstractSyntax: String
     public var transferSyntaxes: [String]
+    /// The three reserved bytes after the ID, as read (dcmtk sends 0xFF in the second, where the
+    /// AC has its result); written back as they were so a decoded PDU re-encodes identically.
+    public var reserved: [UInt8] = [0, 0, 0]
 
     public init(id: UInt8, abstractSyntax: String, transferSyntaxes: [String]) {
         self.id = id

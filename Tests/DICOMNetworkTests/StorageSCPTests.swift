@@ -1,0 +1,198 @@
+import DICOMCore
+import DICOMDIMSE
+import DICOMFile
+@testable import DICOMNetwork
+import DICOMUpperLayer
+import Foundation
+import Logging
+import Testing
+
+/// The server and the SCU of this package, talking over loopback.
+@Suite struct StorageSCPTests {
+    final class Fixture {
+        let dir: URL
+        let server: DICOMServer
+        init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-scp-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var c = ServerConfiguration()
+            c.port = 0
+            c.bindAddress = "127.0.0.1"
+            c.dataFolder = dir.appendingPathComponent("data").path
+            c.artimTimeout = 2
+            c.shutdownGrace = 1
+            configure(&c)
+            server = try DICOMServer(configuration: c, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try server.start()
+        }
+        deinit {
+            server.stop()
+            try? FileManager.default.removeItem(at: dir)
+        }
+        var data: String { server.configuration.dataFolder }
+
+        func destination(aec: String = "SENDIT") -> StorageSCU.Destination {
+            StorageSCU.Destination(host: "127.0.0.1", port: server.port, calledAETitle: aec, callingAETitle: "TESTSCU")
+        }
+
+        /// Writes a small CT instance and returns its path.
+        func instance(study: String = "1.2.3.4", sop: String, pixels: Int = 64) throws -> String {
+            var ds = DataSet()
+            ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
+            ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: sop))
+            ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: study))
+            ds.set(DataElement(tag: .patientName, vr: .PN, string: "Test^Patient"))
+            ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: (0..<pixels).map { UInt8($0 & 0xFF) }))
+            let path = dir.appendingPathComponent("\(sop)-\(UUID().uuidString).dcm").path
+            try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: path)
+            return path
+        }
+
+        func stored() throws -> [String] {
+            guard let walker = FileManager.default.enumerator(atPath: data) else { return [] }
+            return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") }.sorted()
+        }
+
+        func contexts() -> [PresentationContextRQ] {
+            [PresentationContextRQ(id: 1, abstractSyntax: UID.ctImageStorage.rawValue,
+                                   transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid.rawValue])]
+        }
+    }
+
+    @Test func echoAndStoreIntoTheStudysStagingFolder() throws {
+        let f = try Fixture()
+        let a = try RequestorAssociation(RequestorAssociation.Parameters(
+            host: "127.0.0.1", port: f.server.port, callingAETitle: "TESTSCU", calledAETitle: "SENDIT",
+            presentationContexts: [PresentationContextRQ(id: 1, abstractSyntax: UID.verification.rawValue, transferSyntaxes: ["1.2.840.10008.1.2"])]))
+        #expect(try a.echo() == .success)
+        try a.release()
+
+        let paths = [try f.instance(sop: "1.2.3.4.1"), try f.instance(sop: "1.2.3.4.2", pixels: 300_000)]
+        let results = StorageSCU.send(paths: paths, to: f.destination())
+        #expect(results.allSatisfy { $0.succeeded }, "\(results)")
+        let stored = try f.stored()
+        #expect(stored.count == 2)
+        #expect(stored.allSatisfy { $0.hasPrefix("1.2.3.4.tmp") })
+        #expect(stored.contains { $0.hasSuffix("/1.2.3.4.1.dcm") })
+        // The received file: File Meta with the source AE title, the data set as sent.
+        let received = try Part10File.read(path: f.data + "/" + stored.first { $0.hasSuffix("1.2.3.4.2.dcm") }!)
+        #expect(received.fileMetaInformation.string(.sourceApplicationEntityTitle) == "TESTSCU")
+        let original = try Part10File.read(path: paths[1])
+        #expect(try DataSetEncoder(explicitVR: true).encode(received.dataSet) == DataSetEncoder(explicitVR: true).encode(original.dataSet))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").isEmpty)
+    }
+
+    @Test func aReSentInstanceReplacesTheEarlierCopy() throws {
+        let f = try Fixture()
+        _ = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.9", pixels: 10)], to: f.destination())
+        _ = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.9", pixels: 20)], to: f.destination())
+        let stored = try f.stored()
+        #expect(stored.count == 1)
+        #expect(try Part10File.read(path: f.data + "/" + stored[0]).dataSet[.pixelData]?.binaryLength == 20)
+    }
+
+    @Test func hostileUIDsNeverLeaveTheDataFolder() throws {
+        let f = try Fixture()
+        let results = StorageSCU.send(paths: [try f.instance(study: "../../escaped", sop: "1.2.3.4.5"),
+                                              try f.instance(study: "a/b", sop: "1.2.3.4.6")], to: f.destination())
+        #expect(results.allSatisfy { $0.succeeded })
+        let stored = try f.stored()
+        #expect(stored.count == 2)
+        #expect(stored.allSatisfy { $0.hasPrefix("x") && !$0.contains("..") && $0.split(separator: "/").count == 2 }, "\(stored)")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("escaped").path))
+        #expect(StagingArea.fileName(for: "..") != ".." && StagingArea.fileName(for: "1.2.3") == "1.2.3")
+    }
+
+    @Test func statusesForDataSetsThatAreNotWhatTheCommandSays() throws {
+        let f = try Fixture()
+        let a = try RequestorAssociation(RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
+                                                                         calledAETitle: "SENDIT", presentationContexts: f.contexts()))
+        let good = try Part10File.read(path: try f.instance(sop: "1.2.3.4.7"))
+        let bytes = try DataSetEncoder(explicitVR: true).encode(good.dataSet)
+        // The command names another instance: A900.
+        let mismatch = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.8", contextID: 1) { send in
+            try bytes.withUnsafeBytes { try send($0, true) }
+        }
+        #expect(mismatch.status == .dataSetDoesNotMatchSOPClass && mismatch.errorComment?.isEmpty == false)
+        // Bytes that are no data set: C000.
+        let junk = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.8", contextID: 1) { send in
+            try [UInt8](repeating: 0xFF, count: 64).withUnsafeBytes { try send($0, true) }
+        }
+        #expect(junk.status.code & 0xF000 == 0xC000)
+        // And the association still works.
+        let ok = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.7", contextID: 1) { send in
+            try bytes.withUnsafeBytes { try send($0, true) }
+        }
+        #expect(ok.status == .success)
+        try a.release()
+        #expect(try f.stored().count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").isEmpty)
+    }
+
+    @Test func aWriteFailureIsOutOfResourcesNeverSuccess() throws {
+        let f = try Fixture()
+        // The incoming folder becomes a file: every .part fails to open.
+        try FileManager.default.removeItem(atPath: f.data + "/.incoming")
+        FileManager.default.createFile(atPath: f.data + "/.incoming", contents: Data())
+        let results = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.10")], to: f.destination())
+        #expect(results.first?.status.map { $0.code >= 0xA700 && $0.code <= 0xA7FF } == true)
+        #expect(try f.stored().isEmpty)
+    }
+
+    @Test func associationPolicyOverTheWire() throws {
+        let f = try Fixture { c in
+            c.maximumAssociations = 1
+            c.allowedCallingAETitles = ["TESTSCU", "T"]
+        }
+        let p = RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T", calledAETitle: "SENDIT",
+                                                presentationContexts: f.contexts())
+        func rejection(_ p: RequestorAssociation.Parameters) -> AAssociateRJ? {
+            do {
+                let a = try RequestorAssociation(p)
+                a.abort()
+                return nil
+            } catch {
+                if case .rejected(let rj) = error { return rj }
+                Issue.record("\(error)")
+                return nil
+            }
+        }
+        var wrongCalled = p
+        wrongCalled.calledAETitle = "OTHER"
+        #expect(rejection(wrongCalled) == AAssociateRJ(result: 1, source: 1, reason: 7))
+        var unknownCaller = p
+        unknownCaller.callingAETitle = "STRANGER"
+        #expect(rejection(unknownCaller) == AAssociateRJ(result: 1, source: 1, reason: 3))
+        let first = try RequestorAssociation(p)
+        #expect(rejection(p) == AAssociateRJ(result: 2, source: 3, reason: 2))   // over the limit: transient
+        try first.release()
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(rejection(p) == nil)
+    }
+
+    @Test func aSilentPeerIsDisconnectedAfterARTIM() throws {
+        let f = try Fixture { $0.artimTimeout = 0.5 }
+        let s = try Socket.connect(host: "127.0.0.1", port: f.server.port, timeout: 2)
+        let start = Date()
+        var b = [UInt8](repeating: 0, count: 1)
+        #expect(throws: NetworkError.closed) {
+            try b.withUnsafeMutableBytes { try s.readExactly(into: $0, count: 1, timeout: 5, what: "test") }
+        }
+        #expect(Date().timeIntervalSince(start) < 3)
+    }
+
+    @Test func sendReportsFilesThatCannotBeSent() throws {
+        let f = try Fixture()
+        let junk = f.dir.appendingPathComponent("junk.txt").path
+        try Data("not dicom".utf8).write(to: URL(fileURLWithPath: junk))
+        let results = StorageSCU.send(paths: [junk, try f.instance(sop: "1.2.3.4.11")], to: f.destination())
+        #expect(results.count == 2)
+        #expect(results.first { $0.path == junk }?.error?.contains("not a DICOM file") == true)
+        #expect(results.filter(\.succeeded).count == 1)
+        let refused = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.12")], to: f.destination(aec: "WRONG"))
+        #expect(refused.first?.error?.contains("Called AE title not recognised") == true)
+        var down = f.destination()
+        down.port = 1
+        #expect(StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.13")], to: down).first?.error?.contains("cannot connect") == true)
+    }
+}
