@@ -51,8 +51,10 @@ public final class FileSink: ByteSink {
 
     deinit { if !closed { Glibc.close(fd) } }
 
+    /// Buffers small writes; a write of `capacity` bytes or more goes to the file directly,
+    /// without a copy.
     public func write(_ b: UnsafeRawBufferPointer) throws {
-        if buffer.count + b.count > capacity { try flush() }
+        if buffer.count + b.count > capacity || b.count >= capacity { try flush() }
         if b.count >= capacity {
             try writeAll(b)
         } else {

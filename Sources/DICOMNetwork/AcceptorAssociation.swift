@@ -135,17 +135,14 @@ final class AcceptorAssociation {
     // MARK: effects
 
     func apply(_ transition: ULTransition) {
-        for effect in transition.effects {
-            do {
-                try perform(effect)
-            } catch {
-                // The transport failed while sending: the connection is gone.
-                if machine.state != .Sta1 {
-                    endReason = "connection lost: \(error)"
-                    channel.close()
-                    apply(machine.handle(.Evt17))
-                }
-                return
+        do {
+            try transition.effects.forEach { try perform($0) }
+        } catch {
+            // The transport failed while sending: the connection is gone.
+            if machine.state != .Sta1 {
+                endReason = "connection lost: \(error)"
+                channel.close()
+                apply(machine.handle(.Evt17))
             }
         }
     }

@@ -24,7 +24,8 @@ final class InstanceReceiver {
         self.transferSyntax = TransferSyntax.lookup(transferSyntax)
         partPath = staging.newPartPath()
         do {
-            let sink = try FileSink(path: partPath)
+            // Fragments of 64 KiB or more go straight to write(2); smaller ones are gathered.
+            let sink = try FileSink(path: partPath, capacity: 64 * 1024)
             var meta = DataSet()
             meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
             meta.set(DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, string: request.affectedSOPInstanceUID))

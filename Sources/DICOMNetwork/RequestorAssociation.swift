@@ -224,25 +224,17 @@ public final class RequestorAssociation {
 
     func step(_ event: ULEvent, abortSource: AbortSource = .dulServiceUser, reason: AbortReason = .unexpectedPDU) throws(Failure) {
         let t = machine.handle(event, abortSource: abortSource, invalidPDUReason: reason)
-        for effect in t.effects {
-            do {
-                try perform(effect)
-            } catch let f as Failure {
-                failure = failure ?? f
-                channel?.close()
-                machine = ULStateMachine()
-                throw f
-            } catch let e as NetworkError {
-                failure = failure ?? .network(e)
-                channel?.close()
-                machine = ULStateMachine()
-                throw failure!
-            } catch {
-                failure = failure ?? .protocolError("\(error)")
-                channel?.close()
-                machine = ULStateMachine()
-                throw failure!
+        do {
+            try t.effects.forEach { try perform($0) }
+        } catch {
+            switch error {
+            case let f as Failure: failure = failure ?? f
+            case let e as NetworkError: failure = failure ?? .network(e)
+            default: failure = failure ?? .protocolError("\(error)")
             }
+            channel?.close()
+            machine = ULStateMachine()
+            throw failure!
         }
     }
 

@@ -46,5 +46,41 @@ public struct ULTransition: Equatable, Sendable {
     /// The table's action, or nil for a blank cell (an invalid event).
     public let action: ULAction?
     public let to: ULState
-    public let effects: [ULEffect]
+    public let effects: ULEffects
+}
+
+/// The effects of one action, at most three (AA-8: send A-ABORT, indicate, start ARTIM), held
+/// inline so that a transition allocates nothing: one happens for every PDU received.
+public struct ULEffects: Equatable, Sendable, Sequence, ExpressibleByArrayLiteral, CustomStringConvertible {
+    private var a: ULEffect?, b: ULEffect?, c: ULEffect?
+
+    public init(arrayLiteral elements: ULEffect...) {
+        precondition(elements.count <= 3, "an Upper Layer action has at most three effects")
+        a = elements.count > 0 ? elements[0] : nil
+        b = elements.count > 1 ? elements[1] : nil
+        c = elements.count > 2 ? elements[2] : nil
+    }
+
+    init(_ a: ULEffect? = nil, _ b: ULEffect? = nil, _ c: ULEffect? = nil) {
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+
+    public var isEmpty: Bool { a == nil }
+    public var count: Int { (a == nil ? 0 : 1) + (b == nil ? 0 : 1) + (c == nil ? 0 : 1) }
+
+    public func makeIterator() -> IndexingIterator<[ULEffect]> {
+        [a, b, c].compactMap { $0 }.makeIterator()
+    }
+
+    /// Calls `body` with each effect, in order, without building an array.
+    @inline(__always)
+    public func forEach(_ body: (ULEffect) throws -> Void) rethrows {
+        if let a { try body(a) }
+        if let b { try body(b) }
+        if let c { try body(c) }
+    }
+
+    public var description: String { "\(Array(self))" }
 }

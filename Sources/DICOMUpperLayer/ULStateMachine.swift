@@ -36,7 +36,7 @@ public struct ULStateMachine: Sendable {
                                 invalidPDUReason: AbortReason = .unexpectedPDU) -> ULTransition {
         let from = state
         let action = ULStateMachine.action(for: event, in: from)
-        var effects: [ULEffect]
+        var effects: ULEffects
         var next: ULState
         if let action {
             (effects, next) = perform(action, associateRQAcceptable: associateRQAcceptable, abortSource: abortSource,
@@ -49,7 +49,7 @@ public struct ULStateMachine: Sendable {
     }
 
     mutating func perform(_ action: ULAction, associateRQAcceptable: Bool, abortSource: AbortSource,
-                          reason: AbortReason) -> ([ULEffect], ULState) {
+                          reason: AbortReason) -> (ULEffects, ULState) {
         let next = action.nextStates
         switch action {
         case .AE1:
@@ -91,7 +91,7 @@ public struct ULStateMachine: Sendable {
         }
     }
 
-    func invalidEvent(reason: AbortReason) -> ([ULEffect], ULState) {
+    func invalidEvent(reason: AbortReason) -> (ULEffects, ULState) {
         switch state {
         case .Sta1, .Sta13: return ([], state)
         case .Sta4: return ([.stopARTIM, .closeTransport], .Sta1)

@@ -133,7 +133,7 @@ import Testing
         let f = try Fixture()
         // The incoming folder becomes a file: every .part fails to open.
         try FileManager.default.removeItem(atPath: f.data + "/.incoming")
-        FileManager.default.createFile(atPath: f.data + "/.incoming", contents: Data())
+        #expect(FileManager.default.createFile(atPath: f.data + "/.incoming", contents: Data()))
         let results = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.10")], to: f.destination())
         #expect(results.first?.status.map { $0.code >= 0xA700 && $0.code <= 0xA7FF } == true)
         #expect(try f.stored().isEmpty)
@@ -194,5 +194,35 @@ import Testing
         var down = f.destination()
         down.port = 1
         #expect(StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.13")], to: down).first?.error?.contains("cannot connect") == true)
+    }
+
+    @Test func shutdownLetsAssociationsFinishThenAborts() throws {
+        let f = try Fixture { $0.shutdownGrace = 0.5 }
+        let a = try RequestorAssociation(RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
+                                                                         calledAETitle: "SENDIT", presentationContexts: f.contexts()))
+        let stopped = DispatchSemaphore(value: 0)
+        let start = Date()
+        let server = f.server
+        Thread.detachNewThread {
+            server.stop()
+            stopped.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.1)
+        // Within the grace period the association still serves.
+        let path = try f.instance(sop: "1.2.3.4.20")
+        let bytes = try DataSetEncoder(explicitVR: true).encode(try Part10File.read(path: path).dataSet)
+        let rsp = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.20", contextID: 1) { send in
+            try bytes.withUnsafeBytes { try send($0, true) }
+        }
+        #expect(rsp.status == .success)
+        // Then it is aborted, and the server stops.
+        #expect(stopped.wait(timeout: .now() + 10) == .success)
+        #expect(Date().timeIntervalSince(start) >= 0.5)
+        #expect(throws: RequestorAssociation.Failure.self) { _ = try a.echo() }
+        // No new associations are accepted.
+        #expect(throws: RequestorAssociation.Failure.self) {
+            _ = try RequestorAssociation(RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
+                                                                         calledAETitle: "SENDIT", presentationContexts: f.contexts()))
+        }
     }
 }

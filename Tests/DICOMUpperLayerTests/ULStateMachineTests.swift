@@ -17,7 +17,7 @@ import Testing
     }
 
     /// The effects each action must have (PS3.8 Tables 9-6 to 9-9, as worded in ul-actions.tsv).
-    static func expectedEffects(_ action: String, nextState: String) -> [ULEffect] {
+    static func expectedEffects(_ action: String, nextState: String) -> ULEffects {
         switch action {
         case "AE-1": return [.openTransport]
         case "AE-2": return [.sendAssociateRQ]
