@@ -21,6 +21,16 @@ public struct DICOMReadError: Error, CustomStringConvertible, Sendable {
 public struct ReadWarning: CustomStringConvertible, Sendable, Equatable {
     public let offset: UInt64
     public let message: String
+    /// The data ends before what it announced: a value, item or fragment cut short, or a
+    /// sequence never closed. The content is incomplete, not just badly encoded: a receiver
+    /// refuses it, an importer quarantines it.
+    public let isTruncation: Bool
+
+    public init(offset: UInt64, message: String, isTruncation: Bool = false) {
+        self.offset = offset
+        self.message = message
+        self.isTruncation = isTruncation
+    }
 
     public var description: String { "offset \(offset): \(message)" }
 }

@@ -36,9 +36,9 @@ struct DataSetParser {
     }
 
     /// A defect that strict reading refuses and lenient reading reports.
-    mutating func defect(_ offset: UInt64, _ message: String) throws {
+    mutating func defect(_ offset: UInt64, _ message: String, truncation: Bool = false) throws {
         if isStrict { throw error(offset, message) }
-        warnings.append(ReadWarning(offset: offset, message: message))
+        warnings.append(ReadWarning(offset: offset, message: message, isTruncation: truncation))
     }
 
     // MARK: data sets
@@ -70,7 +70,7 @@ struct DataSetParser {
                 break
             }
             if input.isAtEnd {
-                if isItem && end == nil { try defect(input.offset, "item not terminated by an Item Delimitation Item before the end of the data") }
+                if isItem && end == nil { try defect(input.offset, "item not terminated by an Item Delimitation Item before the end of the data", truncation: true) }
                 ending = .endOfInput
                 break
             }
@@ -78,7 +78,7 @@ struct DataSetParser {
             guard try input.require(8) else {
                 let left = input.remaining
                 if isItem || end != nil { throw error(start, "truncated element header (\(left) bytes left)") }
-                try defect(start, "\(left) trailing bytes after the last element ignored")
+                try defect(start, "\(left) trailing bytes after the last element ignored", truncation: true)
                 input.skip(left)
                 break
             }
@@ -203,7 +203,7 @@ struct DataSetParser {
         if UInt64(length) > input.remaining {
             // Lenient reading keeps what is there, as pydicom does; the caller sees the warning
             // (an importer quarantines truncated files).
-            try defect(start, "value of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)")
+            try defect(start, "value of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)", truncation: true)
             length = UInt32(input.remaining)
         }
         if length & 1 == 1 {
@@ -267,7 +267,7 @@ struct DataSetParser {
             let start = input.offset
             guard try input.require(8) else {
                 if end == nil && input.isAtEnd {
-                    try defect(start, "sequence \(tag) not terminated before the end of the data")
+                    try defect(start, "sequence \(tag) not terminated before the end of the data", truncation: true)
                     break
                 }
                 throw error(start, "truncated item in sequence \(tag)")
@@ -289,13 +289,13 @@ struct DataSetParser {
                                                      pixelRepresentation: pixelRepresentation)
                 items.append(item)
                 if ending == .sequenceDelimiter || ending == .endOfInput {
-                    if ending == .endOfInput { try defect(input.offset, "sequence \(tag) not terminated before the end of the data") }
+                    if ending == .endOfInput { try defect(input.offset, "sequence \(tag) not terminated before the end of the data", truncation: true) }
                     break
                 }
             } else {
                 var itemLength = UInt64(length)
                 if itemLength > input.remaining {
-                    try defect(start, "item of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)")
+                    try defect(start, "item of \(tag) claims \(length) bytes but only \(input.remaining) are left (truncated)", truncation: true)
                     itemLength = input.remaining
                 }
                 var (item, _) = try readDataSet(end: input.offset + itemLength, depth: depth, isItem: true,
@@ -315,7 +315,7 @@ struct DataSetParser {
             let itemStart = input.offset
             guard try input.require(8) else {
                 if input.isAtEnd {
-                    try defect(itemStart, "encapsulated Pixel Data not terminated before the end of the data")
+                    try defect(itemStart, "encapsulated Pixel Data not terminated before the end of the data", truncation: true)
                     break
                 }
                 throw error(itemStart, "truncated fragment header in encapsulated Pixel Data")
@@ -333,7 +333,7 @@ struct DataSetParser {
             }
             var fragmentLength = length
             if UInt64(length) > input.remaining {
-                try defect(itemStart, "fragment claims \(length) bytes but only \(input.remaining) are left (truncated)")
+                try defect(itemStart, "fragment claims \(length) bytes but only \(input.remaining) are left (truncated)", truncation: true)
                 fragmentLength = UInt32(input.remaining)
             }
             fragments.append(try readValue(length: fragmentLength, vr: .OB, at: input.offset))

@@ -62,12 +62,17 @@ final class InstanceReceiver {
             return (failure!.0, failure!.1, nil)
         }
         self.sink = nil
-        // The data set must be DICOM, and be the instance the command announced.
+        // The data set must be DICOM and complete (its whole structure is walked; large values
+        // stay on disk), and be the instance the command announced.
         let file: Part10File
         do {
-            file = try Part10File.read(path: partPath, options: .headerOnly)
+            file = try Part10File.read(path: partPath)
         } catch {
             failure = (.cannotUnderstand, "data set cannot be parsed: \(error)")
+            return (failure!.0, failure!.1, nil)
+        }
+        if let cut = file.warnings.first(where: \.isTruncation) {
+            failure = (.cannotUnderstand, "data set is incomplete: \(cut.message)")
             return (failure!.0, failure!.1, nil)
         }
         let sopClass = file.dataSet.string(.sopClassUID), sopInstance = file.dataSet.string(.sopInstanceUID)

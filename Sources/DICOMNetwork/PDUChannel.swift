@@ -44,7 +44,7 @@ final class PDUChannel {
 
     /// Sends `data` as P-DATA-TF PDUs of one PDV each, no larger than the peer's maximum length.
     func sendMessagePart(contextID: UInt8, isCommand: Bool, data: UnsafeRawBufferPointer, peerMaximumLength: UInt32) throws {
-        let maxData = peerMaximumLength == 0 ? Int(UInt32.max) - 6 : max(Int(peerMaximumLength) - 6, 1)
+        let maxData = PDUChannel.maximumFragment(peerMaximumLength)
         var offset = 0
         repeat {
             let n = min(maxData, data.count - offset)
@@ -58,4 +58,11 @@ final class PDUChannel {
     }
 
     func close() { socket.close() }
+
+    /// The largest PDV data for the peer's Maximum Length: the PDU's variable field less the
+    /// 6-byte PDV header, rounded down to even (PS3.8 Annex E.1: fragments have even length).
+    static func maximumFragment(_ peerMaximumLength: UInt32) -> Int {
+        let n = peerMaximumLength == 0 ? Int(UInt32.max) - 6 : Int(peerMaximumLength) - 6
+        return max(n & ~1, 2)
+    }
 }

@@ -284,7 +284,7 @@ extension PDUChannel {
     /// Sends part of a data set: PDVs of at most the peer's maximum, the last one marked last
     /// only if `isLast`.
     func sendDataSetChunk(contextID: UInt8, data: UnsafeRawBufferPointer, isLast: Bool, peerMaximumLength: UInt32) throws {
-        let maxData = peerMaximumLength == 0 ? Int(UInt32.max) - 6 : max(Int(peerMaximumLength) - 6, 1)
+        let maxData = PDUChannel.maximumFragment(peerMaximumLength)
         var offset = 0
         repeat {
             let n = min(maxData, data.count - offset)

@@ -69,9 +69,14 @@ public enum StorageSCU {
         var ready: [Prepared] = []
         for path in paths {
             do {
-                let file = try Part10File.read(path: path, options: .headerOnly)
+                // The whole structure is walked (large values stay on disk): a truncated file is
+                // not sent, rather than delivered cut short.
+                let file = try Part10File.read(path: path)
                 guard let sopClass = file.sopClassUID?.rawValue, let sopInstance = file.sopInstanceUID?.rawValue else {
                     throw DICOMReadError(path: path, offset: 0, reason: "no SOP Class or SOP Instance UID")
+                }
+                if let cut = file.warnings.first(where: \.isTruncation) {
+                    throw DICOMReadError(path: path, offset: cut.offset, reason: "file is incomplete, not sent: \(cut.message)")
                 }
                 var st = stat()
                 stat(path, &st)
@@ -162,7 +167,10 @@ public enum StorageSCU {
     /// file's own syntax, otherwise re-encoded (in memory) as Explicit or Implicit VR LE.
     static func dataSetWriter(for f: Prepared, in ts: TransferSyntax) throws
         -> (_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void {
-        if ts == f.transferSyntax && ts.isLittleEndian == f.transferSyntax.isLittleEndian {
+        // A data set must have even length (PS3.5 7.1, A.5). An odd deflated stream gets its NUL
+        // pad; any other odd data set is malformed as stored, and is re-encoded (values padded).
+        let oddLength = (f.size - f.dataSetOffset) % 2 == 1
+        if ts == f.transferSyntax && ts.isLittleEndian == f.transferSyntax.isLittleEndian && (!oddLength || ts.isDeflated) {
             return { send in
                 let fd = open(f.path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw DICOMReadError(path: f.path, offset: 0, reason: "cannot open") }
@@ -173,11 +181,18 @@ public enum StorageSCU {
                     try [UInt8]().withUnsafeBytes { try send($0, true) }
                     return
                 }
-                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                // Chunks of 1 MiB (even); the last one gets the pad byte in place, so every
+                // fragment stays even.
+                let chunk = 1 << 20
+                var buffer = [UInt8](repeating: 0, count: chunk + 1)
                 repeat {
-                    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, Int(end - offset)), offset) }
+                    var n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min(chunk, Int(end - offset)), offset) }
                     guard n > 0 else { throw DICOMReadError(path: f.path, offset: UInt64(offset), reason: "read failed") }
                     offset += off_t(n)
+                    if offset == end && oddLength {
+                        buffer[n] = 0
+                        n += 1
+                    }
                     try buffer.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[0..<n]), offset == end) }
                 } while offset < end
             }

@@ -43,16 +43,17 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
             if let status = r.status, !status.isFailure {
                 sent += 1
                 if status.isWarning { warnings += 1 }
-                if !quiet || status.isWarning { print("\(r.path): \(status)") }
+                if !quiet || status.isWarning { StandardOutput.write("\(r.path): \(status)\n") }
             } else {
                 failed += 1
                 let why = r.status.map { "\($0)" + (r.errorComment.map { " (\($0))" } ?? "") } ?? r.error ?? "not sent"
-                FileHandle.standardError.write(Data("\(r.path): FAILED: \(why)\n".utf8))
+                StandardOutput.error("\(r.path): FAILED: \(why)\n")   // flushes stdout first: lines stay whole and in order
             }
         }
         let seconds = max(Date().timeIntervalSince(start), 0.001)
-        print(String(format: "sent %d of %d files (%d with warnings, %d failed) in %.2f s, %.1f MB/s, %.0f files/s",
-                     sent, files.count, warnings, failed, seconds, Double(bytes) / seconds / 1e6, Double(sent) / seconds))
+        StandardOutput.write(String(format: "sent %d of %d files (%d with warnings, %d failed) in %.2f s, %.1f MB/s, %.0f files/s\n",
+                                    sent, files.count, warnings, failed, seconds, Double(bytes) / seconds / 1e6, Double(sent) / seconds))
+        StandardOutput.flush()
         if failed > 0 || files.isEmpty { throw ExitCode(1) }
     }
 

@@ -119,6 +119,12 @@ import Testing
             try [UInt8](repeating: 0xFF, count: 64).withUnsafeBytes { try send($0, true) }
         }
         #expect(junk.status.code & 0xF000 == 0xC000)
+        // A data set cut short (Pixel Data claims more than arrives): C000, never stored.
+        let truncated = Array(bytes.dropLast(10))
+        let cut = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.7", contextID: 1) { send in
+            try truncated.withUnsafeBytes { try send($0, true) }
+        }
+        #expect(cut.status.code & 0xF000 == 0xC000 && cut.errorComment?.contains("incomplete") == true, "\(cut)")
         // And the association still works.
         let ok = try a.store(sopClassUID: UID.ctImageStorage.rawValue, sopInstanceUID: "1.2.3.4.7", contextID: 1) { send in
             try bytes.withUnsafeBytes { try send($0, true) }
@@ -224,5 +230,44 @@ import Testing
             _ = try RequestorAssociation(RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
                                                                          calledAETitle: "SENDIT", presentationContexts: f.contexts()))
         }
+    }
+
+    @Test func fragmentsAreEvenForAnOddMaximumLength() {
+        #expect(PDUChannel.maximumFragment(16383) == 16376)
+        #expect(PDUChannel.maximumFragment(16384) == 16378)
+        #expect(PDUChannel.maximumFragment(7) == 2)
+        #expect(PDUChannel.maximumFragment(0) % 2 == 0)
+    }
+
+    @Test func theSCURefusesATruncatedFileAndPadsAnOddDeflatedOne() throws {
+        // The server prefers Deflated, so the deflated file is streamed as it is (not re-encoded).
+        let f = try Fixture { $0.transferSyntaxPreference = [TransferSyntax.deflatedExplicitVRLittleEndian.uid.rawValue] }
+        let whole = try f.instance(sop: "1.2.3.4.30", pixels: 1000)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let cutPath = f.dir.appendingPathComponent("cut.dcm").path
+        try bytes.dropLast(100).write(to: URL(fileURLWithPath: cutPath))
+        let refused = StorageSCU.send(paths: [cutPath], to: f.destination())
+        #expect(refused.first?.status == nil && refused.first?.error?.contains("incomplete") == true, "\(refused)")
+        // A deflated data set whose stream has odd length arrives whole and parses.
+        var deflatedPath = ""
+        for n in 0..<40 {
+            let file = try Part10File.read(path: try f.instance(sop: "1.2.3.4.3\(n + 1)", pixels: 200 + n))
+            let encoded = try Part10Writer.encode(file, options: .init(transferSyntax: .deflatedExplicitVRLittleEndian))
+            let written = try Part10File.read(bytes: encoded)
+            if (encoded.count - Int(written.dataSetOffset)) % 2 == 1 {
+                deflatedPath = f.dir.appendingPathComponent("odd-deflated.dcm").path
+                try Data(encoded).write(to: URL(fileURLWithPath: deflatedPath))
+                break
+            }
+        }
+        try #require(!deflatedPath.isEmpty, "no odd-length deflated stream found to test with")
+        let sent = StorageSCU.send(paths: [deflatedPath], to: f.destination())
+        #expect(sent.first?.status == .success, "\(sent)")
+        let stored = try f.stored()
+        let received = try Part10File.read(path: f.data + "/" + stored[0], options: .strict)
+        #expect(received.transferSyntax == .deflatedExplicitVRLittleEndian)
+        // The odd stream arrived with its NUL pad: an even-length data set (PS3.5 A.5).
+        let size = try FileManager.default.attributesOfItem(atPath: f.data + "/" + stored[0])[.size] as! Int
+        #expect((size - Int(received.dataSetOffset)) % 2 == 0)
     }
 }
