@@ -19,8 +19,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(name: "DICOMCore", exclude: []),
-        .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib"]),
+        .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSystem"]),
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [

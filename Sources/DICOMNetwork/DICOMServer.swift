@@ -22,6 +22,10 @@ public final class DICOMServer: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
+        if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
+            logger.notice("recovered instances left by a crash", metadata: [
+                "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
+        }
     }
 
     /// The port actually listened on (useful when configured as 0).

@@ -26,6 +26,7 @@ final class InstanceReceiver {
         do {
             // Fragments of 64 KiB or more go straight to write(2); smaller ones are gathered.
             let sink = try FileSink(path: partPath, capacity: 64 * 1024)
+            sink.startsWriteback = staging.sync
             var meta = DataSet()
             meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
             meta.set(DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, string: request.affectedSOPInstanceUID))
@@ -81,11 +82,13 @@ final class InstanceReceiver {
                        "data set has SOP class \(sopClass ?? "none") instance \(sopInstance ?? "none"), the command \(request.affectedSOPClassUID) \(request.affectedSOPInstanceUID)")
             return (failure!.0, failure!.1, nil)
         }
+        // Durable before Success: the .part was fdatasynced above (with its entry in .incoming).
+        // The rename is not synced on its own: if power fails before it reaches the disk, the
+        // complete .part is still in .incoming and StagingArea moves it into place at the next
+        // start. So Success never outruns the data, and a folder fsync per image is saved.
         do {
-            let folder = try staging.stagingFolder(forStudyKey: StagingArea.fileName(for: file.dataSet.string(.studyInstanceUID)))
-            let final = folder + "/" + StagingArea.fileName(for: sopInstance) + ".dcm"
-            guard rename(partPath, final) == 0 else { throw FileStoreError(code: errno, what: "cannot rename into \(folder)") }
-            if staging.sync { try StagingArea.syncDirectory(folder) }
+            let final = try staging.place(partPath, studyInstanceUID: file.dataSet.string(.studyInstanceUID),
+                                          sopInstanceUID: request.affectedSOPInstanceUID)
             return (.success, nil, final)
         } catch {
             fail(error)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DICOMCore
+import DICOMFile
 import Foundation
 
 /// The data folder as the receiver fills it (DESIGN.md, data flow):
@@ -17,6 +18,11 @@ public final class StagingArea: @unchecked Sendable {
     /// Staging folder name per study key, for studies with a folder in progress.
     private var folders: [String: String] = [:]
 
+    /// What start-up found in .incoming: complete instances moved into their staging folders,
+    /// and incomplete ones removed.
+    public private(set) var recovered: [String] = []
+    public private(set) var discarded: [String] = []
+
     public init(dataFolder: String, sync: Bool = true) throws {
         self.dataFolder = dataFolder
         self.sync = sync
@@ -28,6 +34,35 @@ public final class StagingArea: @unchecked Sendable {
                 folders[String(name[..<range.lowerBound])] = name
             }
         }
+        try recoverIncoming()
+    }
+
+    /// A .part left by a crash is either complete and synced (its response may have been sent,
+    /// and the rename into place lost): it is moved into place now; or it is incomplete: it was
+    /// never acknowledged and is removed.
+    func recoverIncoming() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: incomingFolder) where name.hasSuffix(".part") {
+            let path = incomingFolder + "/" + name
+            if let file = try? Part10File.read(path: path), !file.warnings.contains(where: \.isTruncation),
+               let sop = file.dataSet.string(.sopInstanceUID), !sop.isEmpty,
+               sop == file.fileMetaInformation.string(.mediaStorageSOPInstanceUID),
+               file.dataSet.string(.sopClassUID) == file.fileMetaInformation.string(.mediaStorageSOPClassUID),
+               let placed = try? place(path, studyInstanceUID: file.dataSet.string(.studyInstanceUID), sopInstanceUID: sop) {
+                recovered.append(placed)
+            } else {
+                unlink(path)
+                discarded.append(path)
+            }
+        }
+    }
+
+    /// Moves a complete instance into its study's staging folder, replacing an earlier copy of
+    /// the same instance. Returns its final path.
+    func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
+        let folder = try stagingFolder(forStudyKey: StagingArea.fileName(for: studyInstanceUID))
+        let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
+        guard rename(path, final) == 0 else { throw FileStoreError(code: errno, what: "cannot rename into \(folder)") }
+        return final
     }
 
     /// A name for a UID that is safe as a file name: the UID itself if it has PS3.5 9.1's form

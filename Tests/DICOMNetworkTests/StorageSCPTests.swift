@@ -270,4 +270,28 @@ import Testing
         let size = try FileManager.default.attributesOfItem(atPath: f.data + "/" + stored[0])[.size] as! Int
         #expect((size - Int(received.dataSetOffset)) % 2 == 0)
     }
+
+    /// After a crash, a complete .part (synced, its response perhaps sent, its rename lost) is
+    /// moved into its staging folder at start-up; an incomplete one is removed.
+    @Test func startUpRecoversCompletePartsAndRemovesIncompleteOnes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-recover-\(UUID().uuidString)")
+        let incoming = dir.appendingPathComponent(".incoming")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var ds = DataSet()
+        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
+        ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.3.4.50"))
+        ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: "1.2.3.4"))
+        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 1, count: 1000)))
+        var file = Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
+        file.fileMetaInformation.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: "CT1"))
+        let bytes = try Part10Writer.encode(file)
+        try Data(bytes).write(to: incoming.appendingPathComponent("a.part"))
+        try Data(bytes.dropLast(100)).write(to: incoming.appendingPathComponent("b.part"))   // cut by the crash
+        let staging = try StagingArea(dataFolder: dir.path)
+        #expect(staging.recovered.count == 1 && staging.recovered[0].hasSuffix("/1.2.3.4.50.dcm"))
+        #expect(staging.recovered[0].contains("/1.2.3.4.tmp"))
+        #expect(staging.discarded.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).isEmpty)
+    }
 }
