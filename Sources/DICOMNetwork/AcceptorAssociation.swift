@@ -164,7 +164,7 @@ final class AcceptorAssociation {
             if let out = outgoing {
                 outgoing = nil
                 try out.command.withUnsafeBytes {
-                    try channel.sendMessagePart(contextID: out.contextID, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
+                    try channel.sendFragments(contextID: out.contextID, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
                 }
             }
         case .indicate(let indication): indicate(indication)

@@ -43,12 +43,14 @@ final class PDUChannel {
     }
 
     /// Sends `data` as P-DATA-TF PDUs of one PDV each, no larger than the peer's maximum length.
-    func sendMessagePart(contextID: UInt8, isCommand: Bool, data: UnsafeRawBufferPointer, peerMaximumLength: UInt32) throws {
+    /// The last PDV is marked last only if `isLast` (a data set may be sent in several parts).
+    func sendFragments(contextID: UInt8, isCommand: Bool, data: UnsafeRawBufferPointer, isLast: Bool = true,
+                       peerMaximumLength: UInt32) throws {
         let maxData = PDUChannel.maximumFragment(peerMaximumLength)
         var offset = 0
         repeat {
             let n = min(maxData, data.count - offset)
-            let last = offset + n == data.count
+            let last = isLast && offset + n == data.count
             let head = PDUEncoder.pDataHeader(contextID: contextID, isCommand: isCommand, isLast: last, dataLength: n)
             try head.withUnsafeBytes { h in
                 try socket.write([h, UnsafeRawBufferPointer(rebasing: data[offset..<(offset + n)])])

@@ -260,11 +260,12 @@ public final class RequestorAssociation {
             pendingSend = nil
             let command = message.commandSet().encode()
             try command.withUnsafeBytes {
-                try channel!.sendMessagePart(contextID: ctx, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
+                try channel!.sendFragments(contextID: ctx, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
             }
             if let dataSet {
                 try dataSet { chunk, isLast in
-                    try channel!.sendDataSetChunk(contextID: ctx, data: chunk, isLast: isLast, peerMaximumLength: peerMaximumLength)
+                    try channel!.sendFragments(contextID: ctx, isCommand: false, data: chunk, isLast: isLast,
+                                               peerMaximumLength: peerMaximumLength)
                 }
             }
         case .sendReleaseRQ: try channel!.send(.releaseRQ)
@@ -277,23 +278,5 @@ public final class RequestorAssociation {
             try step(.Evt14)   // answer the peer's release
         case .indicate: break
         }
-    }
-}
-
-extension PDUChannel {
-    /// Sends part of a data set: PDVs of at most the peer's maximum, the last one marked last
-    /// only if `isLast`.
-    func sendDataSetChunk(contextID: UInt8, data: UnsafeRawBufferPointer, isLast: Bool, peerMaximumLength: UInt32) throws {
-        let maxData = PDUChannel.maximumFragment(peerMaximumLength)
-        var offset = 0
-        repeat {
-            let n = min(maxData, data.count - offset)
-            let last = isLast && offset + n == data.count
-            let head = PDUEncoder.pDataHeader(contextID: contextID, isCommand: false, isLast: last, dataLength: n)
-            try head.withUnsafeBytes { h in
-                try socket.write([h, UnsafeRawBufferPointer(rebasing: data[offset..<(offset + n)])])
-            }
-            offset += n
-        } while offset < data.count
     }
 }
