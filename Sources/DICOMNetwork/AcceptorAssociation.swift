@@ -190,7 +190,16 @@ final class AcceptorAssociation {
 
     func associationRequested() {
         guard let rq = request else { return }
-        let outcome = server.admit { open in Negotiation.negotiate(rq, policy: policy, openAssociations: open) }
+        let outcome = server.admit { open in
+            let answer = Negotiation.negotiate(rq, policy: policy, openAssociations: open)
+            // An answer that cannot be encoded (a hostile request made it too long) is a rejection.
+            if case .accept(let ac) = answer, (try? PDUEncoder.encode(.associateAC(ac))) == nil {
+                return .reject(AAssociateRJ(result: .rejectedPermanent, source: .dulServiceProviderACSERelated,
+                                            reason: AssociateRejectReasonACSE.noReasonGiven.rawValue),
+                               "the A-ASSOCIATE-AC for this request cannot be encoded")
+            }
+            return answer
+        }
         switch outcome {
         case .accept(let ac):
             acceptance = ac

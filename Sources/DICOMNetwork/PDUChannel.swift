@@ -39,7 +39,7 @@ final class PDUChannel {
     }
 
     func send(_ pdu: PDU) throws {
-        try socket.write(PDUEncoder.encode(pdu))
+        try socket.write(try PDUEncoder.encode(pdu))
     }
 
     /// Sends `data` as P-DATA-TF PDUs of one PDV each, no larger than the peer's maximum length.

@@ -33,6 +33,11 @@ public enum Negotiation {
             return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.callingAETitleNotRecognised.rawValue,
                           "calling AE title \"\(rq.callingAETitle)\" is not on the allow-list")
         }
+        var ids = Set<UInt8>()
+        for pc in rq.presentationContexts where pc.id % 2 == 0 || !ids.insert(pc.id).inserted {
+            return reject(.rejectedPermanent, .dulServiceProviderACSERelated, AssociateRejectReasonACSE.noReasonGiven.rawValue,
+                          "presentation context ID \(pc.id) is even or repeated (PS3.8 9.3.2.2 requires unique odd IDs)")
+        }
         if openAssociations >= policy.maximumAssociations {
             return reject(.rejectedTransient, .dulServiceProviderPresentationRelated,
                           AssociateRejectReasonPresentation.localLimitExceeded.rawValue,
@@ -51,9 +56,12 @@ public enum Negotiation {
         let accepted = Set(contexts.filter(\.isAccepted).map { pc in
             rq.presentationContexts.first { $0.id == pc.id }!.abstractSyntax.trimmedUID
         })
+        var answered = Set<String>()
         for role in rq.userInformation.roleSelections where accepted.contains(role.sopClassUID.trimmedUID) {
-            // The requestor may be SCU (we are the SCP); we do not take the SCU role (PS3.7 D.3.3.4).
-            info.roleSelections.append(RoleSelection(sopClassUID: role.sopClassUID, scuRole: role.scuRole, scpRole: 0))
+            // One answer per accepted SOP class, however often the requestor repeats it. The
+            // requestor may be SCU (we are the SCP); we do not take the SCU role (PS3.7 D.3.3.4).
+            guard answered.insert(role.sopClassUID.trimmedUID).inserted else { continue }
+            info.roleSelections.append(RoleSelection(sopClassUID: role.sopClassUID.trimmedUID, scuRole: role.scuRole == 1 ? 1 : 0, scpRole: 0))
         }
         if let identity = rq.userInformation.userIdentityRQ, identity.positiveResponseRequested {
             // Identities are accepted without verification; types 1 and 2 have an empty response.
@@ -68,16 +76,29 @@ public enum Negotiation {
         let proposed = pc.transferSyntaxes.map(\.trimmedUID)
         guard policy.abstractSyntaxes.contains(abstract) || policy.acceptUnknownAbstractSyntaxes else {
             return PresentationContextAC(id: pc.id, result: .rejectedAbstractSyntaxNotSupportedProviderRejection,
-                                         transferSyntax: proposed.first ?? "")
+                                         transferSyntax: rejectedTransferSyntax)
         }
         if let preferred = policy.transferSyntaxPreference.first(where: proposed.contains) {
             return PresentationContextAC(id: pc.id, result: .accepted, transferSyntax: preferred)
         }
         if !policy.uncompressedOnly.contains(abstract),
-           let any = proposed.first(where: { policy.acceptableTransferSyntaxes.contains($0) || policy.acceptUnknownTransferSyntaxes }) {
+           let any = proposed.first(where: { policy.acceptableTransferSyntaxes.contains($0)
+                                             || (policy.acceptUnknownTransferSyntaxes && isUID($0)) }) {
             return PresentationContextAC(id: pc.id, result: .accepted, transferSyntax: any)
         }
         return PresentationContextAC(id: pc.id, result: .rejectedTransferSyntaxNotSupportedProviderRejection,
-                                     transferSyntax: proposed.first ?? "")
+                                     transferSyntax: rejectedTransferSyntax)
     }
+
+    /// A UID as PS3.5 9.1 defines it: 1-64 characters, digits in dot-separated components.
+    static func isUID(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard (1...64).contains(b.count), b.first != UInt8(ascii: "."), b.last != UInt8(ascii: ".") else { return false }
+        return b.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") } && !s.contains("..")
+    }
+
+    /// The transfer syntax sub-item of a rejected context is not significant (PS3.8 9.3.3.2);
+    /// the default transfer syntax is sent rather than anything the requestor wrote, so a
+    /// hostile proposal cannot inflate the A-ASSOCIATE-AC.
+    static let rejectedTransferSyntax = "1.2.840.10008.1.2"
 }

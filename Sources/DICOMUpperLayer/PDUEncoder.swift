@@ -1,28 +1,29 @@
 /// Encodes PDUs (PS3.8 9.3). Pure: the inverse of PDUDecoder, byte for byte for anything it
-/// decoded (sub-item order is kept; AE titles are padded with spaces to 16 bytes).
+/// decoded (sub-item order is kept; AE titles are padded with spaces to 16 bytes). A field too
+/// long for its 16-bit length (an item over 65,535 bytes) is an error, never a truncation.
 public enum PDUEncoder {
-    public static func encode(_ pdu: PDU) -> [UInt8] {
+    public static func encode(_ pdu: PDU) throws(PDUError) -> [UInt8] {
         var body: [UInt8] = []
         switch pdu {
         case .associateRQ(let rq):
             fixedPart(&body, rq.protocolVersion, rq.calledAETitle, rq.callingAETitle)
-            item(&body, .applicationContext, Array(rq.applicationContextName.utf8))
+            try item(&body, .applicationContext, Array(rq.applicationContextName.utf8))
             for pc in rq.presentationContexts {
                 var data: [UInt8] = [pc.id] + pc.reserved
-                item(&data, .abstractSyntax, Array(pc.abstractSyntax.utf8))
-                for ts in pc.transferSyntaxes { item(&data, .transferSyntax, Array(ts.utf8)) }
-                item(&body, .presentationContextRQ, data)
+                try item(&data, .abstractSyntax, Array(pc.abstractSyntax.utf8))
+                for ts in pc.transferSyntaxes { try item(&data, .transferSyntax, Array(ts.utf8)) }
+                try item(&body, .presentationContextRQ, data)
             }
-            item(&body, .userInformation, userInformation(rq.userInformation))
+            try item(&body, .userInformation, try userInformation(rq.userInformation))
         case .associateAC(let ac):
             fixedPart(&body, ac.protocolVersion, ac.calledAETitle, ac.callingAETitle)
-            item(&body, .applicationContext, Array(ac.applicationContextName.utf8))
+            try item(&body, .applicationContext, Array(ac.applicationContextName.utf8))
             for pc in ac.presentationContexts {
                 var data: [UInt8] = [pc.id, 0, pc.resultCode, 0]
-                item(&data, .transferSyntax, Array(pc.transferSyntax.utf8))
-                item(&body, .presentationContextAC, data)
+                try item(&data, .transferSyntax, Array(pc.transferSyntax.utf8))
+                try item(&body, .presentationContextAC, data)
             }
-            item(&body, .userInformation, userInformation(ac.userInformation))
+            try item(&body, .userInformation, try userInformation(ac.userInformation))
         case .associateRJ(let rj):
             body = [0, rj.result, rj.source, rj.reason]
         case .dataTF(let p):
@@ -62,7 +63,7 @@ public enum PDUEncoder {
         return b + [UInt8](repeating: 0x20, count: 16 - b.count)
     }
 
-    static func userInformation(_ info: UserInformation) -> [UInt8] {
+    static func userInformation(_ info: UserInformation) throws(PDUError) -> [UInt8] {
         var out: [UInt8] = []
         var roles = info.roleSelections[...], ext = info.extendedNegotiations[...]
         var common = info.commonExtendedNegotiations[...], unknown = info.unknownSubItems[...]
@@ -72,76 +73,86 @@ public enum PDUEncoder {
         for type in info.order.isEmpty ? standardOrder : info.order {
             switch ItemType(rawValue: type) {
             case .maximumLength:
-                if let m = info.maximumLength { var d: [UInt8] = []; u32(&d, m); item(&out, .maximumLength, d) }
+                if let m = info.maximumLength { var d: [UInt8] = []; u32(&d, m); try item(&out, .maximumLength, d) }
             case .implementationClassUID:
-                if let s = info.implementationClassUID { item(&out, .implementationClassUID, Array(s.utf8)) }
+                if let s = info.implementationClassUID { try item(&out, .implementationClassUID, Array(s.utf8)) }
             case .asynchronousOperationsWindow:
                 if let w = info.asynchronousOperationsWindow {
                     var d: [UInt8] = []
                     u16(&d, w.maximumInvoked)
                     u16(&d, w.maximumPerformed)
-                    item(&out, .asynchronousOperationsWindow, d)
+                    try item(&out, .asynchronousOperationsWindow, d)
                 }
             case .scpSCURoleSelection:
                 if let r = roles.popFirst() {
                     var d: [UInt8] = []
-                    lengthPrefixed(&d, r.sopClassUID)
+                    try lengthPrefixed(&d, r.sopClassUID)
                     d += [r.scuRole, r.scpRole]
-                    item(&out, .scpSCURoleSelection, d)
+                    try item(&out, .scpSCURoleSelection, d)
                 }
             case .implementationVersionName:
-                if let s = info.implementationVersionName { item(&out, .implementationVersionName, Array(s.utf8)) }
+                if let s = info.implementationVersionName { try item(&out, .implementationVersionName, Array(s.utf8)) }
             case .sopClassExtended:
                 if let e = ext.popFirst() {
                     var d: [UInt8] = []
-                    lengthPrefixed(&d, e.sopClassUID)
+                    try lengthPrefixed(&d, e.sopClassUID)
                     d += e.applicationInformation
-                    item(&out, .sopClassExtended, d)
+                    try item(&out, .sopClassExtended, d)
                 }
             case .sopClassCommonExtended:
                 if let c = common.popFirst() {
                     var d: [UInt8] = [], related: [UInt8] = []
-                    lengthPrefixed(&d, c.sopClassUID)
-                    lengthPrefixed(&d, c.serviceClassUID)
-                    for uid in c.relatedGeneralSOPClassUIDs { lengthPrefixed(&related, uid) }
-                    u16(&d, UInt16(related.count))
+                    try lengthPrefixed(&d, c.sopClassUID)
+                    try lengthPrefixed(&d, c.serviceClassUID)
+                    for uid in c.relatedGeneralSOPClassUIDs { try lengthPrefixed(&related, uid) }
+                    try u16(&d, length: related.count)
                     d += related
-                    item(&out, .sopClassCommonExtended, d)
+                    try item(&out, .sopClassCommonExtended, d)
                 }
             case .userIdentityRQ:
                 if let u = info.userIdentityRQ {
                     var d: [UInt8] = [u.type, u.positiveResponseRequested ? 1 : 0]
-                    u16(&d, UInt16(u.primaryField.count))
+                    try u16(&d, length: u.primaryField.count)
                     d += u.primaryField
-                    u16(&d, UInt16(u.secondaryField.count))
+                    try u16(&d, length: u.secondaryField.count)
                     d += u.secondaryField
-                    item(&out, .userIdentityRQ, d)
+                    try item(&out, .userIdentityRQ, d)
                 }
             case .userIdentityAC:
                 if let u = info.userIdentityAC {
                     var d: [UInt8] = []
-                    u16(&d, UInt16(u.serverResponse.count))
+                    try u16(&d, length: u.serverResponse.count)
                     d += u.serverResponse
-                    item(&out, .userIdentityAC, d)
+                    try item(&out, .userIdentityAC, d)
                 }
             default:
-                if let u = unknown.popFirst() { rawItem(&out, u.type, u.data) }
+                if let u = unknown.popFirst() { try rawItem(&out, u.type, u.data) }
             }
         }
         return out
     }
 
-    static func item(_ out: inout [UInt8], _ type: ItemType, _ data: [UInt8]) { rawItem(&out, type.rawValue, data) }
+    static func item(_ out: inout [UInt8], _ type: ItemType, _ data: [UInt8]) throws(PDUError) {
+        try rawItem(&out, type.rawValue, data)
+    }
 
-    static func rawItem(_ out: inout [UInt8], _ type: UInt8, _ data: [UInt8]) {
+    static func rawItem(_ out: inout [UInt8], _ type: UInt8, _ data: [UInt8]) throws(PDUError) {
         out += [type, 0]
-        u16(&out, UInt16(data.count))
+        try u16(&out, length: data.count)
         out += data
     }
 
-    static func lengthPrefixed(_ out: inout [UInt8], _ s: String) {
-        u16(&out, UInt16(s.utf8.count))
+    static func lengthPrefixed(_ out: inout [UInt8], _ s: String) throws(PDUError) {
+        try u16(&out, length: s.utf8.count)
         out += s.utf8
+    }
+
+    /// A 16-bit length field; a longer value cannot be encoded.
+    static func u16(_ out: inout [UInt8], length: Int) throws(PDUError) {
+        guard length <= 0xFFFF else {
+            throw PDUError(.invalidPDUParameterValue, "an item of \(length) bytes does not fit a 16-bit length")
+        }
+        u16(&out, UInt16(length))
     }
 
     static func u16(_ out: inout [UInt8], _ v: UInt16) { out += [UInt8(v >> 8), UInt8(v & 0xFF)] }

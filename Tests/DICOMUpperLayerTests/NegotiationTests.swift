@@ -25,7 +25,7 @@ import Testing
             PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: [Self.implicitLE, Self.explicitLE]),
             PresentationContextRQ(id: 3, abstractSyntax: Self.ct, transferSyntaxes: [Self.jpeg]),
             PresentationContextRQ(id: 5, abstractSyntax: "1.2.3.4.5", transferSyntaxes: [Self.explicitLE]),
-            PresentationContextRQ(id: 7, abstractSyntax: Self.ct, transferSyntaxes: ["1.2.3.private"]),
+            PresentationContextRQ(id: 7, abstractSyntax: Self.ct, transferSyntaxes: ["1.2.3.999"]),   // a private syntax
             PresentationContextRQ(id: 9, abstractSyntax: Self.verification, transferSyntaxes: [Self.jpeg]),
             PresentationContextRQ(id: 11, abstractSyntax: Self.ct + "\0", transferSyntaxes: [Self.explicitLE + "\0"]),
         ])
@@ -89,7 +89,7 @@ import Testing
         #expect(ac.userInformation.asynchronousOperationsWindow == AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1))
         #expect(ac.userInformation.userIdentityAC == UserIdentityAC(serverResponse: []))
         // The AC round-trips through the codec.
-        let bytes = PDUEncoder.encode(.associateAC(ac))
+        let bytes = try PDUEncoder.encode(.associateAC(ac))
         #expect(try PDUDecoder.decode(PDUHeader(bytes), body: bytes[6...]) == .associateAC(withOrder(ac, [0x51, 0x52, 0x53, 0x54, 0x55, 0x59])))
     }
 
@@ -97,5 +97,39 @@ import Testing
         var copy = ac
         copy.userInformation.order = order
         return copy
+    }
+
+    /// A hostile request cannot make the answer unencodable or echo its own bytes back.
+    @Test func hostileRequestsGetBoundedAnswers() throws {
+        var rq = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.verification, transferSyntaxes: [Self.implicitLE]),
+                                    PresentationContextRQ(id: 3, abstractSyntax: "9.9.9",
+                                                          transferSyntaxes: [String(repeating: "\u{FFFD}", count: 20_000)])])
+        rq.userInformation.roleSelections = Array(repeating: RoleSelection(sopClassUID: Self.verification, scuRole: 1, scpRole: 1), count: 3000)
+        guard case .accept(let ac) = Negotiation.negotiate(rq, policy: policy, openAssociations: 0) else {
+            Issue.record("rejected")
+            return
+        }
+        #expect(ac.userInformation.roleSelections.count == 1)
+        #expect(ac.presentationContexts[1].transferSyntax == "1.2.840.10008.1.2")
+        #expect(try PDUEncoder.encode(.associateAC(ac)).count < 1000)
+        // Even or repeated IDs: rejected.
+        let twice = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.verification, transferSyntaxes: [Self.implicitLE]),
+                                       PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: [Self.implicitLE])])
+        guard case .reject(let rj, _) = Negotiation.negotiate(twice, policy: policy, openAssociations: 0) else {
+            Issue.record("accepted repeated IDs")
+            return
+        }
+        #expect(rj == AAssociateRJ(result: 1, source: 2, reason: 1))
+        // Private transfer syntaxes: only well-formed UIDs.
+        var permissive = policy
+        permissive.acceptUnknownTransferSyntaxes = true
+        let odd = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: ["not a uid", "1.2.3.99"])])
+        guard case .accept(let ac2) = Negotiation.negotiate(odd, policy: permissive, openAssociations: 0) else { return }
+        #expect(ac2.presentationContexts[0].transferSyntax == "1.2.3.99")
+        // The encoder refuses what does not fit a 16-bit length, rather than trapping.
+        #expect(throws: PDUError.self) {
+            _ = try PDUEncoder.encode(.associateRQ(self.request(contexts: [PresentationContextRQ(
+                id: 1, abstractSyntax: String(repeating: "1", count: 70_000), transferSyntaxes: [Self.implicitLE])])))
+        }
     }
 }
