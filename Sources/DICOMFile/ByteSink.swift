@@ -44,9 +44,10 @@ public final class FileSink: ByteSink {
     public var startsWriteback = false
     private var writtenOffset: Int64 = 0
 
-    /// Creates (or truncates) `path` with mode 0644 (umask applies).
-    public init(path: String, capacity: Int = 256 * 1024) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    /// Creates (or truncates) `path` with `mode` (umask applies; 0640 by default: DICOM files
+    /// carry PHI and are not for every local user).
+    public init(path: String, capacity: Int = 256 * 1024, mode: mode_t = 0o640) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileSink.error(path, "cannot create") }
         self.fd = fd
         self.path = path
@@ -73,12 +74,23 @@ public final class FileSink: ByteSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, optionally fsyncs the data (`fdatasync`), and closes.
-    public func close(sync: Bool) throws {
+    /// Flushes, optionally fsyncs, and closes. Closing twice does nothing (the descriptor may
+    /// already belong to someone else).
+    /// - Parameters:
+    ///   - sync: fsync before closing.
+    ///   - mode: if given, the file's mode is set first (fchmod), and the sync is a full fsync so
+    ///     that the mode change is durable too.
+    public func close(sync: Bool, mode: mode_t? = nil) throws {
+        guard !closed else { return }
+        defer {
+            closed = true
+            Glibc.close(fd)
+        }
         try flush()
-        if sync && fdatasync(fd) != 0 { throw FileSink.error(path, "fdatasync failed") }
-        closed = true
-        if Glibc.close(fd) != 0 { throw FileSink.error(path, "close failed") }
+        if let mode, fchmod(fd, mode) != 0 { throw FileSink.error(path, "fchmod failed") }
+        if sync {
+            if (mode != nil ? fsync(fd) : fdatasync(fd)) != 0 { throw FileSink.error(path, "fsync failed") }
+        }
     }
 
     private func writeAll(_ b: UnsafeRawBufferPointer) throws {

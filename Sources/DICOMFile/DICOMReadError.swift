@@ -25,11 +25,15 @@ public struct ReadWarning: CustomStringConvertible, Sendable, Equatable {
     /// sequence never closed. The content is incomplete, not just badly encoded: a receiver
     /// refuses it, an importer quarantines it.
     public let isTruncation: Bool
+    /// The data set is not encoded as its transfer syntax says (implicit VR under an explicit
+    /// syntax, or an element without a VR): its bytes cannot be passed on as they are.
+    public let isEncodingMismatch: Bool
 
-    public init(offset: UInt64, message: String, isTruncation: Bool = false) {
+    public init(offset: UInt64, message: String, isTruncation: Bool = false, isEncodingMismatch: Bool = false) {
         self.offset = offset
         self.message = message
         self.isTruncation = isTruncation
+        self.isEncodingMismatch = isEncodingMismatch
     }
 
     public var description: String { "offset \(offset): \(message)" }

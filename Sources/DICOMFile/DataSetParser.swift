@@ -36,9 +36,9 @@ struct DataSetParser {
     }
 
     /// A defect that strict reading refuses and lenient reading reports.
-    mutating func defect(_ offset: UInt64, _ message: String, truncation: Bool = false) throws {
+    mutating func defect(_ offset: UInt64, _ message: String, truncation: Bool = false, encoding: Bool = false) throws {
         if isStrict { throw error(offset, message) }
-        warnings.append(ReadWarning(offset: offset, message: message, isTruncation: truncation))
+        warnings.append(ReadWarning(offset: offset, message: message, isTruncation: truncation, isEncodingMismatch: encoding))
     }
 
     // MARK: data sets
@@ -55,7 +55,8 @@ struct DataSetParser {
     }
 
     mutating func readDataSet(end: UInt64?, depth: Int, isItem: Bool, explicit announced: Bool,
-                              pixelRepresentation inherited: Int?, onlyGroup: UInt16? = nil) throws -> (DataSet, Ending) {
+                              pixelRepresentation inherited: Int?, onlyGroup: UInt16? = nil,
+                              keep: Bool = true) throws -> (DataSet, Ending) {
         let explicit = try detectEncoding(announced: announced, isItem: isItem, end: end)
         var elements: [DataElement] = []
         elements.reserveCapacity(isItem ? 8 : 96)
@@ -79,7 +80,7 @@ struct DataSetParser {
                 let left = input.remaining
                 if isItem || end != nil { throw error(start, "truncated element header (\(left) bytes left)") }
                 try defect(start, "\(left) trailing bytes after the last element ignored", truncation: true)
-                input.skip(left)
+                _ = input.skip(left)
                 break
             }
             let group = input.peekUInt16(at: 0, bigEndian: bigEndian)
@@ -116,9 +117,13 @@ struct DataSetParser {
                 break
             }
 
+            // With `keepOnly`, a top-level element not named is walked but not stored, nor is
+            // anything inside it.
+            let keepElement = keep && (depth > 0 || options.keepOnly?.contains(tag) ?? true)
             let element = try readElement(tag: tag, start: start, explicit: explicit, depth: depth,
-                                          pixelRepresentation: pixelRepresentation)
+                                          pixelRepresentation: pixelRepresentation, keep: keepElement)
             if tag.rawValue == 0x0028_0103, let pr = element.uint16s.first { pixelRepresentation = Int(pr) }
+            guard keepElement else { continue }
             if inOrder, let last = elements.last, last.tag >= tag {
                 inOrder = false
             }
@@ -149,7 +154,8 @@ struct DataSetParser {
         let looksExplicit = DataSetParser.isVRLetter(input.peekByte(at: 4)) && DataSetParser.isVRLetter(input.peekByte(at: 5))
         if looksExplicit == announced { return announced }
         if isItem && looksExplicit { return announced }
-        try defect(input.offset, "data set is \(looksExplicit ? "explicit" : "implicit") VR although its transfer syntax is \(announced ? "explicit" : "implicit") VR; read as \(looksExplicit ? "explicit" : "implicit")")
+        try defect(input.offset, "data set is \(looksExplicit ? "explicit" : "implicit") VR although its transfer syntax is \(announced ? "explicit" : "implicit") VR; read as \(looksExplicit ? "explicit" : "implicit")",
+                   encoding: true)
         return looksExplicit
     }
 
@@ -159,7 +165,7 @@ struct DataSetParser {
     // MARK: elements
 
     mutating func readElement(tag: Tag, start: UInt64, explicit: Bool, depth: Int,
-                              pixelRepresentation: Int?) throws -> DataElement {
+                              pixelRepresentation: Int?, keep: Bool = true) throws -> DataElement {
         var vr: VR
         var length: UInt32
         if explicit {
@@ -183,7 +189,8 @@ struct DataSetParser {
                 length = input.peekUInt32(at: 8, bigEndian: bigEndian)
                 input.skip(12)
             } else {
-                try defect(start, "\(tag) has no valid VR (bytes \(DataSetParser.hex(b0)) \(DataSetParser.hex(b1))); read as implicit VR")
+                try defect(start, "\(tag) has no valid VR (bytes \(DataSetParser.hex(b0)) \(DataSetParser.hex(b1))); read as implicit VR",
+                           encoding: true)
                 vr = DataSetParser.implicitVR(for: tag, pixelRepresentation: pixelRepresentation, undefinedLength: false)
                 length = input.peekUInt32(at: 4, bigEndian: bigEndian)
                 input.skip(8)
@@ -197,7 +204,7 @@ struct DataSetParser {
 
         if length == DataSetParser.undefinedLength {
             return try readUndefinedLength(tag: tag, vr: vr, start: start, explicit: explicit, depth: depth,
-                                           pixelRepresentation: pixelRepresentation)
+                                           pixelRepresentation: pixelRepresentation, keep: keep)
         }
         let valueOffset = input.offset
         if UInt64(length) > input.remaining {
@@ -211,16 +218,20 @@ struct DataSetParser {
         }
         if vr == .SQ {
             let items = try readItems(end: valueOffset + UInt64(length), depth: depth + 1, explicit: explicit,
-                                      pixelRepresentation: pixelRepresentation, tag: tag)
+                                      pixelRepresentation: pixelRepresentation, tag: tag, keep: keep)
             return DataElement(tag: tag, vr: .SQ, value: .sequence(items), hasUndefinedLength: false)
         }
-        return DataElement(tag: tag, vr: vr, value: .binary(try readValue(length: length, vr: vr, at: valueOffset)))
+        return DataElement(tag: tag, vr: vr, value: .binary(try readValue(length: length, vr: vr, at: valueOffset, keep: keep)))
     }
 
-    mutating func readValue(length: UInt32, vr: VR, at offset: UInt64) throws -> BinaryValue {
+    mutating func readValue(length: UInt32, vr: VR, at offset: UInt64, keep: Bool = true) throws -> BinaryValue {
+        guard keep else {
+            guard input.skip(UInt64(length)) else { throw error(offset, "unexpected end of data in a value of \(length) bytes") }
+            return .inline([])
+        }
         let swapUnit = bigEndian ? vr.byteSwapUnit : 0
         if input.isFileBacked, let path = input.path, UInt64(length) >= options.bulkDataThreshold {
-            input.skip(UInt64(length))
+            _ = input.skip(UInt64(length))
             return .deferred(BulkDataLocation(path: path, offset: offset, length: UInt64(length), byteSwapUnit: swapUnit))
         }
         var bytes = try input.read(Int(length))
@@ -229,22 +240,22 @@ struct DataSetParser {
     }
 
     mutating func readUndefinedLength(tag: Tag, vr: VR, start: UInt64, explicit: Bool, depth: Int,
-                                      pixelRepresentation: Int?) throws -> DataElement {
+                                      pixelRepresentation: Int?, keep: Bool) throws -> DataElement {
         switch vr {
         case .SQ:
             let items = try readItems(end: nil, depth: depth + 1, explicit: explicit,
-                                      pixelRepresentation: pixelRepresentation, tag: tag)
+                                      pixelRepresentation: pixelRepresentation, tag: tag, keep: keep)
             return DataElement(tag: tag, vr: .SQ, value: .sequence(items), hasUndefinedLength: true)
         case .UN:
             // CP-246: an undefined-length UN is a sequence encoded in implicit VR little endian.
             let items = try readItems(end: nil, depth: depth + 1, explicit: false,
-                                      pixelRepresentation: pixelRepresentation, tag: tag)
+                                      pixelRepresentation: pixelRepresentation, tag: tag, keep: keep)
             return DataElement(tag: tag, vr: .UN, value: .sequence(items), hasUndefinedLength: true)
         case .OB, .OW:
             guard tag.rawValue == 0x7FE0_0010 else {
                 throw error(start, "\(tag) \(vr.code) has undefined length but is not Pixel Data")
             }
-            let fragments = try readFragments(start: start)
+            let fragments = try readFragments(start: start, keep: keep)
             return DataElement(tag: tag, vr: vr, value: .fragments(fragments), hasUndefinedLength: true)
         default:
             throw error(start, "\(tag) \(vr.code) has undefined length, which only SQ, UN and encapsulated Pixel Data may have")
@@ -254,7 +265,7 @@ struct DataSetParser {
     // MARK: sequences
 
     mutating func readItems(end: UInt64?, depth: Int, explicit: Bool, pixelRepresentation: Int?,
-                            tag: Tag) throws -> [DataSet] {
+                            tag: Tag, keep: Bool = true) throws -> [DataSet] {
         guard depth <= options.maximumSequenceDepth else {
             throw error(input.offset, "sequences nested deeper than \(options.maximumSequenceDepth) levels at \(tag)")
         }
@@ -286,8 +297,8 @@ struct DataSetParser {
             input.skip(8)
             if length == DataSetParser.undefinedLength {
                 let (item, ending) = try readDataSet(end: nil, depth: depth, isItem: true, explicit: explicit,
-                                                     pixelRepresentation: pixelRepresentation)
-                items.append(item)
+                                                     pixelRepresentation: pixelRepresentation, keep: keep)
+                if keep { items.append(item) }
                 if ending == .sequenceDelimiter || ending == .endOfInput {
                     if ending == .endOfInput { try defect(input.offset, "sequence \(tag) not terminated before the end of the data", truncation: true) }
                     break
@@ -299,9 +310,9 @@ struct DataSetParser {
                     itemLength = input.remaining
                 }
                 var (item, _) = try readDataSet(end: input.offset + itemLength, depth: depth, isItem: true,
-                                                explicit: explicit, pixelRepresentation: pixelRepresentation)
+                                                explicit: explicit, pixelRepresentation: pixelRepresentation, keep: keep)
                 item.hasUndefinedLength = false
-                items.append(item)
+                if keep { items.append(item) }
             }
         }
         return items
@@ -309,7 +320,7 @@ struct DataSetParser {
 
     /// Encapsulated Pixel Data (PS3.5 A.4): items up to the Sequence Delimitation Item. The first
     /// item is the Basic Offset Table.
-    mutating func readFragments(start: UInt64) throws -> [BinaryValue] {
+    mutating func readFragments(start: UInt64, keep: Bool = true) throws -> [BinaryValue] {
         var fragments: [BinaryValue] = []
         while true {
             let itemStart = input.offset
@@ -336,7 +347,8 @@ struct DataSetParser {
                 try defect(itemStart, "fragment claims \(length) bytes but only \(input.remaining) are left (truncated)", truncation: true)
                 fragmentLength = UInt32(input.remaining)
             }
-            fragments.append(try readValue(length: fragmentLength, vr: .OB, at: input.offset))
+            let fragment = try readValue(length: fragmentLength, vr: .OB, at: input.offset, keep: keep)
+            if keep { fragments.append(fragment) }
         }
         return fragments
     }

@@ -58,7 +58,9 @@ struct Part10Reader {
 
     mutating func readMetaAndDataSet(preamble: [UInt8]?) throws -> Part10File {
         let metaStart = input.offset
-        var metaParser = DataSetParser(input: input, bigEndian: false, explicitVR: true, options: options)
+        var metaOptions = options
+        metaOptions.keepOnly = nil   // the File Meta Information is always read whole
+        var metaParser = DataSetParser(input: input, bigEndian: false, explicitVR: true, options: metaOptions)
         let meta = try metaParser.readGroup(0x0002)
         warnings += metaParser.warnings
         try checkGroupLength(meta, start: metaStart)
@@ -118,15 +120,9 @@ struct Part10Reader {
         var source = input
         var description = input.path
         if ts.isDeflated {
-            let start = input.offset
-            guard input.remaining < UInt64(Int.max) else { throw error(start, "file too large to inflate") }
-            let compressed = try input.read(Int(input.remaining))
-            do {
-                source = ByteInput(bytes: try Zlib.inflate(compressed[...], limit: options.maximumInflatedSize), path: nil)
-            } catch let failure as Zlib.Failure {
-                throw error(start, "deflated data set: \(failure.message)")
-            }
+            // Inflated as the parser reads: memory follows what is kept, not the stream's size.
             description = (input.path ?? "<memory>") + " (inflated data set)"
+            source = try ByteInput(inflating: input, limit: options.maximumInflatedSize, path: description)
         }
         var parser = DataSetParser(input: source, bigEndian: !ts.isLittleEndian, explicitVR: ts.isExplicitVR,
                                    options: options)

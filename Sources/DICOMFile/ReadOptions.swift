@@ -21,6 +21,10 @@ public struct ReadOptions: Sendable {
     public var maximumSequenceDepth: Int
     /// Largest inflated size of a deflated data set; more is an error (a deflate bomb).
     public var maximumInflatedSize: Int
+    /// If set, only these top-level elements are kept. Every other value is read past, not
+    /// stored, and nested items are walked but not kept: the whole structure is checked (with
+    /// its warnings) at a memory cost independent of the data set's size.
+    public var keepOnly: Set<Tag>?
 
     public init(strictness: Strictness = .lenient, stopBeforePixelData: Bool = false,
                 bulkDataThreshold: UInt64 = 64 * 1024, maximumSequenceDepth: Int = 64,
@@ -30,6 +34,12 @@ public struct ReadOptions: Sendable {
         self.bulkDataThreshold = bulkDataThreshold
         self.maximumSequenceDepth = maximumSequenceDepth
         self.maximumInflatedSize = maximumInflatedSize
+    }
+
+    /// Checks a whole data set, keeping only `tags` (see `keepOnly`).
+    public init(keepingOnly tags: Set<Tag>, maximumInflatedSize: Int = 1 << 30) {
+        self.init(maximumInflatedSize: maximumInflatedSize)
+        keepOnly = tags
     }
 
     public static let `default` = ReadOptions()

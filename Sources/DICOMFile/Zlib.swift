@@ -87,3 +87,51 @@ final class Deflater {
         return status
     }
 }
+
+/// Streaming raw inflate, for reading a deflated data set without holding it all.
+final class Inflater {
+    private var stream = z_stream()
+    private let limit: Int
+    private(set) var produced = 0
+    private(set) var finished = false
+    private var pending: [UInt8] = []
+
+    init(limit: Int) throws {
+        self.limit = limit
+        guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw Zlib.Failure(message: "zlib inflateInit failed")
+        }
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    /// Inflates `input` (plus what an earlier call left unconsumed), appending at most `atMost`
+    /// bytes to `output`. `inputEnded`: no more input will come.
+    func inflate(_ input: ArraySlice<UInt8>, into output: inout [UInt8], atMost: Int, inputEnded: Bool) throws {
+        pending += input
+        var out = [UInt8](repeating: 0, count: max(atMost, 1))
+        let (status, used, made): (Int32, Int, Int) = pending.withUnsafeMutableBufferPointer { inBuf in
+            out.withUnsafeMutableBufferPointer { outBuf in
+                stream.next_in = inBuf.baseAddress
+                stream.avail_in = UInt32(inBuf.count)
+                stream.next_out = outBuf.baseAddress
+                stream.avail_out = UInt32(outBuf.count)
+                let s = CZlib.inflate(&stream, Z_NO_FLUSH)
+                return (s, inBuf.count - Int(stream.avail_in), outBuf.count - Int(stream.avail_out))
+            }
+        }
+        pending.removeFirst(used)
+        produced += made
+        output += out[0..<made]
+        if produced > limit { throw Zlib.Failure(message: "inflated data exceeds \(limit) bytes") }
+        switch status {
+        case Z_STREAM_END: finished = true
+        case Z_OK: break
+        case Z_BUF_ERROR where !inputEnded || made > 0: break
+        case Z_BUF_ERROR: throw Zlib.Failure(message: "deflated data ends before the end of its stream")
+        default:
+            let msg = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+            throw Zlib.Failure(message: "invalid deflated data (\(msg))")
+        }
+    }
+}

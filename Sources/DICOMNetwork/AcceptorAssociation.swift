@@ -16,7 +16,9 @@ final class AcceptorAssociation {
     var logger: Logger
 
     var machine = ULStateMachine()
-    var artimRunning = false
+    /// When ARTIM expires, while it runs (PS3.8 9.1.5): an absolute time, so a peer that
+    /// trickles bytes cannot stretch it.
+    var artimDeadline: Double?
     var request: AAssociateRQ?
     var acceptance: AAssociateAC?
     var rejection: AAssociateRJ?
@@ -41,6 +43,7 @@ final class AcceptorAssociation {
     var endReason = "released"
 
     init(socket: Socket, configuration: ServerConfiguration, staging: StagingArea, server: ServerState, logger: Logger) {
+        socket.sendTimeout = configuration.dimseTimeout
         channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: configuration.maximumPDULength))
         self.configuration = configuration
         policy = configuration.acceptorPolicy
@@ -50,19 +53,40 @@ final class AcceptorAssociation {
         self.logger[metadataKey: "peer"] = "\(socket.peerDescription)"
     }
 
+    /// The association counts against the server's limit from its acceptance until its release
+    /// is answered (or it ends otherwise), not until the peer gets round to closing.
+    var holdsPlace = false
+    /// Until the A-ASSOCIATE-RQ is answered, the connection counts as pending.
+    var pending = true
+
+    func leavePending() {
+        if pending { server.endPending() }
+        pending = false
+    }
+
+    func releasePlace() {
+        if holdsPlace { server.release() }
+        holdsPlace = false
+    }
+
     func run() {
         apply(machine.handle(.Evt5))   // transport connection indication: AE-5, ARTIM started
-        defer { if acceptance != nil { server.release() } }
+        defer {
+            leavePending()
+            releasePlace()
+        }
         while machine.state != .Sta1 {
             let incoming: PDUChannel.Incoming
             do {
-                incoming = try channel.read(timeout: currentTimeout)
+                incoming = try channel.read(deadline: nextDeadline, waiting: waitingFor) { [server] in
+                    server.isShuttingDown && !server.withinGrace
+                }
             } catch NetworkError.timedOut {
-                if server.isShuttingDown && !server.withinGrace { endReason = "aborted: server shutting down" }
                 timedOut()
                 continue
             } catch {
-                if machine.state == .Sta6 || machine.state == .Sta2 { endReason = "connection closed by the peer (\(error))" }
+                if machine.state == .Sta6 { endReason = "connection closed by the peer" }
+                if machine.state == .Sta2 { endReason = "connection closed before an A-ASSOCIATE-RQ" }
                 apply(machine.handle(.Evt17))   // transport closed
                 continue
             }
@@ -74,34 +98,43 @@ final class AcceptorAssociation {
         logSummary()
     }
 
-    /// ARTIM while it runs; the DIMSE timeout inside a message; otherwise the idle timeout. On
-    /// shutdown the wait is sliced so the grace deadline is noticed.
-    var currentTimeout: Double {
-        let t = artimRunning ? configuration.artimTimeout
-            : (assembler.isReceivingDataSet ? configuration.dimseTimeout : configuration.idleTimeout)
-        return server.isShuttingDown ? min(t, 0.5) : t
+    /// ARTIM's deadline while it runs; otherwise one PDU may take the DIMSE timeout inside a
+    /// message, or the idle timeout between messages.
+    var nextDeadline: Double {
+        if let artimDeadline { return artimDeadline }
+        return Socket.now() + (assembler.isReceivingDataSet ? configuration.dimseTimeout : configuration.idleTimeout)
+    }
+
+    var waitingFor: String {
+        if machine.state == .Sta2 { return "waiting for the A-ASSOCIATE-RQ" }
+        if artimDeadline != nil { return "waiting for the peer to close" }
+        return assembler.isReceivingDataSet ? "waiting for the next fragment" : "waiting for a request"
     }
 
     func timedOut() {
-        if artimRunning {
+        if artimDeadline != nil {
+            if machine.state == .Sta2 { endReason = "closed: no A-ASSOCIATE-RQ within \(configuration.artimTimeout) s (ARTIM)" }
             apply(machine.handle(.Evt18))   // ARTIM expired
-        } else if server.isShuttingDown && server.withinGrace && machine.state == .Sta6 {
-            return                          // keep serving until the grace period ends
-        } else {
-            if !server.isShuttingDown {
-                endReason = assembler.isReceivingDataSet ? "aborted: DIMSE timeout (\(configuration.dimseTimeout) s)"
-                    : "aborted: idle for \(configuration.idleTimeout) s"
-            }
-            apply(machine.handle(.Evt15))   // local abort
+            return
         }
+        if server.isShuttingDown && !server.withinGrace {
+            endReason = "aborted: server shutting down"
+        } else {
+            endReason = assembler.isReceivingDataSet ? "aborted: DIMSE timeout (\(configuration.dimseTimeout) s)"
+                : "aborted: idle for \(configuration.idleTimeout) s"
+        }
+        apply(machine.handle(.Evt15))   // local abort
     }
 
     func handle(_ incoming: PDUChannel.Incoming) {
         switch incoming {
         case .pdu(.associateRQ(let rq)):
-            request = rq
-            logger[metadataKey: "calling"] = "\(rq.callingAETitle)"
-            logger[metadataKey: "called"] = "\(rq.calledAETitle)"
+            // Only the first request names the association; another one is an invalid event.
+            if machine.state == .Sta2 {
+                request = rq
+                logger[metadataKey: "calling"] = "\(rq.callingAETitle)"
+                logger[metadataKey: "called"] = "\(rq.calledAETitle)"
+            }
             let acceptable = Negotiation.isAcceptableByServiceProvider(rq)
             if !acceptable {
                 rejection = Negotiation.protocolVersionRejection
@@ -149,8 +182,8 @@ final class AcceptorAssociation {
 
     func perform(_ effect: ULEffect) throws {
         switch effect {
-        case .startARTIM: artimRunning = true
-        case .stopARTIM: artimRunning = false
+        case .startARTIM: artimDeadline = Socket.now() + configuration.artimTimeout
+        case .stopARTIM: artimDeadline = nil
         case .closeTransport: channel.close()
         case .openTransport, .sendAssociateRQ, .sendReleaseRQ: break   // requestor actions
         case .sendAssociateAC: try channel.send(.associateAC(acceptance!))
@@ -180,6 +213,7 @@ final class AcceptorAssociation {
             receiver?.discard()
             receiver = nil
             apply(machine.handle(.Evt14))   // A-RELEASE response
+            releasePlace()
         case .abort, .providerAbort:
             receiver?.discard()
             receiver = nil
@@ -200,8 +234,10 @@ final class AcceptorAssociation {
             }
             return answer
         }
+        leavePending()
         switch outcome {
         case .accept(let ac):
+            holdsPlace = true
             acceptance = ac
             peerMaximumLength = rq.userInformation.maximumLength ?? 0
             for pc in ac.presentationContexts where pc.isAccepted {
@@ -209,12 +245,14 @@ final class AcceptorAssociation {
                     contexts[pc.id] = (proposed.abstractSyntax.trimmedUID, pc.transferSyntax.trimmedUID)
                 }
             }
-            logger.info("association accepted", metadata: [
-                "contexts": "\(contexts.count)/\(rq.presentationContexts.count)",
-                "peer_max_pdu": "\(peerMaximumLength)",
-                "implementation": "\(rq.userInformation.implementationVersionName ?? rq.userInformation.implementationClassUID ?? "-")",
-            ])
             apply(machine.handle(.Evt7))
+            if machine.state == .Sta6 {
+                logger.info("association accepted", metadata: [
+                    "contexts": "\(contexts.count)/\(rq.presentationContexts.count)",
+                    "peer_max_pdu": "\(peerMaximumLength)",
+                    "implementation": "\(rq.userInformation.implementationVersionName ?? rq.userInformation.implementationClassUID ?? "-")",
+                ])
+            }
         case .reject(let rj, let why):
             rejection = rj
             endReason = "rejected: \(why) (\(rj))"
@@ -227,12 +265,16 @@ final class AcceptorAssociation {
     func dataIndicated() {
         do {
             try PDataTF.forEachValue(in: currentPData) { pdv in
+                // The transport may have failed while answering an earlier PDV of this PDU.
+                guard machine.state == .Sta6 else { throw StopServing() }
                 guard contexts[pdv.contextID] != nil else {
                     throw DIMSEProtocolError("PDV on presentation context \(pdv.contextID), which was not accepted")
                 }
                 guard let event = try assembler.receive(pdv) else { return }
                 try serve(event)
             }
+        } catch is StopServing {
+            return
         } catch let e as PDUError {
             endReason = "aborted: invalid P-DATA-TF: \(e)"
             apply(machine.handle(.Evt19, invalidPDUReason: e.reason))
@@ -315,3 +357,6 @@ final class AcceptorAssociation {
         }
     }
 }
+
+/// Ends the serving of a P-DATA-TF's PDVs once the association is gone.
+private struct StopServing: Error {}

@@ -13,6 +13,7 @@ public final class DICOMServer: @unchecked Sendable {
     let state = ServerState()
     let logger: Logger
     private var listenFD: Int32 = -1
+    private let stopLock = NSLock()
     private let threads = NSCondition()
     private var liveThreads = 0
     private var acceptThread: Thread?
@@ -22,10 +23,6 @@ public final class DICOMServer: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
-        if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
-            logger.notice("recovered instances left by a crash", metadata: [
-                "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
-        }
     }
 
     /// The port actually listened on (useful when configured as 0).
@@ -60,6 +57,19 @@ public final class DICOMServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: addr.sin_port))
         listenFD = fd
+        // Only now, with the port ours and the data folder locked against a second server, may
+        // what a crash left in .incoming be touched.
+        do {
+            try staging.lockAndRecover()
+        } catch {
+            close(fd)
+            listenFD = -1
+            throw error
+        }
+        if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
+            logger.notice("recovered instances left by a crash", metadata: [
+                "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
+        }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "dicom-accept"
         acceptThread = thread
@@ -69,6 +79,7 @@ public final class DICOMServer: @unchecked Sendable {
     }
 
     func acceptLoop() {
+        let listenFD = self.listenFD
         while true {
             var peer = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -76,22 +87,31 @@ public final class DICOMServer: @unchecked Sendable {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &len) }
             }
             if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno == EMFILE || errno == ENFILE {
-                    logger.error("accept failed: out of file descriptors; retrying in 100 ms")
-                    usleep(100_000)
-                    continue
-                }
-                break   // the listener was shut down
+                let code = errno
+                if state.isShuttingDown { break }   // stop() shut the listener down
+                if code == EINTR || code == ECONNABORTED { continue }
+                // Anything else (out of descriptors or memory, a network error passed on by the
+                // kernel) is logged and retried: the listener never stops on its own.
+                logger.error("accept failed; retrying in 100 ms", metadata: ["reason": "\(SystemError.message(code))"])
+                usleep(100_000)
+                continue
             }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             let socket = Socket(fd: fd, peerDescription: DICOMServer.describe(peer))
+            // Connections not yet associated have their own, smaller limit (they last at most
+            // ARTIM), so slow or silent peers cannot keep others out.
+            guard state.beginPending(limit: configuration.maximumAssociations) else {
+                logger.warning("connection closed: too many connections waiting to associate", metadata: ["peer": "\(socket.peerDescription)"])
+                socket.close()
+                continue
+            }
             threads.lock()
             let tooMany = liveThreads >= 2 * configuration.maximumAssociations
             if !tooMany { liveThreads += 1 }
             threads.unlock()
             if tooMany {
-                logger.warning("connection refused: too many connections", metadata: ["peer": "\(socket.peerDescription)"])
+                state.endPending()
+                logger.warning("connection closed: too many connections", metadata: ["peer": "\(socket.peerDescription)"])
                 socket.close()
                 continue
             }
@@ -114,16 +134,21 @@ public final class DICOMServer: @unchecked Sendable {
     /// Stops accepting, lets associations finish for `configuration.shutdownGrace` seconds, then
     /// aborts the rest, and returns when every association has ended.
     public func stop() {
-        guard listenFD >= 0 else { return }
+        // Idempotent: SIGTERM and SIGINT may both arrive, on different threads.
+        stopLock.lock()
+        let fd = listenFD
+        listenFD = -1
+        stopLock.unlock()
+        guard fd >= 0 else { return }
         logger.info("shutting down", metadata: ["open_associations": "\(state.openAssociations)",
                                                 "grace_seconds": "\(configuration.shutdownGrace)"])
         state.beginShutdown(grace: configuration.shutdownGrace)
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        listenFD = -1
+        shutdown(fd, Int32(SHUT_RDWR))
         threads.lock()
         while !acceptLoopDone || liveThreads > 0 { threads.wait() }
         threads.unlock()
+        close(fd)   // after the accept thread is done with it
+        staging.unlock()
         logger.info("stopped")
     }
 

@@ -25,7 +25,9 @@ final class InstanceReceiver {
         partPath = staging.newPartPath()
         do {
             // Fragments of 64 KiB or more go straight to write(2); smaller ones are gathered.
-            let sink = try FileSink(path: partPath, capacity: 64 * 1024)
+            // Mode 0600 until the instance is complete and checked: recovery after a crash
+            // takes only files marked complete (StagingArea.completeMode).
+            let sink = try FileSink(path: partPath, capacity: 64 * 1024, mode: StagingArea.incompleteMode)
             sink.startsWriteback = staging.sync
             var meta = DataSet()
             meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
@@ -57,17 +59,16 @@ final class InstanceReceiver {
         defer { if failure != nil { unlink(partPath) } }
         guard failure == nil, let sink else { return (failure!.0, failure!.1, nil) }
         do {
-            try sink.close(sync: staging.sync)   // fdatasync before anything is acknowledged
+            try sink.flush()
         } catch {
             fail(error)
             return (failure!.0, failure!.1, nil)
         }
-        self.sink = nil
         // The data set must be DICOM and complete (its whole structure is walked; large values
         // stay on disk), and be the instance the command announced.
         let file: Part10File
         do {
-            file = try Part10File.read(path: partPath)
+            file = try Part10File.read(path: partPath, options: StagingArea.checkOptions)
         } catch {
             failure = (.cannotUnderstand, "data set cannot be parsed: \(error)")
             return (failure!.0, failure!.1, nil)
@@ -82,11 +83,13 @@ final class InstanceReceiver {
                        "data set has SOP class \(sopClass ?? "none") instance \(sopInstance ?? "none"), the command \(request.affectedSOPClassUID) \(request.affectedSOPInstanceUID)")
             return (failure!.0, failure!.1, nil)
         }
-        // Durable before Success: the .part was fdatasynced above (with its entry in .incoming).
-        // The rename is not synced on its own: if power fails before it reaches the disk, the
-        // complete .part is still in .incoming and StagingArea moves it into place at the next
-        // start. So Success never outruns the data, and a folder fsync per image is saved.
+        // Durable before Success: marked complete (mode 0640) and fsynced, with its entry in
+        // .incoming; then renamed into place (see StagingArea.place for when the folder is
+        // synced too). If power fails before the rename reaches the disk, the complete .part
+        // is still in .incoming and StagingArea moves it into place at the next start.
         do {
+            try sink.close(sync: staging.sync, mode: StagingArea.completeMode)
+            self.sink = nil
             let final = try staging.place(partPath, studyInstanceUID: file.dataSet.string(.studyInstanceUID),
                                           sopInstanceUID: request.affectedSOPInstanceUID)
             return (.success, nil, final)

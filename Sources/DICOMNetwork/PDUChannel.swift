@@ -22,14 +22,19 @@ final class PDUChannel {
         self.limits = limits
     }
 
-    /// Reads the next PDU. Throws NetworkError (closed, timed out) from the transport.
-    func read(timeout: Double) throws -> Incoming {
-        try header.withUnsafeMutableBytes { try socket.readExactly(into: $0, count: PDUHeader.size, timeout: timeout, what: "waiting for a PDU") }
+    /// Reads the next PDU, header and body, by `deadline` (Socket.now() seconds). Throws
+    /// NetworkError (closed, timed out) from the transport.
+    func read(deadline: Double, waiting what: String, interrupted: (() -> Bool)? = nil) throws -> Incoming {
+        try header.withUnsafeMutableBytes {
+            try socket.readExactly(into: $0, count: PDUHeader.size, deadline: deadline, what: what, interrupted: interrupted)
+        }
         let h = PDUHeader(header)
         if let problem = h.check(limits) { return .invalid(problem) }
         let length = Int(h.length)
         if body.count < length { body = [UInt8](repeating: 0, count: max(length, min(Int(limits.maximumDataLength), 1 << 20))) }
-        try body.withUnsafeMutableBytes { try socket.readExactly(into: $0, count: length, timeout: timeout, what: "reading a PDU body") }
+        try body.withUnsafeMutableBytes {
+            try socket.readExactly(into: $0, count: length, deadline: deadline, what: "reading a PDU body", interrupted: interrupted)
+        }
         if h.typeCode == PDUType.pDataTF.rawValue { return .pData(body[0..<length]) }
         do {
             return .pdu(try PDUDecoder.decode(h, body: body[0..<length]))

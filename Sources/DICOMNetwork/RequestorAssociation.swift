@@ -36,6 +36,8 @@ public final class RequestorAssociation {
         case aborted(String)
         case protocolError(String)
         case network(NetworkError)
+        /// The data to send could not be read here (the association was aborted).
+        case local(String)
 
         public var description: String {
             switch self {
@@ -43,6 +45,7 @@ public final class RequestorAssociation {
             case .aborted(let why): return "association aborted: \(why)"
             case .protocolError(let why): return "protocol error: \(why)"
             case .network(let e): return "\(e)"
+            case .local(let why): return "could not read the data to send: \(why)"
             }
         }
 
@@ -51,7 +54,7 @@ public final class RequestorAssociation {
             switch self {
             case .rejected(let rj): return rj.isTransient
             case .aborted, .network: return true
-            case .protocolError: return false
+            case .protocolError, .local: return false
             }
         }
     }
@@ -72,7 +75,8 @@ public final class RequestorAssociation {
     public init(_ parameters: Parameters) throws(Failure) {
         self.parameters = parameters
         try step(.Evt1)   // A-ASSOCIATE request: AE-1 connects, then Evt2 sends the RQ (AE-2)
-        while machine.state == .Sta5 { try readAndHandle(timeout: parameters.artimTimeout, waiting: "for A-ASSOCIATE-AC") }
+        let deadline = Socket.now() + parameters.artimTimeout
+        while machine.state == .Sta5 { try readAndHandle(deadline: deadline, waiting: "waiting for the A-ASSOCIATE-AC") }
         if let failure { throw failure }
         guard machine.state == .Sta6 else { throw Failure.protocolError("association not established (\(machine.state))") }
     }
@@ -117,8 +121,9 @@ public final class RequestorAssociation {
     public func release() throws(Failure) {
         guard machine.state == .Sta6 else { return }
         try step(.Evt11)
+        let deadline = Socket.now() + parameters.artimTimeout
         while machine.state != .Sta1 {
-            try readAndHandle(timeout: parameters.artimTimeout, waiting: "for A-RELEASE-RP")
+            try readAndHandle(deadline: deadline, waiting: "waiting for the A-RELEASE-RP")
         }
         if let failure { throw failure }
     }
@@ -148,12 +153,25 @@ public final class RequestorAssociation {
         if let failure { throw failure }
     }
 
+    /// Waits for the response to message `id`, at most the DIMSE timeout in all. Operations are
+    /// not asynchronous, so any other message from the peer is a protocol error.
     func awaitResponse(to id: UInt16) throws(Failure) -> DIMSEMessage {
+        let deadline = Socket.now() + parameters.dimseTimeout
         while true {
-            if let i = received.firstIndex(where: { Self.respondsTo($0) == id }) { return received.remove(at: i) }
+            if let message = received.first {
+                received.removeAll()
+                guard Self.respondsTo(message) == id else {
+                    failure = .protocolError("expected the response to message \(id), got \(message)")
+                    try? step(.Evt15)
+                    channel?.close()
+                    machine = ULStateMachine()
+                    throw failure!
+                }
+                return message
+            }
             if let failure { throw failure }
             guard machine.state == .Sta6 else { throw Failure.aborted("association ended before the response") }
-            try readAndHandle(timeout: parameters.dimseTimeout, waiting: "for a DIMSE response")
+            try readAndHandle(deadline: deadline, waiting: "waiting for the response to message \(id)")
         }
     }
 
@@ -165,11 +183,11 @@ public final class RequestorAssociation {
         }
     }
 
-    func readAndHandle(timeout: Double, waiting: String) throws(Failure) {
+    func readAndHandle(deadline: Double, waiting: String) throws(Failure) {
         guard let channel else { throw failure ?? Failure.network(.closed) }
         let incoming: PDUChannel.Incoming
         do {
-            incoming = try channel.read(timeout: timeout)
+            incoming = try channel.read(deadline: deadline, waiting: waiting)
         } catch let e as NetworkError {
             if case .timedOut = e {
                 failure = failure ?? .network(.timedOut(waiting))
@@ -243,6 +261,7 @@ public final class RequestorAssociation {
         case .openTransport:
             do {
                 let socket = try Socket.connect(host: parameters.host, port: parameters.port, timeout: parameters.connectTimeout)
+                socket.sendTimeout = parameters.dimseTimeout
                 channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: parameters.maximumPDULength))
             } catch let e as NetworkError {
                 throw Failure.network(e)
@@ -263,9 +282,17 @@ public final class RequestorAssociation {
                 try channel!.sendFragments(contextID: ctx, isCommand: true, data: $0, peerMaximumLength: peerMaximumLength)
             }
             if let dataSet {
-                try dataSet { chunk, isLast in
-                    try channel!.sendFragments(contextID: ctx, isCommand: false, data: chunk, isLast: isLast,
-                                               peerMaximumLength: peerMaximumLength)
+                do {
+                    try dataSet { chunk, isLast in
+                        try channel!.sendFragments(contextID: ctx, isCommand: false, data: chunk, isLast: isLast,
+                                                   peerMaximumLength: peerMaximumLength)
+                    }
+                } catch let e as NetworkError {
+                    throw e
+                } catch {
+                    // The message cannot be finished: the peer is told with an A-ABORT.
+                    try? channel?.send(.abort(AAbort(source: .dulServiceUser)))
+                    throw Failure.local("\(error)")
                 }
             }
         case .sendReleaseRQ: try channel!.send(.releaseRQ)

@@ -6,7 +6,25 @@ import Foundation
 final class ServerState: @unchecked Sendable {
     private let lock = NSLock()
     private var open = 0
+    private var pending = 0
     private var shutdownDeadline: Date?
+
+    /// Counts a connection that has not yet been accepted or rejected; false (and nothing
+    /// counted) if `limit` such connections exist already: a slow or silent peer holds one only
+    /// until ARTIM, and cannot take every place.
+    func beginPending(limit: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard pending < limit else { return false }
+        pending += 1
+        return true
+    }
+
+    func endPending() {
+        lock.lock()
+        pending -= 1
+        lock.unlock()
+    }
 
     var openAssociations: Int {
         lock.lock()

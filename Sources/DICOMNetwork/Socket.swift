@@ -9,7 +9,6 @@ public final class Socket: @unchecked Sendable {
     public let fd: Int32
     public let peerDescription: String
     private var isClosed = false
-    private var currentTimeout: Double = 0
 
     init(fd: Int32, peerDescription: String, receiveBuffer: Int32 = 1 << 20, sendBuffer: Int32 = 1 << 20) {
         self.fd = fd
@@ -64,42 +63,59 @@ public final class Socket: @unchecked Sendable {
         throw lastError
     }
 
-    /// Reads exactly `count` bytes into `buffer`, waiting at most `timeout` seconds (0: forever)
-    /// for each chunk to arrive. The timeout is the socket's receive timeout (SO_RCVTIMEO), set
-    /// only when it changes, so a read costs one system call.
-    public func readExactly(into buffer: UnsafeMutableRawBufferPointer, count: Int, timeout: Double, what: String) throws {
-        if timeout != currentTimeout {
-            var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            currentTimeout = timeout
-        }
+    /// Seconds on a monotonic clock, for deadlines.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Reads exactly `count` bytes into `buffer` by `deadline` (Socket.now() seconds): one
+    /// deadline for the whole read, so a peer cannot stretch it by trickling bytes.
+    /// `interrupted` is asked at least twice a second while waiting (for shutdown).
+    public func readExactly(into buffer: UnsafeMutableRawBufferPointer, count: Int, deadline: Double, what: String,
+                            interrupted: (() -> Bool)? = nil) throws {
         var done = 0
         while done < count {
-            let n = recv(fd, buffer.baseAddress! + done, count - done, 0)
+            let n = recv(fd, buffer.baseAddress! + done, count - done, Int32(MSG_DONTWAIT))
             if n > 0 {
                 done += n
                 continue
             }
             if n == 0 { throw NetworkError.closed }
             if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { throw NetworkError.timedOut(what) }
-            if errno == ECONNRESET { throw NetworkError.closed }
-            throw NetworkError.system("recv", errno)
+            guard errno == EAGAIN || errno == EWOULDBLOCK else {
+                if errno == ECONNRESET { throw NetworkError.closed }
+                throw NetworkError.system("recv", errno)
+            }
+            try wait(for: Int16(POLLIN), deadline: deadline, what: what, interrupted: interrupted)
         }
     }
 
-    /// Writes all of the buffers, in order, with as few system calls as possible (writev).
+    /// Seconds a write may take before the peer is given up (it stopped reading).
+    public var sendTimeout: Double = 60
+
+    /// Writes all of the buffers, in order, with as few system calls as possible, within
+    /// `sendTimeout`. MSG_NOSIGNAL: a closed peer is an error, never SIGPIPE.
     public func write(_ buffers: [UnsafeRawBufferPointer]) throws {
+        let deadline = Socket.now() + sendTimeout
         var iov = buffers.filter { !$0.isEmpty }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
         var index = 0
         while index < iov.count {
-            let n = iov.withUnsafeMutableBufferPointer { p in
-                writev(fd, p.baseAddress! + index, Int32(min(p.count - index, 1024)))   // IOV_MAX on Linux
+            let n = iov.withUnsafeMutableBufferPointer { p -> Int in
+                var message = msghdr()
+                message.msg_iov = p.baseAddress! + index
+                message.msg_iovlen = min(p.count - index, 1024)   // IOV_MAX on Linux
+                return sendmsg(fd, &message, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
             }
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    try wait(for: Int16(POLLOUT), deadline: deadline, what: "sending to \(peerDescription) (the peer does not read)")
+                    continue
+                }
                 if errno == EPIPE || errno == ECONNRESET { throw NetworkError.closed }
-                throw NetworkError.system("writev", errno)
+                throw NetworkError.system("sendmsg", errno)
             }
             var left = n
             while index < iov.count && left >= iov[index].iov_len {
@@ -110,6 +126,20 @@ public final class Socket: @unchecked Sendable {
                 iov[index].iov_base += left
                 iov[index].iov_len -= left
             }
+        }
+    }
+
+    /// Waits until the socket is ready for `events`, until `deadline`, in slices of at most
+    /// 0.5 s so that `interrupted` is noticed.
+    private func wait(for events: Int16, deadline: Double, what: String, interrupted: (() -> Bool)? = nil) throws {
+        while true {
+            if let interrupted, interrupted() { throw NetworkError.timedOut("\(what): interrupted") }
+            let left = deadline - Socket.now()
+            if left <= 0 { throw NetworkError.timedOut(what) }
+            var pfd = pollfd(fd: fd, events: events, revents: 0)
+            let r = poll(&pfd, 1, Int32(max(1, min(left, 0.5) * 1000)))
+            if r > 0 { return }
+            if r < 0 && errno != EINTR { throw NetworkError.system("poll", errno) }
         }
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystem
 import DICOMCore
 import DICOMFile
 import Foundation
@@ -34,16 +35,49 @@ public final class StagingArea: @unchecked Sendable {
                 folders[String(name[..<range.lowerBound])] = name
             }
         }
+    }
+
+    private var lockFD: Int32 = -1
+
+    /// Takes an exclusive lock on the data folder (a second server on it fails here, before it
+    /// touches anything), then recovers what a crash left in .incoming.
+    public func lockAndRecover() throws {
+        let path = incomingFolder + "/.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileStoreError(code: errno, what: "cannot open \(path)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw FileStoreError(code: EWOULDBLOCK, what: "the data folder \(dataFolder) is in use by another sendit")
+        }
+        lockFD = fd
         try recoverIncoming()
     }
 
-    /// A .part left by a crash is either complete and synced (its response may have been sent,
-    /// and the rename into place lost): it is moved into place now; or it is incomplete: it was
-    /// never acknowledged and is removed.
+    public func unlock() {
+        if lockFD >= 0 { close(lockFD) }
+        lockFD = -1
+    }
+
+    /// Mode of a .part being received; `completeMode` once complete, checked and synced.
+    public static let incompleteMode: mode_t = 0o600
+    public static let completeMode: mode_t = 0o640
+
+    /// How a received instance is checked: the whole structure, without keeping the elements
+    /// (a hostile data set of millions of tiny elements costs no memory), inflating a deflated
+    /// one as a stream within 64 MiB of output per MiB received.
+    public static let checkOptions = ReadOptions(keepingOnly: [.sopClassUID, .sopInstanceUID, .studyInstanceUID])
+
+    /// A .part left by a crash is either marked complete (mode 0640: checked and synced; its
+    /// response may have been sent, and the rename into place lost): it is moved into place
+    /// now; or it is not: it was never acknowledged and is removed. A cut that happens to fall
+    /// on an element boundary parses cleanly, so the mark, not the parse, decides.
     func recoverIncoming() throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: incomingFolder) where name.hasSuffix(".part") {
             let path = incomingFolder + "/" + name
-            if let file = try? Part10File.read(path: path), !file.warnings.contains(where: \.isTruncation),
+            var st = stat()
+            let marked = stat(path, &st) == 0 && st.st_mode & 0o777 == StagingArea.completeMode
+            if marked, let file = try? Part10File.read(path: path, options: StagingArea.checkOptions),
+               !file.warnings.contains(where: \.isTruncation),
                let sop = file.dataSet.string(.sopInstanceUID), !sop.isEmpty,
                sop == file.fileMetaInformation.string(.mediaStorageSOPInstanceUID),
                file.dataSet.string(.sopClassUID) == file.fileMetaInformation.string(.mediaStorageSOPClassUID),
@@ -57,13 +91,39 @@ public final class StagingArea: @unchecked Sendable {
     }
 
     /// Moves a complete instance into its study's staging folder, replacing an earlier copy of
-    /// the same instance. Returns its final path.
+    /// the same instance. Returns its final path. Under the lock, so a folder cannot be finished
+    /// (renamed) between finding it and moving the file in.
+    ///
+    /// The folder is fsynced after the rename unless the file system journals the rename with
+    /// the file itself (XFS, btrfs); on others (ext4 without a journal, in particular) a rename
+    /// is two independent directory writes and would not otherwise survive a power failure.
     func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
-        let folder = try stagingFolder(forStudyKey: StagingArea.fileName(for: studyInstanceUID))
-        let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
-        guard rename(path, final) == 0 else { throw FileStoreError(code: errno, what: "cannot rename into \(folder)") }
-        return final
+        let key = StagingArea.fileName(for: studyInstanceUID)
+        lock.lock()
+        defer { lock.unlock() }
+        for attempt in 0..<2 {
+            let folder = try stagingFolderLocked(forStudyKey: key)
+            let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
+            if rename(path, final) == 0 {
+                if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
+                return final
+            }
+            // The folder went away behind our back: forget it and make a new one, once.
+            if errno == ENOENT && attempt == 0 {
+                folders[key] = nil
+                continue
+            }
+            throw FileStoreError(code: errno, what: "cannot rename into \(folder)")
+        }
+        throw FileStoreError(code: ENOENT, what: "cannot rename \(path) into a staging folder")
     }
+
+    /// True on file systems that journal a rename with the file's own sync (XFS, btrfs).
+    lazy var renameIsJournaled: Bool = {
+        let type = sendit_filesystem_type(dataFolder)
+        let xfs = 0x5846_5342, btrfs = 0x9123_683E
+        return type == xfs || type == btrfs
+    }()
 
     /// A name for a UID that is safe as a file name: the UID itself if it has PS3.5 9.1's form
     /// (digits and single dots, no "." or ".." possible), otherwise "x" and a hash of its bytes,
@@ -81,14 +141,13 @@ public final class StagingArea: @unchecked Sendable {
         incomingFolder + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
     }
 
-    /// The staging folder of a study (created if needed): `<key>.tmp<suffix>`.
-    func stagingFolder(forStudyKey key: String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
+    /// The staging folder of a study (created if needed): `<key>.tmp<suffix>`. The caller holds
+    /// the lock.
+    private func stagingFolderLocked(forStudyKey key: String) throws -> String {
         if let name = folders[key] { return dataFolder + "/" + name }
         let name = key + ".tmp" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let path = dataFolder + "/" + name
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+        guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
             throw FileStoreError(code: errno, what: "cannot create \(path)")
         }
         if sync { try StagingArea.syncDirectory(dataFolder) }

@@ -40,7 +40,9 @@ public enum StorageSCU {
         public let error: String?
         public let bytes: UInt64
 
-        public var succeeded: Bool { status.map { !$0.isFailure } ?? false }
+        /// Stored: the peer answered Success or a Warning. Pending, Cancel, failures and no
+        /// answer are not stored (an original is only deleted after a confirmed store).
+        public var succeeded: Bool { status.map { $0.isSuccess || $0.isWarning } ?? false }
     }
 
     struct Prepared {
@@ -50,6 +52,9 @@ public enum StorageSCU {
         let transferSyntax: TransferSyntax
         let dataSetOffset: UInt64
         let size: UInt64
+        /// The reader corrected the encoding (e.g. implicit VR under an explicit transfer
+        /// syntax): the stored bytes are not what the syntax says, so they are re-encoded.
+        let needsReencoding: Bool
     }
 
     static let native = [TransferSyntax.explicitVRLittleEndian.uid.rawValue, TransferSyntax.implicitVRLittleEndian.uid.rawValue]
@@ -69,9 +74,9 @@ public enum StorageSCU {
         var ready: [Prepared] = []
         for path in paths {
             do {
-                // The whole structure is walked (large values stay on disk): a truncated file is
-                // not sent, rather than delivered cut short.
-                let file = try Part10File.read(path: path)
+                // The whole structure is walked, keeping nothing but the UIDs: a truncated file
+                // is not sent, rather than delivered cut short.
+                let file = try Part10File.read(path: path, options: ReadOptions(keepingOnly: [.sopClassUID, .sopInstanceUID]))
                 guard let sopClass = file.sopClassUID?.rawValue, let sopInstance = file.sopInstanceUID?.rawValue else {
                     throw DICOMReadError(path: path, offset: 0, reason: "no SOP Class or SOP Instance UID")
                 }
@@ -81,7 +86,8 @@ public enum StorageSCU {
                 var st = stat()
                 stat(path, &st)
                 ready.append(Prepared(path: path, sopClass: sopClass, sopInstance: sopInstance, transferSyntax: file.transferSyntax,
-                                      dataSetOffset: file.dataSetOffset, size: UInt64(st.st_size)))
+                                      dataSetOffset: file.dataSetOffset, size: UInt64(st.st_size),
+                                      needsReencoding: file.warnings.contains(where: \.isEncodingMismatch)))
             } catch {
                 let r = FileResult(path: path, sopInstanceUID: nil, status: nil, errorComment: nil, error: "\(error)", bytes: 0)
                 results.append(r)
@@ -170,7 +176,8 @@ public enum StorageSCU {
         // A data set must have even length (PS3.5 7.1, A.5). An odd deflated stream gets its NUL
         // pad; any other odd data set is malformed as stored, and is re-encoded (values padded).
         let oddLength = (f.size - f.dataSetOffset) % 2 == 1
-        if ts == f.transferSyntax && ts.isLittleEndian == f.transferSyntax.isLittleEndian && (!oddLength || ts.isDeflated) {
+        if ts == f.transferSyntax && ts.isLittleEndian == f.transferSyntax.isLittleEndian && (!oddLength || ts.isDeflated)
+            && !f.needsReencoding {
             return { send in
                 let fd = open(f.path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw DICOMReadError(path: f.path, offset: 0, reason: "cannot open") }

@@ -3,6 +3,8 @@
 /// body may be read at all.
 public struct PDUHeader: Equatable, Sendable {
     public static let size = 6
+    /// The largest P-DATA-TF body read whatever was announced.
+    public static let hardMaximumDataLength: UInt32 = 16 << 20
 
     public var typeCode: UInt8
     public var length: UInt32
@@ -47,9 +49,11 @@ public struct PDUHeader: Equatable, Sendable {
                 return PDUError(.invalidPDUParameterValue, "\(type) of \(length) bytes exceeds \(limits.maximumAssociateLength)")
             }
         case .pDataTF:
-            // A peer may fill its PDUs to our maximum; the limit is on the variable field.
-            if limits.maximumDataLength != 0 && length > limits.maximumDataLength {
-                return PDUError(.invalidPDUParameterValue, "P-DATA-TF of \(length) bytes exceeds the maximum length \(limits.maximumDataLength)")
+            // A peer may fill its PDUs to our maximum; the limit is on the variable field. With
+            // no maximum announced (0), 16 MiB still holds: nothing is read for a mere claim.
+            let limit = limits.maximumDataLength == 0 ? PDUHeader.hardMaximumDataLength : limits.maximumDataLength
+            if length > limit {
+                return PDUError(.invalidPDUParameterValue, "P-DATA-TF of \(length) bytes exceeds the maximum length \(limit)")
             }
         case .aReleaseRQ, .aReleaseRP, .aAbort:
             if length != 4 { return PDUError(.invalidPDUParameterValue, "\(type) has length \(length), not 4") }

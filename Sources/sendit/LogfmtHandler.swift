@@ -28,9 +28,25 @@ struct LogfmtHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// A value as logfmt writes it: bare if it can be, otherwise quoted with backslash escapes.
+    /// Control characters are escaped, so a value from a peer (an AE title, a UID) can never
+    /// start a line of its own.
     static func quoted(_ s: String) -> String {
-        if !s.isEmpty && !s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) { return s }
-        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
+        if plain { return s }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\x%02x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
     }
 
     static func timestamp() -> String {

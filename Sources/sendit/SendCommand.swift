@@ -40,7 +40,7 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
         var sent = 0, warnings = 0, failed = 0, bytes: UInt64 = 0
         _ = StorageSCU.send(paths: files, to: destination) { r in
             bytes += r.bytes
-            if let status = r.status, !status.isFailure {
+            if let status = r.status, r.succeeded {
                 sent += 1
                 if status.isWarning { warnings += 1 }
                 if !quiet || status.isWarning { StandardOutput.write("\(r.path): \(status)\n") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Sendit: ParsableCommand {
@@ -14,6 +15,8 @@ struct Sendit: ParsableCommand {
         subcommands: [ServeCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
 
     static func main() {
+        // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.
+        signal(SIGPIPE, SIG_IGN)
         let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),
                                                      commands: ["dump": DumpCommand.self, "send": SendCommand.self])
         var command: ParsableCommand

@@ -83,8 +83,11 @@ struct SenditConfiguration {
         return v
     }
 
+    /// A number of seconds, more than 0 and at most a day.
     func double(_ key: String) throws -> Double {
-        guard let v = Double(string(key)), v >= 0 else { throw ConfigurationError(message: "\(key) must be a number of seconds, not \"\(string(key))\"") }
+        guard let v = Double(string(key)), v > 0, v <= 86_400 else {
+            throw ConfigurationError(message: "\(key) must be a number of seconds above 0 and at most 86400, not \"\(string(key))\"")
+        }
         return v
     }
 
@@ -118,8 +121,8 @@ struct SenditConfiguration {
         c.acceptUnknownTransferSyntaxes = try bool("DICOM_ACCEPT_PRIVATE_TRANSFER_SYNTAXES")
         c.transferSyntaxPreference = list("DICOM_TRANSFER_SYNTAX_PREFERENCE")
         let pdu = try int("DICOM_MAX_PDU")
-        guard pdu == 0 || (4096...(16 << 20)).contains(pdu) else {
-            throw ConfigurationError(message: "DICOM_MAX_PDU must be 0 (no limit) or 4096 to 16777216")
+        guard (4096...(16 << 20)).contains(pdu) else {
+            throw ConfigurationError(message: "DICOM_MAX_PDU must be 4096 to 16777216")
         }
         c.maximumPDULength = UInt32(pdu)
         c.artimTimeout = try double("DICOM_ARTIM_TIMEOUT")

@@ -79,7 +79,7 @@ import Testing
         #expect(received.fileMetaInformation.string(.sourceApplicationEntityTitle) == "TESTSCU")
         let original = try Part10File.read(path: paths[1])
         #expect(try DataSetEncoder(explicitVR: true).encode(received.dataSet) == DataSetEncoder(explicitVR: true).encode(original.dataSet))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").filter { $0.hasSuffix(".part") }.isEmpty)
     }
 
     @Test func aReSentInstanceReplacesTheEarlierCopy() throws {
@@ -132,7 +132,7 @@ import Testing
         #expect(ok.status == .success)
         try a.release()
         #expect(try f.stored().count == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").filter { $0.hasSuffix(".part") }.isEmpty)
     }
 
     @Test func aWriteFailureIsOutOfResourcesNeverSuccess() throws {
@@ -182,7 +182,7 @@ import Testing
         let start = Date()
         var b = [UInt8](repeating: 0, count: 1)
         #expect(throws: NetworkError.closed) {
-            try b.withUnsafeMutableBytes { try s.readExactly(into: $0, count: 1, timeout: 5, what: "test") }
+            try b.withUnsafeMutableBytes { try s.readExactly(into: $0, count: 1, deadline: Socket.now() + 5, what: "test") }
         }
         #expect(Date().timeIntervalSince(start) < 3)
     }
@@ -286,12 +286,26 @@ import Testing
         var file = Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
         file.fileMetaInformation.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: "CT1"))
         let bytes = try Part10Writer.encode(file)
-        try Data(bytes).write(to: incoming.appendingPathComponent("a.part"))
-        try Data(bytes.dropLast(100)).write(to: incoming.appendingPathComponent("b.part"))   // cut by the crash
+        func part(_ name: String, _ data: [UInt8], complete: Bool) throws {
+            let url = incoming.appendingPathComponent(name)
+            try Data(data).write(to: url)
+            chmod(url.path, complete ? StagingArea.completeMode : StagingArea.incompleteMode)
+        }
+        try part("a.part", bytes, complete: true)
+        try part("b.part", Array(bytes.dropLast(100)), complete: false)        // cut by the crash
+        // Cut exactly before Pixel Data: it parses cleanly, but was never marked complete.
+        let cleanCut = Array(bytes.prefix(bytes.count - 1000 - 12))
+        try #require((try? Part10File.read(bytes: cleanCut))?.warnings.isEmpty == true)
+        try part("c.part", cleanCut, complete: false)
         let staging = try StagingArea(dataFolder: dir.path)
+        try staging.lockAndRecover()
         #expect(staging.recovered.count == 1 && staging.recovered[0].hasSuffix("/1.2.3.4.50.dcm"))
         #expect(staging.recovered[0].contains("/1.2.3.4.tmp"))
-        #expect(staging.discarded.count == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).isEmpty)
+        #expect(staging.discarded.count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).filter { $0.hasSuffix(".part") }.isEmpty)
+        // A second server on the same data folder is refused before it touches anything.
+        let second = try StagingArea(dataFolder: dir.path)
+        #expect(throws: FileStoreError.self) { try second.lockAndRecover() }
+        staging.unlock()
     }
 }
