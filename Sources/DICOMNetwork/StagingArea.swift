@@ -118,12 +118,29 @@ public final class StagingArea: @unchecked Sendable {
         throw FileStoreError(code: ENOENT, what: "cannot rename \(path) into a staging folder")
     }
 
-    /// True on file systems that journal a rename with the file's own sync (XFS, btrfs).
+    /// True on file systems whose journal commits a rename with the moved file's own fsync:
+    /// XFS, btrfs, and ext4 mounted with a journal (its options then name a `data=` mode). On
+    /// anything else, or if it cannot be told, the folder is synced.
     lazy var renameIsJournaled: Bool = {
         let type = sendit_filesystem_type(dataFolder)
-        let xfs = 0x5846_5342, btrfs = 0x9123_683E
-        return type == xfs || type == btrfs
+        let xfs = 0x5846_5342, btrfs = 0x9123_683E, ext4 = 0xEF53
+        if type == xfs || type == btrfs { return true }
+        return type == ext4 && StagingArea.ext4HasJournal(dataFolder)
     }()
+
+    /// Reads /proc/fs/ext4/<device>/options for the device holding `path` (found through
+    /// /sys/dev/block/<major>:<minor>); a journal shows as a `data=` line.
+    static func ext4HasJournal(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let dev = UInt64(st.st_dev)
+        let major = (dev >> 8) & 0xFFF | (dev >> 32) & ~0xFFF
+        let minor = dev & 0xFF | (dev >> 12) & ~0xFF
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/sys/dev/block/\(major):\(minor)"),
+              let options = try? String(contentsOfFile: "/proc/fs/ext4/\((target as NSString).lastPathComponent)/options", encoding: .utf8)
+        else { return false }
+        return options.split(separator: "\n").contains { $0.hasPrefix("data=") }
+    }
 
     /// A name for a UID that is safe as a file name: the UID itself if it has PS3.5 9.1's form
     /// (digits and single dots, no "." or ".." possible), otherwise "x" and a hash of its bytes,
