@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "sendit",
