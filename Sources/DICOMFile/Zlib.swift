@@ -6,41 +6,6 @@ enum Zlib {
         let message: String
         var description: String { message }
     }
-
-    /// Inflates `input`. `limit` bounds the output (a deflate bomb is an error, not an
-    /// allocation); trailing bytes after the end of the deflate stream are ignored.
-    static func inflate(_ input: ArraySlice<UInt8>, limit: Int = 1 << 31) throws -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw Failure(message: "zlib inflateInit failed")
-        }
-        defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-        let input = Array(input)
-        return try input.withUnsafeBufferPointer { inBuf -> [UInt8] in
-            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-            stream.avail_in = UInt32(inBuf.count)
-            while true {
-                let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = UInt32(out.count)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
-                }
-                let produced = chunk.count - Int(stream.avail_out)
-                output.append(contentsOf: chunk[0..<produced])
-                if output.count > limit { throw Failure(message: "inflated data exceeds \(limit) bytes") }
-                if status == Z_STREAM_END { return output }
-                if status == Z_BUF_ERROR && stream.avail_in == 0 {
-                    throw Failure(message: "deflated data ends before the end of its stream")
-                }
-                guard status == Z_OK || status == Z_BUF_ERROR else {
-                    let msg = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                    throw Failure(message: "invalid deflated data (\(msg))")
-                }
-            }
-        }
-    }
 }
 
 /// Streaming raw deflate for writing Deflated Explicit VR Little Endian.
