@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/inotify.h>
 #include <sys/vfs.h>
 
 /// Queues a file range for writeback without waiting (SYNC_FILE_RANGE_WRITE).
@@ -18,7 +20,13 @@ static inline long sendit_filesystem_type(const char *path) {
     struct statfs fs;
     return statfs(path, &fs) == 0 ? (long)fs.f_type : 0;
 }
+
+/// rename(2) that fails with EEXIST instead of replacing an existing target (RENAME_NOREPLACE).
+static inline int sendit_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
 #else
+static inline int sendit_rename_noreplace(const char *from, const char *to) { return -1; }
 static inline int sendit_start_writeback(int fd, long long offset, long long length) { return 0; }
 static inline long sendit_filesystem_type(const char *path) { return 0; }
 #endif

@@ -18,6 +18,9 @@ public final class StagingArea: @unchecked Sendable {
     private let lock = NSLock()
     /// Staging folder name per study key, for studies with a folder in progress.
     private var folders: [String: String] = [:]
+    /// When each study key's staging folder last received an instance (at start-up: its newest
+    /// file's modification time), for stable-age completion.
+    private var lastArrival: [String: Date] = [:]
 
     /// What start-up found in .incoming: complete instances moved into their staging folders,
     /// and incomplete ones removed.
@@ -29,12 +32,87 @@ public final class StagingArea: @unchecked Sendable {
         self.sync = sync
         incomingFolder = dataFolder + "/.incoming"
         try FileManager.default.createDirectory(atPath: incomingFolder, withIntermediateDirectories: true)
-        // Staging folders left by an earlier run are reused for their studies.
+        // Staging folders left by an earlier run are reused for their studies, and their stable
+        // clock restarts from their newest file. Folders of other writers are not ours to finish.
         for name in try FileManager.default.contentsOfDirectory(atPath: dataFolder) {
-            if let range = name.range(of: ".tmp"), !name.hasPrefix(".") {
-                folders[String(name[..<range.lowerBound])] = name
+            if let key = StagingArea.studyKey(ofStagingFolder: name) {
+                folders[key] = name
+                lastArrival[key] = StagingArea.newestModification(dataFolder + "/" + name)
             }
         }
+    }
+
+    /// The study key of a folder named as this receiver names its staging folders
+    /// (`<key>.tmp<1-8 lowercase hex digits>`, the key a UID, `x<hex>` or `no-uid`), else nil.
+    public static func studyKey(ofStagingFolder name: String) -> String? {
+        guard let range = name.range(of: ".tmp", options: .backwards) else { return nil }
+        let key = name[..<range.lowerBound], suffix = name[range.upperBound...]
+        guard (1...8).contains(suffix.count), suffix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        let isHashName = key.count > 1 && key.hasPrefix("x") && key.dropFirst().allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        guard key == "no-uid" || isHashName || UID(String(key)).isValid else { return nil }
+        return String(key)
+    }
+
+    /// The latest modification time of a folder and the files in it.
+    static func newestModification(_ folder: String) -> Date {
+        var newest = modificationTime(folder) ?? 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            newest = max(newest, modificationTime(folder + "/" + name) ?? 0)
+        }
+        return Date(timeIntervalSince1970: newest)
+    }
+
+    private static func modificationTime(_ path: String) -> Double? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+    }
+
+    /// A staging folder finished: renamed from `from` to `to`.
+    public struct FinishedFolder: Equatable, Sendable {
+        public let from: String
+        public let to: String
+    }
+
+    /// Finishes every staging folder that has received nothing for `stableAge` seconds: renames
+    /// `<key>.tmpX` to `<key>` (or `<key>-2`, `-3`, … if an earlier folder of the study is still
+    /// there; never replacing one) atomically, under the lock, so no instance can be moved into
+    /// it meanwhile; the study's next instance starts a new staging folder. Errors are returned
+    /// with the folder they concern; the folder stays as it is, to be tried again.
+    public func finishQuietFolders(stableAge: TimeInterval, now: Date = Date()) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
+        lock.lock()
+        defer { lock.unlock() }
+        var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
+        for (key, name) in folders.sorted(by: { $0.key < $1.key }) {
+            guard now.timeIntervalSince(lastArrival[key] ?? .distantPast) >= stableAge else { continue }
+            let from = dataFolder + "/" + name
+            var attempt = 1
+            while true {
+                let to = dataFolder + "/" + key + (attempt == 1 ? "" : "-\(attempt)")
+                if sendit_rename_noreplace(from, to) == 0 {
+                    finished.append(FinishedFolder(from: from, to: to))
+                    folders[key] = nil
+                    lastArrival[key] = nil
+                    break
+                }
+                let e = errno
+                if (e == EEXIST || e == ENOTEMPTY) && attempt < 10_000 {
+                    attempt += 1
+                    continue
+                }
+                if e == ENOENT {
+                    folders[key] = nil
+                    lastArrival[key] = nil
+                } else {
+                    errors.append(FileStoreError(code: e, what: "cannot finish staging folder \(from)"))
+                }
+                break
+            }
+        }
+        if sync && !finished.isEmpty {
+            do { try StagingArea.syncDirectory(dataFolder) } catch let e as FileStoreError { errors.append(e) } catch {}
+        }
+        return (finished, errors)
     }
 
     private var lockFD: Int32 = -1
@@ -105,6 +183,7 @@ public final class StagingArea: @unchecked Sendable {
             let folder = try stagingFolderLocked(forStudyKey: key)
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if rename(path, final) == 0 {
+                lastArrival[key] = Date()
                 if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
                 return final
             }
@@ -162,7 +241,7 @@ public final class StagingArea: @unchecked Sendable {
     /// the lock.
     private func stagingFolderLocked(forStudyKey key: String) throws -> String {
         if let name = folders[key] { return dataFolder + "/" + name }
-        let name = key + ".tmp" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let name = key + ".tmp" + String(UInt32.random(in: 1...UInt32.max), radix: 16)
         let path = dataFolder + "/" + name
         guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
             throw FileStoreError(code: errno, what: "cannot create \(path)")
@@ -170,14 +249,6 @@ public final class StagingArea: @unchecked Sendable {
         if sync { try StagingArea.syncDirectory(dataFolder) }
         folders[key] = name
         return path
-    }
-
-    /// Forgets a study's staging folder (the intake stage finished it); its next instance
-    /// starts a new one.
-    public func forgetStagingFolder(forStudyKey key: String) {
-        lock.lock()
-        folders[key] = nil
-        lock.unlock()
     }
 
     static func syncDirectory(_ path: String) throws {
