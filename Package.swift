@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured logging: the standard Logger API, so sendit's logs can go to any backend.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The SQLite index (DESIGN.md): WAL, migrations, records; on the system's SQLite.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -27,10 +29,15 @@ let package = Package(
         .target(name: "DICOMNetwork", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Pipeline", dependencies: [
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Pipeline",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -40,6 +47,10 @@ let package = Package(
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Pipeline", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],

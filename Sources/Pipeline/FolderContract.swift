@@ -1,0 +1,11 @@
+/// The seed system's folder contract (DESIGN.md): a direct child folder of the data folder whose
+/// extension starts with "tmp" is still being written; any other is finished. Hidden entries
+/// (".incoming", editors' and rsync's temporary names) are never finished folders. The
+/// extension is compared without regard to case, so "X.TMP" from a Windows tool also waits.
+public enum FolderContract {
+    public static func isFinished(name: String) -> Bool {
+        guard !name.isEmpty, !name.hasPrefix(".") else { return false }
+        guard let dot = name.lastIndex(of: ".") else { return true }
+        return !name[name.index(after: dot)...].lowercased().hasPrefix("tmp")
+    }
+}

@@ -1,0 +1,69 @@
+import DICOMCore
+import DICOMFile
+
+/// What the index needs from one file: its three UIDs, SOP class, transfer syntax, modality.
+/// Reading it walks the whole data set (values are skipped, not read, so Pixel Data costs a
+/// seek) to find a file cut short, which stopping before Pixel Data would miss.
+public struct ImageHeader: Equatable, Sendable {
+    public var path: String
+    public var size: Int64
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var sopInstanceUID: String
+    public var sopClassUID: String
+    public var transferSyntaxUID: String
+    public var modality: String?
+
+    /// Only these top-level elements are kept.
+    public static let readOptions = ReadOptions(keepingOnly: [
+        .studyInstanceUID, .seriesInstanceUID, .sopInstanceUID, .sopClassUID, .modality,
+    ])
+
+    /// Why a file cannot enter the index, in words for the quarantine table.
+    public struct Rejection: Error, Equatable, Sendable {
+        public var reason: String
+    }
+
+    /// Reads a file's header, or says why it is not an importable image.
+    public static func read(path: String, size: Int64) -> Result<ImageHeader, Rejection> {
+        let file: Part10File
+        do {
+            file = try Part10File.read(path: path, options: readOptions)
+        } catch let error as DICOMReadError {
+            return .failure(Rejection(reason: "not readable as DICOM: offset \(error.offset): \(error.reason)"))
+        } catch {
+            return .failure(Rejection(reason: "not readable: \(error)"))
+        }
+        return header(of: file, path: path, size: size)
+    }
+
+    /// The checks on a file already read: pure, so they are tested without files.
+    public static func header(of file: Part10File, path: String, size: Int64) -> Result<ImageHeader, Rejection> {
+        if let cut = file.warnings.first(where: \.isTruncation) {
+            return .failure(Rejection(reason: "truncated: offset \(cut.offset): \(cut.message)"))
+        }
+        if file.preamble == nil {
+            return .failure(Rejection(reason: "not a DICOM Part 10 file (no preamble and DICM prefix)"))
+        }
+        let sopClass = file.sopClassUID?.rawValue ?? ""
+        if sopClass == UID.mediaStorageDirectoryStorage.rawValue {
+            return .failure(Rejection(reason: "a DICOMDIR (media directory), not an image"))
+        }
+        var missing: [String] = []
+        let study = file.dataSet.string(.studyInstanceUID) ?? ""
+        let series = file.dataSet.string(.seriesInstanceUID) ?? ""
+        let sop = file.sopInstanceUID?.rawValue ?? ""
+        if study.isEmpty { missing.append("StudyInstanceUID") }
+        if series.isEmpty { missing.append("SeriesInstanceUID") }
+        if sop.isEmpty { missing.append("SOPInstanceUID") }
+        if sopClass.isEmpty { missing.append("SOPClassUID") }
+        if !missing.isEmpty {
+            return .failure(Rejection(reason: "missing " + missing.joined(separator: ", ")))
+        }
+        let modality = file.dataSet.string(.modality)
+        return .success(ImageHeader(path: path, size: size, studyInstanceUID: study, seriesInstanceUID: series,
+                                    sopInstanceUID: sop, sopClassUID: sopClass,
+                                    transferSyntaxUID: file.transferSyntax.uid.rawValue,
+                                    modality: modality?.isEmpty == true ? nil : modality))
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// Moves a series' images from some statuses to another, with one event per image, inside the
+/// caller's transaction. Every image status change in sendit goes through here.
+public enum ImageTransition {
+    /// Returns how many images changed.
+    @discardableResult
+    public static func move(_ db: Database, seriesId: Int64, from: [ImageStatus], to: ImageStatus,
+                            reason: String, at: Date) throws -> Int {
+        guard !from.isEmpty else { return 0 }
+        let marks = Array(repeating: "?", count: from.count).joined(separator: ",")
+        let fromValues = from.map(\.rawValue)
+        try db.execute(sql: """
+            INSERT INTO event (entity, entityId, fromStatus, toStatus, reason, at)
+            SELECT 'image', id, status, ?, ?, ? FROM image WHERE seriesId = ? AND status IN (\(marks))
+            """, arguments: StatementArguments([to.rawValue, reason, at, seriesId] as [any DatabaseValueConvertible]) + StatementArguments(fromValues))
+        try db.execute(sql: """
+            UPDATE image SET status = ?, statusReason = ?, updatedAt = ? WHERE seriesId = ? AND status IN (\(marks))
+            """, arguments: StatementArguments([to.rawValue, reason, at, seriesId] as [any DatabaseValueConvertible]) + StatementArguments(fromValues))
+        return db.changesCount
+    }
+}
+
+extension ImageTransition {
+    /// Puts a series' FAILED images back in the status each had before it failed (from its
+    /// events), for `sendit retry`. Returns how many changed.
+    @discardableResult
+    public static func restoreFailed(_ db: Database, seriesId: Int64, at: Date) throws -> Int {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT i.id AS id, (SELECT e.fromStatus FROM event AS e WHERE e.entity = 'image' AND e.entityId = i.id
+                                AND e.toStatus = 'FAILED' ORDER BY e.id DESC LIMIT 1) AS previous
+            FROM image AS i WHERE i.seriesId = ? AND i.status = 'FAILED'
+            """, arguments: [seriesId])
+        for row in rows {
+            let id: Int64 = row["id"]
+            let previous = (row["previous"] as String?).flatMap(ImageStatus.init(rawValue:)) ?? .new
+            try db.execute(sql: "UPDATE image SET status = ?, statusReason = NULL, updatedAt = ? WHERE id = ?",
+                           arguments: [previous.rawValue, at, id])
+            try EventRecord(entity: "image", entityId: id, from: ImageStatus.failed.rawValue, to: previous.rawValue,
+                            reason: "retried by hand", at: at).insert(db)
+        }
+        return rows.count
+    }
+}

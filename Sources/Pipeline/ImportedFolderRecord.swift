@@ -1,0 +1,16 @@
+import Foundation
+import GRDB
+
+/// A row of `importedFolder`: a finished folder as it was when imported (device, inode and
+/// modification time), so a rescan imports only folders that are new or changed.
+public struct ImportedFolderRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "importedFolder"
+    public var path: String
+    public var device: Int64
+    public var inode: Int64
+    public var modifiedAt: Double
+    public var images: Int
+    public var duplicates: Int
+    public var quarantined: Int
+    public var at: Date
+}

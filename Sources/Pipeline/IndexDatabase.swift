@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+import Synchronization
+
+/// The SQLite index (one file, WAL): studies, series, images with their statuses, the job
+/// queue, the events that record every status change, and the quarantine. Migrations are named
+/// and frozen: a released one is never edited; a change is a new migration.
+public final class IndexDatabase: Sendable {
+    public let writer: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try IndexDatabase.migrator.migrate(writer)
+    }
+
+    private let lockFD = Mutex<Int32>(-1)
+
+    /// Takes an exclusive lock on `<database>.lock` for a serving node: while it is held, no
+    /// other sendit runs jobs on this database, so every job still marked running belongs to a
+    /// process that is gone. Fails at once if another node holds it.
+    public func lockForServing() throws {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DatabaseLockError(message: "cannot open \(lockPath): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw DatabaseLockError(message: "the database \(path) is in use by another sendit serve")
+        }
+        lockFD.withLock { $0 = fd }
+    }
+
+    public func unlock() {
+        lockFD.withLock {
+            if $0 >= 0 { close($0) }
+            $0 = -1
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-index") { db in
+            try db.execute(sql: """
+                CREATE TABLE study (
+                    id INTEGER PRIMARY KEY,
+                    studyInstanceUID TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE series (
+                    id INTEGER PRIMARY KEY,
+                    studyId INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+                    seriesInstanceUID TEXT NOT NULL UNIQUE,
+                    modality TEXT,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX series_study ON series(studyId);
+                CREATE TABLE image (
+                    id INTEGER PRIMARY KEY,
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    sopInstanceUID TEXT NOT NULL UNIQUE,
+                    sopClassUID TEXT NOT NULL,
+                    transferSyntaxUID TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    status TEXT NOT NULL CHECK (status IN ('NEW','PROCESSING','DONEPROCESSING','SENT','DONE','QUARANTINED','HELD','FAILED')),
+                    statusReason TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE INDEX image_series ON image(seriesId);
+                CREATE INDEX image_status ON image(status);
+                CREATE TABLE seriesIdentifiers (
+                    seriesId INTEGER PRIMARY KEY REFERENCES series(id) ON DELETE CASCADE,
+                    json TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    stage TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    maxAttempts INTEGER NOT NULL CHECK (maxAttempts >= 1),
+                    availableAt DATETIME NOT NULL,
+                    leaseOwner TEXT,
+                    leaseExpiresAt DATETIME,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL,
+                    CHECK ((state = 'running') = (leaseOwner IS NOT NULL AND leaseExpiresAt IS NOT NULL))
+                );
+                CREATE UNIQUE INDEX job_queued_per_series_stage ON job(seriesId, stage) WHERE state = 'queued';
+                CREATE UNIQUE INDEX job_running_per_series_stage ON job(seriesId, stage) WHERE state = 'running';
+                CREATE INDEX job_ready ON job(state, availableAt);
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY,
+                    entity TEXT NOT NULL CHECK (entity IN ('study','series','image','job','quarantine','folder')),
+                    entityId INTEGER,
+                    fromStatus TEXT,
+                    toStatus TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX event_entity ON event(entity, entityId);
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY,
+                    fileName TEXT NOT NULL,
+                    folder TEXT NOT NULL,
+                    movedTo TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    moved BOOLEAN NOT NULL CHECK (moved IN (0, 1)),
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX quarantine_pending ON quarantine(moved) WHERE moved = 0;
+                CREATE TABLE importedFolder (
+                    path TEXT PRIMARY KEY,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    modifiedAt DOUBLE NOT NULL,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    duplicates INTEGER NOT NULL CHECK (duplicates >= 0),
+                    quarantined INTEGER NOT NULL CHECK (quarantined >= 0),
+                    at DATETIME NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}
+
+public struct DatabaseLockError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

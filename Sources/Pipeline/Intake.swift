@@ -1,0 +1,140 @@
+import DICOMNetwork
+import Foundation
+import GRDB
+import Logging
+
+/// The single door into the pipeline, running inside `sendit serve` on one thread: finishes the
+/// receiver's staging folders once they are quiet for the stable age, notices finished folders
+/// (inotify, plus a rescan every `rescanInterval` seconds and at start so nothing is missed),
+/// and imports each new or changed one.
+public final class Intake: @unchecked Sendable {
+    public let dataFolder: String
+    public let staging: StagingArea?
+    public let importer: FolderImporter
+    public let stableAge: TimeInterval
+    public let rescanInterval: TimeInterval
+    /// How often staging folders are checked for quietness (and the watcher is read).
+    public var tick: TimeInterval = 0.1
+    let logger: Logger
+    /// Called after an import queued jobs.
+    let jobsQueued: @Sendable () -> Void
+    private let condition = NSCondition()
+    private var stopping = false
+    private var finished = false
+    private var rescanRequested = true
+
+    public init(dataFolder: String, staging: StagingArea?, importer: FolderImporter, stableAge: TimeInterval,
+                rescanInterval: TimeInterval, logger: Logger, jobsQueued: @escaping @Sendable () -> Void = {}) {
+        self.dataFolder = dataFolder
+        self.staging = staging
+        self.importer = importer
+        self.stableAge = stableAge
+        self.rescanInterval = rescanInterval
+        self.logger = logger
+        self.jobsQueued = jobsQueued
+    }
+
+    /// Finishes what a kill interrupted (quarantine moves), then starts watching. Staging
+    /// folders are resumed by the staging area itself; finished folders not yet imported are
+    /// found by the first rescan, which runs at once.
+    public func start() throws {
+        let moved = try importer.quarantine.finishPendingMoves(importer.database)
+        if moved > 0 { logger.notice("finished quarantine moves interrupted by a stop", metadata: ["files": "\(moved)"]) }
+        let watcher = try FolderWatcher(folder: dataFolder)
+        let thread = Thread { [self] in
+            loop(watcher)
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "intake"
+        thread.start()
+    }
+
+    /// Stops after the current import (an interrupted one is safe: it is redone at next start).
+    public func stop() {
+        condition.lock()
+        stopping = true
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    private func loop(_ watcher: FolderWatcher) {
+        var lastRescan = Date.distantPast
+        while !isStopping {
+            var candidates: [String] = [], ours = Set<String>()
+            if let staging {
+                let (done, errors) = staging.finishQuietFolders(stableAge: stableAge)
+                for error in errors { logger.error("cannot finish a staging folder", metadata: ["error": "\(error)"]) }
+                for folder in done {
+                    logger.info("study finished", metadata: ["folder": "\(folder.to)", "stable_age": "\(stableAge)"])
+                    candidates.append(folder.to)
+                    ours.insert(folder.to)
+                }
+            }
+            let events = watcher.wait(timeout: candidates.isEmpty ? tick : 0)
+            for name in events.names where FolderContract.isFinished(name: name) {
+                candidates.append(dataFolder + "/" + name)
+            }
+            if events.overflow || Date().timeIntervalSince(lastRescan) >= rescanInterval {
+                if events.overflow { logger.warning("watch events were lost; rescanning the data folder") }
+                lastRescan = Date()
+                candidates += finishedFolders()
+            }
+            guard !candidates.isEmpty else { continue }
+            var seen = Set<String>()
+            let known = (try? importedFolders()) ?? [:]
+            for folder in candidates where seen.insert(folder).inserted && !isStopping {
+                guard let identity = FileIdentity(path: folder), identity.isDirectory else { continue }
+                if let record = known[folder], record.device == identity.device, record.inode == identity.inode,
+                   record.modifiedAt == identity.modifiedAt { continue }
+                // A folder someone else is still filling (made under its final name, against the
+                // contract) is left until it has been still for the settle time.
+                if !ours.contains(folder) && Date().timeIntervalSince1970 - identity.modifiedAt < importer.settle {
+                    lastRescan = min(lastRescan, Date().addingTimeInterval(importer.settle - rescanInterval))
+                    continue
+                }
+                importFolder(folder)
+            }
+        }
+    }
+
+    /// Finished folders in the data folder, now.
+    func finishedFolders() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dataFolder) else {
+            logger.error("cannot list the data folder", metadata: ["folder": "\(dataFolder)"])
+            return []
+        }
+        return names.sorted().filter(FolderContract.isFinished(name:)).map { dataFolder + "/" + $0 }
+    }
+
+    func importedFolders() throws -> [String: ImportedFolderRecord] {
+        try importer.database.writer.read { db in
+            Dictionary(try ImportedFolderRecord.fetchAll(db).map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    func importFolder(_ folder: String) {
+        let started = Date()
+        do {
+            let report = try importer.importFolder(folder)
+            let level: Logger.Level = report.quarantined > 0 ? .warning : .info
+            logger.log(level: level, "folder imported", metadata: [
+                "folder": "\(folder)", "added": "\(report.added)", "replaced": "\(report.replaced)",
+                "duplicates": "\(report.duplicates)", "quarantined": "\(report.quarantined)",
+                "deferred": "\(report.deferred)", "series": "\(report.series)",
+                "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
+            ])
+            if report.series > 0 { jobsQueued() }
+        } catch {
+            logger.error("cannot import a folder", metadata: ["folder": "\(folder)", "error": "\(error)"])
+        }
+    }
+}

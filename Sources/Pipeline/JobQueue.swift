@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+
+/// The durable job queue, in the index database: one job per series per stage. Each operation is
+/// one write transaction (GRDB's "one transaction per intent"), so a kill at any moment leaves
+/// the queue as it was before or after the operation, never between.
+public struct JobQueue: Sendable {
+    public let database: IndexDatabase
+    public let policy: RetryPolicy
+
+    public init(database: IndexDatabase, policy: RetryPolicy) {
+        self.database = database
+        self.policy = policy
+    }
+
+    /// The job was no longer this worker's (its lease expired and another took it over).
+    public struct LeaseLost: Error, CustomStringConvertible {
+        public let jobId: Int64
+        public var description: String { "job \(jobId): lease lost" }
+    }
+
+    /// Queues a job for a series and stage unless one is already queued (then its images will be
+    /// taken by that one). Inside the caller's transaction. Returns whether a job was added.
+    @discardableResult
+    public static func enqueue(_ db: Database, seriesId: Int64, stage: String, maxAttempts: Int,
+                               now: Date, reason: String) throws -> Bool {
+        let queued = try JobRecord.filter(Column("seriesId") == seriesId && Column("stage") == stage
+                                          && Column("state") == JobRecord.State.queued.rawValue).fetchCount(db)
+        guard queued == 0 else { return false }
+        var job = JobRecord(seriesId: seriesId, stage: stage, state: .queued, attempts: 0, maxAttempts: maxAttempts,
+                            availableAt: now, createdAt: now, updatedAt: now)
+        try job.insert(db)
+        try EventRecord(entity: "job", entityId: job.id, from: nil, to: JobRecord.State.queued.rawValue,
+                        reason: "\(stage) for series \(seriesId): \(reason)", at: now).insert(db)
+        return true
+    }
+
+    /// Hands the oldest ready job of one of `stages` to `owner` with a lease, or nil. A job is
+    /// ready when queued, due, and no job of the same series and stage is running. Leases that
+    /// expired are reclaimed first.
+    public func claimNext(owner: String, stages: [String], now: Date = Date()) throws -> JobRecord? {
+        guard !stages.isEmpty else { return nil }
+        return try database.writer.write { db in
+            try reclaimExpired(db, now: now)
+            let marks = Array(repeating: "?", count: stages.count).joined(separator: ",")
+            guard var job = try JobRecord.fetchOne(db, sql: """
+                SELECT * FROM job AS j WHERE j.state = 'queued' AND j.availableAt <= ? AND j.stage IN (\(marks))
+                AND NOT EXISTS (SELECT 1 FROM job AS r WHERE r.state = 'running' AND r.seriesId = j.seriesId AND r.stage = j.stage)
+                ORDER BY j.availableAt, j.id LIMIT 1
+                """, arguments: StatementArguments([now] as [any DatabaseValueConvertible]) + StatementArguments(stages))
+            else { return nil }
+            job.state = .running
+            job.attempts += 1
+            job.leaseOwner = owner
+            job.leaseExpiresAt = now.addingTimeInterval(policy.lease)
+            job.updatedAt = now
+            try job.update(db)
+            try EventRecord(entity: "job", entityId: job.id, from: "queued", to: "running",
+                            reason: "attempt \(job.attempts) of \(job.maxAttempts) by \(owner)", at: now).insert(db)
+            return job
+        }
+    }
+
+    /// Extends a running job's lease. Throws `LeaseLost` if it is no longer the owner's.
+    public func renew(_ job: JobRecord, owner: String, now: Date = Date()) throws {
+        try database.writer.write { db in
+            try db.execute(sql: "UPDATE job SET leaseExpiresAt = ?, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
+                           arguments: [now.addingTimeInterval(policy.lease), now, job.id, owner])
+            if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
+        }
+    }
+
+    /// Marks a job done and queues `next` for the same series, if any, in one transaction with
+    /// `effects` (the stage's own last status changes), so they happen together or not at all.
+    public func complete(_ job: JobRecord, owner: String, next: String?, now: Date = Date(),
+                         effects: (Database) throws -> Void = { _ in }) throws {
+        try database.writer.write { db in
+            try db.execute(sql: "UPDATE job SET state = 'done', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
+                           arguments: [now, job.id, owner])
+            if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
+            try effects(db)
+            try EventRecord(entity: "job", entityId: job.id, from: "running", to: "done", reason: job.stage, at: now).insert(db)
+            if let next {
+                try JobQueue.enqueue(db, seriesId: job.seriesId, stage: next, maxAttempts: policy.maxAttempts,
+                                     now: now, reason: "after \(job.stage)")
+            }
+        }
+    }
+
+    /// Records a failed try. A permanent failure, or the last allowed attempt, ends the job as
+    /// failed and runs `giveUp` (which marks its images FAILED) in the same transaction;
+    /// otherwise the job is queued again after the policy's delay. Returns the job's new state.
+    @discardableResult
+    public func fail(_ job: JobRecord, owner: String, error: String, permanent: Bool, now: Date = Date(),
+                     giveUp: (Database) throws -> Void = { _ in }) throws -> JobRecord.State {
+        try database.writer.write { db in
+            let final = permanent || job.attempts >= job.maxAttempts
+            if final {
+                try db.execute(sql: "UPDATE job SET state = 'failed', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = ?, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
+                               arguments: [error, now, job.id, owner])
+            } else {
+                try requeue(db, job, availableAt: now.addingTimeInterval(policy.delay(afterAttempt: job.attempts)),
+                            error: error, now: now, owner: owner)
+            }
+            if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
+            let why = permanent ? "refused: \(error)" : "attempt \(job.attempts) of \(job.maxAttempts) failed: \(error)"
+            try EventRecord(entity: "job", entityId: job.id, from: "running", to: final ? "failed" : "queued",
+                            reason: why, at: now).insert(db)
+            if final { try giveUp(db) }
+            return final ? .failed : .queued
+        }
+    }
+
+    /// Puts a running job back in the queue. If another job for the same series and stage was
+    /// queued meanwhile, that one is removed: the requeued job takes its images, and keeps its
+    /// attempt count (so a job that keeps killing its worker still reaches its limit).
+    private func requeue(_ db: Database, _ job: JobRecord, availableAt: Date, error: String, now: Date, owner: String?) throws {
+        try db.execute(sql: "DELETE FROM job WHERE seriesId = ? AND stage = ? AND state = 'queued'",
+                       arguments: [job.seriesId, job.stage])
+        var sql = "UPDATE job SET state = 'queued', leaseOwner = NULL, leaseExpiresAt = NULL, availableAt = ?, lastError = ?, updatedAt = ? WHERE id = ? AND state = 'running'"
+        var arguments: StatementArguments = [availableAt, error, now, job.id]
+        if let owner {
+            sql += " AND leaseOwner = ?"
+            arguments += [owner]
+        }
+        try db.execute(sql: sql, arguments: arguments)
+    }
+
+    /// Expired leases: their worker died or hung. The job is tried again now, or fails if that
+    /// was its last attempt.
+    func reclaimExpired(_ db: Database, now: Date) throws {
+        let expired = try JobRecord.filter(Column("state") == "running" && Column("leaseExpiresAt") < now).fetchAll(db)
+        for job in expired { try reclaim(db, job, reason: "lease of \(job.leaseOwner ?? "?") expired", now: now) }
+    }
+
+    private func reclaim(_ db: Database, _ job: JobRecord, reason: String, now: Date) throws {
+        if job.attempts >= job.maxAttempts {
+            try db.execute(sql: "UPDATE job SET state = 'failed', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = ?, updatedAt = ? WHERE id = ?",
+                           arguments: [reason, now, job.id])
+            try EventRecord(entity: "job", entityId: job.id, from: "running", to: "failed",
+                            reason: "\(reason) on its last attempt", at: now).insert(db)
+        } else {
+            try requeue(db, job, availableAt: now, error: reason, now: now, owner: nil)
+            try EventRecord(entity: "job", entityId: job.id, from: "running", to: "queued", reason: reason, at: now).insert(db)
+        }
+    }
+
+    /// At start-up, with the database lock held (no other sendit runs jobs on it): every running
+    /// job belongs to a process that is gone, whatever its lease says.
+    @discardableResult
+    public func reclaimAbandoned(now: Date = Date()) throws -> Int {
+        try database.writer.write { db in
+            let running = try JobRecord.filter(Column("state") == "running").fetchAll(db)
+            for job in running {
+                try reclaim(db, job, reason: "worker \(job.leaseOwner ?? "?") stopped (found at start-up)", now: now)
+            }
+            return running.count
+        }
+    }
+
+    /// Queues failed jobs again with a fresh attempt count (`sendit retry`); `restore` puts
+    /// their images back where the stage takes them. Returns how many jobs were queued.
+    @discardableResult
+    public func retryFailed(seriesIds: [Int64]? = nil, now: Date = Date(),
+                            restore: (Database, JobRecord) throws -> Void) throws -> Int {
+        try database.writer.write { db in
+            var request = JobRecord.filter(Column("state") == "failed")
+            if let seriesIds { request = request.filter(seriesIds.contains(Column("seriesId"))) }
+            var count = 0
+            for job in try request.fetchAll(db) {
+                try restore(db, job)
+                try db.execute(sql: "DELETE FROM job WHERE seriesId = ? AND stage = ? AND state = 'queued'",
+                               arguments: [job.seriesId, job.stage])
+                try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, availableAt = ?, updatedAt = ? WHERE id = ?",
+                               arguments: [now, now, job.id])
+                try EventRecord(entity: "job", entityId: job.id, from: "failed", to: "queued",
+                                reason: "retried by hand", at: now).insert(db)
+                count += 1
+            }
+            return count
+        }
+    }
+}

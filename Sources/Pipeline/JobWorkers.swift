@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The workers that run the job queue: `count` threads (blocking work such as a C-STORE to the
+/// destination does not hold up Swift's cooperative pool). Each claims a job, moves the series'
+/// images into the stage's working status, runs the stage while a timer renews the lease, then
+/// completes or fails the job.
+public final class JobWorkers: @unchecked Sendable {
+    public let queue: JobQueue
+    public let handlers: [String: any StageHandler]
+    public let count: Int
+    let logger: Logger
+    /// How long an idle worker sleeps when nothing wakes it (jobs due later, or queued by another
+    /// process such as `sendit import`).
+    public var idlePoll: TimeInterval = 1
+    private let condition = NSCondition()
+    private var stopping = false
+    private var wakeups = 0
+    private var running = 0
+    private let ownerPrefix: String
+
+    public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger) {
+        self.queue = queue
+        self.handlers = Dictionary(handlers.map { ($0.stage, $0) }, uniquingKeysWith: { a, _ in a })
+        self.count = max(1, count)
+        self.logger = logger
+        ownerPrefix = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    }
+
+    public func start() {
+        for n in 0..<count {
+            condition.lock()
+            running += 1
+            condition.unlock()
+            let thread = Thread { [self] in
+                loop(owner: "\(ownerPrefix)/w\(n)")
+                condition.lock()
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+            }
+            thread.name = "job-worker-\(n)"
+            thread.start()
+        }
+    }
+
+    /// Wakes idle workers: jobs were queued.
+    public func wake() {
+        condition.lock()
+        wakeups += count
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops taking jobs; waits up to `grace` seconds for running ones. A job still running after
+    /// that keeps its lease until it expires (or the next start-up reclaims it).
+    public func stop(grace: TimeInterval) {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(grace)
+        while running > 0 && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    private func loop(owner: String) {
+        let stages = Array(handlers.keys).sorted()
+        while !isStopping {
+            let job: JobRecord?
+            do {
+                job = try queue.claimNext(owner: owner, stages: stages)
+            } catch {
+                logger.error("cannot claim a job", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            guard let job else {
+                condition.lock()
+                if wakeups > 0 {
+                    wakeups -= 1
+                } else if !stopping {
+                    _ = condition.wait(until: Date().addingTimeInterval(idlePoll))
+                    if wakeups > 0 { wakeups -= 1 }
+                }
+                condition.unlock()
+                continue
+            }
+            run(job, owner: owner)
+        }
+    }
+
+    func run(_ job: JobRecord, owner: String) {
+        guard let handler = handlers[job.stage] else { return }
+        let meta: Logger.Metadata = ["job": "\(job.id ?? -1)", "stage": "\(job.stage)", "series": "\(job.seriesId)",
+                                     "attempt": "\(job.attempts)"]
+        let heartbeat = DispatchSource.makeTimerSource(queue: .global())
+        heartbeat.schedule(deadline: .now() + queue.policy.lease / 3, repeating: queue.policy.lease / 3)
+        heartbeat.setEventHandler { [queue] in try? queue.renew(job, owner: owner) }
+        heartbeat.resume()
+        defer { heartbeat.cancel() }
+        do {
+            let taken = try queue.database.writer.write { db in
+                try ImageTransition.move(db, seriesId: job.seriesId, from: handler.inputStatuses, to: handler.workingStatus,
+                                         reason: "\(job.stage) job \(job.id ?? -1)", at: Date())
+            }
+            logger.debug("job started", metadata: meta.merging(["images": "\(taken)"]) { a, _ in a })
+            try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
+                try queue.renew(job, owner: owner)
+            }))
+            try queue.complete(job, owner: owner, next: handler.nextStage)
+            logger.info("job done", metadata: meta)
+            if handler.nextStage != nil { wake() }
+        } catch let lost as JobQueue.LeaseLost {
+            logger.warning("job taken over after its lease expired", metadata: meta.merging(["error": "\(lost)"]) { a, _ in a })
+        } catch {
+            let permanent = error is StageError
+            do {
+                let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent) { db in
+                    try ImageTransition.move(db, seriesId: job.seriesId, from: [handler.workingStatus], to: .failed,
+                                             reason: "\(job.stage): \(error)", at: Date())
+                }
+                let level: Logger.Level = state == .failed ? .error : .warning
+                logger.log(level: level, state == .failed ? "job failed" : "job will be retried",
+                           metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+            } catch {
+                logger.error("cannot record a job's failure", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+            }
+        }
+    }
+}

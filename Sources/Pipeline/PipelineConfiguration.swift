@@ -1,0 +1,31 @@
+import Foundation
+
+/// The intake and job queue's settings (DATABASE, QUARANTINE_FOLDER, STABLE_AGE, …), validated
+/// by the configuration loader. Paths are absolute.
+public struct PipelineConfiguration: Sendable, Equatable {
+    public var databasePath: String
+    public var quarantineFolder: String
+    /// Seconds a staging folder must be quiet before it is finished.
+    public var stableAge: TimeInterval = 60
+    /// Seconds between rescans of the data folder.
+    public var rescanInterval: TimeInterval = 10
+    /// Threads running jobs.
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var retry = RetryPolicy()
+
+    public init(databasePath: String, quarantineFolder: String) {
+        self.databasePath = databasePath
+        self.quarantineFolder = quarantineFolder
+    }
+
+    /// The path made absolute and tidied ("./a/../b" → "<cwd>/b"); symbolic links are kept.
+    public static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL.path
+    }
+
+    /// True if `inner` is `outer` or inside it (both absolute).
+    public static func contains(_ outer: String, _ inner: String) -> Bool {
+        inner == outer || inner.hasPrefix(outer.hasSuffix("/") ? outer : outer + "/")
+    }
+}

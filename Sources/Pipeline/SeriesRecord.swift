@@ -1,0 +1,13 @@
+import Foundation
+import GRDB
+
+/// A row of `series`: one per SeriesInstanceUID. Its status is derived from its images.
+public struct SeriesRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+    public static let databaseTableName = "series"
+    public var id: Int64?
+    public var studyId: Int64
+    public var seriesInstanceUID: String
+    public var modality: String?
+    public var createdAt: Date
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

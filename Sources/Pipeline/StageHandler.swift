@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+
+/// One stage of the pipeline (identify, de-identify, send, …) as the job queue runs it. A stage
+/// works on one series at a time: it takes the series' images in `inputStatuses`, holds them in
+/// `workingStatus` while it runs, and leaves them in its output status. A stage must be safe to
+/// run again on the same series (after a crash, its images may be in `workingStatus`).
+public protocol StageHandler: Sendable {
+    /// The job queue's name for the stage.
+    var stage: String { get }
+    /// Statuses of the images this stage takes.
+    var inputStatuses: [ImageStatus] { get }
+    /// The status images hold while the stage runs.
+    var workingStatus: ImageStatus { get }
+    /// The stage queued for the series after this one completes, if any.
+    var nextStage: String? { get }
+    /// Does the work. Throw `StageError.permanent` for a refusal that retrying cannot fix; any
+    /// other error is retried with backoff.
+    func run(_ job: StageJob) throws
+}
+
+/// A failure that retrying will not fix (the destination refused the image, the file is bad).
+public enum StageError: Error, CustomStringConvertible {
+    case permanent(String)
+    public var description: String {
+        switch self {
+        case .permanent(let why): why
+        }
+    }
+}
+
+/// What a stage's `run` gets: the job, the database, and a way to keep its lease.
+public struct StageJob: Sendable {
+    public let job: JobRecord
+    public let database: IndexDatabase
+    let renewLease: @Sendable () throws -> Void
+
+    public var seriesId: Int64 { job.seriesId }
+
+    /// Extends the lease; a long stage calls it now and then (the worker also does, on a timer).
+    public func keepAlive() throws { try renewLease() }
+}

@@ -1,0 +1,11 @@
+import Foundation
+import GRDB
+
+/// A row of `study`: one per StudyInstanceUID. Its status is derived from its images.
+public struct StudyRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+    public static let databaseTableName = "study"
+    public var id: Int64?
+    public var studyInstanceUID: String
+    public var createdAt: Date
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

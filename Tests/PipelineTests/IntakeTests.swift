@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMNetwork
+import Foundation
+import GRDB
+import Logging
+@testable import Pipeline
+import Testing
+
+/// The receiver, the intake and the workers together, over loopback, with a real index.
+@Suite(.serialized) struct IntakeTests {
+    final class Node {
+        let f: PipelineFixture
+        let server: DICOMServer
+        let intake: Intake
+        let workers: JobWorkers
+
+        init(_ f: PipelineFixture, stableAge: TimeInterval = 0.3) throws {
+            self.f = f
+            var c = ServerConfiguration()
+            c.port = 0
+            c.bindAddress = "127.0.0.1"
+            c.dataFolder = f.data
+            c.shutdownGrace = 1
+            server = try DICOMServer(configuration: c, logger: PipelineFixture.silent)
+            try server.start()
+            let workers = JobWorkers(queue: f.queue, handlers: [MarkProcessedStage()], count: 2, logger: PipelineFixture.silent)
+            self.workers = workers
+            intake = Intake(dataFolder: f.data, staging: server.staging, importer: f.importer, stableAge: stableAge,
+                            rescanInterval: 0.5, logger: PipelineFixture.silent, jobsQueued: { workers.wake() })
+            try intake.start()
+            workers.start()
+        }
+
+        func stop() {
+            server.stop()
+            intake.stop()
+            workers.stop(grace: 2)
+        }
+
+        func send(_ paths: [String]) -> Int {
+            let d = StorageSCU.Destination(host: "127.0.0.1", port: server.port, calledAETitle: "SENDIT", callingAETitle: "TEST")
+            return StorageSCU.send(paths: paths, to: d).filter(\.succeeded).count
+        }
+    }
+
+    /// Polls until `condition` holds or `seconds` pass.
+    func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(20_000)
+        }
+        return try condition()
+    }
+
+    @Test func aReceivedStudyIsFinishedImportedAndProcessedAndALateInstanceOnlyAddsItself() throws {
+        let f = try PipelineFixture()
+        let node = try Node(f, stableAge: 1)
+        defer { node.stop() }
+        let source = f.root + "/source"
+        let paths = try (1...4).map { try f.instance(in: source, sop: "1.2.3.1.\($0)") }
+        #expect(node.send(paths) == 4)
+        // Not before the stable age: still a staging folder.
+        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(try eventually { try f.statuses().count == 4 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
+        #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3"))
+        #expect(try f.images().allSatisfy { $0.path.hasPrefix(f.data + "/1.2.3/") })
+        // A late instance: a new staging folder, finished under a new name, same Study row; the
+        // series is processed again for it alone.
+        #expect(node.send([try f.instance(in: source, sop: "1.2.3.1.5")]) == 1)
+        #expect(try eventually { try f.statuses().count == 5 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
+        #expect(try f.count("SELECT COUNT(*) FROM study") == 1)
+        #expect(try f.images().first { $0.sopInstanceUID == "1.2.3.1.5" }?.path.hasPrefix(f.data + "/1.2.3-2/") == true)
+        let processedTwice = try f.count("SELECT COUNT(*) FROM event WHERE entity = 'image' AND toStatus = 'DONEPROCESSING' GROUP BY entityId HAVING COUNT(*) > 1")
+        #expect(processedTwice == 0)
+        #expect(try f.jobs().map(\.state) == [.done, .done])
+    }
+
+    @Test func aFolderDroppedByTheRenameContractIsImported() throws {
+        let f = try PipelineFixture()
+        let node = try Node(f)
+        defer { node.stop() }
+        let temporary = f.data + "/dropped.tmp"
+        for n in 1...3 { try f.instance(in: temporary + "/sub", series: "9.8.7", sop: "9.8.7.\(n)") }
+        usleep(700_000)
+        // A .tmp folder of someone else's is never finished nor imported by sendit.
+        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(FileManager.default.fileExists(atPath: temporary))
+        #expect(rename(temporary, f.data + "/dropped") == 0)
+        #expect(try eventually { try f.statuses().count == 3 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
+    }
+
+    @Test func afterARestartAStagingFolderKeepsItsStableClockFromItsNewestFile() throws {
+        let f = try PipelineFixture()
+        // Left by a killed node: a staging folder whose newest file is an hour old, and one just written.
+        let old = f.data + "/1.2.3.tmp1a2b"
+        try f.instance(in: old, sop: "1.2.3.1.1")
+        var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, old + "/1.2.3.1.1.dcm", &times, 0) == 0)
+        #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
+        let fresh = f.data + "/4.5.6.tmp3c"
+        try f.instance(in: fresh, study: "4.5.6", series: "4.5.6.1", sop: "4.5.6.1.1")
+        let node = try Node(f, stableAge: 30)
+        defer { node.stop() }
+        #expect(try eventually { try f.statuses()["1.2.3.1.1"] == .doneProcessing })
+        #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3"))
+        usleep(300_000)
+        #expect(FileManager.default.fileExists(atPath: fresh))
+        #expect(try f.statuses()["4.5.6.1.1"] == nil)
+    }
+
+    @Test func aFinishedFolderNeverReplacesOneStillThere() throws {
+        let f = try PipelineFixture()
+        try FileManager.default.createDirectory(atPath: f.data + "/1.2.3", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: f.data + "/1.2.3-2", withIntermediateDirectories: true)
+        try f.instance(in: f.data + "/1.2.3.tmpff", sop: "1.2.3.1.1")
+        let staging = try StagingArea(dataFolder: f.data, sync: false)
+        let (none, _) = staging.finishQuietFolders(stableAge: 60)
+        #expect(none.isEmpty)
+        let (done, errors) = staging.finishQuietFolders(stableAge: 60, now: Date().addingTimeInterval(61))
+        #expect(errors.isEmpty && done.map(\.to) == [f.data + "/1.2.3-3"])
+        #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3-3/1.2.3.1.1.dcm"))
+    }
+
+    @Test func onlyTheReceiversOwnStagingFoldersAreFinished() {
+        #expect(StagingArea.studyKey(ofStagingFolder: "1.2.3.tmp1a2b") == "1.2.3")
+        #expect(StagingArea.studyKey(ofStagingFolder: "xdeadbeef.tmp1") == "xdeadbeef")
+        #expect(StagingArea.studyKey(ofStagingFolder: "no-uid.tmpabcdef01") == "no-uid")
+        for other in ["1.2.3.tmp", "1.2.3.tmpABC", "1.2.3.tmp123456789", "patient.tmp1", "1.2.3.tmpzz", "1.2.3", ".1.2.tmp1"] {
+            #expect(StagingArea.studyKey(ofStagingFolder: other) == nil)
+        }
+    }
+}

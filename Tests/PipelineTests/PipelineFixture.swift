@@ -1,0 +1,66 @@
+import DICOMCore
+import DICOMFile
+import Foundation
+import GRDB
+import Logging
+@testable import Pipeline
+
+/// A scratch folder with a real SQLite index, a quarantine and a data folder, and a way to write
+/// small DICOM instances with chosen UIDs.
+final class PipelineFixture {
+    let root: String
+    let data: String
+    let database: IndexDatabase
+    let quarantine: Quarantine
+    var importer: FolderImporter
+    let queue: JobQueue
+
+    init(policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30)) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-pipeline-\(UUID().uuidString)").path
+        data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        database = try IndexDatabase(path: root + "/sendit.db")
+        quarantine = try Quarantine(folder: root + "/var/quarantine")
+        importer = FolderImporter(database: database, quarantine: quarantine, firstStage: "process", maxAttempts: policy.maxAttempts)
+        importer.settle = 0
+        queue = JobQueue(database: database, policy: policy)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    static let silent = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Writes an instance into `folder` (made if needed) and returns its path.
+    @discardableResult
+    func instance(in folder: String, name: String? = nil, study: String? = "1.2.3", series: String? = "1.2.3.1",
+                  sop: String?, pixels: [UInt8] = Array(repeating: 7, count: 64)) throws -> String {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var ds = DataSet()
+        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
+        if let sop { ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: sop)) }
+        if let study { ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: study)) }
+        if let series { ds.set(DataElement(tag: .seriesInstanceUID, vr: .UI, string: series)) }
+        ds.set(DataElement(tag: .modality, vr: .CS, string: "CT"))
+        ds.set(DataElement(tag: .patientName, vr: .PN, string: "Test^Patient"))
+        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
+        let path = folder + "/" + (name ?? "\(sop ?? "nosop").dcm")
+        try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: path)
+        return path
+    }
+
+    func images() throws -> [ImageRecord] {
+        try database.writer.read { try ImageRecord.order(Column("sopInstanceUID")).fetchAll($0) }
+    }
+
+    func jobs() throws -> [JobRecord] {
+        try database.writer.read { try JobRecord.order(Column("id")).fetchAll($0) }
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try database.writer.read { try Int.fetchOne($0, sql: sql) ?? 0 }
+    }
+
+    func statuses() throws -> [String: ImageStatus] {
+        Dictionary(uniqueKeysWithValues: try images().map { ($0.sopInstanceUID, $0.status) })
+    }
+}
