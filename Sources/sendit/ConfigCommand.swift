@@ -18,6 +18,7 @@ struct ConfigCommand: ParsableCommand {
             print(settings.describe())
             do {
                 _ = try settings.server()
+                _ = try settings.pipeline()
                 _ = try makeLogger(settings)
             } catch {
                 print("invalid: \(error)")

@@ -12,7 +12,8 @@ struct Sendit: ParsableCommand {
             prints them. See README.md.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
+        subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, RetryCommand.self, SendCommand.self, EchoCommand.self,
+                      DumpCommand.self, ConfigCommand.self])
 
     static func main() {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.

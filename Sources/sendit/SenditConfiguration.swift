@@ -1,5 +1,6 @@
 import DICOMNetwork
 import Foundation
+import Pipeline
 
 /// sendit's configuration: embedded defaults, then a configuration file (`KEY=VALUE` lines, `#`
 /// comments), then environment variables of the same names, then command-line flags. Names
@@ -32,6 +33,14 @@ struct SenditConfiguration {
         Setting(key: "DICOM_DIMSE_TIMEOUT", defaultValue: "60", help: "seconds to wait for the next fragment of a message"),
         Setting(key: "FSYNC", defaultValue: "true", help: "fdatasync each received instance before acknowledging it"),
         Setting(key: "SHUTDOWN_GRACE", defaultValue: "10", help: "seconds associations get to finish on shutdown"),
+        Setting(key: "DATABASE", defaultValue: "./sendit.db", help: "the SQLite index (studies, series, images, jobs, events)"),
+        Setting(key: "QUARANTINE_FOLDER", defaultValue: "./var/quarantine", help: "where files that cannot be imported are moved"),
+        Setting(key: "STABLE_AGE", defaultValue: "60", help: "seconds without a new instance before a received study is finished"),
+        Setting(key: "RESCAN_INTERVAL", defaultValue: "10", help: "seconds between rescans of the data folder (besides inotify)"),
+        Setting(key: "WORKERS", defaultValue: "auto", help: "threads running pipeline jobs (auto: one per core)"),
+        Setting(key: "JOB_MAX_ATTEMPTS", defaultValue: "10", help: "tries of a job before it is FAILED"),
+        Setting(key: "JOB_RETRY_DELAY", defaultValue: "10", help: "seconds before a failed job's first retry; doubles each time, at most an hour"),
+        Setting(key: "JOB_LEASE", defaultValue: "300", help: "seconds a job stays claimed without a heartbeat before it is retried"),
         Setting(key: "LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
     ]
 
@@ -111,7 +120,7 @@ struct SenditConfiguration {
         c.aeTitle = string("DICOM_AE_TITLE")
         guard (1...16).contains(c.aeTitle.utf8.count) else { throw ConfigurationError(message: "DICOM_AE_TITLE must be 1 to 16 characters") }
         c.bindAddress = string("DICOM_BIND_ADDRESS")
-        c.dataFolder = string("DATA_FOLDER")
+        c.dataFolder = PipelineConfiguration.absolute(string("DATA_FOLDER"))
         c.checkCalledAETitle = try bool("DICOM_CHECK_CALLED_AET")
         let allowed = list("DICOM_ALLOWED_CALLING_AETS")
         c.allowedCallingAETitles = allowed.isEmpty ? nil : Set(allowed)
@@ -131,6 +140,27 @@ struct SenditConfiguration {
         c.sync = try bool("FSYNC")
         c.shutdownGrace = try double("SHUTDOWN_GRACE")
         return c
+    }
+
+    /// The intake and job queue's configuration, validated.
+    func pipeline() throws -> PipelineConfiguration {
+        var p = PipelineConfiguration(databasePath: PipelineConfiguration.absolute(string("DATABASE")),
+                                      quarantineFolder: PipelineConfiguration.absolute(string("QUARANTINE_FOLDER")))
+        let data = PipelineConfiguration.absolute(string("DATA_FOLDER"))
+        if PipelineConfiguration.contains(data, p.quarantineFolder) {
+            throw ConfigurationError(message: "QUARANTINE_FOLDER must not be inside DATA_FOLDER (it would be imported as a finished folder)")
+        }
+        p.stableAge = try double("STABLE_AGE")
+        p.rescanInterval = try double("RESCAN_INTERVAL")
+        if string("WORKERS").lowercased() != "auto" {
+            p.workers = try int("WORKERS")
+            guard (1...256).contains(p.workers) else { throw ConfigurationError(message: "WORKERS must be auto or 1 to 256") }
+        }
+        p.retry.maxAttempts = try int("JOB_MAX_ATTEMPTS")
+        guard (1...1000).contains(p.retry.maxAttempts) else { throw ConfigurationError(message: "JOB_MAX_ATTEMPTS must be 1 to 1000") }
+        p.retry.baseDelay = try double("JOB_RETRY_DELAY")
+        p.retry.lease = try double("JOB_LEASE")
+        return p
     }
 
     /// `KEY=VALUE  # source`, secrets masked.

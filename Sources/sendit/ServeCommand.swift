@@ -3,17 +3,25 @@ import DICOMNetwork
 import Dispatch
 import Foundation
 import Logging
+import Pipeline
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the node: a DICOM Storage SCP that stages received studies in the data folder.",
+        abstract: "Run the node: receive studies, import finished folders, run the pipeline's jobs.",
         discussion: """
             Accepts Verification and every Storage SOP class. Each instance is streamed to
             DATA_FOLDER/.incoming/*.part, fsynced, and renamed into
             DATA_FOLDER/<StudyInstanceUID>.tmp<suffix>/<SOPInstanceUID>.dcm before the C-STORE
-            response reports Success. Logs go to stderr, one line per event. SIGTERM or SIGINT
-            stops accepting, lets associations finish for SHUTDOWN_GRACE seconds, then aborts them.
+            response reports Success. A study that receives nothing for STABLE_AGE seconds is
+            finished: its folder is renamed to DATA_FOLDER/<StudyInstanceUID>. Finished folders
+            (also those dropped by hand: any folder whose extension does not start with "tmp")
+            are imported into the DATABASE index; files that are not importable images go to
+            QUARANTINE_FOLDER. WORKERS threads then run each series through the pipeline.
+            After a kill, a restart resumes everything: staging folders keep their stable clock,
+            unimported folders are imported, interrupted jobs run again.
+            Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
+            associations and jobs finish for SHUTDOWN_GRACE seconds, then aborts them.
             Settings: `sendit config check` lists them with their defaults.
             """)
 
@@ -28,17 +36,38 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Data folder (overrides DATA_FOLDER).")
     var data: String?
 
+    @Option(name: .long, help: ArgumentHelp("Seconds without a new instance before a study is finished (overrides STABLE_AGE).", valueName: "seconds"))
+    var stableAge: Double?
+
     func run() throws {
         var settings = try configurationOptions.load()
         settings.override("DICOM_PORT", port.map(String.init))
         settings.override("DICOM_AE_TITLE", aet)
         settings.override("DATA_FOLDER", data)
+        settings.override("STABLE_AGE", stableAge.map { String($0) })
         let configuration = try settings.server()
         let logger = try makeLogger(settings)
-        let server: DICOMServer
+        let server: DICOMServer, intake: Intake, workers: JobWorkers
         do {
+            let pipeline = try PipelineWiring(settings)
+            // Order matters: the database lock first (so running jobs are known to be orphans),
+            // then the listener (which locks the data folder and recovers .incoming), then the
+            // intake (which finishes and imports), then the workers.
+            try pipeline.database.lockForServing()
+            let reclaimed = try pipeline.queue.reclaimAbandoned()
+            if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
             server = try DICOMServer(configuration: configuration, logger: logger)
             try server.start()
+            workers = JobWorkers(queue: pipeline.queue, handlers: PipelineWiring.stages,
+                                 count: pipeline.configuration.workers, logger: logger)
+            intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
+                            stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
+                            logger: logger, jobsQueued: { [workers] in workers.wake() })
+            try intake.start()
+            workers.start()
+            logger.info("pipeline running", metadata: [
+                "database": "\(pipeline.configuration.databasePath)", "stable_age": "\(pipeline.configuration.stableAge)",
+                "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)"])
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
@@ -50,6 +79,8 @@ struct ServeCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 server.stop()
+                intake.stop()
+                workers.stop(grace: configuration.shutdownGrace)
                 stopped.signal()
             }
             source.resume()
