@@ -76,9 +76,16 @@ def load_sources(files):
 
 
 class Sendit:
-    def __init__(self, binary, data, log_path):
-        self.port = free_port()
-        env = dict(os.environ, FSYNC="true", DICOM_BIND_ADDRESS="127.0.0.1", LOG_LEVEL="info")
+    """sendit serve on a free port. By default the study is never finished during a trial
+    (STABLE_AGE of a day): this test looks at the staging folders. `settings` override."""
+
+    def __init__(self, binary, data, log_path, port=None, **settings):
+        self.port = port or free_port()
+        state = os.path.dirname(os.path.abspath(data))
+        env = dict(os.environ, FSYNC="true", DICOM_BIND_ADDRESS="127.0.0.1", LOG_LEVEL="info",
+                   STABLE_AGE="86400", DATABASE=os.path.join(state, "sendit.db"),
+                   QUARANTINE_FOLDER=os.path.join(state, "quarantine"))
+        env.update(settings)
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port), "--aet", "SENDIT",

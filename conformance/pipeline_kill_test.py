@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""The crash test of the intake (run conformance/pipeline-kill-test; it picks Python and sendit).
+
+The promise: after a kill -9 at any moment and a restart, every image the sender was told is
+stored is in the index exactly once, no job is lost, no row is duplicated, nothing of the
+corpus is quarantined, and `sendit status` agrees with the files on disk.
+
+Each trial starts a fresh `sendit serve` (FSYNC=true, STABLE_AGE=0.5, WORKERS=2) on a fresh
+data folder and index, and sends a corpus of three studies (one series each) with dcmtk's
+`storescu -v` in one association. sendit is killed with SIGKILL at a moment of one of four
+kinds, in turn:
+  receive  a random time while storescu sends;
+  rename   as soon as a staging folder has been renamed to its finished name (the data folder
+           is polled), before its import can commit;
+  import   a random time within the control trial's import duration after that rename;
+  jobs     a random time within the control trial's job duration after the first
+           "folder imported" log line, while the workers run.
+What the index held at the kill is recorded (proof of where the kill landed). sendit is then
+restarted on the same folder and index; the instances storescu did not see acknowledged are
+sent again (a real sender retries those); when the node has settled (all images
+DONEPROCESSING, no job queued or running, no staging folder left) it is stopped and checked:
+  - the index holds exactly the corpus: one Image row per instance, three Study and Series
+    rows, each image inserted once (one "NEW" event from nothing), all DONEPROCESSING;
+  - every row's file exists and its data set is byte-identical to the source;
+  - every job is done (none queued, running or failed) and every series has one done;
+  - no quarantine row or file; no .tmp folder and no .part file left;
+  - every .dcm file in the data folder is a corpus instance with a row (copies that a lost
+    response made the sender send twice are counted);
+  - `sendit status --json` reports the same counts.
+Trial 0 is a control without a kill; its timings set the kill windows.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_tools as it  # noqa: E402
+import kill_test as kt  # noqa: E402
+
+KINDS = ["receive", "rename", "import", "jobs"]
+SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2")
+
+
+def ensure_corpus(repo, python, seeds, count, size):
+    out = os.path.join(repo, "benchmarks", "corpus")
+    files = []
+    for seed in seeds:
+        name = f"ct-{size}-{count}" + ("" if seed == 1 else f"-seed{seed}")
+        folder = os.path.join(out, name)
+        if not os.path.isdir(folder):
+            print(f"generating {folder}", file=sys.stderr)
+            subprocess.run([python, os.path.join(repo, "scripts", "make-ct-corpus.py"), out, "--count", str(count),
+                            "--size", str(size), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+        files += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
+    if len(files) != count * len(seeds):
+        sys.exit(f"pipeline-kill-test: expected {count * len(seeds)} corpus files, found {len(files)}")
+    return files
+
+
+def is_finished(name):
+    """FolderContract.isFinished."""
+    if not name or name.startswith("."):
+        return False
+    return "." not in name or not name.rsplit(".", 1)[1].lower().startswith("tmp")
+
+
+def folders(data):
+    names = os.listdir(data) if os.path.isdir(data) else []
+    finished = [n for n in names if is_finished(n) and os.path.isdir(os.path.join(data, n))]
+    staging = [n for n in names if not n.startswith(".") and ".tmp" in n]
+    return finished, staging
+
+
+def query(db, sql):
+    if not os.path.exists(db):
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return con.execute(sql).fetchall()
+    except sqlite3.OperationalError:
+        return []   # no tables yet
+    finally:
+        con.close()
+
+
+def snapshot(db, data):
+    finished, staging = folders(data)
+    return {
+        "images": dict(query(db, "SELECT status, COUNT(*) FROM image GROUP BY status")),
+        "jobs": dict(query(db, "SELECT state, COUNT(*) FROM job GROUP BY state")),
+        "imported_folders": (query(db, "SELECT COUNT(*) FROM importedFolder") or [(0,)])[0][0],
+        "finished_folders": len(finished), "staging_folders": len(staging),
+    }
+
+
+def log_times(path):
+    """[(seconds since epoch, message)] of sendit's logfmt lines."""
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            parts = line.split(" ", 2)
+            if len(parts) < 3:
+                continue
+            try:
+                t = datetime.strptime(parts[0], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+            except ValueError:
+                continue
+            out.append((t, parts[2]))
+    return out
+
+
+def wait_for(condition, timeout, step=0.0005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def log_has(path, text):
+    with open(path, "rb") as f:
+        return text in f.read()
+
+
+def settled(db, data, total):
+    s = snapshot(db, data)
+    return (s["images"] == {"DONEPROCESSING": total} and not s["jobs"].get("queued") and not s["jobs"].get("running")
+            and s["staging_folders"] == 0)
+
+
+def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
+    tdir = os.path.join(work, f"trial{n:02d}-{kind}")
+    os.makedirs(tdir)
+    data, db, log = os.path.join(tdir, "data"), os.path.join(tdir, "sendit.db"), os.path.join(tdir, "serve.log")
+    server = kt.Sendit(args.sendit, data, log, **SETTINGS)
+    scu_log = os.path.join(tdir, "storescu-1.log")
+    t0 = time.monotonic()
+    proc, scu = kt.storescu(files, server.port, scu_log)
+    delay, trigger_seen = None, True
+    if kind == "receive":
+        delay = round(rng.uniform(0.05, window["send"]), 3)
+        time.sleep(delay)
+    elif kind in ("rename", "import"):
+        trigger_seen = wait_for(lambda: folders(data)[0], 60)
+        if kind == "import":
+            delay = round(rng.uniform(0, window["import"]), 3)
+            time.sleep(delay)
+    elif kind == "jobs":
+        trigger_seen = wait_for(lambda: log_has(log, b'"folder imported"'), 60, 0.001)
+        delay = round(rng.uniform(0, window["jobs"]), 3)
+        time.sleep(delay)
+    at_kill = time.monotonic() - t0
+    server.stop(signal.SIGKILL)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    scu.close()
+    state = snapshot(db, data)
+    first = it.storescu_results([scu_log])
+    acked = {f for f, (ok, _) in first.items() if ok}
+
+    # Restart; send what was not acknowledged, as a sender retrying would.
+    server = kt.Sendit(args.sendit, data, os.path.join(tdir, "serve-after-kill.log"), **SETTINGS)
+    rest = [f for f in files if f not in acked]
+    resent_ok = 0
+    if rest:
+        scu_log2 = os.path.join(tdir, "storescu-2.log")
+        proc, scu = kt.storescu(rest, server.port, scu_log2)
+        proc.wait(timeout=120)
+        scu.close()
+        resent_ok = sum(1 for ok, _ in it.storescu_results([scu_log2]).values() if ok)
+    did_settle = wait_for(lambda: settled(db, data, len(files)), 60, 0.05)
+    status = subprocess.run([args.sendit, "status", "--json", "--limit", "0"], capture_output=True, text=True,
+                            env=dict(os.environ, DATABASE=db, QUARANTINE_FOLDER=os.path.join(tdir, "quarantine"),
+                                     DATA_FOLDER=data))
+    server.stop(signal.SIGTERM)
+    problems = check(db, data, tdir, files, sources, by_path, acked, status)
+    if not trigger_seen:
+        problems.append(f"the {kind} moment was never seen")
+    if len(acked) + resent_ok != len(files):
+        problems.append(f"{len(acked)} acknowledged before the kill + {resent_ok} after != {len(files)}")
+    if not did_settle:
+        problems.append(f"did not settle within 60 s: {snapshot(db, data)}")
+    return {"trial": n, "kind": kind, "total": len(files), "delay": delay, "kill_at": round(at_kill, 3), "acked_before_kill": len(acked),
+            "resent": len(rest), "at_kill": state, "problems": problems}
+
+
+def check(db, data, tdir, files, sources, by_path, acked, status):
+    problems = []
+    total = len(files)
+    rows = query(db, "SELECT sopInstanceUID, path, status FROM image")
+    by_uid = {}
+    for uid, path, st in rows:
+        by_uid.setdefault(uid, []).append((path, st))
+    corpus = set(sources)
+    if len(rows) != total or set(by_uid) != corpus:
+        problems.append(f"{len(rows)} image rows for {len(by_uid)} UIDs; the corpus has {total}; "
+                        f"missing {len(corpus - set(by_uid))}, unknown {len(set(by_uid) - corpus)}")
+    for path in acked:
+        if by_path[path] not in by_uid:
+            problems.append(f"acknowledged {os.path.basename(path)} ({by_path[path]}) has no row")
+    for uid, entries in by_uid.items():
+        if len(entries) != 1:
+            problems.append(f"{uid}: {len(entries)} rows")
+            continue
+        path, st = entries[0]
+        if st != "DONEPROCESSING":
+            problems.append(f"{uid}: status {st}")
+        try:
+            _, ds = it.dataset_bytes(path)
+        except (OSError, ValueError) as e:
+            problems.append(f"{uid}: its file {path} cannot be read: {e}")
+            continue
+        if uid in sources and ds != sources[uid][1]:
+            problems.append(f"{uid}: {path} differs from its source at {it.first_diff(ds, sources[uid][1])}")
+    inserted = dict(query(db, "SELECT entityId, COUNT(*) FROM event WHERE entity = 'image' AND fromStatus IS NULL GROUP BY entityId"))
+    if len(inserted) != len(rows) or any(c != 1 for c in inserted.values()):
+        problems.append(f"insert events: {len(inserted)} images, {sum(1 for c in inserted.values() if c != 1)} inserted more than once")
+    for table, expected in (("study", 3), ("series", 3)):
+        got = query(db, f"SELECT COUNT(*) FROM {table}")[0][0]
+        if got != expected:
+            problems.append(f"{got} {table} rows, expected {expected}")
+    jobs = dict(query(db, "SELECT state, COUNT(*) FROM job GROUP BY state"))
+    if set(jobs) - {"done"}:
+        problems.append(f"jobs not done: {jobs}")
+    undone = query(db, "SELECT COUNT(*) FROM series WHERE id NOT IN (SELECT seriesId FROM job WHERE state = 'done')")[0][0]
+    if undone:
+        problems.append(f"{undone} series without a done job")
+    quarantined = query(db, "SELECT COUNT(*) FROM quarantine")[0][0]
+    qfolder = os.path.join(tdir, "quarantine")
+    qfiles = len(os.listdir(qfolder)) if os.path.isdir(qfolder) else 0
+    if quarantined or qfiles:
+        problems.append(f"{quarantined} quarantine rows, {qfiles} quarantined files")
+    finished, staging = folders(data)
+    if staging:
+        problems.append(f"staging folders left: {staging}")
+    incoming = os.path.join(data, ".incoming")
+    parts = [f for f in os.listdir(incoming) if f.endswith(".part")] if os.path.isdir(incoming) else []
+    if parts:
+        problems.append(f"{len(parts)} .part files left")
+    on_disk = 0
+    for name in finished:
+        for root, _, names in os.walk(os.path.join(data, name)):
+            for f in names:
+                on_disk += 1
+                uid = f[:-len(".dcm")] if f.endswith(".dcm") else None
+                if uid not in by_uid:
+                    problems.append(f"{os.path.join(root, f)} on disk has no row")
+    try:
+        s = json.loads(status.stdout)
+        if s["images"] != total or s["imagesByStatus"] != {"DONEPROCESSING": total} or s["studies"] != 3 \
+                or s["series"] != 3 or set(s["jobsByState"]) - {"done"} or s["quarantined"] != 0:
+            problems.append(f"sendit status disagrees: {s['images']} images {s['imagesByStatus']}, jobs {s['jobsByState']}")
+    except (ValueError, KeyError) as e:
+        problems.append(f"sendit status --json failed ({status.returncode}): {e}: {status.stderr[-300:]}")
+    check.copies = on_disk - total
+    return problems
+
+
+def control_windows(log):
+    """Windows from the control trial's log: one import's duration (its "seconds" field, the
+    longest of the three) and the time from the first import to the first job done."""
+    lines = log_times(log)
+    imports = [float(m.split("seconds=")[1].split()[0]) for _, m in lines if '"folder imported"' in m]
+    first = lambda text: next(t for t, m in lines if text in m)
+    return {"import": max(max(imports), 0.005), "jobs": max(first('"job done"') - first('"folder imported"'), 0.005)}
+
+
+def main():
+    p = argparse.ArgumentParser(prog="conformance/pipeline-kill-test", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trials", type=int, default=20, help="trials of each kind (default 20)")
+    p.add_argument("--count", type=int, default=200, help="images per study (default 200; three studies)")
+    p.add_argument("--size", type=int, default=64, help="rows and columns (default 64)")
+    p.add_argument("--seed", type=int, help="seed for the kill times (default: random, printed)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--json", help="write the trials as JSON to this file")
+    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
+    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    rng = random.Random(seed)
+    files = ensure_corpus(args.repo, sys.executable, (1, 2, 3), args.count, args.size)
+    sources, by_path = kt.load_sources(files)
+    work = tempfile.mkdtemp(prefix="sendit-pipeline-kill-test.")
+    print(f"pipeline-kill-test: sendit {args.sendit}, 3 studies of {args.count} images, "
+          f"{args.trials} trials of each kind ({', '.join(KINDS)}), seed {seed}")
+    rows, failed = [], False
+    try:
+        # Control: no kill. It sets the windows.
+        tdir = os.path.join(work, "control")
+        os.makedirs(tdir)
+        data, log = os.path.join(tdir, "data"), os.path.join(tdir, "serve.log")
+        server = kt.Sendit(args.sendit, data, log, **SETTINGS)
+        t0 = time.monotonic()
+        proc, scu = kt.storescu(files, server.port, os.path.join(tdir, "storescu-1.log"))
+        proc.wait(timeout=120)
+        scu.close()
+        send = time.monotonic() - t0
+        ok = wait_for(lambda: settled(os.path.join(tdir, "sendit.db"), data, len(files)), 60, 0.05)
+        server.stop(signal.SIGTERM)
+        if not ok:
+            print(f"control: did not settle: {snapshot(os.path.join(tdir, 'sendit.db'), data)}")
+            failed = True
+            return 1
+        window = dict(control_windows(log), send=send)
+        print(f"control (no kill): send {window['send']:.3f} s, longest import {window['import']:.3f} s, "
+              f"first import to first job done {window['jobs']:.3f} s")
+        n = 0
+        for _ in range(args.trials):
+            for kind in KINDS:
+                n += 1
+                r = run_trial(n, kind, args, files, sources, by_path, work, window, rng)
+                r["copies_on_disk"] = check.copies
+                rows.append(r)
+                bad = bool(r["problems"])
+                failed |= bad
+                k = r["at_kill"]
+                print(f"trial {n:2d} {kind:7s} kill at {r['kill_at']:6.3f} s: {r['acked_before_kill']:3d} acknowledged, "
+                      f"at the kill {k['staging_folders']} staging/{k['finished_folders']} finished folders, "
+                      f"{k['imported_folders']} imported, images {k['images'] or '{}'}, jobs {k['jobs'] or '{}'}; "
+                      f"{r['resent']} re-sent, {r['copies_on_disk']} duplicate copies  {'FAIL' if bad else 'ok'}")
+                for prob in r["problems"][:5]:
+                    print(f"    {prob}")
+        summarize(rows, failed)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"seed": seed, "window": window, "trials": rows, "ok": not failed}, f, indent=1)
+        return 1 if failed else 0
+    finally:
+        for proc in kt.LIVE:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if args.keep or failed:
+            print(f"work folder kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def summarize(rows, failed):
+    """Where the kills landed, by kind, judged from the index at the kill."""
+    for kind in KINDS:
+        rs = [r for r in rows if r["kind"] == kind]
+        during_send = sum(1 for r in rs if r["acked_before_kill"] < r["total"])
+        before_import = sum(1 for r in rs if r["at_kill"]["finished_folders"] and not r["at_kill"]["images"])
+        mid_import = sum(1 for r in rs if r["at_kill"]["finished_folders"] > r["at_kill"]["imported_folders"]
+                         and r["at_kill"]["images"])
+        jobs_open = sum(1 for r in rs if r["at_kill"]["jobs"].get("queued") or r["at_kill"]["jobs"].get("running"))
+        running = sum(1 for r in rs if r["at_kill"]["jobs"].get("running"))
+        bad = sum(1 for r in rs if r["problems"])
+        print(f"summary {kind:7s}: {len(rs)} trials; at the kill: {during_send} mid-send, {before_import} finished "
+              f"folder not yet imported, {mid_import} with folders still to import, {jobs_open} with jobs open "
+              f"({running} running); {bad} failed")
+    print(f"summary: {len(rows)} trials, {sum(r['acked_before_kill'] for r in rows)} instances acknowledged before "
+          f"a kill, all checked after restart -> {'FAIL' if failed else 'ok'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
