@@ -61,10 +61,14 @@ public struct FolderImporter: Sendable {
             let headers = FolderImporter.readHeaders(batch)
             let extra = n == 0 ? others : []
             try database.writer.write { db in
+                var series: [String: Int64] = [:]
+                let nowValue = now.databaseValue
                 for (file, header) in zip(batch, headers) {
                     switch header {
                     case .success(let h):
-                        if let series = try record(db, h, now: now, report: &report) { touchedSeries.insert(series) }
+                        if let id = try record(db, h, now: now, nowValue: nowValue, series: &series, report: &report) {
+                            touchedSeries.insert(id)
+                        }
                     case .failure(let rejection):
                         if now.timeIntervalSince1970 - file.identity.modifiedAt < settle {
                             report.deferred += 1
@@ -101,46 +105,55 @@ public struct FolderImporter: Sendable {
         return report
     }
 
-    /// Records one image; returns its series id if the series got a new or replaced image.
-    private func record(_ db: Database, _ h: ImageHeader, now: Date, report: inout Report) throws -> Int64? {
-        if var existing = try ImageRecord.filter(Column("sopInstanceUID") == h.sopInstanceUID).fetchOne(db) {
-            if existing.path == h.path && existing.size == h.size {
+    /// Records one image; returns its series id if the series got a new or replaced image. The
+    /// common case (a new instance) is one lookup and two inserts through cached statements:
+    /// this loop is the import's hot path.
+    private func record(_ db: Database, _ h: ImageHeader, now: Date, nowValue: DatabaseValue,
+                        series: inout [String: Int64], report: inout Report) throws -> Int64? {
+        let find = try db.cachedStatement(sql: "SELECT id, path, size, status FROM image WHERE sopInstanceUID = ?")
+        if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID]) {
+            let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
+            if path == h.path && size == h.size {
                 report.duplicates += 1
                 return nil
             }
-            if existing.path != h.path && FileComparison.sameContents(existing.path, h.path) {
+            if path != h.path && FileComparison.sameContents(path, h.path) {
                 report.duplicates += 1
                 return nil
             }
-            let seriesId = try self.seriesId(db, h, now: now)
-            let from = existing.status
-            existing.seriesId = seriesId
-            existing.sopClassUID = h.sopClassUID
-            existing.transferSyntaxUID = h.transferSyntaxUID
-            let was = existing.path
-            existing.path = h.path
-            existing.size = h.size
-            existing.status = .new
-            existing.statusReason = nil
-            existing.updatedAt = now
-            try existing.update(db)
-            try EventRecord(entity: "image", entityId: existing.id, from: from.rawValue, to: ImageStatus.new.rawValue,
-                            reason: "replaced by a newer copy with different bytes: \(h.path) (was \(was))", at: now).insert(db)
+            let seriesId = try self.seriesId(db, h, now: now, cache: &series)
+            try db.execute(sql: """
+                UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, path = ?, size = ?, status = 'NEW',
+                statusReason = NULL, updatedAt = ? WHERE id = ?
+                """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, id])
+            try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
+                            reason: "replaced by a newer copy with different bytes: \(h.path) (was \(path))", at: now).insert(db)
             report.replaced += 1
             return seriesId
         }
-        let seriesId = try self.seriesId(db, h, now: now)
-        var image = ImageRecord(seriesId: seriesId, sopInstanceUID: h.sopInstanceUID, sopClassUID: h.sopClassUID,
-                                transferSyntaxUID: h.transferSyntaxUID, path: h.path, size: h.size, status: .new,
-                                createdAt: now, updatedAt: now)
-        try image.insert(db)
-        try EventRecord(entity: "image", entityId: image.id, from: nil, to: ImageStatus.new.rawValue,
-                        reason: "imported from \(h.path)", at: now).insert(db)
+        let seriesId = try self.seriesId(db, h, now: now, cache: &series)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, 'NEW', ?, ?)
+            """)
+        try insert.execute(arguments: [seriesId, h.sopInstanceUID, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, nowValue])
+        let event = try db.cachedStatement(sql: """
+            INSERT INTO event (entity, entityId, fromStatus, toStatus, reason, at) VALUES ('image', ?, NULL, 'NEW', ?, ?)
+            """)
+        try event.execute(arguments: [db.lastInsertedRowID, "imported from " + h.path, nowValue])
         report.added += 1
         return seriesId
     }
 
-    private func seriesId(_ db: Database, _ h: ImageHeader, now: Date) throws -> Int64 {
+    /// The series' row id, made (with its study's) if needed; cached for the transaction.
+    private func seriesId(_ db: Database, _ h: ImageHeader, now: Date, cache: inout [String: Int64]) throws -> Int64 {
+        if let id = cache[h.seriesInstanceUID] { return id }
+        let id = try insertedSeries(db, h, now: now)
+        cache[h.seriesInstanceUID] = id
+        return id
+    }
+
+    private func insertedSeries(_ db: Database, _ h: ImageHeader, now: Date) throws -> Int64 {
         if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [h.seriesInstanceUID]) {
             return id
         }
