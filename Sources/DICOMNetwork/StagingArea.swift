@@ -18,8 +18,9 @@ public final class StagingArea: @unchecked Sendable {
     private let lock = NSLock()
     /// Staging folder name per study key, for studies with a folder in progress.
     private var folders: [String: String] = [:]
-    /// When each study key's staging folder last received an instance (at start-up: its newest
-    /// file's modification time), for stable-age completion.
+    /// Every staging folder to finish (by name), with when it last received an instance (at
+    /// start-up: its newest file's modification time), for stable-age completion. Holds the
+    /// folders in `folders` and any others of the same study left by an earlier run.
     private var lastArrival: [String: Date] = [:]
 
     /// What start-up found in .incoming: complete instances moved into their staging folders,
@@ -36,8 +37,12 @@ public final class StagingArea: @unchecked Sendable {
         // clock restarts from their newest file. Folders of other writers are not ours to finish.
         for name in try FileManager.default.contentsOfDirectory(atPath: dataFolder) {
             if let key = StagingArea.studyKey(ofStagingFolder: name) {
+                let newest = StagingArea.newestModification(dataFolder + "/" + name)
+                lastArrival[name] = newest
+                // Two folders of one study (a crash between finishing and a new arrival, say):
+                // the newer takes the study's next instances; both are finished when quiet.
+                if let other = folders[key], let otherNewest = lastArrival[other], otherNewest >= newest { continue }
                 folders[key] = name
-                lastArrival[key] = StagingArea.newestModification(dataFolder + "/" + name)
             }
         }
     }
@@ -51,6 +56,25 @@ public final class StagingArea: @unchecked Sendable {
         let isHashName = key.count > 1 && key.hasPrefix("x") && key.dropFirst().allSatisfy { $0.isHexDigit && !$0.isUppercase }
         guard key == "no-uid" || isHashName || UID(String(key)).isValid else { return nil }
         return String(key)
+    }
+
+    private func forgetLocked(_ name: String, key: String) {
+        lastArrival[name] = nil
+        if folders[key] == name { folders[key] = nil }
+    }
+
+    /// Renames a folder without replacing an existing one: renameat2(RENAME_NOREPLACE), or on a
+    /// file system without it (NFS, some FUSE mounts: EINVAL), mkdir of the target (which fails
+    /// if it exists) and a rename onto that empty folder. Returns 0 or the errno.
+    static func renameNoReplace(_ from: String, _ to: String) -> Int32 {
+        if sendit_rename_noreplace(from, to) == 0 { return 0 }
+        let e = errno
+        guard e == EINVAL || e == ENOSYS else { return e }
+        guard mkdir(to, 0o750) == 0 else { return errno }
+        if rename(from, to) == 0 { return 0 }
+        let failure = errno
+        rmdir(to)
+        return failure
     }
 
     /// The latest modification time of a folder and the files in it.
@@ -83,26 +107,24 @@ public final class StagingArea: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
-        for (key, name) in folders.sorted(by: { $0.key < $1.key }) {
-            guard now.timeIntervalSince(lastArrival[key] ?? .distantPast) >= stableAge else { continue }
+        for (name, last) in lastArrival.sorted(by: { $0.key < $1.key }) {
+            guard now.timeIntervalSince(last) >= stableAge, let key = StagingArea.studyKey(ofStagingFolder: name) else { continue }
             let from = dataFolder + "/" + name
             var attempt = 1
             while true {
                 let to = dataFolder + "/" + key + (attempt == 1 ? "" : "-\(attempt)")
-                if sendit_rename_noreplace(from, to) == 0 {
+                let e = StagingArea.renameNoReplace(from, to)
+                if e == 0 {
                     finished.append(FinishedFolder(from: from, to: to))
-                    folders[key] = nil
-                    lastArrival[key] = nil
+                    forgetLocked(name, key: key)
                     break
                 }
-                let e = errno
                 if (e == EEXIST || e == ENOTEMPTY) && attempt < 10_000 {
                     attempt += 1
                     continue
                 }
                 if e == ENOENT {
-                    folders[key] = nil
-                    lastArrival[key] = nil
+                    forgetLocked(name, key: key)
                 } else {
                     errors.append(FileStoreError(code: e, what: "cannot finish staging folder \(from)"))
                 }
@@ -183,13 +205,13 @@ public final class StagingArea: @unchecked Sendable {
             let folder = try stagingFolderLocked(forStudyKey: key)
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if rename(path, final) == 0 {
-                lastArrival[key] = Date()
+                lastArrival[(folder as NSString).lastPathComponent] = Date()
                 if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
                 return final
             }
             // The folder went away behind our back: forget it and make a new one, once.
             if errno == ENOENT && attempt == 0 {
-                folders[key] = nil
+                forgetLocked((folder as NSString).lastPathComponent, key: key)
                 continue
             }
             throw FileStoreError(code: errno, what: "cannot rename into \(folder)")

@@ -21,7 +21,9 @@ public final class Intake: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false
     private var finished = false
-    private var rescanRequested = true
+    /// Repeated errors (a folder that cannot be renamed, an unreadable entry) are logged once a
+    /// minute, not at every tick.
+    private var errorLog = RepeatLimiter(interval: 60)
 
     public init(dataFolder: String, staging: StagingArea?, importer: FolderImporter, stableAge: TimeInterval,
                 rescanInterval: TimeInterval, logger: Logger, jobsQueued: @escaping @Sendable () -> Void = {}) {
@@ -38,8 +40,9 @@ public final class Intake: @unchecked Sendable {
     /// folders are resumed by the staging area itself; finished folders not yet imported are
     /// found by the first rescan, which runs at once.
     public func start() throws {
-        let moved = try importer.quarantine.finishPendingMoves(importer.database)
-        if moved > 0 { logger.notice("finished quarantine moves interrupted by a stop", metadata: ["files": "\(moved)"]) }
+        let moves = importer.quarantine.finishPendingMoves(importer.database)
+        if moves.moved > 0 { logger.notice("finished quarantine moves interrupted by a stop", metadata: ["files": "\(moves.moved)"]) }
+        for problem in moves.leftInPlace { logger.warning("a quarantined file could not be moved", metadata: ["problem": "\(problem)"]) }
         let watcher = try FolderWatcher(folder: dataFolder)
         let thread = Thread { [self] in
             loop(watcher)
@@ -72,7 +75,9 @@ public final class Intake: @unchecked Sendable {
             var candidates: [String] = [], ours = Set<String>()
             if let staging {
                 let (done, errors) = staging.finishQuietFolders(stableAge: stableAge)
-                for error in errors { logger.error("cannot finish a staging folder", metadata: ["error": "\(error)"]) }
+                for error in errors where errorLog.shouldLog("\(error)") {
+                    logger.error("cannot finish a staging folder (retried; logged once a minute)", metadata: ["error": "\(error)"])
+                }
                 for folder in done {
                     logger.info("study finished", metadata: ["folder": "\(folder.to)", "stable_age": "\(stableAge)"])
                     candidates.append(folder.to)
@@ -90,7 +95,7 @@ public final class Intake: @unchecked Sendable {
             }
             guard !candidates.isEmpty else { continue }
             var seen = Set<String>()
-            let known = (try? importedFolders()) ?? [:]
+            let known = (try? importedFolders(candidates)) ?? [:]
             for folder in candidates where seen.insert(folder).inserted && !isStopping {
                 guard let identity = FileIdentity(path: folder), identity.isDirectory else { continue }
                 if let record = known[folder], record.device == identity.device, record.inode == identity.inode,
@@ -115,9 +120,14 @@ public final class Intake: @unchecked Sendable {
         return names.sorted().filter(FolderContract.isFinished(name:)).map { dataFolder + "/" + $0 }
     }
 
-    func importedFolders() throws -> [String: ImportedFolderRecord] {
+    func importedFolders(_ paths: [String]) throws -> [String: ImportedFolderRecord] {
         try importer.database.writer.read { db in
-            Dictionary(try ImportedFolderRecord.fetchAll(db).map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+            var out: [String: ImportedFolderRecord] = [:]
+            for start in stride(from: 0, to: paths.count, by: 500) {
+                let chunk = Array(paths[start..<min(start + 500, paths.count)])
+                for record in try ImportedFolderRecord.filter(keys: chunk).fetchAll(db) { out[record.path] = record }
+            }
+            return out
         }
     }
 
@@ -125,16 +135,37 @@ public final class Intake: @unchecked Sendable {
         let started = Date()
         do {
             let report = try importer.importFolder(folder)
-            let level: Logger.Level = report.quarantined > 0 ? .warning : .info
-            logger.log(level: level, "folder imported", metadata: [
+            let level: Logger.Level = report.quarantined > 0 || report.deferred > 0 ? .warning : .info
+            logger.log(level: level, report.complete ? "folder imported" : "folder imported in part; it will be scanned again", metadata: [
                 "folder": "\(folder)", "added": "\(report.added)", "replaced": "\(report.replaced)",
                 "duplicates": "\(report.duplicates)", "quarantined": "\(report.quarantined)",
                 "deferred": "\(report.deferred)", "series": "\(report.series)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
             ])
+            for problem in report.problems where errorLog.shouldLog(problem) {
+                logger.error("an entry of a finished folder cannot be read (logged once a minute)", metadata: ["problem": "\(problem)"])
+            }
+            for problem in report.leftInPlace {
+                logger.warning("a quarantined file could not be moved", metadata: ["problem": "\(problem)"])
+            }
             if report.series > 0 { jobsQueued() }
         } catch {
             logger.error("cannot import a folder", metadata: ["folder": "\(folder)", "error": "\(error)"])
         }
+    }
+}
+
+/// Says whether a message should be logged: not if the same one was logged within `interval`.
+struct RepeatLimiter {
+    let interval: TimeInterval
+    private var last: [String: Date] = [:]
+
+    init(interval: TimeInterval) { self.interval = interval }
+
+    mutating func shouldLog(_ message: String, now: Date = Date()) -> Bool {
+        if let at = last[message], now.timeIntervalSince(at) < interval { return false }
+        if last.count > 10_000 { last.removeAll() }
+        last[message] = now
+        return true
     }
 }

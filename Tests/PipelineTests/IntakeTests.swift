@@ -16,7 +16,7 @@ import Testing
         let intake: Intake
         let workers: JobWorkers
 
-        init(_ f: PipelineFixture, stableAge: TimeInterval = 0.3) throws {
+        init(_ f: PipelineFixture, stableAge: TimeInterval = 0.3, rescanInterval: TimeInterval = 0.5) throws {
             self.f = f
             var c = ServerConfiguration()
             c.port = 0
@@ -28,7 +28,7 @@ import Testing
             let workers = JobWorkers(queue: f.queue, handlers: [MarkProcessedStage()], count: 2, logger: PipelineFixture.silent)
             self.workers = workers
             intake = Intake(dataFolder: f.data, staging: server.staging, importer: f.importer, stableAge: stableAge,
-                            rescanInterval: 0.5, logger: PipelineFixture.silent, jobsQueued: { workers.wake() })
+                            rescanInterval: rescanInterval, logger: PipelineFixture.silent, jobsQueued: { workers.wake() })
             try intake.start()
             workers.start()
         }
@@ -80,7 +80,8 @@ import Testing
 
     @Test func aFolderDroppedByTheRenameContractIsImported() throws {
         let f = try PipelineFixture()
-        let node = try Node(f)
+        // No rescan after the first: inotify alone must see the rename.
+        let node = try Node(f, rescanInterval: 3600)
         defer { node.stop() }
         let temporary = f.data + "/dropped.tmp"
         for n in 1...3 { try f.instance(in: temporary + "/sub", series: "9.8.7", sop: "9.8.7.\(n)") }
@@ -122,6 +123,15 @@ import Testing
         let (done, errors) = staging.finishQuietFolders(stableAge: 60, now: Date().addingTimeInterval(61))
         #expect(errors.isEmpty && done.map(\.to) == [f.data + "/1.2.3-3"])
         #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3-3/1.2.3.1.1.dcm"))
+    }
+
+    @Test func twoStagingFoldersOfOneStudyLeftByAnEarlierRunAreBothFinished() throws {
+        let f = try PipelineFixture()
+        try f.instance(in: f.data + "/1.2.3.tmpa", sop: "1.2.3.1.1")
+        try f.instance(in: f.data + "/1.2.3.tmpb", sop: "1.2.3.1.2")
+        let staging = try StagingArea(dataFolder: f.data, sync: false)
+        let (done, errors) = staging.finishQuietFolders(stableAge: 60, now: Date().addingTimeInterval(61))
+        #expect(errors.isEmpty && Set(done.map(\.to)) == [f.data + "/1.2.3", f.data + "/1.2.3-2"])
     }
 
     @Test func onlyTheReceiversOwnStagingFoldersAreFinished() {
