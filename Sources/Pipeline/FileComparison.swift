@@ -5,17 +5,20 @@ import Glibc
 /// Byte-for-byte comparison of two files, for telling a re-sent instance that is the same as
 /// the copy already imported from one that differs.
 enum FileComparison {
-    /// True if both files can be read and hold the same bytes.
-    static func sameContents(_ a: String, _ b: String) -> Bool {
-        guard let ia = FileIdentity(path: a), let ib = FileIdentity(path: b),
-              ia.isRegularFile, ib.isRegularFile, ia.size == ib.size else { return false }
-        if ia.device == ib.device && ia.inode == ib.inode { return true }
+    /// True if both files can be read and hold the same bytes from their offsets on (the data
+    /// sets, skipping File Meta Information that differs between receptions: the source AE
+    /// title, the receiving implementation).
+    static func sameContents(_ a: String, from offsetA: UInt64 = 0, _ b: String, from offsetB: UInt64 = 0) -> Bool {
+        guard let ia = FileIdentity(path: a), let ib = FileIdentity(path: b), ia.isRegularFile, ib.isRegularFile,
+              UInt64(ia.size) >= offsetA, UInt64(ib.size) >= offsetB,
+              UInt64(ia.size) - offsetA == UInt64(ib.size) - offsetB else { return false }
+        if ia.device == ib.device && ia.inode == ib.inode && offsetA == offsetB { return true }
         let fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC)
         defer {
             if fa >= 0 { close(fa) }
             if fb >= 0 { close(fb) }
         }
-        guard fa >= 0, fb >= 0 else { return false }
+        guard fa >= 0, fb >= 0, lseek(fa, off_t(offsetA), SEEK_SET) >= 0, lseek(fb, off_t(offsetB), SEEK_SET) >= 0 else { return false }
         let chunk = 1 << 20
         var ba = [UInt8](repeating: 0, count: chunk), bb = [UInt8](repeating: 0, count: chunk)
         while true {

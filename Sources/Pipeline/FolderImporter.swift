@@ -6,16 +6,19 @@ import GRDB
 /// alone), records Study, Series and Image rows (status NEW), quarantines what is not an
 /// importable image, and queues the first stage for each series that got new images. Safe to
 /// run again on the same folder, by the same or another process: UIDs are unique, so a file
-/// already imported is recognised, and nothing is recorded twice.
+/// already imported is recognised, and nothing is recorded twice. A re-sent instance whose data
+/// set (File Meta Information aside) is the same is a duplicate; one whose data set differs
+/// replaces the copy imported earlier. Either way the other file is recorded in `otherCopy`,
+/// for clean-up.
 public struct FolderImporter: Sendable {
     public let database: IndexDatabase
     public let quarantine: Quarantine
     /// The stage queued for a series with new images (nil: none).
     public let firstStage: String?
     public let maxAttempts: Int
-    /// A file that cannot be read and was modified less than this many seconds ago may still be
-    /// being written (a folder copied by hand against the contract): it is left for the next
-    /// scan instead of being quarantined, and the folder is not marked imported.
+    /// A file modified less than this many seconds ago may still be being written (a folder
+    /// copied by hand against the contract): it is left for the next scan, and the folder is not
+    /// marked imported. `sendit import` sets 0: a person named the folder.
     public var settle: TimeInterval = 2
     /// Files per write transaction.
     public var batchSize = 2000
@@ -32,14 +35,20 @@ public struct FolderImporter: Sendable {
         public var folder: String
         /// New Image rows.
         public var added = 0
-        /// Instances already imported from another file with different bytes: the newer replaced
-        /// the older.
+        /// Instances already imported from another file whose data set differs: the newer
+        /// replaced the older.
         public var replaced = 0
-        /// Files already imported, or the same bytes as an instance already imported: ignored.
+        /// Files already imported, or copies of an instance already imported (the same data set
+        /// bytes): ignored, and recorded as other copies.
         public var duplicates = 0
         public var quarantined = 0
-        /// Unreadable files too recent to judge; the folder will be scanned again.
+        /// Files modified within the settle time, and entries that could not be read: the folder
+        /// is not marked imported, so the next scan looks again.
         public var deferred = 0
+        /// Why entries could not be read (also counted in `deferred`).
+        public var problems: [String] = []
+        /// Quarantined files that could not be moved (left where they are, with their row).
+        public var leftInPlace: [String] = []
         public var hiddenIgnored = 0
         /// Series that got new or replaced images (and a queued job).
         public var series = 0
@@ -48,39 +57,50 @@ public struct FolderImporter: Sendable {
 
     public func importFolder(_ folder: String, now: Date = Date()) throws -> Report {
         var report = Report(folder: folder)
-        guard let identity = FileIdentity(path: folder), identity.isDirectory else {
+        // Taken before the walk: a file added while the import runs changes the folder after
+        // this, so the next scan sees the change.
+        guard let before = FileIdentity(path: folder), before.isDirectory else {
             throw QuarantineError(message: "\(folder) is not a folder")
         }
-        var files: [(path: String, identity: FileIdentity)] = []
-        var others: [String] = []
-        FolderImporter.walk(folder, files: &files, others: &others, hidden: &report.hiddenIgnored)
+        let walk = FolderWalk(folder)
+        report.hiddenIgnored = walk.hidden
+        report.problems = walk.problems
+        report.deferred = walk.problems.count
         var touchedSeries = Set<Int64>()
-        var batches = stride(from: 0, to: files.count, by: batchSize).map { Array(files[$0..<min($0 + batchSize, files.count)]) }
+        var batches = stride(from: 0, to: walk.files.count, by: batchSize).map {
+            Array(walk.files[$0..<min($0 + batchSize, walk.files.count)])
+        }
         if batches.isEmpty { batches = [[]] }
         for (n, batch) in batches.enumerated() {
             let headers = FolderImporter.readHeaders(batch)
-            let extra = n == 0 ? others : []
+            // A file modified within the settle time may still be being written.
+            let settled = batch.map { now.timeIntervalSince1970 - $0.identity.modifiedAt >= settle }
+            let comparisons = try compareWithImported(zip(headers, settled).compactMap { $1 ? try? $0.get() : nil })
+            let others = n == 0 ? walk.others : []
             try database.writer.write { db in
                 var series: [String: Int64] = [:]
                 let nowValue = now.databaseValue
-                for (file, header) in zip(batch, headers) {
+                for ((file, header), isSettled) in zip(zip(batch, headers), settled) {
+                    guard isSettled else {
+                        report.deferred += 1
+                        continue
+                    }
                     switch header {
                     case .success(let h):
-                        if let id = try record(db, h, now: now, nowValue: nowValue, series: &series, report: &report) {
+                        if let id = try record(db, h, comparisons[h.sopInstanceUID], now: now, nowValue: nowValue,
+                                               series: &series, report: &report) {
                             touchedSeries.insert(id)
                         }
                     case .failure(let rejection):
-                        if now.timeIntervalSince1970 - file.identity.modifiedAt < settle {
-                            report.deferred += 1
-                        } else {
-                            try quarantine.record(db, path: file.path, reason: rejection.reason, now: now)
+                        if try quarantine.record(db, path: file.path, reason: rejection.reason, now: now) != nil {
                             report.quarantined += 1
                         }
                     }
                 }
-                for path in extra {
-                    try quarantine.record(db, path: path, reason: "not a regular file (symbolic link or device), not followed", now: now)
-                    report.quarantined += 1
+                for path in others {
+                    if try quarantine.record(db, path: path, reason: "not a regular file (symbolic link or device), not followed", now: now) != nil {
+                        report.quarantined += 1
+                    }
                 }
                 if let firstStage {
                     for series in touchedSeries {
@@ -91,10 +111,10 @@ public struct FolderImporter: Sendable {
             }
         }
         report.series = touchedSeries.count
-        try quarantine.finishPendingMoves(database)
-        if report.complete, let after = FileIdentity(path: folder) {
+        report.leftInPlace = quarantine.finishPendingMoves(database).leftInPlace
+        if report.complete {
             try database.writer.write { db in
-                try ImportedFolderRecord(path: folder, device: after.device, inode: after.inode, modifiedAt: after.modifiedAt,
+                try ImportedFolderRecord(path: folder, device: before.device, inode: before.inode, modifiedAt: before.modifiedAt,
                                          images: report.added + report.replaced, duplicates: report.duplicates,
                                          quarantined: report.quarantined, at: now).save(db)
                 try EventRecord(entity: "folder", entityId: nil, from: nil, to: "IMPORTED",
@@ -105,10 +125,44 @@ public struct FolderImporter: Sendable {
         return report
     }
 
+    /// For instances of the batch already imported from another file: whether that file's data
+    /// set is the same as the new one's. Done before the write transaction, so reading files
+    /// never holds the database's write lock.
+    struct Comparison {
+        var oldPath: String
+        var oldSize: Int64
+        var sameDataSet: Bool
+    }
+
+    private func compareWithImported(_ headers: [ImageHeader]) throws -> [String: Comparison] {
+        var existing: [String: (String, Int64)] = [:]
+        try database.writer.read { db in
+            for start in stride(from: 0, to: headers.count, by: 500) {
+                let chunk = headers[start..<min(start + 500, headers.count)].map(\.sopInstanceUID)
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT sopInstanceUID, path, size FROM image WHERE sopInstanceUID IN (\(marks))",
+                                            arguments: StatementArguments(chunk)) {
+                    existing[row[0]] = (row[1], row[2])
+                }
+            }
+        }
+        var result: [String: Comparison] = [:]
+        for h in headers {
+            guard let (path, size) = existing[h.sopInstanceUID], path != h.path else { continue }
+            result[h.sopInstanceUID] = Comparison(oldPath: path, oldSize: size, sameDataSet: FolderImporter.sameDataSet(path, h))
+        }
+        return result
+    }
+
+    static func sameDataSet(_ oldPath: String, _ h: ImageHeader) -> Bool {
+        guard case .success(let old) = ImageHeader.read(path: oldPath, size: 0) else { return false }
+        return FileComparison.sameContents(oldPath, from: old.dataSetOffset, h.path, from: h.dataSetOffset)
+    }
+
     /// Records one image; returns its series id if the series got a new or replaced image. The
     /// common case (a new instance) is one lookup and two inserts through cached statements:
     /// this loop is the import's hot path.
-    private func record(_ db: Database, _ h: ImageHeader, now: Date, nowValue: DatabaseValue,
+    private func record(_ db: Database, _ h: ImageHeader, _ comparison: Comparison?, now: Date, nowValue: DatabaseValue,
                         series: inout [String: Int64], report: inout Report) throws -> Int64? {
         let find = try db.cachedStatement(sql: "SELECT id, path, size, status FROM image WHERE sopInstanceUID = ?")
         if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID]) {
@@ -117,7 +171,15 @@ public struct FolderImporter: Sendable {
                 report.duplicates += 1
                 return nil
             }
-            if path != h.path && FileComparison.sameContents(path, h.path) {
+            let same: Bool
+            if let comparison, comparison.oldPath == path, comparison.oldSize == size {
+                same = comparison.sameDataSet
+            } else {
+                same = path != h.path && FolderImporter.sameDataSet(path, h)   // changed since the comparison: rare
+            }
+            let copy = try db.cachedStatement(sql: "INSERT OR IGNORE INTO otherCopy (imageId, path, kind, at) VALUES (?, ?, ?, ?)")
+            if same {
+                try copy.execute(arguments: [id, h.path, "duplicate", nowValue])
                 report.duplicates += 1
                 return nil
             }
@@ -126,8 +188,10 @@ public struct FolderImporter: Sendable {
                 UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, path = ?, size = ?, status = 'NEW',
                 statusReason = NULL, updatedAt = ? WHERE id = ?
                 """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, id])
+            if path != h.path { try copy.execute(arguments: [id, path, "superseded", nowValue]) }
+            try db.execute(sql: "DELETE FROM otherCopy WHERE path = ?", arguments: [h.path])
             try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
-                            reason: "replaced by a newer copy with different bytes: \(h.path) (was \(path))", at: now).insert(db)
+                            reason: "replaced by a newer copy with a different data set: \(h.path) (was \(path))", at: now).insert(db)
             report.replaced += 1
             return seriesId
         }
@@ -180,28 +244,5 @@ public struct FolderImporter: Sendable {
             out[i] = ImageHeader.read(path: files[i].path, size: files[i].identity.size)
         }
         return results.map { $0! }
-    }
-
-    /// Every regular file under `folder`, recursively, without following symbolic links; hidden
-    /// entries (a name starting with ".", such as an rsync temporary file) are counted and left
-    /// alone; anything else (a link, a device) is listed in `others`.
-    static func walk(_ folder: String, files: inout [(path: String, identity: FileIdentity)], others: inout [String],
-                     hidden: inout Int) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names.sorted() {
-            if name.hasPrefix(".") {
-                hidden += 1
-                continue
-            }
-            let path = folder + "/" + name
-            guard let identity = FileIdentity(path: path) else { continue }
-            if identity.isDirectory {
-                walk(path, files: &files, others: &others, hidden: &hidden)
-            } else if identity.isRegularFile {
-                files.append((path, identity))
-            } else {
-                others.append(path)
-            }
-        }
     }
 }

@@ -13,6 +13,9 @@ public struct ImageHeader: Equatable, Sendable {
     public var sopClassUID: String
     public var transferSyntaxUID: String
     public var modality: String?
+    /// Where the data set starts (after the File Meta Information): two copies of an instance
+    /// are the same if their bytes from here on are.
+    public var dataSetOffset: UInt64 = 0
 
     /// Only these top-level elements are kept.
     public static let readOptions = ReadOptions(keepingOnly: [
@@ -45,14 +48,16 @@ public struct ImageHeader: Equatable, Sendable {
         if file.preamble == nil {
             return .failure(Rejection(reason: "not a DICOM Part 10 file (no preamble and DICM prefix)"))
         }
-        let sopClass = file.sopClassUID?.rawValue ?? ""
+        // The data set's own UIDs: it is what will be de-identified and sent, and the File Meta
+        // Information's copies do not make a data set without them complete.
+        let sopClass = file.dataSet.string(.sopClassUID) ?? ""
         if sopClass == UID.mediaStorageDirectoryStorage.rawValue {
             return .failure(Rejection(reason: "a DICOMDIR (media directory), not an image"))
         }
         var missing: [String] = []
         let study = file.dataSet.string(.studyInstanceUID) ?? ""
         let series = file.dataSet.string(.seriesInstanceUID) ?? ""
-        let sop = file.sopInstanceUID?.rawValue ?? ""
+        let sop = file.dataSet.string(.sopInstanceUID) ?? ""
         if study.isEmpty { missing.append("StudyInstanceUID") }
         if series.isEmpty { missing.append("SeriesInstanceUID") }
         if sop.isEmpty { missing.append("SOPInstanceUID") }
@@ -64,6 +69,6 @@ public struct ImageHeader: Equatable, Sendable {
         return .success(ImageHeader(path: path, size: size, studyInstanceUID: study, seriesInstanceUID: series,
                                     sopInstanceUID: sop, sopClassUID: sopClass,
                                     transferSyntaxUID: file.transferSyntax.uid.rawValue,
-                                    modality: modality?.isEmpty == true ? nil : modality))
+                                    modality: modality?.isEmpty == true ? nil : modality, dataSetOffset: file.dataSetOffset))
     }
 }

@@ -6,7 +6,9 @@ import GRDB
 import Synchronization
 
 /// The SQLite index (one file, WAL): studies, series, images with their statuses, the job
-/// queue, the events that record every status change, and the quarantine. Migrations are named
+/// queue, the events that record every status change, the quarantine, and the other copies of
+/// imported instances (duplicates and superseded files, which clean-up must remove too: they
+/// hold the same PHI). Migrations are named
 /// and frozen: a released one is never edited; a change is a new migration.
 public final class IndexDatabase: Sendable {
     public let writer: DatabasePool
@@ -17,6 +19,9 @@ public final class IndexDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // A commit is on disk when it returns, power failure included (WAL's default, NORMAL,
+        // may lose the last commits): a quarantine row must not be lost after its file moved.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         writer = try DatabasePool(path: path, configuration: configuration)
         try IndexDatabase.migrator.migrate(writer)
     }
@@ -99,6 +104,15 @@ public final class IndexDatabase: Sendable {
                 CREATE UNIQUE INDEX job_queued_per_series_stage ON job(seriesId, stage) WHERE state = 'queued';
                 CREATE UNIQUE INDEX job_running_per_series_stage ON job(seriesId, stage) WHERE state = 'running';
                 CREATE INDEX job_ready ON job(state, availableAt);
+                CREATE INDEX job_series ON job(seriesId, id);
+                CREATE TABLE otherCopy (
+                    id INTEGER PRIMARY KEY,
+                    imageId INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('duplicate','superseded')),
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX otherCopy_image ON otherCopy(imageId);
                 CREATE TABLE event (
                     id INTEGER PRIMARY KEY,
                     entity TEXT NOT NULL CHECK (entity IN ('study','series','image','job','quarantine','folder')),

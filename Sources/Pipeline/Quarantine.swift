@@ -9,7 +9,8 @@ import GRDB
 /// id>-<file name>` with a `quarantine` row saying where it came from and why. The row is
 /// committed first (with `moved` false), then the file is moved and the row marked; start-up
 /// finishes moves a kill interrupted. So a quarantined file always has its row, and a file is
-/// never quarantined twice.
+/// never quarantined twice. A file that cannot be moved (a read-only source, say) stays where
+/// it is; its row says so, and it is not recorded again.
 public struct Quarantine: Sendable {
     public let folder: String
 
@@ -18,69 +19,115 @@ public struct Quarantine: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
-    /// Records a file to quarantine, inside the caller's transaction, unless a move of the same
-    /// file is already pending. Returns the row.
+    /// Records a file to quarantine, inside the caller's transaction. Returns nil, recording
+    /// nothing, if the file is gone (another importer moved it) or already has a row that is
+    /// pending or left it in place.
     @discardableResult
-    public func record(_ db: Database, path: String, reason: String, now: Date) throws -> QuarantineRecord {
+    public func record(_ db: Database, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
         let source = path as NSString
         let fileName = source.lastPathComponent
         let parent = source.deletingLastPathComponent
-        if let pending = try QuarantineRecord.filter(Column("folder") == parent && Column("fileName") == fileName
-                                                      && Column("moved") == false).fetchOne(db) {
-            return pending
-        }
+        guard FileIdentity(path: path) != nil else { return nil }
+        let known = try QuarantineRecord.filter(Column("folder") == parent && Column("fileName") == fileName
+                                                && (Column("moved") == false || Column("movedTo") == "")).fetchCount(db)
+        guard known == 0 else { return nil }
         var row = QuarantineRecord(fileName: fileName, folder: parent, movedTo: "", reason: reason, moved: false, at: now)
         try row.insert(db)
-        let id = row.id ?? 0
-        row.movedTo = folder + "/\(id)-" + String(decoding: fileName.utf8.prefix(200), as: UTF8.self)
+        row.movedTo = target(id: row.id ?? 0, fileName: fileName)
         try row.update(db)
         try EventRecord(entity: "quarantine", entityId: row.id, from: nil, to: ImageStatus.quarantined.rawValue,
                         reason: "\(path): \(reason)", at: now).insert(db)
         return row
     }
 
-    /// Carries out the pending moves (after the import committed, or at start-up). A source that
-    /// is gone was moved before a kill; the row is marked either way. Returns how many moved.
-    @discardableResult
-    public func finishPendingMoves(_ database: IndexDatabase) throws -> Int {
-        let pending = try database.writer.read { db in
-            try QuarantineRecord.filter(Column("moved") == false).fetchAll(db)
-        }
-        var moved = 0
-        for row in pending {
-            if FileIdentity(path: row.sourcePath) != nil {
-                try Quarantine.move(row.sourcePath, to: row.movedTo)
-                moved += 1
-            }
-            try database.writer.write { db in
-                try db.execute(sql: "UPDATE quarantine SET moved = 1 WHERE id = ?", arguments: [row.id])
-            }
-        }
-        return moved
+    func target(id: Int64, fileName: String, attempt: Int = 1) -> String {
+        folder + "/\(id)" + (attempt > 1 ? "-\(attempt)" : "") + "-" + String(decoding: fileName.utf8.prefix(200), as: UTF8.self)
     }
 
-    /// rename(2); across file systems, copy, sync and unlink. Never replaces an existing file.
+    /// What finishing the pending moves did.
+    public struct MoveReport: Sendable {
+        public var moved = 0
+        /// Files left where they are, with why (their rows say so too).
+        public var leftInPlace: [String] = []
+    }
+
+    /// Carries out the pending moves (after the import committed, or at start-up), one row at a
+    /// time: a problem with one file never stops the others. A source that is gone was moved
+    /// before a kill. A taken target name gets another. A source that cannot be moved stays
+    /// where it is: its row gets an empty `movedTo` and the reason.
+    @discardableResult
+    public func finishPendingMoves(_ database: IndexDatabase) -> MoveReport {
+        var report = MoveReport()
+        guard let pending = try? database.writer.read({ db in try QuarantineRecord.filter(Column("moved") == false).fetchAll(db) })
+        else { return report }
+        for var row in pending {
+            var note: String? = nil
+            if FileIdentity(path: row.sourcePath) != nil {
+                var attempt = 1
+                while true {
+                    do {
+                        try Quarantine.move(row.sourcePath, to: row.movedTo)
+                        report.moved += 1
+                    } catch let error as QuarantineError where error.code == EEXIST && attempt < 100 {
+                        attempt += 1
+                        row.movedTo = target(id: row.id ?? 0, fileName: row.fileName, attempt: attempt)
+                        continue
+                    } catch {
+                        note = "\(error)"
+                    }
+                    break
+                }
+            }
+            let movedTo = note == nil ? row.movedTo : ""
+            let reason = note.map { row.reason + " (left in place: \($0))" } ?? row.reason
+            if let note { report.leftInPlace.append("\(row.sourcePath): \(note)") }
+            try? database.writer.write { db in
+                try db.execute(sql: "UPDATE quarantine SET moved = 1, movedTo = ?, reason = ? WHERE id = ?",
+                               arguments: [movedTo, reason, row.id])
+            }
+        }
+        return report
+    }
+
+    /// rename(2), never replacing a file. Across file systems: a copy under a temporary name
+    /// in the quarantine folder, synced, renamed into place, then the source removed.
     static func move(_ from: String, to: String) throws {
         if sendit_rename_noreplace(from, to) == 0 { return }
         let e = errno
-        guard e == EXDEV || e == EINVAL || e == ENOSYS else {
-            throw QuarantineError(message: "cannot move \(from) to \(to): \(String(cString: strerror(e)))")
+        guard e == EXDEV || e == EINVAL || e == ENOSYS else { throw QuarantineError(code: e, from: from, to: to) }
+        if FileIdentity(path: to) != nil { throw QuarantineError(code: EEXIST, from: from, to: to) }
+        if e != EXDEV, rename(from, to) == 0 { return }   // a file system without RENAME_NOREPLACE
+        let temporary = to + ".part"
+        unlink(temporary)
+        do {
+            try FileManager.default.copyItem(atPath: from, toPath: temporary)
+        } catch {
+            unlink(temporary)
+            throw QuarantineError(code: EIO, from: from, to: to, detail: "\(error.localizedDescription)")
         }
-        if FileIdentity(path: to) != nil {
-            throw QuarantineError(message: "cannot move \(from) to \(to): the target exists")
-        }
-        let source = URL(fileURLWithPath: from), target = URL(fileURLWithPath: to)
-        try FileManager.default.copyItem(at: source, to: target)
-        let fd = open(to, O_RDONLY | O_CLOEXEC)
+        let fd = open(temporary, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)
             close(fd)
         }
-        try FileManager.default.removeItem(at: source)
+        guard rename(temporary, to) == 0 else { throw QuarantineError(code: errno, from: from, to: to) }
+        guard unlink(from) == 0 else { throw QuarantineError(code: errno, from: from, to: to, detail: "copied, but the source cannot be removed") }
     }
 }
 
 public struct QuarantineError: Error, CustomStringConvertible {
+    public let code: Int32
     public let message: String
+
+    public init(message: String) {
+        code = 0
+        self.message = message
+    }
+
+    init(code: Int32, from: String, to: String, detail: String? = nil) {
+        self.code = code
+        message = "cannot move \(from) to \(to): " + (detail ?? String(cString: strerror(code)))
+    }
+
     public var description: String { message }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMCore
+import DICOMFile
 import Foundation
 import GRDB
 @testable import Pipeline
@@ -61,7 +66,7 @@ import Testing
         let reason = try f.database.writer.read {
             try String.fetchOne($0, sql: "SELECT reason FROM event WHERE entity = 'image' AND fromStatus = 'DONEPROCESSING' AND toStatus = 'NEW'")
         }
-        #expect(reason?.contains("replaced by a newer copy with different bytes") == true)
+        #expect(reason?.contains("replaced by a newer copy with a different data set") == true)
         #expect(reason?.contains(first) == true)
         #expect(try f.count("SELECT COUNT(*) FROM image") == 1)
         #expect(try f.jobs().filter { $0.state == .queued }.count == 1)
@@ -76,16 +81,21 @@ import Testing
         try whole.prefix(whole.count - 20).write(to: URL(fileURLWithPath: folder + "/cut.dcm"))
         try f.instance(in: folder, name: "nostudy.dcm", study: nil, sop: "1.2.3.1.9")
         try f.instance(in: folder, name: "nosop.dcm", sop: nil)
+        // The File Meta Information names an instance, the data set does not.
+        var metaOnly = try Part10File.read(path: try f.instance(in: f.root + "/tmp", sop: "1.2.3.1.8"))
+        metaOnly.dataSet.remove(.sopInstanceUID)
+        try Part10Writer.write(metaOnly, to: folder + "/nosopindataset.dcm")
         try FileManager.default.createSymbolicLink(atPath: folder + "/link.dcm", withDestinationPath: good)
         try Data("hidden".utf8).write(to: URL(fileURLWithPath: folder + "/.DS_Store"))
         let report = try f.importer.importFolder(folder)
-        #expect(report.added == 1 && report.quarantined == 5 && report.hiddenIgnored == 1)
+        #expect(report.added == 1 && report.quarantined == 6 && report.hiddenIgnored == 1)
         let rows = try f.database.writer.read { try QuarantineRecord.order(Column("fileName")).fetchAll($0) }
         let reasons = Dictionary(uniqueKeysWithValues: rows.map { ($0.fileName, $0.reason) })
         #expect(reasons["notes.txt"]?.contains("not readable as DICOM") == true)
         #expect(reasons["cut.dcm"]?.hasPrefix("truncated") == true)
         #expect(reasons["nostudy.dcm"] == "missing StudyInstanceUID")
         #expect(reasons["nosop.dcm"] == "missing SOPInstanceUID")
+        #expect(reasons["nosopindataset.dcm"] == "missing SOPInstanceUID")
         #expect(reasons["link.dcm"]?.contains("symbolic link") == true)
         for row in rows {
             #expect(row.moved && row.folder == folder)
@@ -94,7 +104,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: good) && FileManager.default.fileExists(atPath: folder + "/.DS_Store"))
         // Importing again finds nothing more to quarantine.
         #expect(try f.importer.importFolder(folder).quarantined == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 5)
+        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 6)
     }
 
     @Test func aQuarantineMoveCutShortByAKillIsFinishedAndNotRepeated() throws {
@@ -103,14 +113,89 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/junk.bin"))
         // The row committed; the kill came before the rename.
-        let row = try f.database.writer.write { db in
+        let row = try #require(try f.database.writer.write { db in
             try f.quarantine.record(db, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
-        }
+        })
         // A second import before recovery records nothing new for the same file.
         _ = try f.importer.importFolder(folder)
         #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 1)
         #expect(FileManager.default.fileExists(atPath: row.movedTo))
-        #expect(try f.quarantine.finishPendingMoves(f.database) == 0)
+        #expect(f.quarantine.finishPendingMoves(f.database).moved == 0)
+        // Another importer that read the folder before the move finds the file gone: no new row.
+        let again = try f.database.writer.write { db in
+            try f.quarantine.record(db, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
+        }
+        #expect(try again == nil && f.count("SELECT COUNT(*) FROM quarantine") == 1)
+    }
+
+    @Test func aTakenQuarantineNameGetsAnotherAndAFileThatCannotMoveStaysWithItsRow() throws {
+        let f = try PipelineFixture()
+        let folder = f.data + "/junk"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/a.bin"))
+        // Left from an earlier database whose row ids started at 1 too.
+        try Data("older".utf8).write(to: URL(fileURLWithPath: f.quarantine.folder + "/1-a.bin"))
+        let first = try f.importer.importFolder(folder)
+        #expect(first.quarantined == 1 && first.complete)
+        let row = try #require(try f.database.writer.read { try QuarantineRecord.fetchOne($0) })
+        #expect(row.moved && row.movedTo == f.quarantine.folder + "/1-2-a.bin")
+        #expect(try String(contentsOfFile: row.movedTo, encoding: .utf8) == "junk")
+        #expect(try String(contentsOfFile: f.quarantine.folder + "/1-a.bin", encoding: .utf8) == "older")
+        // The quarantine folder replaced by a file: moves fail; the import still completes, the
+        // file stays where it is, its row says why, and a rescan does not record it again.
+        try Data("b".utf8).write(to: URL(fileURLWithPath: folder + "/b.bin"))
+        try FileManager.default.removeItem(atPath: f.quarantine.folder)
+        try Data().write(to: URL(fileURLWithPath: f.quarantine.folder))
+        let second = try f.importer.importFolder(folder)
+        #expect(second.quarantined == 1 && second.leftInPlace.count == 1 && second.complete)
+        #expect(FileManager.default.fileExists(atPath: folder + "/b.bin"))
+        let left = try #require(try f.database.writer.read { try QuarantineRecord.filter(Column("fileName") == "b.bin").fetchOne($0) })
+        #expect(left.moved && left.movedTo == "" && left.reason.contains("left in place"))
+        #expect(try f.importer.importFolder(folder).quarantined == 0)
+        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 2)
+    }
+
+    @Test func anEntryThatCannotBeReadKeepsTheFolderForTheNextScan() throws {
+        let f = try PipelineFixture()
+        let folder = f.data + "/latin1"
+        try f.instance(in: folder, sop: "1.2.3.1.1")
+        // A file name in Latin-1 ("é" as one byte), not UTF-8.
+        let name: [UInt8] = Array((folder + "/caf").utf8) + [0xE9] + Array(".dcm".utf8) + [0]
+        let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        let report = try f.importer.importFolder(folder)
+        #expect(report.added == 1 && !report.complete && report.problems.first?.contains("not UTF-8") == true)
+        #expect(try f.count("SELECT COUNT(*) FROM importedFolder") == 0)
+    }
+
+    @Test func theSameDataSetFromAnotherSenderIsADuplicateAndBothCopiesAreRecorded() throws {
+        let f = try PipelineFixture()
+        let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1")
+        _ = try f.importer.importFolder(f.data + "/a")
+        // The same data set, received from another AE: its File Meta Information differs.
+        var file = try Part10File.read(path: first)
+        file.fileMetaInformation.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: "OTHERPACS"))
+        try FileManager.default.createDirectory(atPath: f.data + "/b", withIntermediateDirectories: true)
+        try Part10Writer.write(file, to: f.data + "/b/copy.dcm")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first)) != Data(contentsOf: URL(fileURLWithPath: f.data + "/b/copy.dcm")))
+        let report = try f.importer.importFolder(f.data + "/b")
+        #expect(report.duplicates == 1 && report.replaced == 0)
+        let copies = try f.database.writer.read { try Row.fetchAll($0, sql: "SELECT path, kind FROM otherCopy") }
+        #expect(copies.map { "\($0[1] as String) \($0[0] as String)" } == ["duplicate " + f.data + "/b/copy.dcm"])
+        // A different data set replaces, and the superseded file is recorded for clean-up.
+        try f.instance(in: f.data + "/c", sop: "1.2.3.1.1", pixels: Array(repeating: 9, count: 64))
+        #expect(try f.importer.importFolder(f.data + "/c").replaced == 1)
+        #expect(try f.count("SELECT COUNT(*) FROM otherCopy WHERE kind = 'superseded' AND path = '\(first)'") == 1)
+    }
+
+    @Test func aRecentlyModifiedFileWaitsEvenIfItReads() throws {
+        let f = try PipelineFixture()
+        var importer = f.importer
+        importer.settle = 60
+        try f.instance(in: f.data + "/fresh", sop: "1.2.3.1.1")
+        let report = try importer.importFolder(f.data + "/fresh")
+        #expect(report.added == 0 && report.deferred == 1 && !report.complete)
     }
 
     @Test func aFileTooRecentToJudgeIsLeftForTheNextScan() throws {
@@ -118,7 +203,9 @@ import Testing
         var importer = f.importer
         importer.settle = 60
         let folder = f.data + "/copying"
-        try f.instance(in: folder, sop: "1.2.3.1.1")
+        let old = try f.instance(in: folder, sop: "1.2.3.1.1")
+        var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
         try Data("half a file".utf8).write(to: URL(fileURLWithPath: folder + "/partial.dcm"))
         let report = try importer.importFolder(folder)
         #expect(report.added == 1 && report.deferred == 1 && report.quarantined == 0 && !report.complete)

@@ -23,7 +23,7 @@ final class PipelineFixture {
         quarantine = try Quarantine(folder: root + "/var/quarantine")
         importer = FolderImporter(database: database, quarantine: quarantine, firstStage: "process", maxAttempts: policy.maxAttempts)
         importer.settle = 0
-        queue = JobQueue(database: database, policy: policy)
+        queue = JobQueue(database: database, policy: policy, workingStatuses: ["process": .processing])
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
