@@ -7,10 +7,14 @@ import GRDB
 public struct JobQueue: Sendable {
     public let database: IndexDatabase
     public let policy: RetryPolicy
+    /// Each stage's working status: when a job's lease expires on its last attempt, the
+    /// series' images in that status become FAILED (as when a worker gives up).
+    public let workingStatuses: [String: ImageStatus]
 
-    public init(database: IndexDatabase, policy: RetryPolicy) {
+    public init(database: IndexDatabase, policy: RetryPolicy, workingStatuses: [String: ImageStatus] = [:]) {
         self.database = database
         self.policy = policy
+        self.workingStatuses = workingStatuses
     }
 
     /// The job was no longer this worker's (its lease expired and another took it over).
@@ -115,8 +119,7 @@ public struct JobQueue: Sendable {
     /// queued meanwhile, that one is removed: the requeued job takes its images, and keeps its
     /// attempt count (so a job that keeps killing its worker still reaches its limit).
     private func requeue(_ db: Database, _ job: JobRecord, availableAt: Date, error: String, now: Date, owner: String?) throws {
-        try db.execute(sql: "DELETE FROM job WHERE seriesId = ? AND stage = ? AND state = 'queued'",
-                       arguments: [job.seriesId, job.stage])
+        try JobQueue.removeQueuedTwin(db, of: job, now: now)
         var sql = "UPDATE job SET state = 'queued', leaseOwner = NULL, leaseExpiresAt = NULL, availableAt = ?, lastError = ?, updatedAt = ? WHERE id = ? AND state = 'running'"
         var arguments: StatementArguments = [availableAt, error, now, job.id]
         if let owner {
@@ -124,6 +127,16 @@ public struct JobQueue: Sendable {
             arguments += [owner]
         }
         try db.execute(sql: sql, arguments: arguments)
+    }
+
+    private static func removeQueuedTwin(_ db: Database, of job: JobRecord, now: Date) throws {
+        let twins = try Int64.fetchAll(db, sql: "SELECT id FROM job WHERE seriesId = ? AND stage = ? AND state = 'queued' AND id != ?",
+                                       arguments: [job.seriesId, job.stage, job.id])
+        for twin in twins {
+            try db.execute(sql: "DELETE FROM job WHERE id = ?", arguments: [twin])
+            try EventRecord(entity: "job", entityId: twin, from: "queued", to: "merged",
+                            reason: "its images are taken by job \(job.id ?? -1), queued again", at: now).insert(db)
+        }
     }
 
     /// Expired leases: their worker died or hung. The job is tried again now, or fails if that
@@ -139,6 +152,10 @@ public struct JobQueue: Sendable {
                            arguments: [reason, now, job.id])
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: "failed",
                             reason: "\(reason) on its last attempt", at: now).insert(db)
+            if let working = workingStatuses[job.stage] {
+                try ImageTransition.move(db, seriesId: job.seriesId, from: [working], to: .failed,
+                                         reason: "\(job.stage): \(reason) on its last attempt", at: now)
+            }
         } else {
             try requeue(db, job, availableAt: now, error: reason, now: now, owner: nil)
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: "queued", reason: reason, at: now).insert(db)
@@ -169,9 +186,8 @@ public struct JobQueue: Sendable {
             var count = 0
             for job in try request.fetchAll(db) {
                 try restore(db, job)
-                try db.execute(sql: "DELETE FROM job WHERE seriesId = ? AND stage = ? AND state = 'queued'",
-                               arguments: [job.seriesId, job.stage])
-                try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, availableAt = ?, updatedAt = ? WHERE id = ?",
+                try JobQueue.removeQueuedTwin(db, of: job, now: now)
+                try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, lastError = NULL, availableAt = ?, updatedAt = ? WHERE id = ?",
                                arguments: [now, now, job.id])
                 try EventRecord(entity: "job", entityId: job.id, from: "failed", to: "queued",
                                 reason: "retried by hand", at: now).insert(db)

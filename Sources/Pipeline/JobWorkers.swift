@@ -48,7 +48,7 @@ public final class JobWorkers: @unchecked Sendable {
     /// Wakes idle workers: jobs were queued.
     public func wake() {
         condition.lock()
-        wakeups += count
+        wakeups = count
         condition.broadcast()
         condition.unlock()
     }
@@ -128,6 +128,8 @@ public final class JobWorkers: @unchecked Sendable {
                 let level: Logger.Level = state == .failed ? .error : .warning
                 logger.log(level: level, state == .failed ? "job failed" : "job will be retried",
                            metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+            } catch let lost as JobQueue.LeaseLost {
+                logger.warning("job failed after its lease expired; another worker has it", metadata: meta.merging(["error": "\(lost)"]) { a, _ in a })
             } catch {
                 logger.error("cannot record a job's failure", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
             }

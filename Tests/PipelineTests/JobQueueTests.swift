@@ -106,9 +106,14 @@ import Testing
     @Test func aLeaseExpiringOnTheLastAttemptFailsTheJob() throws {
         let f = try fixture(policy: RetryPolicy(maxAttempts: 1, baseDelay: 1, maximumDelay: 1, lease: 5))
         let now = Date()
-        _ = try #require(try f.queue.claimNext(owner: "dead", stages: ["process"], now: now))
+        let job = try #require(try f.queue.claimNext(owner: "dead", stages: ["process"], now: now))
+        _ = try f.database.writer.write { db in
+            try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "t", at: now)
+        }
         #expect(try f.queue.claimNext(owner: "b", stages: ["process"], now: now.addingTimeInterval(6)) == nil)
         #expect(try f.jobs().first?.state == .failed)
+        // Its images say so, rather than staying PROCESSING for ever.
+        #expect(try f.statuses().values.allSatisfy { $0 == .failed })
     }
 
     @Test func startUpReclaimsRunningJobsAndMergesAQueuedTwin() throws {
