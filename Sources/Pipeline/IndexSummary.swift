@@ -31,26 +31,31 @@ public struct IndexSummary: Codable, Sendable, Equatable {
                 return out
             }
             let byStatus = try countBy("SELECT status, COUNT(*) FROM image GROUP BY status")
-            var lines: [SeriesLine] = []
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality FROM series AS s
                 JOIN study AS st ON st.id = s.studyId ORDER BY s.id DESC LIMIT ?
                 """, arguments: [limit ?? -1])
-            for row in rows {
+            // Two grouped queries for all the listed series (not two per series).
+            let ids = rows.map { $0[0] as Int64 }
+            let filter = limit == nil ? "" : "WHERE seriesId IN (\(ids.map(String.init).joined(separator: ",")))"
+            var counts: [Int64: [ImageStatus: Int]] = [:]
+            for c in try Row.fetchAll(db, sql: "SELECT seriesId, status, COUNT(*) FROM image \(filter) GROUP BY seriesId, status") {
+                if let status = ImageStatus(rawValue: c[1]) { counts[c[0], default: [:]][status] = c[2] }
+            }
+            var lastJob: [Int64: String] = [:]
+            for j in try Row.fetchAll(db, sql: """
+                SELECT seriesId, stage, state, lastError FROM job WHERE id IN (SELECT MAX(id) FROM job \(filter) GROUP BY seriesId)
+                """) {
+                let error: String? = j[3]
+                lastJob[j[0]] = "\(j[1] as String) \(j[2] as String)" + (error.map { ": \($0)" } ?? "")
+            }
+            let lines = rows.map { row -> SeriesLine in
                 let id: Int64 = row[0]
-                var counts: [ImageStatus: Int] = [:]
-                for c in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM image WHERE seriesId = ? GROUP BY status", arguments: [id]) {
-                    if let s = ImageStatus(rawValue: c[0]) { counts[s] = c[1] }
-                }
-                let job = try Row.fetchOne(db, sql: "SELECT stage, state, lastError FROM job WHERE seriesId = ? ORDER BY id DESC LIMIT 1", arguments: [id])
-                let lastJob = job.map { j -> String in
-                    let error: String? = j[2]
-                    return "\(j[0] as String) \(j[1] as String)" + (error.map { ": \($0)" } ?? "")
-                }
-                lines.append(SeriesLine(studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3],
-                                        images: counts.values.reduce(0, +), status: DerivedStatus.derive(counts)?.rawValue ?? "EMPTY",
-                                        imagesByStatus: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                                        lastJob: lastJob))
+                let c = counts[id] ?? [:]
+                return SeriesLine(studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3],
+                                  images: c.values.reduce(0, +), status: DerivedStatus.derive(c)?.rawValue ?? "EMPTY",
+                                  imagesByStatus: Dictionary(uniqueKeysWithValues: c.map { ($0.key.rawValue, $0.value) }),
+                                  lastJob: lastJob[id])
             }
             return IndexSummary(
                 studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,

@@ -9,6 +9,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var stableAge: TimeInterval = 60
     /// Seconds between rescans of the data folder.
     public var rescanInterval: TimeInterval = 10
+    /// Files per import transaction.
+    public var importBatch = 2000
     /// Threads running jobs.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var retry = RetryPolicy()

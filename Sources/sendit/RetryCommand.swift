@@ -18,7 +18,7 @@ struct RetryCommand: ParsableCommand {
     var series: [String] = []
 
     func run() throws {
-        let pipeline = try PipelineWiring(try configurationOptions.load())
+        let pipeline = try PipelineWiring(try configurationOptions.load(), existing: true)
         var ids: [Int64]? = nil
         if !series.isEmpty {
             ids = try pipeline.database.writer.read { db in

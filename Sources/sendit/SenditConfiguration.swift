@@ -37,6 +37,7 @@ struct SenditConfiguration {
         Setting(key: "QUARANTINE_FOLDER", defaultValue: "./var/quarantine", help: "where files that cannot be imported are moved"),
         Setting(key: "STABLE_AGE", defaultValue: "60", help: "seconds without a new instance before a received study is finished"),
         Setting(key: "RESCAN_INTERVAL", defaultValue: "10", help: "seconds between rescans of the data folder (besides inotify)"),
+        Setting(key: "IMPORT_BATCH", defaultValue: "2000", help: "files per import transaction"),
         Setting(key: "WORKERS", defaultValue: "auto", help: "threads running pipeline jobs (auto: one per core)"),
         Setting(key: "JOB_MAX_ATTEMPTS", defaultValue: "10", help: "tries of a job before it is FAILED"),
         Setting(key: "JOB_RETRY_DELAY", defaultValue: "10", help: "seconds before a failed job's first retry; doubles each time, at most an hour"),
@@ -152,6 +153,8 @@ struct SenditConfiguration {
         }
         p.stableAge = try double("STABLE_AGE")
         p.rescanInterval = try double("RESCAN_INTERVAL")
+        p.importBatch = try int("IMPORT_BATCH")
+        guard (1...100_000).contains(p.importBatch) else { throw ConfigurationError(message: "IMPORT_BATCH must be 1 to 100000") }
         if string("WORKERS").lowercased() != "auto" {
             p.workers = try int("WORKERS")
             guard (1...256).contains(p.workers) else { throw ConfigurationError(message: "WORKERS must be auto or 1 to 256") }
