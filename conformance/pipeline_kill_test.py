@@ -49,7 +49,10 @@ import interop_tools as it  # noqa: E402
 import kill_test as kt  # noqa: E402
 
 KINDS = ["receive", "rename", "import", "jobs"]
-SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2")
+# IMPORT_BATCH=50: each study's import is four transactions, so a kill can land between them.
+SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2", IMPORT_BATCH="50")
+PER_STUDY = 200   # set from --count
+JUNK = 2   # files in the hand-dropped folder that must be quarantined, once each
 
 
 def ensure_corpus(repo, python, seeds, count, size):
@@ -76,8 +79,9 @@ def is_finished(name):
 
 
 def folders(data):
+    """The finished study folders (the junk folder aside) and the staging folders."""
     names = os.listdir(data) if os.path.isdir(data) else []
-    finished = [n for n in names if is_finished(n) and os.path.isdir(os.path.join(data, n))]
+    finished = [n for n in names if is_finished(n) and n != "junk" and os.path.isdir(os.path.join(data, n))]
     staging = [n for n in names if not n.startswith(".") and ".tmp" in n]
     return finished, staging
 
@@ -99,9 +103,22 @@ def snapshot(db, data):
     return {
         "images": dict(query(db, "SELECT status, COUNT(*) FROM image GROUP BY status")),
         "jobs": dict(query(db, "SELECT state, COUNT(*) FROM job GROUP BY state")),
-        "imported_folders": (query(db, "SELECT COUNT(*) FROM importedFolder") or [(0,)])[0][0],
+        "imported_folders": (query(db, "SELECT COUNT(*) FROM importedFolder WHERE path NOT LIKE '%/junk'") or [(0,)])[0][0],
+        "quarantine_rows": (query(db, "SELECT COUNT(*) FROM quarantine") or [(0,)])[0][0],
         "finished_folders": len(finished), "staging_folders": len(staging),
+        "partial_import": partial_import(db),
     }
+
+
+def partial_import(db):
+    """True if a study's folder had some of its images in the index but was not yet marked
+    imported, and fewer than all of them: the kill fell between the batches of its import."""
+    unmarked = {}
+    for (path,) in query(db, """SELECT i.path FROM image AS i WHERE NOT EXISTS
+                                (SELECT 1 FROM importedFolder AS f WHERE i.path LIKE f.path || '/%')"""):
+        folder = os.path.dirname(path)
+        unmarked[folder] = unmarked.get(folder, 0) + 1
+    return any(n % int(SETTINGS["IMPORT_BATCH"]) == 0 and n < PER_STUDY for n in unmarked.values())
 
 
 def log_times(path):
@@ -129,15 +146,34 @@ def wait_for(condition, timeout, step=0.0005):
     return False
 
 
-def log_has(path, text):
+def study_imported(path):
+    """True once the log shows a study's folder imported (not the junk folder's)."""
     with open(path, "rb") as f:
-        return text in f.read()
+        return any(b'"folder imported"' in line and b" added=0 " not in line for line in f)
 
 
 def settled(db, data, total):
     s = snapshot(db, data)
     return (s["images"] == {"DONEPROCESSING": total} and not s["jobs"].get("queued") and not s["jobs"].get("running")
             and s["staging_folders"] == 0)
+
+
+def drop_junk(data, sample):
+    """A folder dropped by the rename contract holding JUNK files that are not importable: a
+    text file and a truncated copy of a corpus instance."""
+    temporary = os.path.join(data, "junk.tmp")
+    os.makedirs(temporary)
+    with open(os.path.join(temporary, "notes.txt"), "w") as f:
+        f.write("not DICOM\n")
+    with open(sample, "rb") as f:
+        raw = f.read()
+    with open(os.path.join(temporary, "cut.dcm"), "wb") as f:
+        f.write(raw[: len(raw) // 2])
+    past = time.time() - 3600
+    for name in os.listdir(temporary):
+        os.utime(os.path.join(temporary, name), (past, past))
+    os.utime(temporary, (past, past))
+    os.rename(temporary, os.path.join(data, "junk"))
 
 
 def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
@@ -148,6 +184,7 @@ def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
     scu_log = os.path.join(tdir, "storescu-1.log")
     t0 = time.monotonic()
     proc, scu = kt.storescu(files, server.port, scu_log)
+    drop_junk(data, files[0])
     delay, trigger_seen = None, True
     if kind == "receive":
         delay = round(rng.uniform(0.05, window["send"]), 3)
@@ -158,7 +195,7 @@ def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
             delay = round(rng.uniform(0, window["import"]), 3)
             time.sleep(delay)
     elif kind == "jobs":
-        trigger_seen = wait_for(lambda: log_has(log, b'"folder imported"'), 60, 0.001)
+        trigger_seen = wait_for(lambda: study_imported(log), 60, 0.001)
         delay = round(rng.uniform(0, window["jobs"]), 3)
         time.sleep(delay)
     at_kill = time.monotonic() - t0
@@ -240,11 +277,15 @@ def check(db, data, tdir, files, sources, by_path, acked, status):
     undone = query(db, "SELECT COUNT(*) FROM series WHERE id NOT IN (SELECT seriesId FROM job WHERE state = 'done')")[0][0]
     if undone:
         problems.append(f"{undone} series without a done job")
-    quarantined = query(db, "SELECT COUNT(*) FROM quarantine")[0][0]
+    quarantine = query(db, "SELECT fileName, movedTo, moved FROM quarantine")
     qfolder = os.path.join(tdir, "quarantine")
-    qfiles = len(os.listdir(qfolder)) if os.path.isdir(qfolder) else 0
-    if quarantined or qfiles:
-        problems.append(f"{quarantined} quarantine rows, {qfiles} quarantined files")
+    qfiles = sorted(os.listdir(qfolder)) if os.path.isdir(qfolder) else []
+    if sorted(q[0] for q in quarantine) != ["cut.dcm", "notes.txt"] or not all(q[2] for q in quarantine) \
+            or sorted(os.path.basename(q[1]) for q in quarantine) != qfiles:
+        problems.append(f"quarantine: rows {quarantine}, files {qfiles}; expected the {JUNK} junk files once each, moved")
+    junk_left = os.listdir(os.path.join(data, "junk")) if os.path.isdir(os.path.join(data, "junk")) else ["(folder missing)"]
+    if junk_left:
+        problems.append(f"left in the junk folder: {junk_left}")
     finished, staging = folders(data)
     if staging:
         problems.append(f"staging folders left: {staging}")
@@ -263,7 +304,7 @@ def check(db, data, tdir, files, sources, by_path, acked, status):
     try:
         s = json.loads(status.stdout)
         if s["images"] != total or s["imagesByStatus"] != {"DONEPROCESSING": total} or s["studies"] != 3 \
-                or s["series"] != 3 or set(s["jobsByState"]) - {"done"} or s["quarantined"] != 0:
+                or s["series"] != 3 or set(s["jobsByState"]) - {"done"} or s["quarantined"] != JUNK:
             problems.append(f"sendit status disagrees: {s['images']} images {s['imagesByStatus']}, jobs {s['jobsByState']}")
     except (ValueError, KeyError) as e:
         problems.append(f"sendit status --json failed ({status.returncode}): {e}: {status.stderr[-300:]}")
@@ -275,9 +316,10 @@ def control_windows(log):
     """Windows from the control trial's log: one import's duration (its "seconds" field, the
     longest of the three) and the time from the first import to the first job done."""
     lines = log_times(log)
-    imports = [float(m.split("seconds=")[1].split()[0]) for _, m in lines if '"folder imported"' in m]
-    first = lambda text: next(t for t, m in lines if text in m)
-    return {"import": max(max(imports), 0.005), "jobs": max(first('"job done"') - first('"folder imported"'), 0.005)}
+    studies = [(t, m) for t, m in lines if '"folder imported"' in m and " added=0 " not in m]
+    imports = [float(m.split("seconds=")[1].split()[0]) for _, m in studies]
+    first_job = next(t for t, m in lines if '"job done"' in m)
+    return {"import": max(max(imports), 0.005), "jobs": max(first_job - studies[0][0], 0.005)}
 
 
 def main():
@@ -294,6 +336,8 @@ def main():
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    global PER_STUDY
+    PER_STUDY = args.count
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     rng = random.Random(seed)
     files = ensure_corpus(args.repo, sys.executable, (1, 2, 3), args.count, args.size)
@@ -360,13 +404,12 @@ def summarize(rows, failed):
         rs = [r for r in rows if r["kind"] == kind]
         during_send = sum(1 for r in rs if r["acked_before_kill"] < r["total"])
         before_import = sum(1 for r in rs if r["at_kill"]["finished_folders"] and not r["at_kill"]["images"])
-        mid_import = sum(1 for r in rs if r["at_kill"]["finished_folders"] > r["at_kill"]["imported_folders"]
-                         and r["at_kill"]["images"])
+        mid_import = sum(1 for r in rs if r["at_kill"]["partial_import"])
         jobs_open = sum(1 for r in rs if r["at_kill"]["jobs"].get("queued") or r["at_kill"]["jobs"].get("running"))
         running = sum(1 for r in rs if r["at_kill"]["jobs"].get("running"))
         bad = sum(1 for r in rs if r["problems"])
         print(f"summary {kind:7s}: {len(rs)} trials; at the kill: {during_send} mid-send, {before_import} finished "
-              f"folder not yet imported, {mid_import} with folders still to import, {jobs_open} with jobs open "
+              f"folder not yet imported, {mid_import} between the batches of an import, {jobs_open} with jobs open "
               f"({running} running); {bad} failed")
     print(f"summary: {len(rows)} trials, {sum(r['acked_before_kill'] for r in rows)} instances acknowledged before "
           f"a kill, all checked after restart -> {'FAIL' if failed else 'ok'}")
