@@ -87,8 +87,13 @@ import Testing
         try Part10Writer.write(metaOnly, to: folder + "/nosopindataset.dcm")
         try FileManager.default.createSymbolicLink(atPath: folder + "/link.dcm", withDestinationPath: good)
         try Data("hidden".utf8).write(to: URL(fileURLWithPath: folder + "/.DS_Store"))
+        #expect(FileManager.default.createFile(atPath: folder + "/empty.dcm", contents: Data()))
+        var directory = DataSet()
+        directory.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.mediaStorageDirectoryStorage.rawValue))
+        directory.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.3.99"))
+        try Part10Writer.write(Part10File(dataSet: directory, transferSyntax: .explicitVRLittleEndian), to: folder + "/DICOMDIR")
         let report = try f.importer.importFolder(folder)
-        #expect(report.added == 1 && report.quarantined == 6 && report.hiddenIgnored == 1)
+        #expect(report.added == 1 && report.quarantined == 8 && report.hiddenIgnored == 1)
         let rows = try f.database.writer.read { try QuarantineRecord.order(Column("fileName")).fetchAll($0) }
         let reasons = Dictionary(uniqueKeysWithValues: rows.map { ($0.fileName, $0.reason) })
         #expect(reasons["notes.txt"]?.contains("not readable as DICOM") == true)
@@ -97,6 +102,8 @@ import Testing
         #expect(reasons["nosop.dcm"] == "missing SOPInstanceUID")
         #expect(reasons["nosopindataset.dcm"] == "missing SOPInstanceUID")
         #expect(reasons["link.dcm"]?.contains("symbolic link") == true)
+        #expect(reasons["empty.dcm"] != nil)
+        #expect(reasons["DICOMDIR"]?.contains("DICOMDIR") == true)
         for row in rows {
             #expect(row.moved && row.folder == folder)
             #expect(FileManager.default.fileExists(atPath: row.movedTo) && !FileManager.default.fileExists(atPath: row.sourcePath))
@@ -104,7 +111,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: good) && FileManager.default.fileExists(atPath: folder + "/.DS_Store"))
         // Importing again finds nothing more to quarantine.
         #expect(try f.importer.importFolder(folder).quarantined == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 6)
+        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 8)
     }
 
     @Test func aQuarantineMoveCutShortByAKillIsFinishedAndNotRepeated() throws {

@@ -93,6 +93,58 @@ import Testing
         #expect(try eventually { try f.statuses().count == 3 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
     }
 
+    @Test func aFolderCopiedWithCpThenRenamedIsImportedWithinASecondAndAnHoursOldTmpFolderNever() throws {
+        let f = try PipelineFixture()
+        let source = f.root + "/export"
+        for n in 1...3 { try f.instance(in: source + "/nested/series", study: "5.6.7", series: "5.6.7.1", sop: "5.6.7.1.\(n)") }
+        // Someone else's unfinished folder, untouched for hours: never imported, never renamed.
+        let stale = f.data + "/forgotten.tmp"
+        try f.instance(in: stale, study: "8.8.8", series: "8.8.8.1", sop: "8.8.8.1.1")
+        var past = [timespec(tv_sec: time(nil) - 6 * 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 6 * 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, stale + "/8.8.8.1.1.dcm", &past, 0) == 0)
+        #expect(utimensat(AT_FDCWD, stale, &past, 0) == 0)
+        let node = try Node(f, stableAge: 0.2, rescanInterval: 3600)
+        defer { node.stop() }
+        // cp -r into a .tmp name, then mv to the finished name (the seed system's contract).
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = ["-r", source, f.data + "/export.tmp"]
+        try copy.run()
+        copy.waitUntilExit()
+        #expect(copy.terminationStatus == 0)
+        usleep(500_000)
+        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        let renamed = Date()
+        #expect(rename(f.data + "/export.tmp", f.data + "/export") == 0)
+        #expect(try eventually(5) { try f.statuses().count == 3 })
+        let seconds = Date().timeIntervalSince(renamed)
+        #expect(seconds < 1, "imported \(seconds) s after the rename")
+        #expect(try f.images().allSatisfy { $0.path.hasPrefix(f.data + "/export/nested/series/") })
+        #expect(try eventually { try f.statuses().values.allSatisfy { $0 == .doneProcessing } })
+        #expect(try f.statuses()["8.8.8.1.1"] == nil)
+        #expect(FileManager.default.fileExists(atPath: stale + "/8.8.8.1.1.dcm"))
+    }
+
+    @Test func threeSeriesOfOneStudyOverThreeAssociationsApartAreOneStudyProcessedSeriesBySeries() throws {
+        let f = try PipelineFixture()
+        let node = try Node(f, stableAge: 0.3)
+        defer { node.stop() }
+        let source = f.root + "/source"
+        for s in 1...3 {
+            let paths = try (1...2).map { try f.instance(in: source, series: "1.2.3.\(s)", sop: "1.2.3.\(s).\($0)") }
+            #expect(node.send(paths) == 2)
+            // Apart: each association's folder is finished and processed before the next one.
+            #expect(try eventually { try f.statuses().count == 2 * s && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
+        }
+        #expect(try f.count("SELECT COUNT(*) FROM study") == 1)
+        #expect(try f.count("SELECT COUNT(*) FROM series") == 3)
+        #expect(Set(try f.images().map { ($0.path as NSString).deletingLastPathComponent })
+                == [f.data + "/1.2.3", f.data + "/1.2.3-2", f.data + "/1.2.3-3"])
+        // One job per series, each done once; no image processed twice.
+        #expect(try f.jobs().map(\.state) == [.done, .done, .done])
+        #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'image' AND toStatus = 'DONEPROCESSING'") == 6)
+    }
+
     @Test func afterARestartAStagingFolderKeepsItsStableClockFromItsNewestFile() throws {
         let f = try PipelineFixture()
         // Left by a killed node: a staging folder whose newest file is an hour old, and one just written.
