@@ -106,7 +106,7 @@ public final class Intake: @unchecked Sendable {
                     lastRescan = min(lastRescan, Date().addingTimeInterval(importer.settle - rescanInterval))
                     continue
                 }
-                importFolder(folder)
+                importFolder(folder, ownStaging: ours.contains(folder))
             }
         }
     }
@@ -131,9 +131,13 @@ public final class Intake: @unchecked Sendable {
         }
     }
 
-    func importFolder(_ folder: String) {
+    /// `ownStaging`: the receiver's own staging folder, just finished: every file in it was
+    /// complete before it was renamed in, so none needs to settle.
+    func importFolder(_ folder: String, ownStaging: Bool = false) {
         let started = Date()
         do {
+            var importer = importer
+            if ownStaging { importer.settle = 0 }
             let report = try importer.importFolder(folder)
             let level: Logger.Level = report.quarantined > 0 || report.deferred > 0 ? .warning : .info
             logger.log(level: level, report.complete ? "folder imported" : "folder imported in part; it will be scanned again", metadata: [

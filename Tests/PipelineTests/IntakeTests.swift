@@ -78,6 +78,19 @@ import Testing
         #expect(try f.jobs().map(\.state) == [.done, .done])
     }
 
+    @Test func aReceivedStudyIsImportedAtOnceAfterTheStableAgeWithoutWaitingToSettle() throws {
+        let f = try PipelineFixture()
+        f.importer.settle = 2   // the real default: hand-made folders wait 2 s
+        let node = try Node(f, stableAge: 0.3, rescanInterval: 3600)
+        defer { node.stop() }
+        let paths = try (1...3).map { try f.instance(in: f.root + "/source", sop: "1.2.3.1.\($0)") }
+        #expect(node.send(paths) == 3)
+        let sent = Date()
+        #expect(try eventually(5) { try f.statuses().count == 3 })
+        let seconds = Date().timeIntervalSince(sent)
+        #expect(seconds < 1.3, "rows \(seconds) s after the last instance (stable age 0.3 s)")
+    }
+
     @Test func aFolderDroppedByTheRenameContractIsImported() throws {
         let f = try PipelineFixture()
         // No rescan after the first: inotify alone must see the rename.
