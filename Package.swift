@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DICOMUpperLayer", targets: ["DICOMUpperLayer"]),
         .library(name: "DICOMDIMSE", targets: ["DICOMDIMSE"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
+        .library(name: "Deidentify", targets: ["Deidentify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The SQLite index (DESIGN.md): WAL, migrations, records; on the system's SQLite.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // HMAC-SHA256 for the keyed UID remapper and the local pseudonymizer: a vetted
+        // implementation (BoringSSL on Linux) rather than hand-written cryptography.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -29,14 +33,17 @@ let package = Package(
         .target(name: "DICOMNetwork", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Deidentify", dependencies: [
+            "DICOMCore", "DICOMFile", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Pipeline",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "Pipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +59,7 @@ let package = Package(
             "Pipeline", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),
         .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,88 @@
+import Foundation
+import DICOMCore
+import DICOMFile
+
+/// The de-identification engine: applies PS3.15 Table E.1-1 with the chosen options to a file's
+/// data set at every level of nesting, remaps UIDs, shifts dates, writes the replacement values
+/// and the de-identification attributes. Pure: no I/O (values left in the source file stay
+/// there, and the writer streams them).
+public struct Deidentifier: Sendable {
+    public let settings: DeidentificationSettings
+    public let uids: UIDRemapper
+
+    public init(settings: DeidentificationSettings, uids: UIDRemapper) {
+        self.settings = settings
+        self.uids = uids
+    }
+
+    /// The result for one file.
+    public struct Output: Sendable {
+        public var file: Part10File
+        public var studyInstanceUID: String
+        public var seriesInstanceUID: String
+        public var sopInstanceUID: String
+        /// Elements removed, emptied, replaced (dummy, remapped, shifted, cleaned) and kept.
+        public var counts: ActionCounts
+    }
+
+    public struct ActionCounts: Sendable, Equatable {
+        public var removed = 0
+        public var emptied = 0
+        public var replaced = 0
+        public var kept = 0
+    }
+
+    public struct Refusal: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    public func deidentify(_ input: Part10File, identifiers: IdentifiersResponse) throws -> Output {
+        try identifiers.validate()
+        var walk = Walk(engine: self, jitter: identifiers.jitterDays,
+                        tokens: CleaningTokens(input.dataSet, profile: settings.profile))
+        var ds = walk.clean(input.dataSet, characterSet: input.dataSet.specificCharacterSet)
+        let name = settings.patientNamePattern
+            .replacingOccurrences(of: "{entity}", with: identifiers.entityCode)
+            .replacingOccurrences(of: "{item}", with: identifiers.itemCode)
+        ds.set(DataElement(tag: .patientName, vr: .PN, string: name))
+        ds.set(DataElement(tag: .patientID, vr: .LO, string: identifiers.entityCode))
+        ds.set(DataElement(tag: .accessionNumber, vr: .SH, string: identifiers.itemCode))
+        addMethod(to: &ds, datesShifted: walk.datesShifted)
+        walk.counts.replaced += 3
+        guard let study = ds.string(.studyInstanceUID), let series = ds.string(.seriesInstanceUID),
+              let sop = ds.string(.sopInstanceUID), !study.isEmpty, !series.isEmpty, !sop.isEmpty else {
+            throw Refusal(reason: "the data set lacks StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID")
+        }
+        // File Meta Information is made anew from the data set by the writer: the source AE title,
+        // the sender's implementation and private meta elements are not carried over; nor is
+        // the preamble (a dual-format file's TIFF header may describe the patient).
+        let file = Part10File(fileMetaInformation: DataSet(), dataSet: ds, transferSyntax: input.transferSyntax)
+        return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop, counts: walk.counts)
+    }
+
+    /// PatientIdentityRemoved, DeidentificationMethod (the code meanings), its code sequence
+    /// (113100 and one code per option used), LongitudinalTemporalInformationModified.
+    func addMethod(to ds: inout DataSet, datesShifted: Bool) {
+        let options = settings.profile.options
+        let codes = [DeidentificationMethodCode.basicProfile] + options.sorted().map(\.methodCode)
+        ds.set(DataElement(tag: .patientIdentityRemoved, vr: .CS, string: "YES"))
+        ds.set(DataElement(tag: .deidentificationMethod, vr: .LO, strings: codes.map { String($0.meaning.prefix(64)) }))
+        ds.set(DataElement(sequence: .deidentificationMethodCodeSequence, items: codes.map { code in
+            DataSet([
+                DataElement(tag: .codeValue, vr: .SH, string: code.value),
+                DataElement(tag: .codingSchemeDesignator, vr: .SH, string: code.scheme),
+                DataElement(tag: .codeMeaning, vr: .LO, string: String(code.meaning.prefix(64))),
+            ])
+        }))
+        let temporal: String
+        if options.contains(.retainLongitudinalFullDates) {
+            temporal = "UNMODIFIED"
+        } else if options.contains(.retainLongitudinalModifiedDates) {
+            temporal = datesShifted ? "MODIFIED" : "UNMODIFIED"
+        } else {
+            temporal = "REMOVED"
+        }
+        ds.set(DataElement(tag: .longitudinalTemporalInformationModified, vr: .CS, string: temporal))
+    }
+}

@@ -1,0 +1,95 @@
+import DICOMCore
+import Foundation
+
+/// The identifiers service's answer for one series (the DASHER contract): replacement codes
+/// (`suid`) for the patient and the study, and the patient's date jitter in days.
+public struct IdentifiersResponse: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public var id: String?
+        public var id_source: String?
+        public var suid: String
+        public var jitter: Int?
+        public var jittered_timestamp: String?
+
+        public init(id: String?, id_source: String?, suid: String, jitter: Int?, jittered_timestamp: String?) {
+            self.id = id
+            self.id_source = id_source
+            self.suid = suid
+            self.jitter = jitter
+            self.jittered_timestamp = jittered_timestamp
+        }
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var id: String?
+        public var id_source: String?
+        public var suid: String
+        public var jitter: Int?
+        public var jittered_timestamp: String?
+        public var items: [Item]
+
+        public init(id: String?, id_source: String?, suid: String, jitter: Int?, jittered_timestamp: String?, items: [Item]) {
+            self.id = id
+            self.id_source = id_source
+            self.suid = suid
+            self.jitter = jitter
+            self.jittered_timestamp = jittered_timestamp
+            self.items = items
+        }
+    }
+
+    public var results: [Result]
+
+    public init(results: [Result]) { self.results = results }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "invalid identifiers response: \(reason)" }
+    }
+
+    /// Decodes and validates: one result with one item at least; every `suid` non-empty and of
+    /// `[A-Za-z0-9_-]` only (it becomes a file name and a header value); `jittered_timestamp`
+    /// present on the result and its items; `jitter` an integer within ±3650 days.
+    public static func decode(_ data: Data) throws -> IdentifiersResponse {
+        let response: IdentifiersResponse
+        do {
+            response = try JSONDecoder().decode(IdentifiersResponse.self, from: data)
+        } catch {
+            throw Invalid(reason: "not the expected JSON (\(error))")
+        }
+        try response.validate()
+        return response
+    }
+
+    public func validate() throws {
+        guard let result = results.first else { throw Invalid(reason: "no results") }
+        guard let item = result.items.first else { throw Invalid(reason: "the result has no items") }
+        for (what, suid) in [("entity suid", result.suid), ("item suid", item.suid)] {
+            guard !suid.isEmpty, suid.utf8.count <= 64, suid.utf8.allSatisfy(IdentifiersResponse.isCodeByte) else {
+                throw Invalid(reason: "\(what) \"\(suid.prefix(70))\" is empty, too long or not [A-Za-z0-9_-]")
+            }
+        }
+        guard result.jittered_timestamp != nil, item.jittered_timestamp != nil else {
+            throw Invalid(reason: "jittered_timestamp missing")
+        }
+        guard abs(jitterDays) <= 3650 else { throw Invalid(reason: "jitter \(jitterDays) days is out of range") }
+    }
+
+    static func isCodeByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
+    }
+
+    /// The patient's code.
+    public var entityCode: String { results[0].suid }
+    /// The study's code.
+    public var itemCode: String { results[0].items[0].suid }
+    /// Days added to every date of the patient (the entity's jitter; the item's if the entity
+    /// has none).
+    public var jitterDays: Int { results.first?.jitter ?? results.first?.items.first?.jitter ?? 0 }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,223 @@
+import DICOMCore
+
+/// One de-identification pass over a data set and its items: the table's action for every
+/// element, carried out. Compound actions keep the attribute when the IOD might need it,
+/// never its value: sendit has no PS3.3 module tables, so X/Z, X/Z/D and Z/D become Z
+/// (emptied), X/D becomes D (a dummy), and X/Z/U* keeps a sequence's items with their UIDs
+/// remapped (Z for anything else).
+struct Walk {
+    let engine: Deidentifier
+    let jitter: Int
+    let tokens: CleaningTokens
+    var counts = Deidentifier.ActionCounts()
+
+    init(engine: Deidentifier, jitter: Int, tokens: CleaningTokens) {
+        self.engine = engine
+        self.jitter = jitter
+        self.tokens = tokens
+    }
+
+    /// Dates are moved (not only kept or removed).
+    var datesShifted: Bool {
+        engine.settings.profile.options.contains(.retainLongitudinalModifiedDates) && jitter != 0
+    }
+
+    mutating func clean(_ ds: DataSet, characterSet: SpecificCharacterSet) -> DataSet {
+        let charset = ds[.specificCharacterSet] != nil ? ds.specificCharacterSet : characterSet
+        var out: [DataElement] = []
+        var privateCreatorsUsed = Set<Tag>()
+        var overlayGroupsRemoved = Set<UInt16>()
+        for e in ds {
+            let tag = e.tag
+            if tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem {
+                counts.removed += 1
+                continue
+            }
+            if tag.isPrivate {
+                if tag.isPrivateCreator { continue }   // kept below if an element of its block is
+                if let kept = keepPrivate(e, in: ds, characterSet: charset) {
+                    out.append(kept)
+                    if let creator = tag.privateCreatorTag { privateCreatorsUsed.insert(creator) }
+                    counts.kept += 1
+                } else {
+                    counts.removed += 1
+                }
+                continue
+            }
+            guard let rule = engine.settings.profile.rule(for: tag) else {
+                if DataDictionary.entry(for: tag) != nil || engine.settings.keepUnknownAttributes {
+                    if let kept = keep(e, characterSet: charset) { out.append(kept) } else { counts.removed += 1 }
+                } else {
+                    counts.removed += 1
+                }
+                continue
+            }
+            if let result = apply(rule.action, to: e, characterSet: charset) {
+                out.append(result)
+            } else if tag.group & 0xFF00 == 0x6000 && tag.element == 0x3000 {
+                overlayGroupsRemoved.insert(tag.group)
+            }
+        }
+        for creator in privateCreatorsUsed {
+            if let e = ds[creator] { out.append(e) }
+        }
+        // An overlay without its data is no overlay: the rest of its group goes too.
+        if !overlayGroupsRemoved.isEmpty {
+            out.removeAll { e in
+                let gone = overlayGroupsRemoved.contains(e.tag.group)
+                if gone { counts.removed += 1 }
+                return gone
+            }
+        }
+        var result = DataSet(out)
+        result.hasUndefinedLength = ds.hasUndefinedLength
+        return result
+    }
+
+    /// An element kept as it is; a sequence's items are cleaned. A sequence that arrived as UN
+    /// (bytes the reader could not parse as items) cannot be cleaned, so it is removed.
+    mutating func keep(_ e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
+        switch e.value {
+        case .sequence(let items):
+            counts.kept += 1
+            return DataElement(sequence: e.tag, items: items.map { clean($0, characterSet: characterSet) },
+                               hasUndefinedLength: e.hasUndefinedLength)
+        default:
+            if e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ { return nil }
+            counts.kept += 1
+            return e
+        }
+    }
+
+    mutating func apply(_ action: ProfileAction, to e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
+        let isSequence = e.vr == .SQ || e.items != nil || (e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ)
+        switch action {
+        case .k:
+            let kept = keep(e, characterSet: characterSet)
+            if kept == nil { counts.removed += 1 }
+            return kept
+        case .x:
+            counts.removed += 1
+            return nil
+        case .z, .zd, .xz, .xzd:
+            counts.emptied += 1
+            return emptied(e, isSequence: isSequence)
+        case .d, .xd:
+            if isSequence {
+                counts.emptied += 1
+                return emptied(e, isSequence: true)
+            }
+            return dummy(e)
+        case .u, .xzu:
+            if isSequence {
+                if e.items != nil { return keep(e, characterSet: characterSet) }
+                counts.emptied += 1
+                return emptied(e, isSequence: true)
+            }
+            if effectiveVR(e) == .UI { return remapped(e) }
+            counts.emptied += 1
+            return emptied(e, isSequence: false)
+        case .c:
+            return cleaned(e, isSequence: isSequence, characterSet: characterSet)
+        }
+    }
+
+    func effectiveVR(_ e: DataElement) -> VR {
+        e.vr == .UN ? DataDictionary.vr(for: e.tag) : e.vr
+    }
+
+    func emptied(_ e: DataElement, isSequence: Bool) -> DataElement {
+        if isSequence { return DataElement(sequence: e.tag, items: [], hasUndefinedLength: false) }
+        return DataElement(tag: e.tag, vr: effectiveVR(e) == .UN ? .UN : effectiveVR(e), value: .empty)
+    }
+
+    /// Every value of a UI element through the keyed remapper.
+    mutating func remapped(_ e: DataElement) -> DataElement {
+        let values = e.strings(characterSet: .default).filter { !$0.isEmpty }
+        counts.replaced += 1
+        guard !values.isEmpty else { return DataElement(tag: e.tag, vr: .UI, value: .empty) }
+        return DataElement(tag: e.tag, vr: .UI, strings: values.map(engine.uids.remap))
+    }
+
+    /// D: a value that says nothing, of the element's VR.
+    mutating func dummy(_ e: DataElement) -> DataElement? {
+        let vr = effectiveVR(e)
+        counts.replaced += 1
+        switch vr {
+        case .UI: return remapped(e)
+        case .DA: return DataElement(tag: e.tag, vr: vr, string: "19000101")
+        case .TM: return DataElement(tag: e.tag, vr: vr, string: "000000")
+        case .DT: return DataElement(tag: e.tag, vr: vr, string: "19000101000000")
+        case .IS, .DS: return DataElement(tag: e.tag, vr: vr, string: "0")
+        case .AS: return DataElement(tag: e.tag, vr: vr, string: "000D")
+        case .AE, .CS, .LO, .LT, .PN, .SH, .ST, .UC, .UT: return DataElement(tag: e.tag, vr: vr, string: "ANONYMIZED")
+        case .UR: return DataElement(tag: e.tag, vr: vr, string: "ANONYMIZED")   // a relative reference
+        case .OB, .OW, .UN, .OD, .OF, .OL, .OV:
+            let unit = vr == .OD || vr == .OV ? 8 : vr == .OF || vr == .OL ? 4 : 2
+            return DataElement(tag: e.tag, vr: vr, bytes: [UInt8](repeating: 0, count: unit))
+        default:
+            if let size = vr.fixedValueSize { return DataElement(tag: e.tag, vr: vr, bytes: [UInt8](repeating: 0, count: size)) }
+            counts.replaced -= 1
+            counts.emptied += 1
+            return emptied(e, isSequence: false)
+        }
+    }
+
+    /// C: sequences are cleaned item by item; dates moved by the patient's jitter; times kept
+    /// (whole days are moved); UIDs remapped; text kept only if it holds none of the patient's
+    /// identifying values (else emptied). Any other value (overlay or curve data under Clean
+    /// Graphics: sendit cannot clean pixels) is removed.
+    mutating func cleaned(_ e: DataElement, isSequence: Bool, characterSet: SpecificCharacterSet) -> DataElement? {
+        if isSequence {
+            if e.items != nil { return keep(e, characterSet: characterSet) }
+            counts.removed += 1
+            return nil
+        }
+        let vr = effectiveVR(e)
+        switch vr {
+        case .DA, .DT:
+            guard let shifted = DateShifter.shift(e.strings(characterSet: .default), vr: vr, days: shiftDays) else {
+                counts.emptied += 1
+                return emptied(e, isSequence: false)
+            }
+            counts.replaced += 1
+            return DataElement(tag: e.tag, vr: vr, strings: shifted)
+        case .TM:
+            counts.kept += 1
+            return e
+        case .UI:
+            return remapped(e)
+        case .AE, .AS, .CS, .DS, .IS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT:
+            let text = e.strings(characterSet: characterSet).joined(separator: "\\")
+            if tokens.found(in: text) {
+                counts.emptied += 1
+                return emptied(e, isSequence: false)
+            }
+            counts.kept += 1
+            return e
+        default:
+            counts.removed += 1
+            return nil
+        }
+    }
+
+    /// Days dates move by: the jitter under Modified Dates, none under Full Dates.
+    var shiftDays: Int {
+        engine.settings.profile.options.contains(.retainLongitudinalModifiedDates) ? jitter : 0
+    }
+
+    /// A private element survives only under Retain Safe Private, on the safe list.
+    mutating func keepPrivate(_ e: DataElement, in ds: DataSet, characterSet: SpecificCharacterSet) -> DataElement? {
+        guard engine.settings.profile.options.contains(.retainSafePrivate), !engine.settings.safePrivateAttributes.isEmpty,
+              let creator = ds.privateCreator(of: e.tag) else { return nil }
+        let safe = engine.settings.safePrivateAttributes.contains {
+            $0.creator == creator && $0.group == e.tag.group && $0.elementByte == UInt8(e.tag.element & 0xFF)
+        }
+        guard safe else { return nil }
+        if let items = e.items {
+            return DataElement(sequence: e.tag, items: items.map { clean($0, characterSet: characterSet) },
+                               hasUndefinedLength: e.hasUndefinedLength)
+        }
+        return e
+    }
+}

@@ -1,0 +1,101 @@
+import DICOMCore
+import DICOMFile
+import Deidentify
+import Foundation
+
+typealias Tag = DICOMCore.Tag
+
+/// Shared pieces of the de-identification tests: a key, identifiers, and a data set that holds
+/// every attribute of Table E.1-1 with a distinctive value, read from the TSV (not from the
+/// generated code the engine uses).
+enum DeidFixture {
+    static let key = [UInt8](repeating: 7, count: 32)
+    static let hash = KeyedHash(key: key)
+    static let uids = UIDRemapper(hash: hash)
+
+    static func engine(_ options: Set<ProfileOption> = DeidentificationSettings.defaultOptions) throws -> Deidentifier {
+        Deidentifier(settings: DeidentificationSettings(profile: try ConfidentialityProfile(options: options)), uids: uids)
+    }
+
+    static let identifiers = IdentifiersResponse(results: [
+        .init(id: "12345678", id_source: "Stanford MRN", suid: "PCODE1", jitter: -12, jittered_timestamp: "1970-01-01T00:00:00Z",
+              items: [.init(id: "ACC99887766", id_source: "DCM Accession #", suid: "SCODE1", jitter: -12,
+                            jittered_timestamp: "2020-01-01T00:00:00Z")]),
+    ])
+
+    /// spec/dicom/confidentiality-profile.tsv, row by row.
+    struct Row {
+        let tag: String
+        let keyword: String
+        let actions: [String: String]   // column -> code
+    }
+
+    static var repository: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    static func tableRows() throws -> [Row] {
+        let text = try String(contentsOfFile: repository + "/spec/dicom/confidentiality-profile.tsv", encoding: .utf8)
+        var lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let head = lines.removeFirst()
+        return lines.map { cells in
+            var actions: [String: String] = [:]
+            for (i, name) in head.enumerated() where name == "basic_profile" || name.hasPrefix("rtn_") || name.hasPrefix("clean_") {
+                if i < cells.count, !cells[i].isEmpty { actions[name] = cells[i] }
+            }
+            return Row(tag: cells[0], keyword: cells.count > 15 ? cells[15] : "", actions: actions)
+        }
+    }
+
+    /// A distinctive value for an attribute of `vr`, made from its tag.
+    static func value(for tag: Tag, vr: VR) -> DataElement? {
+        let hex = tag.hexString
+        switch vr {
+        case .AE: return DataElement(tag: tag, vr: vr, string: "PHIAE\(hex)")
+        case .AS: return DataElement(tag: tag, vr: vr, string: "045Y")
+        case .CS: return DataElement(tag: tag, vr: vr, string: "PHICS\(hex)")
+        case .DA: return DataElement(tag: tag, vr: vr, string: "20200315")
+        case .DT: return DataElement(tag: tag, vr: vr, string: "20200315101500")
+        case .TM: return DataElement(tag: tag, vr: vr, string: "101500")
+        case .DS: return DataElement(tag: tag, vr: vr, string: "4.25")
+        case .IS: return DataElement(tag: tag, vr: vr, string: "42")
+        case .LO, .LT, .SH, .ST, .UC, .UT: return DataElement(tag: tag, vr: vr, string: "PHI-\(vr)-\(hex)")
+        case .PN: return DataElement(tag: tag, vr: vr, string: "PHIFAMILY\(hex)^PHIGIVEN\(hex)")
+        case .UR: return DataElement(tag: tag, vr: vr, string: "http://phi.example/\(hex)")
+        case .UI: return DataElement(tag: tag, vr: vr, string: "1.2.826.0.1.3680043.10.999.\(tag.rawValue)")
+        case .SQ:
+            let item = DataSet([
+                DataElement(tag: .referencedSOPInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.998.\(tag.rawValue)"),
+                DataElement(tag: .codeMeaning, vr: .LO, string: "PHI-NESTED-\(hex)"),
+                DataElement(tag: .patientName, vr: .PN, string: "PHINESTED\(hex)"),
+            ])
+            return DataElement(sequence: tag, items: [item])
+        case .US, .SS: return DataElement(tag: tag, vr: vr, bytes: [1, 2])
+        case .UL, .SL, .FL, .AT: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4])
+        case .FD, .SV, .UV: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4, 5, 6, 7, 8])
+        case .OB, .OW, .OD, .OF, .OL, .OV, .UN: return DataElement(tag: tag, vr: vr, bytes: Array("PHIBIN\(hex)".utf8))
+        default: return nil
+        }
+    }
+
+    /// Every single-tag row of the table whose tag the dictionary knows (groups 0000 and 0002
+    /// aside: those never reach a data set), plus the basic identifying UIDs, pixel data.
+    static func everyAttribute() throws -> DataSet {
+        var ds = DataSet()
+        for row in try tableRows() where !row.tag.contains("x") && row.tag != "PRIVATE" {
+            guard let raw = UInt32(row.tag, radix: 16) else { continue }
+            let tag = Tag(raw)
+            guard tag.group != 0x0000, tag.group != 0x0002, DataDictionary.entry(for: tag) != nil else { continue }
+            if let e = value(for: tag, vr: DataDictionary.vr(for: tag)) { ds.set(e) }
+        }
+        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
+        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0, count: 64)))
+        return ds
+    }
+
+    static func file(_ ds: DataSet) -> Part10File {
+        Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
+    }
+}

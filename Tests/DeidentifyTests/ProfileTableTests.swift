@@ -1,0 +1,142 @@
+import DICOMCore
+import DICOMFile
+@testable import Deidentify
+import Testing
+
+/// Walks spec/dicom/confidentiality-profile.tsv row by row: a data set holding every attribute
+/// of the table is de-identified, and each attribute must be absent, emptied, replaced or kept
+/// as its row says, for the Basic Profile alone and for each option.
+@Suite struct ProfileTableTests {
+    /// The test's own reading of the options: where selected option columns have an action,
+    /// the most protective one replaces the Basic Profile's.
+    static func resolve(_ row: DeidFixture.Row, options: Set<ProfileOption>) -> String {
+        let rank = ["X": 7, "X/Z": 6, "X/D": 6, "X/Z/D": 6, "X/Z/U*": 6, "Z": 5, "Z/D": 4, "D": 4, "U": 3, "C": 2, "K": 1]
+        var chosen = row.actions["basic_profile"]!
+        var fromOption = false
+        for option in options {
+            guard let code = row.actions[option.rawValue] else { continue }
+            if !fromOption || rank[code]! > rank[chosen]! {
+                chosen = code
+                fromOption = true
+            }
+        }
+        return chosen
+    }
+
+    static let replacedAtTop: Set<Tag> = [.patientName, .patientID, .accessionNumber]
+
+    func check(options: Set<ProfileOption>) throws -> (checked: Int, problems: [String]) {
+        let input = try DeidFixture.everyAttribute()
+        let output = try DeidFixture.engine(options).deidentify(DeidFixture.file(input), identifiers: DeidFixture.identifiers).file.dataSet
+        var problems: [String] = []
+        var checked = 0
+        for row in try DeidFixture.tableRows() {
+            guard let raw = UInt32(row.tag, radix: 16), let original = input[Tag(raw)] else { continue }
+            let tag = Tag(raw)
+            if ProfileTableTests.replacedAtTop.contains(tag) { continue }
+            checked += 1
+            let code = ProfileTableTests.resolve(row, options: options)
+            let out = output[tag]
+            let isSequence = original.vr == .SQ
+            func fail(_ why: String) { problems.append("\(row.tag) \(row.keyword) [\(code)]: \(why)") }
+            let outText = out?.strings().joined(separator: "\\") ?? ""
+            let inText = original.strings().joined(separator: "\\")
+            switch code {
+            case "X":
+                if out != nil { fail("present") }
+            case "Z", "Z/D", "X/Z", "X/Z/D":
+                guard let out else { fail("absent"); continue }
+                if !out.isEmpty { fail("not empty: \(outText)") }
+            case "D", "X/D":
+                guard let out else { fail("absent"); continue }
+                if isSequence { if !out.isEmpty { fail("sequence not emptied") }; continue }
+                if out.isEmpty { fail("empty") }
+                if original.vr == .UI && !outText.hasPrefix("2.25.") { fail("UID not remapped: \(outText)") }
+                if original.vr.isString && original.vr != .UI && outText == inText && ![.DA, .TM, .DT, .IS, .DS, .AS].contains(original.vr) {
+                    fail("kept its value")
+                }
+            case "U", "X/Z/U*":
+                guard let out else { fail("absent"); continue }
+                if isSequence {
+                    guard let item = out.items?.first else { fail("items removed"); continue }
+                    let nested = item.string(.referencedSOPInstanceUID) ?? ""
+                    if !nested.hasPrefix("2.25.") { fail("nested UID not remapped: \(nested)") }
+                    if item.string(.patientName)?.isEmpty == false { fail("nested PatientName kept") }
+                } else if original.vr == .UI {
+                    if !outText.hasPrefix("2.25.") || outText == inText { fail("not remapped: \(outText)") }
+                    if outText != DeidFixture.uids.remap(inText) { fail("not the keyed remapping") }
+                } else if !out.isEmpty {
+                    fail("not emptied")
+                }
+            case "K":
+                guard let out else { fail("absent"); continue }
+                if isSequence {
+                    if out.items?.count != 1 { fail("items not kept") }
+                } else if out.bytes != original.bytes {
+                    fail("changed: \(outText)")
+                }
+            case "C":
+                switch original.vr {
+                case .SQ:
+                    if let out, out.items?.count != 1 { fail("items not kept") }
+                case .DA:
+                    let want = options.contains(.retainLongitudinalModifiedDates) ? "20200303" : "20200315"
+                    if outText != want { fail("date \(outText), want \(want)") }
+                case .DT:
+                    let want = options.contains(.retainLongitudinalModifiedDates) ? "20200303101500" : "20200315101500"
+                    if outText != want { fail("date-time \(outText), want \(want)") }
+                case .TM:
+                    if outText != inText { fail("time changed") }
+                case .UI:
+                    if !outText.hasPrefix("2.25.") { fail("UID not remapped") }
+                case _ where original.vr.isString:
+                    if outText != inText { fail("text without identifying values changed: \(outText)") }
+                default:
+                    if out != nil { fail("binary value kept (sendit cannot clean it)") }
+                }
+            default:
+                fail("unknown code")
+            }
+        }
+        return (checked, problems)
+    }
+
+    @Test func theBasicProfileAloneDoesWhatEveryRowSays() throws {
+        let (checked, problems) = try check(options: [])
+        #expect(checked > 550, "only \(checked) rows checked")
+        #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.prefix(40).joined(separator: "\n"))")
+    }
+
+    @Test(arguments: ProfileOption.allCases)
+    func eachOptionDoesWhatItsColumnSays(_ option: ProfileOption) throws {
+        let (checked, problems) = try check(options: [option])
+        #expect(checked > 550)
+        #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.prefix(40).joined(separator: "\n"))")
+    }
+
+    @Test func theDefaultOptionsTogether() throws {
+        let (_, problems) = try check(options: DeidentificationSettings.defaultOptions)
+        #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.prefix(40).joined(separator: "\n"))")
+    }
+
+    @Test func fullAndModifiedDatesExcludeEachOther() {
+        #expect(throws: ConfidentialityProfile.ConflictingOptions.self) {
+            try ConfidentialityProfile(options: [.retainLongitudinalFullDates, .retainLongitudinalModifiedDates])
+        }
+    }
+
+    @Test func theGeneratedTableHasEveryRowOfTheTSV() throws {
+        let rows = try DeidFixture.tableRows()
+        let single = rows.filter { !$0.tag.contains("x") && $0.tag != "PRIVATE" }
+        #expect(ConfidentialityProfile.tagsInTable.count == single.count)
+        let profile = try ConfidentialityProfile(options: [])
+        for row in single {
+            let rule = profile.rule(for: Tag(UInt32(row.tag, radix: 16)!))
+            #expect(rule?.action.description == row.actions["basic_profile"], "\(row.tag)")
+        }
+        #expect(profile.rule(for: Tag(group: 0x6002, element: 0x3000))?.action == .x)
+        #expect(profile.rule(for: Tag(group: 0x5010, element: 0x0005))?.action == .x)
+        #expect(profile.rule(for: Tag(group: 0x0029, element: 0x1010))?.action == .x)
+        #expect(profile.rule(for: .pixelData) == nil)
+    }
+}
