@@ -56,7 +56,7 @@ let package = Package(
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pipeline", "Deidentify", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),

@@ -43,3 +43,16 @@ extension ImageTransition {
         return rows.count
     }
 }
+
+extension ImageTransition {
+    /// Moves one image, if it is in `from`, with its event. Returns whether it moved.
+    @discardableResult
+    public static func moveImage(_ db: Database, imageId: Int64, from: ImageStatus, to: ImageStatus,
+                                 reason: String, at: Date) throws -> Bool {
+        try db.execute(sql: "UPDATE image SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ? AND status = ?",
+                       arguments: [to.rawValue, reason, at, imageId, from.rawValue])
+        guard db.changesCount == 1 else { return false }
+        try EventRecord(entity: "image", entityId: imageId, from: from.rawValue, to: to.rawValue, reason: reason, at: at).insert(db)
+        return true
+    }
+}

@@ -145,6 +145,21 @@ public final class IndexDatabase: Sendable {
                 );
                 """)
         }
+        // The de-identified copy of each image: where the outbox holds it and its new UIDs.
+        m.registerMigration("v2-deidentified") { db in
+            try db.execute(sql: """
+                CREATE TABLE deidentified (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    studyInstanceUID TEXT NOT NULL,
+                    seriesInstanceUID TEXT NOT NULL,
+                    sopInstanceUID TEXT NOT NULL,
+                    path TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX deidentified_series ON deidentified(seriesInstanceUID);
+                """)
+        }
         return m
     }
 }

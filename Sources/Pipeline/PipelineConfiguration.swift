@@ -14,10 +14,17 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// Threads running jobs.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var retry = RetryPolicy()
+    /// Where de-identified copies are written.
+    public var outboxFolder: String
+    /// The mode-0600 secrets file (DEID_KEY).
+    public var secretsFile: String
 
     public init(databasePath: String, quarantineFolder: String) {
         self.databasePath = databasePath
         self.quarantineFolder = quarantineFolder
+        let parent = (quarantineFolder as NSString).deletingLastPathComponent
+        outboxFolder = parent + "/outbox"
+        secretsFile = parent + "/secrets"
     }
 
     /// The path made absolute and tidied ("./a/../b" → "<cwd>/b"); symbolic links are kept.

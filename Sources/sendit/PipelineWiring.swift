@@ -1,3 +1,4 @@
+import Deidentify
 import Foundation
 import Pipeline
 
@@ -9,8 +10,9 @@ struct PipelineWiring {
     let quarantine: Quarantine
     let importer: FolderImporter
     let queue: JobQueue
-    /// The stages, first first. Until identify/de-identify/send arrive, one placeholder.
-    static let stages: [any StageHandler] = [MarkProcessedStage()]
+    /// The stages' names, first first, and the status each holds its images in.
+    static let stageNames = ["identify", "deidentify"]
+    static let workingStatuses: [String: ImageStatus] = ["identify": .processing, "deidentify": .processing]
 
     /// `existing`: the database must already exist (commands that only look or repair: a typo
     /// in DATABASE is an error, not an empty index).
@@ -23,11 +25,25 @@ struct PipelineWiring {
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         database = try IndexDatabase(path: configuration.databasePath)
         quarantine = try Quarantine(folder: configuration.quarantineFolder)
-        var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.stages.first?.stage,
+        var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.stageNames.first,
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
         self.importer = importer
-        queue = JobQueue(database: database, policy: configuration.retry,
-                         workingStatuses: Dictionary(Self.stages.map { ($0.stage, $0.workingStatus) }, uniquingKeysWith: { a, _ in a }))
+        queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses)
+    }
+
+    /// The stage handlers `sendit serve` runs: identify (the keyed local pseudonymizer) and
+    /// de-identify into the outbox. Opens the secrets file (making the key on first use).
+    func makeStages(_ settings: SenditConfiguration) throws -> [any StageHandler] {
+        let secrets = try SecretsFile.open(configuration.secretsFile)
+        let hash = KeyedHash(key: try secrets.deidentificationKey())
+        let provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))
+        let engine = Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash))
+        let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
+        outbox.removeLeftovers()
+        let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()),
+                                          DeidentifyStage(engine: engine, outbox: outbox)]
+        precondition(stages.map(\.stage) == Self.stageNames)
+        return stages
     }
 }

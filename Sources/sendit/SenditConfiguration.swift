@@ -1,4 +1,6 @@
+import DICOMCore
 import DICOMNetwork
+import Deidentify
 import Foundation
 import Pipeline
 
@@ -42,6 +44,18 @@ struct SenditConfiguration {
         Setting(key: "JOB_MAX_ATTEMPTS", defaultValue: "10", help: "tries of a job before it is FAILED"),
         Setting(key: "JOB_RETRY_DELAY", defaultValue: "10", help: "seconds before a failed job's first retry; doubles each time, at most an hour"),
         Setting(key: "JOB_LEASE", defaultValue: "300", help: "seconds a job stays claimed without a heartbeat before it is retried"),
+        Setting(key: "OUTBOX_FOLDER", defaultValue: "./var/outbox", help: "where de-identified copies wait to be sent"),
+        Setting(key: "SECRETS_FILE", defaultValue: "./var/secrets", help: "mode-0600 file holding DEID_KEY (made on first use) and credentials"),
+        Setting(key: "DEID_OPTIONS", defaultValue: "retain-modified-dates,retain-patient-characteristics,clean-descriptors",
+                help: "PS3.15 profile options (none: the Basic Profile alone); see README"),
+        Setting(key: "DEID_PATIENT_NAME", defaultValue: "{entity}", help: "PatientName of the output: {entity} patient code, {item} study code"),
+        Setting(key: "DEID_JITTER_RANGE", defaultValue: "-30,-1", help: "days the local pseudonymizer moves a patient's dates: FROM,TO"),
+        Setting(key: "DEID_SAFE_PRIVATE", defaultValue: "", help: "private attributes kept with retain-safe-private: CREATOR,gggg,ee;..."),
+        Setting(key: "DEID_KEEP_UNKNOWN_ATTRIBUTES", defaultValue: "false", help: "keep public attributes the dictionary does not know"),
+        Setting(key: "ENTITY_ID", defaultValue: "PatientID", help: "header field identifying the patient to the identifiers service"),
+        Setting(key: "ENTITY_SOURCE", defaultValue: "Stanford MRN", help: "id_source of the patient in identifiers requests"),
+        Setting(key: "ITEM_ID", defaultValue: "AccessionNumber", help: "header field identifying the study to the identifiers service"),
+        Setting(key: "ITEM_SOURCE", defaultValue: "DCM Accession #", help: "id_source of the study in identifiers requests"),
         Setting(key: "LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
     ]
 
@@ -163,7 +177,61 @@ struct SenditConfiguration {
         guard (1...1000).contains(p.retry.maxAttempts) else { throw ConfigurationError(message: "JOB_MAX_ATTEMPTS must be 1 to 1000") }
         p.retry.baseDelay = try double("JOB_RETRY_DELAY")
         p.retry.lease = try double("JOB_LEASE")
+        p.outboxFolder = PipelineConfiguration.absolute(string("OUTBOX_FOLDER"))
+        if PipelineConfiguration.contains(data, p.outboxFolder) {
+            throw ConfigurationError(message: "OUTBOX_FOLDER must not be inside DATA_FOLDER (it would be imported as a finished folder)")
+        }
+        p.secretsFile = PipelineConfiguration.absolute(string("SECRETS_FILE"))
         return p
+    }
+
+    /// The de-identification settings, validated.
+    func deidentification() throws -> DeidentificationSettings {
+        var options = Set<ProfileOption>()
+        for name in list("DEID_OPTIONS") where name.lowercased() != "none" {
+            guard let option = ProfileOption(settingName: name) else {
+                throw ConfigurationError(message: "DEID_OPTIONS: unknown option \"\(name)\" (one of: \(ProfileOption.allCases.map(\.settingName).joined(separator: ", ")))")
+            }
+            options.insert(option)
+        }
+        let profile: ConfidentialityProfile
+        do { profile = try ConfidentialityProfile(options: options) } catch {
+            throw ConfigurationError(message: "DEID_OPTIONS: \(error)")
+        }
+        var d = DeidentificationSettings(profile: profile)
+        d.patientNamePattern = string("DEID_PATIENT_NAME")
+        guard !d.patientNamePattern.isEmpty else { throw ConfigurationError(message: "DEID_PATIENT_NAME must not be empty") }
+        d.keepUnknownAttributes = try bool("DEID_KEEP_UNKNOWN_ATTRIBUTES")
+        for entry in string("DEID_SAFE_PRIVATE").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            guard let safe = SafePrivateAttribute(parsing: entry) else {
+                throw ConfigurationError(message: "DEID_SAFE_PRIVATE: \"\(entry)\" is not CREATOR,gggg,ee (odd group, hexadecimal)")
+            }
+            d.safePrivateAttributes.append(safe)
+        }
+        return d
+    }
+
+    /// The local pseudonymizer's jitter range, FROM,TO in days (FROM <= TO).
+    func jitterRange() throws -> ClosedRange<Int> {
+        let parts = list("DEID_JITTER_RANGE").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] <= parts[1], abs(parts[0]) <= 3650, abs(parts[1]) <= 3650 else {
+            throw ConfigurationError(message: "DEID_JITTER_RANGE must be FROM,TO in days, FROM <= TO, within ±3650, not \"\(string("DEID_JITTER_RANGE"))\"")
+        }
+        return parts[0]...parts[1]
+    }
+
+    /// Which header fields and source names identifiers requests use.
+    func identifierFields() throws -> IdentifiersRequest.Fields {
+        var f = IdentifiersRequest.Fields()
+        for (key, path) in [("ENTITY_ID", \IdentifiersRequest.Fields.entityField), ("ITEM_ID", \IdentifiersRequest.Fields.itemField)] {
+            guard let entry = DataDictionary.entry(forKeyword: string(key)) else {
+                throw ConfigurationError(message: "\(key) must be a DICOM keyword such as PatientID, not \"\(string(key))\"")
+            }
+            f[keyPath: path] = entry.tag
+        }
+        f.entitySource = string("ENTITY_SOURCE")
+        f.itemSource = string("ITEM_SOURCE")
+        return f
     }
 
     /// `KEY=VALUE  # source`, secrets masked.

@@ -15,15 +15,17 @@ final class PipelineFixture {
     var importer: FolderImporter
     let queue: JobQueue
 
-    init(policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30)) throws {
+    init(policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30),
+         firstStage: String = "process") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-pipeline-\(UUID().uuidString)").path
         data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         database = try IndexDatabase(path: root + "/sendit.db")
         quarantine = try Quarantine(folder: root + "/var/quarantine")
-        importer = FolderImporter(database: database, quarantine: quarantine, firstStage: "process", maxAttempts: policy.maxAttempts)
+        importer = FolderImporter(database: database, quarantine: quarantine, firstStage: firstStage, maxAttempts: policy.maxAttempts)
         importer.settle = 0
-        queue = JobQueue(database: database, policy: policy, workingStatuses: ["process": .processing])
+        queue = JobQueue(database: database, policy: policy,
+                         workingStatuses: ["process": .processing, "identify": .processing, "deidentify": .processing])
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -41,7 +43,7 @@ final class PipelineFixture {
         if let study { ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: study)) }
         if let series { ds.set(DataElement(tag: .seriesInstanceUID, vr: .UI, string: series)) }
         ds.set(DataElement(tag: .modality, vr: .CS, string: "CT"))
-        ds.set(DataElement(tag: .patientName, vr: .PN, string: "Test^Patient"))
+        ds.set(DataElement(tag: .patientName, vr: .PN, string: "Simpson^Marge"))
         ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
         let path = folder + "/" + (name ?? "\(sop ?? "nosop").dcm")
         try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: path)

@@ -44,7 +44,7 @@ import Testing
         #expect((json["imagesByStatus"] as? [String: Int]) == ["NEW": 2])
         #expect((json["jobsByState"] as? [String: Int]) == ["queued": 1])
         let text = try run(["status"])
-        #expect(text.out.contains("NEW") && text.out.contains("1.2.3.1") && text.out.contains("process queued"))
+        #expect(text.out.contains("NEW") && text.out.contains("1.2.3.1") && text.out.contains("identify queued"))
         // Again: nothing new.
         let again = try run(["import", root + "/data/study"])
         #expect(again.status == 0 && again.out.contains("0 added") && again.out.contains("2 duplicates"))

@@ -1,0 +1,84 @@
+import DICOMFile
+import Deidentify
+import Foundation
+import GRDB
+
+/// The de-identify stage: each PROCESSING image of the series is de-identified with the
+/// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
+/// DONEPROCESSING. An image that cannot be read, or whose copy the gate refuses, is FAILED with
+/// the reason; the others go on. Only an outbox that cannot be written fails the job (retried).
+public struct DeidentifyStage: StageHandler {
+    public let stage = "deidentify"
+    public let inputStatuses: [ImageStatus] = [.processing]
+    public let workingStatus: ImageStatus = .processing
+    public let nextStage: String? = nil
+    public let engine: Deidentifier
+    public let outbox: Outbox
+    public let gateScope: PHIGate.Scope
+    public var onGateHit: @Sendable (String, PHIGate.Hit) -> Void = { _, _ in }
+
+    public init(engine: Deidentifier, outbox: Outbox) {
+        self.engine = engine
+        self.outbox = outbox
+        var scope = PHIGate.Scope()
+        let options = engine.settings.profile.options
+        scope.uids = !options.contains(.retainUIDs)
+        scope.institution = !options.contains(.retainInstitutionIdentity)
+        scope.dates = !options.contains(.retainLongitudinalFullDates)
+        gateScope = scope
+    }
+
+    public func run(_ job: StageJob) throws {
+        let (json, images) = try job.database.writer.read { db in
+            (try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
+             try ImageRecord.filter(Column("seriesId") == job.seriesId && Column("status") == ImageStatus.processing.rawValue)
+                .order(Column("id")).fetchAll(db))
+        }
+        guard let json else { throw StageError.permanent("deidentify: the series has no identifiers") }
+        let identifiers: IdentifiersResponse
+        do {
+            identifiers = try IdentifiersResponse.decode(Data(json.utf8))
+        } catch {
+            throw StageError.permanent("deidentify: the series' stored identifiers are invalid: \(error)")
+        }
+        for (n, image) in images.enumerated() {
+            if n % 50 == 49 { try job.keepAlive() }
+            try deidentify(image, identifiers: identifiers, database: job.database)
+        }
+    }
+
+    func deidentify(_ image: ImageRecord, identifiers: IdentifiersResponse, database: IndexDatabase) throws {
+        let now = Date()
+        let outcome: Result<(Deidentifier.Output, Outbox.Placed), StageError>
+        do {
+            let input = try Part10File.read(path: image.path)
+            let output = try engine.deidentify(input, identifiers: identifiers)
+            do {
+                outcome = .success((output, try outbox.place(output, gate: PHIGate(original: input.dataSet, scope: gateScope))))
+            } catch let hit as PHIGate.Hit {
+                onGateHit(image.path, hit)
+                outcome = .failure(.permanent("\(hit)"))
+            }
+        } catch let error as DICOMReadError {
+            outcome = .failure(.permanent("cannot read \(image.path): \(error)"))
+        } catch let error as Deidentifier.Refusal {
+            outcome = .failure(.permanent("cannot de-identify: \(error)"))
+        } catch let error as IdentifiersResponse.Invalid {
+            outcome = .failure(.permanent("\(error)"))
+        }
+        // Any other error (the outbox cannot be written) is thrown: the job is retried.
+        try database.writer.write { db in
+            switch outcome {
+            case .success(let (output, placed)):
+                try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
+                                       seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
+                                       path: placed.path, size: placed.size, createdAt: now).save(db)
+                try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
+                                              reason: "de-identified to \(placed.path)", at: now)
+            case .failure(let error):
+                try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
+                                              reason: "deidentify: \(error)", at: now)
+            }
+        }
+    }
+}

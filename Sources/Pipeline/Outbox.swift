@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMFile
+import Deidentify
+import Foundation
+
+/// The outbox: de-identified copies, `<outbox>/<new SeriesInstanceUID>/<new SOPInstanceUID>.dcm`.
+/// A copy is written under a temporary name in `<outbox>/.incoming`, synced, checked by the PHI
+/// gate, and only then renamed into its series folder. So every file under a series folder
+/// passed the gate; a kill leaves at most a temporary file, removed at the next start.
+public struct Outbox: Sendable {
+    public let folder: String
+    public var sync = true
+
+    public init(folder: String, sync: Bool = true) throws {
+        self.folder = folder
+        self.sync = sync
+        try FileManager.default.createDirectory(atPath: folder + "/.incoming", withIntermediateDirectories: true)
+    }
+
+    /// Removes temporary files a stop left behind. Returns how many.
+    @discardableResult
+    public func removeLeftovers() -> Int {
+        let incoming = folder + "/.incoming"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []
+        for name in names { unlink(incoming + "/" + name) }
+        return names.count
+    }
+
+    public struct Placed: Sendable {
+        public let path: String
+        public let size: Int64
+    }
+
+    /// Writes `output`, lets `gate` check the written bytes, then moves it into place
+    /// (replacing an earlier copy of the same instance). A gate hit removes the file and throws.
+    public func place(_ output: Deidentifier.Output, gate: PHIGate) throws -> Placed {
+        let temporary = folder + "/.incoming/\(UUID().uuidString).part"
+        defer { unlink(temporary) }
+        try Part10Writer.write(output.file, to: temporary, options: Part10Writer.Options(sync: sync))
+        try gate.check(path: temporary)
+        let seriesFolder = folder + "/" + Outbox.safeName(output.seriesInstanceUID)
+        try FileManager.default.createDirectory(atPath: seriesFolder, withIntermediateDirectories: true)
+        let final = seriesFolder + "/" + Outbox.safeName(output.sopInstanceUID) + ".dcm"
+        guard rename(temporary, final) == 0 else {
+            throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
+        return Placed(path: final, size: size ?? 0)
+    }
+
+    /// New UIDs are `2.25.<digits>`; anything else (a UID kept by the Retain UIDs option) is
+    /// made safe as a file name.
+    static func safeName(_ uid: String) -> String {
+        let ok = !uid.isEmpty && uid.utf8.count <= 64 && uid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+            && uid.first != "."
+        if ok { return uid }
+        return "x" + String(uid.utf8.map { String($0, radix: 16) }.joined().prefix(60))
+    }
+}
+
+public struct OutboxError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

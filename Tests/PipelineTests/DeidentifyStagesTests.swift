@@ -1,0 +1,130 @@
+import DICOMCore
+import DICOMFile
+import Deidentify
+import Foundation
+import GRDB
+@testable import Pipeline
+import Synchronization
+import Testing
+
+/// The identify and de-identify stages on a real index, outbox and job workers.
+@Suite struct DeidentifyStagesTests {
+    /// The local pseudonymizer, counting the requests it answers.
+    final class CountingProvider: IdentifiersProvider {
+        let local = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        let calls = Mutex(0)
+        var name: String { "counting" }
+        func identifiers(for request: IdentifiersRequest) throws -> IdentifiersResponse {
+            calls.withLock { $0 += 1 }
+            return try local.identifiers(for: request)
+        }
+    }
+
+    struct Node {
+        let f: PipelineFixture
+        let provider = CountingProvider()
+        let outbox: Outbox
+
+        init() throws {
+            f = try PipelineFixture(firstStage: "identify")
+            outbox = try Outbox(folder: f.root + "/var/outbox", sync: false)
+        }
+
+        var stages: [any StageHandler] {
+            let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+            return [IdentifyStage(provider: provider), DeidentifyStage(engine: engine, outbox: outbox)]
+        }
+
+        func run() throws -> Bool {
+            let workers = JobWorkers(queue: f.queue, handlers: stages, count: 2, logger: PipelineFixture.silent)
+            workers.idlePoll = 0.01
+            workers.start()
+            defer { workers.stop(grace: 2) }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                let jobs = try f.jobs()
+                if !jobs.isEmpty && jobs.allSatisfy({ $0.state == .done || $0.state == .failed }) { return true }
+                usleep(10_000)
+            }
+            return false
+        }
+
+        func outboxFiles() -> [String] {
+            let e = FileManager.default.enumerator(atPath: outbox.folder)
+            var out: [String] = []
+            while let p = e?.nextObject() as? String { if p.hasSuffix(".dcm") { out.append(outbox.folder + "/" + p) } }
+            return out.sorted()
+        }
+    }
+
+    @Test func aStudyOfTwoSeriesIsAskedForOnceAndEveryImageReachesTheOutboxDeidentified() throws {
+        let node = try Node()
+        for s in 1...2 {
+            for n in 1...3 { try node.f.instance(in: node.f.data + "/study", series: "1.2.3.\(s)", sop: "1.2.3.\(s).\(n)") }
+        }
+        _ = try node.f.importer.importFolder(node.f.data + "/study")
+        #expect(try node.run())
+        let reasons = try node.f.images().map { $0.statusReason ?? "" }
+        #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing }, "\(reasons)")
+        #expect(node.provider.calls.withLock { $0 } == 1)
+        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 2)
+        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
+        let files = node.outboxFiles()
+        #expect(files.count == 6)
+        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 6)
+        for path in files {
+            let out = try Part10File.read(path: path)
+            #expect(out.dataSet.string(.patientName)?.hasPrefix("P") == true)
+            #expect(out.dataSet.string(.studyInstanceUID)?.hasPrefix("2.25.") == true)
+            #expect(out.dataSet.string(.patientIdentityRemoved) == "YES")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(bytes.range(of: Data("Simpson^Marge".utf8)) == nil)
+        }
+        // Two jobs per series (identify, deidentify), all done.
+        #expect(try node.f.jobs().map(\.stage).sorted() == ["deidentify", "deidentify", "identify", "identify"])
+        // Nothing left under a temporary name.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: node.outbox.folder + "/.incoming").isEmpty)
+    }
+
+    @Test func anImageTheGateRefusesOrThatCannotBeReadFailsAloneWithItsReason() throws {
+        let node = try Node()
+        try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.1")
+        let gone = try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.2")
+        // The patient's name in an attribute the standard keeps (Image Type): the gate stops it.
+        var leaky = try Part10File.read(path: try node.f.instance(in: node.f.root + "/x", sop: "1.2.3.1.3"))
+        leaky.dataSet.set(DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "TEST"]))
+        leaky.dataSet.set(DataElement(tag: .patientName, vr: .PN, string: "Burns^Montgomery"))
+        leaky.dataSet.set(DataElement(tag: .imageComments, vr: .LT, string: "x"))
+        leaky.dataSet.set(DataElement(tag: .derivationDescription, vr: .ST, string: "see Montgomery"))
+        leaky.dataSet.set(DataElement(tag: Tag(group: 0x0018, element: 0x1016), vr: .LO, string: "MONTGOMERY"))   // Secondary Capture Device Manufacturer: not in the table
+        try Part10Writer.write(leaky, to: node.f.data + "/study/leaky.dcm")
+        _ = try node.f.importer.importFolder(node.f.data + "/study")
+        try FileManager.default.removeItem(atPath: gone)
+        #expect(try node.run())
+        let statuses = try node.f.statuses()
+        #expect(statuses["1.2.3.1.1"] == .doneProcessing)
+        #expect(statuses["1.2.3.1.2"] == .failed && statuses["1.2.3.1.3"] == .failed)
+        let reasons = try node.f.images().reduce(into: [String: String]()) { $0[$1.sopInstanceUID] = $1.statusReason ?? "" }
+        #expect(reasons["1.2.3.1.2"]?.contains("cannot read") == true)
+        #expect(reasons["1.2.3.1.3"]?.contains("PHI gate") == true && reasons["1.2.3.1.3"]?.contains("PatientName") == true)
+        #expect(node.outboxFiles().count == 1)
+        #expect(try node.f.jobs().allSatisfy { $0.state == .done })
+    }
+
+    @Test func deidentifyingAgainAfterAKillReplacesTheCopyAndAddsNoRow() throws {
+        let node = try Node()
+        for n in 1...2 { try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.\(n)") }
+        _ = try node.f.importer.importFolder(node.f.data + "/study")
+        #expect(try node.run())
+        let first = node.outboxFiles()
+        // As if killed after the copies were placed but before the rows were written.
+        try node.f.database.writer.write { db in
+            try db.execute(sql: "UPDATE image SET status = 'PROCESSING'")
+            try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0 WHERE stage = 'deidentify'")
+        }
+        #expect(try node.run())
+        #expect(node.outboxFiles() == first)
+        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 2)
+        #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing })
+    }
+}
