@@ -51,9 +51,13 @@ struct CleaningTokens {
         if t.utf8.count >= (numeric ? 6 : 3) { found.insert(t) }
     }
 
+    /// A token shorter than 6 characters counts as a word only ("Tom" in "Dr Tom", not in
+    /// "Tomography").
     func found(in text: String) -> Bool {
         guard !tokens.isEmpty else { return false }
         let lower = text.lowercased()
-        return tokens.contains { lower.contains($0) }
+        if tokens.contains(where: { $0.count >= 6 && lower.contains($0) }) { return true }
+        let words = Set(lower.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
+        return tokens.contains { $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && lower.contains($0))) }
     }
 }

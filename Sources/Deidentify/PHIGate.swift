@@ -101,6 +101,13 @@ public struct PHIGate: Sendable {
         found[v] = attribute
     }
 
+    /// Needles shorter than this match whole words only.
+    static let wordOnlyBelow = 6
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b >= 0x80
+    }
+
     /// Searches the output file. Throws the first hit; an unreadable output is a hit too.
     public func check(path: String) throws {
         let bytes: [UInt8]
@@ -127,7 +134,13 @@ public struct PHIGate: Sendable {
                 for n in candidates where i + n.bytes.count <= hay.count {
                     var j = 1
                     while j < n.bytes.count && hay[i + j] == n.bytes[j] { j += 1 }
-                    if j == n.bytes.count { return Hit(attribute: n.attribute, offset: i) }
+                    guard j == n.bytes.count else { continue }
+                    // A short value ("Tom", "Lee") counts as a word only, not inside "Tomography".
+                    if n.bytes.count < PHIGate.wordOnlyBelow {
+                        let before = i > 0 ? hay[i - 1] : 0, after = i + j < hay.count ? hay[i + j] : 0
+                        if PHIGate.isWordByte(before) || PHIGate.isWordByte(after) { continue }
+                    }
+                    return Hit(attribute: n.attribute, offset: i)
                 }
             }
             return nil

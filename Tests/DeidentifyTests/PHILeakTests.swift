@@ -159,3 +159,13 @@ import Testing
         #expect(throws: PHIGate.Hit.self) { try gate.check(path: folder + "/deflated.dcm") }
     }
 }
+
+@Suite struct PHIGateWordTests {
+    @Test func aShortNameCountsAsAWordOnly() {
+        let gate = PHIGate(original: DataSet([DataElement(tag: .operatorsName, vr: .PN, string: "Tech^Tom")]))
+        #expect(gate.search(Array("COMPUTED TOMOGRAPHY".utf8)) == nil)
+        #expect(gate.search(Array("scanned by tom.".utf8))?.attribute == "OperatorsName")
+        #expect(gate.search(Array("TECH^TOM".utf8))?.attribute == "OperatorsName")
+        #expect(gate.search(Array("technician".utf8)) == nil)
+    }
+}
