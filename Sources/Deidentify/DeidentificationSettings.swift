@@ -12,6 +12,8 @@ public struct DeidentificationSettings: Sendable, Equatable {
     public var keepUnknownAttributes = false
     /// Patient Name of the output: `{entity}` is the patient's code, `{item}` the study's.
     public var patientNamePattern = "{entity}"
+    /// A user recipe applied after the profile (nil: none).
+    public var recipe: Recipe?
 
     /// The options sendit uses unless told otherwise: dates shifted by the patient's jitter
     /// (intervals kept), patient characteristics (sex, age, size, weight) kept, descriptions

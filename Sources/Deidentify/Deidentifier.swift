@@ -50,6 +50,9 @@ public struct Deidentifier: Sendable {
         ds.set(DataElement(tag: .accessionNumber, vr: .SH, string: identifiers.itemCode))
         addMethod(to: &ds, datesShifted: walk.datesShifted)
         walk.counts.replaced += 3
+        if let recipe = settings.recipe {
+            recipe.apply(to: &ds, original: input.dataSet, identifiers: identifiers)
+        }
         guard let study = ds.string(.studyInstanceUID), let series = ds.string(.seriesInstanceUID),
               let sop = ds.string(.sopInstanceUID), !study.isEmpty, !series.isEmpty, !sop.isEmpty else {
             throw Refusal(reason: "the data set lacks StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID")
@@ -67,7 +70,11 @@ public struct Deidentifier: Sendable {
         let options = settings.profile.options
         let codes = [DeidentificationMethodCode.basicProfile] + options.sorted().map(\.methodCode)
         ds.set(DataElement(tag: .patientIdentityRemoved, vr: .CS, string: "YES"))
-        ds.set(DataElement(tag: .deidentificationMethod, vr: .LO, strings: codes.map { String($0.meaning.prefix(64)) }))
+        var method = codes.map { String($0.meaning.prefix(64)) }
+        if let recipe = settings.recipe {
+            method.append(String(("sendit recipe " + (recipe.source as NSString).lastPathComponent).prefix(64)))
+        }
+        ds.set(DataElement(tag: .deidentificationMethod, vr: .LO, strings: method))
         ds.set(DataElement(sequence: .deidentificationMethodCodeSequence, items: codes.map { code in
             DataSet([
                 DataElement(tag: .codeValue, vr: .SH, string: code.value),

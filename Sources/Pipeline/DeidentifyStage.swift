@@ -7,6 +7,7 @@ import GRDB
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
 /// DONEPROCESSING. An image that cannot be read, or whose copy the gate refuses, is FAILED with
 /// the reason; the others go on. Only an outbox that cannot be written fails the job (retried).
+/// An image a burned-in rule names is HELD, untouched, until a person releases it.
 public struct DeidentifyStage: StageHandler {
     public let stage = "deidentify"
     public let inputStatuses: [ImageStatus] = [.processing]
@@ -15,11 +16,14 @@ public struct DeidentifyStage: StageHandler {
     public let engine: Deidentifier
     public let outbox: Outbox
     public let gateScope: PHIGate.Scope
+    /// Decide which images may carry burned-in text: those are HELD, not de-identified.
+    public let rules: BurnedInRules
     public var onGateHit: @Sendable (String, PHIGate.Hit) -> Void = { _, _ in }
 
-    public init(engine: Deidentifier, outbox: Outbox) {
+    public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard) {
         self.engine = engine
         self.outbox = outbox
+        self.rules = rules
         var scope = PHIGate.Scope()
         let options = engine.settings.profile.options
         scope.uids = !options.contains(.retainUIDs)
@@ -29,10 +33,12 @@ public struct DeidentifyStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
-        let (json, images) = try job.database.writer.read { db in
+        let (json, images, released) = try job.database.writer.read { db in
             (try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
              try ImageRecord.filter(Column("seriesId") == job.seriesId && Column("status") == ImageStatus.processing.rawValue)
-                .order(Column("id")).fetchAll(db))
+                .order(Column("id")).fetchAll(db),
+             Set(try Int64.fetchAll(db, sql: "SELECT r.imageId FROM released AS r JOIN image AS i ON i.id = r.imageId WHERE i.seriesId = ?",
+                                    arguments: [job.seriesId])))
         }
         guard let json else { throw StageError.permanent("deidentify: the series has no identifiers") }
         let identifiers: IdentifiersResponse
@@ -43,15 +49,22 @@ public struct DeidentifyStage: StageHandler {
         }
         for (n, image) in images.enumerated() {
             if n % 50 == 49 { try job.keepAlive() }
-            try deidentify(image, identifiers: identifiers, database: job.database)
+            try deidentify(image, identifiers: identifiers, database: job.database, released: released.contains(image.id ?? -1))
         }
     }
 
-    func deidentify(_ image: ImageRecord, identifiers: IdentifiersResponse, database: IndexDatabase) throws {
+    func deidentify(_ image: ImageRecord, identifiers: IdentifiersResponse, database: IndexDatabase, released: Bool) throws {
         let now = Date()
         let outcome: Result<(Deidentifier.Output, Outbox.Placed), StageError>
         do {
             let input = try Part10File.read(path: image.path)
+            if !released, let rule = rules.holdingRule(for: input.dataSet) {
+                try database.writer.write { db in
+                    try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
+                                                  reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
+                }
+                return
+            }
             let output = try engine.deidentify(input, identifiers: identifiers)
             do {
                 outcome = .success((output, try outbox.place(output, gate: PHIGate(original: input.dataSet, scope: gateScope))))

@@ -145,7 +145,8 @@ public final class IndexDatabase: Sendable {
                 );
                 """)
         }
-        // The de-identified copy of each image: where the outbox holds it and its new UIDs.
+        // The de-identified copy of each image: where the outbox holds it and its new UIDs; and
+        // the HELD images a person released (the burned-in rules no longer hold them).
         m.registerMigration("v2-deidentified") { db in
             try db.execute(sql: """
                 CREATE TABLE deidentified (
@@ -158,6 +159,11 @@ public final class IndexDatabase: Sendable {
                     createdAt DATETIME NOT NULL
                 );
                 CREATE INDEX deidentified_series ON deidentified(seriesInstanceUID);
+                CREATE TABLE released (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
                 """)
         }
         return m

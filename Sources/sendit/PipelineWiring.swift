@@ -35,15 +35,29 @@ struct PipelineWiring {
     /// The stage handlers `sendit serve` runs: identify (the keyed local pseudonymizer) and
     /// de-identify into the outbox. Opens the secrets file (making the key on first use).
     func makeStages(_ settings: SenditConfiguration) throws -> [any StageHandler] {
-        let secrets = try SecretsFile.open(configuration.secretsFile)
-        let hash = KeyedHash(key: try secrets.deidentificationKey())
-        let provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))
-        let engine = Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash))
+        let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
         outbox.removeLeftovers()
         let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()),
-                                          DeidentifyStage(engine: engine, outbox: outbox)]
+                                          DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules())]
         precondition(stages.map(\.stage) == Self.stageNames)
         return stages
+    }
+
+    /// Where identifiers come from (the service when DEIDENTIFY_RESTFUL, else the keyed local
+    /// pseudonymizer) and the engine, both keyed by the secrets file's DEID_KEY.
+    static func deidentification(_ settings: SenditConfiguration, secretsFile: String) throws -> (any IdentifiersProvider, Deidentifier) {
+        let secrets = try SecretsFile.open(secretsFile)
+        let hash = KeyedHash(key: try secrets.deidentificationKey())
+        let provider: any IdentifiersProvider
+        if try settings.bool("DEIDENTIFY_RESTFUL") {
+            guard let url = URL(string: settings.string("IDENTIFIERS_URL")), url.scheme == "http" || url.scheme == "https" else {
+                throw SenditConfiguration.ConfigurationError(message: "DEIDENTIFY_RESTFUL is on: IDENTIFIERS_URL must be an http(s) URL, not \"\(settings.string("IDENTIFIERS_URL"))\"")
+            }
+            provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: try settings.double("IDENTIFIERS_TIMEOUT"))
+        } else {
+            provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))
+        }
+        return (provider, Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash)))
     }
 }

@@ -8,8 +8,9 @@ struct RetryCommand: ParsableCommand {
         commandName: "retry",
         abstract: "Queue failed jobs again (all, or those of the series named), with a fresh attempt count.",
         discussion: """
-            Each FAILED image of those series goes back to the status it had before it failed;
-            a running `sendit serve` then runs the jobs again.
+            Each FAILED image of those series goes back to the status it had before it failed
+            (also images that failed alone, by the PHI gate or an unreadable file, while their
+            job completed); a running `sendit serve` then runs the jobs again.
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -34,6 +35,21 @@ struct RetryCommand: ParsableCommand {
         let count = try pipeline.queue.retryFailed(seriesIds: ids, now: now) { db, job in
             try ImageTransition.restoreFailed(db, seriesId: job.seriesId, at: now)
         }
-        print("\(count) failed job\(count == 1 ? "" : "s") queued again")
+        // Images that failed alone (the PHI gate, an unreadable file) while their job completed.
+        let images = try pipeline.database.writer.write { db -> Int in
+            var request = "SELECT DISTINCT seriesId FROM image WHERE status = 'FAILED'"
+            if let ids { request += " AND seriesId IN (\(ids.map(String.init).joined(separator: ",")))" }
+            var moved = 0
+            for seriesId in try Int64.fetchAll(db, sql: request) {
+                moved += try ImageTransition.restoreFailed(db, seriesId: seriesId, at: now)
+                let statuses = try String.fetchAll(db, sql: "SELECT DISTINCT status FROM image WHERE seriesId = ?", arguments: [seriesId])
+                for (status, stage) in [("NEW", "identify"), ("PROCESSING", "deidentify")] where statuses.contains(status) {
+                    try JobQueue.enqueue(db, seriesId: seriesId, stage: stage, maxAttempts: pipeline.configuration.retry.maxAttempts,
+                                         now: now, reason: "failed images retried by hand")
+                }
+            }
+            return moved
+        }
+        print("\(count) failed job\(count == 1 ? "" : "s") queued again" + (images > 0 ? "; \(images) failed image\(images == 1 ? "" : "s") put back" : ""))
     }
 }

@@ -12,14 +12,14 @@ struct Sendit: ParsableCommand {
             prints them. See README.md.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, RetryCommand.self, SendCommand.self, EchoCommand.self,
-                      DumpCommand.self, ConfigCommand.self])
+        subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, RetryCommand.self, ReleaseCommand.self,
+                      DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
 
     static func main() {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.
         signal(SIGPIPE, SIG_IGN)
         let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),
-                                                     commands: ["dump": DumpCommand.self, "send": SendCommand.self])
+                                                     commands: ["dump": DumpCommand.self, "send": SendCommand.self, "deid": DeidCommand.self])
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -52,6 +52,11 @@ struct SenditConfiguration {
         Setting(key: "DEID_JITTER_RANGE", defaultValue: "-30,-1", help: "days the local pseudonymizer moves a patient's dates: FROM,TO"),
         Setting(key: "DEID_SAFE_PRIVATE", defaultValue: "", help: "private attributes kept with retain-safe-private: CREATOR,gggg,ee;..."),
         Setting(key: "DEID_KEEP_UNKNOWN_ATTRIBUTES", defaultValue: "false", help: "keep public attributes the dictionary does not know"),
+        Setting(key: "DEIDENTIFY_RESTFUL", defaultValue: "false", help: "ask the identifiers service (IDENTIFIERS_URL) instead of the local pseudonymizer"),
+        Setting(key: "IDENTIFIERS_URL", defaultValue: "", help: "the identifiers service's URL (POST, DASHER contract); token: IDENTIFIERS_TOKEN in SECRETS_FILE"),
+        Setting(key: "IDENTIFIERS_TIMEOUT", defaultValue: "30", help: "seconds to wait for the identifiers service"),
+        Setting(key: "STUDY_DEID", defaultValue: "", help: "a recipe file (pydicom/deid %header syntax) applied after the profile"),
+        Setting(key: "BURNED_IN_RULES", defaultValue: "", help: "rules file deciding which images are HELD for burned-in text (empty: built-in rules)"),
         Setting(key: "ENTITY_ID", defaultValue: "PatientID", help: "header field identifying the patient to the identifiers service"),
         Setting(key: "ENTITY_SOURCE", defaultValue: "Stanford MRN", help: "id_source of the patient in identifiers requests"),
         Setting(key: "ITEM_ID", defaultValue: "AccessionNumber", help: "header field identifying the study to the identifiers service"),
@@ -202,6 +207,16 @@ struct SenditConfiguration {
         d.patientNamePattern = string("DEID_PATIENT_NAME")
         guard !d.patientNamePattern.isEmpty else { throw ConfigurationError(message: "DEID_PATIENT_NAME must not be empty") }
         d.keepUnknownAttributes = try bool("DEID_KEEP_UNKNOWN_ATTRIBUTES")
+        let recipePath = string("STUDY_DEID")
+        if !recipePath.isEmpty {
+            let text: String
+            do { text = try String(contentsOfFile: recipePath, encoding: .utf8) } catch {
+                throw ConfigurationError(message: "STUDY_DEID: cannot read \(recipePath): \(error.localizedDescription)")
+            }
+            do { d.recipe = try Recipe.parse(text, source: recipePath) } catch {
+                throw ConfigurationError(message: "STUDY_DEID: the recipe is not valid:\n\(error)")
+            }
+        }
         for entry in string("DEID_SAFE_PRIVATE").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             guard let safe = SafePrivateAttribute(parsing: entry) else {
                 throw ConfigurationError(message: "DEID_SAFE_PRIVATE: \"\(entry)\" is not CREATOR,gggg,ee (odd group, hexadecimal)")
@@ -209,6 +224,19 @@ struct SenditConfiguration {
             d.safePrivateAttributes.append(safe)
         }
         return d
+    }
+
+    /// The burned-in rules: BURNED_IN_RULES's file, or the built-in ones.
+    func burnedInRules() throws -> BurnedInRules {
+        let path = string("BURNED_IN_RULES")
+        guard !path.isEmpty else { return .standard }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError(message: "BURNED_IN_RULES: cannot read \(path): \(error.localizedDescription)")
+        }
+        do { return try BurnedInRules.parse(text) } catch {
+            throw ConfigurationError(message: "BURNED_IN_RULES: \(path): \(error)")
+        }
     }
 
     /// The local pseudonymizer's jitter range, FROM,TO in days (FROM <= TO).

@@ -128,3 +128,30 @@ import Testing
         #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing })
     }
 }
+
+@Suite struct HeldImagesTests {
+    @Test func anImageWithBurnedInTextIsHeldUntilReleasedAndADroppedOneIsNeverSent() throws {
+        let node = try DeidentifyStagesTests.Node()
+        try FileManager.default.createDirectory(atPath: node.f.data + "/study", withIntermediateDirectories: true)
+        for n in 1...3 {
+            let path = try node.f.instance(in: node.f.root + "/x", sop: "1.2.3.1.\(n)")
+            var file = try Part10File.read(path: path)
+            if n > 1 { file.dataSet.set(DataElement(tag: .burnedInAnnotation, vr: .CS, string: "YES")) }
+            try Part10Writer.write(file, to: node.f.data + "/study/\(n).dcm")
+        }
+        _ = try node.f.importer.importFolder(node.f.data + "/study")
+        #expect(try node.run())
+        var statuses = try node.f.statuses()
+        #expect(statuses == ["1.2.3.1.1": .doneProcessing, "1.2.3.1.2": .held, "1.2.3.1.3": .held])
+        #expect(try node.f.images().first { $0.sopInstanceUID == "1.2.3.1.2" }?.statusReason?.contains("burned-in-annotation") == true)
+        #expect(node.outboxFiles().count == 1)
+        let released = try HeldImages.release(node.f.database, uids: ["1.2.3.1.2", "9.9.9"], drop: false, reason: "checked", maxAttempts: 3)
+        #expect(released.images == 1 && released.seriesQueued == 1 && released.unmatched == ["9.9.9"])
+        let dropped = try HeldImages.release(node.f.database, uids: ["1.2.3.1.3"], drop: true, reason: "has a name in it", maxAttempts: 3)
+        #expect(dropped.images == 1)
+        #expect(try node.run())
+        statuses = try node.f.statuses()
+        #expect(statuses == ["1.2.3.1.1": .doneProcessing, "1.2.3.1.2": .doneProcessing, "1.2.3.1.3": .failed])
+        #expect(node.outboxFiles().count == 2)
+    }
+}

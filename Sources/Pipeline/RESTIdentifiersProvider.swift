@@ -1,0 +1,95 @@
+import Deidentify
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The identifiers service (the seed system's DASHER contract): one POST of the request as JSON
+/// per study, with a bearer token. Server errors (5xx), timeouts and connection errors are
+/// tried again here a few times with a growing pause, then thrown as retryable (the job queue
+/// backs off further); a refusal (4xx) or an answer that is not a valid response is permanent.
+public struct RESTIdentifiersProvider: IdentifiersProvider {
+    public let url: URL
+    public let token: String?
+    public let timeout: TimeInterval
+    /// Tries within one job, and the pause before the second (doubling).
+    public var attempts = 3
+    public var pause: TimeInterval = 1
+
+    public var name: String { url.absoluteString }
+
+    public init(url: URL, token: String?, timeout: TimeInterval) {
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+    }
+
+    public struct ServiceError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func identifiers(for request: IdentifiersRequest) throws -> IdentifiersResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = try encoder.encode(request)
+        var last = ServiceError(description: "no attempt")
+        for attempt in 1...max(1, attempts) {
+            if attempt > 1 { Thread.sleep(forTimeInterval: pause * Double(1 << (attempt - 2))) }
+            switch post(body) {
+            case .answer(let status, let data) where (200..<300).contains(status):
+                do {
+                    return try IdentifiersResponse.decode(data)
+                } catch {
+                    throw StageError.permanent("identifiers service \(url.absoluteString): \(error)")
+                }
+            case .answer(let status, let data) where (400..<500).contains(status):
+                throw StageError.permanent("identifiers service \(url.absoluteString) refused the request: HTTP \(status) \(RESTIdentifiersProvider.excerpt(data))")
+            case .answer(let status, let data):
+                last = ServiceError(description: "identifiers service \(url.absoluteString): HTTP \(status) \(RESTIdentifiersProvider.excerpt(data)) (after \(attempt) tries)")
+            case .failure(let why):
+                last = ServiceError(description: "identifiers service \(url.absoluteString): \(why) (after \(attempt) tries)")
+            }
+        }
+        throw last
+    }
+
+    enum Outcome {
+        case answer(Int, Data)
+        case failure(String)
+    }
+
+    func post(_ body: Data) -> Outcome {
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let token, !token.isEmpty { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome = Outcome.failure("no answer")
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
+                outcome = .failure(error.localizedDescription)
+            } else if let http = response as? HTTPURLResponse {
+                outcome = .answer(http.statusCode, data ?? Data())
+            }
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + timeout + 5) == .timedOut {
+            task.cancel()
+            return .failure("no answer within \(Int(timeout)) s")
+        }
+        return outcome
+    }
+
+    static func excerpt(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        return text.isEmpty ? "" : "(\(text))"
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import DICOMFile
+import Deidentify
+import Foundation
+import Pipeline
+
+struct DeidCommand: ParsableCommand, ManyPathsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deid",
+        abstract: "De-identify files or folders with the node's engine, for a person to inspect.",
+        discussion: """
+            sendit deid [--options LIST] [--recipe FILE] IN... OUT
+            Runs what `sendit serve` runs on each file: identifiers (the keyed local
+            pseudonymizer with the SECRETS_FILE key, or the identifiers service when
+            DEIDENTIFY_RESTFUL is on), the PS3.15 profile with DEID_OPTIONS, the recipe
+            (STUDY_DEID), the burned-in rules, the PHI gate. Each copy that passes is written to
+            OUT/<new SeriesInstanceUID>/<new SOPInstanceUID>.dcm in its own transfer syntax.
+            Folders are read recursively. One line per file: the copy, HELD with the rule, or
+            FAILED with the reason; then a summary. Exit status 0 if every file was written or
+            held, 1 if any failed.
+            Options: \(ProfileOption.allCases.map(\.settingName).joined(separator: ", ")); "none" for
+            the Basic Profile alone.
+            """)
+
+    @OptionGroup var configurationOptions: ConfigurationOptions
+
+    @Option(name: .long, help: "Profile options, comma-separated (overrides DEID_OPTIONS).")
+    var options: String?
+
+    @Option(name: .long, help: "Recipe file (overrides STUDY_DEID).")
+    var recipe: String?
+
+    @Option(name: .long, help: "Output folder (else the last path).")
+    var output: String?
+
+    @Flag(name: .customLong("include-held"), help: "De-identify images the burned-in rules would hold, too.")
+    var includeHeld = false
+
+    @Argument(help: "Input files or folders, then the output folder (unless --output).")
+    var paths: [String] = []
+
+    static let optionsTakingValues: Set<String> = ["--options", "--recipe", "--output", "--config"]
+
+    func run() throws {
+        var inputs = paths
+        let out: String
+        if let output {
+            out = output
+        } else {
+            guard inputs.count >= 2 else { throw ValidationError("expected IN... OUT (or --output OUT)") }
+            out = inputs.removeLast()
+        }
+        guard !inputs.isEmpty else { throw ValidationError("no input") }
+        var settings = try configurationOptions.load()
+        settings.override("DEID_OPTIONS", options)
+        settings.override("STUDY_DEID", recipe)
+        let pipeline = try settings.pipeline()
+        let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
+        let rules = try settings.burnedInRules()
+        let fields = try settings.identifierFields()
+        let outbox = try Outbox(folder: PipelineConfiguration.absolute(out), sync: false)
+        defer { try? FileManager.default.removeItem(atPath: outbox.folder + "/.incoming") }
+        var written = 0, held = 0, failed = 0
+        var identifiersByStudy: [String: IdentifiersResponse] = [:]
+        for file in DeidCommand.files(inputs) {
+            do {
+                let input = try Part10File.read(path: file)
+                if !includeHeld, let rule = rules.holdingRule(for: input.dataSet) {
+                    print("\(file): HELD by burned-in rule \(rule)")
+                    held += 1
+                    continue
+                }
+                let study = input.dataSet.string(.studyInstanceUID) ?? ""
+                let identifiers: IdentifiersResponse
+                if let known = identifiersByStudy[study] {
+                    identifiers = known
+                } else {
+                    identifiers = try provider.identifiers(for: IdentifiersRequest(dataSet: input.dataSet, fields: fields))
+                    identifiersByStudy[study] = identifiers
+                }
+                let result = try engine.deidentify(input, identifiers: identifiers)
+                let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet))
+                print("\(file) -> \(placed.path)")
+                written += 1
+            } catch {
+                print("\(file): FAILED: \(error)")
+                failed += 1
+            }
+        }
+        print("\(written) written, \(held) held, \(failed) failed")
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Files under the paths, recursively, hidden entries skipped, in name order.
+    static func files(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                out.append(path)   // reported as unreadable
+                continue
+            }
+            guard isDirectory.boolValue else {
+                out.append(path)
+                continue
+            }
+            let walker = FileManager.default.enumerator(atPath: path)
+            var found: [String] = []
+            while let name = walker?.nextObject() as? String {
+                if (name as NSString).lastPathComponent.hasPrefix(".") {
+                    walker?.skipDescendants()
+                    continue
+                }
+                var dir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &dir), !dir.boolValue {
+                    found.append(path + "/" + name)
+                }
+            }
+            out += found.sorted()
+        }
+        return out
+    }
+}
