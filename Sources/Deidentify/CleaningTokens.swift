@@ -1,22 +1,14 @@
 import DICOMCore
 import Foundation
 
-/// What the Clean action looks for in free text: every value the profile removes, empties or
-/// replaces elsewhere in the data set (at any level), plus the patient's and institution's
-/// identifying attributes by name; a person's name also by its parts. A text holding one of
-/// them (ignoring case) is emptied, so that nothing removed in one place survives in another's
-/// description. Values shorter than 3 characters, or numbers shorter than 6, are too common to
-/// judge by.
+/// What the Clean action, and the keeping of text, look for: every value the profile removes,
+/// empties or replaces elsewhere in the data set (at any level: names, IDs, the institution…);
+/// a person's name also by its parts. A text holding one of them (ignoring case) is emptied, so
+/// that nothing removed in one place survives in another. Values shorter than 3 characters, or
+/// numbers shorter than 6, are too common to judge by; values under 6 characters count as
+/// whole words only. Values an option keeps (Retain Institution Identity, say) are not looked for.
 struct CleaningTokens {
     private(set) var tokens: [String] = []
-
-    static let alwaysIdentifying: Set<Tag> = [
-        .patientName, .patientID, .otherPatientIDs, .otherPatientNames, .patientBirthName, .patientMotherBirthName,
-        .patientBirthDate, .patientAddress, .patientTelephoneNumbers, .accessionNumber, .institutionName,
-        .institutionAddress, .referringPhysicianName, .performingPhysicianName, .operatorsName,
-        .physiciansOfRecord, .nameOfPhysiciansReadingStudy, .requestingPhysician, .issuerOfPatientID,
-        .medicalRecordLocator, .militaryRank, .branchOfService,
-    ]
 
     init(_ ds: DataSet, profile: ConfidentialityProfile) {
         var found = Set<String>()
@@ -32,17 +24,30 @@ struct CleaningTokens {
                 continue
             }
             guard e.vr.isString || e.vr == .UN else { continue }
-            let removed: Bool
             switch profile.rule(for: e.tag)?.action {
-            case nil, .k?, .c?: removed = alwaysIdentifying.contains(e.tag)
-            default: removed = true
+            case nil, .k?, .c?: continue
+            default: break
             }
-            guard removed else { continue }
+            // Private attributes are all removed, but their values are the vendor's, not known
+            // to be the patient's: looking for them would empty ordinary text. So are removed
+            // descriptions and comments ("CT CHEST" is no one's identifier); names, IDs,
+            // numbers, addresses, places and UIDs are looked for.
+            if e.tag.isPrivate || !CleaningTokens.isIdentifying(e) { continue }
             for value in e.strings(characterSet: charset) {
                 let parts = e.vr == .PN ? value.split(whereSeparator: { "^= ".contains($0) }).map(String.init) : []
                 for piece in [value] + parts { add(piece, into: &found) }
             }
         }
+    }
+
+    static let identifyingWords = ["ID", "Name", "Address", "Telephone", "Telecom", "Institution", "Department", "Station",
+                                   "Number", "BirthDate", "Locator", "Rank", "Branch", "Residence", "Occupation", "Issuer"]
+
+    static func isIdentifying(_ e: DataElement) -> Bool {
+        if e.vr == .PN || e.vr == .UI { return true }
+        guard let keyword = DataDictionary.entry(for: e.tag)?.keyword else { return false }
+        if keyword.contains("Description") || keyword.contains("Comment") { return false }
+        return identifyingWords.contains { keyword.contains($0) }
     }
 
     static func add(_ piece: String, into found: inout Set<String>) {
@@ -53,11 +58,12 @@ struct CleaningTokens {
 
     /// A token shorter than 6 characters counts as a word only ("Tom" in "Dr Tom", not in
     /// "Tomography").
-    func found(in text: String) -> Bool {
+    func found(in text: String, shortestPart: Int = 3) -> Bool {
         guard !tokens.isEmpty else { return false }
         let lower = text.lowercased()
         if tokens.contains(where: { $0.count >= 6 && lower.contains($0) }) { return true }
+        guard shortestPart < 6 else { return false }
         let words = Set(lower.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
-        return tokens.contains { $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && lower.contains($0))) }
+        return tokens.contains { $0.count >= shortestPart && $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && lower.contains($0))) }
     }
 }

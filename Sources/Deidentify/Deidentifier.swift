@@ -39,6 +39,10 @@ public struct Deidentifier: Sendable {
 
     public func deidentify(_ input: Part10File, identifiers: IdentifiersResponse) throws -> Output {
         try identifiers.validate()
+        // A truncated file would come out complete-looking with its tail missing.
+        if let cut = input.warnings.first(where: \.isTruncation) {
+            throw Refusal(reason: "the file is truncated (\(cut))")
+        }
         var walk = Walk(engine: self, jitter: identifiers.jitterDays,
                         tokens: CleaningTokens(input.dataSet, profile: settings.profile))
         var ds = walk.clean(input.dataSet, characterSet: input.dataSet.specificCharacterSet)

@@ -1,10 +1,15 @@
 import DICOMCore
+import DICOMFile
 
 /// One de-identification pass over a data set and its items: the table's action for every
 /// element, carried out. Compound actions keep the attribute when the IOD might need it,
-/// never its value: sendit has no PS3.3 module tables, so X/Z, X/Z/D and Z/D become Z
-/// (emptied), X/D becomes D (a dummy), and X/Z/U* keeps a sequence's items with their UIDs
-/// remapped (Z for anything else).
+/// never its value: sendit has no PS3.3 module tables, so X/Z becomes Z (emptied), X/D, Z/D
+/// and X/Z/D become D (a dummy: the attribute may be Type 1, as Device Serial Number is in the
+/// enhanced IODs; a sequence under X/Z/D is emptied), and X/Z/U* keeps a sequence's items with
+/// their UIDs remapped (Z for anything else). D on a sequence (Content Sequence, say, which may be
+/// Type 1) keeps its items, cleaned by the profile at their level: the dummy that keeps the
+/// IOD whole. A sequence that arrived as UN is parsed as implicit VR little endian items
+/// (PS3.5 6.2.2) and treated as a sequence; if it cannot be parsed, it is removed.
 struct Walk {
     let engine: Deidentifier
     let jitter: Int
@@ -75,22 +80,52 @@ struct Walk {
     }
 
     /// An element kept as it is; a sequence's items are cleaned. A sequence that arrived as UN
-    /// (bytes the reader could not parse as items) cannot be cleaned, so it is removed.
+    /// is parsed first; if it cannot be, it is removed (its content cannot be cleaned).
     mutating func keep(_ e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
-        switch e.value {
-        case .sequence(let items):
+        if let items = Walk.items(of: e) {
             counts.kept += 1
             return DataElement(sequence: e.tag, items: items.map { clean($0, characterSet: characterSet) },
-                               hasUndefinedLength: e.hasUndefinedLength)
-        default:
-            if e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ { return nil }
-            counts.kept += 1
-            return e
+                               hasUndefinedLength: e.items != nil ? e.hasUndefinedLength : true)
         }
+        if e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ { return nil }
+        // Text the table keeps (a code meaning, an SR text value) is still emptied if it holds a
+        // value the profile removes elsewhere: the patient's name in a kept attribute is no less
+        // a leak. Only values of 6 characters or more count here (a name part "Long" must not
+        // empty a code meaning "Long axis"); the PHI gate still refuses a shorter one as a word.
+        if Walk.keptTextVRs.contains(e.vr),
+           tokens.found(in: e.strings(characterSet: characterSet).joined(separator: "\\"), shortestPart: 6) {
+            counts.emptied += 1
+            return DataElement(tag: e.tag, vr: e.vr, value: .empty)
+        }
+        counts.kept += 1
+        return e
+    }
+
+    static let keptTextVRs: Set<VR> = [.AE, .CS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT]
+
+    /// A sequence's items; for a sequence that arrived as UN, its value parsed as implicit VR
+    /// little endian items (nil if it cannot be).
+    static func items(of e: DataElement) -> [DataSet]? {
+        if let items = e.items { return items }
+        guard e.vr == .UN, DataDictionary.vr(for: e.tag) == .SQ, case .binary(let value) = e.value,
+              let bytes = try? value.load() else { return nil }
+        // The element re-framed as an undefined-length sequence: tag, 0xFFFFFFFF, the items,
+        // a Sequence Delimitation Item.
+        var framed: [UInt8] = []
+        func le16(_ v: UInt16) { framed += [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        le16(e.tag.group); le16(e.tag.element); framed += [0xFF, 0xFF, 0xFF, 0xFF]
+        framed += bytes
+        le16(0xFFFE); le16(0xE0DD); framed += [0, 0, 0, 0]
+        var options = ReadOptions(strictness: .lenient)
+        options.bulkDataThreshold = .max
+        guard let parsed = try? Part10File.readDataSet(bytes: framed, transferSyntax: .implicitVRLittleEndian, options: options),
+              parsed.dataSet.count == 1, let items = parsed.dataSet[e.tag]?.items else { return nil }
+        return items
     }
 
     mutating func apply(_ action: ProfileAction, to e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
         let isSequence = e.vr == .SQ || e.items != nil || (e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ)
+        let hasItems = isSequence && Walk.items(of: e) != nil
         switch action {
         case .k:
             let kept = keep(e, characterSet: characterSet)
@@ -99,18 +134,22 @@ struct Walk {
         case .x:
             counts.removed += 1
             return nil
-        case .z, .zd, .xz, .xzd:
+        case .z, .xz:
             counts.emptied += 1
             return emptied(e, isSequence: isSequence)
-        case .d, .xd:
+        case .xzd where isSequence:
+            counts.emptied += 1
+            return emptied(e, isSequence: true)
+        case .d, .xd, .zd, .xzd:
             if isSequence {
+                if hasItems { return keep(e, characterSet: characterSet) }
                 counts.emptied += 1
                 return emptied(e, isSequence: true)
             }
             return dummy(e)
         case .u, .xzu:
             if isSequence {
-                if e.items != nil { return keep(e, characterSet: characterSet) }
+                if hasItems { return keep(e, characterSet: characterSet) }
                 counts.emptied += 1
                 return emptied(e, isSequence: true)
             }
@@ -169,7 +208,7 @@ struct Walk {
     /// Graphics: sendit cannot clean pixels) is removed.
     mutating func cleaned(_ e: DataElement, isSequence: Bool, characterSet: SpecificCharacterSet) -> DataElement? {
         if isSequence {
-            if e.items != nil { return keep(e, characterSet: characterSet) }
+            if Walk.items(of: e) != nil { return keep(e, characterSet: characterSet) }
             counts.removed += 1
             return nil
         }

@@ -58,7 +58,7 @@ import Testing
         // Clean Descriptors: a description naming the patient is emptied, another is kept.
         #expect(out[.studyDescription]?.isEmpty == true)
         #expect(out.string(.seriesDescription) == "AXIAL 1.25mm")
-        #expect(out[.institutionName] != nil && out[.institutionName]?.isEmpty == true)
+        #expect(out.string(.institutionName) == "ANONYMIZED")   // X/Z/D: a dummy
         #expect(out[.referringPhysicianName]?.isEmpty == true)
         // Private attributes and the overlay (its data removed: the whole group) are gone.
         #expect(!out.contains { $0.tag.isPrivate })
@@ -134,5 +134,24 @@ import Testing
         }
         let good = try IdentifiersResponse.decode(Data(#"{"results":[{"id":"1","id_source":"MRN","suid":"P-1_a","jitter":-3,"jittered_timestamp":"2000-01-01T00:00:00Z","custom_fields":{"a":1},"items":[{"suid":"S1","jitter":-3,"jittered_timestamp":"2000-01-01T00:00:00Z"}]}]}"#.utf8))
         #expect(good.entityCode == "P-1_a" && good.itemCode == "S1" && good.jitterDays == -3)
+    }
+
+    @Test func aSequenceThatArrivedAsUNIsParsedAndCleaned() throws {
+        // (0008,1140) Referenced Image Sequence as UN: one undefined-length item, implicit VR LE.
+        var item: [UInt8] = [0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]
+        let uid = Array("1.2.826.0.1.3680043.10.9.99".utf8)
+        item += [0x08, 0x00, 0x55, 0x11] + [UInt8(uid.count), 0, 0, 0] + uid
+        item += [0x10, 0x00, 0x10, 0x00, 0x08, 0, 0, 0] + Array("Flanders".utf8)
+        item += [0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]
+        var ds = instance(series: "1.2.826.0.1.3680043.10.1.2", sop: "1.2.826.0.1.3680043.10.1.2.1")
+        ds.set(DataElement(tag: .referencedImageSequence, vr: .UN, bytes: item))
+        let out = try DeidFixture.engine().deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers).file.dataSet
+        let items = try #require(out[.referencedImageSequence]?.items)
+        #expect(items.first?.string(.referencedSOPInstanceUID) == DeidFixture.uids.remap("1.2.826.0.1.3680043.10.9.99"))
+        #expect(items.first?[.patientName]?.isEmpty == true)
+        // Bytes that are not items: removed, not kept.
+        ds.set(DataElement(tag: .referencedImageSequence, vr: .UN, bytes: Array("Flanders".utf8)))
+        let junk = try DeidFixture.engine().deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers).file.dataSet
+        #expect(junk[.referencedImageSequence] == nil || junk[.referencedImageSequence]?.isEmpty == true)
     }
 }
