@@ -46,8 +46,8 @@ public struct Outbox: Sendable {
         guard rename(temporary, final) == 0 else {
             throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
-        return Placed(path: final, size: size ?? 0)
+        let size = FileIdentity(path: final).map { Int64($0.size) } ?? 0
+        return Placed(path: final, size: size)
     }
 
     /// New UIDs are `2.25.<digits>`; anything else (a UID kept by the Retain UIDs option) is

@@ -19,6 +19,11 @@ struct ConfigCommand: ParsableCommand {
             do {
                 _ = try settings.server()
                 _ = try settings.pipeline()
+                _ = try settings.deidentification()
+                _ = try settings.burnedInRules()
+                _ = try settings.jitterRange()
+                _ = try settings.identifierFields()
+                _ = try settings.identifiersURL()
                 _ = try makeLogger(settings)
             } catch {
                 print("invalid: \(error)")

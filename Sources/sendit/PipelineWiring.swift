@@ -50,10 +50,7 @@ struct PipelineWiring {
         let secrets = try SecretsFile.open(secretsFile)
         let hash = KeyedHash(key: try secrets.deidentificationKey())
         let provider: any IdentifiersProvider
-        if try settings.bool("DEIDENTIFY_RESTFUL") {
-            guard let url = URL(string: settings.string("IDENTIFIERS_URL")), url.scheme == "http" || url.scheme == "https" else {
-                throw SenditConfiguration.ConfigurationError(message: "DEIDENTIFY_RESTFUL is on: IDENTIFIERS_URL must be an http(s) URL, not \"\(settings.string("IDENTIFIERS_URL"))\"")
-            }
+        if let url = try settings.identifiersURL() {
             provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: try settings.double("IDENTIFIERS_TIMEOUT"))
         } else {
             provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))

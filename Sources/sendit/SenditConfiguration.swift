@@ -44,8 +44,8 @@ struct SenditConfiguration {
         Setting(key: "JOB_MAX_ATTEMPTS", defaultValue: "10", help: "tries of a job before it is FAILED"),
         Setting(key: "JOB_RETRY_DELAY", defaultValue: "10", help: "seconds before a failed job's first retry; doubles each time, at most an hour"),
         Setting(key: "JOB_LEASE", defaultValue: "300", help: "seconds a job stays claimed without a heartbeat before it is retried"),
-        Setting(key: "OUTBOX_FOLDER", defaultValue: "./var/outbox", help: "where de-identified copies wait to be sent"),
-        Setting(key: "SECRETS_FILE", defaultValue: "./var/secrets", help: "mode-0600 file holding DEID_KEY (made on first use) and credentials"),
+        Setting(key: "OUTBOX_FOLDER", defaultValue: "", help: "where de-identified copies wait to be sent (empty: outbox beside QUARANTINE_FOLDER)"),
+        Setting(key: "SECRETS_FILE", defaultValue: "", help: "mode-0600 file with DEID_KEY (made on first use) and credentials (empty: secrets beside QUARANTINE_FOLDER)"),
         Setting(key: "DEID_OPTIONS", defaultValue: "retain-modified-dates,retain-patient-characteristics,clean-descriptors",
                 help: "PS3.15 profile options (none: the Basic Profile alone); see README"),
         Setting(key: "DEID_PATIENT_NAME", defaultValue: "{entity}", help: "PatientName of the output: {entity} patient code, {item} study code"),
@@ -182,11 +182,14 @@ struct SenditConfiguration {
         guard (1...1000).contains(p.retry.maxAttempts) else { throw ConfigurationError(message: "JOB_MAX_ATTEMPTS must be 1 to 1000") }
         p.retry.baseDelay = try double("JOB_RETRY_DELAY")
         p.retry.lease = try double("JOB_LEASE")
-        p.outboxFolder = PipelineConfiguration.absolute(string("OUTBOX_FOLDER"))
+        // Empty: beside the quarantine (./var/outbox and ./var/secrets by default), so that a
+        // setup that moves the quarantine moves them too.
+        let beside = (p.quarantineFolder as NSString).deletingLastPathComponent
+        p.outboxFolder = string("OUTBOX_FOLDER").isEmpty ? beside + "/outbox" : PipelineConfiguration.absolute(string("OUTBOX_FOLDER"))
         if PipelineConfiguration.contains(data, p.outboxFolder) {
             throw ConfigurationError(message: "OUTBOX_FOLDER must not be inside DATA_FOLDER (it would be imported as a finished folder)")
         }
-        p.secretsFile = PipelineConfiguration.absolute(string("SECRETS_FILE"))
+        p.secretsFile = string("SECRETS_FILE").isEmpty ? beside + "/secrets" : PipelineConfiguration.absolute(string("SECRETS_FILE"))
         return p
     }
 
@@ -224,6 +227,15 @@ struct SenditConfiguration {
             d.safePrivateAttributes.append(safe)
         }
         return d
+    }
+
+    /// The identifiers service's URL when DEIDENTIFY_RESTFUL is on (nil when off).
+    func identifiersURL() throws -> URL? {
+        guard try bool("DEIDENTIFY_RESTFUL") else { return nil }
+        guard let url = URL(string: string("IDENTIFIERS_URL")), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError(message: "DEIDENTIFY_RESTFUL is on: IDENTIFIERS_URL must be an http(s) URL, not \"\(string("IDENTIFIERS_URL"))\"")
+        }
+        return url
     }
 
     /// The burned-in rules: BURNED_IN_RULES's file, or the built-in ones.

@@ -12,8 +12,12 @@ import Testing
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
         config = root + "/sendit.conf"
-        try "DATA_FOLDER=\(root)/data\nDATABASE=\(root)/sendit.db\nQUARANTINE_FOLDER=\(root)/var/quarantine\n"
+        try "DATA_FOLDER=\(root)/data\nDATABASE=\(root)/sendit.db\nQUARANTINE_FOLDER=\(root)/var/quarantine\n\(PipelineCommandsTests.varSettings(root))"
             .write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    static func varSettings(_ root: String) -> String {
+        "OUTBOX_FOLDER=\(root)/var/outbox\nSECRETS_FILE=\(root)/var/secrets\n"
     }
 
     func run(_ args: [String]) throws -> DumpCommandTests.Run {
@@ -72,5 +76,43 @@ import Testing
         try "DATA_FOLDER=\(root)/data\nQUARANTINE_FOLDER=\(root)/data/quarantine\n".write(toFile: config, atomically: true, encoding: .utf8)
         let r = try run(["config", "check"])
         #expect(r.status == 1 && r.out.contains("QUARANTINE_FOLDER must not be inside DATA_FOLDER"))
+    }
+
+    @Test func deidWritesCopiesAndMakesTheSecretsFilePrivate() throws {
+        for n in 1...3 { try instance(root + "/in", sop: "1.2.3.1.\(n)") }
+        let r = try run(["deid", root + "/in", root + "/out"])
+        #expect(r.status == 0, "\(r.out) \(r.err)")
+        #expect(r.out.contains("3 written, 0 held, 0 failed"))
+        let secrets = root + "/var/secrets"
+        let mode = try FileManager.default.attributesOfItem(atPath: secrets)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try String(contentsOfFile: secrets, encoding: .utf8).contains("DEID_KEY="))
+        let copies = FileManager.default.enumerator(atPath: root + "/out")?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") } ?? []
+        #expect(copies.count == 3 && copies.allSatisfy { $0.hasPrefix("2.25.") })
+        // Same key, same output names on a second run.
+        let again = try run(["deid", root + "/in", root + "/out2"])
+        let copies2 = FileManager.default.enumerator(atPath: root + "/out2")?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") } ?? []
+        #expect(again.status == 0 && Set(copies2) == Set(copies))
+        // A secrets file others can read is refused.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: secrets)
+        let refused = try run(["deid", root + "/in", root + "/out3"])
+        #expect(refused.status != 0 && refused.err.contains("readable by others"))
+    }
+
+    @Test func anInvalidRecipeOrRuleIsRefusedWithItsLine() throws {
+        try "FORMAT dicom\n%header\nREPLACE PatientName func:generate_uid\n".write(toFile: root + "/bad.recipe", atomically: true, encoding: .utf8)
+        try "DATA_FOLDER=\(root)/data\nDATABASE=\(root)/sendit.db\nQUARANTINE_FOLDER=\(root)/var/quarantine\nSTUDY_DEID=\(root)/bad.recipe\n\(PipelineCommandsTests.varSettings(root))"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try run(["config", "check"])
+        #expect(r.status == 1 && r.out.contains("bad.recipe:3: func: values are not supported"))
+        let serve = try run(["serve", "--port", "0"])
+        #expect(serve.status == 2 && serve.err.contains("bad.recipe:3"))
+    }
+
+    @Test func releasingWhatIsNotHeldIsAnError() throws {
+        for n in 1...2 { try instance(root + "/data/study", sop: "1.2.3.1.\(n)") }
+        _ = try run(["import", root + "/data/study"])
+        let r = try run(["release", "1.2.3.1.1"])
+        #expect(r.status == 1 && r.err.contains("nothing HELD under 1.2.3.1.1"))
     }
 }
