@@ -10,6 +10,8 @@ import DICOMCore
 /// each other.
 public struct ConfidentialityProfile: Sendable, Equatable {
     public let options: Set<ProfileOption>
+    /// The options in the table's column order (looked up for every element).
+    let orderedOptions: [ProfileOption]
 
     public struct ConflictingOptions: Error, CustomStringConvertible {
         public var description: String {
@@ -22,6 +24,7 @@ public struct ConfidentialityProfile: Sendable, Equatable {
             throw ConflictingOptions()
         }
         self.options = options
+        orderedOptions = options.sorted()
     }
 
     /// What the table says for one attribute.
@@ -65,7 +68,7 @@ public struct ConfidentialityProfile: Sendable, Equatable {
         let base = codes.startIndex
         var chosen = ProfileAction(rawValue: codes[base])!
         var decidedBy: ProfileOption? = nil
-        for option in options.sorted() {
+        for option in orderedOptions {
             let code = codes[base + 1 + option.column]
             guard code != 0, let action = ProfileAction(rawValue: code) else { continue }
             if decidedBy == nil || ConfidentialityProfile.protection(action) > ConfidentialityProfile.protection(chosen) {

@@ -147,40 +147,43 @@ public struct PHIGate: Sendable {
         }
     }
 
-    /// The file's bytes without the top-level Pixel Data value; for a deflated data set, the
-    /// File Meta Information's bytes followed by the data set re-encoded without Pixel Data.
+    /// The file's bytes without the top-level Pixel Data value (read from the file around it,
+    /// so a large image costs no more than its header); for a deflated data set, the File Meta
+    /// Information's bytes followed by the data set re-encoded without Pixel Data.
     static func searchable(path: String) throws -> [UInt8] {
-        let raw = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         // Values from 1 KiB are left in the file with their offsets, so a Pixel Data value of
         // that size is located and skipped; a smaller one is searched with the rest (fails safe).
         var options = ReadOptions(strictness: .strict)
         options.bulkDataThreshold = 1024
         let file = try Part10File.read(path: path, options: options)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value else {
+            throw Hit(attribute: "(the output's size cannot be read)", offset: 0)
+        }
+        func region(_ from: UInt64, _ to: UInt64) throws -> [UInt8] {
+            to > from ? try BulkDataLocation(path: path, offset: from, length: to - from).read() : []
+        }
         if file.transferSyntax.isDeflated {
             var ds = file.dataSet
             ds.remove(.pixelData)
             let sink = MemorySink()
             try DataSetEncoder(explicitVR: true).encode(ds, into: sink)
-            return Array(raw.prefix(Int(file.dataSetOffset))) + sink.bytes
+            return try region(0, file.dataSetOffset) + sink.bytes
         }
-        guard let pixels = file.dataSet[.pixelData] else { return raw }
-        var ranges: [Range<Int>] = []
-        switch pixels.value {
-        case .binary(.deferred(let loc)): ranges.append(Int(loc.offset)..<Int(loc.offset + loc.length))
-        case .fragments(let fragments):
-            for case .deferred(let loc) in fragments { ranges.append(Int(loc.offset)..<Int(loc.offset + loc.length)) }
-        default: break   // an empty or tiny value held in memory: searched with the rest
+        var ranges: [(UInt64, UInt64)] = []
+        switch file.dataSet[.pixelData]?.value {
+        case .binary(.deferred(let loc))?: ranges.append((loc.offset, loc.offset + loc.length))
+        case .fragments(let fragments)?:
+            for case .deferred(let loc) in fragments { ranges.append((loc.offset, loc.offset + loc.length)) }
+        default: break   // none, or an empty or tiny value held in memory: searched with the rest
         }
-        guard !ranges.isEmpty else { return raw }
         var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var at = 0
-        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where r.lowerBound >= at && r.upperBound <= raw.count {
-            out.append(contentsOf: raw[at..<r.lowerBound])
+        var at: UInt64 = 0
+        for (from, to) in ranges.sorted(by: { $0.0 < $1.0 }) where from >= at && to <= size {
+            out += try region(at, from)
             out.append(0)   // no needle spans the gap
-            at = r.upperBound
+            at = to
         }
-        out.append(contentsOf: raw[at...])
+        out += try region(at, size)
         return out
     }
 }

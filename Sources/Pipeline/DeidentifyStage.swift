@@ -1,7 +1,9 @@
 import DICOMFile
 import Deidentify
+import Dispatch
 import Foundation
 import GRDB
+import Synchronization
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
@@ -19,6 +21,8 @@ public struct DeidentifyStage: StageHandler {
     /// Decide which images may carry burned-in text: those are HELD, not de-identified.
     public let rules: BurnedInRules
     public var onGateHit: @Sendable (String, PHIGate.Hit) -> Void = { _, _ in }
+    /// Images of a series de-identified at once.
+    public var concurrency = ProcessInfo.processInfo.activeProcessorCount
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard) {
         self.engine = engine
@@ -47,10 +51,27 @@ public struct DeidentifyStage: StageHandler {
         } catch {
             throw StageError.permanent("deidentify: the series' stored identifiers are invalid: \(error)")
         }
-        for (n, image) in images.enumerated() {
-            if n % 50 == 49 { try job.keepAlive() }
-            try deidentify(image, identifiers: identifiers, database: job.database, released: released.contains(image.id ?? -1))
+        // Images are independent: `concurrency` threads take them in turn. The first error that
+        // is not the image's own (the outbox cannot be written) stops the others and fails the job.
+        let state = Mutex((next: 0, error: nil as (any Error)?))
+        DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, images.count))) { _ in
+            while true {
+                let n: Int? = state.withLock { s in
+                    guard s.error == nil, s.next < images.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
+                }
+                guard let n else { return }
+                do {
+                    if n % 50 == 49 { try job.keepAlive() }
+                    let image = images[n]
+                    try deidentify(image, identifiers: identifiers, database: job.database, released: released.contains(image.id ?? -1))
+                } catch {
+                    state.withLock { if $0.error == nil { $0.error = error } }
+                }
+            }
         }
+        if let error = state.withLock({ $0.error }) { throw error }
     }
 
     func deidentify(_ image: ImageRecord, identifiers: IdentifiersResponse, database: IndexDatabase, released: Bool) throws {
@@ -59,7 +80,7 @@ public struct DeidentifyStage: StageHandler {
         do {
             let input = try Part10File.read(path: image.path)
             if !released, let rule = rules.holdingRule(for: input.dataSet) {
-                try database.writer.write { db in
+                _ = try database.writer.write { db in
                     try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
                                                   reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
                 }

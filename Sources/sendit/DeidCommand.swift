@@ -1,8 +1,10 @@
 import ArgumentParser
 import DICOMFile
 import Deidentify
+import Dispatch
 import Foundation
 import Pipeline
+import Synchronization
 
 struct DeidCommand: ParsableCommand, ManyPathsCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +19,8 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             OUT/<new SeriesInstanceUID>/<new SOPInstanceUID>.dcm in its own transfer syntax.
             Folders are read recursively. One line per file: the copy, HELD with the rule, or
             FAILED with the reason; then a summary. Exit status 0 if every file was written or
-            held, 1 if any failed.
+            held, 1 if any failed. Files are done WORKERS at a time (one per core), so the
+            lines come in the order files finish.
             Options: \(ProfileOption.allCases.map(\.settingName).joined(separator: ", ")); "none" for
             the Basic Profile alone.
             """)
@@ -59,36 +62,61 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         let rules = try settings.burnedInRules()
         let fields = try settings.identifierFields()
         let outbox = try Outbox(folder: PipelineConfiguration.absolute(out), sync: false)
+        let identifiersLock = NSLock()
         defer { try? FileManager.default.removeItem(atPath: outbox.folder + "/.incoming") }
-        var written = 0, held = 0, failed = 0
-        var identifiersByStudy: [String: IdentifiersResponse] = [:]
-        for file in DeidCommand.files(inputs) {
-            do {
-                let input = try Part10File.read(path: file)
-                if !includeHeld, let rule = rules.holdingRule(for: input.dataSet) {
-                    print("\(file): HELD by burned-in rule \(rule)")
-                    held += 1
-                    continue
+        // Files are independent: WORKERS threads (one per core) take them in turn. The
+        // identifiers of a study are asked for once, under a lock.
+        let list = DeidCommand.files(inputs)
+        let state = Mutex(State())
+        DispatchQueue.concurrentPerform(iterations: max(1, min(pipeline.workers, list.count))) { _ in
+            while true {
+                let next: Int? = state.withLock { s in
+                    guard s.next < list.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
                 }
-                let study = input.dataSet.string(.studyInstanceUID) ?? ""
-                let identifiers: IdentifiersResponse
-                if let known = identifiersByStudy[study] {
-                    identifiers = known
-                } else {
-                    identifiers = try provider.identifiers(for: IdentifiersRequest(dataSet: input.dataSet, fields: fields))
-                    identifiersByStudy[study] = identifiers
+                guard let i = next else { return }
+                let file = list[i]
+                let line: String
+                var outcome = Outcome.failed
+                do {
+                    let input = try Part10File.read(path: file)
+                    if !includeHeld, let rule = rules.holdingRule(for: input.dataSet) {
+                        line = "\(file): HELD by burned-in rule \(rule)"
+                        outcome = .held
+                    } else {
+                        let study = input.dataSet.string(.studyInstanceUID) ?? ""
+                        let identifiers = try identifiersLock.withLock { () throws -> IdentifiersResponse in
+                            if let known = state.withLock({ $0.identifiersByStudy[study] }) { return known }
+                            let fresh = try provider.identifiers(for: IdentifiersRequest(dataSet: input.dataSet, fields: fields))
+                            state.withLock { $0.identifiersByStudy[study] = fresh }
+                            return fresh
+                        }
+                        let result = try engine.deidentify(input, identifiers: identifiers)
+                        let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet))
+                        line = "\(file) -> \(placed.path)"
+                        outcome = .written
+                    }
+                } catch {
+                    line = "\(file): FAILED: \(error)"
                 }
-                let result = try engine.deidentify(input, identifiers: identifiers)
-                let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet))
-                print("\(file) -> \(placed.path)")
-                written += 1
-            } catch {
-                print("\(file): FAILED: \(error)")
-                failed += 1
+                state.withLock { s in
+                    s.counts[outcome, default: 0] += 1
+                    print(line)
+                }
             }
         }
-        print("\(written) written, \(held) held, \(failed) failed")
-        if failed > 0 { throw ExitCode(1) }
+        let counts = state.withLock { $0.counts }
+        print("\(counts[.written] ?? 0) written, \(counts[.held] ?? 0) held, \(counts[.failed] ?? 0) failed")
+        if (counts[.failed] ?? 0) > 0 { throw ExitCode(1) }
+    }
+
+    enum Outcome: Hashable { case written, held, failed }
+
+    struct State {
+        var next = 0
+        var counts: [Outcome: Int] = [:]
+        var identifiersByStudy: [String: IdentifiersResponse] = [:]
     }
 
     /// Files under the paths, recursively, hidden entries skipped, in name order.
