@@ -117,6 +117,9 @@ public struct BurnedInRules: Sendable, Equatable {
         hold ultrasound-object if SOPClassUID is UltrasoundImageStorage|UltrasoundMultiFrameImageStorage
         hold document if SOPClassUID is EncapsulatedPDFStorage|EncapsulatedCDAStorage
         hold dose-report if SOPClassUID is XRayRadiationDoseSRStorage|RadiopharmaceuticalRadiationDoseSRStorage|PatientRadiationDoseSRStorage
+        hold photograph if SOPClassUID is VLPhotographicImageStorage|VideoPhotographicImageStorage|VideoEndoscopicImageStorage|VLEndoscopicImageStorage
+        hold external-camera if Modality is XC
+        hold slide-label if SOPClassUID is VLWholeSlideMicroscopyImageStorage and ImageType has LABEL|OVERVIEW
         hold screen-save if ImageType has "SCREEN SAVE"
         hold derived-ct-mr if Modality is CT|MR and ImageType has SECONDARY|DERIVED
         """

@@ -38,7 +38,12 @@ public struct Deidentifier: Sendable {
     }
 
     public func deidentify(_ input: Part10File, identifiers: IdentifiersResponse) throws -> Output {
+        var input = input
+        input.dataSet = try Deidentifier.loadingText(input.dataSet)
         try identifiers.validate()
+        if settings.profile.options.contains(.retainLongitudinalModifiedDates) && !identifiers.hasJitter {
+            throw Refusal(reason: "the identifiers give no date jitter, and dates are to be moved (retain-modified-dates)")
+        }
         // A truncated file would come out complete-looking with its tail missing.
         if let cut = input.warnings.first(where: \.isTruncation) {
             throw Refusal(reason: "the file is truncated (\(cut))")
@@ -66,6 +71,28 @@ public struct Deidentifier: Sendable {
         // the preamble (a dual-format file's TIFF header may describe the patient).
         let file = Part10File(fileMetaInformation: DataSet(), dataSet: ds, transferSyntax: input.transferSyntax)
         return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop, counts: walk.counts)
+    }
+
+    /// The data set with every text value in memory: a text value of 64 KiB or more is left in
+    /// the file by the reader, and would otherwise be neither checked nor cleaned. Call it on
+    /// the original before the engine and the PHI gate see it.
+    public static func loadingText(_ ds: DataSet) throws -> DataSet {
+        var out = ds
+        try out.updateEach { e in
+            switch e.value {
+            case .sequence(let items):
+                e.value = .sequence(try items.map(loadingText))
+            case .binary(.deferred(let location)) where e.vr.isString || e.vr == .UN:
+                do {
+                    e.value = .binary(.inline(try location.read()))
+                } catch {
+                    throw Refusal(reason: "a text value of \(e.tag) cannot be read: \(error)")
+                }
+            default:
+                break
+            }
+        }
+        return out
     }
 
     /// PatientIdentityRemoved, DeidentificationMethod (the code meanings), its code sequence

@@ -87,6 +87,9 @@ public struct IdentifiersResponse: Codable, Sendable, Equatable {
     /// has none).
     public var jitterDays: Int { results.first?.jitter ?? results.first?.items.first?.jitter ?? 0 }
 
+    /// The answer gives a jitter (the entity's or its item's).
+    public var hasJitter: Bool { results.first?.jitter != nil || results.first?.items.first?.jitter != nil }
+
     public func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

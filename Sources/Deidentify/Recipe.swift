@@ -10,8 +10,10 @@ import Foundation
 ///     REPLACE PatientName var:entity_id     set, if present
 ///     REMOVE startswith:Referring           remove
 ///     BLANK StudyDescription                empty
-///     KEEP SeriesDescription                keep the original value (the PHI gate still checks)
-///     JITTER StudyDate var:jitter           move a date by days (a number, or the patient's jitter)
+///     KEEP SeriesDescription                keep the original value (the PHI gate still checks;
+///                                           a sequence keeps the profile's cleaned items)
+///     JITTER StudyDate var:jitter           move a date the profile kept by days (a number, or
+///                                           the patient's jitter); a removed date stays removed
 ///
 /// Fields are keywords, tags (`00100010` or `(0010,0010)`), or `startswith:`, `endswith:`,
 /// `contains:` on keywords. Values `var:NAME` are the identifiers: `entity_id` (the patient's
@@ -152,14 +154,19 @@ public struct Recipe: Sendable, Equatable {
                         output.set(e.items != nil ? DataElement(sequence: tag, items: [], hasUndefinedLength: false) : DataElement(tag: tag, vr: e.vr, value: .empty))
                     }
                 case .keep:
-                    if let e = original[tag] { output.set(e) }
+                    // A sequence keeps what the profile left (its items cleaned): the original
+                    // items would bring back everything the profile removed inside them.
+                    if let e = original[tag], e.items == nil, e.vr != .UN || DataDictionary.vr(for: tag) != .SQ { output.set(e) }
                 case .add, .replace:
                     if line.action == .replace && output[tag] == nil && original[tag] == nil { continue }
                     let vr = original[tag]?.vr ?? DataDictionary.vr(for: tag)
                     if vr == .SQ { continue }
                     output.set(DataElement(tag: tag, vr: vr == .UN ? .LO : vr, string: value(line.value!, identifiers)))
                 case .jitter:
-                    guard let e = original[tag], e.vr == .DA || e.vr == .DT else { continue }
+                    // Only a date the profile kept (or moved) is moved, from its original value;
+                    // one the profile removed or emptied (a birth date) stays so.
+                    guard let e = original[tag], e.vr == .DA || e.vr == .DT,
+                          let kept = output[tag], !kept.isEmpty, !Walk.identifiesWithoutARow(e) else { continue }
                     let days = line.value == "var:jitter" ? identifiers.jitterDays : Int(line.value!)!
                     if let moved = DateShifter.shift(e.strings(), vr: e.vr, days: days) {
                         output.set(DataElement(tag: tag, vr: e.vr, strings: moved))

@@ -50,7 +50,9 @@ struct Walk {
                 continue
             }
             guard let rule = engine.settings.profile.rule(for: tag) else {
-                if DataDictionary.entry(for: tag) != nil || engine.settings.keepUnknownAttributes {
+                if Walk.identifiesWithoutARow(e) {
+                    counts.removed += 1
+                } else if DataDictionary.entry(for: tag) != nil || engine.settings.keepUnknownAttributes {
                     if let kept = keep(e, characterSet: charset) { out.append(kept) } else { counts.removed += 1 }
                 } else {
                     counts.removed += 1
@@ -99,6 +101,15 @@ struct Walk {
         }
         counts.kept += 1
         return e
+    }
+
+    /// Attributes Table E.1-1 has no row for that name or date a person all the same (a
+    /// person's name in any PN attribute; birth and death dates in another calendar; addresses
+    /// and telephone numbers): removed, whatever the table leaves out.
+    static func identifiesWithoutARow(_ e: DataElement) -> Bool {
+        if e.vr == .PN || DataDictionary.vr(for: e.tag) == .PN { return true }
+        guard let keyword = DataDictionary.entry(for: e.tag)?.keyword else { return false }
+        return ["BirthDate", "DeathDate", "AlternativeCalendar", "Address", "Telephone", "Telecom"].contains { keyword.contains($0) }
     }
 
     static let keptTextVRs: Set<VR> = [.AE, .CS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT]

@@ -28,12 +28,7 @@ public struct DeidentifyStage: StageHandler {
         self.engine = engine
         self.outbox = outbox
         self.rules = rules
-        var scope = PHIGate.Scope()
-        let options = engine.settings.profile.options
-        scope.uids = !options.contains(.retainUIDs)
-        scope.institution = !options.contains(.retainInstitutionIdentity)
-        scope.dates = !options.contains(.retainLongitudinalFullDates)
-        gateScope = scope
+        gateScope = PHIGate.Scope(options: engine.settings.profile.options)
     }
 
     public func run(_ job: StageJob) throws {
@@ -78,7 +73,8 @@ public struct DeidentifyStage: StageHandler {
         let now = Date()
         let outcome: Result<(Deidentifier.Output, Outbox.Placed), StageError>
         do {
-            let input = try Part10File.read(path: image.path)
+            var input = try Part10File.read(path: image.path)
+            input.dataSet = try Deidentifier.loadingText(input.dataSet)
             if !released, let rule = rules.holdingRule(for: input.dataSet) {
                 _ = try database.writer.write { db in
                     try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,

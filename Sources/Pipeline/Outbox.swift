@@ -46,6 +46,17 @@ public struct Outbox: Sendable {
         guard rename(temporary, final) == 0 else {
             throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
         }
+        // The rename is on disk before the index says DONEPROCESSING (a power cut must not
+        // leave the row without its copy).
+        if sync {
+            for folder in [seriesFolder, self.folder] {
+                let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if fd >= 0 {
+                    fsync(fd)
+                    close(fd)
+                }
+            }
+        }
         let size = FileIdentity(path: final).map { Int64($0.size) } ?? 0
         return Placed(path: final, size: size)
     }

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 
 /// The identifiers service (the seed system's DASHER contract): one POST of the request as JSON
-/// per study, with a bearer token. Server errors (5xx), timeouts and connection errors are
+/// per study, with a bearer token. Server errors (5xx, and 408 and 429), timeouts and connection errors are
 /// tried again here a few times with a growing pause, then thrown as retryable (the job queue
 /// backs off further); a refusal (4xx) or an answer that is not a valid response is permanent.
 public struct RESTIdentifiersProvider: IdentifiersProvider {
@@ -42,7 +42,7 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
                 } catch {
                     throw StageError.permanent("identifiers service \(url.absoluteString): \(error)")
                 }
-            case .answer(let status, let data) where (400..<500).contains(status):
+            case .answer(let status, let data) where (400..<500).contains(status) && status != 408 && status != 429:
                 throw StageError.permanent("identifiers service \(url.absoluteString) refused the request: HTTP \(status) \(RESTIdentifiersProvider.excerpt(data))")
             case .answer(let status, let data):
                 last = ServiceError(description: "identifiers service \(url.absoluteString): HTTP \(status) \(RESTIdentifiersProvider.excerpt(data)) (after \(attempt) tries)")

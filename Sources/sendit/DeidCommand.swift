@@ -63,6 +63,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         let fields = try settings.identifierFields()
         let outbox = try Outbox(folder: PipelineConfiguration.absolute(out), sync: false)
         let identifiersLock = NSLock()
+        let gateScope = PHIGate.Scope(options: engine.settings.profile.options)
         defer { try? FileManager.default.removeItem(atPath: outbox.folder + "/.incoming") }
         // Files are independent: WORKERS threads (one per core) take them in turn. The
         // identifiers of a study are asked for once, under a lock.
@@ -80,7 +81,8 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
                 let line: String
                 var outcome = Outcome.failed
                 do {
-                    let input = try Part10File.read(path: file)
+                    var input = try Part10File.read(path: file)
+                    input.dataSet = try Deidentifier.loadingText(input.dataSet)
                     if !includeHeld, let rule = rules.holdingRule(for: input.dataSet) {
                         line = "\(file): HELD by burned-in rule \(rule)"
                         outcome = .held
@@ -93,7 +95,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
                             return fresh
                         }
                         let result = try engine.deidentify(input, identifiers: identifiers)
-                        let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet))
+                        let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet, scope: gateScope))
                         line = "\(file) -> \(placed.path)"
                         outcome = .written
                     }

@@ -254,8 +254,9 @@ struct SenditConfiguration {
     /// The local pseudonymizer's jitter range, FROM,TO in days (FROM <= TO).
     func jitterRange() throws -> ClosedRange<Int> {
         let parts = list("DEID_JITTER_RANGE").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] <= parts[1], abs(parts[0]) <= 3650, abs(parts[1]) <= 3650 else {
-            throw ConfigurationError(message: "DEID_JITTER_RANGE must be FROM,TO in days, FROM <= TO, within ±3650, not \"\(string("DEID_JITTER_RANGE"))\"")
+        guard parts.count == 2, parts[0] <= parts[1], abs(parts[0]) <= 3650, abs(parts[1]) <= 3650,
+              !(parts[0]...parts[1]).contains(0) else {
+            throw ConfigurationError(message: "DEID_JITTER_RANGE must be FROM,TO in days, FROM <= TO, within ±3650, not including 0, not \"\(string("DEID_JITTER_RANGE"))\"")
         }
         return parts[0]...parts[1]
     }

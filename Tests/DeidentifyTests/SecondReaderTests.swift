@@ -1,0 +1,162 @@
+import DICOMCore
+import DICOMFile
+@testable import Deidentify
+import Foundation
+import Testing
+
+/// The second reader's reproductions: each was a way PHI could leave, or an image be lost.
+@Suite struct SecondReaderTests {
+    let folder: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-review-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func base(_ charset: String? = nil, name: String = "Simpson^Homer") -> DataSet {
+        var ds = DataSet([
+            DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue),
+            DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.7.1.1"),
+            DataElement(tag: .studyInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.7"),
+            DataElement(tag: .seriesInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.7.1"),
+            DataElement(tag: .patientID, vr: .LO, string: "MRN4455667"),
+            DataElement(tag: .patientBirthDate, vr: .DA, string: "19700101"),
+            DataElement(tag: .studyDate, vr: .DA, string: "20200315"),
+            DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0, count: 32)),
+        ])
+        if let charset { ds.set(DataElement(tag: .specificCharacterSet, vr: .CS, string: charset)) }
+        ds.set(DataElement(tag: .patientName, vr: .PN, bytes: SecondReaderTests.encode(name, charset)))
+        return ds
+    }
+
+    static func encode(_ s: String, _ charset: String?) -> [UInt8] {
+        var b: [UInt8] = charset == "ISO_IR 100" ? Array(s.data(using: .isoLatin1)!) : Array(s.utf8)
+        if b.count & 1 == 1 { b.append(0x20) }
+        return b
+    }
+
+    /// De-identifies, writes, and runs the gate: the gate's verdict (nil: passed).
+    func outcome(_ ds: DataSet, options: Set<ProfileOption> = DeidentificationSettings.defaultOptions,
+                 recipe: Recipe? = nil) throws -> (DataSet, PHIGate.Hit?) {
+        var settings = DeidentificationSettings(profile: try ConfidentialityProfile(options: options))
+        settings.recipe = recipe
+        let out = try Deidentifier(settings: settings, uids: DeidFixture.uids).deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers)
+        let path = folder + "/\(UUID().uuidString).dcm"
+        try Part10Writer.write(out.file, to: path)
+        do {
+            try PHIGate(original: ds, scope: PHIGate.Scope(options: options)).check(path: path)
+            return (out.file.dataSet, nil)
+        } catch let hit as PHIGate.Hit {
+            return (out.file.dataSet, hit)
+        }
+    }
+
+    func textItem(_ text: String, _ charset: String?) -> DataElement {
+        DataElement(sequence: .contentSequence, items: [DataSet([
+            DataElement(tag: .valueType, vr: .CS, string: "TEXT"),
+            DataElement(tag: .textValue, vr: .UT, bytes: SecondReaderTests.encode(text, charset)),
+        ])])
+    }
+
+    @Test(arguments: [("ISO_IR 100", "Böhm^Jörg", "Befund für Herrn Böhm (Jörg)"),
+                      ("ISO_IR 192", "Çelik^Ayşe", "Pt ÇELIK AYŞE seen")])
+    func aNonASCIINameInKeptTextNeverLeaves(_ charset: String, _ name: String, _ text: String) throws {
+        var ds = base(charset, name: name)
+        ds.set(textItem(text, charset))
+        let (out, hit) = try outcome(ds)
+        let kept = out[.contentSequence]?.items?.first?[.textValue]?.strings(characterSet: out.specificCharacterSet).first ?? ""
+        // Either the engine emptied it, or the gate refused the copy.
+        #expect(hit != nil || !kept.lowercased().contains(name.split(separator: "^")[0].lowercased()), "kept: \(kept)")
+    }
+
+    @Test func aJapaneseNameInKeptTextIsCaughtByTheDecodedSearch() throws {
+        var ds = base("ISO_IR 192", name: "Yamada^Tarou=山田^太郎")
+        ds.set(textItem("山田太郎様 所見なし", "ISO_IR 192"))
+        let (_, hit) = try outcome(ds)
+        #expect(hit?.attribute == "PatientName")
+    }
+
+    @Test func aTextValueOf64KiBOrMoreIsCheckedLikeAnyOther() throws {
+        var ds = base()
+        let long = "Hx: patient Simpson Homer, " + String(repeating: "x", count: 70_000)
+        ds.set(DataElement(tag: .additionalPatientHistory, vr: .LT, string: long))
+        try Part10Writer.write(DeidFixture.file(ds), to: folder + "/big.dcm")
+        let input = try Part10File.read(path: folder + "/big.dcm")
+        guard case .binary(.deferred) = input.dataSet[.additionalPatientHistory]?.value else {
+            Issue.record("the reader did not leave the value in the file; the test tests nothing")
+            return
+        }
+        let loaded = try Deidentifier.loadingText(input.dataSet)
+        let (out, hit) = try outcome(loaded)
+        let text = out[.additionalPatientHistory]?.strings().first ?? ""
+        #expect(hit != nil || !text.lowercased().contains("simpson"))
+    }
+
+    @Test func datesInAnotherCalendarAndNamesWithoutARowAreRemoved() throws {
+        var ds = base()
+        ds.set(DataElement(tag: .patientBirthDateInAlternativeCalendar, vr: .LO, string: "14250322"))
+        ds.set(DataElement(tag: .patientDeathDateInAlternativeCalendar, vr: .LO, string: "14460101"))
+        ds.set(DataElement(tag: .evaluatorName, vr: .PN, string: "Frink^John"))
+        let (out, hit) = try outcome(ds)
+        #expect(hit == nil)
+        #expect(out[.patientBirthDateInAlternativeCalendar] == nil && out[.patientDeathDateInAlternativeCalendar] == nil)
+        #expect(out[.evaluatorName] == nil)
+    }
+
+    @Test func aRecipeJitterDoesNotBringBackTheBirthDateNorKeepUncleanItems() throws {
+        var ds = base()
+        ds.set(DataElement(sequence: .referencedImageSequence, items: [DataSet([
+            DataElement(tag: .referencedSOPInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.7.9"),
+        ])]))
+        let recipe = try Recipe.parse("FORMAT dicom\n%header\nJITTER endswith:Date var:jitter\nKEEP ReferencedImageSequence\n", source: "r")
+        let (out, hit) = try outcome(ds, recipe: recipe)
+        #expect(hit == nil)
+        #expect(out[.patientBirthDate]?.isEmpty == true)
+        #expect(out.string(.studyDate) == "20200303")
+        #expect(out[.referencedImageSequence]?.items?.first?.string(.referencedSOPInstanceUID)?.hasPrefix("2.25.") == true)
+    }
+
+    @Test func aCommentInAJPEGHeaderIsFound() throws {
+        var ds = base()
+        ds.remove(.pixelData)
+        let comment = Array("Patient: Simpson Homer MRN4455667".utf8)
+        var jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xFE, 0x00, UInt8(comment.count + 2)] + comment
+        jpeg += [0xFF, 0xDA, 0x00, 0x02] + [UInt8](repeating: 0x55, count: 2000) + [0xFF, 0xD9]
+        if jpeg.count & 1 == 1 { jpeg.append(0) }
+        ds.set(DataElement(tag: .pixelData, vr: .OB, value: .fragments([.inline([]), .inline(jpeg)]), hasUndefinedLength: true))
+        var file = Part10File(dataSet: ds, transferSyntax: .jpegBaseline8Bit)
+        file.dataSet = ds
+        let out = try DeidFixture.engine().deidentify(file, identifiers: DeidFixture.identifiers)
+        try Part10Writer.write(out.file, to: folder + "/jpeg.dcm")
+        #expect(throws: PHIGate.Hit.self) { try PHIGate(original: ds).check(path: folder + "/jpeg.dcm") }
+    }
+
+    @Test func retainDeviceIdentityKeepsTheStationNameWithoutTheGateRefusingIt() throws {
+        var ds = base()
+        ds.set(DataElement(tag: .stationName, vr: .SH, string: "CTSCAN01"))
+        let (out, hit) = try outcome(ds, options: [.retainDeviceIdentity, .retainLongitudinalModifiedDates])
+        #expect(hit == nil && out.string(.stationName) == "CTSCAN01")
+    }
+
+    @Test func aSixDigitNumberInsideARemappedUIDIsNoHit() {
+        let gate = PHIGate(original: DataSet([DataElement(tag: .accessionNumber, vr: .SH, string: "676699")]))
+        #expect(gate.search(Array("2.25.1234676699887".utf8)) == nil)
+        #expect(gate.search(Array("acc 676699 ".utf8))?.attribute == "AccessionNumber")
+        #expect(gate.searchText(["2.25.1234676699887"]) == nil)
+    }
+
+    @Test func dataAnonymizedBeforeDoesNotFailOnSenditsOwnDummies() throws {
+        var ds = base(name: "ANONYMIZED")
+        ds.set(DataElement(tag: .operatorsName, vr: .PN, string: "Smithers^Waylon"))
+        ds.set(DataElement(tag: .institutionName, vr: .LO, string: "Springfield General"))
+        let (_, hit) = try outcome(ds)
+        #expect(hit == nil)
+    }
+
+    @Test func withoutAJitterDatesAreNotSilentlyKept() throws {
+        var ids = DeidFixture.identifiers
+        ids.results[0].jitter = nil
+        ids.results[0].items[0].jitter = nil
+        #expect(throws: Deidentifier.Refusal.self) { try DeidFixture.engine().deidentify(DeidFixture.file(base()), identifiers: ids) }
+    }
+}
