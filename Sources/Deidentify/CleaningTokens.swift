@@ -45,9 +45,7 @@ struct CleaningTokens {
 
     static func isIdentifying(_ e: DataElement) -> Bool {
         if e.vr == .PN || e.vr == .UI { return true }
-        guard let keyword = DataDictionary.entry(for: e.tag)?.keyword else { return false }
-        if keyword.contains("Description") || keyword.contains("Comment") { return false }
-        return identifyingWords.contains { keyword.contains($0) }
+        return TextSearch.keyword(of: e.tag, question: 2, containsAny: identifyingWords, unless: ["Description", "Comment"])
     }
 
     static func add(_ piece: String, into found: inout Set<String>) {
@@ -61,9 +59,9 @@ struct CleaningTokens {
     func found(in text: String, shortestPart: Int = 3) -> Bool {
         guard !tokens.isEmpty else { return false }
         let lower = text.lowercased()
-        if tokens.contains(where: { $0.count >= 6 && lower.contains($0) }) { return true }
+        if tokens.contains(where: { $0.count >= 6 && TextSearch.contains(lower, $0) }) { return true }
         guard shortestPart < 6 else { return false }
         let words = Set(lower.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
-        return tokens.contains { $0.count >= shortestPart && $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && lower.contains($0))) }
+        return tokens.contains { $0.count >= shortestPart && $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && TextSearch.contains(lower, $0))) }
     }
 }

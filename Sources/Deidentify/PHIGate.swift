@@ -153,7 +153,10 @@ public struct PHIGate: Sendable {
     public func check(path: String) throws {
         do {
             if let hit = search(try PHIGate.searchable(path: path)) { throw hit }
-            if let hit = searchText(try PHIGate.texts(path: path)) { throw hit }
+            // An ASCII value is found by the byte search in any DICOM character set; the decoded
+            // search is for the others (and costs a parse, so it runs only when there are some).
+            let wide = needles.filter { n in n.bytes.contains { $0 >= 0x80 } }
+            if !wide.isEmpty, let hit = PHIGate(needles: wide).searchText(try PHIGate.texts(path: path)) { throw hit }
         } catch let hit as Hit {
             throw hit
         } catch {
@@ -185,15 +188,18 @@ public struct PHIGate: Sendable {
     /// The first needle found in the decoded texts (whole words for short ones; numbers not
     /// beside another digit or ".").
     public func searchText(_ texts: [String]) -> Hit? {
-        for (n, text) in texts.enumerated() where !text.isEmpty {
-            for needle in needles {
-                var from = text.startIndex
-                while let r = text.range(of: needle.text, range: from..<text.endIndex) {
-                    let before = r.lowerBound > text.startIndex ? text[text.index(before: r.lowerBound)] : nil
-                    let after = r.upperBound < text.endIndex ? text[r.upperBound] : nil
-                    if PHIGate.bounded(needle, before: before, after: after) { return Hit(attribute: needle.attribute, offset: n) }
-                    from = text.index(after: r.lowerBound)
+        // One string, values apart: one search per needle.
+        let text = texts.joined(separator: "\n")
+        guard !text.isEmpty else { return nil }
+        for needle in needles {
+            var from = text.startIndex
+            while let r = text.range(of: needle.text, range: from..<text.endIndex) {
+                let before = r.lowerBound > text.startIndex ? text[text.index(before: r.lowerBound)] : nil
+                let after = r.upperBound < text.endIndex ? text[r.upperBound] : nil
+                if PHIGate.bounded(needle, before: before, after: after) {
+                    return Hit(attribute: needle.attribute, offset: text.utf8.distance(from: text.startIndex, to: r.lowerBound))
                 }
+                from = text.index(after: r.lowerBound)
             }
         }
         return nil

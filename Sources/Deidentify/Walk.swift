@@ -108,8 +108,8 @@ struct Walk {
     /// and telephone numbers): removed, whatever the table leaves out.
     static func identifiesWithoutARow(_ e: DataElement) -> Bool {
         if e.vr == .PN || DataDictionary.vr(for: e.tag) == .PN { return true }
-        guard let keyword = DataDictionary.entry(for: e.tag)?.keyword else { return false }
-        return ["BirthDate", "DeathDate", "AlternativeCalendar", "Address", "Telephone", "Telecom"].contains { keyword.contains($0) }
+        return TextSearch.keyword(of: e.tag, question: 1,
+                                  containsAny: ["BirthDate", "DeathDate", "AlternativeCalendar", "Address", "Telephone", "Telecom"])
     }
 
     static let keptTextVRs: Set<VR> = [.AE, .CS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT]
