@@ -64,7 +64,8 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         let outbox = try Outbox(folder: PipelineConfiguration.absolute(out), sync: false)
         let identifiersLock = NSLock()
         let gateScope = PHIGate.Scope(options: engine.settings.profile.options)
-        defer { try? FileManager.default.removeItem(atPath: outbox.folder + "/.incoming") }
+        // Only an empty .incoming goes: OUT may be a live outbox with copies in progress.
+        defer { rmdir(outbox.folder + "/.incoming") }
         // Files are independent: WORKERS threads (one per core) take them in turn. The
         // identifiers of a study are asked for once, under a lock.
         let list = DeidCommand.files(inputs)
