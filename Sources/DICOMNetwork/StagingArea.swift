@@ -202,16 +202,17 @@ public final class StagingArea: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         for attempt in 0..<2 {
-            let folder = try stagingFolderLocked(forStudyKey: key)
+            let name = try stagingFolderLocked(forStudyKey: key)
+            let folder = dataFolder + "/" + name
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if rename(path, final) == 0 {
-                lastArrival[(folder as NSString).lastPathComponent] = Date()
+                lastArrival[name] = Date()
                 if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
                 return final
             }
             // The folder went away behind our back: forget it and make a new one, once.
             if errno == ENOENT && attempt == 0 {
-                forgetLocked((folder as NSString).lastPathComponent, key: key)
+                forgetLocked(name, key: key)
                 continue
             }
             throw FileStoreError(code: errno, what: "cannot rename into \(folder)")
@@ -261,8 +262,9 @@ public final class StagingArea: @unchecked Sendable {
 
     /// The staging folder of a study (created if needed): `<key>.tmp<suffix>`. The caller holds
     /// the lock.
+    /// The name of the study's staging folder, made if needed.
     private func stagingFolderLocked(forStudyKey key: String) throws -> String {
-        if let name = folders[key] { return dataFolder + "/" + name }
+        if let name = folders[key] { return name }
         let name = key + ".tmp" + String(UInt32.random(in: 1...UInt32.max), radix: 16)
         let path = dataFolder + "/" + name
         guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
@@ -270,7 +272,7 @@ public final class StagingArea: @unchecked Sendable {
         }
         if sync { try StagingArea.syncDirectory(dataFolder) }
         folders[key] = name
-        return path
+        return name
     }
 
     static func syncDirectory(_ path: String) throws {

@@ -21,15 +21,6 @@ public struct Deidentifier: Sendable {
         public var studyInstanceUID: String
         public var seriesInstanceUID: String
         public var sopInstanceUID: String
-        /// Elements removed, emptied, replaced (dummy, remapped, shifted, cleaned) and kept.
-        public var counts: ActionCounts
-    }
-
-    public struct ActionCounts: Sendable, Equatable {
-        public var removed = 0
-        public var emptied = 0
-        public var replaced = 0
-        public var kept = 0
     }
 
     public struct Refusal: Error, CustomStringConvertible {
@@ -48,7 +39,7 @@ public struct Deidentifier: Sendable {
         if let cut = input.warnings.first(where: \.isTruncation) {
             throw Refusal(reason: "the file is truncated (\(cut))")
         }
-        var walk = Walk(engine: self, jitter: identifiers.jitterDays,
+        let walk = Walk(engine: self, jitter: identifiers.jitterDays,
                         tokens: CleaningTokens(input.dataSet, profile: settings.profile))
         var ds = walk.clean(input.dataSet, characterSet: input.dataSet.specificCharacterSet)
         let name = settings.patientNamePattern
@@ -58,7 +49,6 @@ public struct Deidentifier: Sendable {
         ds.set(DataElement(tag: .patientID, vr: .LO, string: identifiers.entityCode))
         ds.set(DataElement(tag: .accessionNumber, vr: .SH, string: identifiers.itemCode))
         addMethod(to: &ds, datesShifted: walk.datesShifted)
-        walk.counts.replaced += 3
         if let recipe = settings.recipe {
             recipe.apply(to: &ds, original: input.dataSet, identifiers: identifiers)
         }
@@ -70,13 +60,14 @@ public struct Deidentifier: Sendable {
         // the sender's implementation and private meta elements are not carried over; nor is
         // the preamble (a dual-format file's TIFF header may describe the patient).
         let file = Part10File(fileMetaInformation: DataSet(), dataSet: ds, transferSyntax: input.transferSyntax)
-        return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop, counts: walk.counts)
+        return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop)
     }
 
     /// The data set with every text value in memory: a text value of 64 KiB or more is left in
     /// the file by the reader, and would otherwise be neither checked nor cleaned. Call it on
     /// the original before the engine and the PHI gate see it.
     public static func loadingText(_ ds: DataSet) throws -> DataSet {
+        guard hasDeferredText(ds) else { return ds }   // the usual case: nothing to copy
         var out = ds
         try out.updateEach { e in
             switch e.value {
@@ -93,6 +84,16 @@ public struct Deidentifier: Sendable {
             }
         }
         return out
+    }
+
+    static func hasDeferredText(_ ds: DataSet) -> Bool {
+        ds.contains { e in
+            switch e.value {
+            case .sequence(let items): return items.contains(where: hasDeferredText)
+            case .binary(.deferred): return e.vr.isString || e.vr == .UN
+            default: return false
+            }
+        }
     }
 
     /// PatientIdentityRemoved, DeidentificationMethod (the code meanings), its code sequence

@@ -105,7 +105,7 @@ public struct PHIGate: Sendable {
                 }
             } else if uids, e.vr == .UI {
                 let keyword = DataDictionary.entry(for: e.tag)?.keyword ?? "UID \(e.tag)"
-                guard !PHIGate.classUIDKeywords.contains(where: { keyword.contains($0) }) else { continue }
+                guard !PHIGate.classUIDKeywords.contains(where: { TextSearch.contains(keyword, $0) }) else { continue }
                 for value in e.strings(characterSet: .default) where UIDRegistry.entry(for: UID(value)) == nil {
                     add(value, as: keyword, into: &found)
                 }

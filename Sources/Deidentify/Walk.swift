@@ -14,7 +14,6 @@ struct Walk {
     let engine: Deidentifier
     let jitter: Int
     let tokens: CleaningTokens
-    var counts = Deidentifier.ActionCounts()
 
     init(engine: Deidentifier, jitter: Int, tokens: CleaningTokens) {
         self.engine = engine
@@ -27,7 +26,7 @@ struct Walk {
         engine.settings.profile.options.contains(.retainLongitudinalModifiedDates) && jitter != 0
     }
 
-    mutating func clean(_ ds: DataSet, characterSet: SpecificCharacterSet) -> DataSet {
+    func clean(_ ds: DataSet, characterSet: SpecificCharacterSet) -> DataSet {
         let charset = ds[.specificCharacterSet] != nil ? ds.specificCharacterSet : characterSet
         var out: [DataElement] = []
         var privateCreatorsUsed = Set<Tag>()
@@ -35,7 +34,6 @@ struct Walk {
         for e in ds {
             let tag = e.tag
             if tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem {
-                counts.removed += 1
                 continue
             }
             if tag.isPrivate {
@@ -43,19 +41,14 @@ struct Walk {
                 if let kept = keepPrivate(e, in: ds, characterSet: charset) {
                     out.append(kept)
                     if let creator = tag.privateCreatorTag { privateCreatorsUsed.insert(creator) }
-                    counts.kept += 1
-                } else {
-                    counts.removed += 1
                 }
                 continue
             }
             guard let rule = engine.settings.profile.rule(for: tag) else {
-                if Walk.identifiesWithoutARow(e) {
-                    counts.removed += 1
-                } else if DataDictionary.entry(for: tag) != nil || engine.settings.keepUnknownAttributes {
-                    if let kept = keep(e, characterSet: charset) { out.append(kept) } else { counts.removed += 1 }
-                } else {
-                    counts.removed += 1
+                // Kept: a known attribute (or any, when configured) that names no one.
+                if !Walk.identifiesWithoutARow(e), DataDictionary.entry(for: tag) != nil || engine.settings.keepUnknownAttributes,
+                   let kept = keep(e, characterSet: charset) {
+                    out.append(kept)
                 }
                 continue
             }
@@ -70,11 +63,7 @@ struct Walk {
         }
         // An overlay without its data is no overlay: the rest of its group goes too.
         if !overlayGroupsRemoved.isEmpty {
-            out.removeAll { e in
-                let gone = overlayGroupsRemoved.contains(e.tag.group)
-                if gone { counts.removed += 1 }
-                return gone
-            }
+            out.removeAll { overlayGroupsRemoved.contains($0.tag.group) }
         }
         var result = DataSet(out)
         result.hasUndefinedLength = ds.hasUndefinedLength
@@ -83,9 +72,8 @@ struct Walk {
 
     /// An element kept as it is; a sequence's items are cleaned. A sequence that arrived as UN
     /// is parsed first; if it cannot be, it is removed (its content cannot be cleaned).
-    mutating func keep(_ e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
-        if let items = Walk.items(of: e) {
-            counts.kept += 1
+    func keep(_ e: DataElement, characterSet: SpecificCharacterSet, items: [DataSet]?? = nil) -> DataElement? {
+        if let items = items ?? Walk.items(of: e) {
             return DataElement(sequence: e.tag, items: items.map { clean($0, characterSet: characterSet) },
                                hasUndefinedLength: e.items != nil ? e.hasUndefinedLength : true)
         }
@@ -94,12 +82,10 @@ struct Walk {
         // value the profile removes elsewhere: the patient's name in a kept attribute is no less
         // a leak. Only values of 6 characters or more count here (a name part "Long" must not
         // empty a code meaning "Long axis"); the PHI gate still refuses a shorter one as a word.
-        if Walk.keptTextVRs.contains(e.vr),
+        if Walk.keptTextVRs.contains(effectiveVR(e)),
            tokens.found(in: e.strings(characterSet: characterSet).joined(separator: "\\"), shortestPart: 6) {
-            counts.emptied += 1
             return DataElement(tag: e.tag, vr: e.vr, value: .empty)
         }
-        counts.kept += 1
         return e
     }
 
@@ -134,41 +120,34 @@ struct Walk {
         return items
     }
 
-    mutating func apply(_ action: ProfileAction, to e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
+    func apply(_ action: ProfileAction, to e: DataElement, characterSet: SpecificCharacterSet) -> DataElement? {
         let isSequence = e.vr == .SQ || e.items != nil || (e.vr == .UN && DataDictionary.vr(for: e.tag) == .SQ)
-        let hasItems = isSequence && Walk.items(of: e) != nil
+        // A UN sequence is parsed once, here, and its items handed on.
+        let items: [DataSet]? = isSequence ? Walk.items(of: e) : nil
         switch action {
         case .k:
-            let kept = keep(e, characterSet: characterSet)
-            if kept == nil { counts.removed += 1 }
-            return kept
+            return keep(e, characterSet: characterSet, items: .some(items))
         case .x:
-            counts.removed += 1
             return nil
         case .z, .xz:
-            counts.emptied += 1
             return emptied(e, isSequence: isSequence)
         case .xzd where isSequence:
-            counts.emptied += 1
             return emptied(e, isSequence: true)
         case .d, .xd, .zd, .xzd:
             if isSequence {
-                if hasItems { return keep(e, characterSet: characterSet) }
-                counts.emptied += 1
+                if items != nil { return keep(e, characterSet: characterSet, items: .some(items)) }
                 return emptied(e, isSequence: true)
             }
             return dummy(e)
         case .u, .xzu:
             if isSequence {
-                if hasItems { return keep(e, characterSet: characterSet) }
-                counts.emptied += 1
+                if items != nil { return keep(e, characterSet: characterSet, items: .some(items)) }
                 return emptied(e, isSequence: true)
             }
             if effectiveVR(e) == .UI { return remapped(e) }
-            counts.emptied += 1
             return emptied(e, isSequence: false)
         case .c:
-            return cleaned(e, isSequence: isSequence, characterSet: characterSet)
+            return cleaned(e, isSequence: isSequence, items: items, characterSet: characterSet)
         }
     }
 
@@ -182,17 +161,15 @@ struct Walk {
     }
 
     /// Every value of a UI element through the keyed remapper.
-    mutating func remapped(_ e: DataElement) -> DataElement {
+    func remapped(_ e: DataElement) -> DataElement {
         let values = e.strings(characterSet: .default).filter { !$0.isEmpty }
-        counts.replaced += 1
         guard !values.isEmpty else { return DataElement(tag: e.tag, vr: .UI, value: .empty) }
         return DataElement(tag: e.tag, vr: .UI, strings: values.map(engine.uids.remap))
     }
 
     /// D: a value that says nothing, of the element's VR.
-    mutating func dummy(_ e: DataElement) -> DataElement? {
+    func dummy(_ e: DataElement) -> DataElement? {
         let vr = effectiveVR(e)
-        counts.replaced += 1
         switch vr {
         case .UI: return remapped(e)
         case .DA: return DataElement(tag: e.tag, vr: vr, string: "19000101")
@@ -207,8 +184,6 @@ struct Walk {
             return DataElement(tag: e.tag, vr: vr, bytes: [UInt8](repeating: 0, count: unit))
         default:
             if let size = vr.fixedValueSize { return DataElement(tag: e.tag, vr: vr, bytes: [UInt8](repeating: 0, count: size)) }
-            counts.replaced -= 1
-            counts.emptied += 1
             return emptied(e, isSequence: false)
         }
     }
@@ -217,36 +192,28 @@ struct Walk {
     /// (whole days are moved); UIDs remapped; text kept only if it holds none of the patient's
     /// identifying values (else emptied). Any other value (overlay or curve data under Clean
     /// Graphics: sendit cannot clean pixels) is removed.
-    mutating func cleaned(_ e: DataElement, isSequence: Bool, characterSet: SpecificCharacterSet) -> DataElement? {
+    func cleaned(_ e: DataElement, isSequence: Bool, items: [DataSet]?, characterSet: SpecificCharacterSet) -> DataElement? {
         if isSequence {
-            if Walk.items(of: e) != nil { return keep(e, characterSet: characterSet) }
-            counts.removed += 1
-            return nil
+            return items == nil ? nil : keep(e, characterSet: characterSet, items: .some(items))
         }
         let vr = effectiveVR(e)
         switch vr {
         case .DA, .DT:
             guard let shifted = DateShifter.shift(e.strings(characterSet: .default), vr: vr, days: shiftDays) else {
-                counts.emptied += 1
                 return emptied(e, isSequence: false)
             }
-            counts.replaced += 1
             return DataElement(tag: e.tag, vr: vr, strings: shifted)
         case .TM:
-            counts.kept += 1
             return e
         case .UI:
             return remapped(e)
         case .AE, .AS, .CS, .DS, .IS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT:
             let text = e.strings(characterSet: characterSet).joined(separator: "\\")
             if tokens.found(in: text) {
-                counts.emptied += 1
                 return emptied(e, isSequence: false)
             }
-            counts.kept += 1
             return e
         default:
-            counts.removed += 1
             return nil
         }
     }
@@ -257,7 +224,7 @@ struct Walk {
     }
 
     /// A private element survives only under Retain Safe Private, on the safe list.
-    mutating func keepPrivate(_ e: DataElement, in ds: DataSet, characterSet: SpecificCharacterSet) -> DataElement? {
+    func keepPrivate(_ e: DataElement, in ds: DataSet, characterSet: SpecificCharacterSet) -> DataElement? {
         guard engine.settings.profile.options.contains(.retainSafePrivate), !engine.settings.safePrivateAttributes.isEmpty,
               let creator = ds.privateCreator(of: e.tag) else { return nil }
         let safe = engine.settings.safePrivateAttributes.contains {

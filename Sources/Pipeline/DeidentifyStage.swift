@@ -1,9 +1,8 @@
 import DICOMFile
 import Deidentify
-import Dispatch
 import Foundation
 import GRDB
-import Synchronization
+import Logging
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
@@ -15,20 +14,15 @@ public struct DeidentifyStage: StageHandler {
     public let inputStatuses: [ImageStatus] = [.processing]
     public let workingStatus: ImageStatus = .processing
     public let nextStage: String? = nil
-    public let engine: Deidentifier
-    public let outbox: Outbox
-    public let gateScope: PHIGate.Scope
-    /// Decide which images may carry burned-in text: those are HELD, not de-identified.
-    public let rules: BurnedInRules
-    public var onGateHit: @Sendable (String, PHIGate.Hit) -> Void = { _, _ in }
+    public let copies: CopyMaker
+    let logger: Logger
     /// Images of a series de-identified at once.
     public var concurrency = ProcessInfo.processInfo.activeProcessorCount
 
-    public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard) {
-        self.engine = engine
-        self.outbox = outbox
-        self.rules = rules
-        gateScope = PHIGate.Scope(options: engine.settings.profile.options)
+    public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
+                logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
+        copies = CopyMaker(engine: engine, outbox: outbox, rules: rules)
+        self.logger = logger
     }
 
     public func run(_ job: StageJob) throws {
@@ -46,68 +40,36 @@ public struct DeidentifyStage: StageHandler {
         } catch {
             throw StageError.permanent("deidentify: the series' stored identifiers are invalid: \(error)")
         }
-        // Images are independent: `concurrency` threads take them in turn. The first error that
-        // is not the image's own (the outbox cannot be written) stops the others and fails the job.
-        let state = Mutex((next: 0, error: nil as (any Error)?))
-        DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, images.count))) { _ in
-            while true {
-                let n: Int? = state.withLock { s in
-                    guard s.error == nil, s.next < images.count else { return nil }
-                    defer { s.next += 1 }
-                    return s.next
-                }
-                guard let n else { return }
-                do {
-                    if n % 50 == 49 { try job.keepAlive() }
-                    let image = images[n]
-                    try deidentify(image, identifiers: identifiers, database: job.database, released: released.contains(image.id ?? -1))
-                } catch {
-                    state.withLock { if $0.error == nil { $0.error = error } }
-                }
-            }
+        // Images are independent. An error that is not the image's own (the outbox cannot be
+        // written) stops the others and fails the job, which is retried.
+        try ParallelWork.forEach(images.count, workers: concurrency) { n in
+            if n % 50 == 49 { try job.keepAlive() }
+            let image = images[n]
+            let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { _ in identifiers }
+            try record(outcome, for: image, database: job.database)
         }
-        if let error = state.withLock({ $0.error }) { throw error }
     }
 
-    func deidentify(_ image: ImageRecord, identifiers: IdentifiersResponse, database: IndexDatabase, released: Bool) throws {
+    func record(_ outcome: CopyMaker.Outcome, for image: ImageRecord, database: IndexDatabase) throws {
         let now = Date()
-        let outcome: Result<(Deidentifier.Output, Outbox.Placed), StageError>
-        do {
-            var input = try Part10File.read(path: image.path)
-            input.dataSet = try Deidentifier.loadingText(input.dataSet)
-            if !released, let rule = rules.holdingRule(for: input.dataSet) {
-                _ = try database.writer.write { db in
-                    try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
-                                                  reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
-                }
-                return
-            }
-            let output = try engine.deidentify(input, identifiers: identifiers)
-            do {
-                outcome = .success((output, try outbox.place(output, gate: PHIGate(original: input.dataSet, scope: gateScope))))
-            } catch let hit as PHIGate.Hit {
-                onGateHit(image.path, hit)
-                outcome = .failure(.permanent("\(hit)"))
-            }
-        } catch let error as DICOMReadError {
-            outcome = .failure(.permanent("cannot read \(image.path): \(error)"))
-        } catch let error as Deidentifier.Refusal {
-            outcome = .failure(.permanent("cannot de-identify: \(error)"))
-        } catch let error as IdentifiersResponse.Invalid {
-            outcome = .failure(.permanent("\(error)"))
+        if case .refused(_, let hit?) = outcome {
+            logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [
+                "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)"])
         }
-        // Any other error (the outbox cannot be written) is thrown: the job is retried.
-        try database.writer.write { db in
+        _ = try database.writer.write { db in
             switch outcome {
-            case .success(let (output, placed)):
+            case .placed(let output, let placed):
                 try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
                                        seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
                                        path: placed.path, size: placed.size, createdAt: now).save(db)
-                try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
-                                              reason: "de-identified to \(placed.path)", at: now)
-            case .failure(let error):
-                try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
-                                              reason: "deidentify: \(error)", at: now)
+                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
+                                                     reason: "de-identified to \(placed.path)", at: now)
+            case .held(let rule):
+                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
+                                                     reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
+            case .refused(let reason, _):
+                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
+                                                     reason: "deidentify: \(reason)", at: now)
             }
         }
     }

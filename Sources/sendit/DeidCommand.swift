@@ -61,52 +61,44 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
         let rules = try settings.burnedInRules()
         let fields = try settings.identifierFields()
-        let outbox = try Outbox(folder: PipelineConfiguration.absolute(out), sync: false)
-        let identifiersLock = NSLock()
-        let gateScope = PHIGate.Scope(options: engine.settings.profile.options)
+        let copies = CopyMaker(engine: engine, outbox: try Outbox(folder: PipelineConfiguration.absolute(out), sync: false), rules: rules)
         // Only an empty .incoming goes: OUT may be a live outbox with copies in progress.
-        defer { rmdir(outbox.folder + "/.incoming") }
-        // Files are independent: WORKERS threads (one per core) take them in turn. The
-        // identifiers of a study are asked for once, under a lock.
+        defer { rmdir(copies.outbox.folder + "/.incoming") }
+        // Files are independent, done WORKERS at a time. A study's identifiers are asked for
+        // once, under a lock.
         let list = DeidCommand.files(inputs)
+        let identifiersLock = NSLock()
         let state = Mutex(State())
-        DispatchQueue.concurrentPerform(iterations: max(1, min(pipeline.workers, list.count))) { _ in
-            while true {
-                let next: Int? = state.withLock { s in
-                    guard s.next < list.count else { return nil }
-                    defer { s.next += 1 }
-                    return s.next
-                }
-                guard let i = next else { return }
-                let file = list[i]
-                let line: String
-                var outcome = Outcome.failed
-                do {
-                    var input = try Part10File.read(path: file)
-                    input.dataSet = try Deidentifier.loadingText(input.dataSet)
-                    if !includeHeld, let rule = rules.holdingRule(for: input.dataSet) {
-                        line = "\(file): HELD by burned-in rule \(rule)"
-                        outcome = .held
-                    } else {
-                        let study = input.dataSet.string(.studyInstanceUID) ?? ""
-                        let identifiers = try identifiersLock.withLock { () throws -> IdentifiersResponse in
-                            if let known = state.withLock({ $0.identifiersByStudy[study] }) { return known }
-                            let fresh = try provider.identifiers(for: IdentifiersRequest(dataSet: input.dataSet, fields: fields))
-                            state.withLock { $0.identifiersByStudy[study] = fresh }
-                            return fresh
-                        }
-                        let result = try engine.deidentify(input, identifiers: identifiers)
-                        let placed = try outbox.place(result, gate: PHIGate(original: input.dataSet, scope: gateScope))
-                        line = "\(file) -> \(placed.path)"
-                        outcome = .written
+        try ParallelWork.forEach(list.count, workers: pipeline.workers) { i in
+            let file = list[i]
+            let line: String
+            var outcome = Outcome.failed
+            do {
+                let made = try copies.make(file, applyRules: !includeHeld) { dataSet in
+                    let study = dataSet.string(.studyInstanceUID) ?? ""
+                    return try identifiersLock.withLock {
+                        if let known = state.withLock({ $0.identifiersByStudy[study] }) { return known }
+                        let fresh = try provider.identifiers(for: IdentifiersRequest(dataSet: dataSet, fields: fields))
+                        state.withLock { $0.identifiersByStudy[study] = fresh }
+                        return fresh
                     }
-                } catch {
-                    line = "\(file): FAILED: \(error)"
                 }
-                state.withLock { s in
-                    s.counts[outcome, default: 0] += 1
-                    print(line)
+                switch made {
+                case .placed(_, let placed):
+                    line = "\(file) -> \(placed.path)"
+                    outcome = .written
+                case .held(let rule):
+                    line = "\(file): HELD by burned-in rule \(rule)"
+                    outcome = .held
+                case .refused(let reason, _):
+                    line = "\(file): FAILED: \(reason)"
                 }
+            } catch {
+                line = "\(file): FAILED: \(error)"
+            }
+            state.withLock { s in
+                s.counts[outcome, default: 0] += 1
+                print(line)
             }
         }
         let counts = state.withLock { $0.counts }
@@ -117,7 +109,6 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
     enum Outcome: Hashable { case written, held, failed }
 
     struct State {
-        var next = 0
         var counts: [Outcome: Int] = [:]
         var identifiersByStudy: [String: IdentifiersResponse] = [:]
     }

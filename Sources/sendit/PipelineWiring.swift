@@ -1,5 +1,6 @@
 import Deidentify
 import Foundation
+import Logging
 import Pipeline
 
 /// The pipeline's parts as every command builds them from the configuration: the database (its
@@ -34,12 +35,12 @@ struct PipelineWiring {
 
     /// The stage handlers `sendit serve` runs: identify (the keyed local pseudonymizer) and
     /// de-identify into the outbox. Opens the secrets file (making the key on first use).
-    func makeStages(_ settings: SenditConfiguration) throws -> [any StageHandler] {
+    func makeStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
         let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
         outbox.removeLeftovers()
         let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()),
-                                          DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules())]
+                                          DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)]
         precondition(stages.map(\.stage) == Self.stageNames)
         return stages
     }

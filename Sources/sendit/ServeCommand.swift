@@ -58,7 +58,7 @@ struct ServeCommand: ParsableCommand {
             if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
             server = try DICOMServer(configuration: configuration, logger: logger)
             try server.start()
-            workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings),
+            workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
             intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,

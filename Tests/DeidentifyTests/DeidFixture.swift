@@ -76,7 +76,6 @@ enum DeidFixture {
         case .UL, .SL, .FL, .AT: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4])
         case .FD, .SV, .UV: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4, 5, 6, 7, 8])
         case .OB, .OW, .OD, .OF, .OL, .OV, .UN: return DataElement(tag: tag, vr: vr, bytes: Array("PHIBIN\(hex)".utf8))
-        default: return nil
         }
     }
 

@@ -159,4 +159,15 @@ import Testing
         ids.results[0].items[0].jitter = nil
         #expect(throws: Deidentifier.Refusal.self) { try DeidFixture.engine().deidentify(DeidFixture.file(base()), identifiers: ids) }
     }
+
+    @Test func keptTextThatArrivedAsUNIsCheckedByItsDictionaryVR() throws {
+        var ds = base()
+        // Code Meaning (not in the table, kept) encoded as UN, holding the patient's ID.
+        ds.set(DataElement(sequence: .procedureCodeSequence, items: [DataSet([
+            DataElement(tag: .codeMeaning, vr: .UN, bytes: Array("CT for MRN4455667".utf8) + [0x20]),
+        ])]))
+        let (out, hit) = try outcome(ds)
+        #expect(hit == nil)
+        #expect(out[.procedureCodeSequence]?.items?.first?[.codeMeaning]?.isEmpty == true)
+    }
 }

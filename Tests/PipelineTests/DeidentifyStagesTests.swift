@@ -3,6 +3,7 @@ import DICOMFile
 import Deidentify
 import Foundation
 import GRDB
+import Logging
 @testable import Pipeline
 import Synchronization
 import Testing
@@ -31,12 +32,14 @@ import Testing
         }
 
         var recipe: Recipe? = nil
+        let log = LogRecorder()
 
         var stages: [any StageHandler] {
             var settings = DeidentificationSettings.standard
             settings.recipe = recipe
             let engine = Deidentifier(settings: settings, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
-            return [IdentifyStage(provider: provider), DeidentifyStage(engine: engine, outbox: outbox)]
+            let logger = Logger(label: "test") { [log] _ in log }
+            return [IdentifyStage(provider: provider), DeidentifyStage(engine: engine, outbox: outbox, logger: logger)]
         }
 
         func run() throws -> Bool {
@@ -113,6 +116,8 @@ import Testing
         #expect(reasons["1.2.3.1.2"]?.contains("cannot read") == true)
         #expect(reasons["1.2.3.1.3"]?.contains("PHI gate") == true && reasons["1.2.3.1.3"]?.contains("PatientName") == true)
         #expect(node.outboxFiles().count == 1)
+        // The gate's refusal is logged as an error, naming the attribute.
+        #expect(node.log.lines.contains { $0.contains("error PHI gate refused") && $0.contains("attribute=PatientName") })
         #expect(try node.f.jobs().allSatisfy { $0.state == .done })
     }
 
@@ -158,5 +163,26 @@ import Testing
         statuses = try node.f.statuses()
         #expect(statuses == ["1.2.3.1.1": .doneProcessing, "1.2.3.1.2": .doneProcessing, "1.2.3.1.3": .failed])
         #expect(node.outboxFiles().count == 2)
+    }
+}
+
+
+/// A LogHandler that keeps the lines ("level message key=value…"), for tests.
+final class LogRecorder: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var lines: [String] { lock.withLock { recorded } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let meta = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lock.withLock { recorded.append("\(event.level) \(event.message) \(meta)") }
     }
 }

@@ -1,0 +1,53 @@
+import DICOMCore
+import DICOMFile
+import Deidentify
+import Foundation
+
+/// One original to its outbox copy, the same for `sendit serve` and `sendit deid`: read it
+/// (text values loaded, so nothing escapes the checks), let the burned-in rules hold it, run
+/// the engine, and place the copy through the PHI gate.
+public struct CopyMaker: Sendable {
+    public let engine: Deidentifier
+    public let outbox: Outbox
+    public let rules: BurnedInRules
+    public let gateScope: PHIGate.Scope
+
+    public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules) {
+        self.engine = engine
+        self.outbox = outbox
+        self.rules = rules
+        gateScope = PHIGate.Scope(options: engine.settings.profile.options)
+    }
+
+    public enum Outcome: Sendable {
+        case placed(Deidentifier.Output, Outbox.Placed)
+        /// A burned-in rule names it: nothing written.
+        case held(rule: String)
+        /// The file's own fault (unreadable, truncated, no UIDs) or the gate's refusal: nothing
+        /// written. `gate` says which.
+        case refused(reason: String, gate: PHIGate.Hit?)
+    }
+
+    /// `identifiers` gives the replacement identifiers for the original's data set. Throws
+    /// only what is not the file's own fault (the outbox or the identifiers cannot be had).
+    public func make(_ path: String, applyRules: Bool = true,
+                     identifiers: (DataSet) throws -> IdentifiersResponse) throws -> Outcome {
+        do {
+            var input = try Part10File.read(path: path)
+            input.dataSet = try Deidentifier.loadingText(input.dataSet)
+            if applyRules, let rule = rules.holdingRule(for: input.dataSet) { return .held(rule: rule) }
+            let output = try engine.deidentify(input, identifiers: try identifiers(input.dataSet))
+            do {
+                return .placed(output, try outbox.place(output, gate: PHIGate(original: input.dataSet, scope: gateScope)))
+            } catch let hit as PHIGate.Hit {
+                return .refused(reason: "\(hit)", gate: hit)
+            }
+        } catch let error as DICOMReadError {
+            return .refused(reason: "cannot read \(path): \(error)", gate: nil)
+        } catch let error as Deidentifier.Refusal {
+            return .refused(reason: "cannot de-identify: \(error)", gate: nil)
+        } catch let error as IdentifiersResponse.Invalid {
+            return .refused(reason: "\(error)", gate: nil)
+        }
+    }
+}
