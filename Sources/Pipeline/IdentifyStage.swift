@@ -29,27 +29,39 @@ public struct IdentifyStage: StageHandler {
         try studies.withLock(study ?? -1) { try identify(job) }
     }
 
+    /// What the index already knows for a series.
+    enum Known {
+        case own
+        case study(json: String)
+        case none(sample: String?)
+    }
+
     func identify(_ job: StageJob) throws {
         let db = job.database.writer
-        let (existing, sample) = try db.read { db -> (String?, String?) in
-            if let own = try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]) {
-                return (own, nil)
+        let known = try db.read { db -> Known in
+            if try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]) != nil {
+                return .own
             }
-            let sibling = try String.fetchOne(db, sql: """
+            if let sibling = try String.fetchOne(db, sql: """
                 SELECT si.json FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId
                 WHERE s.studyId = (SELECT studyId FROM series WHERE id = ?) ORDER BY si.createdAt LIMIT 1
-                """, arguments: [job.seriesId])
-            let path = try String.fetchOne(db, sql: """
+                """, arguments: [job.seriesId]) {
+                return .study(json: sibling)
+            }
+            return .none(sample: try String.fetchOne(db, sql: """
                 SELECT path FROM image WHERE seriesId = ? AND status = 'PROCESSING' ORDER BY id LIMIT 1
-                """, arguments: [job.seriesId])
-            return (sibling, path)
+                """, arguments: [job.seriesId]))
         }
-        if existing != nil && sample == nil { return }   // this series has its own row already
-        let json: String
-        if let existing {
-            json = existing
-        } else {
-            guard let sample else { return }   // no image left to work on
+        let json: String, reason: String
+        switch known {
+        case .own:
+            return
+        case .study(let sibling):
+            json = sibling
+            reason = "identifiers of the study reused"
+        case .none(nil):
+            return   // no image left to work on
+        case .none(let sample?):
             let header: Part10File
             do {
                 header = try Part10File.read(path: sample, options: .headerOnly)
@@ -63,13 +75,12 @@ public struct IdentifyStage: StageHandler {
                 throw StageError.permanent("identify: \(provider.name): \(error)")
             }
             json = response.json()
+            reason = "identifiers from \(provider.name)"
         }
         try db.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO seriesIdentifiers (seriesId, json, createdAt) VALUES (?, ?, ?)",
                            arguments: [job.seriesId, json, Date()])
-            try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "IDENTIFIED",
-                            reason: existing != nil ? "identifiers of the study reused" : "identifiers from \(provider.name)",
-                            at: Date()).insert(db)
+            try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "IDENTIFIED", reason: reason, at: Date()).insert(db)
         }
     }
 }

@@ -186,3 +186,22 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         lock.withLock { recorded.append("\(event.level) \(event.message) \(meta)") }
     }
 }
+
+@Suite struct IdentifyStageTests {
+    @Test func aSeriesOfAnIdentifiedStudyGetsTheStudysAnswerEvenWithNoImageLeftToRead() throws {
+        let f = try PipelineFixture(firstStage: "identify")
+        try f.instance(in: f.data + "/study", series: "1.2.3.1", sop: "1.2.3.1.1")
+        try f.instance(in: f.data + "/study", series: "1.2.3.2", sop: "1.2.3.2.1")
+        _ = try f.importer.importFolder(f.data + "/study")
+        let provider = DeidentifyStagesTests.CountingProvider()
+        let stage = IdentifyStage(provider: provider)
+        let jobs = try f.jobs()
+        // Series 1 is identified from its image; series 2 has no image in PROCESSING.
+        try f.database.writer.write { db in try db.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE sopInstanceUID = '1.2.3.1.1'") }
+        try stage.run(StageJob(job: jobs[0], database: f.database, renewLease: {}))
+        try stage.run(StageJob(job: jobs[1], database: f.database, renewLease: {}))
+        #expect(provider.calls.withLock { $0 } == 1)
+        #expect(try f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 2)
+        #expect(try f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
+    }
+}
