@@ -7,15 +7,18 @@ import Glibc
 /// alone. Anything that is neither a folder nor a regular file (a link, a device) is listed
 /// apart. Whatever cannot be read (a folder without permission, a name that is not UTF-8, a
 /// failing disk) is listed in `problems`, never skipped in silence.
-struct FolderWalk {
+public struct FolderWalk {
     var files: [(path: String, identity: FileIdentity)] = []
-    var others: [String] = []
-    var hidden = 0
-    var problems: [String] = []
+    public internal(set) var others: [String] = []
+    public internal(set) var hidden = 0
+    public internal(set) var problems: [String] = []
 
-    init(_ folder: String) {
+    public init(_ folder: String) {
         walk(folder)
     }
+
+    /// The regular files' paths, in name order.
+    public var paths: [String] { files.map(\.path) }
 
     private mutating func walk(_ folder: String) {
         guard let dir = opendir(folder) else {

@@ -66,9 +66,13 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         defer { rmdir(copies.outbox.folder + "/.incoming") }
         // Files are independent, done WORKERS at a time. A study's identifiers are asked for
         // once, under a lock.
-        let list = DeidCommand.files(inputs)
+        let (list, problems) = DeidCommand.files(inputs)
         let identifiersLock = NSLock()
         let state = Mutex(State())
+        for problem in problems {
+            print("\(problem): FAILED")
+            state.withLock { $0.counts[.failed, default: 0] += 1 }
+        }
         try ParallelWork.forEach(list.count, workers: pipeline.workers) { i in
             let file = list[i]
             let line: String
@@ -113,33 +117,19 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         var identifiersByStudy: [String: IdentifiersResponse] = [:]
     }
 
-    /// Files under the paths, recursively, hidden entries skipped, in name order.
-    static func files(_ paths: [String]) -> [String] {
-        var out: [String] = []
+    /// Files under the paths, recursively (Pipeline's FolderWalk: hidden entries skipped, links
+    /// not followed), in name order; what cannot be read is listed too and reported as failed.
+    static func files(_ paths: [String]) -> (files: [String], problems: [String]) {
+        var out: [String] = [], problems: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                out.append(path)   // reported as unreadable
+            guard FileIdentity(path: path)?.isDirectory == true else {
+                out.append(path)   // a file, or reported as unreadable
                 continue
             }
-            guard isDirectory.boolValue else {
-                out.append(path)
-                continue
-            }
-            let walker = FileManager.default.enumerator(atPath: path)
-            var found: [String] = []
-            while let name = walker?.nextObject() as? String {
-                if (name as NSString).lastPathComponent.hasPrefix(".") {
-                    walker?.skipDescendants()
-                    continue
-                }
-                var dir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &dir), !dir.boolValue {
-                    found.append(path + "/" + name)
-                }
-            }
-            out += found.sorted()
+            let walk = FolderWalk(path)
+            out += walk.paths + walk.others
+            problems += walk.problems
         }
-        return out
+        return (out, problems)
     }
 }

@@ -79,7 +79,10 @@ import Testing
     }
 
     @Test func deidWritesCopiesAndMakesTheSecretsFilePrivate() throws {
-        for n in 1...3 { try instance(root + "/in", sop: "1.2.3.1.\(n)") }
+        // Folders are walked recursively; hidden entries are left alone.
+        for n in 1...2 { try instance(root + "/in", sop: "1.2.3.1.\(n)") }
+        try instance(root + "/in/nested", sop: "1.2.3.1.3")
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: root + "/in/.DS_Store"))
         let r = try run(["deid", root + "/in", root + "/out"])
         #expect(r.status == 0, "\(r.out) \(r.err)")
         #expect(r.out.contains("3 written, 0 held, 0 failed"))
