@@ -38,6 +38,7 @@ let package = Package(
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(

@@ -36,7 +36,7 @@ public struct Recipe: Sendable, Equatable {
                 switch self {
                 case .startsWith: return keyword.lowercased().hasPrefix(s.lowercased())
                 case .endsWith: return keyword.lowercased().hasSuffix(s.lowercased())
-                default: return keyword.lowercased().contains(s.lowercased())
+                default: return TextSearch.contains(keyword.lowercased(), s.lowercased())
                 }
             }
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Crypto
 import DICOMFile
 import Deidentify
 import Foundation
@@ -41,7 +42,8 @@ public struct Outbox: Sendable {
         try Part10Writer.write(output.file, to: temporary, options: Part10Writer.Options(sync: sync))
         try gate.check(path: temporary)
         let seriesFolder = folder + "/" + Outbox.safeName(output.seriesInstanceUID)
-        try FileManager.default.createDirectory(atPath: seriesFolder, withIntermediateDirectories: true)
+        let newFolder = FileIdentity(path: seriesFolder) == nil
+        if newFolder { try FileManager.default.createDirectory(atPath: seriesFolder, withIntermediateDirectories: true) }
         let final = seriesFolder + "/" + Outbox.safeName(output.sopInstanceUID) + ".dcm"
         guard rename(temporary, final) == 0 else {
             throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
@@ -49,7 +51,8 @@ public struct Outbox: Sendable {
         // The rename is on disk before the index says DONEPROCESSING (a power cut must not
         // leave the row without its copy).
         if sync {
-            for folder in [seriesFolder, self.folder] {
+            // The outbox itself only when the series folder was made now.
+            for folder in newFolder ? [seriesFolder, self.folder] : [seriesFolder] {
                 let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 if fd >= 0 {
                     fsync(fd)
@@ -61,13 +64,14 @@ public struct Outbox: Sendable {
         return Placed(path: final, size: size)
     }
 
-    /// New UIDs are `2.25.<digits>`; anything else (a UID kept by the Retain UIDs option) is
-    /// made safe as a file name.
+    /// New UIDs are `2.25.<digits>`; anything else (a malformed UID kept by the Retain UIDs
+    /// option) becomes `x` and its SHA-256: distinct UIDs never share a file (a cut-down hex
+    /// form did, when two long UIDs began alike).
     static func safeName(_ uid: String) -> String {
         let ok = !uid.isEmpty && uid.utf8.count <= 64 && uid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
             && uid.first != "."
         if ok { return uid }
-        return "x" + String(uid.utf8.map { String($0, radix: 16) }.joined().prefix(60))
+        return "x" + SHA256.hash(data: Array(uid.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

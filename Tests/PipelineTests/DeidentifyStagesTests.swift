@@ -205,3 +205,14 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         #expect(try f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
     }
 }
+
+@Suite struct OutboxNameTests {
+    @Test func uidsThatCannotBeFileNamesGetDistinctSafeNames() {
+        #expect(Outbox.safeName("2.25.123") == "2.25.123")
+        let a = "1.2.3.ABCDEFGHIJKLMNOPQRSTUVWXYZ.0123456789.first", b = "1.2.3.ABCDEFGHIJKLMNOPQRSTUVWXYZ.0123456789.other"
+        #expect(Outbox.safeName(a) != Outbox.safeName(b))
+        for name in [Outbox.safeName(a), Outbox.safeName("../../etc"), Outbox.safeName("a/b")] {
+            #expect(name.hasPrefix("x") && name.allSatisfy { $0.isHexDigit || $0 == "x" })
+        }
+    }
+}
