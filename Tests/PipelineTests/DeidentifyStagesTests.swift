@@ -195,9 +195,11 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         _ = try f.importer.importFolder(f.data + "/study")
         let provider = DeidentifyStagesTests.CountingProvider()
         let stage = IdentifyStage(provider: provider)
-        let jobs = try f.jobs()
         // Series 1 is identified from its image; series 2 has no image in PROCESSING.
         try f.database.writer.write { db in try db.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE sopInstanceUID = '1.2.3.1.1'") }
+        let first = try #require(try f.images().first { $0.sopInstanceUID == "1.2.3.1.1" }?.seriesId)
+        let jobs = try f.jobs().sorted { a, _ in a.seriesId == first }
+        #expect(jobs.count == 2 && jobs[0].seriesId == first)
         try stage.run(StageJob(job: jobs[0], database: f.database, renewLease: {}))
         try stage.run(StageJob(job: jobs[1], database: f.database, renewLease: {}))
         #expect(provider.calls.withLock { $0 } == 1)
