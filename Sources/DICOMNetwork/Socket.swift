@@ -88,6 +88,13 @@ public final class Socket: @unchecked Sendable {
                 if errno == ECONNRESET { throw NetworkError.closed }
                 throw NetworkError.system("recv", errno)
             }
+            // Acknowledge what arrived now rather than after the delayed-ACK timer: a peer that
+            // writes a message in two pieces with Nagle on (dcmtk-based ones such as Orthanc
+            // do, for each C-STORE-RSP) holds the second piece until the first is acknowledged,
+            // which stalled every response ~40 ms. Linux drops quick-ACK mode on its own, so it
+            // is set again each time we wait.
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
             try wait(for: Int16(POLLIN), deadline: deadline, what: what, interrupted: interrupted)
         }
     }
