@@ -49,6 +49,12 @@ public final class RequestorAssociation {
             }
         }
 
+        /// The data to send could not be read here: not the peer's doing.
+        public var isLocal: Bool {
+            if case .local = self { return true }
+            return false
+        }
+
         /// Worth trying again later (a transient rejection, a network failure, a timeout).
         public var isTransient: Bool {
             switch self {

@@ -39,10 +39,36 @@ public enum StorageSCU {
         /// Why the file was not sent (unreadable, no accepted context, association failure).
         public let error: String?
         public let bytes: UInt64
+        /// Why it was not sent, as a kind (for deciding whether to try again); nil if sent.
+        public let notSent: NotSentReason?
+
+        public init(path: String, sopInstanceUID: String?, status: DIMSEStatus?, errorComment: String?, error: String?,
+                    bytes: UInt64, notSent: NotSentReason? = nil) {
+            self.path = path
+            self.sopInstanceUID = sopInstanceUID
+            self.status = status
+            self.errorComment = errorComment
+            self.error = error
+            self.bytes = bytes
+            self.notSent = notSent ?? (status == nil ? .local : nil)
+        }
 
         /// Stored: the peer answered Success or a Warning. Pending, Cancel, failures and no
         /// answer are not stored (an original is only deleted after a confirmed store).
         public var succeeded: Bool { status.map { $0.isSuccess || $0.isWarning } ?? false }
+    }
+
+    /// Why a file was not sent.
+    public enum NotSentReason: Sendable, Equatable {
+        /// The file cannot be read, is incomplete or has no SOP UIDs.
+        case unreadable
+        /// The peer accepted no presentation context for its SOP class and transfer syntax.
+        case noAcceptedContext
+        /// The association could not be opened, or broke (a reject, an abort, the network, a
+        /// timeout); `transient` as the failure says (a permanent reject is not).
+        case association(transient: Bool)
+        /// The data set could not be prepared for the accepted transfer syntax.
+        case local
     }
 
     struct Prepared {
@@ -89,7 +115,8 @@ public enum StorageSCU {
                                       dataSetOffset: file.dataSetOffset, size: UInt64(st.st_size),
                                       needsReencoding: file.warnings.contains(where: \.isEncodingMismatch)))
             } catch {
-                let r = FileResult(path: path, sopInstanceUID: nil, status: nil, errorComment: nil, error: "\(error)", bytes: 0)
+                let r = FileResult(path: path, sopInstanceUID: nil, status: nil, errorComment: nil, error: "\(error)", bytes: 0,
+                                   notSent: .unreadable)
                 results.append(r)
                 progress(r)
             }
@@ -131,8 +158,9 @@ public enum StorageSCU {
             results.append(r)
             progress(r)
         }
-        func notSent(_ f: Prepared, _ why: String) {
-            report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: nil, errorComment: nil, error: why, bytes: 0))
+        func notSent(_ f: Prepared, _ why: String, _ reason: NotSentReason) {
+            report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: nil, errorComment: nil, error: why, bytes: 0,
+                              notSent: reason))
         }
         // A file that breaks the association (the peer aborts) fails alone: the rest go on a new
         // association. If a new association cannot be opened, the rest fail with that reason.
@@ -142,14 +170,15 @@ public enum StorageSCU {
             do {
                 association = try RequestorAssociation(parameters)
             } catch {
-                for f in remaining { notSent(f, "\(error)") }
+                let transient = (error as? RequestorAssociation.Failure)?.isTransient ?? true
+                for f in remaining { notSent(f, "\(error)", .association(transient: transient)) }
                 return results
             }
             var broken = false
             while let f = remaining.first, !broken {
                 remaining = remaining.dropFirst()
                 guard let ctx = association.context(for: f.sopClass, transferSyntaxes: proposals(for: f.transferSyntax)) else {
-                    notSent(f, "no presentation context accepted for \(f.sopClass) in \(f.transferSyntax.name)")
+                    notSent(f, "no presentation context accepted for \(f.sopClass) in \(f.transferSyntax.name)", .noAcceptedContext)
                     continue
                 }
                 do {
@@ -158,10 +187,10 @@ public enum StorageSCU {
                     report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: rsp.status, errorComment: rsp.errorComment,
                                       error: nil, bytes: f.size))
                 } catch let failure as RequestorAssociation.Failure {
-                    notSent(f, "\(failure)")
+                    notSent(f, "\(failure)", failure.isLocal ? .local : .association(transient: failure.isTransient))
                     broken = true
                 } catch {
-                    notSent(f, "\(error)")
+                    notSent(f, "\(error)", .local)
                 }
             }
             if broken { association.abort() } else { try? association.release() }

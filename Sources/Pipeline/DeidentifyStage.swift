@@ -13,7 +13,8 @@ public struct DeidentifyStage: StageHandler {
     public let stage = "deidentify"
     public let inputStatuses: [ImageStatus] = [.processing]
     public let workingStatus: ImageStatus = .processing
-    public let nextStage: String? = nil
+    /// The send stages, one per destination.
+    public var nextStages: [String] = []
     public let copies: CopyMaker
     let logger: Logger
     /// Images of a series de-identified at once.

@@ -12,7 +12,7 @@ public struct IdentifyStage: StageHandler {
     public let stage = "identify"
     public let inputStatuses: [ImageStatus] = [.new]
     public let workingStatus: ImageStatus = .processing
-    public let nextStage: String? = "deidentify"
+    public let nextStages = ["deidentify"]
     public let provider: any IdentifiersProvider
     public let fields: IdentifiersRequest.Fields
     private let studies = KeyedLock()

@@ -166,6 +166,54 @@ public final class IndexDatabase: Sendable {
                 );
                 """)
         }
+        // Delivery: a record per image and destination (what the destination answered, when it
+        // was verified there); a summary per series that outlives clean-up (the audit trail);
+        // and `delivery` and `cleanup` events (the event table is rebuilt to allow them).
+        m.registerMigration("v3-delivery") { db in
+            try db.execute(sql: """
+                CREATE TABLE delivery (
+                    id INTEGER PRIMARY KEY,
+                    imageId INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                    destination TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('sent','done','failed','skipped')),
+                    dimseStatus INTEGER,
+                    detail TEXT,
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    sentAt DATETIME,
+                    verifiedAt DATETIME,
+                    updatedAt DATETIME NOT NULL,
+                    UNIQUE (imageId, destination)
+                );
+                CREATE INDEX delivery_destination_state ON delivery(destination, state);
+                CREATE TABLE seriesSummary (
+                    seriesInstanceUID TEXT PRIMARY KEY,
+                    studyInstanceUID TEXT NOT NULL,
+                    deidentifiedSeriesInstanceUID TEXT,
+                    modality TEXT,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    deidentifiedBytes INTEGER NOT NULL CHECK (deidentifiedBytes >= 0),
+                    destinations TEXT NOT NULL,
+                    receivedAt DATETIME NOT NULL,
+                    deliveredAt DATETIME,
+                    cleanedAt DATETIME NOT NULL
+                );
+                CREATE TABLE event_v3 (
+                    id INTEGER PRIMARY KEY,
+                    entity TEXT NOT NULL CHECK (entity IN ('study','series','image','job','quarantine','folder','delivery','cleanup')),
+                    entityId INTEGER,
+                    fromStatus TEXT,
+                    toStatus TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                INSERT INTO event_v3 (id, entity, entityId, fromStatus, toStatus, reason, at)
+                    SELECT id, entity, entityId, fromStatus, toStatus, reason, at FROM event;
+                DROP TABLE event;
+                ALTER TABLE event_v3 RENAME TO event;
+                CREATE INDEX event_entity ON event(entity, entityId);
+                """)
+        }
         return m
     }
 }

@@ -10,12 +10,20 @@ public struct JobQueue: Sendable {
     /// Each stage's working status: when a job's lease expires on its last attempt, the
     /// series' images in that status become FAILED (as when a worker gives up).
     public let workingStatuses: [String: ImageStatus]
+    /// Stages that retry by another policy than `policy` (the send stages: back off to minutes,
+    /// and go on for long). The lease is always `policy`'s.
+    public let stagePolicies: [String: RetryPolicy]
 
-    public init(database: IndexDatabase, policy: RetryPolicy, workingStatuses: [String: ImageStatus] = [:]) {
+    public init(database: IndexDatabase, policy: RetryPolicy, workingStatuses: [String: ImageStatus] = [:],
+                stagePolicies: [String: RetryPolicy] = [:]) {
         self.database = database
         self.policy = policy
         self.workingStatuses = workingStatuses
+        self.stagePolicies = stagePolicies
     }
+
+    /// The retry policy of a stage.
+    public func policy(for stage: String) -> RetryPolicy { stagePolicies[stage] ?? policy }
 
     /// The job was no longer this worker's (its lease expired and another took it over).
     public struct LeaseLost: Error, CustomStringConvertible {
@@ -74,9 +82,9 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Marks a job done and queues `next` for the same series, if any, in one transaction with
-    /// `effects` (the stage's own last status changes), so they happen together or not at all.
-    public func complete(_ job: JobRecord, owner: String, next: String?, now: Date = Date(),
+    /// Marks a job done and queues the `next` stages for the same series, in one transaction
+    /// with `effects` (the stage's own last status changes), so they happen together or not at all.
+    public func complete(_ job: JobRecord, owner: String, next: [String], now: Date = Date(),
                          effects: (Database) throws -> Void = { _ in }) throws {
         try database.writer.write { db in
             try db.execute(sql: "UPDATE job SET state = 'done', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
@@ -84,8 +92,8 @@ public struct JobQueue: Sendable {
             if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
             try effects(db)
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: "done", reason: job.stage, at: now).insert(db)
-            if let next {
-                try JobQueue.enqueue(db, seriesId: job.seriesId, stage: next, maxAttempts: policy.maxAttempts,
+            for stage in next {
+                try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: policy(for: stage).maxAttempts,
                                      now: now, reason: "after \(job.stage)")
             }
         }
@@ -98,12 +106,14 @@ public struct JobQueue: Sendable {
     public func fail(_ job: JobRecord, owner: String, error: String, permanent: Bool, now: Date = Date(),
                      giveUp: (Database) throws -> Void = { _ in }) throws -> JobRecord.State {
         try database.writer.write { db in
-            let final = permanent || job.attempts >= job.maxAttempts
+            let stagePolicy = policy(for: job.stage)
+            let final = permanent || stagePolicy.isExhausted(attempts: job.attempts, maxAttempts: job.maxAttempts,
+                                                             createdAt: job.createdAt, now: now)
             if final {
                 try db.execute(sql: "UPDATE job SET state = 'failed', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = ?, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
                                arguments: [error, now, job.id, owner])
             } else {
-                try requeue(db, job, availableAt: now.addingTimeInterval(policy.delay(afterAttempt: job.attempts)),
+                try requeue(db, job, availableAt: now.addingTimeInterval(stagePolicy.delay(afterAttempt: job.attempts)),
                             error: error, now: now, owner: owner)
             }
             if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
@@ -147,7 +157,7 @@ public struct JobQueue: Sendable {
     }
 
     private func reclaim(_ db: Database, _ job: JobRecord, reason: String, now: Date) throws {
-        if job.attempts >= job.maxAttempts {
+        if policy(for: job.stage).isExhausted(attempts: job.attempts, maxAttempts: job.maxAttempts, createdAt: job.createdAt, now: now) {
             try db.execute(sql: "UPDATE job SET state = 'failed', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = ?, updatedAt = ? WHERE id = ?",
                            arguments: [reason, now, job.id])
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: "failed",

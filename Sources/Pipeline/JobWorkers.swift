@@ -10,6 +10,7 @@ public final class JobWorkers: @unchecked Sendable {
     public let queue: JobQueue
     public let handlers: [String: any StageHandler]
     public let count: Int
+    let poolName: String
     let logger: Logger
     /// How long an idle worker sleeps when nothing wakes it (jobs due later, or queued by another
     /// process such as `sendit import`).
@@ -19,13 +20,19 @@ public final class JobWorkers: @unchecked Sendable {
     private var wakeups = 0
     private var running = 0
     private let ownerPrefix: String
+    /// Called when a job queued further stages: wakes these workers, and whoever else runs them
+    /// (the send workers are a pool of their own).
+    public var onQueued: @Sendable () -> Void = {}
 
-    public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger) {
+    /// `name`: tells pools apart in thread names and lease owners.
+    public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
         self.queue = queue
         self.handlers = Dictionary(handlers.map { ($0.stage, $0) }, uniquingKeysWith: { a, _ in a })
         self.count = max(1, count)
         self.logger = logger
+        poolName = name
         ownerPrefix = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        onQueued = { [weak self] in self?.wake() }
     }
 
     public func start() {
@@ -34,13 +41,13 @@ public final class JobWorkers: @unchecked Sendable {
             running += 1
             condition.unlock()
             let thread = Thread { [self] in
-                loop(owner: "\(ownerPrefix)/w\(n)")
+                loop(owner: "\(ownerPrefix)/\(poolName)\(n)")
                 condition.lock()
                 running -= 1
                 condition.broadcast()
                 condition.unlock()
             }
-            thread.name = "job-worker-\(n)"
+            thread.name = "job-\(poolName)\(n)"
             thread.start()
         }
     }
@@ -113,17 +120,16 @@ public final class JobWorkers: @unchecked Sendable {
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
                 try queue.renew(job, owner: owner)
             }))
-            try queue.complete(job, owner: owner, next: handler.nextStage)
+            try queue.complete(job, owner: owner, next: handler.nextStages)
             logger.info("job done", metadata: meta)
-            if handler.nextStage != nil { wake() }
+            if !handler.nextStages.isEmpty { onQueued() }
         } catch let lost as JobQueue.LeaseLost {
             logger.warning("job taken over after its lease expired", metadata: meta.merging(["error": "\(lost)"]) { a, _ in a })
         } catch {
             let permanent = error is StageError
             do {
                 let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent) { db in
-                    try ImageTransition.move(db, seriesId: job.seriesId, from: [handler.workingStatus], to: .failed,
-                                             reason: "\(job.stage): \(error)", at: Date())
+                    try handler.giveUp(db, job: job, reason: "\(error)", at: Date())
                 }
                 let level: Logger.Level = state == .failed ? .error : .warning
                 logger.log(level: level, state == .failed ? "job failed" : "job will be retried",

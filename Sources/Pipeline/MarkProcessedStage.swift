@@ -7,7 +7,7 @@ public struct MarkProcessedStage: StageHandler {
     public let stage = "process"
     public let inputStatuses: [ImageStatus] = [.new]
     public let workingStatus: ImageStatus = .processing
-    public let nextStage: String? = nil
+    public let nextStages: [String] = []
 
     public init() {}
 

@@ -53,43 +53,11 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
         throw last
     }
 
-    enum Outcome {
-        case answer(Int, Data)
-        case failure(String)
+    func post(_ body: Data) -> HTTPCall.Outcome {
+        var headers = ["Content-Type": "application/json", "Accept": "application/json"]
+        if let token, !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
+        return HTTPCall.perform("POST", url, body: body, headers: headers, timeout: timeout)
     }
 
-    func post(_ body: Data) -> Outcome {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let token, !token.isEmpty { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome = Outcome.failure("no answer")
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                outcome = .failure(error.localizedDescription)
-            } else if let http = response as? HTTPURLResponse {
-                outcome = .answer(http.statusCode, data ?? Data())
-            }
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 5) == .timedOut {
-            task.cancel()
-            return .failure("no answer within \(Int(timeout)) s")
-        }
-        return outcome
-    }
-
-    static func excerpt(_ data: Data) -> String {
-        let text = String(decoding: data.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-        return text.isEmpty ? "" : "(\(text))"
-    }
+    static func excerpt(_ data: Data) -> String { HTTPCall.excerpt(data) }
 }

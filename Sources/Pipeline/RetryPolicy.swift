@@ -9,13 +9,24 @@ public struct RetryPolicy: Equatable, Sendable {
     public var baseDelay: TimeInterval
     public var maximumDelay: TimeInterval
     public var lease: TimeInterval
+    /// A job first queued longer ago than this is not tried again after a failure (nil: no
+    /// limit by age, only by `maxAttempts`).
+    public var giveUpAfter: TimeInterval?
 
     public init(maxAttempts: Int = 10, baseDelay: TimeInterval = 10, maximumDelay: TimeInterval = 3600,
-                lease: TimeInterval = 300) {
+                lease: TimeInterval = 300, giveUpAfter: TimeInterval? = nil) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
         self.lease = lease
+        self.giveUpAfter = giveUpAfter
+    }
+
+    /// True if a job with these attempts, first queued at `createdAt`, must not be tried again.
+    public func isExhausted(attempts: Int, maxAttempts: Int, createdAt: Date, now: Date) -> Bool {
+        if attempts >= maxAttempts { return true }
+        if let giveUpAfter, now.timeIntervalSince(createdAt) >= giveUpAfter { return true }
+        return false
     }
 
     /// Wait after the `attempt`-th failed try (1-based).

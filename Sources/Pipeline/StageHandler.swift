@@ -12,11 +12,23 @@ public protocol StageHandler: Sendable {
     var inputStatuses: [ImageStatus] { get }
     /// The status images hold while the stage runs.
     var workingStatus: ImageStatus { get }
-    /// The stage queued for the series after this one completes, if any.
-    var nextStage: String? { get }
+    /// The stages queued for the series after this one completes (one per destination after
+    /// de-identification; none after sending).
+    var nextStages: [String] { get }
     /// Does the work. Throw `StageError.permanent` for a refusal that retrying cannot fix; any
     /// other error is retried with backoff.
     func run(_ job: StageJob) throws
+    /// The job failed for good (a permanent error, or its last attempt): marks what it leaves
+    /// behind, in the job queue's transaction. By default its images in `workingStatus` become
+    /// FAILED.
+    func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws
+}
+
+extension StageHandler {
+    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
+        try ImageTransition.move(db, seriesId: job.seriesId, from: [workingStatus], to: .failed,
+                                 reason: "\(job.stage): \(reason)", at: at)
+    }
 }
 
 /// A failure that retrying will not fix (the destination refused the image, the file is bad).

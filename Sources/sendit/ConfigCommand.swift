@@ -24,6 +24,11 @@ struct ConfigCommand: ParsableCommand {
                 _ = try settings.jitterRange()
                 _ = try settings.identifierFields()
                 _ = try settings.identifiersURL()
+                _ = try settings.destinations()
+                _ = try settings.sendRetryPolicy(lease: 300)
+                _ = try settings.sendWorkers()
+                _ = try settings.retention()
+                _ = try settings.double("CLEANUP_INTERVAL")
                 _ = try makeLogger(settings)
             } catch {
                 print("invalid: \(error)")

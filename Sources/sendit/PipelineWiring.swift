@@ -11,9 +11,13 @@ struct PipelineWiring {
     let quarantine: Quarantine
     let importer: FolderImporter
     let queue: JobQueue
-    /// The stages' names, first first, and the status each holds its images in.
-    static let stageNames = ["identify", "deidentify"]
+    /// The enabled destinations (SEND_TO_ORTHANC, EXTRA_DESTINATIONS), each with its send stage.
+    let destinations: [DeliveryDestination]
+    /// The stages before sending, first first, and the status each holds its images in.
+    static let processingStages = ["identify", "deidentify"]
     static let workingStatuses: [String: ImageStatus] = ["identify": .processing, "deidentify": .processing]
+    /// Every stage: processing, then one send stage per destination.
+    var stageNames: [String] { Self.processingStages + destinations.map(\.stage) }
 
     /// `existing`: the database must already exist (commands that only look or repair: a typo
     /// in DATABASE is an error, not an empty index).
@@ -26,23 +30,44 @@ struct PipelineWiring {
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         database = try IndexDatabase(path: configuration.databasePath)
         quarantine = try Quarantine(folder: configuration.quarantineFolder)
-        var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.stageNames.first,
+        var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.processingStages.first,
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
         self.importer = importer
-        queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses)
+        destinations = try settings.destinations()
+        let sendPolicy = try settings.sendRetryPolicy(lease: configuration.retry.lease)
+        queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses,
+                         stagePolicies: Dictionary(uniqueKeysWithValues: destinations.map { ($0.stage, sendPolicy) }))
     }
 
-    /// The stage handlers `sendit serve` runs: identify (the keyed local pseudonymizer) and
-    /// de-identify into the outbox. Opens the secrets file (making the key on first use).
+    /// The processing stages `sendit serve` runs: identify (the service or the keyed local
+    /// pseudonymizer) and de-identify into the outbox, which then queues a send job per
+    /// destination. Opens the secrets file (making the key on first use).
     func makeStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
         let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
         outbox.removeLeftovers()
-        let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()),
-                                          DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)]
-        precondition(stages.map(\.stage) == Self.stageNames)
+        var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)
+        deidentify.nextStages = destinations.map(\.stage)
+        let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()), deidentify]
+        precondition(stages.map(\.stage) == Self.processingStages)
         return stages
+    }
+
+    /// One send stage per destination (run by their own pool of workers).
+    func makeSendStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
+        let acceptWarnings = try settings.bool("SEND_ACCEPT_WARNINGS")
+        return destinations.map { destination in
+            var stage = SendStage(destination: destination, destinations: destinations.map(\.name), logger: logger)
+            stage.acceptWarnings = acceptWarnings
+            return stage
+        }
+    }
+
+    /// The clean-up of delivered images, as RETENTION says.
+    func retention(_ settings: SenditConfiguration) throws -> Retention {
+        Retention(database: database, dataFolder: PipelineConfiguration.absolute(settings.string("DATA_FOLDER")),
+                  outboxFolder: configuration.outboxFolder, destinations: destinations.map(\.name), policy: try settings.retention())
     }
 
     /// Where identifiers come from (the service when DEIDENTIFY_RESTFUL, else the keyed local

@@ -12,7 +12,7 @@ struct Sendit: ParsableCommand {
             prints them. See README.md.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, RetryCommand.self, ReleaseCommand.self,
+        subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
                       DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
 
     static func main() {

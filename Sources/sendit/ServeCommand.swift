@@ -17,7 +17,14 @@ struct ServeCommand: ParsableCommand {
             finished: its folder is renamed to DATA_FOLDER/<StudyInstanceUID>. Finished folders
             (also those dropped by hand: any folder whose extension does not start with "tmp")
             are imported into the DATABASE index; files that are not importable images go to
-            QUARANTINE_FOLDER. WORKERS threads then run each series through the pipeline.
+            QUARANTINE_FOLDER. WORKERS threads then run each series through the pipeline:
+            identify, de-identify into OUTBOX_FOLDER (every file checked by the PHI gate). Then
+            SEND_WORKERS threads send each series to each destination (the Orthanc at
+            ORTHANC_IPADDRESS:ORTHANC_PORT when SEND_TO_ORTHANC; EXTRA_DESTINATIONS), retrying
+            faults with backoff (SEND_RETRY_DELAY doubling to SEND_RETRY_MAX_DELAY), and verify
+            each store (Orthanc's REST API at ORTHANC_URL). Verified everywhere, an image is
+            DONE; every CLEANUP_INTERVAL seconds, DONE images older than RETENTION days lose
+            their files and rows (a summary per series stays).
             After a kill, a restart resumes everything: staging folders keep their stable clock,
             unimported folders are imported, interrupted jobs run again.
             Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
@@ -47,7 +54,7 @@ struct ServeCommand: ParsableCommand {
         settings.override("STABLE_AGE", stableAge.map { String($0) })
         let configuration = try settings.server()
         let logger = try makeLogger(settings)
-        let server: DICOMServer, intake: Intake, workers: JobWorkers
+        let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
         do {
             let pipeline = try PipelineWiring(settings)
             // Order matters: the database lock first (so running jobs are known to be orphans),
@@ -60,14 +67,36 @@ struct ServeCommand: ParsableCommand {
             try server.start()
             workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
+            // Sending has its own threads: a destination that is slow or down holds up no
+            // de-identification, and de-identification none of the sending.
+            senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(settings, logger: logger),
+                                 count: try settings.sendWorkers(), logger: logger, name: "send")
+            workers.onQueued = { [workers, senders] in
+                workers.wake()
+                senders.wake()
+            }
+            let backlog = try pipeline.database.writer.write { db in
+                try SendBacklog.enqueue(db, destinations: pipeline.destinations, queue: pipeline.queue, now: Date(),
+                                        reason: "waiting for this destination at start-up")
+            }
+            if backlog > 0 { logger.notice("series waiting to be sent were queued", metadata: ["jobs": "\(backlog)"]) }
+            cleanup = CleanupLoop(retention: try pipeline.retention(settings), interval: try settings.double("CLEANUP_INTERVAL"),
+                                  logger: logger)
             intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
             try intake.start()
             workers.start()
+            if !pipeline.destinations.isEmpty { senders.start() }
+            cleanup.start()
             logger.info("pipeline running", metadata: [
                 "database": "\(pipeline.configuration.databasePath)", "stable_age": "\(pipeline.configuration.stableAge)",
-                "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)"])
+                "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)",
+                "destinations": "\(pipeline.destinations.map { "\($0.name)=\($0.dicom.calledAETitle)@\($0.dicom.host):\($0.dicom.port)" }.joined(separator: ","))",
+                "retention": "\(cleanup.retention.policy)"])
+            if pipeline.destinations.isEmpty {
+                logger.warning("no destination is enabled (SEND_TO_ORTHANC, EXTRA_DESTINATIONS): de-identified series stay in the outbox")
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
@@ -81,6 +110,8 @@ struct ServeCommand: ParsableCommand {
                 server.stop()
                 intake.stop()
                 workers.stop(grace: configuration.shutdownGrace)
+                senders.stop(grace: configuration.shutdownGrace)
+                cleanup.stop()
                 stopped.signal()
             }
             source.resume()

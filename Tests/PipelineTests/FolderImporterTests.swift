@@ -57,7 +57,7 @@ import Testing
         _ = try f.database.writer.write { db in
             try ImageTransition.move(db, seriesId: 1, from: [.new], to: .doneProcessing, reason: "test", at: Date())
         }
-        _ = try f.queue.claimNext(owner: "w", stages: ["process"]).map { try f.queue.complete($0, owner: "w", next: nil) }
+        _ = try f.queue.claimNext(owner: "w", stages: ["process"]).map { try f.queue.complete($0, owner: "w", next: []) }
         let second = try f.instance(in: f.data + "/b", sop: "1.2.3.1.1", pixels: Array(repeating: 2, count: 64))
         let report = try f.importer.importFolder(f.data + "/b")
         #expect(report.replaced == 1 && report.added == 0 && report.series == 1)

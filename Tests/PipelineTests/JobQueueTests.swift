@@ -33,7 +33,7 @@ import Testing
         _ = try f.importer.importFolder(f.data + "/late")
         #expect(try f.jobs().map(\.state) == [.running, .queued])
         #expect(try f.queue.claimNext(owner: "b", stages: ["process"], now: now) == nil)
-        try f.queue.complete(job, owner: "a", next: nil, now: now)
+        try f.queue.complete(job, owner: "a", next: [], now: now)
         let second = try #require(try f.queue.claimNext(owner: "b", stages: ["process"], now: Date()))
         #expect(second.id != job.id && second.leaseOwner == "b")
         // Only the stages asked for are handed out.
@@ -43,7 +43,7 @@ import Testing
     @Test func completingQueuesTheNextStageInTheSameTransaction() throws {
         let f = try fixture()
         let job = try #require(try f.queue.claimNext(owner: "a", stages: ["process"]))
-        try f.queue.complete(job, owner: "a", next: "send")
+        try f.queue.complete(job, owner: "a", next: ["send"])
         #expect(try f.jobs().map { "\($0.stage) \($0.state)" } == ["process done", "send queued"])
     }
 
@@ -98,7 +98,7 @@ import Testing
         #expect(try f.queue.claimNext(owner: "b", stages: ["process"], now: now.addingTimeInterval(29)) == nil)
         let again = try #require(try f.queue.claimNext(owner: "b", stages: ["process"], now: now.addingTimeInterval(31)))
         #expect(again.id == job.id && again.attempts == 2 && again.leaseOwner == "b")
-        #expect(throws: JobQueue.LeaseLost.self) { try f.queue.complete(job, owner: "dead", next: nil) }
+        #expect(throws: JobQueue.LeaseLost.self) { try f.queue.complete(job, owner: "dead", next: []) }
         #expect(throws: JobQueue.LeaseLost.self) { try f.queue.renew(job, owner: "dead") }
         try f.queue.renew(again, owner: "b")
     }

@@ -14,7 +14,7 @@ import Testing
         let stage = "process"
         let inputStatuses: [ImageStatus] = [.new]
         let workingStatus: ImageStatus = .processing
-        let nextStage: String? = nil
+        let nextStages: [String] = []
         let permanent: Bool
         let runs = Counter()
         func run(_ job: StageJob) throws {

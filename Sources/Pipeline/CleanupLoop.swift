@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+
+/// Runs the retention sweep every `interval` seconds on a thread of its own, until stopped.
+public final class CleanupLoop: @unchecked Sendable {
+    public let retention: Retention
+    public let interval: TimeInterval
+    let logger: Logger
+    private let condition = NSCondition()
+    private var stopping = false
+    private var finished = false
+
+    public init(retention: Retention, interval: TimeInterval, logger: Logger) {
+        self.retention = retention
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            loop()
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "cleanup"
+        thread.start()
+    }
+
+    /// Stops after the sweep in progress, if any.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            if !stopping { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
+            let stop = stopping
+            condition.unlock()
+            if stop { return }
+            sweepOnce()
+        }
+    }
+
+    /// One sweep, in as many batches as it takes; logs what it removed.
+    public func sweepOnce() {
+        do {
+            var total = Retention.Report()
+            repeat {
+                let report = try retention.sweep()
+                total.images += report.images
+                total.bytes += report.bytes
+                total.series += report.series
+                total.folders += report.folders
+                total.problems += report.problems
+                if report.images == 0 || !report.problems.isEmpty { break }
+            } while !isStopping
+            for problem in total.problems.prefix(5) {
+                logger.error("clean-up cannot remove a file; its image is kept", metadata: ["problem": "\(problem)"])
+            }
+            guard total.images > 0 else { return }
+            logger.info("cleaned up", metadata: [
+                "images": "\(total.images)", "bytes": "\(total.bytes)", "series": "\(total.series)", "folders": "\(total.folders)",
+                "retention": "\(retention.policy)",
+                "data": "\(DiskUsage.measure(retention.dataFolder).summary)", "outbox": "\(DiskUsage.measure(retention.outboxFolder).summary)"])
+        } catch {
+            logger.error("clean-up failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+
+/// What `sendit send-status` shows, per destination: images waiting to be sent, series being
+/// retried (next attempt, last error), images sent but not yet verified, refused (with why),
+/// done, and cleaned up since (from the series summaries).
+public struct DeliverySummary: Codable, Sendable, Equatable {
+    public struct Retrying: Codable, Sendable, Equatable {
+        public var seriesInstanceUID: String
+        public var images: Int
+        public var attempts: Int
+        public var nextAttemptAt: Date
+        public var lastError: String?
+    }
+
+    public struct Refusal: Codable, Sendable, Equatable {
+        public var reason: String
+        public var images: Int
+    }
+
+    public struct Destination: Codable, Sendable, Equatable {
+        public var name: String
+        public var address: String
+        /// Images not yet at the destination whose series is not retrying.
+        public var queued: Int
+        public var retrying: [Retrying]
+        /// Stored (Success) but not verified yet.
+        public var sent: Int
+        public var failed: Int
+        public var refusals: [Refusal]
+        public var done: Int
+        /// Images delivered here and since removed by the clean-up.
+        public var cleanedUp: Int
+        /// Series whose send job failed (gave up); `sendit retry` queues them again.
+        public var failedJobs: Int
+    }
+
+    public var destinations: [Destination]
+
+    public static func read(_ database: IndexDatabase, destinations: [DeliveryDestination]) throws -> DeliverySummary {
+        try database.writer.read { db in
+            var out: [Destination] = []
+            for d in destinations {
+                func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [d.name]) ?? 0 }
+                let retrying = try Row.fetchAll(db, sql: """
+                    SELECT s.seriesInstanceUID, j.attempts, j.availableAt, j.lastError,
+                           (SELECT COUNT(*) FROM image AS i WHERE i.seriesId = j.seriesId AND i.status IN ('DONEPROCESSING','SENT')
+                            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = 'done'))
+                    FROM job AS j JOIN series AS s ON s.id = j.seriesId
+                    WHERE j.stage = ? AND j.state = 'queued' AND j.attempts > 0 ORDER BY j.availableAt
+                    """, arguments: [d.name, d.stage]).map {
+                    Retrying(seriesInstanceUID: $0[0], images: $0[4], attempts: $0[1], nextAttemptAt: $0[2], lastError: $0[3])
+                }
+                let waiting = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM image AS i WHERE i.status IN ('DONEPROCESSING','SENT')
+                    AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
+                    """, arguments: [d.name]) ?? 0
+                let inRetry = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM image AS i WHERE i.status IN ('DONEPROCESSING','SENT')
+                    AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
+                    AND EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ? AND j.state = 'queued' AND j.attempts > 0)
+                    """, arguments: [d.name, d.stage]) ?? 0
+                let refusals = try Row.fetchAll(db, sql: """
+                    SELECT COALESCE(detail, '?'), COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'
+                    GROUP BY detail ORDER BY COUNT(*) DESC LIMIT 10
+                    """, arguments: [d.name]).map { Refusal(reason: $0[0], images: $0[1]) }
+                out.append(Destination(
+                    name: d.name, address: "\(d.dicom.calledAETitle)@\(d.dicom.host):\(d.dicom.port)",
+                    queued: waiting - inRetry, retrying: retrying,
+                    sent: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'sent'"),
+                    failed: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'"),
+                    refusals: refusals,
+                    done: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'done'"),
+                    cleanedUp: try count("""
+                        SELECT COALESCE(SUM(images), 0) FROM seriesSummary WHERE ',' || destinations || ',' LIKE '%,' || ? || ',%'
+                        """),
+                    failedJobs: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = ? AND state = 'failed'", arguments: [d.stage]) ?? 0))
+            }
+            return DeliverySummary(destinations: out)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// How much a folder holds (files and bytes, walked now; links not followed) and how much its
+/// file system has free: the data folder, the outbox and the quarantine, for `sendit status`
+/// and the clean-up's log lines.
+public struct DiskUsage: Codable, Sendable, Equatable {
+    public var folder: String
+    public var files: Int
+    public var bytes: Int64
+    /// Free bytes for an unprivileged user on the folder's file system (nil: it does not exist).
+    public var available: Int64?
+
+    public static func measure(_ folder: String) -> DiskUsage {
+        var usage = DiskUsage(folder: folder, files: 0, bytes: 0, available: nil)
+        var fs = statvfs()
+        if statvfs(folder, &fs) == 0 { usage.available = Int64(fs.f_bavail) * Int64(fs.f_frsize) }
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return usage }
+        while let name = walker.nextObject() as? String {
+            var st = stat()
+            guard lstat(folder + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            usage.files += 1
+            usage.bytes += Int64(st.st_size)
+        }
+        return usage
+    }
+
+    /// "1,234 files, 52.1 MB (120.4 GB free)".
+    public var summary: String {
+        "\(files) files, \(Self.format(bytes))" + (available.map { " (\(Self.format($0)) free)" } ?? " (missing)")
+    }
+
+    public static func format(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes), unit = 0
+        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,216 @@
+import DICOMNetwork
+import Foundation
+import GRDB
+import Logging
+
+/// The send stage of one destination: the series' de-identified copies (read from the outbox,
+/// nothing else) go by C-STORE on one association; each answer is recorded in `delivery`; then
+/// the destination is asked whether it holds them (Orthanc's REST API), and those it shows are
+/// `done` there. An image is SENT once every destination has it and DONE once every destination
+/// verified it. A refusal fails that image alone; a fault that may pass (the network, a
+/// transient reject, out of resources, a destination that answered Success but cannot show the
+/// image) fails the job, which the queue tries again with backoff, and the next try sends only
+/// what is not yet at the destination.
+public struct SendStage: StageHandler {
+    public let destination: DeliveryDestination
+    /// The names of every enabled destination: an image moves on only when all have it.
+    public let destinations: [String]
+    /// Warnings (B000, B006, B007) count as stored; false: they are tried again.
+    public var acceptWarnings = true
+    /// Answers recorded per transaction while a series is sent.
+    public var recordEvery = 200
+    let logger: Logger
+
+    public var stage: String { destination.stage }
+    /// Images are not moved when the job starts: each destination keeps its own record, and the
+    /// image status follows from all of them.
+    public let inputStatuses: [ImageStatus] = []
+    public let workingStatus: ImageStatus = .doneProcessing
+    public let nextStages: [String] = []
+
+    public init(destination: DeliveryDestination, destinations: [String],
+                logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
+        self.destination = destination
+        self.destinations = destinations
+        self.logger = logger
+    }
+
+    /// A fault that may pass: the job is tried again.
+    public struct DeliveryFault: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    struct Pending {
+        let imageId: Int64
+        let path: String
+        let size: Int64
+    }
+
+    public func run(_ job: StageJob) throws {
+        let pending = try job.database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, d.path, d.size FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
+                WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+                AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
+                ORDER BY i.id
+                """, arguments: [job.seriesId, destination.name]).map { Pending(imageId: $0[0], path: $0[1], size: $0[2]) }
+        }
+        var faults: [String] = []
+        if !pending.isEmpty {
+            faults += try send(pending, job: job)
+        }
+        if let verifier = destination.verifier {
+            if let fault = try verify(with: verifier, job: job) { faults.append(fault) }
+        }
+        try job.database.writer.write { db in try advance(db, seriesId: job.seriesId, at: Date()) }
+        if !faults.isEmpty {
+            let first = faults[0]
+            throw DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
+        }
+    }
+
+    /// Sends the images; records each answer. Returns the faults worth trying again.
+    func send(_ pending: [Pending], job: StageJob) throws -> [String] {
+        let byPath = Dictionary(pending.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        var buffer: [(Pending, DeliveryOutcome)] = []
+        var faults: [String] = []
+        var stored = 0, refused = 0
+        let started = Date()
+        func flush() throws {
+            guard !buffer.isEmpty else { return }
+            let batch = buffer
+            buffer = []
+            try job.database.writer.write { db in
+                for (image, outcome) in batch { try record(db, image: image, outcome: outcome, at: Date()) }
+            }
+            try job.keepAlive()
+        }
+        var thrown: Error?
+        _ = StorageSCU.send(paths: pending.map(\.path), to: destination.dicom) { result in
+            guard thrown == nil, let image = byPath[result.path] else { return }
+            let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
+            switch outcome {
+            case .stored: stored += 1
+            case .refused: refused += 1
+            case .retry(let why): faults.append(why)
+            }
+            if case .retry = outcome { return }
+            buffer.append((image, outcome))
+            if buffer.count >= recordEvery {
+                do { try flush() } catch { thrown = error }
+            }
+        }
+        if let thrown { throw thrown }
+        try flush()
+        logger.info("series sent", metadata: [
+            "destination": "\(destination.name)", "series": "\(job.seriesId)", "stored": "\(stored)", "refused": "\(refused)",
+            "to_retry": "\(faults.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
+        return faults
+    }
+
+    func record(_ db: Database, image: Pending, outcome: DeliveryOutcome, at now: Date) throws {
+        switch outcome {
+        case .stored(let status, let warning):
+            // Without a verifier, the C-STORE answer is final.
+            let verified = destination.verifier == nil
+            var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: verified ? .done : .sent,
+                                     dimseStatus: Int(status), detail: warning, bytes: image.size, sentAt: now,
+                                     verifiedAt: verified ? now : nil, updatedAt: now)
+            try row.insert(db, onConflict: .replace)
+            try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: row.state.rawValue,
+                            reason: "\(destination.name): " + (warning.map { "stored with a warning: \($0)" } ?? "stored"), at: now).insert(db)
+        case .refused(let status, let reason):
+            var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: .failed,
+                                     dimseStatus: status.map(Int.init), detail: reason, bytes: image.size, updatedAt: now)
+            try row.insert(db, onConflict: .replace)
+            try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: "failed",
+                            reason: "\(destination.name) refused it: \(reason)", at: now).insert(db)
+            for from in [ImageStatus.doneProcessing, .sent] {
+                try ImageTransition.moveImage(db, imageId: image.imageId, from: from, to: .failed,
+                                              reason: "\(destination.name) refused it: \(reason)", at: now)
+            }
+        case .retry:
+            break
+        }
+    }
+
+    /// Asks the destination which of the series' sent images it holds. Those it shows are done;
+    /// those it does not are sent again on the next try (their record is removed). Returns a
+    /// fault if the destination could not be asked or lacks an image.
+    func verify(with verifier: OrthancREST, job: StageJob) throws -> String? {
+        let sent = try job.database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.imageId, d.seriesInstanceUID, d.sopInstanceUID FROM delivery AS v
+                JOIN image AS i ON i.id = v.imageId JOIN deidentified AS d ON d.imageId = v.imageId
+                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent'
+                """, arguments: [job.seriesId, destination.name]).map { (id: $0[0] as Int64, series: $0[1] as String, sop: $0[2] as String) }
+        }
+        guard !sent.isEmpty else { return nil }
+        var present = Set<String>()
+        do {
+            for series in Set(sent.map(\.series)) { present.formUnion(try verifier.instances(inSeries: series)) }
+        } catch {
+            return "cannot verify: \(error)"
+        }
+        let missing = sent.filter { !present.contains($0.sop) }
+        let now = Date()
+        try job.database.writer.write { db in
+            for image in sent {
+                if present.contains(image.sop) {
+                    try db.execute(sql: "UPDATE delivery SET state = 'done', verifiedAt = ?, updatedAt = ? WHERE imageId = ? AND destination = ?",
+                                   arguments: [now, now, image.id, destination.name])
+                    try EventRecord(entity: "delivery", entityId: image.id, from: "sent", to: "done",
+                                    reason: "\(destination.name): verified", at: now).insert(db)
+                } else {
+                    try db.execute(sql: "DELETE FROM delivery WHERE imageId = ? AND destination = ?", arguments: [image.id, destination.name])
+                    try EventRecord(entity: "delivery", entityId: image.id, from: "sent", to: "unsent",
+                                    reason: "\(destination.name) answered Success but does not show the image; it is sent again", at: now).insert(db)
+                }
+            }
+        }
+        guard let first = missing.first else { return nil }
+        logger.error("destination answered Success but does not show images", metadata: [
+            "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])
+        return "answered Success for \(missing.count) image\(missing.count == 1 ? "" : "s") it does not show (first \(first.sop)); they are sent again"
+    }
+
+    /// Moves the series' images on: SENT when every destination has them, DONE when every
+    /// destination verified them.
+    func advance(_ db: Database, seriesId: Int64, at now: Date) throws {
+        let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT i.id, i.status,
+                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN ('sent','done')),
+                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state = 'done')
+            FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            """, arguments: StatementArguments(destinations + destinations) + [seriesId])
+        let all = destinations.count
+        for row in rows {
+            let id: Int64 = row[0]
+            guard let status = ImageStatus(rawValue: row[1]) else { continue }
+            let have: Int = row[2], verified: Int = row[3]
+            if verified == all {
+                try ImageTransition.moveImage(db, imageId: id, from: status, to: .done,
+                                              reason: "verified at \(destinations.joined(separator: ", "))", at: now)
+            } else if have == all && status == .doneProcessing {
+                try ImageTransition.moveImage(db, imageId: id, from: status, to: .sent,
+                                              reason: "stored at \(destinations.joined(separator: ", "))", at: now)
+            }
+        }
+    }
+
+    /// Given up (only by age: send jobs otherwise retry without end): the images this
+    /// destination does not have yet are FAILED, with the last fault.
+    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = 'done')
+            """, arguments: [job.seriesId, destination.name])
+        for id in ids {
+            for from in [ImageStatus.doneProcessing, .sent] {
+                try ImageTransition.moveImage(db, imageId: id, from: from, to: .failed,
+                                              reason: "\(destination.name): gave up: \(reason)", at: at)
+            }
+        }
+    }
+}

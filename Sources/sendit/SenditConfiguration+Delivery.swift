@@ -1,0 +1,90 @@
+import DICOMNetwork
+import Foundation
+import Pipeline
+
+extension SenditConfiguration {
+    /// The enabled destinations, validated: the Orthanc of the ORTHANC_* settings when
+    /// SEND_TO_ORTHANC, then EXTRA_DESTINATIONS in order.
+    func destinations() throws -> [DeliveryDestination] {
+        let calling = string("ORTHANC_CALLING_AE_TITLE").isEmpty ? string("DICOM_AE_TITLE") : string("ORTHANC_CALLING_AE_TITLE")
+        let timeout = try double("SEND_TIMEOUT")
+        var out: [DeliveryDestination] = []
+        if try bool("SEND_TO_ORTHANC") {
+            let port = try int("ORTHANC_PORT")
+            var dicom = try Self.dicomDestination(host: string("ORTHANC_IPADDRESS"), port: port, called: string("ORTHANC_AE_TITLE"),
+                                                  calling: calling, setting: "ORTHANC_*")
+            dicom.dimseTimeout = timeout
+            var verifier: OrthancREST?
+            switch string("ORTHANC_VERIFY").lowercased() {
+            case "rest":
+                guard let url = URL(string: string("ORTHANC_URL")), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw ConfigurationError(message: "ORTHANC_URL must be an http(s) URL, not \"\(string("ORTHANC_URL"))\"")
+                }
+                var rest = OrthancREST(url: url, username: string("ORTHANC_USERNAME"), password: string("ORTHANC_PASSWORD"))
+                rest.timeout = timeout
+                verifier = rest
+            case "none": verifier = nil
+            default: throw ConfigurationError(message: "ORTHANC_VERIFY must be rest or none, not \"\(string("ORTHANC_VERIFY"))\"")
+            }
+            out.append(DeliveryDestination(name: "orthanc", dicom: dicom, verifier: verifier))
+        }
+        for entry in string("EXTRA_DESTINATIONS").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let bad = ConfigurationError(message: "EXTRA_DESTINATIONS: \"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL]")
+            guard let eq = entry.firstIndex(of: "=") else { throw bad }
+            let name = String(entry[..<eq]).trimmingCharacters(in: .whitespaces)
+            let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard DeliveryDestination.isValidName(name), (1...2).contains(parts.count),
+                  let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
+                  let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
+            guard !out.contains(where: { $0.name == name }) else {
+                throw ConfigurationError(message: "EXTRA_DESTINATIONS: the name \(name) is used twice (\"orthanc\" is SEND_TO_ORTHANC's)")
+            }
+            var dicom = try Self.dicomDestination(host: String(parts[0][parts[0].index(after: at)..<colon]), port: port,
+                                                  called: String(parts[0][..<at]), calling: calling, setting: "EXTRA_DESTINATIONS \(name)")
+            dicom.dimseTimeout = timeout
+            var verifier: OrthancREST?
+            if parts.count == 2 {
+                guard let url = URL(string: parts[1]), url.scheme == "http" || url.scheme == "https", url.host != nil else { throw bad }
+                verifier = OrthancREST(url: url)
+                verifier?.timeout = timeout
+            }
+            out.append(DeliveryDestination(name: name, dicom: dicom, verifier: verifier))
+        }
+        return out
+    }
+
+    static func dicomDestination(host: String, port: Int, called: String, calling: String, setting: String) throws -> StorageSCU.Destination {
+        guard !host.isEmpty else { throw ConfigurationError(message: "\(setting): the host is empty") }
+        guard (1...65535).contains(port) else { throw ConfigurationError(message: "\(setting): the port must be 1-65535, not \(port)") }
+        for ae in [called, calling] where !(1...16).contains(ae.utf8.count) {
+            throw ConfigurationError(message: "\(setting): AE title \"\(ae)\" must be 1 to 16 characters")
+        }
+        return StorageSCU.Destination(host: host, port: port, calledAETitle: called, callingAETitle: calling)
+    }
+
+    /// How send jobs retry: SEND_RETRY_DELAY doubling to SEND_RETRY_MAX_DELAY, until
+    /// SEND_GIVE_UP_AFTER (0: without end).
+    func sendRetryPolicy(lease: TimeInterval) throws -> RetryPolicy {
+        let base = try double("SEND_RETRY_DELAY")
+        let maximum = try double("SEND_RETRY_MAX_DELAY")
+        guard maximum >= base else { throw ConfigurationError(message: "SEND_RETRY_MAX_DELAY must be at least SEND_RETRY_DELAY") }
+        guard let giveUp = Double(string("SEND_GIVE_UP_AFTER")), giveUp >= 0 else {
+            throw ConfigurationError(message: "SEND_GIVE_UP_AFTER must be a number of seconds (0: keep trying)")
+        }
+        return RetryPolicy(maxAttempts: 1_000_000, baseDelay: base, maximumDelay: maximum, lease: lease,
+                           giveUpAfter: giveUp > 0 ? giveUp : nil)
+    }
+
+    func retention() throws -> Retention.Policy {
+        guard let policy = Retention.Policy(setting: string("RETENTION")) else {
+            throw ConfigurationError(message: "RETENTION must be 0 (immediately), a number of days, or never, not \"\(string("RETENTION"))\"")
+        }
+        return policy
+    }
+
+    func sendWorkers() throws -> Int {
+        let n = try int("SEND_WORKERS")
+        guard (1...64).contains(n) else { throw ConfigurationError(message: "SEND_WORKERS must be 1 to 64") }
+        return n
+    }
+}
