@@ -1,0 +1,312 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DICOMCore
+import DICOMFile
+import DICOMNetwork
+import Deidentify
+import Foundation
+import GRDB
+import Logging
+@testable import Pipeline
+import Testing
+
+/// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
+/// (sendit's own SCP) over loopback.
+@Suite(.serialized) struct SendStageTests {
+    /// A DICOM listener standing in for a destination: it stores what it receives in its data
+    /// folder.
+    final class Destination {
+        let folder: String
+        let server: DICOMServer
+        var port: Int { server.port }
+
+        init(port: Int = 0, acceptUnknown: Bool = true) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-dest-\(UUID().uuidString)").path
+            var c = ServerConfiguration()
+            c.port = port
+            c.bindAddress = "127.0.0.1"
+            c.dataFolder = folder
+            c.shutdownGrace = 1
+            c.sync = false
+            c.checkCalledAETitle = false
+            c.acceptUnknownSOPClasses = acceptUnknown
+            server = try DICOMServer(configuration: c, logger: PipelineFixture.silent)
+            try server.start()
+        }
+
+        deinit {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+
+        /// Every file it stored, with its bytes.
+        func received() -> [(path: String, bytes: [UInt8])] {
+            var out: [(String, [UInt8])] = []
+            let e = FileManager.default.enumerator(atPath: folder)
+            while let p = e?.nextObject() as? String {
+                guard p.hasSuffix(".dcm") else { continue }
+                out.append((folder + "/" + p, [UInt8](FileManager.default.contents(atPath: folder + "/" + p) ?? Data())))
+            }
+            return out
+        }
+    }
+
+    /// A port nothing listens on.
+    static func closedPort() throws -> Int {
+        let d = try Destination()
+        let port = d.port
+        d.server.stop()
+        return port
+    }
+
+    final class Node {
+        let f: PipelineFixture
+        let outbox: Outbox
+        let queue: JobQueue
+        let destinations: [DeliveryDestination]
+
+        init(_ destinations: [(String, Int)], verifier: OrthancREST? = nil) throws {
+            f = try PipelineFixture(firstStage: "identify")
+            outbox = try Outbox(folder: f.root + "/var/outbox", sync: false)
+            self.destinations = destinations.map { name, port in
+                var d = StorageSCU.Destination(host: "127.0.0.1", port: port, calledAETitle: "DEST", callingAETitle: "SENDIT")
+                d.connectTimeout = 2
+                return DeliveryDestination(name: name, dicom: d, verifier: verifier)
+            }
+            let send = RetryPolicy(maxAttempts: 1_000_000, baseDelay: 0.2, maximumDelay: 0.4, lease: 30)
+            queue = JobQueue(database: f.database, policy: RetryPolicy(maxAttempts: 3, baseDelay: 0.2, maximumDelay: 1, lease: 30),
+                             workingStatuses: ["identify": .processing, "deidentify": .processing],
+                             stagePolicies: Dictionary(uniqueKeysWithValues: self.destinations.map { ($0.stage, send) }))
+        }
+
+        var stages: [any StageHandler] {
+            let hash = KeyedHash(key: [UInt8](repeating: 5, count: 32))
+            let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: hash))
+            var deidentify = DeidentifyStage(engine: engine, outbox: outbox)
+            deidentify.nextStages = destinations.map(\.stage)
+            let names = destinations.map(\.name)
+            return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash))), deidentify]
+                + destinations.map { SendStage(destination: $0, destinations: names) }
+        }
+
+        var retention: Retention {
+            Retention(database: f.database, dataFolder: f.data, outboxFolder: outbox.folder, destinations: destinations.map(\.name),
+                      policy: .immediately)
+        }
+
+        /// Runs the workers until `condition` holds (true) or `seconds` pass (false).
+        func run(until condition: () throws -> Bool, seconds: Double = 15) throws -> Bool {
+            let workers = JobWorkers(queue: queue, handlers: stages, count: 2, logger: PipelineFixture.silent)
+            workers.idlePoll = 0.02
+            workers.start()
+            defer { workers.stop(grace: 3) }
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if try condition() { return true }
+                usleep(20_000)
+            }
+            return try condition()
+        }
+
+        func allDone(_ n: Int) throws -> Bool {
+            try f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == n
+        }
+
+        /// Two series of three instances in one study folder, imported.
+        func importStudy(sopClass: String? = nil, folder: String? = nil) throws -> [String] {
+            let folder = folder ?? f.data + "/study"
+            var paths: [String] = []
+            for s in 1...2 {
+                for n in 1...3 {
+                    paths.append(try f.instance(in: folder, series: "1.2.3.\(s)", sop: "1.2.3.\(s).\(n)"))
+                }
+            }
+            if let sopClass {
+                for path in paths {
+                    var file = try Part10File.read(path: path)
+                    file.dataSet.set(DataElement(tag: .sopClassUID, vr: .UI, string: sopClass))
+                    file.fileMetaInformation.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: sopClass))
+                    try Part10Writer.write(file, to: path)
+                }
+            }
+            _ = try f.importer.importFolder(folder)
+            return paths
+        }
+    }
+
+    @Test func everyImageReachesTheDestinationDeidentifiedIsDoneAndIsThenCleanedUp() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let originals = try node.importStudy()
+        #expect(try node.run(until: { try node.allDone(6) }))
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE destination = 'a' AND state = 'done' AND dimseStatus = 0") == 6)
+        // The destination holds the de-identified copies, exactly: their new SOP Instance UIDs,
+        // and none of the original values.
+        let received = dest.received()
+        #expect(received.count == 6)
+        let newUIDs = Set(try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT sopInstanceUID FROM deidentified") })
+        var receivedUIDs = Set<String>()
+        for (path, bytes) in received {
+            receivedUIDs.insert(try Part10File.read(path: path).sopInstanceUID?.rawValue ?? "")
+            for phi in ["Simpson", "1.2.3.1.", "1.2.3.2."] {
+                #expect(!bytes.containsBytes(Array(phi.utf8)), "\(phi) in \(path)")
+            }
+        }
+        #expect(receivedUIDs == newUIDs)
+        // Clean-up: originals and outbox copies go; a summary per series stays.
+        let report = try node.retention.sweep()
+        #expect(report.images == 6 && report.series == 2 && report.problems.isEmpty)
+        for path in originals { #expect(!FileManager.default.fileExists(atPath: path)) }
+        #expect(!FileManager.default.fileExists(atPath: node.f.data + "/study"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: node.outbox.folder))?.filter { !$0.hasPrefix(".") } == [])
+        #expect(try node.f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(try node.f.count("SELECT COUNT(*) FROM series") == 0)
+        #expect(try node.f.count("SELECT COUNT(*) FROM study") == 0)
+        #expect(try node.f.count("SELECT SUM(images) FROM seriesSummary WHERE destinations = 'a'") == 6)
+        #expect(try node.f.count("SELECT COUNT(*) FROM seriesSummary WHERE deliveredAt IS NOT NULL") == 2)
+        #expect(try node.f.count("SELECT COUNT(*) FROM event WHERE entity = 'cleanup'") == 6)
+    }
+
+    @Test func aDestinationThatIsDownIsRetriedAndNothingIsRemovedUntilEveryDestinationHasIt() throws {
+        let up = try Destination()
+        let downPort = try Self.closedPort()
+        let node = try Node([("up", up.port), ("down", downPort)])
+        let originals = try node.importStudy()
+        // "up" has every image; "down" keeps failing, so no image is SENT, let alone DONE.
+        #expect(try node.run(until: {
+            try node.f.count("SELECT COUNT(*) FROM delivery WHERE destination = 'up' AND state = 'done'") == 6
+                && node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:down' AND state = 'queued' AND attempts >= 2") == 2
+        }))
+        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6)
+        let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations)
+        let down = try #require(retrying.destinations.first { $0.name == "down" })
+        #expect(down.retrying.count == 2 && down.retrying.allSatisfy { ($0.lastError ?? "").contains("down:") })
+        #expect(try node.retention.sweep().images == 0)
+        for path in originals { #expect(FileManager.default.fileExists(atPath: path)) }
+        // The destination comes up on its port: the next try delivers, and only then is it all DONE.
+        let late = try Destination(port: downPort)
+        #expect(try node.run(until: { try node.allDone(6) }))
+        #expect(late.received().count == 6)
+        #expect(up.received().count == 6, "the destination that had them got nothing twice")
+        #expect(try node.retention.sweep().images == 6)
+    }
+
+    @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        _ = try node.importStudy()
+        // Every image marked de-identified by hand, with no copy in the outbox: the sender reads
+        // only the outbox, so it has nothing to send.
+        try node.f.database.writer.write { db in
+            try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING'")
+            try db.execute(sql: "DELETE FROM job")
+            for seriesId in try Int64.fetchAll(db, sql: "SELECT id FROM series") {
+                try JobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
+            }
+        }
+        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM job WHERE state = 'done'") == 2 }))
+        #expect(dest.received().isEmpty)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery") == 0)
+        #expect(try node.retention.sweep().images == 0)
+    }
+
+    @Test func aRefusedImageIsFailedWithTheReasonAndTheRestGoOn() throws {
+        // The destination accepts no unknown SOP class: the contexts of these images are rejected.
+        let dest = try Destination(acceptUnknown: false)
+        let node = try Node([("a", dest.port)])
+        _ = try node.importStudy(sopClass: "1.2.826.0.1.3680043.9.9999.1")
+        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'FAILED'") == 6 }))
+        let reasons = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT statusReason FROM image") }
+        #expect(reasons.allSatisfy { $0.contains("a refused it: no presentation context accepted") }, "\(reasons)")
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE state = 'failed'") == 6)
+        #expect(try node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'done'") == 2)
+        #expect(try node.retention.sweep().images == 0)
+    }
+
+    @Test func aDestinationThatAnswersSuccessButDoesNotShowTheImageIsRetried() throws {
+        let dest = try Destination()
+        let rest = try EmptyOrthanc()
+        let node = try Node([("a", dest.port)], verifier: OrthancREST(url: URL(string: "http://127.0.0.1:\(rest.port)")!))
+        _ = try node.importStudy()
+        #expect(try node.run(until: {
+            try node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'queued' AND attempts >= 2") == 2
+        }))
+        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == 0)
+        #expect(try node.f.count("SELECT COUNT(*) FROM event WHERE entity = 'delivery' AND toStatus = 'unsent'") >= 6)
+        let errors = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT lastError FROM job WHERE stage = 'send:a'") }
+        #expect(errors.allSatisfy { $0.contains("does not show") }, "\(errors)")
+        #expect(try node.retention.sweep().images == 0)
+    }
+
+    @Test func retentionKeepsWhatIsNotOldEnoughAndWhatIsOutsideTheDataFolder() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        // Imported from a folder of a person's (`sendit import /somewhere`), not the data folder.
+        let originals = try node.importStudy(folder: node.f.root + "/elsewhere")
+        #expect(try node.run(until: { try node.allDone(6) }))
+        let week = Retention(database: node.f.database, dataFolder: node.f.data, outboxFolder: node.outbox.folder,
+                         destinations: ["a"], policy: .after(days: 7))
+        #expect(try week.sweep().images == 0)
+        #expect(try week.sweep(now: Date().addingTimeInterval(8 * 86_400)).images == 6)
+        for path in originals { #expect(FileManager.default.fileExists(atPath: path), "an original outside the data folder stays") }
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: node.outbox.folder))?.filter { !$0.hasPrefix(".") } == [])
+    }
+
+    @Test func retentionNeverIsNeverAndKeepsEverything() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let originals = try node.importStudy()
+        #expect(try node.run(until: { try node.allDone(6) }))
+        let never = Retention(database: node.f.database, dataFolder: node.f.data, outboxFolder: node.outbox.folder,
+                              destinations: ["a"], policy: .never)
+        #expect(try never.sweep(now: Date().addingTimeInterval(1e9)).images == 0)
+        for path in originals { #expect(FileManager.default.fileExists(atPath: path)) }
+        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 6)
+    }
+}
+
+/// An Orthanc REST API that holds nothing: /tools/find answers an empty list.
+final class EmptyOrthanc {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        let python = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? "/usr/bin/python3"
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                    self.send_response(200 if self.path == '/tools/find' else 404)
+                    self.send_header('Content-Type', 'application/json'); self.send_header('Content-Length', '2'); self.end_headers()
+                    self.wfile.write(b'[]')
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(('127.0.0.1', 0), H)
+            print(s.server_address[1], flush=True)
+            s.serve_forever()
+            """]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw CocoaError(.fileReadUnknown) }
+        port = p
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsBytes(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        for i in 0...(count - needle.count) where self[i] == needle[0] {
+            if Array(self[i..<(i + needle.count)]) == needle { return true }
+        }
+        return false
+    }
+}
