@@ -15,6 +15,12 @@ public struct DeidentifyStage: StageHandler {
     public let workingStatus: ImageStatus = .processing
     /// The send stages, one per destination.
     public var nextStages: [String] = []
+    /// Every this many images de-identified, the send stages are queued already, so a long
+    /// series is sent while the rest of it is de-identified (each send job takes what is ready;
+    /// the job queued at the end takes the rest).
+    public var handOverEvery = 64
+    /// The send stages' attempt limit, for the jobs queued early.
+    public var sendMaxAttempts: @Sendable (String) -> Int = { _ in 1_000_000 }
     public let copies: CopyMaker
     let logger: Logger
     /// Images of a series de-identified at once.
@@ -43,11 +49,15 @@ public struct DeidentifyStage: StageHandler {
         }
         // Images are independent. An error that is not the image's own (the outbox cannot be
         // written) stops the others and fails the job, which is retried.
+        let handOver = handOverEvery
         try ParallelWork.forEach(images.count, workers: concurrency) { n in
             if n % 50 == 49 { try job.keepAlive() }
             let image = images[n]
             let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { _ in identifiers }
             try record(outcome, for: image, database: job.database)
+            if handOver > 0 && n % handOver == handOver - 1 && n + 1 < images.count {
+                try job.enqueueEarly(nextStages, maxAttempts: sendMaxAttempts, reason: "de-identified images ready (\(n + 1) of \(images.count))")
+            }
         }
     }
 

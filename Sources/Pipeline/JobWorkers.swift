@@ -119,7 +119,7 @@ public final class JobWorkers: @unchecked Sendable {
             logger.debug("job started", metadata: meta.merging(["images": "\(taken)"]) { a, _ in a })
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
                 try queue.renew(job, owner: owner)
-            }))
+            }, jobsQueued: { [self] in onQueued() }))
             try queue.complete(job, owner: owner, next: handler.nextStages)
             logger.info("job done", metadata: meta)
             if !handler.nextStages.isEmpty { onQueued() }

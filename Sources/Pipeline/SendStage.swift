@@ -2,6 +2,7 @@ import DICOMNetwork
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The send stage of one destination: the series' de-identified copies (read from the outbox,
 /// nothing else) go by C-STORE on one association; each answer is recorded in `delivery`; then
@@ -19,6 +20,10 @@ public struct SendStage: StageHandler {
     public var acceptWarnings = true
     /// Answers recorded per transaction while a series is sent.
     public var recordEvery = 200
+    /// Associations at once for one series (a destination such as Orthanc stores faster on
+    /// several); each takes at least `minimumPerAssociation` images.
+    public var associations = 2
+    public var minimumPerAssociation = 32
     let logger: Logger
 
     public var stage: String { destination.stage }
@@ -40,7 +45,7 @@ public struct SendStage: StageHandler {
         public let description: String
     }
 
-    struct Pending {
+    struct Pending: Sendable {
         let imageId: Int64
         let path: String
         let size: Int64
@@ -69,43 +74,62 @@ public struct SendStage: StageHandler {
         }
     }
 
-    /// Sends the images; records each answer. Returns the faults worth trying again.
+    /// Sends the images, on up to `associations` associations at once for a long series;
+    /// records each answer. Returns the faults worth trying again.
     func send(_ pending: [Pending], job: StageJob) throws -> [String] {
         let byPath = Dictionary(pending.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        var buffer: [(Pending, DeliveryOutcome)] = []
-        var faults: [String] = []
-        var stored = 0, refused = 0
+        struct Progress {
+            var buffer: [(Pending, DeliveryOutcome)] = []
+            var faults: [String] = []
+            var stored = 0, refused = 0
+            var thrown: (any Error)?
+        }
+        let progress = Mutex(Progress())
         let started = Date()
-        func flush() throws {
-            guard !buffer.isEmpty else { return }
-            let batch = buffer
-            buffer = []
-            try job.database.writer.write { db in
-                for (image, outcome) in batch { try record(db, image: image, outcome: outcome, at: Date()) }
-            }
-            try job.keepAlive()
-        }
-        var thrown: Error?
-        _ = StorageSCU.send(paths: pending.map(\.path), to: destination.dicom) { result in
-            guard thrown == nil, let image = byPath[result.path] else { return }
-            let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
-            switch outcome {
-            case .stored: stored += 1
-            case .refused: refused += 1
-            case .retry(let why): faults.append(why)
-            }
-            if case .retry = outcome { return }
-            buffer.append((image, outcome))
-            if buffer.count >= recordEvery {
-                do { try flush() } catch { thrown = error }
+        // Writes the answers gathered so far (called with the lock held: one writer at a time).
+        let flush: @Sendable (inout Progress) -> Void = { p in
+            guard !p.buffer.isEmpty, p.thrown == nil else { return }
+            let batch = p.buffer
+            p.buffer = []
+            do {
+                try job.database.writer.write { db in
+                    for (image, outcome) in batch { try record(db, image: image, outcome: outcome, at: Date()) }
+                }
+                try job.keepAlive()
+            } catch {
+                p.thrown = error
             }
         }
-        if let thrown { throw thrown }
-        try flush()
+        let parts = pending.count >= 2 * minimumPerAssociation ? min(associations, pending.count / minimumPerAssociation) : 1
+        let chunk = (pending.count + parts - 1) / parts
+        let every = recordEvery
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = pending[(part * chunk)..<min(pending.count, (part + 1) * chunk)]
+            _ = StorageSCU.send(paths: slice.map(\.path), to: destination.dicom) { result in
+                guard let image = byPath[result.path] else { return }
+                let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
+                progress.withLock { p in
+                    switch outcome {
+                    case .stored: p.stored += 1
+                    case .refused: p.refused += 1
+                    case .retry(let why): p.faults.append(why)
+                    }
+                    if case .retry = outcome { return }
+                    p.buffer.append((image, outcome))
+                    if p.buffer.count >= every { flush(&p) }
+                }
+            }
+        }
+        let outcome = progress.withLock { p in
+            flush(&p)
+            return p
+        }
+        if let thrown = outcome.thrown { throw thrown }
         logger.info("series sent", metadata: [
-            "destination": "\(destination.name)", "series": "\(job.seriesId)", "stored": "\(stored)", "refused": "\(refused)",
-            "to_retry": "\(faults.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
-        return faults
+            "destination": "\(destination.name)", "series": "\(job.seriesId)", "stored": "\(outcome.stored)",
+            "refused": "\(outcome.refused)", "to_retry": "\(outcome.faults.count)", "associations": "\(parts)",
+            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
+        return outcome.faults
     }
 
     func record(_ db: Database, image: Pending, outcome: DeliveryOutcome, at now: Date) throws {

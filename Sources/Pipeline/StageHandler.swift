@@ -46,8 +46,31 @@ public struct StageJob: Sendable {
     public let job: JobRecord
     public let database: IndexDatabase
     let renewLease: @Sendable () throws -> Void
+    /// Tells the workers that the stage queued jobs while it runs (they need not wait for their
+    /// next poll).
+    let jobsQueued: @Sendable () -> Void
+
+    public init(job: JobRecord, database: IndexDatabase, renewLease: @escaping @Sendable () throws -> Void,
+                jobsQueued: @escaping @Sendable () -> Void = {}) {
+        self.job = job
+        self.database = database
+        self.renewLease = renewLease
+        self.jobsQueued = jobsQueued
+    }
 
     public var seriesId: Int64 { job.seriesId }
+
+    /// Queues `stages` for the series now, while this job runs (a stage that hands over part of
+    /// its work early), and wakes the workers.
+    public func enqueueEarly(_ stages: [String], maxAttempts: (String) -> Int, reason: String) throws {
+        guard !stages.isEmpty else { return }
+        let queued = try database.writer.write { db in
+            try stages.reduce(false) { added, stage in
+                try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: maxAttempts(stage), now: Date(), reason: reason) || added
+            }
+        }
+        if queued { jobsQueued() }
+    }
 
     /// Extends the lease; a long stage calls it now and then (the worker also does, on a timer).
     public func keepAlive() throws { try renewLease() }

@@ -27,6 +27,7 @@ struct ConfigCommand: ParsableCommand {
                 _ = try settings.destinations()
                 _ = try settings.sendRetryPolicy(lease: 300)
                 _ = try settings.sendWorkers()
+                _ = try settings.sendAssociations()
                 _ = try settings.retention()
                 _ = try settings.double("CLEANUP_INTERVAL")
                 _ = try makeLogger(settings)

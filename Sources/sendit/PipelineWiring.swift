@@ -49,6 +49,7 @@ struct PipelineWiring {
         outbox.removeLeftovers()
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
+        deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
         let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()), deidentify]
         precondition(stages.map(\.stage) == Self.processingStages)
         return stages
@@ -57,9 +58,11 @@ struct PipelineWiring {
     /// One send stage per destination (run by their own pool of workers).
     func makeSendStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
         let acceptWarnings = try settings.bool("SEND_ACCEPT_WARNINGS")
+        let associations = try settings.sendAssociations()
         return destinations.map { destination in
             var stage = SendStage(destination: destination, destinations: destinations.map(\.name), logger: logger)
             stage.acceptWarnings = acceptWarnings
+            stage.associations = associations
             return stage
         }
     }

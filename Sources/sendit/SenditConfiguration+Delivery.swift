@@ -82,6 +82,12 @@ extension SenditConfiguration {
         return policy
     }
 
+    func sendAssociations() throws -> Int {
+        let n = try int("SEND_ASSOCIATIONS")
+        guard (1...16).contains(n) else { throw ConfigurationError(message: "SEND_ASSOCIATIONS must be 1 to 16") }
+        return n
+    }
+
     func sendWorkers() throws -> Int {
         let n = try int("SEND_WORKERS")
         guard (1...64).contains(n) else { throw ConfigurationError(message: "SEND_WORKERS must be 1 to 64") }

@@ -73,6 +73,7 @@ struct SenditConfiguration {
         Setting(key: "EXTRA_DESTINATIONS", defaultValue: "",
                 help: "more DICOM destinations: NAME=AET@HOST:PORT[ REST-URL];... (a REST URL verifies through Orthanc's API)"),
         Setting(key: "SEND_WORKERS", defaultValue: "2", help: "threads sending series (apart from WORKERS, so a slow destination holds up no de-identification)"),
+        Setting(key: "SEND_ASSOCIATIONS", defaultValue: "2", help: "associations at once to a destination for one long series (32 images each at least)"),
         Setting(key: "SEND_RETRY_DELAY", defaultValue: "10", help: "seconds before a failed send is tried again; doubles each time up to SEND_RETRY_MAX_DELAY"),
         Setting(key: "SEND_RETRY_MAX_DELAY", defaultValue: "600", help: "longest wait between tries of a send, in seconds"),
         Setting(key: "SEND_GIVE_UP_AFTER", defaultValue: "0", help: "seconds after which a series that cannot be sent is FAILED (0: keep trying)"),
