@@ -1,25 +1,42 @@
 import DICOMNetwork
 import Foundation
 
-/// Where de-identified series go: a DICOM peer (C-STORE), verified by its REST API when it is an
-/// Orthanc with one configured. Each destination has its own send job per series
-/// (`send:<name>`), its own retries and its own delivery record per image.
+/// Where de-identified series go: a DICOM peer (C-STORE; verified through its REST API when it is
+/// an Orthanc with one configured), or a Google Cloud Storage bucket (a NIfTI volume per series).
+/// Each destination has its own send job per series (`send:<name>`), its own retries and its own
+/// delivery record per image.
 public struct DeliveryDestination: Sendable {
+    public enum Target: Sendable {
+        /// A DICOM peer; `verifier`: how Success is verified (nil: the C-STORE answer is final).
+        case dicom(StorageSCU.Destination, verifier: OrthancREST?)
+        /// A bucket, with the object names' first part.
+        case googleCloudStorage(bucket: String, collection: String)
+    }
+
     public var name: String
-    public var dicom: StorageSCU.Destination
-    /// How Success is verified; nil: the C-STORE answer is taken as final.
-    public var verifier: OrthancREST?
+    public var target: Target
+
+    public init(name: String, target: Target) {
+        self.name = name
+        self.target = target
+    }
 
     public init(name: String, dicom: StorageSCU.Destination, verifier: OrthancREST?) {
-        self.name = name
-        self.dicom = dicom
-        self.verifier = verifier
+        self.init(name: name, target: .dicom(dicom, verifier: verifier))
     }
 
     /// The job queue's stage for this destination.
     public var stage: String { Self.stagePrefix + name }
 
     public static let stagePrefix = "send:"
+
+    /// For logs and `sendit send-status`: `AET@host:port`, or `gs://bucket/collection`.
+    public var address: String {
+        switch target {
+        case .dicom(let d, _): "\(d.calledAETitle)@\(d.host):\(d.port)"
+        case .googleCloudStorage(let bucket, let collection): "gs://\(bucket)/\(collection)"
+        }
+    }
 
     /// A destination name: letters, digits, `-` and `_` (it is part of stage names and logs).
     public static func isValidName(_ name: String) -> Bool {

@@ -65,7 +65,7 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
                     GROUP BY detail ORDER BY COUNT(*) DESC LIMIT 10
                     """, arguments: [d.name]).map { Refusal(reason: $0[0], images: $0[1]) }
                 out.append(Destination(
-                    name: d.name, address: "\(d.dicom.calledAETitle)@\(d.dicom.host):\(d.dicom.port)",
+                    name: d.name, address: d.address,
                     queued: waiting - inRetry, retrying: retrying,
                     sent: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'sent'"),
                     failed: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'"),

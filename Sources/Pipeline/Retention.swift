@@ -132,7 +132,7 @@ public struct Retention: Sendable {
             SELECT i.id, i.seriesId, i.path, i.size, d.path, d.size, d.seriesInstanceUID FROM image AS i
             LEFT JOIN deidentified AS d ON d.imageId = i.id
             WHERE i.status = 'DONE' AND i.updatedAt <= ?
-            AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state = 'done' AND v.destination IN (\(marks))) = ?
+            AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN ('done','skipped') AND v.destination IN (\(marks))) = ?
             ORDER BY i.id LIMIT ?
             """, arguments: StatementArguments([cutoff] as [any DatabaseValueConvertible]) + StatementArguments(destinations)
                 + [destinations.count, limit])

@@ -14,7 +14,7 @@ public enum SendBacklog {
         for destination in destinations {
             var sql = """
                 SELECT DISTINCT i.seriesId FROM image AS i WHERE i.status IN ('DONEPROCESSING','SENT')
-                AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = 'done')
+                AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN ('done','skipped'))
                 AND NOT EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ? AND j.state IN ('queued','running'))
                 """
             if let seriesIds { sql += " AND i.seriesId IN (\(seriesIds.map(String.init).joined(separator: ",")))" }

@@ -14,6 +14,8 @@ import Synchronization
 /// what is not yet at the destination.
 public struct SendStage: StageHandler {
     public let destination: DeliveryDestination
+    let dicom: StorageSCU.Destination
+    let verifier: OrthancREST?
     /// The names of every enabled destination: an image moves on only when all have it.
     public let destinations: [String]
     /// Warnings (B000, B006, B007) count as stored; false: they are tried again.
@@ -33,8 +35,14 @@ public struct SendStage: StageHandler {
     public let workingStatus: ImageStatus = .doneProcessing
     public let nextStages: [String] = []
 
+    /// `destination` must be a DICOM one.
     public init(destination: DeliveryDestination, destinations: [String],
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
+        guard case .dicom(let dicom, let verifier) = destination.target else {
+            preconditionFailure("SendStage sends to DICOM destinations; \(destination.name) is not one")
+        }
+        self.dicom = dicom
+        self.verifier = verifier
         self.destination = destination
         self.destinations = destinations
         self.logger = logger
@@ -64,10 +72,12 @@ public struct SendStage: StageHandler {
         if !pending.isEmpty {
             faults += try send(pending, job: job)
         }
-        if let verifier = destination.verifier {
+        if let verifier {
             if let fault = try verify(with: verifier, job: job) { faults.append(fault) }
         }
-        try job.database.writer.write { db in try advance(db, seriesId: job.seriesId, at: Date()) }
+        try job.database.writer.write { db in
+            try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
+        }
         if !faults.isEmpty {
             let first = faults[0]
             throw DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
@@ -105,7 +115,7 @@ public struct SendStage: StageHandler {
         let every = recordEvery
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let slice = pending[(part * chunk)..<min(pending.count, (part + 1) * chunk)]
-            _ = StorageSCU.send(paths: slice.map(\.path), to: destination.dicom) { result in
+            _ = StorageSCU.send(paths: slice.map(\.path), to: dicom) { result in
                 guard let image = byPath[result.path] else { return }
                 let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
                 progress.withLock { p in
@@ -136,7 +146,7 @@ public struct SendStage: StageHandler {
         switch outcome {
         case .stored(let status, let warning):
             // Without a verifier, the C-STORE answer is final.
-            let verified = destination.verifier == nil
+            let verified = verifier == nil
             var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: verified ? .done : .sent,
                                      dimseStatus: Int(status), detail: warning, bytes: image.size, sentAt: now,
                                      verifiedAt: verified ? now : nil, updatedAt: now)
@@ -196,31 +206,6 @@ public struct SendStage: StageHandler {
         logger.error("destination answered Success but does not show images", metadata: [
             "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])
         return "answered Success for \(missing.count) image\(missing.count == 1 ? "" : "s") it does not show (first \(first.sop)); they are sent again"
-    }
-
-    /// Moves the series' images on: SENT when every destination has them, DONE when every
-    /// destination verified them.
-    func advance(_ db: Database, seriesId: Int64, at now: Date) throws {
-        let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT i.id, i.status,
-                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN ('sent','done')),
-                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state = 'done')
-            FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
-            """, arguments: StatementArguments(destinations + destinations) + [seriesId])
-        let all = destinations.count
-        for row in rows {
-            let id: Int64 = row[0]
-            guard let status = ImageStatus(rawValue: row[1]) else { continue }
-            let have: Int = row[2], verified: Int = row[3]
-            if verified == all {
-                try ImageTransition.moveImage(db, imageId: id, from: status, to: .done,
-                                              reason: "verified at \(destinations.joined(separator: ", "))", at: now)
-            } else if have == all && status == .doneProcessing {
-                try ImageTransition.moveImage(db, imageId: id, from: status, to: .sent,
-                                              reason: "stored at \(destinations.joined(separator: ", "))", at: now)
-            }
-        }
     }
 
     /// Given up (only by age: send jobs otherwise retry without end): the images this

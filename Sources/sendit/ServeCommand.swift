@@ -92,7 +92,7 @@ struct ServeCommand: ParsableCommand {
             logger.info("pipeline running", metadata: [
                 "database": "\(pipeline.configuration.databasePath)", "stable_age": "\(pipeline.configuration.stableAge)",
                 "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)",
-                "destinations": "\(pipeline.destinations.map { "\($0.name)=\($0.dicom.calledAETitle)@\($0.dicom.host):\($0.dicom.port)" }.joined(separator: ","))",
+                "destinations": "\(pipeline.destinations.map { "\($0.name)=\($0.address)" }.joined(separator: ","))",
                 "retention": "\(cleanup.retention.policy)"])
             if pipeline.destinations.isEmpty {
                 logger.warning("no destination is enabled (SEND_TO_ORTHANC, EXTRA_DESTINATIONS): de-identified series stay in the outbox")

@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+
+/// An image's status from its delivery records: SENT once every enabled destination has it
+/// (stored, or skipped with a reason), DONE once every one verified it (or skipped it: a series
+/// that cannot be a NIfTI volume is recorded as such, and waits for nothing more there).
+public enum DeliveryProgress {
+    /// The delivery states that count as "at the destination" and as "verified there".
+    static let present = "('sent','done','skipped')"
+    static let final = "('done','skipped')"
+
+    /// Moves the series' images on, inside the caller's transaction.
+    public static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
+        guard !destinations.isEmpty else { return }
+        let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT i.id, i.status,
+                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(present)),
+                   (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(final))
+            FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            """, arguments: StatementArguments(destinations + destinations) + [seriesId])
+        let all = destinations.count
+        for row in rows {
+            let id: Int64 = row[0]
+            guard let status = ImageStatus(rawValue: row[1]) else { continue }
+            let have: Int = row[2], verified: Int = row[3]
+            if verified == all {
+                try ImageTransition.moveImage(db, imageId: id, from: status, to: .done,
+                                              reason: "verified at \(destinations.joined(separator: ", "))", at: now)
+            } else if have == all && status == .doneProcessing {
+                try ImageTransition.moveImage(db, imageId: id, from: status, to: .sent,
+                                              reason: "stored at \(destinations.joined(separator: ", "))", at: now)
+            }
+        }
+    }
+}
