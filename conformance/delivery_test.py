@@ -1,0 +1,838 @@
+#!/usr/bin/env python3
+"""The delivery test (run conformance/delivery-test; it picks Python and sendit).
+
+sendit serve receives a corpus from dcmtk's storescu, de-identifies each series and forwards
+it by C-STORE to a real, throw-away Orthanc 1.10 (conformance/orthanc), verifies each series
+through Orthanc's REST API and, with RETENTION=0, removes what was delivered. Every case
+starts its own Orthanc and sendit on free ports in a fresh work folder and checks the result
+through Orthanc's REST API and `sendit status --json` / `sendit send-status --json`:
+
+  end-to-end         2 patients, 3 studies, 7 series (CT and MR): every image storescu was
+                     told is stored arrives in Orthanc exactly once (by its pixel data, which
+                     de-identification keeps and the corpus makes unique per image);
+                     3 studies and 2 patients in Orthanc, each original study is one Orthanc
+                     study with its number of instances; no original PatientName, PatientID,
+                     study/series/acquisition/content date, Study/Series/SOP Instance UID,
+                     Frame of Reference UID or referenced SOP Instance UID occurs in any
+                     stored file (searched in the file bytes as ASCII); nothing left in the
+                     data folder or the outbox, no image row, send-status cleanedUp == sent.
+  orthanc-late       Orthanc is down while sendit receives the corpus and starts --late
+                     seconds later (SEND_RETRY_DELAY=2, SEND_RETRY_MAX_DELAY=10): meanwhile
+                     send-status shows retrying series with a lastError and nothing is
+                     cleaned up; afterwards everything arrives exactly once.
+  orthanc-killed     a series of --big images: Orthanc is killed (SIGKILL) when some but not
+                     all have arrived, restarted on the same storage 3 s later; the series
+                     completes, exactly once.
+  sendit-killed      --trials trials: sendit serve is killed (SIGKILL) when Orthanc holds a
+                     random number between 1 and all-but-one of the corpus' instances, and
+                     restarted on the same folders and index; every instance arrives exactly
+                     once and nothing is left. One Orthanc, emptied between trials.
+  refused-sop-class  Orthanc 1.10 refuses a SOP class it does not know (Photoacoustic Image
+                     Storage, 2023: its presentation context is rejected): those images are
+                     FAILED with the reason in send-status refusals; the others are delivered
+                     and cleaned up.
+  filtered-success   a Lua ReceivedInstanceFilter makes Orthanc drop the MR images yet answer
+                     Success (Orthanc 1.10.1 does so; its ReceivedCStoreInstanceFilter does
+                     not answer the status it returns either):
+                     the dropped images must never count as delivered, i.e. never DONE nor
+                     removed, while the others are delivered and cleaned up.
+A case fails if it could pass vacuously: no image acknowledged by storescu, none sent, or a
+kill that did not fall while sending. Exit 1 if any case fails.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pydicom
+from pydicom.uid import CTImageStorage, MRImageStorage
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_tools as it  # noqa: E402
+
+PHOTOACOUSTIC = "1.2.840.10008.5.1.4.1.1.6.3"   # Photoacoustic Image Storage: unknown to Orthanc 1.10.1 (DCMTK 3.6.7)
+CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success"]
+LIVE = []          # child processes (storescu, sendit), killed in main's finally
+ORTHANCS = []      # Orthanc folders started, stopped in main's finally
+ARGS = None
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port(taken=set()):
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in taken:
+            taken.add(port)
+            return port
+
+
+def wait_for(condition, timeout, step=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return value
+        time.sleep(step)
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus
+
+PATIENTS = [
+    # name, id, birth date, sex, studies: (date, [(modality, SOP class, images), ...])
+    ("Zyxwerth^Quintana", "ZQ58213", "19610317", "F",
+     [("20240315", [("CT", CTImageStorage, 12), ("CT", CTImageStorage, 8), ("MR", MRImageStorage, 10)]),
+      ("20230704", [("CT", CTImageStorage, 9), ("MR", MRImageStorage, 7)])]),
+    ("Plomvarg^Odric", "PO99107", "19770922", "M",
+     [("20221111", [("MR", MRImageStorage, 11), ("CT", CTImageStorage, 6)])]),
+]
+
+
+def det_uid(*parts):
+    return "2.25." + str(int(hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32], 16))
+
+
+def base_files(work, count):
+    """count small CT images from scripts/make-ct-corpus.py, the template of every image."""
+    out = os.path.join(work, "base")
+    folder = os.path.join(out, f"ct-32-{count}")
+    if not os.path.isdir(folder):
+        subprocess.run([sys.executable, os.path.join(ARGS.repo, "scripts", "make-ct-corpus.py"), out, "--count", str(count),
+                        "--size", "32"], check=True, stdout=subprocess.DEVNULL)
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
+
+
+def make_corpus(work, name, patients, tag):
+    """Writes work/name/<patient>/<study>/<series>/NNNN.dcm from the template images and returns
+    {"folder", "images": [...], "studies": {uid: n}, "patients": {...}, "forbidden": {...}}. Each
+    image gets its own UIDs and its own pixel data (its series and instance number written into
+    the first pixels), so each can be found in Orthanc by the hash of its pixel data."""
+    longest = max(n for p in patients for _, series in p[4] for _, _, n in series)
+    templates = base_files(work, max(longest, 16))
+    folder = os.path.join(work, name)
+    images, forbidden = [], set()
+    serial = 0
+    for pi, (pname, pid, birth, sex, studies) in enumerate(patients):
+        forbidden |= {pname, pname.split("^")[0], pid}
+        for si, (date, series_list) in enumerate(studies):
+            study_uid = det_uid(tag, pi, si, "study")
+            frame = det_uid(tag, pi, si, "frame")
+            forbidden |= {date, study_uid, frame}
+            for ri, (modality, sop_class, count) in enumerate(series_list):
+                serial += 1
+                series_uid = det_uid(tag, pi, si, ri, "series")
+                forbidden.add(series_uid)
+                previous = det_uid(tag, pi, si, ri, "localizer")
+                forbidden.add(previous)
+                out = os.path.join(folder, f"p{pi}", f"s{si}", f"r{ri}")
+                os.makedirs(out)
+                for i in range(count):
+                    ds = pydicom.dcmread(templates[i])
+                    sop = det_uid(tag, pi, si, ri, i, "image")
+                    forbidden.add(sop)
+                    ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = pname, pid, birth, sex
+                    for kw in ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate", "InstanceCreationDate"):
+                        setattr(ds, kw, date)
+                    ds.AccessionNumber = f"ACC{pi}{si}{tag[:4].upper()}"
+                    ds.StudyID = f"{pi}{si}"
+                    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study_uid, series_uid, frame
+                    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = sop
+                    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = sop_class
+                    ds.Modality = modality
+                    ds.SeriesNumber = ri + 1
+                    ds.InstanceNumber = i + 1
+                    ds.ReferencedImageSequence[0].ReferencedSOPClassUID = sop_class
+                    ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID = previous
+                    previous = sop
+                    pixels = bytearray(ds.PixelData)
+                    pixels[0:6] = serial.to_bytes(2, "little") + i.to_bytes(2, "little") + (pi * 16 + si).to_bytes(2, "little")
+                    ds.PixelData = bytes(pixels)
+                    path = os.path.join(out, "%04d.dcm" % (i + 1))
+                    ds.save_as(path, enforce_file_format=True)
+                    with open(path, "rb") as fh:   # the search for original values must be able to find them
+                        raw = fh.read()
+                    for value in (pname, pid, date, study_uid, series_uid, sop, frame):
+                        if value.encode("ascii") not in raw:
+                            raise RuntimeError(f"corpus: {value} not found in {path}")
+                    images.append({"path": path, "sop": sop, "study": study_uid, "series": series_uid, "patient": pid,
+                                   "sop_class": sop_class, "modality": modality,
+                                   "pixels": hashlib.sha256(bytes(pixels)).hexdigest()})
+    studies = {}
+    for im in images:
+        studies[im["study"]] = studies.get(im["study"], 0) + 1
+    return {"folder": folder, "images": images, "studies": studies, "forbidden": forbidden,
+            "series": len({im["series"] for im in images})}
+
+
+def storescu(corpus, port, log_path, folders=None):
+    """storescu the corpus folder (or these of its folders) to sendit in one association; returns
+    the acknowledged images (those whose file storescu logged a Success or Warning response for)."""
+    with open(log_path, "wb") as f:
+        proc = subprocess.Popen(["storescu", "-v", "-aet", "STORESCU", "-aec", "SENDIT", "+sd", "+r",
+                                 "127.0.0.1", str(port), *(folders or [corpus["folder"]])], stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        LIVE.append(proc)
+        proc.wait(timeout=300)
+    results = it.storescu_results([log_path])
+    return [im for im in corpus["images"] if results.get(im["path"], (False,))[0]]
+
+
+def pynetdicom_store(images, port):
+    """C-STORE these images to sendit with pynetdicom, proposing exactly their SOP classes
+    (dcmtk 3.6.7's storescu will not send a SOP class it does not know). Returns those stored."""
+    from pynetdicom import AE
+    from pydicom.uid import ExplicitVRLittleEndian
+    ae = AE(ae_title="PYNETDICOM")
+    for sop_class in sorted({im["sop_class"] for im in images}):
+        ae.add_requested_context(sop_class, ExplicitVRLittleEndian)
+    assoc = ae.associate("127.0.0.1", port, ae_title="SENDIT")
+    stored = []
+    if not assoc.is_established:
+        return stored
+    try:
+        for im in images:
+            status = assoc.send_c_store(pydicom.dcmread(im["path"]))
+            if status and status.Status in (0x0000, 0xB000, 0xB007, 0xB006):
+                stored.append(im)
+    finally:
+        assoc.release()
+    return stored
+
+
+# ---------------------------------------------------------------------------------------------
+# Orthanc and sendit
+
+class Orthanc:
+    def __init__(self, folder, lua=None):
+        self.dir, self.lua = folder, lua
+        self.dicom_port, self.http_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+
+    def start(self):
+        cmd = [os.path.join(ARGS.repo, "conformance", "orthanc"), "start", self.dir, "--dicom-port", str(self.dicom_port),
+               "--http-port", str(self.http_port), "--aet", "ORTHANC"] + (["--lua", self.lua] if self.lua else [])
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"conformance/orthanc start failed: {r.stderr[-1500:]}")
+        if self.dir not in ORTHANCS:
+            ORTHANCS.append(self.dir)
+        return int(r.stdout.split()[-1])
+
+    def stop(self):
+        if os.path.exists(os.path.join(self.dir, "orthanc.pid")):
+            subprocess.run([os.path.join(ARGS.repo, "conformance", "orthanc"), "stop", self.dir], capture_output=True)
+
+    def kill9(self):
+        with open(os.path.join(self.dir, "orthanc.pid")) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z", 10, 0.05)
+        os.remove(os.path.join(self.dir, "orthanc.pid"))
+        return pid
+
+    def request(self, method, path, raw=False):
+        req = urllib.request.Request(self.url + path, method=method)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = r.read()
+        return body if raw else json.loads(body or b"null")
+
+    def get(self, path, raw=False):
+        return self.request("GET", path, raw)
+
+    def count(self):
+        try:
+            return self.get("/statistics")["CountInstances"]
+        except (OSError, urllib.error.URLError, ValueError):
+            return None
+
+    def empty(self):
+        for p in self.get("/patients"):
+            self.request("DELETE", f"/patients/{p}")
+        n = self.count()
+        if n != 0:
+            raise RuntimeError(f"Orthanc still holds {n} instances after deleting every patient")
+
+
+class Sendit:
+    """sendit serve configured by environment variables only, in folder `root`."""
+
+    def __init__(self, root, orthanc, **settings):
+        self.root = root
+        self.data, self.var = os.path.join(root, "data"), os.path.join(root, "var")
+        self.outbox = os.path.join(self.var, "outbox")
+        self.port = free_port()
+        self.env = dict(os.environ, DATA_FOLDER=self.data, DATABASE=os.path.join(root, "sendit.db"),
+                        QUARANTINE_FOLDER=os.path.join(self.var, "quarantine"), DICOM_PORT=str(self.port),
+                        DICOM_BIND_ADDRESS="127.0.0.1", DICOM_AE_TITLE="SENDIT", STABLE_AGE="1", RESCAN_INTERVAL="2",
+                        CLEANUP_INTERVAL="1", RETENTION="0", SEND_TO_ORTHANC="true", ORTHANC_IPADDRESS="127.0.0.1",
+                        ORTHANC_PORT=str(orthanc.dicom_port), ORTHANC_AE_TITLE="ORTHANC", ORTHANC_URL=orthanc.url,
+                        ORTHANC_VERIFY="rest", SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10", SEND_WORKERS="2",
+                        WORKERS="2", LOG_LEVEL="info")
+        self.env.update(settings)
+        self.proc, self.starts = None, 0
+        os.makedirs(root, exist_ok=True)
+
+    def start(self):
+        self.starts += 1
+        path = os.path.join(self.root, f"serve-{self.starts}.log")
+        self.log = open(path, "wb")
+        self.proc = subprocess.Popen([ARGS.sendit, "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        LIVE.append(self.proc)
+        ok = wait_for(lambda: b" listening " in open(path, "rb").read() or self.proc.poll() is not None, 20, 0.05)
+        if not ok or self.proc.poll() is not None:
+            self.stop(signal.SIGKILL)
+            raise RuntimeError("sendit serve did not start: " + open(path, errors="replace").read()[-800:])
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def cli(self, *args):
+        r = subprocess.run([ARGS.sendit, *args, "--json"], env=self.env, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"sendit {' '.join(args)} --json: exit {r.returncode}: {r.stderr[-500:]}")
+        return json.loads(r.stdout)
+
+    def status(self):
+        return self.cli("status", "--limit", "0")
+
+    def send_status(self):
+        return self.cli("send-status")
+
+    def destination(self):
+        return self.send_status()["destinations"][0]
+
+    def log_lines(self, *needles):
+        out = []
+        for n in range(1, self.starts + 1):
+            with open(os.path.join(self.root, f"serve-{n}.log"), errors="replace") as f:
+                out += [line.rstrip() for line in f if any(x in line for x in needles)]
+        return out
+
+    def files_left(self):
+        """(files in the data folder, files in the outbox), hidden ones included, apart from the
+        receiver's lock file (data/.incoming/.lock)."""
+        def walk(top):
+            return sum(1 for d, _, files in os.walk(top) for f in files
+                       if os.path.join(d, f) != os.path.join(self.data, ".incoming", ".lock"))
+        return walk(self.data), walk(self.outbox)
+
+
+def settled(s, cleaned, failed=0):
+    """True once `cleaned` images were delivered and removed, `failed` are FAILED and nothing
+    else is in the index or in flight."""
+    d = s.destination()
+    st = s.status()
+    jobs = st.get("jobsByState", {})
+    by_status = {k: v for k, v in st.get("imagesByStatus", {}).items() if v}
+    want = {"FAILED": failed} if failed else {}
+    return (d["cleanedUp"] >= cleaned and d["failed"] == failed and by_status == want and not jobs.get("queued")
+            and not jobs.get("running") and st["images"] == failed)
+
+
+def describe(s):
+    try:
+        d, st = s.destination(), s.status()
+        return (f"send-status queued {d['queued']} retrying {len(d['retrying'])} series sent {d['sent']} failed {d['failed']} "
+                f"done {d['done']} cleanedUp {d['cleanedUp']} failedJobs {d['failedJobs']}; status images {st['images']} "
+                f"{st.get('imagesByStatus')} jobs {st.get('jobsByState')}; retrying {d['retrying'][:2]}; refusals {d['refusals']}")
+    except Exception as e:  # noqa: BLE001 - a diagnostic only
+        return f"(status unavailable: {e})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks of what Orthanc holds
+
+def orthanc_contents(o):
+    out = []
+    for iid in o.get("/instances"):
+        raw = o.get(f"/instances/{iid}/file", raw=True)
+        ds = pydicom.dcmread(io.BytesIO(raw))
+        out.append({"id": iid, "raw": raw, "sop": ds.SOPInstanceUID, "study": ds.StudyInstanceUID,
+                    "series": ds.SeriesInstanceUID, "patient": str(ds.PatientID), "name": str(ds.PatientName),
+                    "pixels": hashlib.sha256(ds.PixelData).hexdigest()})
+    return out
+
+
+def check_orthanc(o, corpus, expected, phi=True, studies=None, patients=None):
+    """Problems with what Orthanc holds, given the images expected there (each exactly once)."""
+    problems = []
+    held = orthanc_contents(o)
+    stats = o.get("/statistics")
+    if stats["CountInstances"] != len(expected) or len(held) != len(expected):
+        problems.append(f"Orthanc holds {stats['CountInstances']} instances ({len(held)} listed), expected {len(expected)}")
+    sops = [h["sop"] for h in held]
+    if len(set(sops)) != len(sops):
+        problems.append(f"{len(sops) - len(set(sops))} SOP Instance UIDs twice")
+    by_pixels = {}
+    for h in held:
+        by_pixels.setdefault(h["pixels"], []).append(h)
+    wanted = {im["pixels"]: im for im in expected}
+    twice = [k for k, v in by_pixels.items() if len(v) > 1]
+    missing = [im for k, im in wanted.items() if k not in by_pixels]
+    unexpected = [k for k in by_pixels if k not in wanted]
+    if twice:
+        problems.append(f"{len(twice)} images arrived more than once (same pixel data, different UIDs), e.g. "
+                        f"{[h['sop'] for h in by_pixels[twice[0]]]}")
+    if missing:
+        problems.append(f"{len(missing)} acknowledged images are not in Orthanc, e.g. {missing[0]['path']}")
+    if unexpected:
+        problems.append(f"{len(unexpected)} instances in Orthanc that were not expected there")
+    for h in held:
+        for uid in (h["sop"], h["study"], h["series"]):
+            if not uid.startswith("2.25."):
+                problems.append(f"instance {h['id']}: UID {uid} is not a 2.25 UID")
+                break
+    if studies is not None and stats["CountStudies"] != studies:
+        problems.append(f"{stats['CountStudies']} studies in Orthanc, expected {studies}")
+    if patients is not None and stats["CountPatients"] != patients:
+        problems.append(f"{stats['CountPatients']} patients in Orthanc, expected {patients}")
+    # Each original study is one Orthanc study holding its images, each patient one patient.
+    for key, label in (("study", "study"), ("patient", "patient")):
+        mapped = {}
+        for im in expected:
+            for h in by_pixels.get(im["pixels"], []):
+                mapped.setdefault(im[key], set()).add(h[key])
+        for original, targets in mapped.items():
+            if len(targets) != 1:
+                problems.append(f"original {label} {original} became {len(targets)} {label}s in Orthanc")
+        flat = [t for ts in mapped.values() for t in ts]
+        if len(flat) != len(set(flat)):
+            problems.append(f"two original {label}s share an Orthanc {label}")
+        if key == "study":
+            for original, targets in mapped.items():
+                n_orthanc = sum(1 for h in held if h["study"] in targets)
+                n_expected = sum(1 for im in expected if im["study"] == original)
+                if n_orthanc != n_expected:
+                    problems.append(f"original study {original}: {n_orthanc} instances in its Orthanc study, expected {n_expected}")
+    found = 0
+    if phi:
+        needles = [(v, v.encode("ascii")) for v in sorted(corpus["forbidden"])]
+        for h in held:
+            for value, needle in needles:
+                if needle in h["raw"]:
+                    found += 1
+                    problems.append(f"instance {h['id']} holds the original value {value!r}")
+    figures = {"instances": len(held), "studies": stats["CountStudies"], "patients": stats["CountPatients"]}
+    if phi:
+        figures["original values"] = f"{len(needles)} searched in {len(held)} files, {found} found"
+    return problems, figures
+
+
+def check_left(s, failed=0):
+    data, outbox = s.files_left()
+    problems = []
+    if data != failed:
+        problems.append(f"{data} files left in the data folder, expected {failed}")
+    if outbox != failed:   # a FAILED image keeps its de-identified copy, for `sendit retry`
+        problems.append(f"{outbox} files left in the outbox, expected {failed}")
+    st = s.status()
+    if st["images"] != failed:
+        problems.append(f"sendit status: {st['images']} image rows, expected {failed}")
+    return problems
+
+
+def figure_times(t0, marks):
+    return ", ".join(f"{k} {v - t0:.1f} s" for k, v in marks.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+def case_end_to_end(work):
+    corpus = make_corpus(work, "corpus", PATIENTS, "e2e")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    o.start()
+    s = Sendit(os.path.join(work, "sendit"), o)
+    s.start()
+    try:
+        t0 = time.monotonic()
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        t_sent = time.monotonic()
+        problems = []
+        if not acked:
+            return ["storescu got no Success"], {}
+        ok = wait_for(lambda: settled(s, len(acked)), ARGS.timeout, 1)
+        t_done = time.monotonic()
+        if not ok:
+            problems.append(f"not delivered within {ARGS.timeout} s: {describe(s)}")
+        d = s.destination()
+        if d["cleanedUp"] != len(acked):
+            problems.append(f"send-status cleanedUp {d['cleanedUp']}, storescu got Success for {len(acked)}")
+        more, figures = check_orthanc(o, corpus, acked, studies=3, patients=2)
+        problems += more + check_left(s)
+        figures.update(images=len(corpus["images"]), acked=len(acked), series=corpus["series"], cleanedUp=d["cleanedUp"],
+                       times=figure_times(t0, {"storescu done": t_sent, "all cleaned up": t_done}))
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+def case_orthanc_late(work):
+    corpus = make_corpus(work, "corpus", PATIENTS, "late")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    s = Sendit(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10")
+    s.start()
+    try:
+        t0 = time.monotonic()
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        if not acked:
+            return ["storescu got no Success"], {}
+        problems = []
+        seen = wait_for(lambda: [r for r in s.destination()["retrying"] if r.get("lastError")], min(60, ARGS.late), 1)
+        if not seen:
+            problems.append(f"no retrying series with a lastError while Orthanc was down: {describe(s)}")
+        time.sleep(max(0, ARGS.late - (time.monotonic() - t0)))
+        d = s.destination()
+        data_files, _ = s.files_left()
+        attempts = max((r["attempts"] for r in d["retrying"]), default=0)
+        if d["cleanedUp"] or d["done"] or d["sent"]:
+            problems.append(f"with Orthanc down: sent {d['sent']}, done {d['done']}, cleanedUp {d['cleanedUp']}")
+        if data_files < len(acked):
+            problems.append(f"with Orthanc down only {data_files} files in the data folder, {len(acked)} acknowledged")
+        down = {"retrying_series": len(d["retrying"]), "max_attempts": attempts,
+                "lastError": (seen[0]["lastError"] if seen else None)}
+        t_up = time.monotonic()
+        o.start()
+        ok = wait_for(lambda: settled(s, len(acked)), ARGS.timeout, 1)
+        t_done = time.monotonic()
+        if not ok:
+            problems.append(f"not delivered within {ARGS.timeout} s of Orthanc's start: {describe(s)}")
+        more, figures = check_orthanc(o, corpus, acked, studies=3, patients=2)
+        problems += more + check_left(s)
+        figures.update(acked=len(acked), while_down=down,
+                       times=f"Orthanc started {t_up - t0:.1f} s after the first image, everything cleaned up "
+                             f"{t_done - t_up:.1f} s later")
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+def case_orthanc_killed(work):
+    corpus = make_corpus(work, "corpus", [("Killorth^Tamsin", "KT40404", "19850505", "F",
+                                           [("20240202", [("CT", CTImageStorage, ARGS.big)])])], "okill")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    o.start()
+    s = Sendit(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="4")
+    s.start()
+    try:
+        t0 = time.monotonic()
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        total = len(acked)
+        if total < ARGS.big:
+            return [f"storescu got Success for {total} of {ARGS.big}"], {}
+        problems = []
+        at_kill = None
+        deadline = time.monotonic() + ARGS.timeout
+        while time.monotonic() < deadline:
+            n = o.count() or 0
+            if 0 < n < total:
+                o.kill9()
+                at_kill = n
+                break
+            if n >= total:
+                break
+            time.sleep(0.01)
+        t_kill = time.monotonic()
+        if at_kill is None:
+            return [f"the kill did not fall during sending (Orthanc count {o.count()} of {total})"], {}
+        time.sleep(1.5)
+        d = s.destination()
+        down = {"retrying": len(d["retrying"]), "lastError": d["retrying"][0]["lastError"] if d["retrying"] else None}
+        if d["cleanedUp"] or d["done"]:
+            problems.append(f"with Orthanc killed: done {d['done']}, cleanedUp {d['cleanedUp']}")
+        time.sleep(1.5)
+        o.start()
+        # /statistics lags behind the stores a little: what the restarted Orthanc holds is what
+        # it had committed at the kill, the proof that the kill fell during sending.
+        after_restart = o.count()
+        if after_restart is None or after_restart < at_kill:
+            problems.append(f"after the restart Orthanc holds {after_restart} instances, {at_kill} before the kill "
+                            f"(storage not kept?)")
+        elif after_restart >= total:
+            problems.append(f"the kill did not fall during sending: the restarted Orthanc holds all {after_restart}")
+        ok = wait_for(lambda: settled(s, total), ARGS.timeout, 1)
+        t_done = time.monotonic()
+        if not ok:
+            problems.append(f"not delivered within {ARGS.timeout} s of Orthanc's restart: {describe(s)}")
+        more, figures = check_orthanc(o, corpus, acked, phi=False, studies=1, patients=1)
+        problems += more + check_left(s)
+        figures.update(acked=total, orthanc_at_kill=at_kill, after_restart=after_restart, while_down=down,
+                       times=f"kill {t_kill - t0:.1f} s after the first image, done {t_done - t_kill:.1f} s after the kill")
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+def case_sendit_killed(work):
+    rng = random.Random(ARGS.seed)
+    spec = [("Killsend^Barnaby", "KB31337", "19900101", "M",
+             [("20240909", [("CT", CTImageStorage, ARGS.per_series), ("MR", MRImageStorage, ARGS.per_series)]),
+              ("20240910", [("CT", CTImageStorage, ARGS.per_series)])])]
+    corpus = make_corpus(work, "corpus", spec, "skill")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    o.start()
+    problems, trials, kills, checked, restarts_waited = [], [], 0, 0, []
+    try:
+        for n in range(1, ARGS.trials + 1):
+            if n > 1:
+                o.empty()
+            s = Sendit(os.path.join(work, f"trial{n:02d}"), o)
+            s.start()
+            tp = []
+            try:
+                acked = storescu(corpus, s.port, os.path.join(s.root, "storescu.log"))
+                total = len(acked)
+                if total != len(corpus["images"]):
+                    tp.append(f"storescu got Success for {total} of {len(corpus['images'])}")
+                target = rng.randint(1, total - 1)
+                at_kill = None
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    c = o.count() or 0
+                    if c >= target:
+                        if c < total:
+                            s.stop(signal.SIGKILL)
+                            at_kill = c
+                            # what Orthanc got after the kill (responses in flight)
+                        break
+                    time.sleep(0.005)
+                after_kill = None
+                if at_kill is not None:
+                    time.sleep(0.3)   # /statistics lags a little; nothing arrives once sendit is dead
+                    after_kill = o.count()
+                if at_kill is None or after_kill is None or after_kill >= total:
+                    tp.append(f"no kill during sending: target {target}, Orthanc count {at_kill} at the kill, "
+                              f"{after_kill if after_kill is not None else o.count()} of {total} after it")
+                    s.stop(signal.SIGKILL)
+                else:
+                    kills += 1
+                t_restart = time.monotonic()
+                s.start()
+                ok = wait_for(lambda: settled(s, total), ARGS.timeout, 0.5)
+                waited = time.monotonic() - t_restart
+                restarts_waited.append(waited)
+                if not ok:
+                    tp.append(f"trial {n}: not delivered within {ARGS.timeout} s of the restart: {describe(s)}")
+                more, fig = check_orthanc(o, corpus, acked, phi=False, studies=2, patients=1)
+                tp += more + check_left(s)
+                checked += fig["instances"]
+                trials.append({"trial": n, "target": target, "at_kill": at_kill, "after_kill": after_kill,
+                               "after_restart_s": round(waited, 1),
+                               "ok": not tp})
+                log(f"    trial {n:2d}: kill at {at_kill} of {total} in Orthanc (target {target}; {after_kill} once "
+                    f"settled), "
+                    f"delivered {waited:.1f} s after the restart  {'FAIL' if tp else 'ok'}")
+                for p in tp[:4]:
+                    log(f"      {p}")
+                problems += [f"trial {n}: {p}" for p in tp]
+            finally:
+                s.stop()
+        if kills < ARGS.trials:
+            problems.append(f"only {kills} of {ARGS.trials} kills fell during sending")
+        return problems, {"trials": len(trials), "kills_during_sending": kills, "instances_checked": checked,
+                          "images_per_trial": len(corpus["images"]), "seed": ARGS.seed,
+                          "restart_to_done_s": f"{min(restarts_waited):.1f}-{max(restarts_waited):.1f}"}
+    finally:
+        o.stop()
+
+
+def case_refused_sop_class(work):
+    spec = [("Refusa^Ignatius", "RI77001", "19700707", "M",
+             [("20240505", [("CT", CTImageStorage, 10), ("PA", PHOTOACOUSTIC, 6), ("CT", CTImageStorage, 5)])])]
+    corpus = make_corpus(work, "corpus", spec, "refuse")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    o.start()
+    s = Sendit(os.path.join(work, "sendit"), o)
+    s.start()
+    try:
+        # storescu (dcmtk 3.6.7) refuses to send a SOP class it does not know: pynetdicom sends those.
+        unknown = [im for im in corpus["images"] if im["sop_class"] == PHOTOACOUSTIC]
+        folders = sorted({os.path.dirname(im["path"]) for im in corpus["images"] if im not in unknown})
+        good = storescu(corpus, s.port, os.path.join(work, "storescu.log"), folders)
+        refused = pynetdicom_store(unknown, s.port)
+        acked = good + refused
+        if not refused or not good:
+            return [f"storescu got Success for {len(good)} CT and {len(refused)} photoacoustic images"], {}
+        problems = []
+        ok = wait_for(lambda: settled(s, len(good), failed=len(refused)), ARGS.timeout, 1)
+        if not ok:
+            problems.append(f"not settled within {ARGS.timeout} s: {describe(s)}")
+        d = s.destination()
+        st = s.status()
+        refusals = d["refusals"]
+        if sum(r["images"] for r in refusals) != len(refused) or not all(r.get("reason") for r in refusals):
+            problems.append(f"send-status refusals {refusals}, expected {len(refused)} images with a reason")
+        if st.get("imagesByStatus", {}).get("FAILED") != len(refused):
+            problems.append(f"sendit status imagesByStatus {st.get('imagesByStatus')}, expected FAILED {len(refused)}")
+        more, figures = check_orthanc(o, corpus, good, studies=1, patients=1)
+        problems += more + check_left(s, failed=len(refused))
+        figures.update(acked=len(acked), refused=len(refused), refusals=refusals, cleanedUp=d["cleanedUp"])
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+FILTER_LUA = """-- written by conformance/delivery_test.py: Orthanc drops the MR images (and answers
+-- Success for them: Orthanc 1.10.1 has no way to answer a refusal status from Lua).
+function ReceivedInstanceFilter(dicom, origin, info)
+  return dicom.Modality ~= 'MR'
+end
+"""
+
+def case_filtered_success(work):
+    spec = [("Filtra^Wendeline", "FW12121", "19880808", "F",
+             [("20240606", [("CT", CTImageStorage, 8), ("MR", MRImageStorage, 6)])])]
+    corpus = make_corpus(work, "corpus", spec, "filter")
+    lua = os.path.join(work, "filter.lua")
+    with open(lua, "w") as f:
+        f.write(FILTER_LUA)
+    o = Orthanc(os.path.join(work, "orthanc"), lua=lua)
+    o.start()
+    s = Sendit(os.path.join(work, "sendit"), o)
+    s.start()
+    try:
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        dropped = [im for im in acked if im["modality"] == "MR"]
+        good = [im for im in acked if im["modality"] != "MR"]
+        if not dropped or not good:
+            return [f"storescu got Success for {len(good)} CT and {len(dropped)} MR images"], {}
+        problems = []
+        # The CT series is delivered; then watch the MR series for a while.
+        ok = wait_for(lambda: s.destination()["cleanedUp"] >= len(good), ARGS.timeout, 1)
+        if not ok:
+            problems.append(f"the CT images were not delivered within {ARGS.timeout} s: {describe(s)}")
+        time.sleep(ARGS.watch)
+        d, st = s.destination(), s.status()
+        data_files, _ = s.files_left()
+        if d["cleanedUp"] != len(good):
+            problems.append(f"cleanedUp {d['cleanedUp']}: images Orthanc dropped count as delivered "
+                            f"(expected {len(good)})")
+        if d["done"]:
+            problems.append(f"{d['done']} images DONE that Orthanc does not hold")
+        if data_files < len(dropped):
+            problems.append(f"only {data_files} originals left of the {len(dropped)} images Orthanc dropped")
+        if o.count() != len(good):
+            problems.append(f"Orthanc holds {o.count()} instances, expected {len(good)} (the filter did not drop the MR?)")
+        notes = s.log_lines("verif", "missing", "not found")[-3:]
+        return problems, {"acked": len(acked), "dropped_by_orthanc": len(dropped), "cleanedUp": d["cleanedUp"],
+                          "after_s": ARGS.watch, "imagesByStatus": st.get("imagesByStatus"),
+                          "sent": d["sent"], "failed": d["failed"], "refusals": d["refusals"],
+                          "retrying": [{k: r[k] for k in ("images", "attempts", "lastError")} for r in d["retrying"]],
+                          "log": notes}
+    finally:
+        s.stop()
+        o.stop()
+
+
+RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "orthanc-killed": case_orthanc_killed,
+           "sendit-killed": case_sendit_killed, "refused-sop-class": case_refused_sop_class,
+           "filtered-success": case_filtered_success}
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser(prog="conformance/delivery-test", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--case", action="append", choices=CASES, help="run this case (repeatable; default: all)")
+    p.add_argument("--trials", type=int, default=10, help="sendit-killed trials (default 10)")
+    p.add_argument("--per-series", type=int, default=60, help="sendit-killed: images per series, 3 series (default 60)")
+    p.add_argument("--big", type=int, default=300, help="orthanc-killed: images in the series (default 300)")
+    p.add_argument("--late", type=float, default=120, help="orthanc-late: seconds before Orthanc starts (default 120)")
+    p.add_argument("--watch", type=float, default=20, help="filtered-success: seconds to watch the dropped images (default 20)")
+    p.add_argument("--timeout", type=float, default=120, help="seconds to wait for delivery (default 120)")
+    p.add_argument("--seed", type=int, help="seed for the kill points (default: random, printed)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--json", help="write the results as JSON to this file")
+    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
+    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    ARGS = p.parse_args()
+    if ARGS.trials < 1 or ARGS.big < 3 or ARGS.per_series < 2:
+        p.error("--trials must be >= 1, --big >= 3, --per-series >= 2")
+    if ARGS.seed is None:
+        ARGS.seed = random.SystemRandom().randrange(1 << 31)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    cases = ARGS.case or CASES
+    work = tempfile.mkdtemp(prefix="sendit-delivery-test.")
+    log(f"delivery-test: sendit {ARGS.sendit}, Orthanc {orthanc_version()}, cases {', '.join(cases)}, seed {ARGS.seed}")
+    results, failed = [], False
+    try:
+        for name in cases:
+            t0 = time.monotonic()
+            cwork = os.path.join(work, name)
+            os.makedirs(cwork)
+            try:
+                problems, figures = RUNNERS[name](cwork)
+            except Exception as e:  # noqa: BLE001 - a case that cannot run fails, the others still run
+                problems, figures = [f"{type(e).__name__}: {e}"], {}
+            took = time.monotonic() - t0
+            failed |= bool(problems)
+            results.append({"case": name, "ok": not problems, "seconds": round(took, 1), "figures": figures,
+                            "problems": problems})
+            shown = "; ".join(f"{k} {v}" for k, v in figures.items())
+            log(f"case {name:17s} {'FAIL' if problems else 'ok  '} {took:5.1f} s  {shown}")
+            for prob in problems[:8]:
+                log(f"    {prob}")
+            if len(problems) > 8:
+                log(f"    ... and {len(problems) - 8} more")
+        passed = sum(1 for r in results if r["ok"])
+        log(f"delivery-test: {passed} passed, {len(results) - passed} failed")
+        if ARGS.json:
+            with open(ARGS.json, "w") as f:
+                json.dump({"seed": ARGS.seed, "cases": results}, f, indent=1, default=str)
+        return 1 if failed else 0
+    finally:
+        for proc in LIVE:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for folder in ORTHANCS:
+            if os.path.exists(os.path.join(folder, "orthanc.pid")):
+                subprocess.run([os.path.join(ARGS.repo, "conformance", "orthanc"), "stop", folder], capture_output=True)
+        if ARGS.keep or failed:
+            print(f"work folder kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def orthanc_version():
+    for path in ("/usr/sbin/Orthanc", shutil.which("Orthanc") or ""):
+        if path and os.path.exists(path):
+            r = subprocess.run([path, "--version"], capture_output=True, text=True)
+            return r.stdout.split("\n")[0].split()[-1] if r.stdout else "?"
+    return "(not installed yet)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
