@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
+            // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
