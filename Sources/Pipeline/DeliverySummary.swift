@@ -29,6 +29,9 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
         public var failed: Int
         public var refusals: [Refusal]
         public var done: Int
+        /// Images this destination cannot take (a series that cannot be a NIfTI volume), with why.
+        public var skipped: Int
+        public var skipReasons: [Refusal]
         /// Images delivered here and since removed by the clean-up.
         public var cleanedUp: Int
         /// Series whose send job failed (gave up); `sendit retry` queues them again.
@@ -60,10 +63,13 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
                     AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
                     AND EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ? AND j.state = 'queued' AND j.attempts > 0)
                     """, arguments: [d.name, d.stage]) ?? 0
-                let refusals = try Row.fetchAll(db, sql: """
-                    SELECT COALESCE(detail, '?'), COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'
-                    GROUP BY detail ORDER BY COUNT(*) DESC LIMIT 10
-                    """, arguments: [d.name]).map { Refusal(reason: $0[0], images: $0[1]) }
+                func reasons(_ state: String) throws -> [Refusal] {
+                    try Row.fetchAll(db, sql: """
+                        SELECT COALESCE(detail, '?'), COUNT(*) FROM delivery WHERE destination = ? AND state = ?
+                        GROUP BY detail ORDER BY COUNT(*) DESC LIMIT 10
+                        """, arguments: [d.name, state]).map { Refusal(reason: $0[0], images: $0[1]) }
+                }
+                let refusals = try reasons("failed")
                 out.append(Destination(
                     name: d.name, address: d.address,
                     queued: waiting - inRetry, retrying: retrying,
@@ -71,6 +77,8 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
                     failed: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'"),
                     refusals: refusals,
                     done: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'done'"),
+                    skipped: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'skipped'"),
+                    skipReasons: try reasons("skipped"),
                     cleanedUp: try count("""
                         SELECT COALESCE(SUM(images), 0) FROM seriesSummary WHERE ',' || destinations || ',' LIKE '%,' || ? || ',%'
                         """),

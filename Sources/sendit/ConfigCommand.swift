@@ -24,7 +24,10 @@ struct ConfigCommand: ParsableCommand {
                 _ = try settings.jitterRange()
                 _ = try settings.identifierFields()
                 _ = try settings.identifiersURL()
-                _ = try settings.destinations()
+                for d in try settings.destinations() {
+                    if case .googleCloudStorage(let bucket, _) = d.target { _ = try settings.googleStorage(bucket: bucket) }
+                }
+                _ = try settings.googleMetadataFields()
                 _ = try settings.sendRetryPolicy(lease: 300)
                 _ = try settings.sendWorkers()
                 _ = try settings.sendAssociations()

@@ -55,15 +55,25 @@ struct PipelineWiring {
         return stages
     }
 
-    /// One send stage per destination (run by their own pool of workers).
+    /// One send stage per destination (run by their own pool of workers): C-STORE for DICOM
+    /// destinations, a NIfTI upload for Google Cloud Storage.
     func makeSendStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
         let acceptWarnings = try settings.bool("SEND_ACCEPT_WARNINGS")
         let associations = try settings.sendAssociations()
-        return destinations.map { destination in
-            var stage = SendStage(destination: destination, destinations: destinations.map(\.name), logger: logger)
-            stage.acceptWarnings = acceptWarnings
-            stage.associations = associations
-            return stage
+        let names = destinations.map(\.name)
+        return try destinations.map { destination -> any StageHandler in
+            switch destination.target {
+            case .dicom:
+                var stage = SendStage(destination: destination, destinations: names, logger: logger)
+                stage.acceptWarnings = acceptWarnings
+                stage.associations = associations
+                return stage
+            case .googleCloudStorage(let bucket, _):
+                var stage = GoogleStage(destination: destination, destinations: names, storage: try settings.googleStorage(bucket: bucket),
+                                        logger: logger)
+                stage.fields = try settings.googleMetadataFields()
+                return stage
+            }
         }
     }
 

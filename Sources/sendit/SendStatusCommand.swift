@@ -11,6 +11,7 @@ struct SendStatusCommand: ParsableCommand {
             whose last try failed, with the next attempt's time and the fault. sent: stored
             (Success) but not yet verified at the destination. failed: refused by the
             destination (the reasons below); `sendit retry` sends them again. done: verified.
+            skipped: a series Google Cloud Storage cannot take as a NIfTI volume, with why.
             cleaned up: delivered and since removed per RETENTION. Reads DATABASE only; it works
             while `sendit serve` runs.
             """)
@@ -52,6 +53,10 @@ struct SendStatusCommand: ParsableCommand {
             print("  failed      \(d.failed)" + (d.failedJobs > 0 ? "; \(d.failedJobs) series gave up" : ""))
             for r in d.refusals { print("    \(r.images) × \(r.reason)") }
             print("  done        \(d.done)")
+            if d.skipped > 0 {
+                print("  skipped     \(d.skipped)")
+                for r in d.skipReasons { print("    \(r.images) × \(r.reason)") }
+            }
             print("  cleaned up  \(d.cleanedUp)")
         }
         print("")

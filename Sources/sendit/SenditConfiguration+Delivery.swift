@@ -28,6 +28,15 @@ extension SenditConfiguration {
             }
             out.append(DeliveryDestination(name: "orthanc", dicom: dicom, verifier: verifier))
         }
+        if try bool("SEND_TO_GOOGLE") {
+            let bucket = string("GOOGLE_CLOUD_STORAGE")
+            guard !bucket.isEmpty, !bucket.contains("/") else {
+                throw ConfigurationError(message: "SEND_TO_GOOGLE is on: GOOGLE_CLOUD_STORAGE must name the bucket, not \"\(bucket)\"")
+            }
+            let collection = string("GOOGLE_STORAGE_COLLECTION").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard !collection.isEmpty else { throw ConfigurationError(message: "GOOGLE_STORAGE_COLLECTION must not be empty") }
+            out.append(DeliveryDestination(name: "google", target: .googleCloudStorage(bucket: bucket, collection: collection)))
+        }
         for entry in string("EXTRA_DESTINATIONS").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let bad = ConfigurationError(message: "EXTRA_DESTINATIONS: \"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL]")
             guard let eq = entry.firstIndex(of: "=") else { throw bad }
@@ -51,6 +60,36 @@ extension SenditConfiguration {
             out.append(DeliveryDestination(name: name, dicom: dicom, verifier: verifier))
         }
         return out
+    }
+
+    /// The storage client of the Google destination: GOOGLE_STORAGE_ENDPOINT, tokens from
+    /// GOOGLE_APPLICATION_CREDENTIALS (a service-account key) or the metadata server.
+    func googleStorage(bucket: String) throws -> GoogleCloudStorage {
+        guard let endpoint = URL(string: string("GOOGLE_STORAGE_ENDPOINT")), endpoint.scheme == "http" || endpoint.scheme == "https",
+              endpoint.host != nil else {
+            throw ConfigurationError(message: "GOOGLE_STORAGE_ENDPOINT must be an http(s) URL, not \"\(string("GOOGLE_STORAGE_ENDPOINT"))\"")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GOOGLE_APPLICATION_CREDENTIALS"] = string("GOOGLE_APPLICATION_CREDENTIALS")
+        let credentials: GoogleCredentials
+        do {
+            credentials = try GoogleCredentials.fromEnvironment(environment, timeout: try double("SEND_TIMEOUT"))
+        } catch {
+            throw ConfigurationError(message: "GOOGLE_APPLICATION_CREDENTIALS: \(error)")
+        }
+        var storage = GoogleCloudStorage(bucket: bucket, endpoint: endpoint, tokens: credentials)
+        storage.timeout = max(120, try double("SEND_TIMEOUT"))
+        return storage
+    }
+
+    /// GOOGLE_METADATA_FIELDS, checked.
+    func googleMetadataFields() throws -> [String] {
+        let fields = list("GOOGLE_METADATA_FIELDS")
+        let invalid = SeriesMetadata.invalidFields(fields)
+        guard invalid.isEmpty else {
+            throw ConfigurationError(message: "GOOGLE_METADATA_FIELDS: not DICOM keywords: \(invalid.joined(separator: ", ")) (or ImageCount, SliceThickness, Matrix)")
+        }
+        return fields
     }
 
     static func dicomDestination(host: String, port: Int, called: String, calling: String, setting: String) throws -> StorageSCU.Destination {
