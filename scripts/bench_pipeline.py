@@ -1,0 +1,707 @@
+#!/usr/bin/env python3
+"""Helper of scripts/bench-pipeline (read its header for what is measured and how).
+
+  bench_pipeline.py split BASE OUT STUDIES SERIES
+      Copies the single-series corpus BASE into OUT (written as a hidden folder, renamed when
+      complete), cut in file order into STUDIES studies of SERIES series each: new Study and
+      Series Instance UIDs, SeriesNumber, InstanceNumber within the series, and per study an
+      AccessionNumber and StudyID. File names keep the order, so sending them sorted sends
+      study after study and series after series.
+  bench_pipeline.py run --sendit BIN --orthanc BIN --corpus DIR --work DIR [--runs N]
+                        [--only sendit,orthanc,dcmtk] [--studies M] [--series S] [--markdown]
+      Runs the benchmark and prints the results.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+STABLE_AGE = 1.0
+POLL = 0.02
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
+# dcmodify's 12 edits: the list of scripts/bench-deid.
+EDITS = ["PatientName=ANONYMOUS", "PatientID=ANON001", "PatientBirthDate=19000101", "AccessionNumber=ACC0001",
+         "ReferringPhysicianName=", "InstitutionName=", "StudyDate=19000101", "SeriesDate=19000101",
+         "AcquisitionDate=19000101", "ContentDate=19000101", "StudyID=1", "OperatorsName="]
+
+
+class BenchError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# split
+
+
+def derived_uid(*parts):
+    text = ":".join(str(p) for p in parts)
+    return "2.25." + str(int(hashlib.sha256(text.encode()).hexdigest()[:32], 16))
+
+
+def split(base, out, studies, series):
+    import pydicom
+    files = sorted(f for f in os.listdir(base) if f.endswith(".dcm"))
+    count = len(files)
+    groups = studies * series
+    parent = os.path.dirname(os.path.abspath(out))
+    partial = os.path.join(parent, "." + os.path.basename(out) + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    first_in_group = {}
+    for index, name in enumerate(files):
+        group = index * groups // count
+        first_in_group.setdefault(group, index)
+        study, serie = divmod(group, series)
+        ds = pydicom.dcmread(os.path.join(base, name))
+        original_study = ds.StudyInstanceUID
+        ds.StudyInstanceUID = derived_uid(original_study, "study", study)
+        ds.SeriesInstanceUID = derived_uid(original_study, "study", study, "series", serie)
+        ds.SeriesNumber = serie + 1
+        ds.InstanceNumber = index - first_in_group[group] + 1
+        ds.AccessionNumber = "A%08d" % (int(hashlib.sha256(ds.StudyInstanceUID.encode()).hexdigest()[:8], 16) % 10**8)
+        ds.StudyID = str(study + 1)
+        ds.save_as(os.path.join(partial, name), enforce_file_format=True)
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(partial, out)
+    print(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+
+class Processes:
+    """Every process started, by PID; all are SIGKILLed at exit. The PIDs also go to a file
+    that the shell wrapper reads if this process dies first."""
+
+    def __init__(self, pid_file):
+        self.pid_file = pid_file
+        self.live = []
+
+    def start(self, cmd, **kwargs):
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, **kwargs)
+        self.live.append(p)
+        with open(self.pid_file, "a") as f:
+            f.write("%d\n" % p.pid)
+        return p
+
+    def run(self, cmd, what, **kwargs):
+        """Runs cmd to its end; fails on a non-zero exit status."""
+        p = self.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+        out, err = p.communicate()
+        if p.returncode != 0:
+            raise BenchError("%s exited %d:\n%s%s" % (what, p.returncode, out.decode()[-1500:], err.decode()[-1500:]))
+        return out.decode(), err.decode()
+
+    def kill(self, p):
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+    def kill_all(self):
+        """Kills and reaps every process started; then the PID file goes (the wrapper kills
+        the PIDs it lists only if this process could not get here)."""
+        for p in self.live:
+            try:
+                self.kill(p)
+            except Exception:
+                pass
+        try:
+            os.remove(self.pid_file)
+        except OSError:
+            pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
+
+
+def tail(path, chars=3000):
+    try:
+        return open(path, errors="replace").read()[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+def wait_listening(process, port, what, log, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not listening(port):
+        if process.poll() is not None:
+            raise BenchError("%s exited during start-up (%s):\n%s" % (what, process.returncode, tail(log)))
+        if time.monotonic() > deadline:
+            raise BenchError("%s did not listen on port %d within %d s:\n%s" % (what, port, timeout, tail(log)))
+        time.sleep(0.01)
+
+
+def cpu_seconds(pid):
+    try:
+        fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def http(method, url, body=None, timeout=600):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        raise BenchError("%s %s: HTTP %d: %s" % (method, url, e.code, e.read().decode(errors="replace")[:1500]))
+
+
+class Orthanc:
+    """A throw-away Orthanc from a configuration written here (the approach of
+    conformance/orthanc: storage and index in its folder, REST on 127.0.0.1 without
+    authentication, any calling AE may store), run with TCP_NODELAY=1 as dcmtk is. Orthanc's
+    defaults otherwise (SyncStorageArea true, its SQLite index)."""
+
+    def __init__(self, procs, binary, folder, aet, modalities=None):
+        self.procs = procs
+        self.folder = folder
+        self.aet = aet
+        self.dicom_port = free_port()
+        self.http_port = free_port()
+        while self.http_port == self.dicom_port:
+            self.http_port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.http_port
+        os.makedirs(folder)
+        config = {
+            "Name": "bench-pipeline-" + aet,
+            "StorageDirectory": os.path.join(folder, "storage"),
+            "IndexDirectory": os.path.join(folder, "index"),
+            "TemporaryDirectory": os.path.join(folder, "tmp"),
+            "Plugins": [],
+            "HttpServerEnabled": True,
+            "HttpPort": self.http_port,
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "RegisteredUsers": {},
+            "WebDavEnabled": False,
+            "DicomServerEnabled": True,
+            "DicomAet": aet,
+            "DicomPort": self.dicom_port,
+            "DicomCheckCalledAet": True,
+            "DicomAlwaysAllowEcho": True,
+            "DicomAlwaysAllowStore": True,
+            "DicomCheckModalityHost": False,
+            "SaveJobs": False,
+            "DeidentifyLogs": False,
+            "DicomModalities": {name: {"AET": m.aet, "Host": "127.0.0.1", "Port": m.dicom_port}
+                                for name, m in (modalities or {}).items()},
+        }
+        self.config = os.path.join(folder, "orthanc.json")
+        with open(self.config, "w") as f:
+            json.dump(config, f, indent=2)
+        self.log = os.path.join(folder, "orthanc.log")
+        with open(self.log, "w") as log:
+            # TCP_NODELAY=1: Orthanc's DICOM code is dcmtk's, which without it stalls ~40 ms per
+            # message (Nagle and delayed ACKs): 100 images from storescu took 5 s instead of 0.5 s.
+            self.process = procs.start([binary, self.config], env=DCMTK_ENV, stdout=log, stderr=log,
+                                       start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                system = http("GET", self.url + "/system", timeout=2)
+                if system.get("DicomAet") == aet and system.get("DicomPort") == self.dicom_port:
+                    break
+            except (OSError, BenchError):
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("Orthanc %s did not start:\n%s" % (aet, tail(self.log)))
+            time.sleep(0.1)
+        wait_listening(self.process, self.dicom_port, "Orthanc " + aet, self.log)
+
+    def count(self):
+        return http("GET", self.url + "/statistics", timeout=30)["CountInstances"]
+
+    def stop(self):
+        self.procs.kill(self.process)
+
+
+# ---------------------------------------------------------------------------------------------
+# the three pipelines
+
+
+def storescu(procs, aec, port, files):
+    cmd = ["storescu", "-aec", aec, "127.0.0.1", str(port)] + files
+    return procs.start(cmd, env=DCMTK_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish_storescu(p, what):
+    out, err = p.communicate()
+    if p.returncode != 0 or err.strip():
+        raise BenchError("%s exited %d:\n%s%s" % (what, p.returncode, out.decode()[-1500:], err.decode()[-1500:]))
+
+
+class Waiter(threading.Thread):
+    """Waits for a process in the background and notes when it ended (perf_counter)."""
+
+    def __init__(self, process):
+        super().__init__(daemon=True)
+        self.process = process
+        self.ended = None
+        self.out = self.err = b""
+        self.start()
+
+    def run(self):
+        self.out, self.err = self.process.communicate()
+        self.ended = time.perf_counter()
+
+
+class Storescp:
+    """dcmtk storescp into a folder (no fsync, no database)."""
+
+    def __init__(self, procs, folder, aet):
+        self.procs = procs
+        self.folder = folder
+        self.aet = aet
+        os.makedirs(folder)
+        self.dicom_port = free_port()
+        self.log = folder + ".log"
+        with open(self.log, "w") as log:
+            self.process = procs.start(["storescp", "-aet", aet, "-od", folder, str(self.dicom_port)],
+                                       env=DCMTK_ENV, stdout=log, stderr=log)
+        wait_listening(self.process, self.dicom_port, "storescp " + aet, self.log)
+
+    def count(self):
+        return len(os.listdir(self.folder))
+
+    def stop(self):
+        self.procs.kill(self.process)
+
+
+def run_sendit(ctx, run_dir):
+    return sendit_pipeline(ctx, run_dir, to_orthanc=True)
+
+
+def run_sendit_storescp(ctx, run_dir):
+    return sendit_pipeline(ctx, run_dir, to_orthanc=False)
+
+
+def sendit_pipeline(ctx, run_dir, to_orthanc):
+    procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
+    if to_orthanc:
+        dest = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "destination"), "DEST")
+    else:
+        dest = Storescp(procs, os.path.join(run_dir, "destination"), "DEST")
+    node = os.path.join(run_dir, "node")
+    os.makedirs(node)
+    port = free_port()
+    env = dict(os.environ,
+               DATA_FOLDER=os.path.join(node, "data"),
+               DATABASE=os.path.join(node, "sendit.db"),
+               QUARANTINE_FOLDER=os.path.join(node, "var", "quarantine"),
+               DICOM_PORT=str(port), DICOM_BIND_ADDRESS="127.0.0.1", DICOM_AE_TITLE="SENDIT",
+               STABLE_AGE="%g" % STABLE_AGE, RESCAN_INTERVAL="1",
+               ORTHANC_IPADDRESS="127.0.0.1", ORTHANC_PORT=str(dest.dicom_port), ORTHANC_AE_TITLE=dest.aet,
+               FSYNC="true", RETENTION="never", LOG_LEVEL="warning")
+    if to_orthanc:
+        env.update(ORTHANC_URL=dest.url, ORTHANC_VERIFY="rest")
+    else:
+        env.update(ORTHANC_VERIFY="none")
+    log_path = os.path.join(node, "serve.log")
+    log = open(log_path, "w")
+    server = procs.start([ctx["sendit"], "serve"], env=env, stdout=log, stderr=log)
+    wait_listening(server, port, "sendit serve", log_path)
+    cpu_before = cpu_seconds(server.pid)
+    db_path = env["DATABASE"]
+    db = None
+    marks = {}
+    limit = 60 + n * 0.5
+    warm(files)
+
+    t0 = time.perf_counter()
+    sender = Waiter(storescu(procs, "SENDIT", port, files))
+    counts = {}
+    while True:
+        now = time.perf_counter()
+        if db is None and os.path.exists(db_path):
+            db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=1)
+        if db is not None:
+            try:
+                counts = dict(db.execute("SELECT status, COUNT(*) FROM image GROUP BY status").fetchall())
+            except sqlite3.OperationalError:
+                pass
+        total = sum(counts.values())
+        deid = sum(counts.get(s, 0) for s in ("DONEPROCESSING", "SENT", "DONE"))
+        sent = counts.get("SENT", 0) + counts.get("DONE", 0)
+        done = counts.get("DONE", 0)
+        for name, reached in (("imported", total >= n), ("de-identified", deid >= n), ("sent", sent >= n),
+                              ("first DONE", done > 0), ("DONE", done >= n)):
+            if reached and name not in marks:
+                marks[name] = now - t0
+        if "DONE" in marks:
+            break
+        bad = {s: c for s, c in counts.items() if s in ("FAILED", "HELD", "QUARANTINED")}
+        if bad or (sender.ended and sender.process.returncode != 0):
+            break
+        if now - t0 > limit:
+            break
+        time.sleep(POLL)
+    cpu = cpu_seconds(server.pid) - cpu_before
+    sender.join()
+    if db is not None:
+        db.close()
+    if sender.process.returncode != 0 or sender.err.strip():
+        raise BenchError("storescu -> sendit exited %d:\n%s%s" % (sender.process.returncode, sender.out.decode()[-1500:],
+                                                                   sender.err.decode()[-1500:]))
+    if "DONE" not in marks:
+        status, _ = procs.run([ctx["sendit"], "status"], "sendit status", env=env)
+        raise BenchError("sendit did not get all %d images to DONE within %.0f s (counts %s)\n%s\nserve log:\n%s"
+                         % (n, limit, counts, status, tail(log_path)))
+    elapsed = marks["DONE"] - STABLE_AGE
+    at_destination = dest.count()
+    if at_destination != n:
+        raise BenchError("the destination (%s) holds %d instances, not %d" % (type(dest).__name__, at_destination, n))
+    status, _ = procs.run([ctx["sendit"], "status", "--json"], "sendit status --json", env=env)
+    by_status = json.loads(status)["imagesByStatus"]
+    if by_status != {"DONE": n}:
+        raise BenchError("sendit status --json: imagesByStatus %s, expected {\"DONE\": %d}" % (by_status, n))
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        procs.kill(server)
+        ctx["notes"].append("sendit serve did not stop within 20 s of SIGTERM (killed)")
+    log.close()
+    dest.stop()
+    ctx["sendit_log"].extend(line for line in open(log_path).read().splitlines() if line.strip())
+    marks["receive ended"] = sender.ended - t0
+    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu}
+
+
+def run_orthanc(ctx, run_dir):
+    procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
+    b = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "orthanc-b"), "ORTHANCB")
+    a = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "orthanc-a"), "ORTHANCA", modalities={"b": b})
+    warm(files)
+    marks = {}
+    t0 = time.perf_counter()
+    finish_storescu(storescu(procs, a.aet, a.dicom_port, files), "storescu -> Orthanc A")
+    marks["receive ended"] = time.perf_counter() - t0
+    studies = http("GET", a.url + "/studies")
+    anonymized = []
+    for study in studies:
+        answer = http("POST", a.url + "/studies/%s/anonymize" % study, {"Synchronous": True})
+        anonymized.append(answer["ID"])
+    marks["anonymized"] = time.perf_counter() - t0
+    http("POST", a.url + "/modalities/b/store", {"Resources": anonymized, "Synchronous": True})
+    marks["store answered"] = time.perf_counter() - t0
+    deadline = time.monotonic() + 60
+    while b.count() < n:
+        if time.monotonic() > deadline:
+            raise BenchError("Orthanc B holds %d instances, not %d, 60 s after the store" % (b.count(), n))
+        time.sleep(POLL)
+    elapsed = time.perf_counter() - t0
+    if b.count() != n:
+        raise BenchError("Orthanc B holds %d instances, not %d" % (b.count(), n))
+    cpu = cpu_seconds(a.process.pid) + cpu_seconds(b.process.pid)
+    a.stop()
+    b.stop()
+    if len(studies) != ctx["studies"]:
+        ctx["notes"].append("Orthanc A held %d studies, %d expected" % (len(studies), ctx["studies"]))
+    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu}
+
+
+def run_dcmtk(ctx, run_dir):
+    procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
+    first = Storescp(procs, os.path.join(run_dir, "dcmtk-in"), "RECEIVE")
+    final = Storescp(procs, os.path.join(run_dir, "dcmtk-out"), "FINAL")
+    warm(files)
+    marks = {}
+    t0 = time.perf_counter()
+    finish_storescu(storescu(procs, first.aet, first.dicom_port, files), "storescu -> storescp")
+    marks["receive ended"] = time.perf_counter() - t0
+    received = sorted(os.path.join(first.folder, f) for f in os.listdir(first.folder))
+    if len(received) != n:
+        raise BenchError("the first storescp wrote %d files, not %d" % (len(received), n))
+    args = ["dcmodify", "-nb", "-q"]
+    for e in EDITS:
+        args += ["-m", e]
+    procs.run(args + received, "dcmodify")
+    marks["modified"] = time.perf_counter() - t0
+    finish_storescu(storescu(procs, final.aet, final.dicom_port, received), "storescu -> final storescp")
+    elapsed = time.perf_counter() - t0
+    first.stop()
+    final.stop()
+    stored = final.count()
+    if stored != n:
+        raise BenchError("the final storescp wrote %d files, not %d" % (stored, n))
+    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": None}
+
+
+# ---------------------------------------------------------------------------------------------
+# running and reporting
+
+
+def warm(files):
+    for f in files:
+        with open(f, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+
+
+def settle(run_dir):
+    """After a run: written back (so the next run pays no writeback of this one) and dropped
+    from the page cache (so it pays no reclaim). Kept on disk until the end: see bench-receive
+    on ext4's slow file creation after deletions."""
+    os.sync()
+    for dirpath, _, filenames in os.walk(run_dir):
+        for name in filenames:
+            try:
+                fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            except OSError:
+                continue
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+
+
+def output(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout
+    except OSError:
+        return ""
+
+
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+PIPELINES = {
+    "sendit": ("sendit", run_sendit,
+               "storescu -> sendit serve -> Orthanc (Basic Profile + default options, PHI gate, fsync, SQLite index; "
+               "verified via REST; minus STABLE_AGE 1 s)"),
+    "sendit-storescp": ("sendit -> storescp", run_sendit_storescp,
+                        "information: the same, into a storescp (the dcmtk chain's final receiver) with "
+                        "ORTHANC_VERIFY=none: no destination database, an image is DONE when storescp answers"),
+    "orthanc": ("Orthanc only", run_orthanc,
+                "storescu -> Orthanc A, /studies/{id}/anonymize, /modalities/b/store -> Orthanc B (serial)"),
+    "dcmtk": ("dcmtk chain", run_dcmtk,
+              "storescu -> storescp, dcmodify 12 edits, storescu -> storescp (serial; no fsync, no database)"),
+}
+
+
+def main_run(args):
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    for name in only:
+        if name not in PIPELINES:
+            raise BenchError("unknown pipeline %r in --only (%s)" % (name, ", ".join(PIPELINES)))
+    files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith(".dcm"))
+    n = len(files)
+    size = sum(os.path.getsize(f) for f in files)
+    need = size * 3.2 * args.runs * len(only) + (1 << 30)
+    if shutil.disk_usage(args.work).free < need:
+        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
+                         % (need / 1e9, args.work, shutil.disk_usage(args.work).free / 1e9))
+    procs = Processes(os.path.join(args.work, "pids"))
+    ctx = {"procs": procs, "files": files, "sendit": args.sendit, "orthanc": args.orthanc, "notes": [],
+           "sendit_log": [], "studies": args.studies}
+    load_before = loadavg()
+    results = {name: [] for name in only}
+    try:
+        for run in range(args.runs):
+            for name in only:
+                run_dir = os.path.join(args.work, "run%d-%s" % (run + 1, name))
+                os.makedirs(run_dir)
+                print("bench-pipeline: run %d of %d: %s" % (run + 1, args.runs, PIPELINES[name][0]), file=sys.stderr)
+                r = PIPELINES[name][1](ctx, run_dir)
+                print("bench-pipeline:   %.2f s, %.0f images/s (%s)" % (
+                    r["seconds"], n / r["seconds"],
+                    ", ".join("%s %.2f s" % (k, v) for k, v in sorted(r["marks"].items(), key=lambda kv: kv[1]))),
+                    file=sys.stderr)
+                results[name].append(r)
+                settle(run_dir)
+    finally:
+        procs.kill_all()
+    load_after = loadavg()
+    report(args, ctx, results, n, size, load_before, load_after)
+
+
+def fmt_rate(x):
+    return "{:,.0f}".format(x)
+
+
+def report(args, ctx, results, n, size, load_before, load_after):
+    corpus_name = os.path.basename(args.corpus.rstrip("/"))
+    layout = "%d stud%s x %d series" % (args.studies, "y" if args.studies == 1 else "ies", args.series)
+    rows = []
+    medians = {}
+    for name, runs in results.items():
+        seconds = [r["seconds"] for r in runs]
+        receive = [r["receive"] for r in runs]
+        med = statistics.median(seconds)
+        medians[name] = n / med
+        cpu = [r["cpu"] for r in runs if r["cpu"] is not None]
+        rows.append((PIPELINES[name][0], str(n), "%.2f" % min(seconds), "%.2f" % med,
+                     fmt_rate(n / min(seconds)), fmt_rate(n / med), fmt_rate(n / statistics.median(receive)),
+                     "%.2f" % (statistics.median(cpu) * 1000 / n) if cpu else "-"))
+    columns = ("pipeline", "images", "best s", "median s", "best img/s", "median img/s", "receive img/s",
+               "server CPU ms/img")
+
+    ratios, targets = [], []
+    if "sendit" in medians and "orthanc" in medians:
+        r = medians["sendit"] / medians["orthanc"]
+        targets.append(("sendit / Orthanc only (median) >= 4x", "%.2fx: %s" % (r, "met" if r >= 4 else "NOT met")))
+    if "sendit" in medians and "dcmtk" in medians:
+        r = medians["sendit"] / medians["dcmtk"]
+        targets.append(("sendit / dcmtk chain (median) >= 1x", "%.2fx: %s" % (r, "met" if r >= 1 else "NOT met")))
+    if not targets:
+        targets.append(("targets", "not judged: they need the sendit, orthanc and dcmtk pipelines"))
+    if "sendit-storescp" in medians and "dcmtk" in medians:
+        ratios.append(("information: sendit -> storescp / dcmtk chain (median)",
+                       "%.2fx" % (medians["sendit-storescp"] / medians["dcmtk"])))
+    if "orthanc" in medians and "dcmtk" in medians:
+        ratios.append(("information: dcmtk chain / Orthanc only (median)", "%.2fx" % (medians["dcmtk"] / medians["orthanc"])))
+    if "orthanc" in results:
+        ingest = n / statistics.median(r["receive"] for r in results["orthanc"])
+        line = "%s img/s" % fmt_rate(ingest)
+        if "sendit" in medians:
+            line += "; sendit end to end / that: %.2fx" % (medians["sendit"] / ingest)
+        ratios.append(("information: Orthanc's own ingest (storescu -> Orthanc A, median)", line))
+
+    timelines = []
+    for name, runs in results.items():
+        median_run = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+        marks = sorted(median_run["marks"].items(), key=lambda kv: kv[1])
+        timelines.append((PIPELINES[name][0], ", ".join("%s %.2f s" % (k, v) for k, v in marks)))
+
+    notes = ["%s: %s" % (PIPELINES[name][0], PIPELINES[name][2]) for name in results]
+    notes += [
+        "end to end: from storescu's start (first image sent) until the destination holds every image "
+        "(sendit: every image DONE in its index, i.e. stored and verified at the destination Orthanc; "
+        "Orthanc only: Orthanc B's CountInstances; dcmtk: the second storescu's last response), "
+        "sendit's minus its STABLE_AGE of 1 s; receive img/s: storescu's duration alone",
+        "one storescu association (TCP_NODELAY=1) sends the corpus files in order; every run starts fresh "
+        "servers on fresh folders; the pipelines take turns; after each run: sync and the written files "
+        "dropped from the page cache",
+        "sendit: FSYNC=true, RETENTION=never, WORKERS and SEND_WORKERS at their defaults; server CPU: "
+        "user + system of sendit serve from storescu's start to the last DONE (the destination Orthanc "
+        "not counted); Orthanc only: of A and B together, start-up included",
+        "timeline (median run, seconds from storescu's start; sendit's not minus the stable age)",
+    ] + ["  %s: %s" % t for t in timelines] + ctx["notes"]
+    if not any(name.startswith("sendit") for name in results):
+        pass
+    elif ctx["sendit_log"]:
+        notes.append("sendit serve logged %d line(s) at warning or above; the first: %s"
+                     % (len(ctx["sendit_log"]), " | ".join(ctx["sendit_log"][:3])))
+    else:
+        notes.append("sendit serve logged nothing at warning or above")
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor() or "unknown")
+    commit = output(["git", "rev-parse", "--short", "HEAD"]).strip()
+    if output(["git", "status", "--porcelain", "--", "Sources", "Package.swift"]):
+        commit += " with uncommitted changes in Sources/ or Package.swift"
+    orthanc_version = output([args.orthanc, "--version"]).splitlines()
+    machine = [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("cpu", "%s, nproc %s" % (cpu, output(["nproc"]).strip())),
+        ("memory", "%.0f GiB" % (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)),
+        ("load", "load average %s before, %s after (1, 5, 15 min)" % (load_before, load_after)),
+        ("os", "%s %s" % (platform.system(), platform.release())),
+        ("disk", " ".join(output(["findmnt", "-n", "-o", "SOURCE,FSTYPE", "-T", args.work]).split()) or "unknown"),
+        ("orthanc", orthanc_version[0].split("/")[-1] if orthanc_version else "unknown"),
+        ("dcmtk", output(["storescp", "--version"]).splitlines()[0].strip("$ ").split(": ", 1)[-1]),
+        ("sendit", "commit " + commit),
+    ]
+    title = ("Pipeline end to end: %s (%d CT images, 512x512, %.0f kB each, %s), %d run%s each"
+             % (corpus_name, n, size / n / 1000, layout, args.runs, "" if args.runs == 1 else "s"))
+    if args.markdown:
+        print("### " + title + "\n")
+        print("| " + " | ".join(columns) + " |")
+        print("| --- | " + " | ".join("---:" for _ in columns[1:]) + " |")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        print("\nTargets and ratios:\n")
+        for name, value in targets:
+            print("- %s: **%s**" % (name, value))
+        for name, value in ratios:
+            print("- %s: %s" % (name, value))
+        print("\nNotes:\n")
+        for note in notes:
+            print(("  - " + note[2:]) if note.startswith("  ") else "- " + note)
+        print("\nMachine:\n")
+        for name, value in machine:
+            print("- %s: %s" % (name, value))
+    else:
+        print(title + "\n")
+        widths = [max(len(r[i]) for r in rows + [columns]) for i in range(len(columns))]
+        for row in [columns] + rows:
+            print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+        print("\ntargets and ratios")
+        width = max([len(k) for k, _ in targets + ratios] or [0])
+        for name, value in targets + ratios:
+            print("  %-*s  %s" % (width, name, value))
+        print("notes")
+        for note in notes:
+            print("  " + note)
+        print("machine")
+        for name, value in machine:
+            print("  %-8s %s" % (name, value))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("split")
+    p.add_argument("base")
+    p.add_argument("out")
+    p.add_argument("studies", type=int)
+    p.add_argument("series", type=int)
+    p = sub.add_parser("run")
+    p.add_argument("--sendit", required=True)
+    p.add_argument("--orthanc", required=True)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--only", default="sendit,sendit-storescp,orthanc,dcmtk")
+    p.add_argument("--studies", type=int, default=1)
+    p.add_argument("--series", type=int, default=1)
+    p.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    if args.command == "split":
+        split(args.base, args.out, args.studies, args.series)
+        return 0
+    # SIGTERM (the wrapper's trap, a CI timeout): unwind, so the finally kills every process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        main_run(args)
+    except BenchError as e:
+        print("bench-pipeline: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
