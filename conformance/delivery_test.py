@@ -47,6 +47,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -64,7 +65,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_tools as it  # noqa: E402
 
 PHOTOACOUSTIC = "1.2.840.10008.5.1.4.1.1.6.3"   # Photoacoustic Image Storage: unknown to Orthanc 1.10.1 (DCMTK 3.6.7)
-CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success"]
+CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success",
+         "commitment", "commitment-unanswered"]
 LIVE = []          # child processes (storescu, sendit), killed in main's finally
 ORTHANCS = []      # Orthanc folders started, stopped in main's finally
 ARGS = None
@@ -226,11 +228,14 @@ class Orthanc:
     def __init__(self, folder, lua=None):
         self.dir, self.lua = folder, lua
         self.dicom_port, self.http_port = free_port(), free_port()
+        # Where Orthanc's modality "sendit" (AE SENDIT) listens: its Storage Commitment results go there.
+        self.sendit_port = 11112
         self.url = f"http://127.0.0.1:{self.http_port}"
 
     def start(self):
         cmd = [os.path.join(ARGS.repo, "conformance", "orthanc"), "start", self.dir, "--dicom-port", str(self.dicom_port),
-               "--http-port", str(self.http_port), "--aet", "ORTHANC"] + (["--lua", self.lua] if self.lua else [])
+               "--http-port", str(self.http_port), "--aet", "ORTHANC", "--sendit-port", str(self.sendit_port)] \
+            + (["--lua", self.lua] if self.lua else [])
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"conformance/orthanc start failed: {r.stderr[-1500:]}")
@@ -491,6 +496,74 @@ def case_end_to_end(work):
         figures.update(images=len(corpus["images"]), acked=len(acked), series=corpus["series"], cleanedUp=d["cleanedUp"],
                        times=figure_times(t0, {"storescu done": t_sent, "all cleaned up": t_done}))
         return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+def case_commitment(work):
+    """Verification by Storage Commitment: sendit sends N-ACTION after each series; Orthanc
+    answers with an N-EVENT-REPORT on an association of its own to sendit's listener. The REST
+    URL points nowhere, so only the commitment can make an image DONE."""
+    corpus = make_corpus(work, "corpus", PATIENTS, "commit")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    s = Sendit(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
+               COMMITMENT_TIMEOUT="20")
+    o.sendit_port = s.port
+    o.start()
+    s.start()
+    try:
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        if not acked:
+            return ["storescu got no Success"], {}
+        problems = []
+        if not wait_for(lambda: settled(s, len(acked)), ARGS.timeout, 1):
+            problems.append(f"not delivered within {ARGS.timeout} s: {describe(s)}")
+        results = s.log_lines("storage commitment result")
+        committed = sum(int(re.search(r"committed=(\d+)", line).group(1)) for line in results if "committed=" in line)
+        if committed < len(acked):
+            problems.append(f"the N-EVENT-REPORTs committed {committed} images, {len(acked)} were acknowledged: {results[:3]}")
+        if any("failed=0" not in line for line in results):
+            problems.append(f"a commitment result reported failures: {results}")
+        more, figures = check_orthanc(o, corpus, acked, studies=3, patients=2)
+        problems += more + check_left(s)
+        figures.update(acked=len(acked), results=len(results), committed=committed, cleanedUp=s.destination()["cleanedUp"])
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
+def case_commitment_unanswered(work):
+    """Orthanc's modality "sendit" points at a port nobody listens on: the N-ACTION is accepted
+    but no result can come. Nothing may become DONE or be removed; the series keep retrying
+    with the reason."""
+    corpus = make_corpus(work, "corpus", PATIENTS[:1], "nocommit")
+    o = Orthanc(os.path.join(work, "orthanc"))
+    s = Sendit(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
+               COMMITMENT_TIMEOUT="2", SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2")
+    o.sendit_port = free_port()
+    o.start()
+    s.start()
+    try:
+        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        if not acked:
+            return ["storescu got no Success"], {}
+        problems = []
+
+        def retrying():
+            d = s.destination()
+            return d["retrying"] and all("no storage commitment result" in (r["lastError"] or "") for r in d["retrying"]) \
+                and sum(r["attempts"] for r in d["retrying"]) >= 2 * len(d["retrying"])
+        if not wait_for(retrying, 60, 1):
+            problems.append(f"not retrying for want of a commitment result: {describe(s)}")
+        st = s.status()
+        by_status = {k: v for k, v in st.get("imagesByStatus", {}).items() if v}
+        if by_status != {"SENT": len(acked)}:
+            problems.append(f"images {by_status}, expected all {len(acked)} SENT (stored, not verified)")
+        if s.destination()["cleanedUp"] or o.count() != len(acked):
+            problems.append(f"cleanedUp {s.destination()['cleanedUp']}, Orthanc holds {o.count()} of {len(acked)}")
+        return problems, {"acked": len(acked), "sent": by_status.get("SENT", 0), "retrying series": len(s.destination()["retrying"])}
     finally:
         s.stop()
         o.stop()
@@ -758,7 +831,8 @@ def case_filtered_success(work):
 
 RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "orthanc-killed": case_orthanc_killed,
            "sendit-killed": case_sendit_killed, "refused-sop-class": case_refused_sop_class,
-           "filtered-success": case_filtered_success}
+           "filtered-success": case_filtered_success, "commitment": case_commitment,
+           "commitment-unanswered": case_commitment_unanswered}
 
 
 def main():

@@ -82,7 +82,7 @@ class Sendit:
     def __init__(self, binary, data, log_path, port=None, **settings):
         self.port = port or free_port()
         state = os.path.dirname(os.path.abspath(data))
-        env = dict(os.environ, FSYNC="true", DICOM_BIND_ADDRESS="127.0.0.1", LOG_LEVEL="info",
+        env = dict(os.environ, FSYNC="true", DICOM_BIND_ADDRESS="127.0.0.1", LOG_LEVEL="info", SEND_TO_ORTHANC="false",
                    STABLE_AGE="86400", DATABASE=os.path.join(state, "sendit.db"),
                    QUARANTINE_FOLDER=os.path.join(state, "quarantine"))
         env.update(settings)

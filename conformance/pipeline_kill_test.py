@@ -50,7 +50,9 @@ import kill_test as kt  # noqa: E402
 
 KINDS = ["receive", "rename", "import", "jobs"]
 # IMPORT_BATCH=50: each study's import is four transactions, so a kill can land between them.
-SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2", IMPORT_BATCH="50")
+# SEND_TO_ORTHANC=false: the pipeline ends at DONEPROCESSING here (delivery-test kills sendit
+# while it sends), and nothing goes to whatever listens on the default 127.0.0.1:4747.
+SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2", IMPORT_BATCH="50", SEND_TO_ORTHANC="false")
 PER_STUDY = 200   # set from --count
 JUNK = 2   # files in the hand-dropped folder that must be quarantined, once each
 

@@ -107,4 +107,8 @@ enum CommandTag {
     static let moveOriginatorAETitle = Tag.moveOriginatorApplicationEntityTitle.rawValue
     static let moveOriginatorMessageID = Tag.moveOriginatorMessageID.rawValue
     static let errorComment = Tag.errorComment.rawValue
+    static let requestedSOPClassUID = Tag.requestedSOPClassUID.rawValue
+    static let requestedSOPInstanceUID = Tag.requestedSOPInstanceUID.rawValue
+    static let actionTypeID = Tag.actionTypeID.rawValue
+    static let eventTypeID = Tag.eventTypeID.rawValue
 }

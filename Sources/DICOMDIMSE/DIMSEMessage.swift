@@ -1,13 +1,24 @@
-/// The DIMSE messages sendit speaks (PS3.7 9.3): C-ECHO and C-STORE, request and response.
+/// The DIMSE messages sendit speaks (PS3.7 9.3, 10.3): C-ECHO and C-STORE, and N-ACTION and
+/// N-EVENT-REPORT for Storage Commitment (PS3.4 J), request and response.
 public enum DIMSEMessage: Equatable, Sendable {
     case cEchoRQ(CEchoRQ)
     case cEchoRSP(CEchoRSP)
     case cStoreRQ(CStoreRQ)
     case cStoreRSP(CStoreRSP)
+    case nActionRQ(NActionRQ)
+    case nActionRSP(NActionRSP)
+    case nEventReportRQ(NEventReportRQ)
+    case nEventReportRSP(NEventReportRSP)
 
     public var hasDataSet: Bool {
-        if case .cStoreRQ = self { return true }
-        return false
+        switch self {
+        case .cStoreRQ: return true
+        case .nActionRQ(let m): return m.hasDataSet
+        case .nActionRSP(let m): return m.hasDataSet
+        case .nEventReportRQ(let m): return m.hasDataSet
+        case .nEventReportRSP(let m): return m.hasDataSet
+        default: return false
+        }
     }
 
     /// Builds the command set, with the fields of PS3.7 Tables 9.3-1/2/12/13.
@@ -42,6 +53,36 @@ public enum DIMSEMessage: Equatable, Sendable {
             cs.set(CommandTag.status, us: m.status.code)
             cs.set(CommandTag.affectedSOPInstanceUID, string: m.affectedSOPInstanceUID)
             if let comment = m.errorComment { cs.set(CommandTag.errorComment, string: String(comment.prefix(64)), padding: 0x20) }
+        case .nActionRQ(let m):
+            cs.set(CommandTag.commandField, us: CommandField.nActionRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.requestedSOPClassUID, string: m.requestedSOPClassUID)
+            cs.set(CommandTag.requestedSOPInstanceUID, string: m.requestedSOPInstanceUID)
+            cs.set(CommandTag.actionTypeID, us: m.actionTypeID)
+            cs.set(CommandTag.commandDataSetType, us: m.hasDataSet ? 0x0001 : CommandDataSetType.null)
+        case .nActionRSP(let m):
+            cs.set(CommandTag.commandField, us: CommandField.nActionRSP.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            if let uid = m.affectedSOPClassUID { cs.set(CommandTag.affectedSOPClassUID, string: uid) }
+            if let uid = m.affectedSOPInstanceUID { cs.set(CommandTag.affectedSOPInstanceUID, string: uid) }
+            if let id = m.actionTypeID { cs.set(CommandTag.actionTypeID, us: id) }
+            cs.set(CommandTag.commandDataSetType, us: m.hasDataSet ? 0x0001 : CommandDataSetType.null)
+            cs.set(CommandTag.status, us: m.status.code)
+        case .nEventReportRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.nEventReportRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.affectedSOPInstanceUID, string: m.affectedSOPInstanceUID)
+            cs.set(CommandTag.eventTypeID, us: m.eventTypeID)
+            cs.set(CommandTag.commandDataSetType, us: m.hasDataSet ? 0x0001 : CommandDataSetType.null)
+        case .nEventReportRSP(let m):
+            cs.set(CommandTag.commandField, us: CommandField.nEventReportRSP.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            if let uid = m.affectedSOPClassUID { cs.set(CommandTag.affectedSOPClassUID, string: uid) }
+            if let uid = m.affectedSOPInstanceUID { cs.set(CommandTag.affectedSOPInstanceUID, string: uid) }
+            if let id = m.eventTypeID { cs.set(CommandTag.eventTypeID, us: id) }
+            cs.set(CommandTag.commandDataSetType, us: m.hasDataSet ? 0x0001 : CommandDataSetType.null)
+            cs.set(CommandTag.status, us: m.status.code)
         }
         return cs
     }
@@ -62,6 +103,8 @@ public enum DIMSEMessage: Equatable, Sendable {
             guard let v = cs.us(tag) else { throw ParseError(message: "\(CommandField(rawValue: field)?.description ?? "command") without \(name)") }
             return v
         }
+        // N-services say in the command whether a data set follows (C-STORE-RQ always has one).
+        let hasDataSet = (cs.us(CommandTag.commandDataSetType) ?? CommandDataSetType.null) != CommandDataSetType.null
         switch CommandField(rawValue: field) {
         case .cEchoRQ:
             return .cEchoRQ(CEchoRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
@@ -83,6 +126,30 @@ public enum DIMSEMessage: Equatable, Sendable {
                                         affectedSOPInstanceUID: cs.string(CommandTag.affectedSOPInstanceUID) ?? "",
                                         status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")),
                                         errorComment: cs.string(CommandTag.errorComment)))
+        case .nActionRQ:
+            return .nActionRQ(NActionRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                        requestedSOPClassUID: try required(CommandTag.requestedSOPClassUID, "Requested SOP Class UID"),
+                                        requestedSOPInstanceUID: try required(CommandTag.requestedSOPInstanceUID, "Requested SOP Instance UID"),
+                                        actionTypeID: try requiredUS(CommandTag.actionTypeID, "Action Type ID"),
+                                        hasDataSet: hasDataSet))
+        case .nActionRSP:
+            return .nActionRSP(NActionRSP(messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To"),
+                                          affectedSOPClassUID: cs.string(CommandTag.affectedSOPClassUID),
+                                          affectedSOPInstanceUID: cs.string(CommandTag.affectedSOPInstanceUID),
+                                          actionTypeID: cs.us(CommandTag.actionTypeID),
+                                          status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")), hasDataSet: hasDataSet))
+        case .nEventReportRQ:
+            return .nEventReportRQ(NEventReportRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                                  affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID"),
+                                                  affectedSOPInstanceUID: try required(CommandTag.affectedSOPInstanceUID, "Affected SOP Instance UID"),
+                                                  eventTypeID: try requiredUS(CommandTag.eventTypeID, "Event Type ID"),
+                                                  hasDataSet: hasDataSet))
+        case .nEventReportRSP:
+            return .nEventReportRSP(NEventReportRSP(messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To"),
+                                                    affectedSOPClassUID: cs.string(CommandTag.affectedSOPClassUID),
+                                                    affectedSOPInstanceUID: cs.string(CommandTag.affectedSOPInstanceUID),
+                                                    eventTypeID: cs.us(CommandTag.eventTypeID),
+                                                    status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")), hasDataSet: hasDataSet))
         default:
             throw ParseError(message: "unsupported command \(CommandField(rawValue: field)?.description ?? "0x" + String(field, radix: 16))")
         }

@@ -1,5 +1,6 @@
 import DICOMCore
 import DICOMDIMSE
+import DICOMFile
 import DICOMUpperLayer
 import Foundation
 import Logging
@@ -42,7 +43,15 @@ final class AcceptorAssociation {
     var stored = 0, failed = 0, echoes = 0, bytes = 0
     var endReason = "released"
 
-    init(socket: Socket, configuration: ServerConfiguration, staging: StagingArea, server: ServerState, logger: Logger) {
+    /// Where Storage Commitment results go (nil: N-EVENT-REPORTs are refused).
+    let commitmentReports: StorageCommitmentHandler?
+    /// An N-EVENT-REPORT whose data set is arriving.
+    var eventReport: (rq: NEventReportRQ, contextID: UInt8, bytes: [UInt8])?
+    static let maximumEventReportLength = 16 << 20
+
+    init(socket: Socket, configuration: ServerConfiguration, staging: StagingArea, server: ServerState, logger: Logger,
+         commitmentReports: StorageCommitmentHandler? = nil) {
+        self.commitmentReports = commitmentReports
         socket.sendTimeout = configuration.dimseTimeout
         channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: configuration.maximumPDULength))
         self.configuration = configuration
@@ -302,8 +311,16 @@ final class AcceptorAssociation {
                 receiver = InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(context.transferSyntax),
                                             callingAETitle: request?.callingAETitle ?? "")
             }
+        case .commandWithDataSet(.nEventReportRQ(let rq), let ctx):
+            eventReport = (rq, ctx, [])
         case .commandWithDataSet(let message, _):
             throw DIMSEProtocolError("unexpected \(message) with a data set")
+        case .dataSetFragment(let data, let isLast) where eventReport != nil:
+            eventReport!.bytes += data
+            guard eventReport!.bytes.count <= Self.maximumEventReportLength else {
+                throw DIMSEProtocolError("N-EVENT-REPORT data set longer than \(Self.maximumEventReportLength) bytes")
+            }
+            if isLast { answerEventReport() }
         case .dataSetFragment(let data, let isLast):
             bytes += data.count
             receiver?.append(data)
@@ -329,6 +346,37 @@ final class AcceptorAssociation {
             }
             replyStore(r.request, status: status, comment: comment, on: ctx)
         }
+    }
+
+    /// A Storage Commitment result, handed to the pipeline; the answer says whether it was taken.
+    func answerEventReport() {
+        guard let (rq, ctx, data) = eventReport else { return }
+        eventReport = nil
+        func answer(_ status: DIMSEStatus) {
+            reply(.nEventReportRSP(NEventReportRSP(messageIDBeingRespondedTo: rq.messageID, affectedSOPClassUID: rq.affectedSOPClassUID,
+                                                   affectedSOPInstanceUID: rq.affectedSOPInstanceUID, eventTypeID: rq.eventTypeID,
+                                                   status: status)), on: ctx)
+        }
+        guard rq.affectedSOPClassUID == StorageCommitment.sopClassUID, let handler = commitmentReports else {
+            logger.warning("N-EVENT-REPORT refused", metadata: ["sop_class": "\(rq.affectedSOPClassUID)"])
+            return answer(.noSuchSOPClass)
+        }
+        guard [StorageCommitment.allCommittedEventTypeID, StorageCommitment.someFailedEventTypeID].contains(rq.eventTypeID) else {
+            return answer(.noSuchEventType)
+        }
+        let report: StorageCommitment.Report
+        do {
+            let ts = TransferSyntax.lookup(UID(contexts[ctx]?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid.rawValue))
+            report = try StorageCommitment.Report.parse(try Part10File.readDataSet(bytes: data, transferSyntax: ts).dataSet)
+        } catch {
+            logger.warning("N-EVENT-REPORT not understood", metadata: ["error": "\(error)"])
+            return answer(.processingFailure)
+        }
+        let status = handler(report, request?.callingAETitle ?? "")
+        logger.info("storage commitment result", metadata: [
+            "transaction": "\(report.transactionUID)", "committed": "\(report.committed.count)", "failed": "\(report.failed.count)",
+            "status": "\(status)"])
+        answer(status)
     }
 
     func replyStore(_ rq: CStoreRQ, status: DIMSEStatus, comment: String?, on ctx: UInt8) {

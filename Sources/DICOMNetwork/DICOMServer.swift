@@ -25,6 +25,10 @@ public final class DICOMServer: @unchecked Sendable {
         staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
     }
 
+    /// Where Storage Commitment results (N-EVENT-REPORTs) go; set before `start()`, with
+    /// `configuration.acceptStorageCommitmentReports`.
+    public var commitmentReports: StorageCommitmentHandler?
+
     /// The port actually listened on (useful when configured as 0).
     public private(set) var port: Int = 0
 
@@ -116,7 +120,8 @@ public final class DICOMServer: @unchecked Sendable {
                 continue
             }
             let thread = Thread { [self] in
-                AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger).run()
+                AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger,
+                                    commitmentReports: commitmentReports).run()
                 threads.lock()
                 liveThreads -= 1
                 threads.broadcast()

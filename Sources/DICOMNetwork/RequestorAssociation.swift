@@ -123,6 +123,18 @@ public final class RequestorAssociation {
         return rsp
     }
 
+    /// N-ACTION with a data set (already encoded in the context's transfer syntax): the peer's
+    /// response.
+    public func action(requestedSOPClassUID: String, requestedSOPInstanceUID: String, actionTypeID: UInt16, contextID: UInt8,
+                       dataSet: [UInt8]) throws(Failure) -> NActionRSP {
+        let id = nextMessageID()
+        try send(.nActionRQ(NActionRQ(messageID: id, requestedSOPClassUID: requestedSOPClassUID,
+                                      requestedSOPInstanceUID: requestedSOPInstanceUID, actionTypeID: actionTypeID)),
+                 contextID: contextID, dataSet: { send in try dataSet.withUnsafeBytes { try send($0, true) } })
+        guard case .nActionRSP(let rsp) = try awaitResponse(to: id) else { throw Failure.protocolError("unexpected response to N-ACTION") }
+        return rsp
+    }
+
     /// A-RELEASE: waits for the A-RELEASE-RP and closes.
     public func release() throws(Failure) {
         guard machine.state == .Sta6 else { return }
@@ -185,6 +197,8 @@ public final class RequestorAssociation {
         switch m {
         case .cEchoRSP(let r): return r.messageIDBeingRespondedTo
         case .cStoreRSP(let r): return r.messageIDBeingRespondedTo
+        case .nActionRSP(let r): return r.messageIDBeingRespondedTo
+        case .nEventReportRSP(let r): return r.messageIDBeingRespondedTo
         default: return nil
         }
     }
@@ -227,7 +241,10 @@ public final class RequestorAssociation {
         case .pData(let body):
             do {
                 try PDataTF.forEachValue(in: body) { pdv in
-                    if case .command(let m, _)? = try assembler.receive(pdv) { received.append(m) }
+                    switch try assembler.receive(pdv) {
+                    case .command(let m, _)?, .commandWithDataSet(let m, _)?: received.append(m)   // a response's data set is not used
+                    default: break
+                    }
                 }
                 try step(.Evt10)
             } catch {

@@ -1,4 +1,5 @@
 import DICOMCore
+import DICOMDIMSE
 import DICOMFile
 import DICOMUpperLayer
 
@@ -31,6 +32,9 @@ public struct ServerConfiguration: Sendable {
     public var sync: Bool = true
     /// Seconds associations get to finish on shutdown before they are aborted.
     public var shutdownGrace: Double = 10
+    /// Accept Storage Commitment Push Model associations from a destination that sends its
+    /// N-EVENT-REPORT (the result of sendit's commitment request) on an association of its own.
+    public var acceptStorageCommitmentReports = false
 
     public init() {}
 
@@ -51,7 +55,16 @@ public struct ServerConfiguration: Sendable {
         policy.acceptUnknownAbstractSyntaxes = acceptUnknownSOPClasses
         policy.acceptUnknownTransferSyntaxes = acceptUnknownTransferSyntaxes
         policy.uncompressedOnly = [UID.verification.rawValue]
+        if acceptStorageCommitmentReports {
+            policy.abstractSyntaxes.insert(UID.storageCommitmentPushModel.rawValue)
+            policy.uncompressedOnly.insert(UID.storageCommitmentPushModel.rawValue)
+            policy.requestorSCPRoles = [UID.storageCommitmentPushModel.rawValue]
+        }
         policy.maximumPDULength = maximumPDULength
         return policy
     }
 }
+
+/// Takes a Storage Commitment result (and the calling AE title of the association it came on)
+/// and answers the N-EVENT-REPORT's status: Success once it is recorded.
+public typealias StorageCommitmentHandler = @Sendable (StorageCommitment.Report, _ callingAETitle: String) -> DIMSEStatus

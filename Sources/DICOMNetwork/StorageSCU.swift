@@ -170,7 +170,7 @@ public enum StorageSCU {
             do {
                 association = try RequestorAssociation(parameters)
             } catch {
-                let transient = (error as? RequestorAssociation.Failure)?.isTransient ?? true
+                let transient = error.isTransient
                 for f in remaining { notSent(f, "\(error)", .association(transient: transient)) }
                 return results
             }

@@ -23,6 +23,9 @@ public struct AcceptorPolicy: Sendable {
     public var uncompressedOnly: Set<String> = []
     /// Maximum Length announced: the largest P-DATA-TF body this side accepts.
     public var maximumPDULength: UInt32 = 128 * 1024
+    /// SOP classes for which the requestor may take the SCP role (an SCP of Storage Commitment
+    /// that opens an association to send its N-EVENT-REPORT).
+    public var requestorSCPRoles: Set<String> = []
     public var implementationClassUID: String
     public var implementationVersionName: String
 

@@ -59,9 +59,12 @@ public enum Negotiation {
         var answered = Set<String>()
         for role in rq.userInformation.roleSelections where accepted.contains(role.sopClassUID.trimmedUID) {
             // One answer per accepted SOP class, however often the requestor repeats it. The
-            // requestor may be SCU (we are the SCP); we do not take the SCU role (PS3.7 D.3.3.4).
-            guard answered.insert(role.sopClassUID.trimmedUID).inserted else { continue }
-            info.roleSelections.append(RoleSelection(sopClassUID: role.sopClassUID.trimmedUID, scuRole: role.scuRole == 1 ? 1 : 0, scpRole: 0))
+            // requestor may be SCU (we are the SCP); we do not take the SCU role (PS3.7 D.3.3.4),
+            // except for the SOP classes the policy names (Storage Commitment's reports).
+            let uid = role.sopClassUID.trimmedUID
+            guard answered.insert(uid).inserted else { continue }
+            let scp: UInt8 = role.scpRole == 1 && policy.requestorSCPRoles.contains(uid) ? 1 : 0
+            info.roleSelections.append(RoleSelection(sopClassUID: uid, scuRole: role.scuRole == 1 ? 1 : 0, scpRole: scp))
         }
         if let identity = rq.userInformation.userIdentityRQ, identity.positiveResponseRequested {
             // Identities are accepted without verification; types 1 and 2 have an empty response.

@@ -6,9 +6,20 @@ import Foundation
 /// Each destination has its own send job per series (`send:<name>`), its own retries and its own
 /// delivery record per image.
 public struct DeliveryDestination: Sendable {
+    /// How a DICOM destination's Success is verified.
+    public enum Verification: Sendable {
+        /// The C-STORE answer is final.
+        case none
+        /// Orthanc's REST API is asked which instances it holds.
+        case orthancREST(OrthancREST)
+        /// Storage Commitment (N-ACTION, then the N-EVENT-REPORT on sendit's listener), waiting
+        /// at most `timeout` seconds for the result.
+        case storageCommitment(timeout: TimeInterval)
+    }
+
     public enum Target: Sendable {
-        /// A DICOM peer; `verifier`: how Success is verified (nil: the C-STORE answer is final).
-        case dicom(StorageSCU.Destination, verifier: OrthancREST?)
+        /// A DICOM peer, and how its stores are verified.
+        case dicom(StorageSCU.Destination, verification: Verification)
         /// A bucket, with the object names' first part.
         case googleCloudStorage(bucket: String, collection: String)
     }
@@ -21,8 +32,14 @@ public struct DeliveryDestination: Sendable {
         self.target = target
     }
 
-    public init(name: String, dicom: StorageSCU.Destination, verifier: OrthancREST?) {
-        self.init(name: name, target: .dicom(dicom, verifier: verifier))
+    public init(name: String, dicom: StorageSCU.Destination, verification: Verification) {
+        self.init(name: name, target: .dicom(dicom, verification: verification))
+    }
+
+    /// Whether sendit's listener must take Storage Commitment results for this destination.
+    public var usesStorageCommitment: Bool {
+        if case .dicom(_, .storageCommitment) = target { return true }
+        return false
     }
 
     /// The job queue's stage for this destination.

@@ -214,6 +214,22 @@ public final class IndexDatabase: Sendable {
                 CREATE INDEX event_entity ON event(entity, entityId);
                 """)
         }
+        // Storage Commitment requests sendit made, and whether the destination answered.
+        m.registerMigration("v4-commitment") { db in
+            try db.execute(sql: """
+                CREATE TABLE commitmentRequest (
+                    transactionUID TEXT PRIMARY KEY,
+                    destination TEXT NOT NULL,
+                    seriesId INTEGER NOT NULL,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    requestedAt DATETIME NOT NULL,
+                    answeredAt DATETIME,
+                    committed INTEGER,
+                    failed INTEGER
+                );
+                CREATE INDEX commitmentRequest_series ON commitmentRequest(seriesId, destination);
+                """)
+        }
         return m
     }
 }

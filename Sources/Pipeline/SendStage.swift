@@ -1,3 +1,4 @@
+import DICOMDIMSE
 import DICOMNetwork
 import Foundation
 import GRDB
@@ -15,7 +16,7 @@ import Synchronization
 public struct SendStage: StageHandler {
     public let destination: DeliveryDestination
     let dicom: StorageSCU.Destination
-    let verifier: OrthancREST?
+    let verification: DeliveryDestination.Verification
     /// The names of every enabled destination: an image moves on only when all have it.
     public let destinations: [String]
     /// Warnings (B000, B006, B007) count as stored; false: they are tried again.
@@ -38,11 +39,11 @@ public struct SendStage: StageHandler {
     /// `destination` must be a DICOM one.
     public init(destination: DeliveryDestination, destinations: [String],
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
-        guard case .dicom(let dicom, let verifier) = destination.target else {
+        guard case .dicom(let dicom, let verification) = destination.target else {
             preconditionFailure("SendStage sends to DICOM destinations; \(destination.name) is not one")
         }
         self.dicom = dicom
-        self.verifier = verifier
+        self.verification = verification
         self.destination = destination
         self.destinations = destinations
         self.logger = logger
@@ -72,8 +73,20 @@ public struct SendStage: StageHandler {
         if !pending.isEmpty {
             faults += try send(pending, job: job)
         }
-        if let verifier {
-            if let fault = try verify(with: verifier, job: job) { faults.append(fault) }
+        // Verified once the series is wholly de-identified (the send jobs queued while it still
+        // is only send): one question to the destination per series, not one per hand-over.
+        let unfinished = try job.database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN ('NEW','PROCESSING')",
+                             arguments: [job.seriesId]) ?? 0
+        }
+        if unfinished == 0 {
+            switch verification {
+            case .none: break
+            case .orthancREST(let rest):
+                if let fault = try verify(with: rest, job: job) { faults.append(fault) }
+            case .storageCommitment(let timeout):
+                if let fault = try commit(timeout: timeout, job: job) { faults.append(fault) }
+            }
         }
         try job.database.writer.write { db in
             try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
@@ -145,8 +158,9 @@ public struct SendStage: StageHandler {
     func record(_ db: Database, image: Pending, outcome: DeliveryOutcome, at now: Date) throws {
         switch outcome {
         case .stored(let status, let warning):
-            // Without a verifier, the C-STORE answer is final.
-            let verified = verifier == nil
+            // Without verification, the C-STORE answer is final.
+            let verified: Bool
+            if case .none = verification { verified = true } else { verified = false }
             var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: verified ? .done : .sent,
                                      dimseStatus: Int(status), detail: warning, bytes: image.size, sentAt: now,
                                      verifiedAt: verified ? now : nil, updatedAt: now)
@@ -206,6 +220,62 @@ public struct SendStage: StageHandler {
         logger.error("destination answered Success but does not show images", metadata: [
             "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])
         return "answered Success for \(missing.count) image\(missing.count == 1 ? "" : "s") it does not show (first \(first.sop)); they are sent again"
+    }
+
+    /// Storage Commitment: asks the destination to commit to the series' sent images (one
+    /// N-ACTION per try), then waits up to `timeout` for the result, which sendit's listener
+    /// records (StorageCommitmentResults). Returns a fault if no result came, or if some images
+    /// were not committed (they are sent again).
+    func commit(timeout: TimeInterval, job: StageJob) throws -> String? {
+        let sent = try job.database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.imageId, i.sopClassUID, d.sopInstanceUID FROM delivery AS v
+                JOIN image AS i ON i.id = v.imageId JOIN deidentified AS d ON d.imageId = v.imageId
+                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent' ORDER BY v.imageId
+                """, arguments: [job.seriesId, destination.name]).map {
+                StorageCommitment.Reference(sopClassUID: $0[1], sopInstanceUID: $0[2])
+            }
+        }
+        guard !sent.isEmpty else { return nil }
+        let transaction = StorageCommitmentResults.newTransactionUID()
+        try job.database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO commitmentRequest (transactionUID, destination, seriesId, images, requestedAt) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [transaction, destination.name, job.seriesId, sent.count, Date()])
+        }
+        do {
+            _ = try StorageCommitmentSCU.request(transactionUID: transaction, references: sent, to: dicom)
+        } catch {
+            return "storage commitment request: \(error)"
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastBeat = Date()
+        while Date() < deadline {
+            let answered = try job.database.writer.read { db in
+                try Bool.fetchOne(db, sql: "SELECT answeredAt IS NOT NULL FROM commitmentRequest WHERE transactionUID = ?",
+                                  arguments: [transaction]) ?? false
+            }
+            if answered {
+                let left = try job.database.writer.read { db in
+                    try Int.fetchOne(db, sql: """
+                        SELECT COUNT(*) FROM delivery AS v JOIN image AS i ON i.id = v.imageId
+                        WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent'
+                        """, arguments: [job.seriesId, destination.name]) ?? 0
+                }
+                let failed = try job.database.writer.read { db in
+                    try Int.fetchOne(db, sql: "SELECT failed FROM commitmentRequest WHERE transactionUID = ?", arguments: [transaction]) ?? 0
+                }
+                if failed > 0 { return "the destination did not commit \(failed) image\(failed == 1 ? "" : "s"); they are sent again" }
+                if left > 0 { return "\(left) image\(left == 1 ? "" : "s") not in the commitment result; asked again" }
+                return nil
+            }
+            if Date().timeIntervalSince(lastBeat) > 10 {
+                try job.keepAlive()
+                lastBeat = Date()
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return "no storage commitment result within \(Int(timeout)) s (transaction \(transaction)); is this node's listener known to the destination?"
     }
 
     /// Given up (only by age: send jobs otherwise retry without end): the images this

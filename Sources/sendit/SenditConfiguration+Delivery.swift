@@ -14,7 +14,7 @@ extension SenditConfiguration {
             var dicom = try Self.dicomDestination(host: string("ORTHANC_IPADDRESS"), port: port, called: string("ORTHANC_AE_TITLE"),
                                                   calling: calling, setting: "ORTHANC_*")
             dicom.dimseTimeout = timeout
-            var verifier: OrthancREST?
+            let verification: DeliveryDestination.Verification
             switch string("ORTHANC_VERIFY").lowercased() {
             case "rest":
                 guard let url = URL(string: string("ORTHANC_URL")), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -22,11 +22,12 @@ extension SenditConfiguration {
                 }
                 var rest = OrthancREST(url: url, username: string("ORTHANC_USERNAME"), password: string("ORTHANC_PASSWORD"))
                 rest.timeout = timeout
-                verifier = rest
-            case "none": verifier = nil
-            default: throw ConfigurationError(message: "ORTHANC_VERIFY must be rest or none, not \"\(string("ORTHANC_VERIFY"))\"")
+                verification = .orthancREST(rest)
+            case "commitment": verification = .storageCommitment(timeout: try double("COMMITMENT_TIMEOUT"))
+            case "none": verification = .none
+            default: throw ConfigurationError(message: "ORTHANC_VERIFY must be rest, commitment or none, not \"\(string("ORTHANC_VERIFY"))\"")
             }
-            out.append(DeliveryDestination(name: "orthanc", dicom: dicom, verifier: verifier))
+            out.append(DeliveryDestination(name: "orthanc", dicom: dicom, verification: verification))
         }
         if try bool("SEND_TO_GOOGLE") {
             let bucket = string("GOOGLE_CLOUD_STORAGE")
@@ -38,7 +39,7 @@ extension SenditConfiguration {
             out.append(DeliveryDestination(name: "google", target: .googleCloudStorage(bucket: bucket, collection: collection)))
         }
         for entry in string("EXTRA_DESTINATIONS").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
-            let bad = ConfigurationError(message: "EXTRA_DESTINATIONS: \"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL]")
+            let bad = ConfigurationError(message: "EXTRA_DESTINATIONS: \"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL|commitment]")
             guard let eq = entry.firstIndex(of: "=") else { throw bad }
             let name = String(entry[..<eq]).trimmingCharacters(in: .whitespaces)
             let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -51,13 +52,18 @@ extension SenditConfiguration {
             var dicom = try Self.dicomDestination(host: String(parts[0][parts[0].index(after: at)..<colon]), port: port,
                                                   called: String(parts[0][..<at]), calling: calling, setting: "EXTRA_DESTINATIONS \(name)")
             dicom.dimseTimeout = timeout
-            var verifier: OrthancREST?
+            var verification = DeliveryDestination.Verification.none
             if parts.count == 2 {
-                guard let url = URL(string: parts[1]), url.scheme == "http" || url.scheme == "https", url.host != nil else { throw bad }
-                verifier = OrthancREST(url: url)
-                verifier?.timeout = timeout
+                if parts[1] == "commitment" {
+                    verification = .storageCommitment(timeout: try double("COMMITMENT_TIMEOUT"))
+                } else {
+                    guard let url = URL(string: parts[1]), url.scheme == "http" || url.scheme == "https", url.host != nil else { throw bad }
+                    var rest = OrthancREST(url: url)
+                    rest.timeout = timeout
+                    verification = .orthancREST(rest)
+                }
             }
-            out.append(DeliveryDestination(name: name, dicom: dicom, verifier: verifier))
+            out.append(DeliveryDestination(name: name, dicom: dicom, verification: verification))
         }
         return out
     }

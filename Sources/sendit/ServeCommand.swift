@@ -52,7 +52,7 @@ struct ServeCommand: ParsableCommand {
         settings.override("DICOM_AE_TITLE", aet)
         settings.override("DATA_FOLDER", data)
         settings.override("STABLE_AGE", stableAge.map { String($0) })
-        let configuration = try settings.server()
+        var configuration = try settings.server()
         let logger = try makeLogger(settings)
         let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
         do {
@@ -63,7 +63,13 @@ struct ServeCommand: ParsableCommand {
             try pipeline.database.lockForServing()
             let reclaimed = try pipeline.queue.reclaimAbandoned()
             if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
+            // A destination verified by Storage Commitment sends its results to this listener.
+            configuration.acceptStorageCommitmentReports = pipeline.destinations.contains(where: \.usesStorageCommitment)
             server = try DICOMServer(configuration: configuration, logger: logger)
+            if configuration.acceptStorageCommitmentReports {
+                let results = StorageCommitmentResults(database: pipeline.database, destinations: pipeline.destinations.map(\.name))
+                server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
+            }
             try server.start()
             workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)

@@ -74,6 +74,30 @@ import Testing
         #expect(Negotiation.protocolVersionRejection == AAssociateRJ(result: 1, source: 2, reason: 2))
     }
 
+    /// A Storage Commitment SCP that opens an association to send its N-EVENT-REPORT proposes the
+    /// SCP role; it is granted only for the SOP classes the policy names.
+    @Test func theRequestorsSCPRoleIsGrantedOnlyWhereThePolicySays() throws {
+        let commitment = "1.2.840.10008.1.20.1"
+        var p = policy
+        p.abstractSyntaxes.insert(commitment)
+        var rq = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: commitment, transferSyntaxes: [Self.explicitLE]),
+                                    PresentationContextRQ(id: 3, abstractSyntax: Self.ct, transferSyntaxes: [Self.explicitLE])])
+        rq.userInformation.roleSelections = [RoleSelection(sopClassUID: commitment, scuRole: 0, scpRole: 1),
+                                             RoleSelection(sopClassUID: Self.ct, scuRole: 0, scpRole: 1)]
+        guard case .accept(let refused) = Negotiation.negotiate(rq, policy: p, openAssociations: 0) else {
+            Issue.record("rejected")
+            return
+        }
+        #expect(refused.userInformation.roleSelections.map(\.scpRole) == [0, 0])
+        p.requestorSCPRoles = [commitment]
+        guard case .accept(let granted) = Negotiation.negotiate(rq, policy: p, openAssociations: 0) else {
+            Issue.record("rejected")
+            return
+        }
+        #expect(granted.userInformation.roleSelections == [RoleSelection(sopClassUID: commitment, scuRole: 0, scpRole: 1),
+                                                           RoleSelection(sopClassUID: Self.ct, scuRole: 0, scpRole: 0)])
+    }
+
     @Test func rolesAsynchronousWindowAndUserIdentityAreAnswered() throws {
         var rq = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: [Self.explicitLE])])
         rq.userInformation.roleSelections = [RoleSelection(sopClassUID: Self.ct, scuRole: 1, scpRole: 1),

@@ -72,7 +72,7 @@ import Testing
             self.destinations = destinations.map { name, port in
                 var d = StorageSCU.Destination(host: "127.0.0.1", port: port, calledAETitle: "DEST", callingAETitle: "SENDIT")
                 d.connectTimeout = 2
-                return DeliveryDestination(name: name, dicom: d, verifier: verifier)
+                return DeliveryDestination(name: name, dicom: d, verification: verifier.map { .orthancREST($0) } ?? .none)
             }
             let send = RetryPolicy(maxAttempts: 1_000_000, baseDelay: 0.2, maximumDelay: 0.4, lease: 30)
             queue = JobQueue(database: f.database, policy: RetryPolicy(maxAttempts: 3, baseDelay: 0.2, maximumDelay: 1, lease: 30),

@@ -1,0 +1,89 @@
+import DICOMDIMSE
+import Foundation
+import GRDB
+
+/// Records Storage Commitment results that sendit's listener receives: the committed images are
+/// `done` at the destination that was asked; those not committed lose their `sent` record (so
+/// the next try sends them again), with the failure reason in an event. One transaction per
+/// result; the images then move on as every destination's records say.
+public struct StorageCommitmentResults: Sendable {
+    public let database: IndexDatabase
+    /// Every enabled destination's name (for the images' statuses).
+    public let destinations: [String]
+
+    public init(database: IndexDatabase, destinations: [String]) {
+        self.database = database
+        self.destinations = destinations
+    }
+
+    /// A Transaction UID of sendit's own (2.25 and 128 random bits).
+    public static func newTransactionUID() -> String {
+        var n = UUID().uuid
+        let bytes = withUnsafeBytes(of: &n) { Array($0) }
+        // The 128-bit value in decimal.
+        var digits: [UInt8] = [0]
+        for byte in bytes {
+            var carry = Int(byte)
+            for i in 0..<digits.count {
+                let v = Int(digits[i]) * 256 + carry
+                digits[i] = UInt8(v % 10)
+                carry = v / 10
+            }
+            while carry > 0 {
+                digits.append(UInt8(carry % 10))
+                carry /= 10
+            }
+        }
+        while digits.count > 1 && digits.last == 0 { digits.removeLast() }
+        return "2.25." + digits.reversed().map { String($0) }.joined()
+    }
+
+    /// Records a result. Returns the N-EVENT-REPORT-RSP's status: Success once recorded; an
+    /// unknown transaction is answered "invalid argument value" (not ours, or forgotten).
+    public func record(_ report: StorageCommitment.Report, callingAETitle: String, at now: Date = Date()) -> DIMSEStatus {
+        do {
+            return try database.writer.write { db in
+                guard let request = try Row.fetchOne(db, sql: """
+                    SELECT destination, seriesId, answeredAt FROM commitmentRequest WHERE transactionUID = ?
+                    """, arguments: [report.transactionUID]) else { return DIMSEStatus.invalidArgumentValue }
+                let destination: String = request[0]
+                let seriesId: Int64 = request[1]
+                var committed = 0
+                for reference in report.committed {
+                    for imageId in try imageIds(db, reference.sopInstanceUID, destination) {
+                        try db.execute(sql: """
+                            UPDATE delivery SET state = 'done', verifiedAt = ?, updatedAt = ? WHERE imageId = ? AND destination = ? AND state = 'sent'
+                            """, arguments: [now, now, imageId, destination])
+                        if db.changesCount > 0 {
+                            committed += 1
+                            try EventRecord(entity: "delivery", entityId: imageId, from: "sent", to: "done",
+                                            reason: "\(destination): storage commitment \(report.transactionUID) from \(callingAETitle)", at: now).insert(db)
+                        }
+                    }
+                }
+                for (reference, reason) in report.failed {
+                    for imageId in try imageIds(db, reference.sopInstanceUID, destination) {
+                        try db.execute(sql: "DELETE FROM delivery WHERE imageId = ? AND destination = ? AND state = 'sent'",
+                                       arguments: [imageId, destination])
+                        try EventRecord(entity: "delivery", entityId: imageId, from: "sent", to: "unsent",
+                                        reason: "\(destination) did not commit it (failure reason \(reason.map { String(format: "0x%04X", $0) } ?? "none")); it is sent again",
+                                        at: now).insert(db)
+                    }
+                }
+                try db.execute(sql: "UPDATE commitmentRequest SET answeredAt = ?, committed = ?, failed = ? WHERE transactionUID = ?",
+                               arguments: [now, committed, report.failed.count, report.transactionUID])
+                try DeliveryProgress.advance(db, seriesId: seriesId, destinations: destinations, at: now)
+                return DIMSEStatus.success
+            }
+        } catch {
+            return .processingFailure
+        }
+    }
+
+    func imageIds(_ db: Database, _ sopInstanceUID: String, _ destination: String) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            SELECT d.imageId FROM deidentified AS d JOIN delivery AS v ON v.imageId = d.imageId AND v.destination = ?
+            WHERE d.sopInstanceUID = ?
+            """, arguments: [destination, sopInstanceUID])
+    }
+}
