@@ -16,6 +16,8 @@ Series, dropped as finished folders into DATA_FOLDER:
   enhanced   one Enhanced MR multi-frame object (7 frames)
   jpeg       the CT series again with new UIDs, JPEG lossless (dcmcjpeg): not convertible,
              must be recorded as skipped with the reason
+  late       one more CT image after the CT volume was uploaded: skipped ("arrived after"),
+             the uploaded volume unchanged
 Checks: every image DONE; send-status shows the four volumes' images done and the JPEG series
 skipped with "not convertible"; the bucket holds exactly COLLECTION/<patient code>/<accession
 code>/<series>.nii.gz and .json for the four; each volume equals dcm2niix's (same shape, same
@@ -255,6 +257,7 @@ def run(args, py, repo, root):
     outbox = os.path.join(root, "var", "outbox")
     phi_values = [v.encode() for values in PHI.values() for v in values]
     compared = 0
+    ct_names = set()
     for name in volumes:
         parts = name.split("/")
         if len(parts) != 4 or parts[0] != COLLECTION or not parts[3].endswith(".nii.gz"):
@@ -267,6 +270,8 @@ def run(args, py, repo, root):
         base = name[: -len(".nii.gz")]
         document_bytes = http_bytes(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(base + '.json', safe='')}?alt=media")
         document = json.loads(document_bytes)
+        if document.get("Modality") == "CT":
+            ct_names.add(name)
         raw = gzip.decompress(volume)
         for value in phi_values:
             if value in raw or value in document_bytes or value in json.dumps(meta).encode():
@@ -316,6 +321,42 @@ def run(args, py, repo, root):
         compared += 1
     if compared != 4:
         problem(f"{compared} volumes compared with dcm2niix, expected 4")
+    # A late image of the CT series, after its volume was uploaded: not merged, and the volume
+    # in the bucket is not replaced by one of the late image alone; recorded as skipped.
+    ct_volumes = [n for n in volumes if n in ct_names]
+    late = os.path.join(root, "late")
+    os.makedirs(late)
+    first = sorted(os.listdir(os.path.join(import_dir, "ct")))[0]
+    subprocess.run([py, "-c", """
+import sys, pydicom
+from pydicom.uid import generate_uid
+ds = pydicom.dcmread(sys.argv[1])
+ds.SOPInstanceUID = generate_uid()
+ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+ds.InstanceNumber = 999
+ds.save_as(sys.argv[2])
+""", os.path.join(import_dir, "ct", first), os.path.join(late, "late.dcm")], check=True)
+    before = {n: http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(n, safe='')}").get("md5Hash")
+              for n in ct_volumes}
+    shutil.copytree(late, os.path.join(data, "late.tmp"))
+    os.rename(os.path.join(data, "late.tmp"), os.path.join(data, "late"))
+    deadline = time.time() + 60
+    while True:
+        g = next((d for d in status("send-status").get("destinations", []) if d["name"] == "google"), {})
+        late_skips = [r for r in g.get("skipReasons", []) if "arrived after" in r["reason"]]
+        if late_skips and status("status").get("imagesByStatus") == {"DONE": total + 1}:
+            break
+        if time.time() > deadline:
+            problem(f"the late image: send-status {g.get('skipReasons')}, images {status('status').get('imagesByStatus')}")
+            break
+        time.sleep(0.5)
+    after = {n: http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(n, safe='')}").get("md5Hash")
+             for n in ct_volumes}
+    if len(ct_volumes) != 1 or before != after:
+        problem(f"the CT volume changed after a late image: {before} -> {after}")
+    elif late_skips:
+        print(f"  a late CT image: skipped ({late_skips[0]['reason'][:90]}…), the uploaded volume unchanged", flush=True)
+
     # The token endpoint: asked once, the token reused for every upload.
     requests = [json.loads(l) for l in open(token_log)] if os.path.exists(token_log) else []
     tokens = [r for r in requests if r.get("path", "").startswith("/token")]

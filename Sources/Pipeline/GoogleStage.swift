@@ -62,9 +62,27 @@ public struct GoogleStage: StageHandler {
              })
         }
         guard unfinished == 0, images.contains(where: { !$0.done }) else { return }
+        // A series whose volume was uploaded already (its images delivered here, some perhaps
+        // cleaned up): an image that arrives later is not merged into it, and a volume of the
+        // late images alone would replace the whole one. Recorded, with where the volume is.
+        let uploaded = try job.database.writer.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT v.detail FROM delivery AS v JOIN image AS i ON i.id = v.imageId
+                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'done' LIMIT 1
+                """, arguments: [job.seriesId, destination.name])
+                ?? (try String.fetchOne(db, sql: """
+                    SELECT s.destinations FROM seriesSummary AS s JOIN series AS x ON x.seriesInstanceUID = s.seriesInstanceUID
+                    WHERE x.id = ? AND ',' || s.destinations || ',' LIKE '%,' || ? || ',%'
+                    """, arguments: [job.seriesId, destination.name])).map { _ in "an earlier upload" }
+        }
         // One volume per de-identified series (normally one per original series).
         for (series, members) in Dictionary(grouping: images, by: \.seriesInstanceUID).sorted(by: { $0.key < $1.key })
         where members.contains(where: { !$0.done }) {
+            if let uploaded {
+                try record(members, state: .skipped, detail: "arrived after the series' volume was uploaded (\(uploaded)); not merged into it",
+                           bytes: 0, job: job)
+                continue
+            }
             try deliver(series: series, members, job: job)
         }
         try job.database.writer.write { db in
@@ -83,7 +101,7 @@ public struct GoogleStage: StageHandler {
         }
         switch result {
         case .notConvertible(let reason):
-            try record(images, state: .skipped, detail: "not convertible to NIfTI: \(reason)", bytes: 0)
+            try record(images, state: .skipped, detail: "not convertible to NIfTI: \(reason)", bytes: 0, job: job)
             logger.warning("series not convertible to NIfTI; recorded, not uploaded", metadata: [
                 "destination": "\(destination.name)", "series": "\(job.seriesId)", "reason": "\(reason)"])
         case .volume(let volume):
@@ -108,29 +126,32 @@ public struct GoogleStage: StageHandler {
                                            isTransient: true)
                 }
             } catch let error as GoogleCloudError where !error.isTransient {
-                try record(images, state: .failed, detail: "\(error)", bytes: 0)
+                try record(images, state: .failed, detail: "\(error)", bytes: 0, job: job)
                 return
             }
-            try record(images, state: .done, detail: "gs://\(storage.bucket)/\(base).nii.gz", bytes: Int64(gz.count) / Int64(max(1, images.count)))
+            try record(images, state: .done, detail: "gs://\(storage.bucket)/\(base).nii.gz", bytes: Int64(gz.count) / Int64(max(1, images.count)), job: job)
             logger.info("series uploaded", metadata: [
                 "destination": "\(destination.name)", "series": "\(job.seriesId)", "object": "\(base).nii.gz",
                 "bytes": "\(gz.count)", "shape": "\(volume.shape.map(String.init).joined(separator: "x"))",
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
         }
-        func record(_ images: [Image], state: DeliveryRecord.State, detail: String, bytes: Int64) throws {
-            let now = Date()
-            try job.database.writer.write { db in
-                for image in images where !image.done {
-                    var row = DeliveryRecord(imageId: image.id, destination: destination.name, state: state, detail: detail, bytes: bytes,
-                                             sentAt: state == .done ? now : nil, verifiedAt: state == .done ? now : nil, updatedAt: now)
-                    try row.insert(db, onConflict: .replace)
-                    try EventRecord(entity: "delivery", entityId: image.id, from: nil, to: state.rawValue,
-                                    reason: "\(destination.name): \(detail)", at: now).insert(db)
-                    if state == .failed {
-                        for from in [ImageStatus.doneProcessing, .sent] {
-                            try ImageTransition.moveImage(db, imageId: image.id, from: from, to: .failed,
-                                                          reason: "\(destination.name) refused it: \(detail)", at: now)
-                        }
+    }
+
+    /// Records each image not yet delivered here in `state`, with its event; a refusal fails
+    /// the image.
+    func record(_ images: [Image], state: DeliveryRecord.State, detail: String, bytes: Int64, job: StageJob) throws {
+        let now = Date()
+        try job.database.writer.write { db in
+            for image in images where !image.done {
+                var row = DeliveryRecord(imageId: image.id, destination: destination.name, state: state, detail: detail, bytes: bytes,
+                                         sentAt: state == .done ? now : nil, verifiedAt: state == .done ? now : nil, updatedAt: now)
+                try row.insert(db, onConflict: .replace)
+                try EventRecord(entity: "delivery", entityId: image.id, from: nil, to: state.rawValue,
+                                reason: "\(destination.name): \(detail)", at: now).insert(db)
+                if state == .failed {
+                    for from in [ImageStatus.doneProcessing, .sent] {
+                        try ImageTransition.moveImage(db, imageId: image.id, from: from, to: .failed,
+                                                      reason: "\(destination.name) refused it: \(detail)", at: now)
                     }
                 }
             }
