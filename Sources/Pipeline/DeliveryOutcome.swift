@@ -7,8 +7,8 @@ import DICOMNetwork
 /// - Success: stored. A Warning (B000, B007, B006, …): stored if warnings are accepted, else
 ///   tried again (either way the warning is recorded).
 /// - Tried again: network errors, timeouts, aborts, transient association rejects, "Refused:
-///   Out of Resources" (A7xx), "Processing failure" (0110), Cancel, and an outbox file that
-///   could not be prepared (a local fault).
+///   Out of Resources" (A7xx), "Processing failure" (0110), "Resource limitation" (0213), Cancel,
+///   and an outbox file that could not be prepared (a local fault).
 /// - Refused for good: A9xx (data set does not match SOP class), Cxxx (cannot understand),
 ///   every other failure status, a permanent association reject, no presentation context
 ///   accepted for the image's SOP class and transfer syntax, an outbox file that cannot be read.
@@ -35,7 +35,7 @@ public enum DeliveryOutcome: Equatable, Sendable {
         case .cancel, .pending:
             return .retry(said)
         case .failure:
-            if (0xA700...0xA7FF).contains(status.code) || status.code == 0x0110 { return .retry(said) }
+            if (0xA700...0xA7FF).contains(status.code) || [0x0110, 0x0213].contains(status.code) { return .retry(said) }
             return .refused(status: status.code, reason: said)
         }
     }

@@ -33,4 +33,18 @@ public enum DeliveryProgress {
             }
         }
     }
+
+    /// A destination gave up on a series: its images that destination has not verified (nor
+    /// skipped) become FAILED with the reason; the others are left as they are.
+    public static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN \(final))
+            """, arguments: [seriesId, destination])
+        for id in ids {
+            for from in [ImageStatus.doneProcessing, .sent] {
+                try ImageTransition.moveImage(db, imageId: id, from: from, to: .failed, reason: "\(destination): gave up: \(reason)", at: at)
+            }
+        }
+    }
 }

@@ -80,7 +80,7 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
                     skipped: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'skipped'"),
                     skipReasons: try reasons("skipped"),
                     cleanedUp: try count("""
-                        SELECT COALESCE(SUM(images), 0) FROM seriesSummary WHERE ',' || destinations || ',' LIKE '%,' || ? || ',%'
+                        SELECT COALESCE(SUM(images), 0) FROM seriesSummary WHERE instr(',' || destinations || ',', ',' || ? || ',') > 0
                         """),
                     failedJobs: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = ? AND state = 'failed'", arguments: [d.stage]) ?? 0))
             }

@@ -190,6 +190,8 @@ public struct FolderImporter: Sendable {
                 """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, id])
             if path != h.path { try copy.execute(arguments: [id, path, "superseded", nowValue]) }
             try db.execute(sql: "DELETE FROM otherCopy WHERE path = ?", arguments: [h.path])
+            // What destinations had was the older copy: the new one is delivered (and verified) again.
+            try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [id])
             try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
                             reason: "replaced by a newer copy with a different data set: \(h.path) (was \(path))", at: now).insert(db)
             report.replaced += 1

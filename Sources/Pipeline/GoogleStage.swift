@@ -72,7 +72,7 @@ public struct GoogleStage: StageHandler {
                 """, arguments: [job.seriesId, destination.name])
                 ?? (try String.fetchOne(db, sql: """
                     SELECT s.destinations FROM seriesSummary AS s JOIN series AS x ON x.seriesInstanceUID = s.seriesInstanceUID
-                    WHERE x.id = ? AND ',' || s.destinations || ',' LIKE '%,' || ? || ',%'
+                    WHERE x.id = ? AND instr(',' || s.destinations || ',', ',' || ? || ',') > 0
                     """, arguments: [job.seriesId, destination.name])).map { _ in "an earlier upload" }
         }
         // One volume per de-identified series (normally one per original series).
@@ -135,6 +135,12 @@ public struct GoogleStage: StageHandler {
                 "bytes": "\(gz.count)", "shape": "\(volume.shape.map(String.init).joined(separator: "x"))",
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
         }
+    }
+
+    /// Given up (by age): the images this destination does not have yet are FAILED; those it
+    /// has, waiting for other destinations, are left alone.
+    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
+        try DeliveryProgress.giveUp(db, seriesId: job.seriesId, destination: destination.name, reason: reason, at: at)
     }
 
     /// Records each image not yet delivered here in `state`, with its event; a refusal fails

@@ -214,7 +214,8 @@ public final class IndexDatabase: Sendable {
                 CREATE INDEX event_entity ON event(entity, entityId);
                 """)
         }
-        // Storage Commitment requests sendit made, and whether the destination answered.
+        // Storage Commitment requests sendit made, and whether the destination answered; results
+        // name de-identified SOP Instance UIDs, hence their index.
         m.registerMigration("v4-commitment") { db in
             try db.execute(sql: """
                 CREATE TABLE commitmentRequest (
@@ -228,6 +229,7 @@ public final class IndexDatabase: Sendable {
                     failed INTEGER
                 );
                 CREATE INDEX commitmentRequest_series ON commitmentRequest(seriesId, destination);
+                CREATE INDEX deidentified_sop ON deidentified(sopInstanceUID);
                 """)
         }
         return m

@@ -197,8 +197,9 @@ public struct JobQueue: Sendable {
             for job in try request.fetchAll(db) {
                 try restore(db, job)
                 try JobQueue.removeQueuedTwin(db, of: job, now: now)
-                try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, lastError = NULL, availableAt = ?, updatedAt = ? WHERE id = ?",
-                               arguments: [now, now, job.id])
+                // A fresh start: attempts and age (SEND_GIVE_UP_AFTER counts from createdAt).
+                try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, lastError = NULL, availableAt = ?, createdAt = ?, updatedAt = ? WHERE id = ?",
+                               arguments: [now, now, now, job.id])
                 try EventRecord(entity: "job", entityId: job.id, from: "failed", to: "queued",
                                 reason: "retried by hand", at: now).insert(db)
                 count += 1

@@ -23,6 +23,9 @@ public final class JobWorkers: @unchecked Sendable {
     /// Called when a job queued further stages: wakes these workers, and whoever else runs them
     /// (the send workers are a pool of their own).
     public var onQueued: @Sendable () -> Void = {}
+    /// Stages queued for a series when one of this pool's jobs fails for good (the send stages,
+    /// for what a processing stage finished before it gave up).
+    public var afterGivingUp: [String] = []
 
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
@@ -128,9 +131,17 @@ public final class JobWorkers: @unchecked Sendable {
         } catch {
             let permanent = error is StageError
             do {
-                let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent) { db in
+                let after = afterGivingUp.filter { $0 != job.stage }
+                let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent) { [queue] db in
                     try handler.giveUp(db, job: job, reason: "\(error)", at: Date())
+                    // What the stage finished before giving up still goes on (images it handed
+                    // over early wait for a send job to verify them).
+                    for stage in after {
+                        try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: queue.policy(for: stage).maxAttempts,
+                                             now: Date(), reason: "\(job.stage) gave up; what it finished goes on")
+                    }
                 }
+                if state == .failed && !after.isEmpty { onQueued() }
                 let level: Logger.Level = state == .failed ? .error : .warning
                 logger.log(level: level, state == .failed ? "job failed" : "job will be retried",
                            metadata: meta.merging(["error": "\(error)"]) { a, _ in a })

@@ -8,8 +8,9 @@ import GRDB
 /// folder, the outbox copy, then the rows) once the retention policy allows, and never before every enabled destination
 /// verified the image (checked here again, whatever the status says). What remains is the audit
 /// trail: the events, and one `seriesSummary` row per series (counts, bytes, times,
-/// destinations). Files go first, rows after: a kill between leaves rows whose files are gone,
-/// and the next sweep finishes them. Folders left empty are removed.
+/// destinations). Files go first, rows after, in the transaction that chose them: a kill
+/// between leaves rows whose files are gone, and the next sweep finishes them. Folders left
+/// empty are removed.
 public struct Retention: Sendable {
     public enum Policy: Equatable, Sendable, CustomStringConvertible {
         case immediately
@@ -79,26 +80,28 @@ public struct Retention: Sendable {
         }
         // No destination enabled: nothing is ever verified, so nothing is removed.
         guard !destinations.isEmpty else { return report }
-        let candidates = try database.writer.read { db in try eligible(db, cutoff: cutoff, limit: limit) }
-        guard !candidates.isEmpty else { return report }
-        var removed: [Candidate] = []
+        // One write transaction: the candidates are chosen, their files unlinked and their rows
+        // deleted while no other writer (an import replacing an instance, a stage) can change
+        // them. A kill after some unlinks leaves rows whose files are gone; the next sweep
+        // finishes them (a file already gone counts as removed).
         var folders = Set<String>()
-        for c in candidates {
-            // Originals are removed only from the data folder: a folder imported from elsewhere
-            // with `sendit import` is a person's, and stays.
-            let paths = [c.outboxPath].compactMap { $0 } + (c.others + [c.path]).filter { PipelineConfiguration.contains(dataFolder, $0) }
-            let failures = paths.compactMap(Self.remove)
-            if failures.isEmpty {
+        try database.writer.write { db in
+            let at = now
+            var removed: [Candidate] = []
+            for c in try eligible(db, cutoff: cutoff, limit: limit) {
+                // Originals are removed only from the data folder: a folder imported from
+                // elsewhere with `sendit import` is a person's, and stays.
+                let paths = [c.outboxPath].compactMap { $0 } + (c.others + [c.path]).filter { PipelineConfiguration.contains(dataFolder, $0) }
+                let failures = paths.compactMap(Self.remove)
+                guard failures.isEmpty else {
+                    report.problems += failures
+                    continue
+                }
                 removed.append(c)
                 folders.insert((c.path as NSString).deletingLastPathComponent)
                 for other in c.others { folders.insert((other as NSString).deletingLastPathComponent) }
                 if let o = c.outboxPath { folders.insert((o as NSString).deletingLastPathComponent) }
-            } else {
-                report.problems += failures
             }
-        }
-        try database.writer.write { db in
-            let at = now
             for c in removed {
                 try summarize(db, c, at: at)
                 try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [c.id])
@@ -122,6 +125,7 @@ public struct Retention: Sendable {
                 }
             }
         }
+        guard report.images > 0 else { return report }
         report.folders = try tidy(folders)
         return report
     }

@@ -281,15 +281,6 @@ public struct SendStage: StageHandler {
     /// Given up (only by age: send jobs otherwise retry without end): the images this
     /// destination does not have yet are FAILED, with the last fault.
     public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
-        let ids = try Int64.fetchAll(db, sql: """
-            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
-            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = 'done')
-            """, arguments: [job.seriesId, destination.name])
-        for id in ids {
-            for from in [ImageStatus.doneProcessing, .sent] {
-                try ImageTransition.moveImage(db, imageId: id, from: from, to: .failed,
-                                              reason: "\(destination.name): gave up: \(reason)", at: at)
-            }
-        }
+        try DeliveryProgress.giveUp(db, seriesId: job.seriesId, destination: destination.name, reason: reason, at: at)
     }
 }

@@ -10,10 +10,14 @@ public struct StorageCommitmentResults: Sendable {
     public let database: IndexDatabase
     /// Every enabled destination's name (for the images' statuses).
     public let destinations: [String]
+    /// Each destination's AE title: a result is taken only from the destination that was asked
+    /// (a result marks images verified, after which clean-up removes their originals).
+    public let aeTitles: [String: String]
 
-    public init(database: IndexDatabase, destinations: [String]) {
+    public init(database: IndexDatabase, destinations: [String], aeTitles: [String: String] = [:]) {
         self.database = database
         self.destinations = destinations
+        self.aeTitles = aeTitles
     }
 
     /// A Transaction UID of sendit's own (2.25 and 128 random bits).
@@ -39,7 +43,8 @@ public struct StorageCommitmentResults: Sendable {
     }
 
     /// Records a result. Returns the N-EVENT-REPORT-RSP's status: Success once recorded; an
-    /// unknown transaction is answered "invalid argument value" (not ours, or forgotten).
+    /// unknown transaction is answered "invalid argument value" (not ours, or forgotten), a
+    /// result from another AE than the destination asked "not authorized" (0124).
     public func record(_ report: StorageCommitment.Report, callingAETitle: String, at now: Date = Date()) -> DIMSEStatus {
         do {
             return try database.writer.write { db in
@@ -48,6 +53,9 @@ public struct StorageCommitmentResults: Sendable {
                     """, arguments: [report.transactionUID]) else { return DIMSEStatus.invalidArgumentValue }
                 let destination: String = request[0]
                 let seriesId: Int64 = request[1]
+                if let expected = aeTitles[destination], expected != callingAETitle {
+                    return DIMSEStatus.refusedNotAuthorized
+                }
                 var committed = 0
                 for reference in report.committed {
                     for imageId in try imageIds(db, reference.sopInstanceUID, destination) {

@@ -67,7 +67,12 @@ struct ServeCommand: ParsableCommand {
             configuration.acceptStorageCommitmentReports = pipeline.destinations.contains(where: \.usesStorageCommitment)
             server = try DICOMServer(configuration: configuration, logger: logger)
             if configuration.acceptStorageCommitmentReports {
-                let results = StorageCommitmentResults(database: pipeline.database, destinations: pipeline.destinations.map(\.name))
+                var titles: [String: String] = [:]
+                for d in pipeline.destinations {
+                    if case .dicom(let dicom, _) = d.target { titles[d.name] = dicom.calledAETitle }
+                }
+                let results = StorageCommitmentResults(database: pipeline.database, destinations: pipeline.destinations.map(\.name),
+                                                       aeTitles: titles)
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
             try server.start()
@@ -77,6 +82,7 @@ struct ServeCommand: ParsableCommand {
             // de-identification, and de-identification none of the sending.
             senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(settings, logger: logger),
                                  count: try settings.sendWorkers(), logger: logger, name: "send")
+            workers.afterGivingUp = pipeline.destinations.map(\.stage)
             workers.onQueued = { [workers, senders] in
                 workers.wake()
                 senders.wake()

@@ -16,7 +16,7 @@ import Testing
 
     @Test(arguments: [
         (UInt16(0x0000), "stored"), (0xB000, "stored"), (0xB007, "stored"), (0xB006, "stored"),
-        (0xA700, "retry"), (0xA7FF, "retry"), (0x0110, "retry"), (0xFE00, "retry"),
+        (0xA700, "retry"), (0xA7FF, "retry"), (0x0110, "retry"), (0x0213, "retry"), (0xFE00, "retry"),
         (0xA900, "refused"), (0xA9FF, "refused"), (0xC000, "refused"), (0xCFFF, "refused"), (0x0122, "refused"),
         (0x0124, "refused"), (0x0211, "refused"),
     ])

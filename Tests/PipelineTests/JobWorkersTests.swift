@@ -24,14 +24,15 @@ import Testing
         }
     }
 
-    func runUntilSettled(_ f: PipelineFixture, _ handler: any StageHandler) throws -> Bool {
+    func runUntilSettled(_ f: PipelineFixture, _ handler: any StageHandler, afterGivingUp: [String] = []) throws -> Bool {
         let workers = JobWorkers(queue: f.queue, handlers: [handler], count: 2, logger: PipelineFixture.silent)
         workers.idlePoll = 0.01
+        workers.afterGivingUp = afterGivingUp
         workers.start()
         defer { workers.stop(grace: 2) }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if try f.jobs().allSatisfy({ $0.state == .done || $0.state == .failed }) { return true }
+            if try f.jobs().filter({ $0.stage == handler.stage }).allSatisfy({ $0.state == .done || $0.state == .failed }) { return true }
             usleep(10_000)
         }
         return false
@@ -53,6 +54,15 @@ import Testing
         #expect(job.state == .failed && job.attempts == 3 && job.lastError?.isEmpty == false)
         #expect(try f.statuses().values.allSatisfy { $0 == .failed })
         #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'job' AND toStatus = 'queued' AND fromStatus = 'running'") == 2)
+    }
+
+    /// Images a processing stage handed over before it gave up (de-identified, sent, waiting to
+    /// be verified) are not left without a job: the send stages are queued for the series.
+    @Test func givingUpQueuesTheSendStagesForWhatWasFinished() throws {
+        let f = try importTwoImages(RetryPolicy(maxAttempts: 5, baseDelay: 0.05, maximumDelay: 0.1, lease: 30))
+        #expect(try runUntilSettled(f, FailingStage(permanent: true), afterGivingUp: ["send:a", "send:b"]))
+        let queued = try f.jobs().filter { $0.state == .queued }.map(\.stage).sorted()
+        #expect(queued == ["send:a", "send:b"])
     }
 
     @Test func aPermanentRefusalFailsAtOnce() throws {

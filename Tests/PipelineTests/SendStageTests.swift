@@ -192,6 +192,29 @@ import Testing
         #expect(try node.retention.sweep().images == 6)
     }
 
+    /// A corrected instance (same SOP Instance UID, another data set) arriving after the first
+    /// was delivered: the destinations' records were about the old copy, so the new one is
+    /// de-identified and delivered again before it can be DONE (and its original removed).
+    @Test func aCorrectedInstanceIsDeliveredAgain() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        _ = try node.importStudy()
+        #expect(try node.run(until: { try node.allDone(6) }))
+        let first = try node.f.database.writer.read { try Date.fetchOne($0, sql: "SELECT MAX(sentAt) FROM delivery") }
+        try node.f.instance(in: node.f.data + "/corrected", series: "1.2.3.1", sop: "1.2.3.1.1", pixels: Array(repeating: 9, count: 64))
+        _ = try node.f.importer.importFolder(node.f.data + "/corrected")
+        #expect(try node.f.statuses()["1.2.3.1.1"] == .new)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery") == 5, "the old copy's record is gone")
+        #expect(try node.retention.sweep().images == 5, "the corrected image is not removed before it is delivered")
+        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == 1 }))
+        let again = try node.f.database.writer.read { try Date.fetchOne($0, sql: "SELECT sentAt FROM delivery") }
+        #expect(again != nil && first != nil && again! > first!)
+        let newUID = try node.f.database.writer.read { try String.fetchOne($0, sql: "SELECT sopInstanceUID FROM deidentified") } ?? "?"
+        let copies = try dest.received().filter { try Part10File.read(path: $0.path).sopInstanceUID?.rawValue == newUID }
+        #expect(!copies.isEmpty)
+        #expect(copies.contains { Array($0.bytes.suffix(64)) == Array(repeating: 9, count: 64) }, "the destination got the corrected pixels")
+    }
+
     @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
         let dest = try Destination()
         let node = try Node([("a", dest.port)])

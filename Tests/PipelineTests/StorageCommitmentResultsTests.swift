@@ -23,7 +23,7 @@ import Testing
             try db.execute(sql: "INSERT INTO commitmentRequest (transactionUID, destination, seriesId, images, requestedAt) VALUES ('2.25.77', 'orthanc', 1, 3, ?)",
                            arguments: [Date()])
         }
-        return (f, StorageCommitmentResults(database: f.database, destinations: ["orthanc"]))
+        return (f, StorageCommitmentResults(database: f.database, destinations: ["orthanc"], aeTitles: ["orthanc": "ORTHANC"]))
     }
 
     static func ref(_ n: Int) -> StorageCommitment.Reference {
@@ -49,6 +49,15 @@ import Testing
         #expect(status == .invalidArgumentValue)
         #expect(try f.count("SELECT COUNT(*) FROM delivery WHERE state = 'sent'") == 3)
         #expect(try f.statuses().values.allSatisfy { $0 == .doneProcessing })
+    }
+
+    @Test func aResultFromAnotherAETitleThanTheDestinationIsRefused() throws {
+        let (f, results) = try Self.fixture()
+        let status = results.record(StorageCommitment.Report(transactionUID: "2.25.77", committed: [Self.ref(1), Self.ref(2), Self.ref(3)],
+                                                             failed: []), callingAETitle: "MALLORY")
+        #expect(status == .refusedNotAuthorized)
+        #expect(try f.count("SELECT COUNT(*) FROM delivery WHERE state = 'sent'") == 3)
+        #expect(try f.count("SELECT COUNT(*) FROM commitmentRequest WHERE answeredAt IS NULL") == 1)
     }
 
     @Test func transactionUIDsAreValidAndDistinct() {
