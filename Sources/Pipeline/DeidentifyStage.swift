@@ -3,6 +3,7 @@ import Deidentify
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
@@ -19,6 +20,8 @@ public struct DeidentifyStage: StageHandler {
     /// series is sent while the rest of it is de-identified (each send job takes what is ready;
     /// the job queued at the end takes the rest).
     public var handOverEvery = 64
+    /// Images whose outcomes are recorded in one transaction.
+    public var recordEvery = 32
     /// The send stages' attempt limit, for the jobs queued early.
     public var sendMaxAttempts: @Sendable (String) -> Int = { _ in 1_000_000 }
     public let copies: CopyMaker
@@ -48,40 +51,67 @@ public struct DeidentifyStage: StageHandler {
             throw StageError.permanent("deidentify: the series' stored identifiers are invalid: \(error)")
         }
         // Images are independent. An error that is not the image's own (the outbox cannot be
-        // written) stops the others and fails the job, which is retried.
-        let handOver = handOverEvery
+        // written) stops the others and fails the job, which is retried. Outcomes are recorded
+        // `recordEvery` at a time, in one transaction (a commit is an fsync): a kill loses at
+        // most those records, and their images are de-identified again on the next try (the
+        // outbox copy is replaced by the same bytes).
+        let handOver = handOverEvery, every = max(1, recordEvery), total = images.count
+        struct Pending { var outcomes: [(CopyMaker.Outcome, ImageRecord)] = []; var recorded = 0; var handedOver = 0 }
+        let pending = Mutex(Pending())
+        let flush: @Sendable (Bool) throws -> Void = { [self] final in
+            try pending.withLock { p in
+                guard !p.outcomes.isEmpty, final || p.outcomes.count >= every else { return }
+                let batch = p.outcomes
+                p.outcomes = []
+                try record(batch, database: job.database)
+                p.recorded += batch.count
+                // Hand the images over to the send stages every `handOver` images (not at the
+                // end: the job queued when this one completes takes the rest).
+                if handOver > 0 && p.recorded - p.handedOver >= handOver && p.recorded < total {
+                    p.handedOver = p.recorded
+                    try job.enqueueEarly(nextStages, maxAttempts: sendMaxAttempts, reason: "de-identified images ready (\(p.recorded) of \(total))")
+                }
+            }
+        }
         try ParallelWork.forEach(images.count, workers: concurrency) { n in
             if n % 50 == 49 { try job.keepAlive() }
             let image = images[n]
             let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { _ in identifiers }
-            try record(outcome, for: image, database: job.database)
-            if handOver > 0 && n % handOver == handOver - 1 && n + 1 < images.count {
-                try job.enqueueEarly(nextStages, maxAttempts: sendMaxAttempts, reason: "de-identified images ready (\(n + 1) of \(images.count))")
+            pending.withLock { $0.outcomes.append((outcome, image)) }
+            try flush(false)
+        }
+        try flush(true)
+    }
+
+    /// Records outcomes in one transaction.
+    func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: IndexDatabase) throws {
+        for (outcome, image) in batch {
+            if case .refused(_, let hit?) = outcome {
+                logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [
+                    "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)"])
             }
+        }
+        try database.writer.write { db in
+            for (outcome, image) in batch { _ = try record(db, outcome, for: image, at: Date()) }
         }
     }
 
-    func record(_ outcome: CopyMaker.Outcome, for image: ImageRecord, database: IndexDatabase) throws {
-        let now = Date()
-        if case .refused(_, let hit?) = outcome {
-            logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [
-                "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)"])
-        }
-        _ = try database.writer.write { db in
-            switch outcome {
-            case .placed(let output, let placed):
-                try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
-                                       seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
-                                       path: placed.path, size: placed.size, createdAt: now).save(db)
-                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
-                                                     reason: "de-identified to \(placed.path)", at: now)
-            case .held(let rule):
-                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
-                                                     reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
-            case .refused(let reason, _):
-                return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
-                                                     reason: "deidentify: \(reason)", at: now)
-            }
+    /// Records one outcome inside the caller's transaction: the copy's row and the image's status.
+    @discardableResult
+    func record(_ db: Database, _ outcome: CopyMaker.Outcome, for image: ImageRecord, at now: Date) throws -> Bool {
+        switch outcome {
+        case .placed(let output, let placed):
+            try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
+                                   seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
+                                   path: placed.path, size: placed.size, createdAt: now).save(db)
+            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
+                                                 reason: "de-identified to \(placed.path)", at: now)
+        case .held(let rule):
+            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
+                                                 reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
+        case .refused(let reason, _):
+            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
+                                                 reason: "deidentify: \(reason)", at: now)
         }
     }
 }
