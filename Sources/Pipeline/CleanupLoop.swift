@@ -9,6 +9,10 @@ public final class CleanupLoop: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false
     private var finished = false
+    /// Images whose files could not be removed: skipped for an hour, so they do not hold up
+    /// the others (only this thread touches them).
+    private var kept: Set<Int64> = []
+    private var keptSince = Date()
 
     public init(retention: Retention, interval: TimeInterval, logger: Logger) {
         self.retention = retention
@@ -52,14 +56,19 @@ public final class CleanupLoop: @unchecked Sendable {
     public func sweepOnce() {
         do {
             var total = Retention.Report()
+            if Date().timeIntervalSince(keptSince) > 3600 || kept.count > 10_000 {
+                kept = []
+                keptSince = Date()
+            }
             repeat {
-                let report = try retention.sweep()
+                let report = try retention.sweep(skipping: kept)
+                kept.formUnion(report.keptImageIds)
                 total.images += report.images
                 total.bytes += report.bytes
                 total.series += report.series
                 total.folders += report.folders
                 total.problems += report.problems
-                if report.images == 0 || !report.problems.isEmpty { break }
+                if report.images == 0 { break }
             } while !isStopping
             for problem in total.problems.prefix(5) {
                 logger.error("clean-up cannot remove a file; its image is kept", metadata: ["problem": "\(problem)"])

@@ -41,6 +41,8 @@ public struct Retention: Sendable {
         public var folders = 0
         /// Files that could not be removed (their image is kept for the next sweep).
         public var problems: [String] = []
+        /// The images kept for that reason.
+        public var keptImageIds: Set<Int64> = []
     }
 
     public let database: IndexDatabase
@@ -70,7 +72,9 @@ public struct Retention: Sendable {
 
     /// Removes up to `limit` images the policy allows. Returns what it did.
     @discardableResult
-    public func sweep(now: Date = Date(), limit: Int = 2000) throws -> Report {
+    /// `skipping`: images a sweep could not remove before; left out, so that they do not fill
+    /// every batch and hold up the others.
+    public func sweep(now: Date = Date(), limit: Int = 2000, skipping: Set<Int64> = []) throws -> Report {
         var report = Report()
         let cutoff: Date
         switch policy {
@@ -88,13 +92,14 @@ public struct Retention: Sendable {
         try database.writer.write { db in
             let at = now
             var removed: [Candidate] = []
-            for c in try eligible(db, cutoff: cutoff, limit: limit) {
+            for c in try eligible(db, cutoff: cutoff, limit: limit, skipping: skipping) {
                 // Originals are removed only from the data folder: a folder imported from
                 // elsewhere with `sendit import` is a person's, and stays.
                 let paths = [c.outboxPath].compactMap { $0 } + (c.others + [c.path]).filter { PipelineConfiguration.contains(dataFolder, $0) }
                 let failures = paths.compactMap(Self.remove)
                 guard failures.isEmpty else {
                     report.problems += failures
+                    report.keptImageIds.insert(c.id)
                     continue
                 }
                 removed.append(c)
@@ -130,13 +135,14 @@ public struct Retention: Sendable {
         return report
     }
 
-    func eligible(_ db: Database, cutoff: Date, limit: Int) throws -> [Candidate] {
+    func eligible(_ db: Database, cutoff: Date, limit: Int, skipping: Set<Int64> = []) throws -> [Candidate] {
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.seriesId, i.path, i.size, d.path, d.size, d.seriesInstanceUID FROM image AS i
             LEFT JOIN deidentified AS d ON d.imageId = i.id
             WHERE i.status = 'DONE' AND i.updatedAt <= ?
             AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN ('done','skipped') AND v.destination IN (\(marks))) = ?
+            \(skipping.isEmpty ? "" : "AND i.id NOT IN (\(skipping.sorted().map(String.init).joined(separator: ",")))")
             ORDER BY i.id LIMIT ?
             """, arguments: StatementArguments([cutoff] as [any DatabaseValueConvertible]) + StatementArguments(destinations)
                 + [destinations.count, limit])

@@ -276,6 +276,25 @@ import Testing
         #expect((try? FileManager.default.contentsOfDirectory(atPath: node.outbox.folder))?.filter { !$0.hasPrefix(".") } == [])
     }
 
+    /// A file clean-up cannot remove keeps its image (and says why), and, skipped by the next
+    /// sweeps, does not hold up the others.
+    @Test func aFileThatCannotBeRemovedKeepsItsImageAndHoldsUpNoOther() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        _ = try node.importStudy()
+        #expect(try node.run(until: { try node.allDone(6) }))
+        // The first image's original is "inside" a regular file: unlink fails (ENOTDIR), even as root.
+        let blocker = node.f.data + "/blocker"
+        FileManager.default.createFile(atPath: blocker, contents: Data())
+        let firstId = try #require(try node.f.database.writer.read { try Int64.fetchOne($0, sql: "SELECT MIN(id) FROM image") })
+        try node.f.database.writer.write { try $0.execute(sql: "UPDATE image SET path = ? WHERE id = ?", arguments: [blocker + "/x.dcm", firstId]) }
+        let first = try node.retention.sweep(limit: 1)
+        #expect(first.images == 0 && first.keptImageIds == [firstId] && first.problems.first?.contains("x.dcm") == true)
+        let next = try node.retention.sweep(limit: 1, skipping: first.keptImageIds)
+        #expect(next.images == 1)
+        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE id = \(firstId)") == 1, "the image whose file stays is kept")
+    }
+
     @Test func retentionNeverIsNeverAndKeepsEverything() throws {
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
