@@ -93,9 +93,11 @@ public enum StorageSCU {
         return list
     }
 
-    /// Sends `paths` to `destination`, calling `progress` after each file.
+    /// Sends `paths` to `destination`, calling `progress` after each file. `shouldContinue` is
+    /// asked before each file: once it says no, the rest are not sent (nor reported).
     public static func send(paths: [String], to destination: Destination,
-                            progress: (FileResult) -> Void = { _ in }) -> [FileResult] {
+                            progress: (FileResult) -> Void = { _ in },
+                            shouldContinue: () -> Bool = { true }) -> [FileResult] {
         var results: [FileResult] = []
         var ready: [Prepared] = []
         for path in paths {
@@ -125,7 +127,7 @@ public enum StorageSCU {
         var batch: [Prepared] = [], keys: [String] = []
         func flush() {
             guard !batch.isEmpty else { return }
-            results += sendBatch(batch, keys: keys, to: destination, progress: progress)
+            results += sendBatch(batch, keys: keys, to: destination, shouldContinue: shouldContinue, progress: progress)
             batch = []
             keys = []
         }
@@ -141,7 +143,8 @@ public enum StorageSCU {
         return results
     }
 
-    static func sendBatch(_ files: [Prepared], keys: [String], to d: Destination, progress: (FileResult) -> Void) -> [FileResult] {
+    static func sendBatch(_ files: [Prepared], keys: [String], to d: Destination, shouldContinue: () -> Bool = { true },
+                          progress: (FileResult) -> Void) -> [FileResult] {
         var contexts: [PresentationContextRQ] = []
         for (i, key) in keys.enumerated() {
             let parts = key.split(separator: "|").map(String.init)
@@ -176,6 +179,10 @@ public enum StorageSCU {
             }
             var broken = false
             while let f = remaining.first, !broken {
+                guard shouldContinue() else {
+                    remaining = []
+                    break
+                }
                 remaining = remaining.dropFirst()
                 guard let ctx = association.context(for: f.sopClass, transferSyntaxes: proposals(for: f.transferSyntax)) else {
                     notSent(f, "no presentation context accepted for \(f.sopClass) in \(f.transferSyntax.name)", .noAcceptedContext)

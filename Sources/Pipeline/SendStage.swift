@@ -128,7 +128,9 @@ public struct SendStage: StageHandler {
         let every = recordEvery
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let slice = pending[(part * chunk)..<min(pending.count, (part + 1) * chunk)]
-            _ = StorageSCU.send(paths: slice.map(\.path), to: dicom) { result in
+            // Once recording failed (the lease was lost: another worker has the job), the rest of
+            // the slice is not sent.
+            _ = StorageSCU.send(paths: slice.map(\.path), to: dicom, progress: { result in
                 guard let image = byPath[result.path] else { return }
                 let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
                 progress.withLock { p in
@@ -141,7 +143,7 @@ public struct SendStage: StageHandler {
                     p.buffer.append((image, outcome))
                     if p.buffer.count >= every { flush(&p) }
                 }
-            }
+            }, shouldContinue: { progress.withLock { $0.thrown == nil } })
         }
         let outcome = progress.withLock { p in
             flush(&p)

@@ -82,6 +82,18 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.data + "/.incoming").filter { $0.hasSuffix(".part") }.isEmpty)
     }
 
+    /// The sender can be told to stop between files (the delivery stage does once its job is no
+    /// longer its own): the rest are neither sent nor reported.
+    @Test func sendingStopsWhenTold() throws {
+        let f = try Fixture()
+        let paths = try (1...4).map { try f.instance(sop: "1.2.3.4.7\($0)") }
+        var reported = 0
+        let results = StorageSCU.send(paths: paths, to: f.destination(), progress: { _ in reported += 1 },
+                                      shouldContinue: { reported < 2 })
+        #expect(results.count == 2 && results.allSatisfy(\.succeeded))
+        #expect(try f.stored().count == 2)
+    }
+
     @Test func aReSentInstanceReplacesTheEarlierCopy() throws {
         let f = try Fixture()
         _ = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.9", pixels: 10)], to: f.destination())
