@@ -285,6 +285,7 @@ public final class RequestorAssociation {
             do {
                 let socket = try Socket.connect(host: parameters.host, port: parameters.port, timeout: parameters.connectTimeout)
                 socket.sendTimeout = parameters.dimseTimeout
+                socket.quickAcknowledgement = true
                 channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: parameters.maximumPDULength))
             } catch let e as NetworkError {
                 throw Failure.network(e)

@@ -93,11 +93,17 @@ public final class Socket: @unchecked Sendable {
             // do, for each C-STORE-RSP) holds the second piece until the first is acknowledged,
             // which stalled every response ~40 ms. Linux drops quick-ACK mode on its own, so it
             // is set again each time we wait.
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
+            if quickAcknowledgement {
+                var one: Int32 = 1
+                setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
+            }
             try wait(for: Int16(POLLIN), deadline: deadline, what: what, interrupted: interrupted)
         }
     }
+
+    /// Acknowledge at once whenever a read waits (TCP_QUICKACK): on for associations sendit
+    /// requests, where each wait is for a response the peer may write in pieces.
+    public var quickAcknowledgement = false
 
     /// Seconds a write may take before the peer is given up (it stopped reading).
     public var sendTimeout: Double = 60
