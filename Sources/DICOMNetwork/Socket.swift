@@ -94,16 +94,28 @@ public final class Socket: @unchecked Sendable {
             // which stalled every response ~40 ms. Linux drops quick-ACK mode on its own, so it
             // is set again each time we wait.
             if quickAcknowledgement {
-                var one: Int32 = 1
-                setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
+                acknowledgeNow()
+            } else {
+                // A sender with Nagle on (dcmtk's tools as shipped, many modalities) holds a
+                // small last piece until what it sent is acknowledged: if nothing arrives within
+                // 2 ms, acknowledge now instead of after the 40 ms delayed-ACK timer. A sender
+                // without Nagle has its data here sooner, and gets no extra ACKs.
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&pfd, 1, 2) == 0 { acknowledgeNow() }
             }
             try wait(for: Int16(POLLIN), deadline: deadline, what: what, interrupted: interrupted)
         }
     }
 
     /// Acknowledge at once whenever a read waits (TCP_QUICKACK): on for associations sendit
-    /// requests, where each wait is for a response the peer may write in pieces.
+    /// requests, where each wait is for a response the peer may write in pieces. Off, a read
+    /// acknowledges only once it has waited 2 ms.
     public var quickAcknowledgement = false
+
+    private func acknowledgeNow() {
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
+    }
 
     /// Seconds a write may take before the peer is given up (it stopped reading).
     public var sendTimeout: Double = 60
