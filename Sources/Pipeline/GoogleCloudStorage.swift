@@ -129,7 +129,7 @@ public struct GoogleCloudStorage: Sendable {
                                            status: why.status, isTransient: true)
                 }
                 Thread.sleep(forTimeInterval: min(30, resumePause * Double(1 << min(interruptions - 1, 10))))
-                let status: GoogleHTTPCall.Answer
+                let status: HTTPCall.Answer
                 do {
                     status = try send("PUT", session, body: Data(), headers: ["Content-Range": "bytes */\(total)"],
                                       what: what + " (asking the session what it has)")
@@ -161,7 +161,7 @@ public struct GoogleCloudStorage: Sendable {
             // did not finish), the empty request with `bytes */total` completes the upload.
             let range = offset >= total ? "bytes */\(total)" : "bytes \(offset)-\(end - 1)/\(total)"
             let piece = Data(bytes[(bytes.startIndex + offset)..<(bytes.startIndex + end)])
-            let answer: GoogleHTTPCall.Answer
+            let answer: HTTPCall.Answer
             do {
                 answer = try send("PUT", session, body: piece, headers: ["Content-Range": range, "Content-Type": "application/octet-stream"],
                                   what: what + " (\(range))")
@@ -201,10 +201,10 @@ public struct GoogleCloudStorage: Sendable {
     /// Sends a request with the bearer token; a failure to get an answer is thrown (transient),
     /// any HTTP answer is returned.
     private func send(_ method: String, _ url: URL, body: Data? = nil, headers: [String: String] = [:],
-                      what: String) throws -> GoogleHTTPCall.Answer {
+                      what: String) throws -> HTTPCall.Answer {
         var headers = headers
         if let tokens { headers["Authorization"] = "Bearer \(try tokens.accessToken())" }
-        switch GoogleHTTPCall.perform(method, url, body: body, headers: headers, timeout: timeout) {
+        switch HTTPCall.exchange(method, url, body: body, headers: headers, timeout: timeout) {
         case .answer(let answer): return answer
         case .failure(let why): throw GoogleCloudError.network(what, why)
         }

@@ -4,7 +4,9 @@ import FoundationNetworking
 #endif
 
 /// One blocking HTTP request (the job workers are threads, not tasks): the identifiers
-/// service, Orthanc's REST API, Google's token and storage endpoints.
+/// service, Orthanc's REST API, Google's token and storage endpoints. Redirects are never
+/// followed: a bearer token is not handed to another host, and Cloud Storage answers 308
+/// "Resume Incomplete" between the chunks of a resumable upload, which is not a redirect.
 public enum HTTPCall {
     public enum Outcome: Sendable {
         case answer(status: Int, body: Data)
@@ -12,8 +14,41 @@ public enum HTTPCall {
         case failure(String)
     }
 
+    /// An answer with its headers (the `Location` of a resumable upload session, the `Range` a
+    /// session has persisted).
+    public struct Answer: Sendable {
+        public let status: Int
+        public let body: Data
+        /// Header names in lower case.
+        public let headers: [String: String]
+
+        public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    }
+
+    public enum Exchange: Sendable {
+        case answer(Answer)
+        /// No HTTP answer: connection refused or dropped, DNS, TLS, timeout.
+        case failure(String)
+    }
+
     public static func perform(_ method: String, _ url: URL, body: Data? = nil, headers: [String: String] = [:],
                                timeout: TimeInterval) -> Outcome {
+        switch exchange(method, url, body: body, headers: headers, timeout: timeout) {
+        case .answer(let a): .answer(status: a.status, body: a.body)
+        case .failure(let why): .failure(why)
+        }
+    }
+
+    private final class NoRedirects: NSObject, URLSessionTaskDelegate {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    /// The request, answered with its headers.
+    public static func exchange(_ method: String, _ url: URL, body: Data? = nil, headers: [String: String] = [:],
+                                timeout: TimeInterval) -> Exchange {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         request.httpBody = body
@@ -21,15 +56,19 @@ public enum HTTPCall {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
+        let session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome = Outcome.failure("no answer")
+        nonisolated(unsafe) var outcome = Exchange.failure("no answer")
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
                 outcome = .failure(error.localizedDescription)
             } else if let http = response as? HTTPURLResponse {
-                outcome = .answer(status: http.statusCode, body: data ?? Data())
+                var fields: [String: String] = [:]
+                for (name, value) in http.allHeaderFields {
+                    if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+                }
+                outcome = .answer(Answer(status: http.statusCode, body: data ?? Data(), headers: fields))
             }
             done.signal()
         }
