@@ -22,51 +22,12 @@ import Testing
 /// The RSA key of the service account is made for each test with `openssl genpkey`. A missing
 /// Python, emulator or openssl fails the test (it never skips): run scripts/setup.
 @Suite(.serialized) struct GoogleCloudStorageTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    struct MissingTool: Error, CustomStringConvertible { let description: String }
-
-    static func python() throws -> String {
-        if let p = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] {
-            guard FileManager.default.isExecutableFile(atPath: p) else { throw MissingTool(description: "SENDIT_PYTHON=\(p) is not an executable") }
-            return p
-        }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else {
-            throw MissingTool(description: "no Python venv at \(venv): run scripts/setup (it installs gcp-storage-emulator)")
-        }
-        return venv
-    }
-
-    static func tool(_ name: String) throws -> String {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        throw MissingTool(description: "\(name) is not on the PATH: run scripts/setup")
-    }
-
-    /// Runs a command to its end; answers stdout, throws with stderr on a non-zero status.
+    static let packageRoot = ExternalTools.packageRoot
+    typealias MissingTool = ExternalTools.Missing
+    static func python() throws -> String { try ExternalTools.python() }
+    static func tool(_ name: String) throws -> String { try ExternalTools.tool(name) }
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-gcs-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: errors)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw MissingTool(description: "\(executable) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): "
-                              + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func run(_ executable: String, _ arguments: [String]) throws -> String { try ExternalTools.run(executable, arguments) }
 
     static func scratch() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-gcs-\(UUID().uuidString)").path

@@ -592,47 +592,13 @@ import Testing
 
     // MARK: - comparison with dcm2niix
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    /// The venv's Python (SENDIT_PYTHON when the project's test command runs); a missing tool
-    /// fails the test, it is never skipped.
-    static func python() throws -> String {
-        let p = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: p) else {
-            throw Failure(description: "no Python at \(p): run scripts/setup (it makes .venv with pydicom, numpy and nibabel)")
-        }
-        return p
-    }
-
-    static func tool(_ name: String) throws -> String {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        throw Failure(description: "\(name) is not on the PATH: run scripts/setup (it installs dcm2niix)")
-    }
-
+    static let packageRoot = ExternalTools.packageRoot
+    typealias Failure = ExternalTools.Missing
+    static func python() throws -> String { try ExternalTools.python() }
+    static func tool(_ name: String) throws -> String { try ExternalTools.tool(name) }
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], accepting statuses: Set<Int32> = [0]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-nifti-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: errors)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard statuses.contains(p.terminationStatus) else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): "
-                          + String(decoding: data, as: UTF8.self) + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
-        }
-        return String(decoding: data, as: UTF8.self)
+        try ExternalTools.run(executable, arguments, accepting: statuses)
     }
 
     /// dcm2niix's release date (v1.0.YYYYMMDD).
