@@ -688,7 +688,7 @@ def case_sendit_killed(work):
                 total = len(acked)
                 if total != len(corpus["images"]):
                     tp.append(f"storescu got Success for {total} of {len(corpus['images'])}")
-                target = rng.randint(1, total - 1)
+                target = rng.randint(1, total * 9 // 10)   # not at the very end: the kill must land while sending
                 at_kill = None
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
