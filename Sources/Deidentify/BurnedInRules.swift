@@ -24,7 +24,7 @@ public struct BurnedInRules: Sendable, Equatable {
 
         func matches(_ ds: DataSet) -> Bool {
             guard let e = ds[tag] else { return false }
-            let found = e.vr == .UI ? e.strings().map { $0.uppercased() } : ds.strings(tag).map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            let found = e.vr == .UI ? e.strings().map { $0.uppercased() } : ds.strings(tag).map { PlainText.trimmingWhitespace($0).uppercased() }
             switch test {
             case .present: return found.contains { !$0.isEmpty }
             case .is: return found.first.map { values.contains($0) } ?? false

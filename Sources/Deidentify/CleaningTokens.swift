@@ -9,11 +9,24 @@ import Foundation
 /// whole words only. Values an option keeps (Retain Institution Identity, say) are not looked for.
 struct CleaningTokens {
     private(set) var tokens: [String] = []
+    /// Each token with what `found` asks of it, worked out once.
+    private var entries: [Entry] = []
+
+    struct Entry {
+        let bytes: [UInt8]
+        let text: String
+        /// In characters.
+        let length: Int
+        /// Letters and digits only: found as a word, never inside one.
+        let isWord: Bool
+    }
 
     init(_ ds: DataSet, profile: ConfidentialityProfile) {
         var found = Set<String>()
         CleaningTokens.collect(ds, profile: profile, charset: ds.specificCharacterSet, into: &found)
         tokens = found.sorted()
+        entries = tokens.map { Entry(bytes: Array($0.utf8), text: $0, length: $0.count,
+                                     isWord: $0.allSatisfy { $0.isLetter || $0.isNumber }) }
     }
 
     static func collect(_ ds: DataSet, profile: ConfidentialityProfile, charset: SpecificCharacterSet, into found: inout Set<String>) {
@@ -49,7 +62,7 @@ struct CleaningTokens {
     }
 
     static func add(_ piece: String, into found: inout Set<String>) {
-        let t = piece.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = PlainText.trimmingWhitespace(piece).lowercased()
         let numeric = t.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x20 || $0 == 0x2B }
         if t.utf8.count >= (numeric ? 6 : 3) { found.insert(t) }
     }
@@ -57,11 +70,14 @@ struct CleaningTokens {
     /// A token shorter than 6 characters counts as a word only ("Tom" in "Dr Tom", not in
     /// "Tomography").
     func found(in text: String, shortestPart: Int = 3) -> Bool {
-        guard !tokens.isEmpty else { return false }
+        guard !entries.isEmpty else { return false }
         let lower = text.lowercased()
-        if tokens.contains(where: { $0.count >= 6 && TextSearch.contains(lower, $0) }) { return true }
+        let hay = Array(lower.utf8)
+        if entries.contains(where: { $0.length >= 6 && TextSearch.contains(hay, $0.bytes) }) { return true }
         guard shortestPart < 6 else { return false }
-        let words = Set(lower.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
-        return tokens.contains { $0.count >= shortestPart && $0.count < 6 && (words.contains($0) || (!$0.allSatisfy { $0.isLetter || $0.isNumber } && TextSearch.contains(lower, $0))) }
+        let words = PlainText.words(lower)
+        return entries.contains {
+            $0.length >= shortestPart && $0.length < 6 && (words.contains($0.text) || (!$0.isWord && TextSearch.contains(hay, $0.bytes)))
+        }
     }
 }

@@ -121,20 +121,22 @@ public struct PHIGate: Sendable {
     /// value of digits and separators only (a short study number, say) from 6: shorter numbers
     /// occur in any header (window widths, counts).
     static func add(_ value: String, as attribute: String, into found: inout [String: String]) {
-        let v = fold(value.trimmingCharacters(in: .whitespaces))
+        let v = fold(PlainText.trimmingWhitespace(value))
         let numeric = v.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x20 }
-        let ideographic = v.unicodeScalars.contains { $0.properties.isIdeographic }
+        let ideographic = PlainText.hasIdeographic(v)
         let minimum = numeric ? 6 : ideographic ? 2 : 3
         guard v.count >= minimum, !placeholders.contains(v), found[v] == nil else { return }
         found[v] = attribute
     }
 
     /// Lower case in any script, canonically composed.
-    static func fold(_ s: String) -> String { s.lowercased().precomposedStringWithCanonicalMapping }
+    static func fold(_ s: String) -> String {
+        PlainText.isASCII(s) ? s.lowercased() : s.lowercased().precomposedStringWithCanonicalMapping
+    }
 
     static func needle(_ folded: String, attribute: String) -> Needle {
         let numeric = folded.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x20 }
-        let ideographic = folded.unicodeScalars.contains { $0.properties.isIdeographic }
+        let ideographic = PlainText.hasIdeographic(folded)
         return Needle(attribute: attribute, bytes: Array(folded.utf8), text: folded, isNumeric: numeric,
                       isWordOnly: !numeric && !ideographic && folded.count < wordOnlyBelow)
     }
@@ -220,12 +222,16 @@ public struct PHIGate: Sendable {
         guard !needles.isEmpty else { return nil }
         let lowered = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         // Index the needles by their first byte: one pass over the bytes.
-        var byFirst: [UInt8: [Needle]] = [:]
-        for n in needles { byFirst[n.bytes[0], default: []].append(n) }
+        var byFirst = [[Needle]](repeating: [], count: 256)
+        var starts = [Bool](repeating: false, count: 256)
+        for n in needles {
+            byFirst[Int(n.bytes[0])].append(n)
+            starts[Int(n.bytes[0])] = true
+        }
         return lowered.withUnsafeBufferPointer { hay -> Hit? in
             for i in 0..<hay.count {
-                guard let candidates = byFirst[hay[i]] else { continue }
-                for n in candidates where i + n.bytes.count <= hay.count {
+                guard starts[Int(hay[i])] else { continue }
+                for n in byFirst[Int(hay[i])] where i + n.bytes.count <= hay.count {
                     var j = 1
                     while j < n.bytes.count && hay[i + j] == n.bytes[j] { j += 1 }
                     guard j == n.bytes.count else { continue }

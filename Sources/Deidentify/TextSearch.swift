@@ -5,7 +5,10 @@ import Synchronization
 /// goes through NSString on Linux, which cost the engine a third of its time.
 enum TextSearch {
     static func contains(_ haystack: String, _ needle: String) -> Bool {
-        let h = Array(haystack.utf8), n = Array(needle.utf8)
+        contains(Array(haystack.utf8), Array(needle.utf8))
+    }
+
+    static func contains(_ h: [UInt8], _ n: [UInt8]) -> Bool {
         guard !n.isEmpty else { return true }
         guard h.count >= n.count else { return false }
         let first = n[0]
