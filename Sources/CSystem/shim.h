@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/vfs.h>
+#include <unistd.h>
+#include <errno.h>
 
 /// Queues a file range for writeback without waiting (SYNC_FILE_RANGE_WRITE).
 static inline int sendit_start_writeback(int fd, long long offset, long long length) {
@@ -25,7 +27,21 @@ static inline long sendit_filesystem_type(const char *path) {
 static inline int sendit_rename_noreplace(const char *from, const char *to) {
     return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }
+
+/// copy_file_range(2): copies up to `length` bytes from `in` at `*in_offset` (advanced) to `out`
+/// at its file position, inside the kernel. Bytes copied, 0 at the end of `in`, or -1 and errno.
+static inline long long sendit_copy_file_range(int in, long long *in_offset, int out, long long length) {
+    __off64_t offset = *in_offset;
+    ssize_t r = copy_file_range(in, &offset, out, NULL, (size_t)length, 0);
+    *in_offset = offset;
+    return r;
+}
 #else
+#include <errno.h>
+static inline long long sendit_copy_file_range(int in, long long *in_offset, int out, long long length) {
+    errno = ENOSYS;
+    return -1;
+}
 static inline int sendit_rename_noreplace(const char *from, const char *to) { return -1; }
 static inline int sendit_start_writeback(int fd, long long offset, long long length) { return 0; }
 static inline long sendit_filesystem_type(const char *path) { return 0; }

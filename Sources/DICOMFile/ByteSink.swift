@@ -8,9 +8,14 @@ import CSystem
 /// Where encoded bytes go.
 public protocol ByteSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Appends `length` bytes of the file at `path` from `offset` without passing them through
+    /// memory, if this sink can; false (nothing written) if the caller must copy them itself.
+    func copy(fromFile path: String, offset: UInt64, length: UInt64) throws -> Bool
 }
 
 extension ByteSink {
+    public func copy(fromFile path: String, offset: UInt64, length: UInt64) throws -> Bool { false }
+
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
@@ -91,6 +96,36 @@ public final class FileSink: ByteSink {
         if sync {
             if (mode != nil ? fsync(fd) : fdatasync(fd)) != 0 { throw FileSink.error(path, "fsync failed") }
         }
+    }
+
+    /// Copies the region in the kernel (copy_file_range: one copy from page cache to page
+    /// cache, instead of a read into memory and a write out of it). False, with nothing written,
+    /// where the kernel cannot (another file system on an old kernel, say).
+    public func copy(fromFile source: String, offset: UInt64, length: UInt64) throws -> Bool {
+        try flush()
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else {
+            throw DICOMReadError(path: source, offset: offset, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { Glibc.close(input) }
+        var from = Int64(offset)
+        var left = Int64(length)
+        while left > 0 {
+            let r = sendit_copy_file_range(input, &from, fd, left)
+            if r < 0 {
+                if errno == EINTR { continue }
+                let unsupported = [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno)
+                if unsupported && left == Int64(length) { return false }
+                throw FileSink.error(path, "copy from \(source) failed")
+            }
+            if r == 0 {
+                throw DICOMReadError(path: source, offset: UInt64(from), reason: "file is shorter than recorded")
+            }
+            if startsWriteback { _ = sendit_start_writeback(fd, writtenOffset, Int64(r)) }
+            writtenOffset += Int64(r)
+            left -= Int64(r)
+        }
+        return true
     }
 
     private func writeAll(_ b: UnsafeRawBufferPointer) throws {

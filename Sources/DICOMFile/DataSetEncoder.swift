@@ -153,6 +153,7 @@ public struct DataSetEncoder {
             }
         case .deferred(let loc):
             try scratch.flush(into: sink)
+            if loc.byteSwapUnit <= 1, try sink.copy(fromFile: loc.path, offset: loc.offset, length: loc.length) { break }
             var done: UInt64 = 0
             while done < loc.length {
                 let n = Int(min(UInt64(DataSetEncoder.streamChunk), loc.length - done))

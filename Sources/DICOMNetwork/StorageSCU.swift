@@ -226,17 +226,20 @@ public enum StorageSCU {
                 }
                 // Chunks of 1 MiB (even); the last one gets the pad byte in place, so every
                 // fragment stays even.
-                let chunk = 1 << 20
-                var buffer = [UInt8](repeating: 0, count: chunk + 1)
+                // The buffer is not cleared first: only what pread filled is sent, and clearing
+                // 1 MiB per file was a tenth of the sender's time.
+                let chunk = min(1 << 20, Int(end - offset))
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk + 1, alignment: 16)
+                defer { buffer.deallocate() }
                 repeat {
-                    var n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min(chunk, Int(end - offset)), offset) }
+                    var n = pread(fd, buffer.baseAddress!, min(chunk, Int(end - offset)), offset)
                     guard n > 0 else { throw DICOMReadError(path: f.path, offset: UInt64(offset), reason: "read failed") }
                     offset += off_t(n)
                     if offset == end && oddLength {
                         buffer[n] = 0
                         n += 1
                     }
-                    try buffer.withUnsafeBytes { try send(UnsafeRawBufferPointer(rebasing: $0[0..<n]), offset == end) }
+                    try send(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), offset == end)
                 } while offset < end
             }
         }
