@@ -41,6 +41,9 @@ public enum Part10Writer {
 
     public static func write(_ file: Part10File, to path: String, options: Options = Options()) throws {
         let sink = try FileSink(path: path)
+        // A file that will be synced starts going to disk as it is written: the sync at the end
+        // waits for the tail only.
+        sink.startsWriteback = options.sync
         try write(file, into: sink, options: options)
         try sink.close(sync: options.sync)
     }

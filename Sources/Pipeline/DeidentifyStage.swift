@@ -31,6 +31,9 @@ public struct DeidentifyStage: StageHandler {
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
+        // The outbox folders are synced once per recorded batch (in `record`), not per copy.
+        var outbox = outbox
+        outbox.syncsFoldersLater = true
         copies = CopyMaker(engine: engine, outbox: outbox, rules: rules)
         self.logger = logger
     }
@@ -83,8 +86,13 @@ public struct DeidentifyStage: StageHandler {
         try flush(true)
     }
 
-    /// Records outcomes in one transaction.
+    /// Records outcomes in one transaction, after syncing the outbox folders their copies were
+    /// renamed into (so no row says DONEPROCESSING of a copy a power cut could take back).
     func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: IndexDatabase) throws {
+        Outbox.syncFolders(batch.flatMap { outcome, _ -> [String] in
+            if case .placed(_, let placed) = outcome { return placed.unsyncedFolders }
+            return []
+        })
         for (outcome, image) in batch {
             if case .refused(_, let hit?) = outcome {
                 logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [

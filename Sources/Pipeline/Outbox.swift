@@ -13,6 +13,10 @@ import Foundation
 public struct Outbox: Sendable {
     public let folder: String
     public var sync = true
+    /// With `sync`: the folders a placement changed are not synced by `place` but returned in
+    /// `Placed.unsyncedFolders`, for the caller to sync once for many copies (`syncFolders`)
+    /// before it records them. The copy's own bytes are always synced before its rename.
+    public var syncsFoldersLater = false
 
     public init(folder: String, sync: Bool = true) throws {
         self.folder = folder
@@ -32,6 +36,19 @@ public struct Outbox: Sendable {
     public struct Placed: Sendable {
         public let path: String
         public let size: Int64
+        /// Folders whose entries changed and are not yet on disk (see `syncsFoldersLater`).
+        public var unsyncedFolders: [String] = []
+    }
+
+    /// Syncs folders, each once.
+    public static func syncFolders<S: Sequence>(_ folders: S) where S.Element == String {
+        for folder in Set(folders) {
+            let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            }
+        }
     }
 
     /// Writes `output`, lets `gate` check the written bytes, then moves it into place
@@ -49,19 +66,12 @@ public struct Outbox: Sendable {
             throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
         }
         // The rename is on disk before the index says DONEPROCESSING (a power cut must not
-        // leave the row without its copy).
-        if sync {
-            // The outbox itself only when the series folder was made now.
-            for folder in newFolder ? [seriesFolder, self.folder] : [seriesFolder] {
-                let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if fd >= 0 {
-                    fsync(fd)
-                    close(fd)
-                }
-            }
-        }
+        // leave the row without its copy): synced here, or by the caller before it records.
+        // The outbox itself only when the series folder was made now.
+        let changed = sync ? (newFolder ? [seriesFolder, self.folder] : [seriesFolder]) : []
+        if !syncsFoldersLater { Outbox.syncFolders(changed) }
         let size = FileIdentity(path: final).map { Int64($0.size) } ?? 0
-        return Placed(path: final, size: size)
+        return Placed(path: final, size: size, unsyncedFolders: syncsFoldersLater ? changed : [])
     }
 
     /// New UIDs are `2.25.<digits>`; anything else (a malformed UID kept by the Retain UIDs

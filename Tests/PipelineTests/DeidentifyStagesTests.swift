@@ -218,3 +218,43 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         }
     }
 }
+
+/// Which outbox folders a placement leaves for its caller to sync: the de-identify stage syncs
+/// them once per recorded batch, before the rows say DONEPROCESSING.
+@Suite struct OutboxFolderSyncTests {
+    /// The fixture is returned too: its folder goes when it does.
+    func placeTwo(sync: Bool, later: Bool) throws -> (PipelineFixture, Outbox, [Outbox.Placed]) {
+        let f = try PipelineFixture()
+        var outbox = try Outbox(folder: f.root + "/var/outbox", sync: sync)
+        outbox.syncsFoldersLater = later
+        let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        let local = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        var placed: [Outbox.Placed] = []
+        for sop in ["1.2.3.1.1", "1.2.3.1.2"] {
+            let input = try Part10File.read(path: try f.instance(in: f.data + "/s", sop: sop))
+            let output = try engine.deidentify(input, identifiers: try local.identifiers(for: IdentifiersRequest(dataSet: input.dataSet)))
+            placed.append(try outbox.place(output, gate: PHIGate(original: input.dataSet)))
+        }
+        return (f, outbox, placed)
+    }
+
+    @Test func aStageThatSyncsLaterGetsTheNewSeriesFolderAndTheOutboxThenTheSeriesFolder() throws {
+        let (f, outbox, placed) = try placeTwo(sync: true, later: true)
+        let series = (placed[0].path as NSString).deletingLastPathComponent
+        #expect(placed[0].unsyncedFolders == [series, outbox.folder])
+        #expect(placed[1].unsyncedFolders == [series])
+        #expect(FileManager.default.fileExists(atPath: placed[1].path) && placed[1].path.hasPrefix(f.root))
+    }
+
+    @Test func otherwisePlaceSyncsItselfOrNothingIsSynced() throws {
+        #expect(try placeTwo(sync: true, later: false).2.allSatisfy { $0.unsyncedFolders.isEmpty })
+        #expect(try placeTwo(sync: false, later: true).2.allSatisfy { $0.unsyncedFolders.isEmpty })
+    }
+
+    @Test func theDeidentifyStageLeavesTheSyncToItsRecording() throws {
+        let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        let f = try PipelineFixture()
+        let stage = DeidentifyStage(engine: engine, outbox: try Outbox(folder: f.root + "/var/outbox", sync: true))
+        #expect(stage.copies.outbox.syncsFoldersLater)
+    }
+}
