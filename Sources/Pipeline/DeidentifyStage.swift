@@ -61,19 +61,26 @@ public struct DeidentifyStage: StageHandler {
         let handOver = handOverEvery, every = max(1, recordEvery), total = images.count
         struct Pending { var outcomes: [(CopyMaker.Outcome, ImageRecord)] = []; var recorded = 0; var handedOver = 0 }
         let pending = Mutex(Pending())
+        // The batch is taken under the lock and recorded outside it: the other workers go on
+        // de-identifying while the folders are synced and the transaction commits.
         let flush: @Sendable (Bool) throws -> Void = { [self] final in
-            try pending.withLock { p in
-                guard !p.outcomes.isEmpty, final || p.outcomes.count >= every else { return }
-                let batch = p.outcomes
-                p.outcomes = []
-                try record(batch, database: job.database)
+            let batch = pending.withLock { p -> [(CopyMaker.Outcome, ImageRecord)] in
+                guard !p.outcomes.isEmpty, final || p.outcomes.count >= every else { return [] }
+                defer { p.outcomes = [] }
+                return p.outcomes
+            }
+            guard !batch.isEmpty else { return }
+            try record(batch, database: job.database)
+            // Hand the images over to the send stages every `handOver` images (not at the
+            // end: the job queued when this one completes takes the rest).
+            let ready = pending.withLock { p -> Int? in
                 p.recorded += batch.count
-                // Hand the images over to the send stages every `handOver` images (not at the
-                // end: the job queued when this one completes takes the rest).
-                if handOver > 0 && p.recorded - p.handedOver >= handOver && p.recorded < total {
-                    p.handedOver = p.recorded
-                    try job.enqueueEarly(nextStages, maxAttempts: sendMaxAttempts, reason: "de-identified images ready (\(p.recorded) of \(total))")
-                }
+                guard handOver > 0 && p.recorded - p.handedOver >= handOver && p.recorded < total else { return nil }
+                p.handedOver = p.recorded
+                return p.recorded
+            }
+            if let ready {
+                try job.enqueueEarly(nextStages, maxAttempts: sendMaxAttempts, reason: "de-identified images ready (\(ready) of \(total))")
             }
         }
         try ParallelWork.forEach(images.count, workers: concurrency) { n in
