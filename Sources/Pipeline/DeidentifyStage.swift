@@ -26,6 +26,9 @@ public struct DeidentifyStage: StageHandler {
     public var sendMaxAttempts: @Sendable (String) -> Int = { _ in 1_000_000 }
     public let copies: CopyMaker
     let logger: Logger
+    /// Syncs the outbox folders a batch's copies were renamed into, before the batch is
+    /// recorded (replaced by tests, to see when it is called).
+    public var syncFolders: @Sendable ([String]) throws -> Void = { try Outbox.syncFolders($0) }
     /// Images of a series de-identified at once.
     public var concurrency = ProcessInfo.processInfo.activeProcessorCount
 
@@ -96,7 +99,7 @@ public struct DeidentifyStage: StageHandler {
     /// Records outcomes in one transaction, after syncing the outbox folders their copies were
     /// renamed into (so no row says DONEPROCESSING of a copy a power cut could take back).
     func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: IndexDatabase) throws {
-        Outbox.syncFolders(batch.flatMap { outcome, _ -> [String] in
+        try syncFolders(batch.flatMap { outcome, _ -> [String] in
             if case .placed(_, let placed) = outcome { return placed.unsyncedFolders }
             return []
         })

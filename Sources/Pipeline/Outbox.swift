@@ -40,14 +40,14 @@ public struct Outbox: Sendable {
         public var unsyncedFolders: [String] = []
     }
 
-    /// Syncs folders, each once.
-    public static func syncFolders<S: Sequence>(_ folders: S) where S.Element == String {
+    /// Syncs folders, each once. Throws if one cannot be synced: what was renamed into it is
+    /// not known to be on disk.
+    public static func syncFolders<S: Sequence>(_ folders: S) throws where S.Element == String {
         for folder in Set(folders) {
             let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 {
-                fsync(fd)
-                close(fd)
-            }
+            guard fd >= 0 else { throw OutboxError(message: "cannot open \(folder) to sync it: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw OutboxError(message: "cannot sync \(folder): \(String(cString: strerror(errno)))") }
         }
     }
 
@@ -67,9 +67,11 @@ public struct Outbox: Sendable {
         }
         // The rename is on disk before the index says DONEPROCESSING (a power cut must not
         // leave the row without its copy): synced here, or by the caller before it records.
-        // The outbox itself only when the series folder was made now.
-        let changed = sync ? (newFolder ? [seriesFolder, self.folder] : [seriesFolder]) : []
-        if !syncsFoldersLater { Outbox.syncFolders(changed) }
+        // Here, the outbox itself only when the series folder was made now. A caller syncing
+        // later always gets the outbox too: the placement that made the series folder may
+        // belong to an attempt that failed, or to a batch recorded after this one.
+        let changed = sync ? (newFolder || syncsFoldersLater ? [seriesFolder, self.folder] : [seriesFolder]) : []
+        if !syncsFoldersLater { try Outbox.syncFolders(changed) }
         let size = FileIdentity(path: final).map { Int64($0.size) } ?? 0
         return Placed(path: final, size: size, unsyncedFolders: syncsFoldersLater ? changed : [])
     }

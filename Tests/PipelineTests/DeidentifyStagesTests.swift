@@ -33,13 +33,17 @@ import Testing
 
         var recipe: Recipe? = nil
         let log = LogRecorder()
+        /// Changes the de-identify stage before it runs.
+        var adjust: (inout DeidentifyStage) -> Void = { _ in }
 
         var stages: [any StageHandler] {
             var settings = DeidentificationSettings.standard
             settings.recipe = recipe
             let engine = Deidentifier(settings: settings, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
             let logger = Logger(label: "test") { [log] _ in log }
-            return [IdentifyStage(provider: provider), DeidentifyStage(engine: engine, outbox: outbox, logger: logger)]
+            var deidentify = DeidentifyStage(engine: engine, outbox: outbox, logger: logger)
+            adjust(&deidentify)
+            return [IdentifyStage(provider: provider), deidentify]
         }
 
         func run() throws -> Bool {
@@ -238,11 +242,13 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         return (f, outbox, placed)
     }
 
-    @Test func aStageThatSyncsLaterGetsTheNewSeriesFolderAndTheOutboxThenTheSeriesFolder() throws {
+    @Test func aStageThatSyncsLaterGetsTheSeriesFolderAndTheOutboxEveryTime() throws {
         let (f, outbox, placed) = try placeTwo(sync: true, later: true)
         let series = (placed[0].path as NSString).deletingLastPathComponent
         #expect(placed[0].unsyncedFolders == [series, outbox.folder])
-        #expect(placed[1].unsyncedFolders == [series])
+        // The outbox again: the placement that made the series folder may have been in an
+        // attempt that failed before it was recorded.
+        #expect(placed[1].unsyncedFolders == [series, outbox.folder])
         #expect(FileManager.default.fileExists(atPath: placed[1].path) && placed[1].path.hasPrefix(f.root))
     }
 
@@ -251,10 +257,36 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         #expect(try placeTwo(sync: false, later: true).2.allSatisfy { $0.unsyncedFolders.isEmpty })
     }
 
-    @Test func theDeidentifyStageLeavesTheSyncToItsRecording() throws {
-        let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
-        let f = try PipelineFixture()
-        let stage = DeidentifyStage(engine: engine, outbox: try Outbox(folder: f.root + "/var/outbox", sync: true))
-        #expect(stage.copies.outbox.syncsFoldersLater)
+    /// One image per batch, one at a time: the k-th sync must come when k images are recorded,
+    /// that is before its own batch's transaction, and name the image's series folder and the
+    /// outbox. A sync after the commit, or none, fails this.
+    @Test func theStageSyncsEachBatchsFoldersBeforeItRecordsIt() throws {
+        var node = try DeidentifyStagesTests.Node()
+        let outbox = try Outbox(folder: node.f.root + "/var/outbox-synced", sync: true)
+        struct Call { let recorded: Int; let folders: Set<String> }
+        let calls = Mutex<[Call]>([])
+        let database = node.f.database
+        node.adjust = { stage in
+            stage = DeidentifyStage(engine: stage.copies.engine, outbox: outbox)
+            stage.concurrency = 1
+            stage.recordEvery = 1
+            stage.syncFolders = { folders in
+                let recorded = try database.writer.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") ?? 0
+                }
+                calls.withLock { $0.append(Call(recorded: recorded, folders: Set(folders))) }
+                try Outbox.syncFolders(folders)
+            }
+        }
+        for n in 1...3 { try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.\(n)") }
+        _ = try node.f.importer.importFolder(node.f.data + "/study")
+        #expect(try node.run())
+        #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing })
+        let seen = calls.withLock { $0 }
+        #expect(seen.map(\.recorded) == [0, 1, 2])
+        let copies = try node.f.database.writer.read { db in try String.fetchAll(db, sql: "SELECT path FROM deidentified") }
+        let series = Set(copies.map { ($0 as NSString).deletingLastPathComponent })
+        #expect(series.count == 1)
+        #expect(seen.allSatisfy { $0.folders == series.union([outbox.folder]) })
     }
 }
