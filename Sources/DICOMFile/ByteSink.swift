@@ -99,27 +99,34 @@ public final class FileSink: ByteSink {
     }
 
     /// Copies the region in the kernel (copy_file_range: one copy from page cache to page
-    /// cache, instead of a read into memory and a write out of it). False, with nothing written,
-    /// where the kernel cannot (another file system on an old kernel, say).
+    /// cache, instead of a read into memory and a write out of it). Only a full destination
+    /// throws here. Anything else (a kernel or file system that cannot, a source that is short
+    /// or cannot be read) undoes what was copied and returns false: the caller's copy through
+    /// memory then does the work, or fails with its own errors (a short original is the
+    /// original's fault, not the destination's).
     public func copy(fromFile source: String, offset: UInt64, length: UInt64) throws -> Bool {
         try flush()
         let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else {
-            throw DICOMReadError(path: source, offset: offset, reason: "cannot open: \(String(cString: strerror(errno)))")
-        }
+        guard input >= 0 else { return false }
         defer { Glibc.close(input) }
+        let start = writtenOffset
         var from = Int64(offset)
         var left = Int64(length)
         while left > 0 {
             let r = sendit_copy_file_range(input, &from, fd, left)
             if r < 0 {
-                if errno == EINTR { continue }
-                let unsupported = [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno)
-                if unsupported && left == Int64(length) { return false }
-                throw FileSink.error(path, "copy from \(source) failed")
+                let code = errno
+                if code == EINTR { continue }
+                if code == ENOSPC || code == EDQUOT || code == EFBIG {
+                    throw FileSink.error(path, "copy from \(source) failed", code: code)
+                }
             }
-            if r == 0 {
-                throw DICOMReadError(path: source, offset: UInt64(from), reason: "file is shorter than recorded")
+            if r <= 0 {
+                guard ftruncate(fd, off_t(start)) == 0, lseek(fd, off_t(start), SEEK_SET) == off_t(start) else {
+                    throw FileSink.error(path, "cannot undo a failed copy from \(source)")
+                }
+                writtenOffset = start
+                return false
             }
             if startsWriteback { _ = sendit_start_writeback(fd, writtenOffset, Int64(r)) }
             writtenOffset += Int64(r)
@@ -142,8 +149,7 @@ public final class FileSink: ByteSink {
         writtenOffset += Int64(b.count)
     }
 
-    static func error(_ path: String, _ what: String) -> FileWriteError {
-        let code = errno
+    static func error(_ path: String, _ what: String, code: Int32 = errno) -> FileWriteError {
         return FileWriteError(path: path, reason: "\(what): \(String(cString: strerror(code)))", code: code)
     }
 }

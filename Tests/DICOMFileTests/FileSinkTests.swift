@@ -52,6 +52,23 @@ import Glibc
         #expect(back.dataSet[.pixelData]?.binaryLength == 300_000)
     }
 
+    /// A copy that cannot finish is undone, and left to the copy through memory.
+    @Test func aCopyThatRunsOutOfSourceIsUndone() throws {
+        let dir = try TestEnvironment.temporaryDirectory("filesink-undo")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = try writeSource(in: dir)
+        let size = try FileManager.default.attributesOfItem(atPath: source)[.size] as! Int
+        let out = dir.appendingPathComponent("out").path
+        let sink = try FileSink(path: out)
+        try sink.write(Array("0123456789".utf8))
+        // 100 bytes are there, 1000 asked for.
+        #expect(try sink.copy(fromFile: source, offset: UInt64(size - 100), length: 1000) == false)
+        #expect(try sink.copy(fromFile: dir.appendingPathComponent("missing").path, offset: 0, length: 10) == false)
+        try sink.write(Array("ab".utf8))
+        try sink.close(sync: false)
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))) == Array("0123456789ab".utf8))
+    }
+
     @Test func aSourceCutShortIsAnErrorNotAShortCopy() throws {
         let dir = try TestEnvironment.temporaryDirectory("filesink-short")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -35,8 +35,10 @@ import Testing
 
     @Test func foldingASCIIIsLowerCasingAndOtherTextIsAlsoComposed() {
         for s in PlainTextTests.samples {
-            #expect(PHIGate.fold(s) == s.lowercased().precomposedStringWithCanonicalMapping, "\(s.debugDescription)")
+            // Bytes, not String ==, which holds canonically equivalent strings equal: the gate
+            // searches the folded text's bytes.
+            #expect(Array(PHIGate.fold(s).utf8) == Array(s.lowercased().precomposedStringWithCanonicalMapping.utf8), "\(s.debugDescription)")
         }
-        #expect(PHIGate.fold("E\u{301}") == "\u{E9}")
+        #expect(Array(PHIGate.fold("E\u{301}").utf8) == [0xC3, 0xA9])
     }
 }
