@@ -60,8 +60,9 @@ public struct SendStage: StageHandler {
         let size: Int64
     }
 
-    public func run(_ job: StageJob) throws {
-        let pending = try job.database.writer.read { db in
+    /// The series' de-identified images without an answer from this destination yet.
+    func pending(_ job: StageJob) throws -> [Pending] {
+        try job.database.writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT i.id, d.path, d.size FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
                 WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
@@ -69,9 +70,25 @@ public struct SendStage: StageHandler {
                 ORDER BY i.id
                 """, arguments: [job.seriesId, destination.name]).map { Pending(imageId: $0[0], path: $0[1], size: $0[2]) }
         }
+    }
+
+    public func run(_ job: StageJob) throws {
+        // Sends what is ready, then what became ready meanwhile (the series is still being
+        // de-identified), until nothing is left, before the one verification: a round that
+        // ended just before the last images were handed over does not verify twice. A round
+        // with a fault ends it (the job is retried with backoff), and so does an image still
+        // pending after it was sent (its answer could not be recorded).
         var faults: [String] = []
-        if !pending.isEmpty {
+        var tried = Set<Int64>()
+        while true {
+            let pending = try pending(job)
+            if pending.isEmpty || pending.contains(where: { tried.contains($0.imageId) }) { break }
             faults += try send(pending, job: job)
+            tried.formUnion(pending.map(\.imageId))
+            if !faults.isEmpty { break }
+            try job.database.writer.write { db in
+                try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
+            }
         }
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.

@@ -9,6 +9,7 @@ import Foundation
 import GRDB
 import Logging
 @testable import Pipeline
+import Synchronization
 import Testing
 
 /// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
@@ -213,6 +214,41 @@ import Testing
         let copies = try dest.received().filter { try Part10File.read(path: $0.path).sopInstanceUID?.rawValue == newUID }
         #expect(!copies.isEmpty)
         #expect(copies.contains { Array($0.bytes.suffix(64)) == Array(repeating: 9, count: 64) }, "the destination got the corrected pixels")
+    }
+
+    /// Images de-identified while a round is being sent go out in the same job, before its one
+    /// verification: the job does not end with them still waiting.
+    @Test func imagesReadyWhileARoundIsSentGoInTheSameJob() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        _ = try node.importStudy()
+        // De-identify only (no send stage in the workers' hands).
+        let workers = JobWorkers(queue: node.queue, handlers: Array(node.stages.prefix(2)), count: 2, logger: PipelineFixture.silent)
+        workers.idlePoll = 0.02
+        workers.start()
+        let deadline = Date().addingTimeInterval(15)
+        while try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") < 6 && Date() < deadline { usleep(20_000) }
+        workers.stop(grace: 3)
+        let database = node.f.database
+        let (record, ids) = try database.writer.read { db in
+            (try #require(try JobRecord.filter(Column("stage") == "send:a").order(Column("seriesId")).fetchOne(db)),
+             try Int64.fetchAll(db, sql: "SELECT i.id FROM image AS i JOIN job AS j ON j.seriesId = i.seriesId WHERE j.stage = 'send:a' ORDER BY j.seriesId, i.id LIMIT 3"))
+        }
+        // Two of the series' three images are "still being de-identified" when the job starts;
+        // they are ready once the first round has recorded its answer.
+        try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
+        let rounds = Mutex(0)
+        let job = StageJob(job: record, database: database, renewLease: {
+            let first = rounds.withLock { n in defer { n += 1 }; return n == 0 }
+            if first {
+                try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'DONEPROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
+            }
+        })
+        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
+        #expect(rounds.withLock { $0 } == 2)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(ids.map(String.init).joined(separator: ",")))") == 3)
+        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE' AND id IN (\(ids.map(String.init).joined(separator: ",")))") == 3)
+        #expect(dest.received().count == 3)
     }
 
     @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
