@@ -74,21 +74,30 @@ public struct SendStage: StageHandler {
 
     public func run(_ job: StageJob) throws {
         // Sends what is ready, then what became ready meanwhile (the series is still being
-        // de-identified), until nothing is left, before the one verification: a round that
+        // de-identified), until nothing new is left, before the one verification: a round that
         // ended just before the last images were handed over does not verify twice. A round
-        // with a fault ends it (the job is retried with backoff), and so does an image still
-        // pending after it was sent (its answer could not be recorded).
+        // with a fault ends it (the job is retried with backoff). An image pending again after
+        // this job sent it (its record was withdrawn meanwhile, by a late Storage Commitment
+        // failure, say) is left to a job queued for it.
         var faults: [String] = []
         var tried = Set<Int64>()
+        var pendingAgain = false
         while true {
-            let pending = try pending(job)
-            if pending.isEmpty || pending.contains(where: { tried.contains($0.imageId) }) { break }
-            faults += try send(pending, job: job)
-            tried.formUnion(pending.map(\.imageId))
+            let all = try pending(job)
+            let fresh = all.filter { !tried.contains($0.imageId) }
+            pendingAgain = pendingAgain || fresh.count < all.count
+            if fresh.isEmpty { break }
+            try job.keepAlive()
+            faults += try send(fresh, job: job)
+            tried.formUnion(fresh.map(\.imageId))
             if !faults.isEmpty { break }
             try job.database.writer.write { db in
                 try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
             }
+        }
+        if pendingAgain && faults.isEmpty {
+            try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
+                                 reason: "images to send again after this job sent them")
         }
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.

@@ -216,11 +216,9 @@ import Testing
         #expect(copies.contains { Array($0.bytes.suffix(64)) == Array(repeating: 9, count: 64) }, "the destination got the corrected pixels")
     }
 
-    /// Images de-identified while a round is being sent go out in the same job, before its one
-    /// verification: the job does not end with them still waiting.
-    @Test func imagesReadyWhileARoundIsSentGoInTheSameJob() throws {
-        let dest = try Destination()
-        let node = try Node([("a", dest.port)])
+    /// A node whose two series are de-identified (no send job has run), and one series' send
+    /// job, claimed, with that series' image ids.
+    func deidentifiedSeries(_ node: Node) throws -> (JobRecord, [Int64]) {
         _ = try node.importStudy()
         // De-identify only (no send stage in the workers' hands).
         let workers = JobWorkers(queue: node.queue, handlers: Array(node.stages.prefix(2)), count: 2, logger: PipelineFixture.silent)
@@ -229,26 +227,66 @@ import Testing
         let deadline = Date().addingTimeInterval(15)
         while try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") < 6 && Date() < deadline { usleep(20_000) }
         workers.stop(grace: 3)
-        let database = node.f.database
-        let (record, ids) = try database.writer.read { db in
-            (try #require(try JobRecord.filter(Column("stage") == "send:a").order(Column("seriesId")).fetchOne(db)),
-             try Int64.fetchAll(db, sql: "SELECT i.id FROM image AS i JOIN job AS j ON j.seriesId = i.seriesId WHERE j.stage = 'send:a' ORDER BY j.seriesId, i.id LIMIT 3"))
+        let job = try #require(try node.queue.claimNext(owner: "test", stages: ["send:a"]))
+        let ids = try node.f.database.writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE seriesId = ? ORDER BY id", arguments: [job.seriesId])
         }
+        return (job, ids)
+    }
+
+    func queuedSendJobs(_ node: Node, series: Int64) throws -> Int {
+        try node.f.database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'queued' AND seriesId = ?", arguments: [series]) ?? 0
+        }
+    }
+
+    /// Images de-identified while a round is being sent go out in the same job, before its one
+    /// verification: the job does not end with them still waiting.
+    @Test(.timeLimit(.minutes(1))) func imagesReadyWhileARoundIsSentGoInTheSameJob() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let (record, ids) = try deidentifiedSeries(node)
+        #expect(ids.count == 3)
+        let database = node.f.database
         // Two of the series' three images are "still being de-identified" when the job starts;
-        // they are ready once the first round has recorded its answer.
+        // they are ready once the job has begun its first round.
         try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
-        let rounds = Mutex(0)
+        let calls = Mutex(0)
         let job = StageJob(job: record, database: database, renewLease: {
-            let first = rounds.withLock { n in defer { n += 1 }; return n == 0 }
+            let first = calls.withLock { n in defer { n += 1 }; return n == 0 }
             if first {
                 try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'DONEPROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
             }
         })
         try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
-        #expect(rounds.withLock { $0 } == 2)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(ids.map(String.init).joined(separator: ",")))") == 3)
-        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE' AND id IN (\(ids.map(String.init).joined(separator: ",")))") == 3)
+        let list = ids.map(String.init).joined(separator: ",")
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(list))") == 3)
+        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE' AND id IN (\(list))") == 3)
         #expect(dest.received().count == 3)
+        #expect(try queuedSendJobs(node, series: record.seriesId) == 0)
+    }
+
+    /// An image whose record is withdrawn after this job sent it (a late Storage Commitment
+    /// failure does that) is not sent again in a loop by this job, nor forgotten: a job is queued.
+    @Test(.timeLimit(.minutes(1))) func anImagePendingAgainAfterItWasSentGetsAJobOfItsOwn() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let (record, ids) = try deidentifiedSeries(node)
+        let database = node.f.database
+        let withdrawn = Mutex(false)
+        let job = StageJob(job: record, database: database, renewLease: {
+            try database.writer.write { db in
+                guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE imageId = ?", arguments: [ids[0]]) == 1 else { return }
+                if withdrawn.withLock({ w in defer { w = true }; return !w }) {
+                    try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [ids[0]])
+                }
+            }
+        })
+        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
+        #expect(withdrawn.withLock { $0 })
+        #expect(dest.received().count == 3)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
+        #expect(try queuedSendJobs(node, series: record.seriesId) == 1)
     }
 
     @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
