@@ -58,17 +58,19 @@ public struct SendStage: StageHandler {
         let imageId: Int64
         let path: String
         let size: Int64
+        /// When the copy was made, as the index stores it: which copy this is.
+        let copiedAt: String
     }
 
     /// The series' de-identified images without an answer from this destination yet.
     func pending(_ job: StageJob) throws -> [Pending] {
         try job.database.writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT i.id, d.path, d.size FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
+                SELECT i.id, d.path, d.size, d.createdAt FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
                 WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
                 AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
                 ORDER BY i.id
-                """, arguments: [job.seriesId, destination.name]).map { Pending(imageId: $0[0], path: $0[1], size: $0[2]) }
+                """, arguments: [job.seriesId, destination.name]).map { Pending(imageId: $0[0], path: $0[1], size: $0[2], copiedAt: $0[3]) }
         }
     }
 
@@ -184,6 +186,15 @@ public struct SendStage: StageHandler {
     }
 
     func record(_ db: Database, image: Pending, outcome: DeliveryOutcome, at now: Date) throws {
+        // The answer is about the copy this round read. If the image was replaced meanwhile (a
+        // newer copy with another data set was imported, and perhaps de-identified already), a
+        // record would say the new copy is delivered: none is written, and the image is sent
+        // again (by this job's next round or the job its new copy queues).
+        let current = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
+            WHERE i.id = ? AND i.status IN ('DONEPROCESSING','SENT') AND d.createdAt = ?)
+            """, arguments: [image.imageId, image.copiedAt]) ?? false
+        guard current else { return }
         switch outcome {
         case .stored(let status, let warning):
             // Without verification, the C-STORE answer is final.

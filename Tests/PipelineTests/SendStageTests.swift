@@ -289,6 +289,36 @@ import Testing
         #expect(try queuedSendJobs(node, series: record.seriesId) == 1)
     }
 
+    /// An image replaced by a newer copy while a round sends its old one (imported again with
+    /// another data set; de-identified again already, or not yet) gets no record from that
+    /// round: the record would say the new copy is delivered.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func anImageReplacedDuringItsRoundGetsNoRecordFromIt(deidentifiedAgain: Bool) throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let (record, ids) = try deidentifiedSeries(node)
+        let database = node.f.database
+        let replaced = Mutex(false)
+        // The first lease renewal comes after the round has read what to send, before it sends.
+        let job = StageJob(job: record, database: database, renewLease: {
+            guard replaced.withLock({ r in defer { r = true }; return !r }) else { return }
+            try database.writer.write { db in
+                if deidentifiedAgain {
+                    try db.execute(sql: "UPDATE deidentified SET createdAt = '2099-01-01 00:00:00.000' WHERE imageId = ?", arguments: [ids[0]])
+                } else {
+                    try db.execute(sql: "UPDATE image SET status = 'NEW' WHERE id = ?", arguments: [ids[0]])
+                }
+            }
+        })
+        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
+        #expect(dest.received().count == 3)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
+        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(ids[1]), \(ids[2]))") == 2)
+        // De-identified again: this job queues a send for the new copy (otherwise the new copy's
+        // de-identify job will).
+        #expect(try queuedSendJobs(node, series: record.seriesId) == (deidentifiedAgain ? 1 : 0))
+    }
+
     @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
