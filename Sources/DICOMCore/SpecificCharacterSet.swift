@@ -36,11 +36,11 @@ public struct SpecificCharacterSet: Hashable, Sendable, CustomStringConvertible 
         // Contiguous bytes (an ArraySlice, an Array) take the fast path: this generic is not
         // specialised across modules, and byte-by-byte through the Collection protocol cost
         // the de-identifier 7% of its time.
-        if let plain = bytes.withContiguousStorageIfAvailable({ SpecificCharacterSet.decodeIfPlain($0) }), let plain {
-            return plain
-        }
-        if !bytes.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
-            return String(decoding: bytes, as: UTF8.self)
+        switch bytes.withContiguousStorageIfAvailable({ SpecificCharacterSet.decodeIfPlain($0) }) {
+        case .some(.some(let plain)): return plain
+        case .some(.none): break   // contiguous, and the character set decides
+        case .none:
+            if !bytes.contains(where: { $0 >= 0x80 || $0 == 0x1B }) { return String(decoding: bytes, as: UTF8.self) }
         }
         let first = terms.first ?? ""
         if !usesCodeExtensions {

@@ -8,9 +8,8 @@ import Foundation
 /// numbers shorter than 6, are too common to judge by; values under 6 characters count as
 /// whole words only. Values an option keeps (Retain Institution Identity, say) are not looked for.
 struct CleaningTokens {
-    private(set) var tokens: [String] = []
     /// Each token with what `found` asks of it, worked out once.
-    private var entries: [Entry] = []
+    private let entries: [Entry]
 
     struct Entry {
         let bytes: [UInt8]
@@ -24,8 +23,7 @@ struct CleaningTokens {
     init(_ ds: DataSet, profile: ConfidentialityProfile) {
         var found = Set<String>()
         CleaningTokens.collect(ds, profile: profile, charset: ds.specificCharacterSet, into: &found)
-        tokens = found.sorted()
-        entries = tokens.map { Entry(bytes: Array($0.utf8), text: $0, length: $0.count,
+        entries = found.sorted().map { Entry(bytes: Array($0.utf8), text: $0, length: $0.count,
                                      isWord: $0.allSatisfy { $0.isLetter || $0.isNumber }) }
     }
 

@@ -96,9 +96,10 @@ import Testing
                       policy: .immediately)
         }
 
-        /// Runs the workers until `condition` holds (true) or `seconds` pass (false).
-        func run(until condition: () throws -> Bool, seconds: Double = 15) throws -> Bool {
-            let workers = JobWorkers(queue: queue, handlers: stages, count: 2, logger: PipelineFixture.silent)
+        /// Runs the workers (with `handlers`, by default every stage) until `condition` holds
+        /// (true) or `seconds` pass (false).
+        func run(until condition: () throws -> Bool, seconds: Double = 15, handlers: [any StageHandler]? = nil) throws -> Bool {
+            let workers = JobWorkers(queue: queue, handlers: handlers ?? stages, count: 2, logger: PipelineFixture.silent)
             workers.idlePoll = 0.02
             workers.start()
             defer { workers.stop(grace: 3) }
@@ -221,17 +222,27 @@ import Testing
     func deidentifiedSeries(_ node: Node) throws -> (JobRecord, [Int64]) {
         _ = try node.importStudy()
         // De-identify only (no send stage in the workers' hands).
-        let workers = JobWorkers(queue: node.queue, handlers: Array(node.stages.prefix(2)), count: 2, logger: PipelineFixture.silent)
-        workers.idlePoll = 0.02
-        workers.start()
-        let deadline = Date().addingTimeInterval(15)
-        while try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") < 6 && Date() < deadline { usleep(20_000) }
-        workers.stop(grace: 3)
+        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6 },
+                             handlers: Array(node.stages.prefix(2))))
         let job = try #require(try node.queue.claimNext(owner: "test", stages: ["send:a"]))
         let ids = try node.f.database.writer.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE seriesId = ? ORDER BY id", arguments: [job.seriesId])
         }
         return (job, ids)
+    }
+
+    /// Runs the claimed send job. At each lease renewal (before each round's sending, after each
+    /// batch of answers is recorded) `change` runs in a write transaction, until it says it
+    /// changed something. Returns whether it did.
+    func runSendJob(_ node: Node, _ record: JobRecord, changeOnce change: @escaping @Sendable (Database) throws -> Bool) throws -> Bool {
+        let database = node.f.database
+        let changed = Mutex(false)
+        let job = StageJob(job: record, database: database, renewLease: {
+            guard !changed.withLock({ $0 }) else { return }
+            if try database.writer.write({ try change($0) }) { changed.withLock { $0 = true } }
+        })
+        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
+        return changed.withLock { $0 }
     }
 
     func queuedSendJobs(_ node: Node, series: Int64) throws -> Int {
@@ -247,18 +258,13 @@ import Testing
         let node = try Node([("a", dest.port)])
         let (record, ids) = try deidentifiedSeries(node)
         #expect(ids.count == 3)
-        let database = node.f.database
         // Two of the series' three images are "still being de-identified" when the job starts;
         // they are ready once the job has begun its first round.
-        try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
-        let calls = Mutex(0)
-        let job = StageJob(job: record, database: database, renewLease: {
-            let first = calls.withLock { n in defer { n += 1 }; return n == 0 }
-            if first {
-                try database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'DONEPROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
-            }
+        try node.f.database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
+        #expect(try runSendJob(node, record) { db in
+            try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]])
+            return true
         })
-        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
         let list = ids.map(String.init).joined(separator: ",")
         #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(list))") == 3)
         #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE' AND id IN (\(list))") == 3)
@@ -272,18 +278,12 @@ import Testing
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
         let (record, ids) = try deidentifiedSeries(node)
-        let database = node.f.database
-        let withdrawn = Mutex(false)
-        let job = StageJob(job: record, database: database, renewLease: {
-            try database.writer.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE imageId = ?", arguments: [ids[0]]) == 1 else { return }
-                if withdrawn.withLock({ w in defer { w = true }; return !w }) {
-                    try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [ids[0]])
-                }
-            }
+        // Withdrawn as soon as it is recorded.
+        #expect(try runSendJob(node, record) { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE imageId = ?", arguments: [ids[0]]) == 1 else { return false }
+            try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [ids[0]])
+            return true
         })
-        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
-        #expect(withdrawn.withLock { $0 })
         #expect(dest.received().count == 3)
         #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
         #expect(try queuedSendJobs(node, series: record.seriesId) == 1)
@@ -297,20 +297,15 @@ import Testing
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
         let (record, ids) = try deidentifiedSeries(node)
-        let database = node.f.database
-        let replaced = Mutex(false)
         // The first lease renewal comes after the round has read what to send, before it sends.
-        let job = StageJob(job: record, database: database, renewLease: {
-            guard replaced.withLock({ r in defer { r = true }; return !r }) else { return }
-            try database.writer.write { db in
-                if deidentifiedAgain {
-                    try db.execute(sql: "UPDATE deidentified SET createdAt = '2099-01-01 00:00:00.000' WHERE imageId = ?", arguments: [ids[0]])
-                } else {
-                    try db.execute(sql: "UPDATE image SET status = 'NEW' WHERE id = ?", arguments: [ids[0]])
-                }
+        #expect(try runSendJob(node, record) { db in
+            if deidentifiedAgain {
+                try db.execute(sql: "UPDATE deidentified SET createdAt = '2099-01-01 00:00:00.000' WHERE imageId = ?", arguments: [ids[0]])
+            } else {
+                try db.execute(sql: "UPDATE image SET status = 'NEW' WHERE id = ?", arguments: [ids[0]])
             }
+            return true
         })
-        try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
         #expect(dest.received().count == 3)
         #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
         #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(ids[1]), \(ids[2]))") == 2)
