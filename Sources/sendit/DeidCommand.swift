@@ -58,7 +58,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         settings.override("DEID_OPTIONS", options)
         settings.override("STUDY_DEID", recipe)
         let pipeline = try settings.pipeline()
-        let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
+        let (provider, engine, _) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
         let rules = try settings.burnedInRules()
         let fields = try settings.identifierFields()
         let copies = CopyMaker(engine: engine, outbox: try Outbox(folder: PipelineConfiguration.absolute(out), sync: false), rules: rules)

@@ -121,7 +121,7 @@ import Testing
         _ = try f.importer.importFolder(f.data + "/study")
         let outbox = try Outbox(folder: f.root + "/var/outbox", sync: false)
         let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 1, count: 32))))
-        let workers = JobWorkers(queue: f.queue, handlers: [IdentifyStage(provider: service.provider()), DeidentifyStage(engine: engine, outbox: outbox)],
+        let workers = JobWorkers(queue: f.queue, handlers: [IdentifyStage(provider: service.provider(), hash: KeyedHash(key: [UInt8](repeating: 1, count: 32))), DeidentifyStage(engine: engine, outbox: outbox)],
                                  count: 1, logger: PipelineFixture.silent)
         workers.idlePoll = 0.01
         workers.start()

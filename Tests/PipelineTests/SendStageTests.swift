@@ -66,6 +66,8 @@ import Testing
         let outbox: Outbox
         let queue: JobQueue
         let destinations: [DeliveryDestination]
+        /// The burned-in rules of the de-identify stage.
+        var rules = BurnedInRules.standard
 
         init(_ destinations: [(String, Int)], verifier: OrthancREST? = nil) throws {
             f = try PipelineFixture(firstStage: "identify")
@@ -84,10 +86,10 @@ import Testing
         var stages: [any StageHandler] {
             let hash = KeyedHash(key: [UInt8](repeating: 5, count: 32))
             let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: hash))
-            var deidentify = DeidentifyStage(engine: engine, outbox: outbox)
+            var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: rules)
             deidentify.nextStages = destinations.map(\.stage)
             let names = destinations.map(\.name)
-            return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash))), deidentify]
+            return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash)), hash: hash), deidentify]
                 + destinations.map { SendStage(destination: $0, destinations: names) }
         }
 
