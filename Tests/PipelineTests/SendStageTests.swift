@@ -339,6 +339,8 @@ import Testing
         // The destination accepts no unknown SOP class: the contexts of these images are rejected.
         let dest = try Destination(acceptUnknown: false)
         let node = try Node([("a", dest.port)])
+        // A class no burned-in rule allows: a site's rule lets it through to the destination.
+        node.rules = try BurnedInRules.parse("allow test-class if SOPClassUID is 1.2.826.0.1.3680043.9.9999.1\nhold rest otherwise\n")
         _ = try node.importStudy(sopClass: "1.2.826.0.1.3680043.9.9999.1")
         #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'FAILED'") == 6 }))
         let reasons = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT statusReason FROM image") }
