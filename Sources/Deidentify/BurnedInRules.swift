@@ -1,34 +1,43 @@
 import DICOMCore
 
-/// Rules that decide, from the header alone, that an image may carry burned-in text (names,
-/// dates, IDs drawn into the pixels), so it is HELD for a person instead of being sent. The
-/// rules are data: a text file, one rule a line (see `parse`); `defaultText` is what sendit
-/// uses unless given another file.
+/// Rules that decide, from the header alone, whether an image may carry burned-in text (names,
+/// dates, IDs drawn into the pixels), so that it is HELD for a person instead of being sent.
+/// The rules are data: a text file, one rule a line (see `parse`); `defaultText` is what sendit
+/// uses unless given another file. sendit's own table is an allowlist: it names the kinds that
+/// normally carry no text and holds everything else.
 ///
 ///     # allow NAME if CONDITION [and CONDITION]...   (checked first: a match lets the image go)
-///     # hold  NAME if CONDITION [and CONDITION]...
+///     # hold  NAME if CONDITION [and CONDITION]...   (then: the first match holds it, named)
+///     # hold  NAME otherwise                         (at most one: holds what no rule allowed)
 ///     # CONDITION: KEYWORD is V1|V2…       a value of the attribute equals one (ignoring case)
 ///     #            KEYWORD has V1|V2…      same, for one of a multi-valued attribute's values
+///     #            KEYWORD lacks V1|V2…    no value equals one (an absent attribute lacks all)
 ///     #            KEYWORD contains V1|V2… a value contains one as text
 ///     #            KEYWORD present         the attribute is there and not empty
-/// SOP Class UID values may be written as the registry's keywords.
+/// SOP Class UID values may be written as the registry's keywords. Without an `otherwise`
+/// line, an image no rule holds goes (what rule files meant before `otherwise` existed).
+///
+/// Whatever the rules say, an image whose BurnedInAnnotation is YES is held (rule
+/// `burned-in-annotation`): the image's own header says its pixels identify the patient, and no
+/// rule about a model or a class knows better. A person may still release it.
 public struct BurnedInRules: Sendable, Equatable {
     public enum Verdict: String, Sendable { case allow, hold }
 
     public struct Condition: Sendable, Equatable {
-        public enum Test: String, Sendable { case `is`, has, contains, present }
+        public enum Test: String, Sendable { case `is`, has, lacks, contains, present }
         public let tag: Tag
         public let keyword: String
         public let test: Test
         public let values: [String]   // upper-cased
 
         func matches(_ ds: DataSet) -> Bool {
-            guard let e = ds[tag] else { return false }
+            guard let e = ds[tag] else { return test == .lacks }
             let found = e.vr == .UI ? e.strings().map { $0.uppercased() } : ds.strings(tag).map { PlainText.trimmingWhitespace($0).uppercased() }
             switch test {
             case .present: return found.contains { !$0.isEmpty }
             case .is: return found.first.map { values.contains($0) } ?? false
             case .has: return found.contains { values.contains($0) }
+            case .lacks: return !found.contains { values.contains($0) }
             case .contains: return found.contains { v in values.contains { v.contains($0) } }
             }
         }
@@ -41,6 +50,13 @@ public struct BurnedInRules: Sendable, Equatable {
     }
 
     public let rules: [Rule]
+    /// The name an image no rule allowed is held under (`hold NAME otherwise`); nil: it goes.
+    public let otherwise: String?
+
+    public init(rules: [Rule], otherwise: String? = nil) {
+        self.rules = rules
+        self.otherwise = otherwise
+    }
 
     public struct ParseError: Error, CustomStringConvertible {
         public let line: Int
@@ -48,21 +64,50 @@ public struct BurnedInRules: Sendable, Equatable {
         public var description: String { "line \(line): \(message)" }
     }
 
+    /// The verdict on an image and the rule that gave it (nil: no rule allowed it, and the
+    /// rules have no `otherwise`).
+    public struct Decision: Sendable, Equatable {
+        public let verdict: Verdict
+        public let rule: String?
+    }
+
+    /// The name under which BurnedInAnnotation YES holds an image, whatever the rules say.
+    public static let burnedInAnnotationRule = "burned-in-annotation"
+
+    public func decision(for ds: DataSet) -> Decision {
+        if ds.string(.burnedInAnnotation).map({ PlainText.trimmingWhitespace($0).uppercased() }) == "YES" {
+            return Decision(verdict: .hold, rule: BurnedInRules.burnedInAnnotationRule)
+        }
+        let matching = rules.filter { rule in rule.conditions.allSatisfy { $0.matches(ds) } }
+        if let allow = matching.first(where: { $0.verdict == .allow }) { return Decision(verdict: .allow, rule: allow.name) }
+        if let hold = matching.first(where: { $0.verdict == .hold }) { return Decision(verdict: .hold, rule: hold.name) }
+        if let otherwise { return Decision(verdict: .hold, rule: otherwise) }
+        return Decision(verdict: .allow, rule: nil)
+    }
+
     /// The rule that holds this image, or nil if none does (or an allow rule lets it go).
     public func holdingRule(for ds: DataSet) -> String? {
-        let matching = rules.filter { rule in rule.conditions.allSatisfy { $0.matches(ds) } }
-        if matching.contains(where: { $0.verdict == .allow }) { return nil }
-        return matching.first { $0.verdict == .hold }?.name
+        let d = decision(for: ds)
+        return d.verdict == .hold ? d.rule : nil
     }
 
     public static func parse(_ text: String) throws -> BurnedInRules {
         var rules: [Rule] = []
+        var otherwise: String?
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if words.isEmpty { continue }
+            if words.count == 3 && words[2].lowercased() == "otherwise" {
+                guard words[0].lowercased() == "hold" else {
+                    throw ParseError(line: n + 1, message: "only hold NAME otherwise (an image no rule holds goes without it)")
+                }
+                guard otherwise == nil else { throw ParseError(line: n + 1, message: "a second otherwise") }
+                otherwise = words[1]
+                continue
+            }
             guard words.count >= 4, let verdict = Verdict(rawValue: words[0].lowercased()), words[2].lowercased() == "if" else {
-                throw ParseError(line: n + 1, message: "expected: hold|allow NAME if CONDITION [and CONDITION]...")
+                throw ParseError(line: n + 1, message: "expected: hold|allow NAME if CONDITION [and CONDITION]..., or hold NAME otherwise")
             }
             if words.last?.lowercased() == "and" {
                 throw ParseError(line: n + 1, message: "a condition must follow \"and\"")
@@ -76,7 +121,7 @@ public struct BurnedInRules: Sendable, Equatable {
             }
             rules.append(Rule(verdict: verdict, name: words[1], conditions: conditions))
         }
-        return BurnedInRules(rules: rules)
+        return BurnedInRules(rules: rules, otherwise: otherwise)
     }
 
     static func condition(_ words: [String], line: Int) throws -> Condition {
@@ -84,7 +129,7 @@ public struct BurnedInRules: Sendable, Equatable {
             throw ParseError(line: line, message: "unknown attribute keyword \"\(words.first ?? "")\"")
         }
         guard words.count >= 2, let test = Condition.Test(rawValue: words[1].lowercased()) else {
-            throw ParseError(line: line, message: "expected is, has, contains or present after \(keyword)")
+            throw ParseError(line: line, message: "expected is, has, lacks, contains or present after \(keyword)")
         }
         if test == .present {
             guard words.count == 2 else { throw ParseError(line: line, message: "present takes no values") }
@@ -108,20 +153,43 @@ public struct BurnedInRules: Sendable, Equatable {
         return Condition(tag: entry.tag, keyword: keyword, test: test, values: values)
     }
 
-    /// sendit's rules unless told otherwise.
+    /// sendit's rules unless told otherwise: an allowlist. Each row's reason is in the README
+    /// (De-identification, burned-in text); a test gives every storage SOP class its verdict.
     public static let defaultText = """
-        # Burned-in text: images whose header says, or whose kind usually has, text in the pixels.
-        hold burned-in-annotation if BurnedInAnnotation is YES
+        # Burned-in text, by allowlist: an image is HELD unless a rule below allows it. An image
+        # whose BurnedInAnnotation is YES is held whatever the rules say (burned-in-annotation).
+        #
+        # Allowed: kinds that normally carry no text in their pixels.
+        allow ct if SOPClassUID is CTImageStorage|EnhancedCTImageStorage|LegacyConvertedEnhancedCTImageStorage and Modality is CT and ImageType lacks SECONDARY|"SCREEN SAVE"
+        allow mr if SOPClassUID is MRImageStorage|EnhancedMRImageStorage|EnhancedMRColorImageStorage|LegacyConvertedEnhancedMRImageStorage and Modality is MR and ImageType lacks SECONDARY|"SCREEN SAVE"
+        allow pet if SOPClassUID is PositronEmissionTomographyImageStorage|EnhancedPETImageStorage|LegacyConvertedEnhancedPETImageStorage and Modality is PT and ImageType lacks SECONDARY|"SCREEN SAVE"
+        allow nm if SOPClassUID is NuclearMedicineImageStorage and Modality is NM and ImageType lacks SECONDARY|"SCREEN SAVE"
+        allow rt if SOPClassUID is RTPlanStorage|RTIonPlanStorage|RTStructureSetStorage|RTDoseStorage
+        allow segmentation if SOPClassUID is SegmentationStorage|SurfaceSegmentationStorage|LabelMapSegmentationStorage|HeightMapSegmentationStorage
+        # Allowed when they say BurnedInAnnotation NO, which their IODs make Type 1 (PS3.3).
+        allow says-no if SOPClassUID is DigitalXRayImageStorageForPresentation|DigitalXRayImageStorageForProcessing|DigitalMammographyXRayImageStorageForPresentation|DigitalMammographyXRayImageStorageForProcessing|DigitalIntraOralXRayImageStorageForPresentation|DigitalIntraOralXRayImageStorageForProcessing|EnhancedCTImageStorage|LegacyConvertedEnhancedCTImageStorage|EnhancedMRImageStorage|EnhancedMRColorImageStorage|LegacyConvertedEnhancedMRImageStorage|EnhancedPETImageStorage|LegacyConvertedEnhancedPETImageStorage|EnhancedXAImageStorage|EnhancedXRFImageStorage|XRay3DAngiographicImageStorage|XRay3DCraniofacialImageStorage|BreastTomosynthesisImageStorage|BreastProjectionXRayImageStorageForPresentation|BreastProjectionXRayImageStorageForProcessing|IntravascularOpticalCoherenceTomographyImageStorageForPresentation|IntravascularOpticalCoherenceTomographyImageStorageForProcessing|ParametricMapStorage and BurnedInAnnotation is NO
+        allow slide-says-no if SOPClassUID is VLWholeSlideMicroscopyImageStorage and BurnedInAnnotation is NO and ImageType lacks LABEL|OVERVIEW
+        # XA and RF of the older IODs, where BurnedInAnnotation is Type 3: allowed only when they say NO.
+        allow xa-rf-says-no if SOPClassUID is XRayAngiographicImageStorage|XRayRadiofluoroscopicImageStorage and BurnedInAnnotation is NO
+        #
+        # Held: everything else. These rows only name the reason; the last line holds the rest.
+        hold ultrasound if SOPClassUID is UltrasoundImageStorage|UltrasoundMultiFrameImageStorage|UltrasoundImageStorageRetired|UltrasoundMultiFrameImageStorageRetired|EnhancedUSVolumeStorage|PhotoacousticImageStorage|UltrasoundWaveformStorage
         hold ultrasound if Modality is US|IVUS
         hold secondary-capture if SOPClassUID is SecondaryCaptureImageStorage|MultiFrameSingleBitSecondaryCaptureImageStorage|MultiFrameGrayscaleByteSecondaryCaptureImageStorage|MultiFrameGrayscaleWordSecondaryCaptureImageStorage|MultiFrameTrueColorSecondaryCaptureImageStorage
-        hold ultrasound-object if SOPClassUID is UltrasoundImageStorage|UltrasoundMultiFrameImageStorage
-        hold document if SOPClassUID is EncapsulatedPDFStorage|EncapsulatedCDAStorage
-        hold dose-report if SOPClassUID is XRayRadiationDoseSRStorage|RadiopharmaceuticalRadiationDoseSRStorage|PatientRadiationDoseSRStorage
-        hold photograph if SOPClassUID is VLPhotographicImageStorage|VideoPhotographicImageStorage|VideoEndoscopicImageStorage|VLEndoscopicImageStorage
-        hold external-camera if Modality is XC
+        hold ophthalmic if SOPClassUID is OphthalmicPhotography8BitImageStorage|OphthalmicPhotography16BitImageStorage|OphthalmicTomographyImageStorage|WideFieldOphthalmicPhotographyStereographicProjectionImageStorage|WideFieldOphthalmicPhotography3DCoordinatesImageStorage|OphthalmicOpticalCoherenceTomographyEnFaceImageStorage|OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisStorage|OphthalmicThicknessMapStorage|CornealTopographyMapStorage
+        hold video if SOPClassUID is VideoEndoscopicImageStorage|VideoMicroscopicImageStorage|VideoPhotographicImageStorage
+        hold photograph if SOPClassUID is VLEndoscopicImageStorage|VLMicroscopicImageStorage|VLSlideCoordinatesMicroscopicImageStorage|VLPhotographicImageStorage|DermoscopicPhotographyImageStorage
         hold slide-label if SOPClassUID is VLWholeSlideMicroscopyImageStorage and ImageType has LABEL|OVERVIEW
+        hold slide if SOPClassUID is VLWholeSlideMicroscopyImageStorage
+        hold xa-rf if SOPClassUID is XRayAngiographicImageStorage|XRayRadiofluoroscopicImageStorage|EnhancedXAImageStorage|EnhancedXRFImageStorage|XRayAngiographicBiPlaneImageStorage
+        hold document if SOPClassUID is EncapsulatedPDFStorage|EncapsulatedCDAStorage|EncapsulatedSTLStorage|EncapsulatedOBJStorage|EncapsulatedMTLStorage
+        hold photograph if Modality is XC|ES|GM|SM|OP|DMS
+        hold structured-report if Modality is SR|KO
+        hold presentation-state if Modality is PR
         hold screen-save if ImageType has "SCREEN SAVE"
-        hold derived-ct-mr if Modality is CT|MR and ImageType has SECONDARY|DERIVED
+        hold secondary if ImageType has SECONDARY
+        hold other-modality if Modality is OT
+        hold not-on-allowlist otherwise
         """
 
     public static var standard: BurnedInRules { try! parse(defaultText) }

@@ -49,6 +49,8 @@ public struct DeidentifyStage: StageHandler {
              Set(try Int64.fetchAll(db, sql: "SELECT r.imageId FROM released AS r JOIN image AS i ON i.id = r.imageId WHERE i.seriesId = ?",
                                     arguments: [job.seriesId])))
         }
+        // Nothing to de-identify (the identify stage held every image, or none was left).
+        if images.isEmpty { return }
         guard let json else { throw StageError.permanent("deidentify: the series has no identifiers") }
         let identifiers: IdentifiersResponse
         do {

@@ -4,10 +4,17 @@ import Foundation
 import GRDB
 
 /// The identify stage: gets the series' replacement identifiers (patient and study codes, date
-/// jitter) and stores them as its `seriesIdentifiers` row. A series whose study already has
-/// identifiers (another series, an earlier run) reuses them, so a study is asked for once and
-/// all its series agree. Images stay PROCESSING for the de-identify stage; nothing proceeds
-/// without identifiers.
+/// jitter) and stores them as its `seriesIdentifiers` row, with the keyed digest of the patient
+/// they were given for.
+///
+/// Identifiers are cached per study and patient, never per StudyInstanceUID alone: a series
+/// reuses a sibling's (same study) only when its patient is the same too, so a study is asked
+/// for once per patient and its series agree. A StudyInstanceUID seen with a second patient (a
+/// broken modality, a mix-up) merges nothing: the later series is HELD for a person, who may
+/// release it (it then gets its own patient's identifiers) or drop it. Every new code is
+/// recorded against its original (IdentifierCodes), and a code two originals want fails the
+/// job for good. Images stay PROCESSING for the de-identify stage; nothing proceeds without
+/// identifiers.
 public struct IdentifyStage: StageHandler {
     public let stage = "identify"
     public let inputStatuses: [ImageStatus] = [.new]
@@ -15,10 +22,14 @@ public struct IdentifyStage: StageHandler {
     public let nextStages = ["deidentify"]
     public let provider: any IdentifiersProvider
     public let fields: IdentifiersRequest.Fields
+    /// Keys the digests of originals that the index keeps (never the clear IDs): the node's
+    /// DEID_KEY, so the digests say nothing without it.
+    let hash: KeyedHash
     private let studies = KeyedLock()
 
-    public init(provider: any IdentifiersProvider, fields: IdentifiersRequest.Fields = .init()) {
+    public init(provider: any IdentifiersProvider, hash: KeyedHash, fields: IdentifiersRequest.Fields = .init()) {
         self.provider = provider
+        self.hash = hash
         self.fields = fields
     }
 
@@ -29,58 +40,177 @@ public struct IdentifyStage: StageHandler {
         try studies.withLock(study ?? -1) { try identify(job) }
     }
 
-    /// What the index already knows for a series.
-    enum Known {
-        case own
-        case study(json: String)
-        case none(sample: String?)
+    /// A `seriesIdentifiers` row of the study. `patientDigest` nil: given by a sendit before
+    /// v5-identity, for a patient not yet known.
+    struct Known {
+        let seriesId: Int64
+        let json: String
+        var patientDigest: String?
     }
 
     func identify(_ job: StageJob) throws {
         let db = job.database.writer
-        let known = try db.read { db -> Known in
-            if try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]) != nil {
-                return .own
-            }
-            if let sibling = try String.fetchOne(db, sql: """
-                SELECT si.json FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId
-                WHERE s.studyId = (SELECT studyId FROM series WHERE id = ?) ORDER BY si.createdAt LIMIT 1
-                """, arguments: [job.seriesId]) {
-                return .study(json: sibling)
-            }
-            return .none(sample: try String.fetchOne(db, sql: """
-                SELECT path FROM image WHERE seriesId = ? AND status = 'PROCESSING' ORDER BY id LIMIT 1
-                """, arguments: [job.seriesId]))
+        let (sample, studyUID, rows) = try db.read { db in
+            (try String.fetchOne(db, sql: "SELECT path FROM image WHERE seriesId = ? AND status = 'PROCESSING' ORDER BY id LIMIT 1",
+                                 arguments: [job.seriesId]),
+             try String.fetchOne(db, sql: "SELECT st.studyInstanceUID FROM study AS st JOIN series AS s ON s.studyId = st.id WHERE s.id = ?",
+                                 arguments: [job.seriesId]) ?? "?",
+             try Row.fetchAll(db, sql: """
+                SELECT si.seriesId, si.json, si.patientDigest FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId
+                WHERE s.studyId = (SELECT studyId FROM series WHERE id = ?) ORDER BY si.createdAt, si.seriesId
+                """, arguments: [job.seriesId]).map { Known(seriesId: $0[0], json: $0[1], patientDigest: $0[2]) })
         }
-        let json: String, reason: String
-        switch known {
-        case .own:
+        // Nothing to identify: the patient is known only from an image.
+        guard let sample else { return }
+        let request = try self.request(sample)
+        let patient = digest("original-patient", request.originalPatientKey)
+
+        if let own = rows.first(where: { $0.seriesId == job.seriesId }) {
+            guard let owner = own.patientDigest else {
+                // Given by an earlier sendit, which would have reused it for this series' later
+                // images too: adopted for this patient.
+                try adopt(own, request: request, database: job.database)
+                return
+            }
+            if owner != patient {
+                try hold(job, kind: "series", patient: patient, reason: """
+                    identify: the series already has the identifiers of another patient (two patients under one \
+                    SeriesInstanceUID); held for a person: `sendit release --drop` drops it (release cannot give it \
+                    identifiers of its own; have it sent again under a SeriesInstanceUID of its own)
+                    """)
+            }
             return
-        case .study(let sibling):
-            json = sibling
-            reason = "identifiers of the study reused"
-        case .none(nil):
-            return   // no image left to work on
-        case .none(let sample?):
-            let header: Part10File
-            do {
-                header = try Part10File.read(path: sample, options: .headerOnly)
-            } catch {
-                throw StageError.permanent("identify: cannot read \(sample): \(error)")
-            }
-            let response = try provider.identifiers(for: IdentifiersRequest(dataSet: header.dataSet, fields: fields))
-            do {
-                try response.validate()
-            } catch {
-                throw StageError.permanent("identify: \(provider.name): \(error)")
-            }
-            json = response.json()
-            reason = "identifiers from \(provider.name)"
         }
-        try db.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO seriesIdentifiers (seriesId, json, createdAt) VALUES (?, ?, ?)",
-                           arguments: [job.seriesId, json, Date()])
-            try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "IDENTIFIED", reason: reason, at: Date()).insert(db)
+
+        var siblings = rows
+        for i in siblings.indices where siblings[i].patientDigest == nil {
+            siblings[i].patientDigest = try verifyLegacy(siblings[i], database: job.database)
         }
+        if let same = siblings.first(where: { $0.patientDigest == patient }) {
+            try store(job, json: same.json, patient: patient, claims: nil,
+                      reason: "identifiers of the study's patient reused (series \(same.seriesId))")
+            return
+        }
+        if !siblings.isEmpty {
+            let released = try db.read { db in
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM identityHold AS h JOIN image AS i ON i.id = h.imageId
+                    WHERE i.seriesId = ? AND h.patientDigest = ? AND h.kind = 'study' AND h.releasedAt IS NOT NULL)
+                    """, arguments: [job.seriesId, patient]) ?? false
+            }
+            if !released {
+                let unverified = siblings.contains { $0.patientDigest == nil }
+                try hold(job, kind: "study", patient: patient, reason: """
+                    identify: StudyInstanceUID \(studyUID) \(unverified
+                        ? "has identifiers from an earlier sendit whose images cannot be read to tell their patient"
+                        : "also holds series of another patient"); held for a person: `sendit release` identifies \
+                    it as its own patient (never with the other's identifiers), `--drop` drops it
+                    """)
+                return
+            }
+        }
+
+        let response = try provider.identifiers(for: request)
+        do {
+            try response.validate()
+        } catch {
+            throw StageError.permanent("identify: \(provider.name): \(error)")
+        }
+        try store(job, json: response.json(), patient: patient,
+                  claims: [(.patient, response.entityCode, patient),
+                           (.study, response.itemCode, digest("original-study", request.originalStudyKey))],
+                  reason: "identifiers from \(provider.name)")
+    }
+
+    /// The request for the series, from one of its images.
+    func request(_ path: String) throws -> IdentifiersRequest {
+        let header: Part10File
+        do {
+            header = try Part10File.read(path: path, options: .headerOnly)
+        } catch {
+            throw StageError.permanent("identify: cannot read \(path): \(error)")
+        }
+        let request = IdentifiersRequest(dataSet: header.dataSet, fields: fields)
+        if request.hasUndecodableID {
+            throw StageError.permanent("""
+                identify: \(path): the patient's ID, its issuer or the accession is not valid in the image's character \
+                set, so patients or studies could not be told apart
+                """)
+        }
+        return request
+    }
+
+    /// A keyed digest of an original key, in hex.
+    func digest(_ domain: String, _ key: String) -> String {
+        hash.digest(domain, key).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Stores the series' identifiers, recording new codes against their originals first (a
+    /// refused code fails the job for good, and nothing is stored).
+    func store(_ job: StageJob, json: String, patient: String, claims: [(IdentifierCodes.Kind, String, String)]?,
+               reason: String) throws {
+        do {
+            try job.database.writer.write { db in
+                let now = Date()
+                for (kind, code, original) in claims ?? [] {
+                    try IdentifierCodes.claim(db, kind: kind, code: code, original: original, at: now)
+                }
+                try db.execute(sql: "INSERT OR IGNORE INTO seriesIdentifiers (seriesId, json, createdAt, patientDigest) VALUES (?, ?, ?, ?)",
+                               arguments: [job.seriesId, json, now, patient])
+                try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "IDENTIFIED", reason: reason, at: now).insert(db)
+            }
+        } catch let refusal as IdentifierCodes.Refusal {
+            throw StageError.permanent("identify: \(provider.name): \(refusal)")
+        }
+    }
+
+    /// Holds the series' PROCESSING images for a person, recording the patient they are of.
+    func hold(_ job: StageJob, kind: String, patient: String, reason: String) throws {
+        try job.database.writer.write { db in
+            let now = Date()
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO identityHold (imageId, patientDigest, kind, heldAt, releasedAt)
+                SELECT id, ?, ?, ?, NULL FROM image WHERE seriesId = ? AND status = 'PROCESSING'
+                """, arguments: [patient, kind, now, job.seriesId])
+            try ImageTransition.move(db, seriesId: job.seriesId, from: [.processing], to: .held, reason: reason, at: now)
+            try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "HELD", reason: reason, at: now).insert(db)
+        }
+    }
+
+    /// Records the patient of identifiers an earlier sendit gave (a row without a digest), and
+    /// their codes against their originals.
+    func adopt(_ row: Known, request: IdentifiersRequest, database: IndexDatabase) throws {
+        let patient = digest("original-patient", request.originalPatientKey)
+        let codes = try? IdentifiersResponse.decode(Data(row.json.utf8))
+        do {
+            try database.writer.write { db in
+                let now = Date()
+                if let codes {
+                    try IdentifierCodes.claim(db, kind: .patient, code: codes.entityCode, original: patient, at: now)
+                    try IdentifierCodes.claim(db, kind: .study, code: codes.itemCode,
+                                              original: digest("original-study", request.originalStudyKey), at: now)
+                }
+                try db.execute(sql: "UPDATE seriesIdentifiers SET patientDigest = ? WHERE seriesId = ? AND patientDigest IS NULL",
+                               arguments: [patient, row.seriesId])
+            }
+        } catch let refusal as IdentifierCodes.Refusal {
+            throw StageError.permanent("identify: identifiers of series \(row.seriesId), given by an earlier sendit: \(refusal)")
+        }
+    }
+
+    /// The patient of a sibling's identifiers given by an earlier sendit, read from one of that
+    /// series' images (and recorded); nil if none can be read.
+    func verifyLegacy(_ row: Known, database: IndexDatabase) throws -> String? {
+        let paths = try database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT path FROM image WHERE seriesId = ? ORDER BY id LIMIT 3", arguments: [row.seriesId])
+        }
+        for path in paths {
+            guard let header = try? Part10File.read(path: path, options: .headerOnly) else { continue }
+            let request = IdentifiersRequest(dataSet: header.dataSet, fields: fields)
+            if request.hasUndecodableID { return nil }
+            try adopt(row, request: request, database: database)
+            return digest("original-patient", request.originalPatientKey)
+        }
+        return nil
     }
 }

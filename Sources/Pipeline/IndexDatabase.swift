@@ -232,6 +232,32 @@ public final class IndexDatabase: Sendable {
                 CREATE INDEX deidentified_sop ON deidentified(sopInstanceUID);
                 """)
         }
+        // Identity (a patient is its exact ID, a study belongs to one patient): each series'
+        // identifiers record the keyed digest of the patient they were given for (NULL: given
+        // by an earlier sendit; see IdentifyStage), so a series reuses a sibling's identifiers
+        // only when it is the same study and the same patient. `identifierCode` records every
+        // code given and the keyed digest of its original, so no two originals share a code;
+        // it outlives clean-up. `identityHold` records the images held because their study (or
+        // series) was seen with another patient, and whether a person released them.
+        m.registerMigration("v5-identity") { db in
+            try db.execute(sql: """
+                ALTER TABLE seriesIdentifiers ADD COLUMN patientDigest TEXT;
+                CREATE TABLE identifierCode (
+                    kind TEXT NOT NULL CHECK (kind IN ('patient','study')),
+                    code TEXT NOT NULL,
+                    originalDigest TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (kind, code)
+                );
+                CREATE TABLE identityHold (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    patientDigest TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('study','series')),
+                    heldAt DATETIME NOT NULL,
+                    releasedAt DATETIME
+                );
+                """)
+        }
         return m
     }
 }

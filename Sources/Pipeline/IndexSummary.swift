@@ -11,6 +11,8 @@ public struct IndexSummary: Codable, Sendable, Equatable {
         public var status: String
         public var imagesByStatus: [String: Int]
         public var lastJob: String?
+        /// Why its HELD images are held (the reason each was given), with how many.
+        public var heldReasons: [String: Int] = [:]
     }
 
     public var studies: Int
@@ -49,13 +51,20 @@ public struct IndexSummary: Codable, Sendable, Equatable {
                 let error: String? = j[3]
                 lastJob[j[0]] = "\(j[1] as String) \(j[2] as String)" + (error.map { ": \($0)" } ?? "")
             }
+            var held: [Int64: [String: Int]] = [:]
+            for h in try Row.fetchAll(db, sql: """
+                SELECT seriesId, statusReason, COUNT(*) FROM image WHERE status = 'HELD' \(filter.isEmpty ? "" : "AND" + filter.dropFirst(5))
+                GROUP BY seriesId, statusReason
+                """) {
+                held[h[0], default: [:]][(h[1] as String?) ?? "?"] = h[2]
+            }
             let lines = rows.map { row -> SeriesLine in
                 let id: Int64 = row[0]
                 let c = counts[id] ?? [:]
                 return SeriesLine(studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3],
                                   images: c.values.reduce(0, +), status: DerivedStatus.derive(c)?.rawValue ?? "EMPTY",
                                   imagesByStatus: Dictionary(uniqueKeysWithValues: c.map { ($0.key.rawValue, $0.value) }),
-                                  lastJob: lastJob[id])
+                                  lastJob: lastJob[id], heldReasons: held[id] ?? [:])
             }
             return IndexSummary(
                 studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,

@@ -58,7 +58,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         settings.override("DEID_OPTIONS", options)
         settings.override("STUDY_DEID", recipe)
         let pipeline = try settings.pipeline()
-        let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
+        let (provider, engine, _) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
         let rules = try settings.burnedInRules()
         let fields = try settings.identifierFields()
         let copies = CopyMaker(engine: engine, outbox: try Outbox(folder: PipelineConfiguration.absolute(out), sync: false), rules: rules)
@@ -79,10 +79,12 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             var outcome = Outcome.failed
             do {
                 let made = try copies.make(file, applyRules: !includeHeld) { dataSet in
-                    let study = dataSet.string(.studyInstanceUID) ?? ""
+                    // Per study and patient: two patients under one StudyInstanceUID stay two.
+                    let request = IdentifiersRequest(dataSet: dataSet, fields: fields)
+                    let study = (dataSet.string(.studyInstanceUID) ?? "") + "\u{0}" + request.originalPatientKey
                     return try identifiersLock.withLock {
                         if let known = state.withLock({ $0.identifiersByStudy[study] }) { return known }
-                        let fresh = try provider.identifiers(for: IdentifiersRequest(dataSet: dataSet, fields: fields))
+                        let fresh = try provider.identifiers(for: request)
                         state.withLock { $0.identifiersByStudy[study] = fresh }
                         return fresh
                     }

@@ -44,13 +44,13 @@ struct PipelineWiring {
     /// pseudonymizer) and de-identify into the outbox, which then queues a send job per
     /// destination. Opens the secrets file (making the key on first use).
     func makeStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
-        let (provider, engine) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
+        let (provider, engine, hash) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
         outbox.removeLeftovers()
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
-        let stages: [any StageHandler] = [IdentifyStage(provider: provider, fields: try settings.identifierFields()), deidentify]
+        let stages: [any StageHandler] = [IdentifyStage(provider: provider, hash: hash, fields: try settings.identifierFields()), deidentify]
         precondition(stages.map(\.stage) == Self.processingStages)
         return stages
     }
@@ -84,8 +84,9 @@ struct PipelineWiring {
     }
 
     /// Where identifiers come from (the service when DEIDENTIFY_RESTFUL, else the keyed local
-    /// pseudonymizer) and the engine, both keyed by the secrets file's DEID_KEY.
-    static func deidentification(_ settings: SenditConfiguration, secretsFile: String) throws -> (any IdentifiersProvider, Deidentifier) {
+    /// pseudonymizer) and the engine, both keyed by the secrets file's DEID_KEY; and that key's
+    /// hash, which the identify stage keys its digests of originals with.
+    static func deidentification(_ settings: SenditConfiguration, secretsFile: String) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
         let secrets = try SecretsFile.open(secretsFile)
         let hash = KeyedHash(key: try secrets.deidentificationKey())
         let provider: any IdentifiersProvider
@@ -94,6 +95,6 @@ struct PipelineWiring {
         } else {
             provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))
         }
-        return (provider, Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash)))
+        return (provider, Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash)), hash)
     }
 }

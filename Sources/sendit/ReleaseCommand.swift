@@ -5,14 +5,19 @@ import Pipeline
 struct ReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
-        abstract: "Release HELD images (a burned-in rule held them) for de-identification, or drop them.",
+        abstract: "Release HELD images for de-identification, or drop them.",
         discussion: """
             An image is HELD when a burned-in rule says it may carry text in its pixels (names,
-            dates, IDs drawn into the image). Look at it first. `sendit release UID...` sends the
-            named images (SOPInstanceUID) or every HELD image of the named series
-            (SeriesInstanceUID) on through de-identification, skipping the rules for them;
-            the PHI gate still checks their headers. `--drop` marks them FAILED instead, so they
-            are never sent. Exit status 1 if a UID names nothing HELD.
+            dates, IDs drawn into the image), or when its StudyInstanceUID was seen with another
+            patient (`sendit status` shows which). Look at it first. `sendit release UID...`
+            sends the named images (SOPInstanceUID) or every HELD image of the named series
+            (SeriesInstanceUID) on: an image the burned-in rules held is de-identified with the
+            rules skipped for it (the PHI gate still checks its header); an image held for its
+            study's other patient is identified as its own patient (never with the other
+            patient's identifiers), then de-identified as any other. `--drop` marks them FAILED
+            instead, so they are never sent. An image whose series already has another
+            patient's identifiers cannot be released, only dropped. Exit status 1 if a UID
+            names nothing HELD or an image cannot be released.
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -32,8 +37,9 @@ struct ReleaseCommand: ParsableCommand {
                                              maxAttempts: pipeline.configuration.retry.maxAttempts)
         let n = outcome.images
         print("\(n) image\(n == 1 ? "" : "s") \(drop ? "dropped" : "released")"
-              + (drop ? "" : " (\(outcome.seriesQueued) series queued for de-identification)"))
+              + (drop ? "" : " (\(outcome.seriesQueued) series queued)"))
         for uid in outcome.unmatched { StandardOutput.error("sendit release: nothing HELD under \(uid)\n") }
-        if !outcome.unmatched.isEmpty { throw ExitCode(1) }
+        for refusal in outcome.refused { StandardOutput.error("sendit release: not released: \(refusal)\n") }
+        if !outcome.unmatched.isEmpty || !outcome.refused.isEmpty { throw ExitCode(1) }
     }
 }

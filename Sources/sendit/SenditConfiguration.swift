@@ -59,6 +59,8 @@ struct SenditConfiguration {
         Setting(key: "BURNED_IN_RULES", defaultValue: "", help: "rules file deciding which images are HELD for burned-in text (empty: built-in rules)"),
         Setting(key: "ENTITY_ID", defaultValue: "PatientID", help: "header field identifying the patient to the identifiers service"),
         Setting(key: "ENTITY_SOURCE", defaultValue: "Stanford MRN", help: "id_source of the patient in identifiers requests"),
+        Setting(key: "PATIENT_ID_WITH_ISSUER", defaultValue: "false",
+                help: "the site receives from several ID namespaces: a patient is IssuerOfPatientID + ENTITY_ID (id_source ENTITY_SOURCE^issuer)"),
         Setting(key: "ITEM_ID", defaultValue: "AccessionNumber", help: "header field identifying the study to the identifiers service"),
         Setting(key: "ITEM_SOURCE", defaultValue: "DCM Accession #", help: "id_source of the study in identifiers requests"),
         Setting(key: "SEND_TO_ORTHANC", defaultValue: "true", help: "send de-identified series to the Orthanc at ORTHANC_IPADDRESS:ORTHANC_PORT"),
@@ -301,6 +303,7 @@ struct SenditConfiguration {
         }
         f.entitySource = string("ENTITY_SOURCE")
         f.itemSource = string("ITEM_SOURCE")
+        if try bool("PATIENT_ID_WITH_ISSUER") { f.issuerField = .issuerOfPatientID }
         return f
     }
 

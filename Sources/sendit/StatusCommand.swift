@@ -50,6 +50,9 @@ struct StatusCommand: ParsableCommand {
             let modality = (line.modality ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
             print("\(status)  \(images)  \(modality)  \(line.seriesInstanceUID)  \(line.lastJob ?? "-")")
             print("                                  study \(line.studyInstanceUID)")
+            for (reason, n) in line.heldReasons.sorted(by: { $0.key < $1.key }) {
+                print("                                  HELD \(n): \(reason)")
+            }
         }
         if summary.series > summary.seriesLines.count {
             print("(\(summary.series - summary.seriesLines.count) more series; --limit 0 lists all)")

@@ -13,21 +13,118 @@ import Testing
         return ds
     }
 
-    @Test func theBuiltInRulesHoldWhatMayCarryText() {
+    func image(_ sopClass: UID, modality: String?, _ elements: [DataElement] = []) -> DataSet {
+        var ds = image([DataElement(tag: .sopClassUID, vr: .UI, string: sopClass.rawValue)])
+        ds.remove(.modality)
+        if let modality { ds.set(DataElement(tag: .modality, vr: .CS, string: modality)) }
+        for e in elements { ds.set(e) }
+        return ds
+    }
+
+    static let no = DataElement(tag: .burnedInAnnotation, vr: .CS, string: "NO")
+    static let yes = DataElement(tag: .burnedInAnnotation, vr: .CS, string: "YES")
+
+    @Test func theBuiltInRulesAllowCrossSectionalImagesOriginalOrDerivedButNotSecondary() {
         let rules = BurnedInRules.standard
         #expect(rules.holdingRule(for: image([])) == nil)
-        #expect(rules.holdingRule(for: image([DataElement(tag: .burnedInAnnotation, vr: .CS, string: "YES")])) == "burned-in-annotation")
-        #expect(rules.holdingRule(for: image([DataElement(tag: .burnedInAnnotation, vr: .CS, string: "NO")])) == nil)
-        #expect(rules.holdingRule(for: image([DataElement(tag: .modality, vr: .CS, string: "US")])) == "ultrasound")
-        #expect(rules.holdingRule(for: image([DataElement(tag: .sopClassUID, vr: .UI, string: UID.secondaryCaptureImageStorage.rawValue),
-                                              DataElement(tag: .modality, vr: .CS, string: "OT")])) == "secondary-capture")
-        #expect(rules.holdingRule(for: image([DataElement(tag: .sopClassUID, vr: .UI, string: UID.encapsulatedPDFStorage.rawValue),
-                                              DataElement(tag: .modality, vr: .CS, string: "DOC")])) == "document")
+        // A derived reconstruction (MPR), an ADC map: allowed.
+        #expect(rules.holdingRule(for: image([DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "PRIMARY", "MPR"])])) == nil)
+        #expect(rules.holdingRule(for: image(.mrImageStorage, modality: "MR",
+                                             [DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "PRIMARY", "DIFFUSION", "ADC"])])) == nil)
+        // SECONDARY, SCREEN SAVE: held.
+        #expect(rules.holdingRule(for: image([DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "SECONDARY"])])) == "secondary")
         #expect(rules.holdingRule(for: image([DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "SECONDARY", "SCREEN SAVE"])])) == "screen-save")
-        #expect(rules.holdingRule(for: image([DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "PRIMARY", "MPR"])])) == "derived-ct-mr")
-        // DERIVED on another modality is not held by that rule.
-        #expect(rules.holdingRule(for: image([DataElement(tag: .modality, vr: .CS, string: "NM"),
-                                              DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "PRIMARY"])])) == nil)
+        // A CT object whose modality is not CT (a screenshot filed as CT): held.
+        #expect(rules.holdingRule(for: image(.ctImageStorage, modality: "OT")) == "other-modality")
+        #expect(rules.holdingRule(for: image(.ctImageStorage, modality: nil)) == "not-on-allowlist")
+        // BurnedInAnnotation YES holds even an allowed kind; NO changes nothing for it.
+        #expect(rules.holdingRule(for: image([Self.yes])) == "burned-in-annotation")
+        #expect(rules.holdingRule(for: image([Self.no])) == nil)
+        #expect(rules.decision(for: image([])) == BurnedInRules.Decision(verdict: .allow, rule: "ct"))
+    }
+
+    @Test func ultrasoundOfEveryClassIsHeldEvenRetiredAndFiledAsOT() {
+        let rules = BurnedInRules.standard
+        for uid in [UID.ultrasoundImageStorageRetired, .ultrasoundMultiFrameImageStorageRetired, .ultrasoundImageStorage,
+                    .ultrasoundMultiFrameImageStorage, .enhancedUSVolumeStorage] {
+            for modality in ["OT", "US", nil] as [String?] {
+                #expect(rules.holdingRule(for: image(uid, modality: modality)) == "ultrasound", "\(uid) \(modality ?? "-")")
+                #expect(rules.holdingRule(for: image(uid, modality: modality, [Self.no])) == "ultrasound", "\(uid) says NO")
+            }
+        }
+        // The modality alone holds too, under any class.
+        #expect(rules.holdingRule(for: image(.ctImageStorage, modality: "US")) == "ultrasound")
+    }
+
+    @Test func ophthalmicPhotographyAndTomographyAreHeldEvenWhenTheySayNo() {
+        let rules = BurnedInRules.standard
+        for uid in [UID.ophthalmicPhotography8BitImageStorage, .ophthalmicPhotography16BitImageStorage, .ophthalmicTomographyImageStorage,
+                    .wideFieldOphthalmicPhotographyStereographicProjectionImageStorage,
+                    .ophthalmicOpticalCoherenceTomographyEnFaceImageStorage] {
+            for modality in ["OP", "OPT", "OT"] {
+                #expect(rules.holdingRule(for: image(uid, modality: modality, [Self.no])) == "ophthalmic", "\(uid) \(modality)")
+            }
+        }
+    }
+
+    @Test func xaAndRfAreHeldUnlessTheySayNo() {
+        let rules = BurnedInRules.standard
+        for uid in [UID.xRayAngiographicImageStorage, .xRayRadiofluoroscopicImageStorage, .enhancedXAImageStorage, .enhancedXRFImageStorage] {
+            let modality = uid == .xRayAngiographicImageStorage || uid == .enhancedXAImageStorage ? "XA" : "RF"
+            #expect(rules.holdingRule(for: image(uid, modality: modality)) == "xa-rf", "\(uid)")
+            #expect(rules.holdingRule(for: image(uid, modality: modality, [Self.no])) == nil, "\(uid) says NO")
+            #expect(rules.holdingRule(for: image(uid, modality: modality, [Self.yes])) == "burned-in-annotation")
+        }
+        // The retired biplane class is held, NO or not.
+        #expect(rules.holdingRule(for: image(.xRayAngiographicBiPlaneImageStorage, modality: "XA", [Self.no])) == "xa-rf")
+    }
+
+    @Test func photographsCapturesDocumentsAndReportsAreHeld() {
+        let rules = BurnedInRules.standard
+        #expect(rules.holdingRule(for: image(.secondaryCaptureImageStorage, modality: "OT")) == "secondary-capture")
+        #expect(rules.holdingRule(for: image(.multiFrameTrueColorSecondaryCaptureImageStorage, modality: "OT", [Self.no])) == "secondary-capture")
+        #expect(rules.holdingRule(for: image(.vlPhotographicImageStorage, modality: "XC")) == "photograph")
+        #expect(rules.holdingRule(for: image(.videoEndoscopicImageStorage, modality: "ES")) == "video")
+        #expect(rules.holdingRule(for: image(.encapsulatedPDFStorage, modality: "DOC", [Self.no])) == "document")
+        #expect(rules.holdingRule(for: image(.comprehensiveSRStorage, modality: "SR")) == "structured-report")
+        #expect(rules.holdingRule(for: image(.computedRadiographyImageStorage, modality: "CR")) == "not-on-allowlist")
+        // A slide's label or overview is held even when it says NO; its tiles are not.
+        let slide = UID.vlWholeSlideMicroscopyImageStorage
+        #expect(rules.holdingRule(for: image(slide, modality: "SM", [Self.no, DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "LABEL", "NONE"])])) == "slide-label")
+        #expect(rules.holdingRule(for: image(slide, modality: "SM", [Self.no, DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"])])) == nil)
+        #expect(rules.holdingRule(for: image(slide, modality: "SM", [DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"])])) == "slide")
+        // DX says NO: allowed; without it, held.
+        #expect(rules.holdingRule(for: image(.digitalXRayImageStorageForPresentation, modality: "DX", [Self.no])) == nil)
+        #expect(rules.holdingRule(for: image(.digitalXRayImageStorageForPresentation, modality: "DX")) == "not-on-allowlist")
+        // RT objects and segmentations go; an RT Image (a projection, often annotated) is held.
+        #expect(rules.holdingRule(for: image(.rtStructureSetStorage, modality: "RTSTRUCT")) == nil)
+        #expect(rules.holdingRule(for: image(.segmentationStorage, modality: "SEG")) == nil)
+        #expect(rules.holdingRule(for: image(.rtImageStorage, modality: "RTIMAGE")) == "not-on-allowlist")
+    }
+
+    @Test func burnedInAnnotationYesWinsOverASiteAllowRule() throws {
+        let rules = try BurnedInRules.parse("allow all-us if Modality is US\n")
+        let us = image([DataElement(tag: .modality, vr: .CS, string: "US")])
+        #expect(rules.holdingRule(for: us) == nil)
+        var said = us
+        said.set(Self.yes)
+        #expect(rules.holdingRule(for: said) == "burned-in-annotation")
+    }
+
+    @Test func otherwiseAndLacksParseAndMean() throws {
+        let rules = try BurnedInRules.parse("""
+            allow clean if Modality is CT and ImageType lacks SECONDARY
+            hold rest otherwise
+            """)
+        #expect(rules.otherwise == "rest")
+        #expect(rules.holdingRule(for: image([])) == nil)
+        #expect(rules.holdingRule(for: image([DataElement(tag: .imageType, vr: .CS, strings: ["DERIVED", "SECONDARY"])])) == "rest")
+        var absent = image([])
+        absent.remove(.imageType)
+        #expect(rules.holdingRule(for: absent) == nil, "an absent attribute lacks every value")
+        for bad in ["allow x otherwise", "hold a otherwise\nhold b otherwise"] {
+            #expect(throws: BurnedInRules.ParseError.self) { try BurnedInRules.parse(bad) }
+        }
     }
 
     @Test func allowRulesAndManufacturerRulesFromAFile() throws {

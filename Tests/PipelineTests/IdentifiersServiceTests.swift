@@ -68,7 +68,8 @@ import Testing
         #expect(sent["auth"] as? String == "Bearer s3cret")
         let body = try #require(try JSONSerialization.jsonObject(with: Data((sent["body"] as? String ?? "").utf8)) as? [String: Any])
         let entity = try #require((body["identifiers"] as? [[String: Any]])?.first)
-        #expect(entity["id"] as? String == "1234567" && entity["id_source"] as? String == "Stanford MRN")
+        // The exact ID: no separator removed (the seed's rule made AB-123-45 and AB-12-345 one).
+        #expect(entity["id"] as? String == "12-34-567" && entity["id_source"] as? String == "Stanford MRN")
         #expect(entity["id_timestamp"] as? String == "1970-01-01T00:00:00Z")
         let item = try #require((entity["items"] as? [[String: Any]])?.first)
         #expect(item["id"] as? String == "ACC123" && item["id_source"] as? String == "DCM Accession #")
@@ -120,7 +121,7 @@ import Testing
         _ = try f.importer.importFolder(f.data + "/study")
         let outbox = try Outbox(folder: f.root + "/var/outbox", sync: false)
         let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 1, count: 32))))
-        let workers = JobWorkers(queue: f.queue, handlers: [IdentifyStage(provider: service.provider()), DeidentifyStage(engine: engine, outbox: outbox)],
+        let workers = JobWorkers(queue: f.queue, handlers: [IdentifyStage(provider: service.provider(), hash: KeyedHash(key: [UInt8](repeating: 1, count: 32))), DeidentifyStage(engine: engine, outbox: outbox)],
                                  count: 1, logger: PipelineFixture.silent)
         workers.idlePoll = 0.01
         workers.start()

@@ -35,7 +35,7 @@ final class PipelineFixture {
     /// Writes an instance into `folder` (made if needed) and returns its path.
     @discardableResult
     func instance(in folder: String, name: String? = nil, study: String? = "1.2.3", series: String? = "1.2.3.1",
-                  sop: String?, pixels: [UInt8] = Array(repeating: 7, count: 64)) throws -> String {
+                  sop: String?, pixels: [UInt8] = Array(repeating: 7, count: 64), extra: [DataElement] = []) throws -> String {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var ds = DataSet()
         ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
@@ -45,6 +45,7 @@ final class PipelineFixture {
         ds.set(DataElement(tag: .modality, vr: .CS, string: "CT"))
         ds.set(DataElement(tag: .patientName, vr: .PN, string: "Simpson^Marge"))
         ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
+        for e in extra { ds.set(e) }
         let path = folder + "/" + (name ?? "\(sop ?? "nosop").dcm")
         try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: path)
         return path

@@ -66,6 +66,8 @@ import Testing
         let outbox: Outbox
         let queue: JobQueue
         let destinations: [DeliveryDestination]
+        /// The burned-in rules of the de-identify stage.
+        var rules = BurnedInRules.standard
 
         init(_ destinations: [(String, Int)], verifier: OrthancREST? = nil) throws {
             f = try PipelineFixture(firstStage: "identify")
@@ -84,10 +86,10 @@ import Testing
         var stages: [any StageHandler] {
             let hash = KeyedHash(key: [UInt8](repeating: 5, count: 32))
             let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: hash))
-            var deidentify = DeidentifyStage(engine: engine, outbox: outbox)
+            var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: rules)
             deidentify.nextStages = destinations.map(\.stage)
             let names = destinations.map(\.name)
-            return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash))), deidentify]
+            return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash)), hash: hash), deidentify]
                 + destinations.map { SendStage(destination: $0, destinations: names) }
         }
 
@@ -337,6 +339,8 @@ import Testing
         // The destination accepts no unknown SOP class: the contexts of these images are rejected.
         let dest = try Destination(acceptUnknown: false)
         let node = try Node([("a", dest.port)])
+        // A class no burned-in rule allows: a site's rule lets it through to the destination.
+        node.rules = try BurnedInRules.parse("allow test-class if SOPClassUID is 1.2.826.0.1.3680043.9.9999.1\nhold rest otherwise\n")
         _ = try node.importStudy(sopClass: "1.2.826.0.1.3680043.9.9999.1")
         #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'FAILED'") == 6 }))
         let reasons = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT statusReason FROM image") }

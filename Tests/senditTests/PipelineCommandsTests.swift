@@ -31,6 +31,8 @@ import Testing
         ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: sop))
         ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: "1.2.3"))
         ds.set(DataElement(tag: .seriesInstanceUID, vr: .UI, string: "1.2.3.1"))
+        // A CT image (Modality is Type 1): the burned-in allowlist lets it go.
+        ds.set(DataElement(tag: .modality, vr: .CS, string: "CT"))
         try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: folder + "/\(sop).dcm")
     }
 

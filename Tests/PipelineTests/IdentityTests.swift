@@ -1,0 +1,276 @@
+import DICOMCore
+import DICOMFile
+import Deidentify
+import Foundation
+import GRDB
+@testable import Pipeline
+import Synchronization
+import Testing
+
+/// Distinct patients stay distinct, through the identify and de-identify stages on a real index:
+/// exact IDs, identifiers cached per study and patient (never per StudyInstanceUID alone), the
+/// index refusing two originals one code, and databases of the previous version going on.
+@Suite struct IdentityTests {
+    typealias Node = DeidentifyStagesTests.Node
+
+    /// A patient's attributes for the fixture's instances.
+    static func patient(_ id: String, accession: String? = "ACC1", extra: [DataElement] = []) -> [DataElement] {
+        var elements = [DataElement(tag: .patientID, vr: .LO, string: id),
+                        DataElement(tag: .studyDate, vr: .DA, string: "20200315")]
+        if let accession { elements.append(DataElement(tag: .accessionNumber, vr: .SH, string: accession)) }
+        return elements + extra
+    }
+
+    /// Each de-identified copy's data set, by the original's SOPInstanceUID.
+    static func outputs(_ node: Node) throws -> [String: DataSet] {
+        let rows = try node.f.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT i.sopInstanceUID, d.path FROM deidentified AS d JOIN image AS i ON i.id = d.imageId")
+        }
+        var out: [String: DataSet] = [:]
+        for row in rows { out[row[0]] = try Part10File.read(path: row[1]).dataSet }
+        return out
+    }
+
+    static func reasons(_ node: Node) throws -> [String: String] {
+        try node.f.images().reduce(into: [String: String]()) { $0[$1.sopInstanceUID] = $1.statusReason ?? "" }
+    }
+
+    /// Answers every request with the same codes: an identifiers service that merges patients.
+    struct FixedProvider: IdentifiersProvider {
+        let patientCode: @Sendable (IdentifiersRequest) -> String
+        let studyCode: @Sendable (IdentifiersRequest) -> String
+        var name: String { "fixed" }
+        func identifiers(for request: IdentifiersRequest) throws -> IdentifiersResponse {
+            IdentifiersResponse(results: [.init(id: nil, id_source: nil, suid: patientCode(request), jitter: -3, jittered_timestamp: "",
+                                                items: [.init(id: nil, id_source: nil, suid: studyCode(request), jitter: -3,
+                                                              jittered_timestamp: "")])])
+        }
+    }
+
+    @Test func idsThatDifferOnlyBySeparatorsAreTwoPatients() throws {
+        let node = try Node()
+        try node.f.instance(in: node.f.data + "/a", study: "1.2.3", series: "1.2.3.1", sop: "1.2.3.1.1", extra: Self.patient("AB-123-45"))
+        try node.f.instance(in: node.f.data + "/b", study: "1.2.4", series: "1.2.4.1", sop: "1.2.4.1.1", extra: Self.patient("AB-12-345"))
+        try node.f.instance(in: node.f.data + "/c", study: "1.2.5", series: "1.2.5.1", sop: "1.2.5.1.1", extra: Self.patient("AB12345"))
+        for folder in ["a", "b", "c"] { _ = try node.f.importer.importFolder(node.f.data + "/" + folder) }
+        #expect(try node.run())
+        let reasons = try Self.reasons(node)
+        #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing }, "\(reasons)")
+        let out = try Self.outputs(node)
+        let codes = ["1.2.3.1.1", "1.2.4.1.1", "1.2.5.1.1"].compactMap { out[$0]?.string(.patientID) }
+        #expect(codes.count == 3 && Set(codes).count == 3, "\(codes)")
+        // One accession, three patients: three study codes.
+        #expect(Set(["1.2.3.1.1", "1.2.4.1.1", "1.2.5.1.1"].compactMap { out[$0]?.string(.accessionNumber) }).count == 3)
+        #expect(codes.allSatisfy { $0.hasPrefix("P") && $0.count == 16 })
+    }
+
+    @Test func twoPatientsWithOneAccessionGetTwoStudyCodes() throws {
+        let node = try Node()
+        for (n, id) in ["MRN-1", "MRN-2"].enumerated() {
+            try node.f.instance(in: node.f.data + "/s\(n)", study: "1.2.\(n + 3)", series: "1.2.\(n + 3).1", sop: "1.2.\(n + 3).1.1",
+                                extra: Self.patient(id, accession: "ACC-77"))
+            _ = try node.f.importer.importFolder(node.f.data + "/s\(n)")
+        }
+        #expect(try node.run())
+        let out = try Self.outputs(node)
+        let a = try #require(out["1.2.3.1.1"]), b = try #require(out["1.2.4.1.1"])
+        #expect(a.string(.accessionNumber) != b.string(.accessionNumber))
+        #expect(a.string(.patientID) != b.string(.patientID))
+        #expect(try node.f.count("SELECT COUNT(*) FROM identifierCode WHERE kind = 'study'") == 2)
+    }
+
+    @Test func twoPatientsUnderOneStudyInstanceUIDAreNeverMergedAndTheLaterIsHeldUntilReleased() throws {
+        let node = try Node()
+        // Patient A's series, identified and de-identified first.
+        for n in 1...2 {
+            try node.f.instance(in: node.f.data + "/a", series: "1.2.3.1", sop: "1.2.3.1.\(n)", extra: Self.patient("A-1"))
+        }
+        _ = try node.f.importer.importFolder(node.f.data + "/a")
+        #expect(try node.run())
+        // Patient B's series under the same StudyInstanceUID (a broken modality), one image of
+        // it with BurnedInAnnotation YES.
+        try node.f.instance(in: node.f.data + "/b", series: "1.2.3.2", sop: "1.2.3.2.1", extra: Self.patient("B-2"))
+        try node.f.instance(in: node.f.data + "/b", series: "1.2.3.2", sop: "1.2.3.2.2",
+                            extra: Self.patient("B-2", extra: [DataElement(tag: .burnedInAnnotation, vr: .CS, string: "YES")]))
+        _ = try node.f.importer.importFolder(node.f.data + "/b")
+        #expect(try node.run())
+        var statuses = try node.f.statuses()
+        #expect(statuses["1.2.3.1.1"] == .doneProcessing && statuses["1.2.3.1.2"] == .doneProcessing)
+        #expect(statuses["1.2.3.2.1"] == .held && statuses["1.2.3.2.2"] == .held)
+        let reason = try Self.reasons(node)["1.2.3.2.1"] ?? ""
+        #expect(reason.contains("StudyInstanceUID 1.2.3 also holds series of another patient") && reason.contains("sendit release"))
+        #expect(!reason.contains("B-2") && !reason.contains("A-1"), "a reason names no ID")
+        // Only A's identifiers exist; no job failed (the de-identify stage had nothing to do).
+        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 1)
+        #expect(try node.f.jobs().allSatisfy { $0.state == .done })
+        #expect(try Self.outputs(node).count == 2)
+        // `sendit status` shows the hold and its reason.
+        let line = try #require(try IndexSummary.read(node.f.database).seriesLines.first { $0.seriesInstanceUID == "1.2.3.2" })
+        #expect(line.status == "HELD" && line.heldReasons[reason] == 2)
+
+        // Released, B's images are identified as B: their own codes, never A's.
+        let released = try HeldImages.release(node.f.database, uids: ["1.2.3.2"], drop: false, reason: "two patients checked", maxAttempts: 3)
+        #expect(released.images == 2 && released.seriesQueued == 1 && released.refused.isEmpty)
+        #expect(try node.run())
+        statuses = try node.f.statuses()
+        #expect(statuses["1.2.3.2.1"] == .doneProcessing)
+        // The burned-in rules still apply after an identity release: YES holds it.
+        #expect(statuses["1.2.3.2.2"] == .held)
+        #expect(try Self.reasons(node)["1.2.3.2.2"]?.contains("burned-in-annotation") == true)
+        let out = try Self.outputs(node)
+        let a = try #require(out["1.2.3.1.1"]), b = try #require(out["1.2.3.2.1"])
+        #expect(a.string(.patientID) != b.string(.patientID) && a.string(.accessionNumber) != b.string(.accessionNumber))
+        #expect(try node.f.count("SELECT COUNT(DISTINCT patientDigest) FROM seriesIdentifiers") == 2)
+        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 2)
+        // The burned-in hold is released the usual way.
+        #expect(try HeldImages.release(node.f.database, uids: ["1.2.3.2.2"], drop: false, reason: "no text", maxAttempts: 3).images == 1)
+        #expect(try node.run())
+        let again = try Self.outputs(node)
+        #expect(again["1.2.3.2.2"]?.string(.patientID) == b.string(.patientID))
+    }
+
+    @Test func anotherPatientInAnIdentifiedSeriesIsHeldAndCanOnlyBeDropped() throws {
+        let node = try Node()
+        try node.f.instance(in: node.f.data + "/a", sop: "1.2.3.1.1", extra: Self.patient("A-1"))
+        _ = try node.f.importer.importFolder(node.f.data + "/a")
+        #expect(try node.run())
+        try node.f.instance(in: node.f.data + "/b", sop: "1.2.3.1.2", extra: Self.patient("B-2"))
+        _ = try node.f.importer.importFolder(node.f.data + "/b")
+        #expect(try node.run())
+        #expect(try node.f.statuses()["1.2.3.1.2"] == .held)
+        #expect(try Self.reasons(node)["1.2.3.1.2"]?.contains("already has the identifiers of another patient") == true)
+        let refused = try HeldImages.release(node.f.database, uids: ["1.2.3.1.2"], drop: false, reason: "x", maxAttempts: 3)
+        #expect(refused.images == 0 && refused.refused.count == 1 && refused.refused[0].hasPrefix("1.2.3.1.2: "))
+        #expect(try node.f.statuses()["1.2.3.1.2"] == .held)
+        let dropped = try HeldImages.release(node.f.database, uids: ["1.2.3.1.2"], drop: true, reason: "wrong patient", maxAttempts: 3)
+        #expect(dropped.images == 1 && dropped.refused.isEmpty)
+        #expect(try node.f.statuses()["1.2.3.1.2"] == .failed)
+        #expect(try Self.outputs(node).count == 1)
+    }
+
+    @Test func onePatientAndStudyInSeparateJobsRunsAndSeriesGetsOneCodeAndOneShift() throws {
+        let node = try Node()
+        // Three series of one study, arriving apart: each a job of its own, each run by a fresh
+        // set of workers and stages (nothing kept in memory between runs).
+        for s in 1...3 {
+            try node.f.instance(in: node.f.data + "/p\(s)", series: "1.2.3.\(s)", sop: "1.2.3.\(s).1", extra: Self.patient("MRN-9"))
+            _ = try node.f.importer.importFolder(node.f.data + "/p\(s)")
+            #expect(try node.run())
+        }
+        #expect(node.provider.calls.withLock { $0 } == 1)
+        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
+        let out = try Self.outputs(node)
+        #expect(out.count == 3)
+        #expect(Set(out.values.compactMap { $0.string(.patientID) }).count == 1)
+        #expect(Set(out.values.compactMap { $0.string(.accessionNumber) }).count == 1)
+        let dates = Set(out.values.compactMap { $0.string(.studyDate) })
+        #expect(dates.count == 1 && dates.first != "20200315")
+        // Another index under the same key (a rebuilt node, or after clean-up): the same codes
+        // and shift.
+        let other = try Node()
+        try other.f.instance(in: other.f.data + "/p", series: "1.2.3.7", sop: "1.2.3.7.1", extra: Self.patient("MRN-9"))
+        _ = try other.f.importer.importFolder(other.f.data + "/p")
+        #expect(try other.run())
+        let copy = try #require(try Self.outputs(other)["1.2.3.7.1"])
+        #expect(copy.string(.patientID) == out["1.2.3.1.1"]?.string(.patientID))
+        #expect(copy.string(.accessionNumber) == out["1.2.3.1.1"]?.string(.accessionNumber))
+        #expect(copy.string(.studyDate) == dates.first)
+    }
+
+    @Test func twoOriginalsWantingOneCodeAreRefused() throws {
+        // A service that gives every patient one code.
+        var node = try Node()
+        // (The codes must not hold the originals: the PHI gate would refuse the copies.)
+        let studyCodes = ["MRN-1/ACC1": "SONE", "MRN-1/ACC2": "STWO", "MRN-2/ACC1": "STHREE"]
+        node.identifiers = FixedProvider(patientCode: { _ in "PSAME" },
+                                         studyCode: { studyCodes[$0.identifiers[0].id + "/" + $0.identifiers[0].items[0].id] ?? "SX" })
+        try node.f.instance(in: node.f.data + "/a", study: "1.2.3", series: "1.2.3.1", sop: "1.2.3.1.1", extra: Self.patient("MRN-1"))
+        _ = try node.f.importer.importFolder(node.f.data + "/a")
+        #expect(try node.run())
+        // The same patient in another study: the same code for the same original is fine.
+        try node.f.instance(in: node.f.data + "/b", study: "1.2.4", series: "1.2.4.1", sop: "1.2.4.1.1",
+                            extra: Self.patient("MRN-1", accession: "ACC2"))
+        _ = try node.f.importer.importFolder(node.f.data + "/b")
+        #expect(try node.run())
+        try node.f.instance(in: node.f.data + "/c", study: "1.2.5", series: "1.2.5.1", sop: "1.2.5.1.1", extra: Self.patient("MRN-2"))
+        _ = try node.f.importer.importFolder(node.f.data + "/c")
+        #expect(try node.run())
+        let statuses = try node.f.statuses()
+        #expect(statuses["1.2.3.1.1"] == .doneProcessing && statuses["1.2.4.1.1"] == .doneProcessing)
+        #expect(statuses["1.2.5.1.1"] == .failed)
+        let reason = try Self.reasons(node)["1.2.5.1.1"] ?? ""
+        #expect(reason.contains("patient code PSAME was already given to another patient"), "\(reason)")
+        let job = try #require(try node.f.jobs().last { $0.stage == "identify" })
+        #expect(job.state == .failed && job.attempts == 1, "refused for good, not retried")
+        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 2)
+        #expect(try node.f.count("SELECT COUNT(*) FROM identifierCode WHERE kind = 'patient'") == 1)
+
+        // A service that gives two patients' studies one study code.
+        var second = try Node()
+        second.identifiers = FixedProvider(patientCode: { $0.identifiers[0].id == "MRN-1" ? "PONE" : "PTWO" }, studyCode: { _ in "SSAME" })
+        for (n, id) in ["MRN-1", "MRN-2"].enumerated() {
+            try second.f.instance(in: second.f.data + "/\(n)", study: "1.2.\(n + 3)", series: "1.2.\(n + 3).1", sop: "1.2.\(n + 3).1.1",
+                                  extra: Self.patient(id))
+            _ = try second.f.importer.importFolder(second.f.data + "/\(n)")
+            #expect(try second.run())
+        }
+        #expect(try second.f.statuses()["1.2.4.1.1"] == .failed)
+        #expect(try Self.reasons(second)["1.2.4.1.1"]?.contains("study code SSAME was already given to another study") == true)
+    }
+
+    @Test func aDatabaseOfThePreviousVersionOpensAndItsIdentifiersGoOn() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-legacy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The index as the previous version left it: migrations up to v4, a study identified with
+        // the old codes (12 hex digits, dashes removed), one of its images still on disk.
+        let writer = try DatabasePool(path: root + "/sendit.db")
+        try IndexDatabase.migrator.migrate(writer, upTo: "v4-commitment")
+        let scratch = try PipelineFixture(firstStage: "identify")
+        let image = try scratch.instance(in: root + "/data/old", series: "1.2.3.1", sop: "1.2.3.1.1", extra: Self.patient("AB-123-45"))
+        let legacy = #"{"results":[{"id":"AB12345","id_source":"Stanford MRN","items":[{"id":"ACC1","id_source":"DCM Accession #","jitter":-7,"jittered_timestamp":"2020-03-08T00:00:00Z","suid":"S0123456789AB"}],"jitter":-7,"jittered_timestamp":"","suid":"P0123456789AB"}]}"#
+        try writer.write { db in
+            let now = Date()
+            try db.execute(sql: "INSERT INTO study (id, studyInstanceUID, createdAt) VALUES (1, '1.2.3', ?)", arguments: [now])
+            try db.execute(sql: "INSERT INTO series (id, studyId, seriesInstanceUID, modality, createdAt) VALUES (1, 1, '1.2.3.1', 'CT', ?)", arguments: [now])
+            try db.execute(sql: """
+                INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt)
+                VALUES (1, '1.2.3.1.1', ?, '1.2.840.10008.1.2.1', ?, 1, 'DONEPROCESSING', ?, ?)
+                """, arguments: [UID.ctImageStorage.rawValue, image, now, now])
+            try db.execute(sql: "INSERT INTO seriesIdentifiers (seriesId, json, createdAt) VALUES (1, ?, ?)", arguments: [legacy, now])
+        }
+        try writer.close()
+
+        // The new version opens it (v5 applied) and goes on: a later series of the same patient
+        // reuses the recorded codes; another patient's series of that study is held.
+        let database = try IndexDatabase(path: root + "/sendit.db")
+        let quarantine = try Quarantine(folder: root + "/var/quarantine")
+        var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: "identify", maxAttempts: 3)
+        importer.settle = 0
+        try scratch.instance(in: root + "/data/new", series: "1.2.3.2", sop: "1.2.3.2.1", extra: Self.patient("AB-123-45"))
+        try scratch.instance(in: root + "/data/new", series: "1.2.3.3", sop: "1.2.3.3.1", extra: Self.patient("AB-12-345"))
+        _ = try importer.importFolder(root + "/data/new")
+        let stage = IdentifyStage(provider: DeidentifyStagesTests.CountingProvider(), hash: DeidentifyStagesTests.hash)
+        let jobs = try database.writer.read { try JobRecord.order(Column("id")).fetchAll($0) }
+        #expect(jobs.count == 2)
+        for job in jobs {
+            _ = try database.writer.write { db in
+                try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "test", at: Date())
+            }
+            try stage.run(StageJob(job: job, database: database, renewLease: {}))
+        }
+        let rows = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT s.seriesInstanceUID, si.json, si.patientDigest FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId ORDER BY s.id")
+        }
+        #expect(rows.map { $0[0] as String } == ["1.2.3.1", "1.2.3.2"])
+        #expect(rows.allSatisfy { ($0[1] as String) == legacy }, "the recorded codes go on for the study's later series")
+        #expect(rows.allSatisfy { ($0[2] as String?) != nil } && Set(rows.map { $0[2] as String }).count == 1, "the old row learnt its patient")
+        let held = try database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT sopInstanceUID FROM image WHERE status = 'HELD'")
+        }
+        #expect(held == ["1.2.3.3.1"])
+        // The old codes are recorded against their originals from now on.
+        let recorded = try database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM identifierCode WHERE code IN ('P0123456789AB','S0123456789AB')") }
+        #expect(recorded == 2)
+    }
+}
