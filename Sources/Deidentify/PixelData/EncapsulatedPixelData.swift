@@ -39,7 +39,9 @@ enum EncapsulatedPixelData {
             }
             if range.count == 1, let kept = output.verbatimRange {
                 let source = fragments[range.lowerBound]
-                if kept == 0..<frame.count {
+                // All of it, or all but the zero that pads an odd frame (the writer pads the same).
+                let padded = frame.count % 2 == 0 && frame.last == 0 && kept == 0..<(frame.count - 1)
+                if kept == 0..<frame.count || padded {
                     rebuilt.append(source)
                     continue
                 }
