@@ -22,6 +22,13 @@ enum PixelDataFixture {
         return false
     }
 
+    /// Equal, without printing kilobytes of operands when not (bind the result first: #expect
+    /// shows the arguments of a call it is given).
+    static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool { a == b }
+
+    /// A frame as it is read back from a file: padded to even length with a zero.
+    static func padded(_ frame: [UInt8]) -> [UInt8] { frame.count % 2 == 1 ? frame + [0] : frame }
+
     /// True if either planted value occurs in `bytes`.
     static func hasPlanted(_ bytes: [UInt8]) -> Bool { needles.contains { contains(bytes, $0) } }
 

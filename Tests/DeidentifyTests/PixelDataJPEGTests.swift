@@ -79,7 +79,8 @@ import Testing
         #expect(try F.rebuildFile(input, to: output) == .rebuilt)
         #expect(!F.hasPlanted(try F.fileBytes(output)), "a planted value is still in the output")
         try PixelDataTools.run(decoder, [output, decoded])
-        #expect(try F.pixelData(decoded) == expected, "the rebuilt file does not decode to the same pixels")
+        let equal = F.same(try F.pixelData(decoded), expected)
+        #expect(equal, "the rebuilt file does not decode to the same pixels")
         return try F.items(output)
     }
 
@@ -107,7 +108,8 @@ import Testing
         var planted = Self.inserting(Self.com2, into: frame, at: eoi)
         planted = Self.inserting(Self.com1, into: planted, at: scans[1])
         let items = try Self.expectRebuilt(ds, [planted], .jpegBaseline8Bit, in: dir, expected: pixels)
-        #expect(items[1] == frame)   // exactly cjpeg's frame again
+        let equal = F.same(items[1], F.padded(frame))
+        #expect(equal)   // exactly cjpeg's frame again
     }
 
     @Test func aCommentInTheSecondFragmentOfASplitHeaderIsRemoved() throws {
@@ -148,7 +150,8 @@ import Testing
         let (ds, frame, pixels) = try Self.cjpegFrame(dir)
         let items = try Self.expectRebuilt(ds, [frame + [0] + Array(F.name.utf8) + [0xFF, 0xD9] + Array(F.mrn.utf8)],
                                            .jpegBaseline8Bit, in: dir, expected: pixels)
-        #expect(items[1] == frame)
+        let equal = F.same(items[1], F.padded(frame))
+        #expect(equal)
     }
 
     @Test func aFragmentBelongingToNoFrameIsDropped() throws {
@@ -168,7 +171,8 @@ import Testing
         #expect(zip(scan, scan.dropFirst()).contains { $0 == 0xFF && (0xD0...0xD7).contains($1) }, "cjpeg wrote no RSTn")
         let planted = Self.inserting([0xFF, 0xFF, 0xFF] + Self.com1 + [0xFF, 0xFF], into: frame, at: sos)
         let items = try Self.expectRebuilt(ds, [planted], .jpegBaseline8Bit, in: dir, expected: pixels)
-        #expect(items[1] == frame)
+        let equal = F.same(items[1], F.padded(frame))
+        #expect(equal)
     }
 
     @Test func aFrameWithoutEOIGetsOne() throws {
@@ -178,7 +182,8 @@ import Testing
         let eoi = try #require(Self.offsets(of: 0xD9, in: frame).first)
         let planted = Self.inserting(Self.com1, into: Array(frame[..<eoi]), at: 2)
         let items = try Self.expectRebuilt(ds, [planted], .jpegBaseline8Bit, in: dir, expected: pixels)
-        #expect(items[1] == frame)
+        let equal = F.same(items[1], F.padded(frame))
+        #expect(equal)
     }
 
     @Test func aCommentThatImg2dcmCarriedIntoTheFileIsRemoved() throws {
