@@ -204,6 +204,53 @@ import Testing
         try Self.expectRebuilt(Self.image(frames: 2), fragments, in: dir, expected: [pixels1, pixels2])
     }
 
+    @Test func irreversibleCodestreamsDecodeAsBefore() throws {
+        let dir = try F.temporaryDirectory("j2k-lossy")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (codestream, _) = try Self.encode(dir, ["-I", "-r", "8", "-C", F.name])
+        try Data(codestream).write(to: URL(fileURLWithPath: dir + "/lossy.j2k"))
+        try PixelDataTools.run("opj_decompress", ["-i", dir + "/lossy.j2k", "-o", dir + "/lossy.pgm"])
+        try Self.expectRebuilt(Self.image(), [codestream], in: dir, expected: [try Self.readPGM(dir + "/lossy.pgm")],
+                               ts: .jpeg2000)
+    }
+
+    /// No HTJ2K encoder is at hand (OpenJPEG 2.5 decodes HTJ2K but does not write it): the
+    /// markers HTJ2K adds to the main header, CAP and CPF, are checked on a Part 1 codestream.
+    @Test func theCapabilitiesAndProfileSegmentsOfHTJ2KAreKept() throws {
+        let dir = try F.temporaryDirectory("j2k-cap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (codestream, _) = try Self.encode(dir, [])
+        let siz = 4 + (Int(codestream[4]) << 8 | Int(codestream[5]))
+        let cap = F.segment(0x50, F.be32(0x0002_0000) + [0x00, 0x00])   // Part 15, one Ccap
+        let cpf = F.segment(0x59, [0x00, 0x10])
+        let clean = Self.inserting(cap + cpf, into: Self.withoutComments(codestream), at: siz)
+        var ds = Self.image()
+        ds.set(F.encapsulated([Self.inserting(cap + cpf, into: codestream, at: siz)]))
+        #expect(try PixelDataRebuilder.rebuild(&ds, transferSyntax: .htj2KLossless) == .rebuilt)
+        let equal = F.same(try F.items(ds)[1], clean)
+        #expect(equal)
+        let wrongCAP = F.segment(0x50, F.be32(0x0002_0001) + [0x00, 0x00])   // two capabilities, one Ccap
+        ds.set(F.encapsulated([Self.inserting(wrongCAP, into: codestream, at: siz)]))
+        let refusal = try #require(throws: PixelDataRefusal.self) { try PixelDataRebuilder.rebuild(&ds, transferSyntax: .htj2K) }
+        #expect(refusal.reason.contains("FF50"))
+    }
+
+    @Test func part2MarkersAreKeptOnlyInPart2Syntaxes() throws {
+        let dir = try F.temporaryDirectory("j2k-part2")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (codestream, _) = try Self.encode(dir, [])
+        let siz = 4 + (Int(codestream[4]) << 8 | Int(codestream[5]))
+        let mct = F.segment(0x74, [0, 0, 0, 0, 0x01, 0x02])
+        var ds = Self.image()
+        ds.set(F.encapsulated([Self.inserting(mct, into: Self.withoutComments(codestream), at: siz)]))
+        var part2 = ds
+        #expect(try PixelDataRebuilder.rebuild(&part2, transferSyntax: .jpeg2000MCLossless) == .kept)
+        let refusal = try #require(throws: PixelDataRefusal.self) {
+            try PixelDataRebuilder.rebuild(&ds, transferSyntax: .jpeg2000Lossless)
+        }
+        #expect(refusal.reason.contains("Part 2"))
+    }
+
     // MARK: refusals
 
     @Test func segmentsThatDoNotMatchTheirLayoutAreRefused() throws {
