@@ -187,6 +187,16 @@ import Testing
         #expect(equal)
     }
 
+    @Test func aCodestreamWithoutEOCGetsOne() throws {
+        let dir = try F.temporaryDirectory("j2k-noeoc")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (codestream, pixels) = try Self.encode(dir, ["-t", "32,32", "-C", F.name])
+        let cut = Array(codestream.dropLast(2))
+        let frames = try Self.expectRebuilt(Self.image(), [cut.count % 2 == 1 ? cut + [0] : cut], in: dir, expected: [pixels])
+        let equal = F.same(frames[0], F.padded(Self.withoutComments(codestream)))
+        #expect(equal)
+    }
+
     @Test func twelveBitSamplesDecodeToTheSamePicture() throws {
         let dir = try F.temporaryDirectory("j2k-12bit")
         defer { try? FileManager.default.removeItem(atPath: dir) }

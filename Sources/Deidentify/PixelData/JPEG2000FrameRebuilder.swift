@@ -75,8 +75,10 @@ struct JPEG2000FrameRebuilder {
         try checkQuantization(main, defaults: nil)
         // Tile-parts, to EOC.
         while true {
-            guard p < end else {
-                out.write([0xFF, 0xD9])   // the codestream ended after a whole tile-part: see the type's note
+            // The codestream ended after a whole tile-part (perhaps with the zero that pads an
+            // odd fragment): see the type's note.
+            guard p < end && !(p + 1 == end && b[p] == 0) else {
+                out.write([0xFF, 0xD9])
                 return
             }
             guard p + 2 <= end, b[p] == 0xFF else { throw refuse("byte \(p - cs.lowerBound) of the codestream is not a marker") }
