@@ -186,8 +186,11 @@ import Testing
         let rest: [UInt8] = F.segment(0xDA, [1, 1, 0, 0, 0, 0]) + [0x12, 0xFF, 0x7F, 0x34] + [0xFF, 0xD9]
         let coding = F.segment(0xF8, [1, 0, 255, 0, 3, 0, 7, 0, 21, 0, 64])
         #expect(try Self.rebuilt(base + coding + rest, ls: true) == base + coding + rest)
+        // A mapping table is kept when a scan selects it, left out when none does.
         let table = F.segment(0xF8, [2, 1, 2] + [UInt8](repeating: 9, count: 6))
-        #expect(try Self.rebuilt(base + table + rest, ls: true) == base + table + rest)
+        let mapped = F.segment(0xDA, [1, 1, 1, 0, 0, 0]) + Array(rest[8...])
+        #expect(try Self.rebuilt(base + table + mapped, ls: true) == base + table + mapped)
+        #expect(try Self.rebuilt(base + table + rest, ls: true) == base + rest)
         #expect(try Self.refusal(base + F.segment(0xF8, [1, 0, 255] + Array(F.mrn.utf8)) + rest, ls: true).contains("preset coding"))
         #expect(try Self.refusal(base + F.segment(0xF8, [2, 1, 2, 9, 9, 9]) + rest, ls: true).contains("mapping table"))
         #expect(try Self.refusal(base + F.segment(0xF8, [9, 1]) + rest, ls: true).contains("type 9"))

@@ -145,6 +145,30 @@ import Testing
         #expect(rest)
     }
 
+    @Test func tablesNoScanUsesAreRemoved() throws {
+        let dir = try F.temporaryDirectory("jpeg-tables")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (ds, frame, pixels) = try Self.cjpegFrame(dir)
+        let name = Array(F.name.utf8), mrn = Array(F.mrn.utf8)
+        // cjpeg's grayscale frame uses quantization table 0 and Huffman tables DC 0 and AC 0.
+        // Put the name in quantization table 3 (in cjpeg's own DQT segment, which must then be
+        // rebuilt), in an AC Huffman table 3, and the MRN in a DC table 0 that cjpeg's DHT
+        // defines again before the scan.
+        let dqt = try #require(Self.offsets(of: 0xDB, in: frame).first)
+        let dqtLength = Int(frame[dqt + 2]) << 8 | Int(frame[dqt + 3])
+        let unusedQuantization = [0x03] + name + [UInt8](repeating: 1, count: 64 - name.count)
+        let mergedDQT = F.segment(0xDB, unusedQuantization + Array(frame[(dqt + 4)..<(dqt + 2 + dqtLength)]))
+        var counts = [UInt8](repeating: 0, count: 16)
+        counts[7] = UInt8(name.count)
+        let unusedHuffman = F.segment(0xC4, [0x13] + counts + name)
+        counts[7] = UInt8(mrn.count)
+        let redefined = F.segment(0xC4, [0x00] + counts + mrn)
+        let planted = Array(frame[..<dqt]) + mergedDQT + unusedHuffman + redefined + Array(frame[(dqt + 2 + dqtLength)...])
+        let items = try Self.expectRebuilt(ds, [planted], .jpegBaseline8Bit, in: dir, expected: pixels)
+        let equal = F.same(items[1], F.padded(frame))
+        #expect(equal)
+    }
+
     @Test func bytesAfterEOIAreRemoved() throws {
         let dir = try F.temporaryDirectory("jpeg-eoi")
         defer { try? FileManager.default.removeItem(atPath: dir) }

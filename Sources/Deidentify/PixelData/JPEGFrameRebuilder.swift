@@ -1,26 +1,43 @@
 /// One JPEG (ISO 10918-1, T.81) or JPEG-LS (ISO 14495-1, T.87) frame rebuilt from only what
-/// decoding needs: SOI; the frame header (SOFn, SOF55); the tables (DHT, DAC, DQT, DRI, LSE);
-/// each scan header (SOS) with its entropy-coded data copied verbatim (with its RSTn); DNL;
-/// EOI. A JFIF APP0 is kept without its thumbnail, an Adobe APP14 as its fixed 12 bytes (the
-/// colour transform a decoder reads there). Every COM and every other APPn is left out
-/// wherever it stands, so are fill bytes and anything after EOI. Each kept segment's length
-/// must match its content; a segment that runs past the frame is refused.
+/// decoding needs: SOI; the frame header (SOFn, SOF55); the tables (DQT, DHT, DAC, LSE) that a
+/// scan uses (see `JPEGTables`), and DRI; each scan header (SOS) with its entropy-coded data
+/// copied verbatim (with its RSTn); DNL; EOI. A JFIF APP0 is kept without its thumbnail, an
+/// Adobe APP14 as its fixed 12 bytes (the colour transform a decoder reads there). Every COM
+/// and every other APPn is left out wherever it stands, so are fill bytes and anything after
+/// EOI. Each kept segment's length must match its content; a segment that runs past the frame
+/// is refused.
 ///
 /// A frame that ends in or just after a scan without EOI gets one (decoders accept such frames
 /// with a warning; the EOI adds no information). A frame that ends before any scan is refused.
 struct JPEGFrameRebuilder {
     let b: [UInt8]
     let jpegLS: Bool
-    private var out: FrameOutput
-    private var frameHeaderSeen = false
+    private var pieces: [Piece] = []
+    private var tables = JPEGTables()
+    /// The frame header's marker: the coding process.
+    private var process: UInt8?
+    /// Each frame component's quantization table.
+    private var quantizationTable: [UInt8: Int] = [:]
     private var scans = 0
     private var jfifSeen = false
     private var adobeSeen = false
 
+    private enum Piece {
+        case copy(Range<Int>)
+        case write([UInt8])
+        /// A table segment (marker through content), by its number in `tables`.
+        case tables(Int, marker: UInt8, Range<Int>)
+    }
+
+    init(b: [UInt8], jpegLS: Bool) {
+        self.b = b
+        self.jpegLS = jpegLS
+    }
+
     static func rebuild(_ frame: [UInt8], jpegLS: Bool) throws -> FrameOutput {
-        var r = JPEGFrameRebuilder(b: frame, jpegLS: jpegLS, out: FrameOutput(capacity: frame.count))
+        var r = JPEGFrameRebuilder(b: frame, jpegLS: jpegLS)
         try r.run()
-        return r.out
+        return r.output()
     }
 
     private var codec: String { jpegLS ? "JPEG-LS" : "JPEG" }
@@ -32,10 +49,32 @@ struct JPEGFrameRebuilder {
 
     private func refuse(_ reason: String) -> PixelDataRefusal { PixelDataRefusal("\(codec): \(reason)") }
 
+    /// The pieces, with each table segment cut to the tables a scan uses.
+    private func output() -> FrameOutput {
+        var out = FrameOutput(capacity: b.count)
+        for piece in pieces {
+            switch piece {
+            case .copy(let range):
+                out.copy(b, range)
+            case .write(let bytes):
+                out.write(bytes)
+            case .tables(let i, let marker, let range):
+                let used = tables.usedTables(of: i)
+                if used.count == tables.segments[i].count {
+                    out.copy(b, range)
+                } else if !used.isEmpty {
+                    let body = used.flatMap { b[$0.range] }
+                    out.write([0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body)
+                }
+            }
+        }
+        return out
+    }
+
     private mutating func run() throws {
         let n = b.count
         guard n >= 2, b[0] == 0xFF, b[1] == 0xD8 else { throw refuse("the frame does not start with Start of Image (FFD8)") }
-        out.copy(b, 0..<2)
+        pieces.append(.copy(0..<2))
         var p = 2
         while true {
             guard p < n else { return try endWithoutEOI(at: p) }
@@ -47,8 +86,8 @@ struct JPEGFrameRebuilder {
             p = q + 2
             switch marker {
             case 0xD9:
-                guard frameHeaderSeen && scans > 0 else { throw refuse("End of Image at byte \(at) before any scan") }
-                out.copy(b, at..<p)
+                guard process != nil && scans > 0 else { throw refuse("End of Image at byte \(at) before any scan") }
+                pieces.append(.copy(at..<p))
                 return   // anything after EOI is left out
             case 0xD8:
                 throw refuse("a second Start of Image at byte \(at)")
@@ -94,62 +133,62 @@ struct JPEGFrameRebuilder {
             guard (marker == 0xF7) == jpegLS else {
                 throw refuse("frame header \(name) is not of this transfer syntax's coding process")
             }
-            guard !frameHeaderSeen else { throw refuse("a second frame header \(name)") }
+            guard process == nil else { throw refuse("a second frame header \(name)") }
             guard content.count >= 6 else { throw refuse("frame header \(name) is too short") }
             let components = Int(b[content.lowerBound + 5])
             guard components >= 1, length == 8 + 3 * components else {
                 throw refuse("frame header \(name) has length \(length), not 8 + 3 × \(components) components")
             }
-            frameHeaderSeen = true
-            out.copy(b, segment)
+            for i in 0..<components {
+                let c = content.lowerBound + 6 + 3 * i
+                quantizationTable[b[c]] = Int(b[c + 2])
+            }
+            process = marker
+            pieces.append(.copy(segment))
         case 0xC5, 0xC6, 0xC7, 0xCD, 0xCE, 0xCF, 0xDE, 0xDF:
             throw refuse("hierarchical JPEG (\(name)) is not rebuilt")
-        case 0xC4:
-            try checkHuffmanTables(content, name)
-            out.copy(b, segment)
-        case 0xCC:
-            guard content.count >= 2, content.count % 2 == 0 else { throw refuse("arithmetic conditioning table \(name) has length \(length)") }
-            out.copy(b, segment)
-        case 0xDB:
-            try checkQuantizationTables(content, name)
-            out.copy(b, segment)
+        case 0xDB, 0xC4, 0xCC, 0xF8:
+            guard marker != 0xF8 || jpegLS else { throw refuse("JPEG-LS preset parameters \(name) in a JPEG frame") }
+            let prefix = "\(codec): segment \(name): "
+            if let i = try tables.read(marker, b, content, refuse: { PixelDataRefusal(prefix + $0) }) {
+                pieces.append(.tables(i, marker: marker, segment))
+            } else {
+                pieces.append(.copy(segment))
+            }
         case 0xDD:
             guard length == 4 || (jpegLS && (length == 5 || length == 6)) else {
                 throw refuse("restart interval \(name) has length \(length)")
             }
-            out.copy(b, segment)
+            pieces.append(.copy(segment))
         case 0xDC:
             guard scans > 0 else { throw refuse("define number of lines \(name) before the first scan") }
             guard length == 4 || (jpegLS && (length == 5 || length == 6)) else {
                 throw refuse("define number of lines \(name) has length \(length)")
             }
-            out.copy(b, segment)
-        case 0xF8:
-            guard jpegLS else { throw refuse("JPEG-LS preset parameters \(name) in a JPEG frame") }
-            try checkPresetParameters(content, name)
-            out.copy(b, segment)
+            pieces.append(.copy(segment))
         case 0xDA:
-            guard frameHeaderSeen else { throw refuse("start of scan \(name) before the frame header") }
+            guard process != nil else { throw refuse("start of scan \(name) before the frame header") }
             let components = content.isEmpty ? 0 : Int(b[content.lowerBound])
             guard (1...4).contains(components), length == 6 + 2 * components else {
                 throw refuse("start of scan \(name) has length \(length), not 6 + 2 × \(components) components")
             }
-            out.copy(b, segment)
+            try useTables(scan: content, name)
+            pieces.append(.copy(segment))
             scans += 1
             guard let next = copyEntropyCodedData(from: segment.upperBound) else {
-                out.write([0xFF, 0xD9])   // the frame ended in the scan: see the type's note
+                pieces.append(.write([0xFF, 0xD9]))   // the frame ended in the scan: see the type's note
                 return .end
             }
             return .marker(next)
         case 0xE0:
-            if !jfifSeen && !frameHeaderSeen && length >= 16 && starts(content, with: Array("JFIF\0".utf8)) {
+            if !jfifSeen && process == nil && length >= 16 && starts(content, with: Array("JFIF\0".utf8)) {
                 jfifSeen = true
                 // Identifier, version, units, densities; no thumbnail (Xthumbnail, Ythumbnail 0).
                 let fixed = content.lowerBound..<(content.lowerBound + 12)
                 if length == 16 && b[content.lowerBound + 12] == 0 && b[content.lowerBound + 13] == 0 {
-                    out.copy(b, segment)
+                    pieces.append(.copy(segment))
                 } else {
-                    out.write([0xFF, 0xE0, 0x00, 0x10] + b[fixed] + [0, 0])
+                    pieces.append(.write([0xFF, 0xE0, 0x00, 0x10] + b[fixed] + [0, 0]))
                 }
             }
         case 0xEE:
@@ -157,9 +196,9 @@ struct JPEGFrameRebuilder {
                 adobeSeen = true
                 // Identifier, version, flags0, flags1, colour transform.
                 if length == 14 {
-                    out.copy(b, segment)
+                    pieces.append(.copy(segment))
                 } else {
-                    out.write([0xFF, 0xEE, 0x00, 0x0E] + b[content.lowerBound..<(content.lowerBound + 12)])
+                    pieces.append(.write([0xFF, 0xEE, 0x00, 0x0E] + b[content.lowerBound..<(content.lowerBound + 12)]))
                 }
             }
         case 0xE1...0xEF, 0xFE:
@@ -170,9 +209,53 @@ struct JPEGFrameRebuilder {
         return .next
     }
 
+    /// Marks the tables a scan decodes with (T.81 B.2.3, G.1.2; T.87 C.2.3): the quantization
+    /// table of each component in the DCT processes; the DC and AC Huffman or conditioning
+    /// tables its selectors name, as far as the process and the progression step use them;
+    /// JPEG-LS mapping tables.
+    private mutating func useTables(scan content: Range<Int>, _ name: String) throws {
+        let c = content.lowerBound
+        let count = Int(b[c])
+        let after = c + 1 + 2 * count   // Ss, Se, Ah/Al (JPEG-LS: NEAR, ILV, Al/Ah)
+        let dcOnly = b[after] == 0, refinement = b[after + 2] >> 4 != 0
+        for i in 0..<count {
+            let component = b[c + 1 + 2 * i], selectors = b[c + 2 + 2 * i]
+            guard let quantization = quantizationTable[component] else {
+                throw refuse("start of scan \(name) names component \(component), which the frame header does not")
+            }
+            if jpegLS {
+                if selectors != 0 { tables.use(.mapping(Int(selectors))) }
+                continue
+            }
+            let dc = Int(selectors >> 4), ac = Int(selectors & 0x0F)
+            switch process {
+            case 0xC0, 0xC1:
+                tables.use(.quantization(quantization))
+                tables.use(.huffman(tableClass: 0, id: dc))
+                tables.use(.huffman(tableClass: 1, id: ac))
+            case 0xC2:
+                tables.use(.quantization(quantization))
+                if !dcOnly { tables.use(.huffman(tableClass: 1, id: ac)) } else if !refinement { tables.use(.huffman(tableClass: 0, id: dc)) }
+            case 0xC3:
+                tables.use(.huffman(tableClass: 0, id: dc))
+            case 0xC9:
+                tables.use(.quantization(quantization))
+                tables.use(.conditioning(tableClass: 0, id: dc))
+                tables.use(.conditioning(tableClass: 1, id: ac))
+            case 0xCA:
+                tables.use(.quantization(quantization))
+                if !dcOnly { tables.use(.conditioning(tableClass: 1, id: ac)) } else if !refinement {
+                    tables.use(.conditioning(tableClass: 0, id: dc))
+                }
+            default:   // 0xCB, lossless arithmetic
+                tables.use(.conditioning(tableClass: 0, id: dc))
+            }
+        }
+    }
+
     private mutating func endWithoutEOI(at p: Int) throws {
-        guard frameHeaderSeen && scans > 0 else { throw refuse("the frame ends at byte \(p) before any scan") }
-        out.write([0xFF, 0xD9])
+        guard process != nil && scans > 0 else { throw refuse("the frame ends at byte \(p) before any scan") }
+        pieces.append(.write([0xFF, 0xD9]))
     }
 
     private func starts(_ content: Range<Int>, with prefix: [UInt8]) -> Bool {
@@ -188,11 +271,11 @@ struct JPEGFrameRebuilder {
         var piece = start, i = start
         while true {
             guard let ff = b.withUnsafeBufferPointer({ nextFF($0, from: i) }) else {
-                out.copy(b, piece..<n)
+                pieces.append(.copy(piece..<n))
                 return nil
             }
             guard ff + 1 < n else {
-                out.copy(b, piece..<ff)   // a marker cut off at the end: left out
+                pieces.append(.copy(piece..<ff))   // a marker cut off at the end: left out
                 return nil
             }
             let next = b[ff + 1]
@@ -200,7 +283,7 @@ struct JPEGFrameRebuilder {
                 i = ff + 2
                 continue
             }
-            out.copy(b, piece..<ff)
+            pieces.append(.copy(piece..<ff))
             if next == 0xFF {
                 var last = ff + 1
                 while last + 1 < n && b[last + 1] == 0xFF { last += 1 }
@@ -223,58 +306,5 @@ struct JPEGFrameRebuilder {
             i += 1
         }
         return nil
-    }
-
-    /// DHT (B.2.4.2): tables of class and destination, 16 code counts, then that many values.
-    private func checkHuffmanTables(_ content: Range<Int>, _ name: String) throws {
-        var q = content.lowerBound
-        while q < content.upperBound {
-            guard q + 17 <= content.upperBound, b[q] >> 4 <= 1, b[q] & 0x0F <= 3 else {
-                throw refuse("Huffman table segment \(name) does not match its tables")
-            }
-            let values = b[(q + 1)...(q + 16)].reduce(0) { $0 + Int($1) }
-            guard values <= 256 else { throw refuse("Huffman table segment \(name) counts \(values) codes") }
-            q += 17 + values
-        }
-        guard q == content.upperBound else { throw refuse("Huffman table segment \(name) does not match its tables") }
-    }
-
-    /// DQT (B.2.4.1): each table is a precision and destination byte and 64 elements of 1 or
-    /// 2 bytes.
-    private func checkQuantizationTables(_ content: Range<Int>, _ name: String) throws {
-        var q = content.lowerBound
-        while q < content.upperBound {
-            let precision = Int(b[q] >> 4)
-            guard precision <= 1, b[q] & 0x0F <= 3 else { throw refuse("quantization table segment \(name) does not match its tables") }
-            q += 1 + 64 * (precision + 1)
-        }
-        guard q == content.upperBound, !content.isEmpty else {
-            throw refuse("quantization table segment \(name) does not match its tables")
-        }
-    }
-
-    /// LSE (T.87 C.2.4.1): by its ID, preset coding parameters (5 numbers), a mapping table or
-    /// its continuation (whole entries of the declared width), or the oversize dimensions.
-    private func checkPresetParameters(_ content: Range<Int>, _ name: String) throws {
-        guard let id = content.isEmpty ? nil : b[content.lowerBound] else { throw refuse("preset parameters \(name) are empty") }
-        let length = content.count + 2
-        switch id {
-        case 1:
-            guard length == 13 else { throw refuse("preset coding parameters \(name) have length \(length), not 13") }
-        case 2, 3:
-            guard content.count >= 3 else { throw refuse("mapping table \(name) is too short") }
-            let width = Int(b[content.lowerBound + 2])
-            guard width >= 1, (content.count - 3) % width == 0 else {
-                throw refuse("mapping table \(name) has length \(length), not whole entries of \(width) bytes")
-            }
-        case 4:
-            guard content.count >= 2 else { throw refuse("oversize dimensions \(name) are too short") }
-            let size = Int(b[content.lowerBound + 1])
-            guard (2...4).contains(size), length == 4 + 2 * size else {
-                throw refuse("oversize dimensions \(name) have length \(length)")
-            }
-        default:
-            throw refuse("preset parameters \(name) of type \(id) are not rebuilt")
-        }
     }
 }
