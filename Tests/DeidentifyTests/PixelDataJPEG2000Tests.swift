@@ -289,6 +289,12 @@ import Testing
         let part = try #require(Self.tileParts(codestream).first)
         Self.setPsot(&longTile, at: part.offset, codestream.count)
         #expect(try refusal(longTile).contains("runs past"))
+        // A COC for a component the image does not have; a second COD.
+        let coc = F.segment(0x53, [5, 0, 5, 4, 4, 0, 1])
+        #expect(try refusal(Self.inserting(coc, into: codestream, at: siz)).contains("component 5 of 1"))
+        let cod = Array(codestream[siz..<(siz + 14)])
+        try #require(cod.starts(with: [0xFF, 0x52]))
+        #expect(try refusal(Self.inserting(cod, into: codestream, at: siz)).contains("a second segment FF52"))
         // Not a codestream at all.
         #expect(try refusal(Array(F.name.utf8)).hasPrefix("frame 1 of 1: JPEG 2000"))
     }

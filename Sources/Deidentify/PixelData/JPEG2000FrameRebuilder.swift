@@ -153,6 +153,9 @@ struct JPEG2000FrameRebuilder {
         var levels: Int?
         var componentLevels: [Int: Int] = [:]
         var quantization: [(component: Int?, segment: Range<Int>)] = []
+        /// Marker segments read, with their component for those that name one: a header has
+        /// at most one of each (ISO 15444-1 A.6).
+        var seen = Set<Int>()
     }
 
     /// Checks one marker segment of a header; true if it is kept, false if it is left out.
@@ -164,6 +167,18 @@ struct JPEG2000FrameRebuilder {
         func component(at i: Int) -> Int { componentBytes == 1 ? Int(b[i]) : be16(i) }
         func expect(_ ok: Bool, _ what: String) throws {
             guard ok else { throw refuse("segment \(name) has length \(length), \(what)") }
+        }
+        // One of each per header, and per component for those that name one (a component
+        // that does not exist is refused).
+        if [0x51, 0x50, 0x59, 0x52, 0x5C, 0x63, 0x53, 0x5D, 0x5E].contains(marker) {
+            var key = Int(marker) << 16
+            if [0x53, 0x5D, 0x5E].contains(marker) {
+                try expect(length >= 2 + componentBytes, "too short to name a component")
+                let c = component(at: segment.lowerBound + 4)
+                guard c < components else { throw refuse("segment \(name) names component \(c) of \(components)") }
+                key |= c
+            }
+            guard header.seen.insert(key).inserted else { throw refuse("a second segment \(name)") }
         }
         switch marker {
         case 0x51 where main && components == 0:   // SIZ
