@@ -251,10 +251,7 @@ def replace_value(data, tag, new_raw_element):
     for e in top_elements(data):
         if e.tag == tag:
             start = data.rfind(struct.pack("<HH", tag >> 16, tag & 0xFFFF), 0, e.start)
-            end = e.end
-            if e.fragments is not None:
-                end = e.end
-            return data[:start] + new_raw_element + data[end:]
+            return data[:start] + new_raw_element + data[e.end:]
     raise KeyError(hex(tag))
 
 

@@ -9,9 +9,9 @@ import pydicom.uid as U
 from pydicom.dataelem import DataElement
 
 from build import (base, channel, code, el, image_pixels, insert_raw, item, raw_item, replace_value,
-                   seq, set_native, sr, sr_item, to_bytes, top_elements)
+                   seq, sr, sr_item, to_bytes, top_elements)
 from channels_struct import mrn_uid
-from channels_text import digits, eu, iso
+from channels_text import digits, eu
 
 SAFE = "ACME SAFE 1.0"
 SAFE_RUNS = ("default", "none", "safe-private")

@@ -392,8 +392,10 @@ def _no_row_attributes():
     return out
 
 
-# attributes a sweep leaves alone: they decide how the rest is read or the image is drawn
-NEVER = {0x00080005, 0x00080016, 0x00080060, 0x00080008, 0x00280002, 0x00280004, 0x00280006,
+# attributes a sweep leaves alone: they decide how the rest is read or the image is drawn, or
+# (the birth and death dates in another calendar) they have channels of their own and the gate
+# treats them as identifying, which would refuse the whole sweep
+NEVER = {0x00100033, 0x00100034, 0x00080005, 0x00080016, 0x00080060, 0x00080008, 0x00280002, 0x00280004, 0x00280006,
          0x00280100, 0x00280101, 0x00280102, 0x00280103, 0x00280010, 0x00280011, 0x00280008,
          0x00281052, 0x00281053, 0x00281054, 0x00280009}
 
@@ -408,7 +410,18 @@ def sweep_value(i, vr, k):
             "TM": None}.get(vr)
 
 
-def sweep(vrs, cid, desc):
+def sweep_retyped(i, vr, k):
+    """The same values retyped: the MRN's digits after a space, the birth date in ISO or
+    European form, the telephone with dots."""
+    d = digits(i.mrn)
+    p = digits(i.phone)[1:]
+    eu_dob = f"{i.birth_date[6:]}.{i.birth_date[4:6]}.{i.birth_date[:4]}"
+    text = f"MRN {d}, born {eu_dob}, tel {p[:3]}.{p[3:6]}.{p[6:]}"
+    return {"SH": f"MRN {d}", "LO": f"MRN {d} DOB {iso(i.birth_date)}", "ST": text, "LT": text,
+            "UT": text, "UC": text, "UR": f"urn:x-mrn:{d}", "CS": f"MRN {d}"}.get(vr)
+
+
+def sweep(vrs, cid, desc, value=sweep_value):
     def make(ctx):
         ds = base(ctx)
         k = 0
@@ -416,7 +429,7 @@ def sweep(vrs, cid, desc):
             if vr not in vrs or tag in NEVER or tag in ds:
                 continue
             k += 1
-            v = sweep_value(ctx.idn, vr, k)
+            v = value(ctx.idn, vr, k)
             if v is None:
                 continue
             if vr == "UI":
@@ -434,6 +447,11 @@ sweep({"PN"}, "nr-sweep-pn", "every PN attribute without a row, each holding the
 sweep({"DA", "DT"}, "nr-sweep-da-dt", "every DA and DT attribute without a row, each holding the birth date")
 sweep({"CS"}, "nr-sweep-cs", "every CS attribute without a row (about 800; not those that steer decoding), each holding the family name")
 sweep({"UI"}, "nr-sweep-ui", "every UI attribute without a row, each holding a UID with the MRN's digits")
+sweep({"SH"}, "nr-sweep-sh-retyped", "every SH attribute without a row, each holding 'MRN 4410527'", sweep_retyped)
+sweep({"LO"}, "nr-sweep-lo-retyped", "every LO attribute without a row, each holding 'MRN 4410527 DOB 1958-11-04'", sweep_retyped)
+sweep({"ST", "LT"}, "nr-sweep-st-lt-retyped", "every ST and LT attribute without a row: MRN digits, birth date 04.11.1958, phone with dots", sweep_retyped)
+sweep({"UT", "UC", "UR"}, "nr-sweep-ut-uc-ur-retyped", "every UT, UC and UR attribute without a row: MRN digits, birth date, phone retyped", sweep_retyped)
+sweep({"CS"}, "nr-sweep-cs-retyped", "every CS attribute without a row (not those that steer decoding), each holding 'MRN 4410527'", sweep_retyped)
 
 
 # --- dates ---------------------------------------------------------------------------------------------

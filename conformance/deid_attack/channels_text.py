@@ -1,10 +1,8 @@
 """Channels in kept text: identifying values retyped (other separators, other date formats,
 parts of names and addresses), in other scripts and Unicode forms, in other encodings."""
 import base64
-import dataclasses
 import gzip
 
-import pydicom.uid as U
 from pydicom.dataelem import DataElement
 
 from build import base, channel, code, el, insert_raw, item, replace_value, seq, to_bytes

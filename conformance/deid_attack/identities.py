@@ -141,7 +141,7 @@ def identity(i):
         institution_address=f"{1 + i} Infirmary Drive, {town}",
         department=f"{town_word} Radiology",
         referring=staff(0), operator=staff(3), performing=staff(6),
-        employee=f"EMP{204417 + 89 * i}",
+        employee=f"EMP{2044173 + 89 * i}",
         station=f"{town_word[:5].upper()}CT{i:03d}",
         serial=f"SN{88213 + 17 * i}XK",
         study_id=f"SID{3300171 + 13 * i}",

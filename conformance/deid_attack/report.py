@@ -65,6 +65,19 @@ def _markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class
       "Held and refused files are not leaks; they are listed with sendit's reason.\n")
     w(f"Outcomes over all runs: {dict(counts)}. Leaking channels by class: "
       f"{dict(sorted(by_class.items())) or 'none'}.\n")
+    w("| class | channels | leaking | passing | of those, refused or held in a run |")
+    w("|---|---|---|---|---|")
+    classes = collections.OrderedDict()
+    for entry, per_run, verdict in rows:
+        c = classes.setdefault(entry["class"], [0, 0, 0, 0])
+        c[0] += 1
+        c[1] += verdict == "LEAK"
+        c[2] += verdict == "pass"
+        c[3] += verdict == "pass" and any(r is not None and r["status"] in ("held", "failed")
+                                          for r in per_run.values())
+    for name, (n, leak_, ok, stopped) in classes.items():
+        w(f"| {name} | {n} | {leak_} | {ok} | {stopped} |")
+    w("")
     w("| verdict | channel | class | what is planted | " + " | ".join(run_names) + " |")
     w("|---|---|---|---|" + "---|" * len(run_names))
     for entry, per_run, verdict in rows:

@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dicomwalk  # noqa: E402
 import forms  # noqa: E402
 import pixelparse  # noqa: E402
-from search import CJK_DECODINGS, TEXT_DECODINGS, Hit, Searcher  # noqa: E402
+from search import CJK_DECODINGS, Hit, Searcher  # noqa: E402
 
 warnings.simplefilter("ignore")
 import pydicom  # noqa: E402
@@ -437,6 +437,8 @@ def run_scans(manifest, manifest_path, corpus_dir, runs, jobs):
                 results[name][entry["file"]] = {"status": "no result"}
                 continue
             status, detail = outcome[-1]
+            if status != "written":                 # sendit quotes the input path: shorten it
+                detail = detail.replace(corpus_dir + os.sep, "")
             r = {"status": status, "detail": detail}
             results[name][entry["file"]] = r
             if status == "written":

@@ -14,7 +14,6 @@ from pixelparse import MIN_SAMPLE_BYTES
 ENCODINGS = ["latin-1", "utf-8", "cp1252", "utf-16-le", "utf-16-be", "utf-32-le",
              "shift_jis", "euc_jp", "iso2022_jp", "euc_kr", "iso2022_kr", "gb18030", "big5"]
 UNIT = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4}
-TEXT_DECODINGS = ["latin-1", "utf-8", "utf-16-le", "utf-16-be"]
 CJK_DECODINGS = ["shift_jis", "euc_jp", "iso2022_jp", "euc_kr", "gb18030", "big5"]
 SEP = "\n\x00\n"
 
@@ -130,7 +129,10 @@ class Searcher:
                 continue
             for name, v in forms.variants(n.form).items():
                 v = v.strip()
-                if name == "squeezed" and (n.word or len(v) < forms.WORD_BELOW or n.kind == "uid"):
+                # squeezed: only forms with 6 letters or more (digits squeezed together occur by
+                # chance in any long number, such as a 2.25 UID)
+                if name == "squeezed" and (n.word or n.kind == "uid"
+                                           or sum(c.isalpha() for c in v) < forms.WORD_BELOW):
                     continue
                 if len(v) < 2:
                     continue
@@ -192,9 +194,15 @@ class Searcher:
 
 
 def _loose(v):
-    """A normalised form as a regex: its spaces match any run of white space or nothing
-    between letters of different words is not allowed (that is the squeezed variant)."""
-    return r"\s+".join(re.escape(p) for p in v.split(" "))
+    """A normalised form as a regex: its spaces match any run of white space, and a form that
+    begins or ends with a digit may not continue a longer number (11.05.24 is not found in
+    511.05.245)."""
+    rx = r"\s+".join(re.escape(p) for p in v.split(" "))
+    if v[:1].isdigit():
+        rx = r"(?<![\d.])" + rx
+    if v[-1:].isdigit():
+        rx = rx + r"(?![\d]|\.\d)"
+    return rx
 
 
 def _join(texts):

@@ -102,6 +102,12 @@ class CleanOutputs(unittest.TestCase):
             with self.subTest(ts=ts):
                 self.assertEqual(hits_in(b(deidentified(), ts)), [])
 
+    def test_date_digits_inside_numbers(self):
+        ds = deidentified()
+        ds.ImageComments = "dose 2.25.1119581104556 and 511.04.19585 and 32024031577"
+        ds.StudyInstanceUID = "2.25.11042403151958110440150315240411581104"
+        self.assertEqual(hits_in(b(ds)), [])
+
     def test_short_name_parts_only_as_words(self):
         xu = dataclasses.replace(ID0, patient_name="Xu^An", family="Xu", given="An")
         ds = deidentified(xu)
