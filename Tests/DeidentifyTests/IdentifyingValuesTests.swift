@@ -237,3 +237,12 @@ import Testing
         #expect(IdentifyingValues(original: DataSet(), options: []).isEmpty)
     }
 }
+
+extension IdentifyingValuesTests {
+    /// The order kinds are preferred in is the order they are declared (the spec's order).
+    @Test func kindsArePreferredInTheSpecsOrder() {
+        #expect(IdentifyingKind.allCases.map(\.priority) == Array(0..<IdentifyingKind.allCases.count))
+        #expect(IdentifyingKind.allCases.map(\.rawValue) == ["name", "id", "birthdate", "otherdate", "contact", "place", "device", "uid",
+                                                            "pattern:date", "pattern:digits", "pattern:phone", "pattern:email", "pattern:url"])
+    }
+}

@@ -22,6 +22,31 @@ import Testing
         }
     }
 
+    /// Random text from scalars that interact under normalisation (letters, marks before and
+    /// after them, Hangul jamo, kana and voicing marks, spacing vowel signs, ignorables,
+    /// compatibility characters): chunk by chunk must still equal the whole.
+    @Test func randomTextFoldsChunkByChunkAsAWhole() {
+        let pool: [UInt32] = [0x41, 0x61, 0x49, 0x55, 0x75, 0x4F, 0x20, 0x2D, 0x31, 0xC4, 0xE4, 0xF6, 0xFC, 0xDF, 0x1E9E, 0x130, 0x3A3,
+                              0x300, 0x301, 0x302, 0x307, 0x308, 0x30A, 0x323, 0x327, 0x345, 0x34F, 0x344, 0x1100, 0x1161, 0x11A8,
+                              0xAC00, 0x3131, 0x314F, 0x30AB, 0x3099, 0x309A, 0xFF76, 0xFF9E, 0xFF9F, 0x0B95, 0x0BC6, 0x0BBE, 0x0BD7,
+                              0x0915, 0x093F, 0x094D, 0x200B, 0x200D, 0xAD, 0xFE0F, 0xFB01, 0xFF21, 0x2126, 0x212B, 0x1F1, 0x4E00, 0x0E01, 0x0E31]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<3000 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<(1 + next(8)) { s.append(Unicode.Scalar(pool[next(pool.count)])!) }
+            let text = String(s)
+            #expect(Array(TextFold.fold(text).utf8) == Array(TextFold.referenceFold(text, umlauts: false).utf8), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            let variant = TextFold.referenceFold(text, umlauts: true)
+            let expected = variant == TextFold.referenceFold(text, umlauts: false) ? nil : variant
+            #expect(TextFold.umlautVariant(text).map { Array($0.utf8) } == expected.map { Array($0.utf8) },
+                    "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test func theSpecsExamplesFold() {
         #expect(TextFold.fold("Großkopf") == "grosskopf")
         #expect(TextFold.fold("GROẞKOPF") == "grosskopf")
@@ -65,13 +90,20 @@ import Testing
         #expect(!TextFold.isWordScalar("\u{3000}") && !TextFold.isWordScalar("・"))
     }
 
-    /// The scalars folded without asking Foundation really fold to themselves.
-    @Test func theShortcutScalarsFoldToThemselves() {
-        for v in Array(stride(from: 0x4E00, through: 0x9FFF, by: 97)) + Array(stride(from: 0xAC00, through: 0xD7A3, by: 89)) + [0x3400, 0x4DBF, 0x20000] {
+    /// The table built in one pass folds each scalar as the spec's steps fold it alone.
+    @Test func theScalarTableFoldsEachScalarAsTheSpecDoes() {
+        let table = ScalarFoldTable.shared
+        var values = Array(stride(from: 0x80, to: 0x10000, by: 61)) + Array(0x80...0x24F) + Array(0x3040...0x30FF) + Array(0xFF00...0xFFEF)
+        values += [0x1E9E, 0x0130, 0x03A3, 0x2126, 0x212A, 0xFB01, 0x00AD, 0x200B, 0xFE0F, 0x0344, 0x1161, 0x11A8, 0x0BBE]
+        for v in values where !(0xD800...0xDFFF).contains(v) {
             let s = String(Unicode.Scalar(UInt32(v))!)
-            #expect(TextFold.foldsToItself(Unicode.Scalar(UInt32(v))!))
-            #expect(TextFold.referenceFold(s, umlauts: false) == s, "\(v)")
+            #expect(Array(table.plain(v)) == Array(TextFold.referenceFold(s, umlauts: false).utf8), "U+\(String(v, radix: 16))")
+            let variant = Array(TextFold.referenceFold(s, umlauts: true).utf8)
+            #expect(table.variant(v).map(Array.init) == (variant == Array(table.plain(v)) ? nil : variant), "U+\(String(v, radix: 16))")
         }
+        // What joins the scalar before it: marks, Hangul vowels and finals, half-width voicing marks.
+        for v in [0x0301, 0x0308, 0x3099, 0xFF9E, 0xFF9F, 0x1161, 0x11A8, 0x0BBE, 0x093F] { #expect(table.joinsPrevious(v), "\(v)") }
+        for v in [0x41, 0xE9, 0x3042, 0x30AB, 0xFF76, 0xAC00, 0x1100, 0x4E00] { #expect(!table.joinsPrevious(v), "\(v)") }
     }
 
     /// Latin-1 bytes are folded through a table (binary values): the same as folding the text.

@@ -7,8 +7,8 @@ import DICOMCore
 enum BinaryText {
     /// The fold of each Latin-1 byte, and of its umlaut variant: every Latin-1 character is a
     /// single scalar that no neighbour composes with, so byte by byte is the fold of the text.
-    static let latin1Fold: [[UInt8]] = (0...255).map { Array(TextFold.referenceFold(String(Unicode.Scalar(UInt8($0))), umlauts: false).utf8) }
-    static let latin1Variant: [[UInt8]] = (0...255).map { Array(TextFold.referenceFold(String(Unicode.Scalar(UInt8($0))), umlauts: true).utf8) }
+    static let latin1Fold: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.plain($0)) }
+    static let latin1Variant: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.variant($0) ?? ScalarFoldTable.shared.plain($0)) }
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
     /// result.
@@ -62,13 +62,14 @@ extension TextCleaner {
     /// as text (BinaryText); no digit view, no `otherdate`, no patterns. The caller removes
     /// or zero-fills a value that holds one.
     public func findInBinary(_ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> String? {
-        guard !bytes.isEmpty, !binaryNeedles.isEmpty || !birthDates.isEmpty else { return nil }
+        let t = tables
+        guard !bytes.isEmpty, !t.binaryNeedles.isEmpty || !t.birthDates.isEmpty else { return nil }
         let scope = Scope(otherDates: false, digitView: false, patterns: false)
         let kind = BinaryText.firstReading(of: bytes, vr: vr, characterSet: characterSet) { folded -> IdentifyingKind? in
             folded.withUnsafeBufferPointer { h -> IdentifyingKind? in
                 var found: IdentifyingKind?
-                binaryNeedles.forEachMatch(in: h) { needle, _, _ in found = needle.kind; return false }
-                if found == nil && !birthDates.isEmpty {
+                t.binaryNeedles.forEachMatch(in: h) { k, _, _ in found = t.binaryNeedles.kinds[k]; return false }
+                if found == nil && !t.birthDates.isEmpty {
                     DateScanner.scan(h) { date in
                         if found == nil, classify(date, scope: scope) == .birthdate { found = .birthdate }
                     }

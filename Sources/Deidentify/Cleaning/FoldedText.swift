@@ -15,15 +15,15 @@ struct FoldedText {
         var variant = FoldedText()
         var hasVariant = false
         plain.bytes.reserveCapacity(text.utf8.count)
-        TextFold.forEachChunk(text) { piece, lo, hi in
-            plain.append(piece.plain, from: Int32(lo), to: Int32(hi))
-            if let v = piece.variant { hasVariant = true; variant.append(v, from: Int32(lo), to: Int32(hi)) }
-            else { variant.append(piece.plain, from: Int32(lo), to: Int32(hi)) }
+        TextFold.forEachChunk(text) { folded, foldedVariant, lo, hi in
+            plain.append(folded, from: Int32(lo), to: Int32(hi))
+            if let v = foldedVariant { hasVariant = true; variant.append(v, from: Int32(lo), to: Int32(hi)) }
+            else { variant.append(folded, from: Int32(lo), to: Int32(hi)) }
         }
         return (plain, hasVariant ? variant : nil)
     }
 
-    mutating func append(_ folded: [UInt8], from start: Int32, to end: Int32) {
+    mutating func append(_ folded: ArraySlice<UInt8>, from start: Int32, to end: Int32) {
         bytes += folded
         for _ in folded.indices {
             originStart.append(start)

@@ -42,7 +42,7 @@ enum IdentifyingAttributes {
         "ResultsIDIssuer", "InterpretationIDIssuer", "LocalNamespaceEntityID", "UniversalEntityID",
         "PerformedLocation", "ScheduledProcedureStepLocation", "ScheduledStudyLocation",
         "RequestedProcedureLocation", "CurrentPatientLocation", "PatientInstitutionResidence",
-        "ScheduledPatientInstitutionResidence", "OrderEntererLocation", "RequestingService",
+        "ScheduledPatientInstitutionResidence", "OrderEntererLocation",
         "ResponsibleOrganization", "VerifyingOrganization", "HumanPerformerOrganization",
         "ClinicalTrialSiteID", "ClinicalTrialSiteName", "ClinicalTrialCoordinatingCenterName",
         "ClinicalTrialProtocolEthicsCommitteeName", "SourceOfPreviousValues",

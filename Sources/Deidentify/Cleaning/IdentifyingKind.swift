@@ -10,9 +10,23 @@ enum IdentifyingKind: String, Sendable, CaseIterable, Comparable {
 
     /// When the same folded form comes from two kinds, the earlier one names it (a name part
     /// that is also a word of the institution is counted as a name).
-    var priority: Int { IdentifyingKind.allCases.firstIndex(of: self)! }
-
-    var isPattern: Bool { priority >= IdentifyingKind.patternDate.priority }
+    var priority: Int {
+        switch self {
+        case .name: 0
+        case .id: 1
+        case .birthdate: 2
+        case .otherdate: 3
+        case .contact: 4
+        case .place: 5
+        case .device: 6
+        case .uid: 7
+        case .patternDate: 8
+        case .patternDigits: 9
+        case .patternPhone: 10
+        case .patternEmail: 11
+        case .patternURL: 12
+        }
+    }
 
     static func < (a: IdentifyingKind, b: IdentifyingKind) -> Bool { a.priority < b.priority }
 }

@@ -38,6 +38,15 @@ public struct IdentifyingValues: Sendable {
 
     /// Values sendit writes as dummies: never needles (an input anonymised before holds them).
     static let dummies: Set<String> = ["anonymized", "anonymous", "19000101", "19000101000000", "000000"]
+
+    /// Whether a value is one of the dummies, ignoring case (most values are not even their
+    /// length).
+    static func isDummy(_ value: String) -> Bool {
+        switch value.utf8.count {
+        case 6, 8, 9, 10, 14: return dummies.contains(TextFold.fold(value))
+        default: return false
+        }
+    }
 }
 
 extension IdentifyingValues {
@@ -98,12 +107,13 @@ extension IdentifyingValues {
             var element = e
             if e.vr == .UN { element.vr = vr }
             let values = element.strings(characterSet: characterSet)
+            let isClass = kind == .uid && IdentifyingAttributes.holdsClassUID(tag)
             for raw in values {
                 let value = NeedleForms.trimmed(raw)
-                guard !value.isEmpty, !IdentifyingValues.dummies.contains(TextFold.fold(value)) else { continue }
+                guard !value.isEmpty, !IdentifyingValues.isDummy(value) else { continue }
                 switch kind {
                 case .uid:
-                    if IdentifyingAttributes.holdsClassUID(tag) { classUIDs.insert(value) } else { uids.append(value) }
+                    if isClass { classUIDs.insert(value) } else { uids.append(value) }
                 case .otherdate:
                     if !options.contains(.retainLongitudinalFullDates) { addOtherDates(value, vr: vr) }
                 case .birthdate:
@@ -156,9 +166,10 @@ extension IdentifyingValues {
             let parts = vr == .DA ? NeedleForms.split(value, 0x2D) : [value]
             for part in parts {
                 guard part.utf8.count >= 8, let date = DICOMDate(String(part.prefix(8))) else { continue }
+                // Most dates of a file are the same day: its forms are made once.
+                let number = date.year * 10_000 + date.month * 100 + date.day
+                guard number != 1900_01_01, otherDates.insert(number).inserted else { continue }
                 let yyyymmdd = date.description
-                guard !IdentifyingValues.dummies.contains(yyyymmdd) else { continue }
-                otherDates.insert(date.year * 10_000 + date.month * 100 + date.day)
                 let dashed = String(yyyymmdd.prefix(4)) + "-" + String(yyyymmdd.dropFirst(4).prefix(2)) + "-" + String(yyyymmdd.suffix(2))
                 forms.append(Needle(bytes: Array(yyyymmdd.utf8), kind: .otherdate, match: .number, length: 8))
                 forms.append(Needle(bytes: Array(dashed.utf8), kind: .otherdate, match: .anywhere, length: 10))
@@ -188,13 +199,14 @@ extension IdentifyingValues {
             for uid in uids where !classUIDs.contains(uid) && UIDRegistry.entry(for: UID(uid)) == nil {
                 if let n = Needle(folded: TextFold.fold(uid), kind: .uid) { all.append(n) }
             }
-            var kept: [[UInt8]: Int] = [:]
+            var kept: [String: Int] = [:]   // short strings hash their bytes at once; arrays byte by byte
             var needles: [Needle] = []
             for n in all {
-                if let i = kept[n.bytes] {
+                let key = String(decoding: n.bytes, as: UTF8.self)
+                if let i = kept[key] {
                     if n.kind < needles[i].kind { needles[i] = n }
                 } else {
-                    kept[n.bytes] = needles.count
+                    kept[key] = needles.count
                     needles.append(n)
                 }
             }

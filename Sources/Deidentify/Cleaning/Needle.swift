@@ -34,12 +34,13 @@ struct Needle: Sendable, Hashable {
     /// shorter than 2 characters (a single letter names no one).
     init?(folded: String, kind: IdentifyingKind) {
         let bytes = Array(folded.utf8)
-        let length = folded.unicodeScalars.count
+        let ascii = !bytes.contains { $0 >= 0x80 }
+        let length = ascii ? bytes.count : folded.unicodeScalars.count
         guard length >= 2 else { return nil }
         let match: Match
         if bytes.allSatisfy(TextFold.isDigit) {
             match = .number
-        } else if length >= 6 || (bytes.contains { $0 >= 0x80 } && folded.unicodeScalars.contains(where: TextFold.isSpacelessScript)) {
+        } else if length >= 6 || (!ascii && folded.unicodeScalars.contains(where: TextFold.isSpacelessScript)) {
             match = .anywhere
         } else {
             match = .word

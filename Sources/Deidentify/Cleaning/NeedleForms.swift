@@ -131,17 +131,24 @@ enum NeedleForms {
     // MARK: pieces of folded text
 
     /// Maximal runs of letters and digits.
-    static func words(_ s: String) -> [String] { runs(s, TextFold.isWordScalar) }
-
-    /// Maximal runs of letters.
-    static func letterRuns(_ s: String) -> [String] { runs(s, TextFold.isLetterScalar) }
-
-    static func digitRuns(_ s: String) -> [String] {
-        runs(s) { $0.value < 0x80 && TextFold.isDigit(UInt8($0.value)) }
+    static func words(_ s: String) -> [String] {
+        PlainText.isASCII(s) ? asciiRuns(s, TextFold.isASCIIWordByte) : runs(s, TextFold.isWordScalar)
     }
 
+    /// Maximal runs of letters.
+    static func letterRuns(_ s: String) -> [String] {
+        PlainText.isASCII(s) ? asciiRuns(s) { ($0 | 0x20) &- 0x61 < 26 } : runs(s, TextFold.isLetterScalar)
+    }
+
+    static func digitRuns(_ s: String) -> [String] { asciiRuns(s, TextFold.isDigit) }
+
     /// The letters and digits alone (`o'brien` → `obrien`, `van der berg` → `vanderberg`).
-    static func compact(_ s: String) -> String { words(s).joined() }
+    static func compact(_ s: String) -> String {
+        if PlainText.isASCII(s) {
+            return s.utf8.allSatisfy(TextFold.isASCIIWordByte) ? s : String(decoding: s.utf8.filter(TextFold.isASCIIWordByte), as: UTF8.self)
+        }
+        return words(s).joined()
+    }
 
     static func runs(_ s: String, _ inRun: (Unicode.Scalar) -> Bool) -> [String] {
         var out: [String] = []
@@ -151,6 +158,11 @@ enum NeedleForms {
         }
         if !current.isEmpty { out.append(String(current)) }
         return out
+    }
+
+    /// Runs of bytes (of ASCII text, or ASCII bytes of any text: digits).
+    static func asciiRuns(_ s: String, _ inRun: (UInt8) -> Bool) -> [String] {
+        s.utf8.split(whereSeparator: { !inRun($0) }).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func isDigits(_ s: String) -> Bool { !s.isEmpty && s.utf8.allSatisfy(TextFold.isDigit) }
@@ -171,6 +183,8 @@ enum NeedleForms {
 
     /// Without leading and trailing spaces (and the `extra` bytes).
     static func trimmed(_ s: String, extra: Set<UInt8> = []) -> String {
+        guard let first = s.utf8.first, let last = s.utf8.last else { return s }
+        if first != 0x20 && last != 0x20 && (extra.isEmpty || !(extra.contains(first) || extra.contains(last))) { return s }
         let u = Array(s.utf8)
         var lo = 0, hi = u.count
         while lo < hi && (u[lo] == 0x20 || extra.contains(u[lo])) { lo += 1 }

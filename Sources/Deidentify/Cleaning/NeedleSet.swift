@@ -1,9 +1,16 @@
 /// Needles searched together in folded text: grouped by their first byte, so each position of
 /// the text is compared only with the needles that can start there (one table read when none
 /// can). Matching is on UTF-8 bytes, which is matching on characters: a needle starts with a
-/// lead byte, which no continuation byte equals.
+/// lead byte, which no continuation byte equals. The needles' bytes sit in one pool, so the
+/// search touches no reference counts.
 struct NeedleSet: Sendable {
     let needles: [Needle]
+    /// Each needle's kind and rule, by index.
+    let kinds: [IdentifyingKind]
+    private let matches: [Needle.Match]
+    /// Needle k's bytes are pool[offsets[k]..<offsets[k + 1]].
+    private let pool: [UInt8]
+    private let offsets: [Int32]
     /// Needles starting with byte b are needles[start[b]..<start[b + 1]].
     private let start: [Int32]
 
@@ -12,33 +19,44 @@ struct NeedleSet: Sendable {
         var start = [Int32](repeating: 0, count: 257)
         for n in sorted { start[Int(n.bytes[0]) + 1] += 1 }
         for b in 0..<256 { start[b + 1] += start[b] }
+        var pool: [UInt8] = []
+        var offsets: [Int32] = [0]
+        for n in sorted {
+            pool += n.bytes
+            offsets.append(Int32(pool.count))
+        }
         self.needles = sorted
+        self.kinds = sorted.map(\.kind)
+        self.matches = sorted.map(\.match)
+        self.pool = pool
+        self.offsets = offsets
         self.start = start
     }
 
     var isEmpty: Bool { needles.isEmpty }
 
-    /// Calls `found(needle, lo, hi)` for every match in folded text `h` that the needle's rule
-    /// allows (spec 2.2); `found` returns false to stop.
-    func forEachMatch(in h: UnsafeBufferPointer<UInt8>, _ found: (Needle, Int, Int) -> Bool) {
+    /// Calls `found(needle index, lo, hi)` for every match in folded text `h` that the
+    /// needle's rule allows (spec 2.2); `found` returns false to stop.
+    func forEachMatch(in h: UnsafeBufferPointer<UInt8>, _ found: (Int, Int, Int) -> Bool) {
         guard !needles.isEmpty else { return }
         let n = h.count
         start.withUnsafeBufferPointer { start in
-            needles.withUnsafeBufferPointer { needles in
-                for i in 0..<n {
-                    let b = Int(h[i])
-                    var k = Int(start[b])
-                    let end = Int(start[b + 1])
-                    while k < end {
-                        let needle = needles[k]
-                        k += 1
-                        let m = needle.bytes.count
-                        if m > n - i { break }   // sorted by length within a first byte
-                        var j = 1
-                        needle.bytes.withUnsafeBufferPointer { nb in
-                            while j < m && h[i + j] == nb[j] { j += 1 }
+            offsets.withUnsafeBufferPointer { offsets in
+                pool.withUnsafeBufferPointer { pool in
+                    matches.withUnsafeBufferPointer { matches in
+                        for i in 0..<n {
+                            let b = Int(h[i])
+                            var k = Int(start[b])
+                            let end = Int(start[b + 1])
+                            while k < end {
+                                let lo = Int(offsets[k]), m = Int(offsets[k + 1]) - lo
+                                if m > n - i { break }   // sorted by length within a first byte
+                                var j = 1
+                                while j < m && h[i + j] == pool[lo + j] { j += 1 }
+                                if j == m && NeedleSet.allows(matches[k], h, i, i + m) && !found(k, i, i + m) { return }
+                                k += 1
+                            }
                         }
-                        if j == m && NeedleSet.allows(needle.match, h, i, i + m) && !found(needle, i, i + m) { return }
                     }
                 }
             }

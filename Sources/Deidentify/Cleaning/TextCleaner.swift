@@ -10,32 +10,46 @@ import DICOMCore
 /// the characters that made a match are removed, the rest keeps its case and accents.
 /// ASCII values (nearly all) are folded into a stack buffer and need no map back.
 public struct TextCleaner: Sendable {
-    let needles: NeedleSet
-    /// Needles of 4 characters or more, no `otherdate`: what binary values are searched for.
-    let binaryNeedles: NeedleSet
-    /// Needles also matched in the digit view (spec 2.3).
-    let digitForms: [Needle]
-    /// Identifying numbers by their digits (leading zeros dropped too when 5 digits remain):
-    /// an IS or DS value equal to one is replaced.
-    let numbers: [[UInt8]: IdentifyingKind]
-    let birthDates: [(Int, Int, Int)]
-    let otherDates: Set<Int>
+    /// What the cleaner searches with, built once and shared by copies (a copy of the cleaner
+    /// is one reference, not one per table).
+    final class Tables: Sendable {
+        let needles: NeedleSet
+        /// Needles of 4 characters or more, no `otherdate`: what binary values are searched for.
+        let binaryNeedles: NeedleSet
+        /// Needles also matched in the digit view (spec 2.3).
+        let digitForms: [Needle]
+        /// Identifying numbers by their digits (leading zeros dropped too when 5 digits
+        /// remain): an IS or DS value equal to one is replaced.
+        let numbers: [String: IdentifyingKind]
+        let birthDates: [(Int, Int, Int)]
+        let otherDates: Set<Int>
+
+        init(_ values: IdentifyingValues) {
+            needles = NeedleSet(values.needles)
+            binaryNeedles = NeedleSet(values.needles.filter { $0.length >= 4 && $0.kind != .otherdate })
+            digitForms = values.needles.filter(\.isDigitForm)
+            var numbers: [String: IdentifyingKind] = [:]
+            for n in values.needles where n.bytes.allSatisfy(TextFold.isDigit) {
+                for form in [n.bytes, TextCleaner.withoutLeadingZeros(n.bytes)] where form == n.bytes || form.count >= 5 {
+                    let key = String(decoding: form, as: UTF8.self)
+                    if let known = numbers[key], known < n.kind { continue }
+                    numbers[key] = n.kind
+                }
+            }
+            self.numbers = numbers
+            birthDates = values.birthDates
+            otherDates = values.otherDates
+        }
+    }
+
+    let tables: Tables
 
     public init(_ values: IdentifyingValues) {
-        needles = NeedleSet(values.needles)
-        binaryNeedles = NeedleSet(values.needles.filter { $0.length >= 4 && $0.kind != .otherdate })
-        digitForms = values.needles.filter(\.isDigitForm)
-        var numbers: [[UInt8]: IdentifyingKind] = [:]
-        for n in values.needles where n.bytes.allSatisfy(TextFold.isDigit) {
-            for form in [n.bytes, TextCleaner.withoutLeadingZeros(n.bytes)] where form == n.bytes || form.count >= 5 {
-                if let known = numbers[form], known < n.kind { continue }
-                numbers[form] = n.kind
-            }
-        }
-        self.numbers = numbers
-        birthDates = values.birthDates
-        otherDates = values.otherDates
+        tables = Tables(values)
     }
+
+    var needles: NeedleSet { tables.needles }
+    var birthDates: [(Int, Int, Int)] { tables.birthDates }
 
     /// The values of one element after cleaning, and what was removed, by kind.
     public struct Cleaned: Sendable, Equatable {
@@ -174,8 +188,10 @@ public struct TextCleaner: Sendable {
     /// Every match in folded text `h`: needles, digit forms in the digit view, dates; the
     /// patterns where the scope says. The umlaut variant of a text is searched for needles only.
     func findHits(_ h: UnsafeBufferPointer<UInt8>, scope: Scope, variant: Bool, into hits: inout [Hit]) {
-        needles.forEachMatch(in: h) { needle, lo, hi in
-            if needle.kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: needle.kind)) }
+        let t = tables
+        t.needles.forEachMatch(in: h) { k, lo, hi in
+            let kind = t.needles.kinds[k]
+            if kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: kind)) }
             return true
         }
         if variant { return }
@@ -183,14 +199,14 @@ public struct TextCleaner: Sendable {
         for b in h {
             if TextFold.isDigit(b) { digits += 1 } else if b == 0x40 { hasAt = true } else if b == 0x3A || b == 0x77 { hasColonOrW = true }
         }
-        if scope.digitView && digits >= 5 && !digitForms.isEmpty {
+        if scope.digitView && digits >= 5 && !t.digitForms.isEmpty {
             let view = DigitView(h)
-            for n in digitForms {
+            for n in t.digitForms {
                 view.matches(n.bytes, in: h, prefix: n.match == .datePrefix) { lo, hi in hits.append(Hit(lo: lo, hi: hi, kind: n.kind)) }
             }
         }
         var dates: [Range<Int>] = []
-        if digits >= 2 && (scope.patterns || !birthDates.isEmpty || (scope.otherDates && !otherDates.isEmpty)) {
+        if digits >= 2 && (scope.patterns || !t.birthDates.isEmpty || (scope.otherDates && !t.otherDates.isEmpty)) {
             DateScanner.scan(h) { found in
                 if let kind = classify(found, scope: scope) {
                     hits.append(Hit(lo: found.lo, hi: found.hi, kind: kind))
@@ -210,12 +226,13 @@ public struct TextCleaner: Sendable {
     /// text) any date: years 1850 to 2100, or 2 digits except in the `4.11.58` form that
     /// version numbers share (`04.11.58` counts).
     func classify(_ f: DateScanner.Found, scope: Scope) -> IdentifyingKind? {
+        let t = tables
         for (y, m, d) in f.readings {
-            for (by, bm, bd) in birthDates where m == bm && d == bd && (f.twoDigitYear ? y == by % 100 : y == by) {
+            for (by, bm, bd) in t.birthDates where m == bm && d == bd && (f.twoDigitYear ? y == by % 100 : y == by) {
                 return .birthdate
             }
         }
-        if scope.otherDates && !f.twoDigitYear && f.readings.contains(where: { otherDates.contains($0.0 * 10_000 + $0.1 * 100 + $0.2) }) {
+        if scope.otherDates && !f.twoDigitYear && f.readings.contains(where: { t.otherDates.contains($0.0 * 10_000 + $0.1 * 100 + $0.2) }) {
             return .otherdate
         }
         guard scope.patterns else { return nil }
@@ -250,7 +267,8 @@ public struct TextCleaner: Sendable {
             digits.removeSubrange(dot...)
         }
         guard !digits.isEmpty, digits.allSatisfy(TextFold.isDigit) else { return nil }
-        return numbers[digits] ?? numbers[TextCleaner.withoutLeadingZeros(digits)]
+        return tables.numbers[String(decoding: digits, as: UTF8.self)]
+            ?? tables.numbers[String(decoding: TextCleaner.withoutLeadingZeros(digits), as: UTF8.self)]
     }
 
     static func withoutLeadingZeros(_ d: [UInt8]) -> [UInt8] {

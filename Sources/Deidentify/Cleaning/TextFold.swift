@@ -13,9 +13,10 @@ import Synchronization
 /// to the characters of the original that made it (the cleaner removes those).
 ///
 /// ASCII folds by lower-casing alone (nothing in ASCII is changed by NFKC, ignorable or a
-/// mark): the fast path that nearly every header value takes. Any other scalar is folded
-/// through Foundation's normalisation (slow on Linux) the first time it is met, and
-/// remembered for the life of the process.
+/// mark): the fast path that nearly every header value takes. A single scalar of the Basic
+/// Multilingual Plane is looked up in ScalarFoldTable; anything else (a letter with its marks,
+/// a scalar of another plane) goes through Foundation's normalisation (slow on Linux) the first
+/// time it is met, and is remembered.
 enum TextFold {
     /// The fold of `s` (spec 2.1).
     static func fold(_ s: String) -> String {
@@ -35,13 +36,14 @@ enum TextFold {
         var variant: [UInt8] = []
         var differs = false
         plain.reserveCapacity(s.utf8.count)
-        forEachChunk(s) { piece, _, _ in
-            plain += piece.plain
-            if let v = piece.variant {
-                if !differs { variant = Array(plain.dropLast(piece.plain.count)); differs = true }
+        forEachChunk(s) { folded, foldedVariant, _, _ in
+            let before = plain.count
+            plain += folded
+            if let v = foldedVariant {
+                if !differs { variant = Array(plain[..<before]); differs = true }
                 variant += v
             } else if differs {
-                variant += piece.plain
+                variant += folded
             }
         }
         return (plain, differs ? variant : nil)
@@ -56,16 +58,12 @@ enum TextFold {
         b &- 0x41 < 26 ? b | 0x20 : b
     }
 
-    /// The fold of one chunk, its umlaut variant when that differs, and (for a single scalar)
-    /// whether it combines with the scalar before it, so belongs to that one's chunk.
-    struct Piece: Sendable {
-        let plain: [UInt8]
-        let variant: [UInt8]?
-        var joinsPrevious = false
-    }
+    /// The lower-cased ASCII bytes, sliced one at a time, so that folding ASCII allocates nothing.
+    static let asciiPieces: [UInt8] = (0..<128).map { lower(UInt8($0)) }
 
-    /// Calls `body(piece, lo, hi)` for each chunk of `s`, with the UTF-8 range it came from.
-    static func forEachChunk(_ s: String, _ body: (Piece, Int, Int) -> Void) {
+    /// Calls `body(folded, variant, lo, hi)` for each chunk of `s`: its folded bytes, those of
+    /// its umlaut variant when they differ, and the UTF-8 range of `s` it came from.
+    static func forEachChunk(_ s: String, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>?, Int, Int) -> Void) {
         var copy = s
         copy.withUTF8 { u in
             let n = u.count
@@ -76,20 +74,54 @@ enum TextFold {
                 var multi = false
                 while j < n && u[j] >= 0x80 {
                     let (next, nextLength) = decode(u, j)
-                    guard piece(next).joinsPrevious else { break }
+                    guard joinsPrevious(next) else { break }
                     multi = true
                     j += nextLength
                 }
-                if multi {
-                    body(chunkPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)), i, j)
-                } else if first.value < 0x80 {
-                    body(Piece(plain: [lower(UInt8(first.value))], variant: nil), i, j)
+                let v = Int(first.value)
+                if multi && v < 0x10000 && ScalarFoldTable.shared.variant(v) == nil && marksOnly(u, from: i + length, to: j) {
+                    // A letter and nonspacing marks: they fold to nothing, the letter to itself
+                    // (unless the marks and the letter could make an umlaut, or one whose
+                    // precomposed form is no longer ä, ö or ü: those take the slow path).
+                    if v < 0x80 {
+                        body(asciiPieces[v..<(v + 1)], nil, i, j)
+                    } else {
+                        let table = ScalarFoldTable.shared
+                        body(table.plain(v), table.variant(v), i, j)
+                    }
+                } else if multi || v >= 0x10000 {
+                    let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
+                    body(piece.plain[...], piece.variant?[...], i, j)
+                } else if v < 0x80 {
+                    body(asciiPieces[v..<(v + 1)], nil, i, j)
                 } else {
-                    body(piece(first), i, j)
+                    let table = ScalarFoldTable.shared
+                    body(table.plain(v), table.variant(v), i, j)
                 }
                 i = j
             }
         }
+    }
+
+    /// Whether the scalars of `u[lo..<hi]` all fold to nothing (nonspacing marks, ignorables)
+    /// and none holds the diaeresis (which makes an umlaut of the letter before it): then the
+    /// chunk folds as its first scalar alone, since folding decomposes again and drops them.
+    static func marksOnly(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int) -> Bool {
+        var k = lo
+        let table = ScalarFoldTable.shared
+        while k < hi {
+            let (m, length) = decode(u, k)
+            if m.value >= 0x10000 || table.hasDiaeresis(Int(m.value)) || !table.plain(Int(m.value)).isEmpty { return false }
+            k += length
+        }
+        return true
+    }
+
+    @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar) -> Bool {
+        if u.value < 0x80 { return false }
+        if u.value < 0x10000 { return ScalarFoldTable.shared.joinsPrevious(Int(u.value)) }
+        if combinesWithPrevious(u) { return true }
+        return String(u).precomposedStringWithCompatibilityMapping.unicodeScalars.first.map(combinesWithPrevious) ?? false
     }
 
     /// The scalar starting at byte `i` of valid UTF-8, and its length.
@@ -104,80 +136,48 @@ enum TextFold {
         return (Unicode.Scalar(v) ?? "\u{FFFD}", 4)
     }
 
-    /// Folds of the scalars of the Basic Multilingual Plane met so far (index: the scalar), and
-    /// of the others. At most one entry per scalar: bounded by Unicode itself.
-    private static let basicPlane = Mutex<[Piece?]>([])
-    private static let otherPlanes = Mutex<[UInt32: Piece]>([:])
-    /// Folds of chunks of several scalars (a letter and its marks). Bounded: text can hold any
-    /// number of distinct combinations, and those past the bound are folded each time.
+    /// The fold of a chunk the table does not hold, and its umlaut variant when that differs.
+    struct Piece: Sendable {
+        let plain: [UInt8]
+        let variant: [UInt8]?
+    }
+
+    /// Folds of such chunks. Bounded: text can hold any number of distinct combinations, and
+    /// those past the bound are folded each time.
     private static let chunks = Mutex<[String: Piece]>([:])
     private static let chunkLimit = 20_000
 
-    static func piece(_ u: Unicode.Scalar) -> Piece {
-        if u.value < 0x80 { return Piece(plain: [lower(UInt8(u.value))], variant: nil) }
-        if foldsToItself(u) { return Piece(plain: Array(String(u).utf8), variant: nil) }
-        if u.value < 0x10000 {
-            if let known = basicPlane.withLock({ $0.isEmpty ? nil : $0[Int(u.value)] }) { return known }
-        } else if let known = otherPlanes.withLock({ $0[u.value] }) {
-            return known
-        }
-        var p = chunkPiece(String(u))
-        p.joinsPrevious = joinsPrevious(u)
-        let made = p
-        if u.value < 0x10000 {
-            basicPlane.withLock {
-                if $0.isEmpty { $0 = [Piece?](repeating: nil, count: 0x10000) }
-                $0[Int(u.value)] = made
-            }
-        } else {
-            otherPlanes.withLock { $0[u.value] = made }
-        }
-        return made
-    }
-
-    static func chunkPiece(_ s: String) -> Piece {
+    static func slowPiece(_ s: String) -> Piece {
         if let known = chunks.withLock({ $0[s] }) { return known }
         let plain = Array(referenceFold(s, umlauts: false).utf8)
         let variant = Array(referenceFold(s, umlauts: true).utf8)
         let piece = Piece(plain: plain, variant: variant == plain ? nil : variant)
-        if s.unicodeScalars.count > 1 { chunks.withLock { if $0.count < chunkLimit { $0[s] = piece } } }
+        chunks.withLock { if $0.count < chunkLimit { $0[s] = piece } }
         return piece
     }
 
-    /// A scalar that normalisation may compose with the one before it: a mark, a conjoining
-    /// Hangul vowel or final, or one whose compatibility form starts with such (the half-width
-    /// voicing marks become combining ones).
-    static func joinsPrevious(_ u: Unicode.Scalar) -> Bool {
-        func joins(_ v: Unicode.Scalar) -> Bool {
-            switch v.properties.generalCategory {
-            case .nonspacingMark, .spacingMark, .enclosingMark: return true
-            default: break
-            }
-            if v.properties.canonicalCombiningClass != .notReordered { return true }
-            switch v.value {
-            case 0x1160...0x11FF, 0xD7B0...0xD7FF: return true   // Hangul vowels and finals
-            default: return false
-            }
+    /// A scalar that normalisation may compose with the one before it: a mark (every scalar of
+    /// non-zero combining class is one), or a conjoining Hangul vowel or final.
+    static func combinesWithPrevious(_ v: Unicode.Scalar) -> Bool {
+        switch v.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: break
         }
-        if joins(u) { return true }
-        guard let first = String(u).precomposedStringWithCompatibilityMapping.unicodeScalars.first, first != u else { return false }
-        return joins(first)
-    }
-
-    /// Scalars every step leaves alone, known without asking Foundation: the CJK unified
-    /// ideographs and the Hangul syllables (no case, no compatibility mapping, and a syllable
-    /// decomposes into jamo, which are letters, and recomposes).
-    @inline(__always) static func foldsToItself(_ u: Unicode.Scalar) -> Bool {
-        switch u.value {
-        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0xAC00...0xD7A3: return true
+        if v.properties.canonicalCombiningClass != .notReordered { return true }
+        switch v.value {
+        case 0x1160...0x11FF, 0xD7B0...0xD7FF: return true
         default: return false
         }
     }
 
-    /// Spec 2.1 step by step, on a whole string: the definition the per-character folding is
-    /// tested against, and how each character is folded the first time it is met.
+    /// Spec 2.1 step by step, on a whole string: the definition chunk-by-chunk folding is
+    /// tested against, and how a chunk the table does not hold is folded.
     static func referenceFold(_ s: String, umlauts: Bool) -> String {
-        let compatible = s.precomposedStringWithCompatibilityMapping
+        foldAfterCompatibility(s.precomposedStringWithCompatibilityMapping, umlauts: umlauts)
+    }
+
+    /// Steps 2 to 4 (and the umlaut variant), on text already in NFKC.
+    static func foldAfterCompatibility(_ compatible: String, umlauts: Bool) -> String {
         var kept = String.UnicodeScalarView()
         for u in compatible.unicodeScalars where !u.properties.isDefaultIgnorableCodePoint { kept.append(u) }
         var lowered = String.UnicodeScalarView()
@@ -197,6 +197,7 @@ enum TextFold {
         }
         return String(unmarked).precomposedStringWithCanonicalMapping
     }
+
 
     // MARK: what the matching rules ask of a character (of folded text)
 
