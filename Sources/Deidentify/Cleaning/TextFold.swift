@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Text is folded a chunk at a time: a scalar with the scalars after it that may combine with
 /// it under normalisation (marks, conjoining Hangul vowels and finals, half-width voicing
-/// marks). Nothing outside a chunk composes with it, so the pieces add up to the fold of the
+/// marks, and ignorables between them). Nothing outside a chunk composes with it, so the pieces add up to the fold of the
 /// whole (TextCleanerFoldTests checks this), and a match in the folded text can be traced back
 /// to the characters of the original that made it (the cleaner removes those).
 ///
@@ -70,13 +70,22 @@ enum TextFold {
             var i = 0
             while i < n {
                 let (first, length) = decode(u, i)
+                // The chunk runs on over scalars that join it, and over ignorables when a joiner
+                // follows them (folding removes the ignorable, then composes what it separated).
                 var j = i + length
+                var k = j
                 var multi = false
-                while j < n && u[j] >= 0x80 {
-                    let (next, nextLength) = decode(u, j)
-                    guard joinsPrevious(next) else { break }
-                    multi = true
-                    j += nextLength
+                while k < n && u[k] >= 0x80 {
+                    let (next, nextLength) = decode(u, k)
+                    if joinsPrevious(next) {
+                        k += nextLength
+                        j = k
+                        multi = true
+                    } else if foldsToNothing(next) {
+                        k += nextLength
+                    } else {
+                        break
+                    }
                 }
                 let v = Int(first.value)
                 if multi && v < 0x10000 && ScalarFoldTable.shared.variant(v) == nil && marksOnly(u, from: i + length, to: j) {
@@ -89,6 +98,19 @@ enum TextFold {
                         let table = ScalarFoldTable.shared
                         body(table.plain(v), table.variant(v), i, j)
                     }
+                } else if multi && noUmlaut(u, from: i, to: j) {
+                    // A letter with marks or jamo that compose with it: the folds of its scalars,
+                    // composed (spec 2.1's last step), which is the fold of the whole as long as
+                    // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
+                    var bytes: [UInt8] = []
+                    var k = i
+                    while k < j {
+                        let (m, mLength) = decode(u, k)
+                        bytes += m.value < 0x80 ? asciiPieces[Int(m.value)...Int(m.value)] : ScalarFoldTable.shared.plain(Int(m.value))
+                        k += mLength
+                    }
+                    // The standard library's own NFC (what String comparison uses): no Foundation.
+                    body(String(decoding: bytes, as: UTF8.self)._nfcCodeUnits[...], nil, i, j)
                 } else if multi || v >= 0x10000 {
                     let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
                     body(piece.plain[...], piece.variant?[...], i, j)
@@ -115,6 +137,26 @@ enum TextFold {
             k += length
         }
         return true
+    }
+
+    /// Whether every scalar of `u[lo..<hi]` is in the table, none has an umlaut variant and
+    /// none holds the diaeresis: composing them cannot make or unmake an `ä ö ü`.
+    static func noUmlaut(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int) -> Bool {
+        var k = lo
+        let table = ScalarFoldTable.shared
+        while k < hi {
+            let (m, length) = decode(u, k)
+            let v = Int(m.value)
+            if v >= 0x10000 || table.hasDiaeresis(v) || table.variant(v) != nil { return false }
+            k += length
+        }
+        return true
+    }
+
+    /// An ignorable (or a mark): folding removes it.
+    @inline(__always) static func foldsToNothing(_ u: Unicode.Scalar) -> Bool {
+        if u.value < 0x10000 { return ScalarFoldTable.shared.plain(Int(u.value)).isEmpty }
+        return u.properties.isDefaultIgnorableCodePoint
     }
 
     @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar) -> Bool {
