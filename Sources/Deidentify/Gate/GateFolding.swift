@@ -137,6 +137,7 @@ enum GateFolding {
             umlaut?.removeLast((entry.umlaut ?? entry.plain).count)
         }
 
-        var result: Folded { Folded(text: text, umlautForm: umlaut) }
+        /// (An umlaut taken back with its scalar leaves an umlaut form equal to the text: none.)
+        var result: Folded { Folded(text: text, umlautForm: umlaut == text ? nil : umlaut) }
     }
 }

@@ -91,7 +91,7 @@ enum NeedleForms {
         add(value)
         let compact = String(String.UnicodeScalarView(value.unicodeScalars.filter { !" -_./:#".unicodeScalars.contains($0) }))
         if compact != value { add(compact) }
-        for run in digitRuns(value) + digitRuns(compact) where run.count >= 6 { f.digits.append(run) }
+        for run in Set(digitRuns(value) + digitRuns(compact)) where run.count >= 6 { f.digits.append(run) }
         return f
     }
 

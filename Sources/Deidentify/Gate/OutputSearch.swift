@@ -122,7 +122,10 @@ struct OutputSearch {
             for k in buffer.starts.indices where !OutputSearch.noDigitView.contains(buffer.vrs[k]) {
                 let end = (k + 1 < buffer.starts.count ? buffer.starts[k + 1] : b.count) - 1
                 DigitView.numbers(in: b, from: buffer.starts[k], to: end) { digits, _ in
-                    guard let n = gate.digitForms[digits] else { return false }
+                    // A number with a country code before it ("+1 541 555 0113") is looked
+                    // for by its last 10 digits too.
+                    let national = digits.count > 10 && digits.count <= 13 ? String(digits.suffix(10)) : nil
+                    guard let n = gate.digitForms[digits] ?? national.flatMap({ gate.digitForms[$0] }) else { return false }
                     hit = .found(n, at: place(buffer.elements[k]))
                     return true
                 }
