@@ -16,7 +16,8 @@ struct EncapsulatedPixelCheck {
 
     /// A frame over several fragments: its bytes joined, the ranges to search in them.
     struct JoinedFrame {
-        let frame: Int
+        /// `frame 2 (fragments 2–3)`.
+        let name: String
         let bytes: [UInt8]
         let searchable: [Range<Int>]
     }
@@ -97,7 +98,7 @@ struct EncapsulatedPixelCheck {
             var bytes: [UInt8] = []
             for m in members { bytes += b[fragments[m].start..<(fragments[m].start + fragments[m].length)] }
             let ranges = try bytes.withUnsafeBufferPointer { j in try EncapsulatedPixelCheck.walk(codec, j, 0, j.count, native, name) }
-            joined.append(JoinedFrame(frame: n + 1, bytes: bytes, searchable: EncapsulatedPixelCheck.complement(ranges, in: 0..<bytes.count)))
+            joined.append(JoinedFrame(name: name, bytes: bytes, searchable: EncapsulatedPixelCheck.complement(ranges, in: 0..<bytes.count)))
             // The skipped ranges, back in the file: a range may cross from one fragment to the next.
             var base = 0
             for m in members {

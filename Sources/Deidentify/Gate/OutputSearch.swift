@@ -231,7 +231,7 @@ struct OutputSearch {
                             }
                             return nil
                         }
-                        if let (n, _) = found { throw PHIGate.Hit.found(n, at: "\(name) frame \(frame.frame)") }
+                        if let (n, _) = found { throw PHIGate.Hit.found(n, at: "\(name) \(frame.name)") }
                     }
                 } catch let problem as EncapsulatedPixelCheck.Problem {
                     throw PHIGate.Hit.unchecked("Pixel Data", at: name, problem.reason)
