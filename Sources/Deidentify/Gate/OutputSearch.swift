@@ -224,10 +224,16 @@ struct OutputSearch {
                     let check = try EncapsulatedPixelCheck(parser, element: i)
                     skipped += check.skipped
                     for frame in check.joined {
-                        let matcher = gate.bytes
+                        let matcher = gate.bytes, digitForms = gate.digitForms
                         let found = frame.bytes.withUnsafeBufferPointer { f -> (GateNeedle, Int)? in
                             for r in frame.searchable {
                                 if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
+                                var number: GateNeedle? = nil
+                                DigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                                    number = digitForms[digits]
+                                    return number != nil
+                                }
+                                if let number { return (number, r.lowerBound) }
                             }
                             return nil
                         }
@@ -266,14 +272,31 @@ struct OutputSearch {
 
     // MARK: bytes
 
-    /// The file's bytes outside the skipped ranges, as UTF-8 ignoring ASCII case.
+    /// The file's bytes outside the skipped ranges, as UTF-8 ignoring ASCII case. Bytes that
+    /// are no value of the data set (the preamble, the offset table, the fragments' marker
+    /// segments and boxes) are also read in the digit view: nothing else searches them.
     func searchBytes() throws {
-        guard !gate.bytes.isEmpty else { return }
         let b = parser.bytes
         let gaps = EncapsulatedPixelCheck.complement(skipped, in: 0..<b.count)
+        if !gate.bytes.isEmpty {
+            for gap in gaps {
+                if let (n, at) = gate.bytes.firstMatch(in: b, from: gap.lowerBound, to: gap.upperBound) {
+                    throw PHIGate.Hit.found(n, at: describe(offset: at))
+                }
+            }
+        }
+        guard !gate.digitForms.isEmpty else { return }
+        var outsideValues: [Range<Int>] = [0..<min(128, b.count)]
+        for e in parser.elements { for f in e.fragments ?? [] { outsideValues.append(f.start..<(f.start + f.length)) } }
         for gap in gaps {
-            if let (n, at) = gate.bytes.firstMatch(in: b, from: gap.lowerBound, to: gap.upperBound) {
-                throw PHIGate.Hit.found(n, at: describe(offset: at))
+            for region in outsideValues where region.overlaps(gap) {
+                let r = region.clamped(to: gap)
+                var found: GateNeedle? = nil
+                DigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                    found = gate.digitForms[digits]
+                    return found != nil
+                }
+                if let found { throw PHIGate.Hit.found(found, at: describe(offset: r.lowerBound)) }
             }
         }
     }
