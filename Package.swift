@@ -34,7 +34,8 @@ let package = Package(
             "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Deidentify", dependencies: [
-            "DICOMCore", "DICOMFile", .product(name: "Crypto", package: "swift-crypto"),
+            // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
+            "DICOMCore", "DICOMFile", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),

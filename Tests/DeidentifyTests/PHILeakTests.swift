@@ -64,7 +64,7 @@ import Testing
         ds.set(DataElement(tag: Tag(group: 0x0029, element: 0x0010), vr: .LO, string: "ACME PRIVATE"))
         ds.set(DataElement(tag: Tag(group: 0x0029, element: 0x1001), vr: .LO, string: "SimpsonHomer MRN7654321"))
         ds.set(DataElement(tag: Tag(group: 0x0029, element: 0x1002), vr: .UN, bytes: Array("Springfield General ".utf8)))
-        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0x41, count: 256)))
+        for e in SecondReaderTests.imagePixel(rows: 16, columns: 8) { ds.set(e) }
         return (ds, plantedUIDs)
     }
 
@@ -142,12 +142,21 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let original = DataSet([DataElement(tag: .patientName, vr: .PN, string: "Flanders^Ned")])
         let gate = PHIGate(original: original)
-        // The name's bytes inside (large, deferred) Pixel Data only: passes.
+        // The name's bytes as 8-bit samples of native Pixel Data only: passes (sample values
+        // are not text; burned-in text is the burned-in rules' business).
         var pixels = [UInt8](repeating: 0, count: 100_000)
-        pixels.replaceSubrange(5000..<5007, with: Array("FLANDER".utf8))
+        pixels.replaceSubrange(5000..<5007, with: Array("FLANDERS".utf8.prefix(7)))
         pixels.replaceSubrange(6000..<6003, with: Array("Ned".utf8))
         let clean = DataSet([DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue),
                              DataElement(tag: .sopInstanceUID, vr: .UI, string: "2.25.1"),
+                             DataElement(tag: .samplesPerPixel, vr: .US, bytes: [1, 0]),
+                             DataElement(tag: .photometricInterpretation, vr: .CS, string: "MONOCHROME2"),
+                             DataElement(tag: .rows, vr: .US, bytes: [250, 0]),
+                             DataElement(tag: .columns, vr: .US, bytes: [0x90, 0x01]),
+                             DataElement(tag: .bitsAllocated, vr: .US, bytes: [8, 0]),
+                             DataElement(tag: .bitsStored, vr: .US, bytes: [8, 0]),
+                             DataElement(tag: .highBit, vr: .US, bytes: [7, 0]),
+                             DataElement(tag: .pixelRepresentation, vr: .US, bytes: [0, 0]),
                              DataElement(tag: .pixelData, vr: .OB, bytes: pixels)])
         try Part10Writer.write(DeidFixture.file(clean), to: folder + "/pixels.dcm")
         try gate.check(path: folder + "/pixels.dcm")
@@ -162,9 +171,12 @@ import Testing
 @Suite struct PHIGateWordTests {
     @Test func aShortNameCountsAsAWordOnly() {
         let gate = PHIGate(original: DataSet([DataElement(tag: .operatorsName, vr: .PN, string: "Tech^Tom")]))
-        #expect(gate.search(Array("COMPUTED TOMOGRAPHY".utf8)) == nil)
-        #expect(gate.search(Array("scanned by tom.".utf8))?.attribute == "OperatorsName")
-        #expect(gate.search(Array("TECH^TOM".utf8))?.attribute == "OperatorsName")
-        #expect(gate.search(Array("technician".utf8)) == nil)
+        #expect(gate.search(text: "COMPUTED TOMOGRAPHY") == nil)
+        #expect(gate.search(text: "scanned by tom.")?.attribute == "OperatorsName")
+        #expect(gate.search(text: "TECH^TOM")?.attribute == "OperatorsName")
+        #expect(gate.search(text: "technician") == nil)
+        // The byte search looks for 4 bytes or more: "tech^tom" is one.
+        #expect(gate.search(bytes: Array("COMPUTED TOMOGRAPHY".utf8)) == nil)
+        #expect(gate.search(bytes: Array("TECH^TOM".utf8))?.attribute == "OperatorsName")
     }
 }

@@ -32,13 +32,4 @@ import Testing
             #expect(PlainText.words(lower) == expected, "\(s.debugDescription)")
         }
     }
-
-    @Test func foldingASCIIIsLowerCasingAndOtherTextIsAlsoComposed() {
-        for s in PlainTextTests.samples {
-            // Bytes, not String ==, which holds canonically equivalent strings equal: the gate
-            // searches the folded text's bytes.
-            #expect(Array(PHIGate.fold(s).utf8) == Array(s.lowercased().precomposedStringWithCanonicalMapping.utf8), "\(s.debugDescription)")
-        }
-        #expect(Array(PHIGate.fold("E\u{301}").utf8) == [0xC3, 0xA9])
-    }
 }

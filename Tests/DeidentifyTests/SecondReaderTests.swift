@@ -22,11 +22,23 @@ import Testing
             DataElement(tag: .patientID, vr: .LO, string: "MRN4455667"),
             DataElement(tag: .patientBirthDate, vr: .DA, string: "19700101"),
             DataElement(tag: .studyDate, vr: .DA, string: "20200315"),
-            DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0, count: 32)),
-        ])
+        ] + SecondReaderTests.imagePixel(rows: 4, columns: 4))
         if let charset { ds.set(DataElement(tag: .specificCharacterSet, vr: .CS, string: charset)) }
         ds.set(DataElement(tag: .patientName, vr: .PN, bytes: SecondReaderTests.encode(name, charset)))
         return ds
+    }
+
+    /// 16-bit monochrome samples, all 0: what the PHI gate checks Pixel Data against.
+    static func imagePixel(rows: Int, columns: Int) -> [DataElement] {
+        [DataElement(tag: .samplesPerPixel, vr: .US, bytes: [1, 0]),
+         DataElement(tag: .photometricInterpretation, vr: .CS, string: "MONOCHROME2"),
+         DataElement(tag: .rows, vr: .US, bytes: [UInt8(rows), 0]),
+         DataElement(tag: .columns, vr: .US, bytes: [UInt8(columns), 0]),
+         DataElement(tag: .bitsAllocated, vr: .US, bytes: [16, 0]),
+         DataElement(tag: .bitsStored, vr: .US, bytes: [16, 0]),
+         DataElement(tag: .highBit, vr: .US, bytes: [15, 0]),
+         DataElement(tag: .pixelRepresentation, vr: .US, bytes: [0, 0]),
+         DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0, count: rows * columns * 2))]
     }
 
     static func encode(_ s: String, _ charset: String?) -> [UInt8] {
@@ -140,9 +152,10 @@ import Testing
 
     @Test func aSixDigitNumberInsideARemappedUIDIsNoHit() {
         let gate = PHIGate(original: DataSet([DataElement(tag: .accessionNumber, vr: .SH, string: "676699")]))
-        #expect(gate.search(Array("2.25.1234676699887".utf8)) == nil)
-        #expect(gate.search(Array("acc 676699 ".utf8))?.attribute == "AccessionNumber")
-        #expect(gate.searchText(["2.25.1234676699887"]) == nil)
+        #expect(gate.search(bytes: Array("2.25.1234676699887".utf8)) == nil)
+        #expect(gate.search(bytes: Array("acc 676699 ".utf8))?.attribute == "AccessionNumber")
+        #expect(gate.search(text: "2.25.1234676699887", as: .UI) == nil)
+        #expect(gate.search(text: "acc 676699")?.attribute == "AccessionNumber")
     }
 
     @Test func dataAnonymizedBeforeDoesNotFailOnSenditsOwnDummies() throws {

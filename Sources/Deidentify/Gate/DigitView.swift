@@ -1,0 +1,49 @@
+/// The digit view of a text value (matching spec 2.3): its digits, with the separators a number
+/// is written with skipped where they stand between two digits, so `650.555.0142`,
+/// `(650) 555 0142` and `441 0527` each read as one number. A digit form matches a whole number
+/// of the view only (no digit may stand right before or after it).
+///
+/// "Single separators" is read as: at most two separator characters in a row, so that ") "
+/// in `(650) 555` joins, and a wider gap (a column of a table) does not.
+enum DigitView {
+    static func isSeparator(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F || b == 0x28 || b == 0x29 || b == 0x2B
+    }
+
+    /// Calls `body` with each number of the view (ASCII digits of folded UTF-8) and the byte
+    /// range it spans; stops when `body` answers true, and answers that.
+    @discardableResult
+    static func numbers(in b: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int,
+                        _ body: (String, Range<Int>) -> Bool) -> Bool {
+        var digits: [UInt8] = []
+        var start = -1, lastDigit = -1
+        var i = lo
+        func flush() -> Bool {
+            defer { digits.removeAll(keepingCapacity: true); start = -1 }
+            guard !digits.isEmpty else { return false }
+            return body(String(decoding: digits, as: UTF8.self), start..<(lastDigit + 1))
+        }
+        while i < hi {
+            let c = b[i]
+            if c >= 0x30 && c <= 0x39 {
+                if start < 0 { start = i }
+                digits.append(c)
+                lastDigit = i
+                i += 1
+                continue
+            }
+            if !digits.isEmpty && isSeparator(c) {
+                // Up to two separators, then a digit: the number goes on.
+                var j = i
+                while j < hi && j - i < 2 && isSeparator(b[j]) { j += 1 }
+                if j < hi && b[j] >= 0x30 && b[j] <= 0x39 {
+                    i = j
+                    continue
+                }
+            }
+            if flush() { return true }
+            i += 1
+        }
+        return flush()
+    }
+}

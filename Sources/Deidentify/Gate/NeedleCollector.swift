@@ -1,0 +1,143 @@
+import DICOMCore
+import DICOMFile
+
+/// Collects the needles of an original data set (matching spec 1): at every level of nesting,
+/// each data set decoded in its Specific Character Set (an item inherits its parent's). Tags are
+/// known by the data dictionary whatever VR they arrived in; private elements are not sources.
+struct NeedleCollector {
+    let scope: PHIGate.Scope
+
+    struct Key: Hashable {
+        let bytes: [UInt8]
+        let boundary: GateNeedle.Boundary
+    }
+
+    /// Text forms, one per folded text and boundary (the first kind in `Kind.allCases` wins).
+    private(set) var text: [Key: GateNeedle] = [:]
+    /// The original values' own UTF-8 where it differs from the folded form (for the byte search).
+    private(set) var raw: [Key: GateNeedle] = [:]
+    /// Digit forms (spec 2.3), by their digits.
+    private(set) var digits: [String: GateNeedle] = [:]
+    /// Values that could not be read: the gate refuses every copy of this original.
+    private(set) var problems: [String] = []
+
+    init(scope: PHIGate.Scope) { self.scope = scope }
+
+    static let rank: [GateNeedle.Kind: Int] = Dictionary(uniqueKeysWithValues: GateNeedle.Kind.allCases.enumerated().map { ($1, $0) })
+
+    mutating func collect(_ ds: DataSet, characterSet inherited: SpecificCharacterSet) {
+        let charset = ds[.specificCharacterSet] != nil ? ds.specificCharacterSet : inherited
+        for e in ds {
+            if let items = e.items {
+                for item in items { collect(item, characterSet: charset) }
+                continue
+            }
+            guard e.tag.group != 0x0002, !e.tag.isPrivate, let entry = DataDictionary.entry(for: e.tag) else { continue }
+            let keyword = entry.keyword
+            let dictionaryVR = entry.vr
+            // The VR its text is read in: its own if a text VR, else the dictionary's.
+            let textVR = e.vr.isString ? e.vr : dictionaryVR
+            guard textVR.isString, let kind = kind(keyword: keyword, dictionaryVR: dictionaryVR, vr: e.vr) else { continue }
+            guard let values = values(of: e, vr: textVR, charset: charset, keyword: keyword) else { continue }
+            for value in values { add(value, kind: kind, keyword: keyword) }
+        }
+    }
+
+    func kind(keyword: String, dictionaryVR: VR, vr: VR) -> GateNeedle.Kind? {
+        if dictionaryVR == .PN || GateKeywords.names.contains(keyword) { return .name }
+        if GateKeywords.ids.contains(keyword) { return .id }
+        if GateKeywords.birthDates.contains(keyword) { return .birthdate }
+        if GateKeywords.addresses.contains(keyword) || GateKeywords.telephones.contains(keyword) { return .contact }
+        if GateKeywords.institutions.contains(keyword) { return scope.institution ? .place : nil }
+        if GateKeywords.places.contains(keyword) { return .place }
+        if GateKeywords.devices.contains(keyword) { return scope.device ? .device : nil }
+        if dictionaryVR == .UI || vr == .UI {
+            guard scope.uids, !GateKeywords.classUIDParts.contains(where: { keyword.contains($0) }) else { return nil }
+            return .uid
+        }
+        if dictionaryVR == .DA || dictionaryVR == .DT || vr == .DA || vr == .DT { return scope.dates ? .otherdate : nil }
+        return nil
+    }
+
+    /// The element's values, split at backslashes where the VR is multi-valued, decoded in the
+    /// character set where the VR uses it, trimmed; nil (and a problem) if it cannot be read.
+    mutating func values(of e: DataElement, vr: VR, charset: SpecificCharacterSet, keyword: String) -> [String]? {
+        let raw: [UInt8]
+        switch e.value {
+        case .binary(let value):
+            do { raw = try value.load() } catch {
+                problems.append("the original's \(keyword) cannot be read (\(error))")
+                return nil
+            }
+        default:
+            return nil
+        }
+        let parts = vr.isMultiValuedString ? raw[...].split(separator: 0x5C, omittingEmptySubsequences: false) : [raw[...]]
+        let decoder = vr.usesSpecificCharacterSet ? charset : .default
+        return parts.map { NeedleForms.trimmed(decoder.decode($0), also: "") }.filter { !$0.isEmpty }
+    }
+
+    mutating func add(_ value: String, kind: GateNeedle.Kind, keyword: String) {
+        let folded = GateFolding.fold(value)
+        let plain = NeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
+        guard !plain.isEmpty, !GateKeywords.dummies.contains(plain) else { return }
+        var variants = [plain]
+        if let u = folded.umlautForm { variants.append(NeedleForms.trimmed(String(decoding: u, as: UTF8.self), also: "")) }
+        for v in variants { addForms(of: v, kind: kind, keyword: keyword) }
+        // The byte search also looks for the value's own UTF-8 (a JPEG comment is not folded).
+        if value.utf8.contains(where: { $0 >= 0x80 }) {
+            for form in [value] + NeedleForms.words(value) where form.utf8.count >= 4 {
+                let bytes = Array(form.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                let needle = GateNeedle(bytes: bytes, boundary: GateNeedle.boundary(for: bytes), kind: kind, attribute: keyword)
+                insert(needle, into: &raw)
+            }
+        }
+    }
+
+    mutating func addForms(of v: String, kind: GateNeedle.Kind, keyword: String) {
+        var forms = NeedleForms.Forms()
+        switch kind {
+        case .name: forms = NeedleForms.name(v)
+        case .id: forms = NeedleForms.identifier(v)
+        case .contact:
+            forms = NeedleForms.contact(v, isAddress: GateKeywords.addresses.contains(keyword),
+                                        isTelephone: GateKeywords.telephones.contains(keyword))
+        case .place: forms = NeedleForms.place(v)
+        case .device:
+            if NeedleForms.characters(v) >= 6 { forms.text = [v] }
+        case .uid:
+            if v.utf8.count >= 6, UIDRegistry.entry(for: UID(v)) == nil { addText(v, .number, kind, keyword) }
+        case .birthdate:
+            guard let date = DateForms.parse(v) else {
+                // A date in another calendar that is not YYYYMMDD: the whole value.
+                if NeedleForms.characters(v) >= 6 { forms.text = [v] }
+                break
+            }
+            addText(DateForms.compact(date), .dateThenDigits, kind, keyword)
+            for form in DateForms.birthForms(date) { addText(form, .date, kind, keyword) }
+        case .otherdate:
+            guard let date = DateForms.parse(v) else { break }
+            addText(DateForms.compact(date), .number, kind, keyword)
+            for form in DateForms.otherForms(date) { addText(form, .date, kind, keyword) }
+        }
+        for form in forms.text where !GateKeywords.dummies.contains(form) {
+            addText(form, GateNeedle.boundary(for: Array(form.utf8)), kind, keyword)
+        }
+        for d in forms.digits where !GateKeywords.dummies.contains(d) {
+            let needle = GateNeedle(bytes: Array(d.utf8), boundary: .number, kind: kind, attribute: keyword)
+            if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[kind]! { continue }
+            digits[d] = needle
+            insert(needle, into: &text)   // a digit form is a number in the text too (spec 2.2)
+        }
+    }
+
+    mutating func addText(_ form: String, _ boundary: GateNeedle.Boundary, _ kind: GateNeedle.Kind, _ keyword: String) {
+        insert(GateNeedle(bytes: Array(form.utf8), boundary: boundary, kind: kind, attribute: keyword), into: &text)
+    }
+
+    func insert(_ needle: GateNeedle, into table: inout [Key: GateNeedle]) {
+        let key = Key(bytes: needle.bytes, boundary: needle.boundary)
+        if let old = table[key], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[needle.kind]! { return }
+        table[key] = needle
+    }
+}

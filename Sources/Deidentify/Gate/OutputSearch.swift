@@ -1,0 +1,325 @@
+import DICOMCore
+
+/// One search of one output (matching spec 3), in order: the text values, the file and folder
+/// names, the binary values read as text, Pixel Data, then the file's bytes outside sample data.
+/// Throws the first hit.
+struct OutputSearch {
+    let gate: PHIGate
+    let parser: OutputParser
+    /// Byte ranges the byte search skips: sample data, and values the engine wrote from constants.
+    var skipped: [Range<Int>] = []
+
+    init(gate: PHIGate, parser: OutputParser) {
+        self.gate = gate
+        self.parser = parser
+    }
+
+    mutating func run(names: [String]) throws {
+        try searchText()
+        try searchNames(names)
+        try searchBinary()
+        try checkPixelData()
+        try searchBytes()
+    }
+
+    static let noDigitView: Set<VR> = [.UI, .DA, .DT, .TM]
+    static let noOtherDates: Set<VR> = [.UI, .DA, .DT, .TM]
+    static let binaryVRs: Set<VR> = [.OB, .OW, .OD, .OF, .OL, .OV, .UN, .US, .SS, .UL, .SL, .FL, .FD, .SV, .UV, .AT]
+    static let pixelTags: Set<Tag> = [.pixelData, .floatPixelData, .doubleFloatPixelData]
+
+    // MARK: text values
+
+    /// Folded texts one after another, each ended by FF (never in UTF-8: no needle spans two).
+    struct TextBuffer {
+        var bytes: [UInt8] = []
+        /// Where each text starts, the element it is from (or -1), and the VR it was read as.
+        var starts: [Int] = []
+        var elements: [Int] = []
+        var vrs: [VR] = []
+
+        mutating func append(_ text: [UInt8], element: Int, vr: VR) {
+            starts.append(bytes.count)
+            elements.append(element)
+            vrs.append(vr)
+            bytes += text
+            bytes.append(0xFF)
+        }
+
+        mutating func append(_ folded: GateFolding.Folded, element: Int, vr: VR) {
+            append(folded.text, element: element, vr: vr)
+            if let u = folded.umlautForm { append(u, element: element, vr: vr) }
+        }
+
+        /// The text holding byte `offset`.
+        func text(at offset: Int) -> Int {
+            var lo = 0, hi = starts.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if starts[mid] <= offset { lo = mid + 1 } else { hi = mid }
+            }
+            return lo - 1
+        }
+    }
+
+    /// The VR a value's text is read in: its own if a text VR; a UN's dictionary VR if a text VR.
+    func textVR(_ e: OutputParser.Element) -> VR? {
+        if e.vr.isString { return e.vr }
+        if e.vr == .UN, e.items.isEmpty, !e.tag.isPrivate, let v = DataDictionary.entry(for: e.tag)?.vr, v.isString { return v }
+        return nil
+    }
+
+    mutating func searchText() throws {
+        var buffer = TextBuffer()
+        buffer.bytes.reserveCapacity(16384)
+        let b = parser.bytes
+        for (i, e) in parser.elements.enumerated() where e.fragments == nil && e.vr != .SQ {
+            guard let vr = textVR(e), e.valueLength > 0 else { continue }
+            let charset = vr.usesSpecificCharacterSet ? parser.characterSet(of: e.dataSet) : SpecificCharacterSet.default
+            let parent = parser.dataSets[e.dataSet].parent.map { parser.elements[$0].tag }
+            let mayBeConstant = e.tag == .deidentificationMethod || parent == .deidentificationMethodCodeSequence
+            for r in OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString) {
+                let part = UnsafeBufferPointer(rebasing: b[r])
+                let plain = !part.contains { $0 >= 0x80 || $0 == 0x1B }
+                if plain {
+                    // ASCII reads the same in every character set: lower-casing is the fold.
+                    if mayBeConstant, gate.constants.isConstant(OutputSearch.trimmed(String(decoding: part, as: UTF8.self)), tag: e.tag, parent: parent) {
+                        skipped.append(r)
+                        continue
+                    }
+                    buffer.append(part.map { NeedleMatcher.lowerASCII[Int($0)] }, element: i, vr: vr)
+                    continue
+                }
+                let decoded = charset.decode(part)
+                if mayBeConstant, gate.constants.isConstant(OutputSearch.trimmed(decoded), tag: e.tag, parent: parent) {
+                    skipped.append(r)
+                    continue
+                }
+                buffer.append(GateFolding.fold(decoded), element: i, vr: vr)
+                // Text in UTF-8 where the character set says otherwise: read that way too.
+                if charset.terms.first != "ISO_IR 192", OutputSearch.isUTF8(part) {
+                    buffer.append(GateFolding.fold(String(decoding: part, as: UTF8.self)), element: i, vr: vr)
+                }
+            }
+        }
+        try search(buffer) { parser.location(of: $0) }
+    }
+
+    func search(_ buffer: TextBuffer, place: (Int) -> String) throws {
+        try OutputSearch.search(buffer, gate: gate, place: place)
+    }
+
+    /// Runs the text matcher and the digit view over `buffer`; `place` names an element.
+    static func search(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+        var hit: PHIGate.Hit? = nil
+        buffer.bytes.withUnsafeBufferPointer { b in
+            if let (n, at) = gate.text.firstMatch(in: b, from: 0, to: b.count, accept: { n, at in
+                n.kind != .otherdate || !OutputSearch.noOtherDates.contains(buffer.vrs[buffer.text(at: at)])
+            }) {
+                hit = .found(n, at: place(buffer.elements[buffer.text(at: at)]))
+                return
+            }
+            guard !gate.digitForms.isEmpty else { return }
+            for k in buffer.starts.indices where !OutputSearch.noDigitView.contains(buffer.vrs[k]) {
+                let end = (k + 1 < buffer.starts.count ? buffer.starts[k + 1] : b.count) - 1
+                DigitView.numbers(in: b, from: buffer.starts[k], to: end) { digits, _ in
+                    // A number with a country code before it ("+1 541 555 0113") is looked
+                    // for by its last 10 digits too.
+                    let national = digits.count > 10 && digits.count <= 13 ? String(digits.suffix(10)) : nil
+                    guard let n = gate.digitForms[digits] ?? national.flatMap({ gate.digitForms[$0] }) else { return false }
+                    hit = .found(n, at: place(buffer.elements[k]))
+                    return true
+                }
+                if hit != nil { return }
+            }
+        }
+        if let hit { throw hit }
+    }
+
+    /// The byte ranges of a value's values (split at backslashes where multi-valued).
+    static func values(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, multiValued: Bool) -> [Range<Int>] {
+        guard multiValued else { return [lo..<hi] }
+        var out: [Range<Int>] = []
+        var start = lo
+        for i in lo..<hi where b[i] == 0x5C {
+            out.append(start..<i)
+            start = i + 1
+        }
+        out.append(start..<hi)
+        return out
+    }
+
+    static func trimmed(_ s: String) -> String { NeedleForms.trimmed(s, also: "") }
+
+    static func isUTF8(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
+        !transcode(part.makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true, into: { _ in })
+    }
+
+    // MARK: names
+
+    /// The output's file and folder names, searched as text values.
+    func searchNames(_ names: [String]) throws {
+        guard !names.isEmpty else { return }
+        var buffer = TextBuffer()
+        for (k, name) in names.enumerated() {
+            buffer.append(GateFolding.fold(name), element: k, vr: .LO)
+        }
+        try search(buffer) { $0 == names.count - 1 ? "file name" : "folder name" }
+    }
+
+    // MARK: binary values
+
+    /// Binary values other than sample data, read as Latin-1, UTF-8 and the data set's character
+    /// set, and (OB, OW, UN of even length) as UTF-16 in both byte orders; needles of 4
+    /// characters or more, no digit view, no other dates.
+    func searchBinary() throws {
+        guard !gate.binary.isEmpty else { return }
+        let b = parser.bytes
+        for (i, e) in parser.elements.enumerated() where e.fragments == nil && e.valueLength >= 4 {
+            guard OutputSearch.binaryVRs.contains(e.vr), !OutputSearch.pixelTags.contains(e.tag) else { continue }
+            let raw = UnsafeBufferPointer(rebasing: b[e.valueStart..<(e.valueStart + e.valueLength)])
+            var readings: [[UInt8]] = []
+            if raw.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
+                readings.append(GateFolding.fold(latin1: UnsafeRawBufferPointer(raw)).both)
+                readings.append(GateFolding.fold(String(decoding: raw, as: UTF8.self)).both)
+                let charset = parser.characterSet(of: e.dataSet)
+                let first = charset.terms.first ?? ""
+                if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || charset.terms.count > 1 {
+                    readings.append(GateFolding.fold(charset.decode(raw)).both)
+                }
+            } else {
+                readings.append(raw.map { NeedleMatcher.lowerASCII[Int($0)] })
+            }
+            if [.OB, .OW, .UN].contains(e.vr), raw.count % 2 == 0, raw.count >= 8 {
+                for bigEndian in [false, true] {
+                    let (high, low) = bigEndian ? (0, 1) : (1, 0)
+                    let units = stride(from: 0, to: raw.count, by: 2).map { (k: Int) -> UInt16 in
+                        let h = UInt16(raw[k + high]), l = UInt16(raw[k + low])
+                        return h << 8 | l
+                    }
+                    readings.append(GateFolding.fold(String(decoding: units, as: UTF16.self)).both)
+                }
+            }
+            for reading in readings {
+                let found = reading.withUnsafeBufferPointer { r in gate.binary.firstMatch(in: r, from: 0, to: r.count) }
+                if let (n, _) = found { throw PHIGate.Hit.found(n, at: parser.location(of: i)) }
+            }
+        }
+    }
+
+    // MARK: Pixel Data
+
+    /// Native Pixel Data: its length and its samples' unused bits; encapsulated: its frames
+    /// walked. Sample data is left out of the byte search.
+    mutating func checkPixelData() throws {
+        let b = parser.bytes
+        let encapsulatedSyntax = parser.transferSyntax.isEncapsulated
+        for (i, e) in parser.elements.enumerated() where OutputSearch.pixelTags.contains(e.tag) {
+            let name = pixelName(i)
+            let topLevel = parser.dataSets[e.dataSet].parent == nil
+            if e.fragments != nil {
+                guard encapsulatedSyntax else {
+                    throw PHIGate.Hit.unchecked("Pixel Data", at: name, "it is encapsulated in \(parser.transferSyntax.name)")
+                }
+                do {
+                    let check = try EncapsulatedPixelCheck(parser, element: i)
+                    skipped += check.skipped
+                    for frame in check.joined {
+                        let matcher = gate.bytes, digitForms = gate.digitForms
+                        let found = frame.bytes.withUnsafeBufferPointer { f -> (GateNeedle, Int)? in
+                            for r in frame.searchable {
+                                if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
+                                var number: GateNeedle? = nil
+                                DigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                                    number = digitForms[digits]
+                                    return number != nil
+                                }
+                                if let number { return (number, r.lowerBound) }
+                            }
+                            return nil
+                        }
+                        if let (n, _) = found { throw PHIGate.Hit.found(n, at: "\(name) \(frame.name)") }
+                    }
+                } catch let problem as EncapsulatedPixelCheck.Problem {
+                    throw PHIGate.Hit.unchecked("Pixel Data", at: name, problem.reason)
+                }
+                continue
+            }
+            if topLevel && encapsulatedSyntax && e.tag == .pixelData {
+                throw PHIGate.Hit.unchecked("Pixel Data", at: name, "it is native in \(parser.transferSyntax.name)")
+            }
+            let check: NativePixelCheck
+            do { check = try NativePixelCheck(parser, dataSet: e.dataSet, pixelTag: e.tag) } catch {
+                throw PHIGate.Hit.unchecked("Pixel Data", at: name, error.reason)
+            }
+            guard e.valueLength == check.valueLength else {
+                throw PHIGate.Hit.unchecked("Pixel Data", at: name,
+                    "it holds \(e.valueLength) bytes where \(check.rows) rows × \(check.columns) columns × \(check.samples) samples × \(check.bitsAllocated) bits × \(check.frames) frames need \(check.valueLength)")
+            }
+            if let problem = check.checkBits(b, start: e.valueStart, count: check.sampleBytes) {
+                throw PHIGate.Hit.unchecked("Pixel Data", at: name, problem)
+            }
+            skipped.append(e.valueStart..<(e.valueStart + check.sampleBytes))
+        }
+    }
+
+    /// `Pixel Data`, `Float Pixel Data`, or nested: `(0088,0200) IconImageSequence item 1 > Pixel Data`.
+    func pixelName(_ i: Int) -> String {
+        let e = parser.elements[i]
+        let own = e.tag == .pixelData ? "Pixel Data" : e.tag == .floatPixelData ? "Float Pixel Data" : "Double Float Pixel Data"
+        guard let parent = parser.dataSets[e.dataSet].parent else { return own }
+        return parser.location(of: parent) + " item \(parser.dataSets[e.dataSet].itemNumber) > " + own
+    }
+
+    // MARK: bytes
+
+    /// The file's bytes outside the skipped ranges, as UTF-8 ignoring ASCII case. Bytes that
+    /// are no value of the data set (the preamble, the offset table, the fragments' marker
+    /// segments and boxes) are also read in the digit view: nothing else searches them.
+    func searchBytes() throws {
+        let b = parser.bytes
+        let gaps = EncapsulatedPixelCheck.complement(skipped, in: 0..<b.count)
+        if !gate.bytes.isEmpty {
+            for gap in gaps {
+                if let (n, at) = gate.bytes.firstMatch(in: b, from: gap.lowerBound, to: gap.upperBound) {
+                    throw PHIGate.Hit.found(n, at: describe(offset: at))
+                }
+            }
+        }
+        guard !gate.digitForms.isEmpty else { return }
+        var outsideValues: [Range<Int>] = [0..<min(128, b.count)]
+        for e in parser.elements { for f in e.fragments ?? [] { outsideValues.append(f.start..<(f.start + f.length)) } }
+        for gap in gaps {
+            for region in outsideValues where region.overlaps(gap) {
+                let r = region.clamped(to: gap)
+                var found: GateNeedle? = nil
+                DigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                    found = gate.digitForms[digits]
+                    return found != nil
+                }
+                if let found { throw PHIGate.Hit.found(found, at: describe(offset: r.lowerBound)) }
+            }
+        }
+    }
+
+    /// Where byte `offset` of the searched bytes is, in words an operator can follow.
+    func describe(offset: Int) -> String {
+        if offset < 128 { return "preamble" }
+        for (i, e) in parser.elements.enumerated() {
+            guard let fragments = e.fragments else { continue }
+            for (k, f) in fragments.enumerated() where f.start - 8 <= offset && offset < f.start + f.length {
+                return pixelName(i) + (k == 0 ? " Basic Offset Table" : " fragment \(k)")
+            }
+        }
+        if let i = parser.element(containing: offset) { return parser.location(of: i) }
+        let whose = parser.isInflated && offset >= parser.dataSetStart ? "the inflated data set" : "the file"
+        return "element headers at byte \(parser.isInflated && offset >= parser.dataSetStart ? offset - parser.dataSetStart : offset) of \(whose)"
+    }
+}
+
+extension GateFolding.Folded {
+    /// The plain form, and the umlaut form after it (apart, so no needle spans both).
+    var both: [UInt8] {
+        guard let u = umlautForm else { return text }
+        return text + [0xFF] + u
+    }
+}

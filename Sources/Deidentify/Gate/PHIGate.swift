@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DICOMCore
+
+/// The last check before a de-identified copy enters the outbox (docs/matching-spec: the gate's
+/// side of the contract). Written apart from the engine, with its own keyword lists, folding,
+/// matching and readers, so that one bug cannot hide in both.
+///
+/// From the original it collects the identifying values ("needles", spec 1) and their forms;
+/// then it searches the written output (spec 3): every text value decoded in its character set
+/// at every level, File Meta Information included; every binary value other than sample data,
+/// read as Latin-1, UTF-8, the character set and UTF-16; the file's bytes outside
+/// entropy-coded sample data; the output's file and folder names. Pixel Data is checked with its
+/// own walker: native samples must be exactly their frames' length with no bit set outside Bits
+/// Stored; encapsulated frames are walked marker by marker (JPEG, JPEG-LS, JPEG 2000, RLE) and
+/// all but their entropy-coded data is searched. The first hit is thrown; a copy that cannot be
+/// read or walked is a hit too.
+public struct PHIGate: Sendable {
+    /// Text forms (matching spec 2.2), in the order they were collected.
+    let needles: [GateNeedle]
+    let text: NeedleMatcher
+    /// Forms of 4 characters or more, `otherdate` aside: for binary values read as text.
+    let binary: NeedleMatcher
+    /// Forms of 4 bytes or more, `otherdate` aside, as UTF-8 ignoring ASCII case: for the bytes.
+    let bytes: NeedleMatcher
+    /// Digit forms (spec 2.3) by their digits.
+    let digitForms: [String: GateNeedle]
+    /// Values of the original that could not be read: every check fails.
+    let problems: [String]
+    let constants: EngineWrittenValues
+
+    /// Collects the needles from the original data set (every level of nesting).
+    public init(original: DataSet, scope: Scope = Scope()) {
+        var collector = NeedleCollector(scope: scope)
+        collector.collect(original, characterSet: original.specificCharacterSet)
+        // A stable order (a dictionary's is not): the same original finds the same first hit.
+        let forms = collector.text.values.sorted { a, b in
+            if a.attribute != b.attribute { return a.attribute < b.attribute }
+            if a.bytes.count != b.bytes.count { return a.bytes.count > b.bytes.count }
+            return a.bytes.lexicographicallyPrecedes(b.bytes)
+        }
+        needles = forms
+        text = NeedleMatcher(forms)
+        let searchedInBytes = forms.filter { $0.kind != .otherdate }
+        binary = NeedleMatcher(searchedInBytes.filter { $0.characters >= 4 })
+        bytes = NeedleMatcher(searchedInBytes.filter { $0.bytes.count >= 4 } + collector.raw.values.filter { $0.kind != .otherdate },
+                              ignoringASCIICase: true)
+        digitForms = collector.digits
+        problems = collector.problems
+        constants = EngineWrittenValues(recipeName: scope.recipeName)
+    }
+
+    /// Checks the output file at `path`; its own file and folder names are searched too.
+    public func check(path: String) throws {
+        try check(path: path, finalName: nil)
+    }
+
+    /// Checks the output file at `path`, which will be known as `finalName` (a path relative to
+    /// the outbox, `<series>/<instance>.dcm`): every component of `finalName` is searched as a
+    /// name; without it, the last two components of `path`.
+    public func check(path: String, finalName: String?) throws {
+        if let problem = problems.first { throw Hit.unchecked("the original", at: "the original", problem) }
+        let names = (finalName ?? path).split(separator: "/").map(String.init).suffix(finalName == nil ? 2 : .max)
+        let file: [UInt8]
+        do { file = try PHIGate.readFile(path) } catch {
+            throw Hit.unchecked("the output", at: "the output", "it cannot be read: \(error)")
+        }
+        try file.withUnsafeBufferPointer { b in try check(bytes: b, names: Array(names)) }
+    }
+
+    /// Checks an output's bytes (a whole Part 10 file) and its names.
+    func check(bytes file: UnsafeBufferPointer<UInt8>, names: [String]) throws {
+        var parser = OutputParser(bytes: file)
+        let ts: TransferSyntax, start: Int
+        do { (ts, start) = try parser.parseFileMeta() } catch {
+            throw Hit.unchecked("the output", at: "the output", "its File Meta Information cannot be read: \(error)")
+        }
+        if ts.isDeflated {
+            // The data set inflated after the file's own preamble and File Meta Information.
+            let inflated: [UInt8]
+            do { inflated = try RawInflate.inflate(UnsafeBufferPointer(rebasing: file[start...])) } catch {
+                throw Hit.unchecked("the output", at: "the output", "\(error)")
+            }
+            let whole = Array(file[..<start]) + inflated
+            try whole.withUnsafeBufferPointer { w in try check(parsing: w, start: start, as: .explicitVRLittleEndian, names: names) }
+            return
+        }
+        try check(parsing: file, start: start, as: ts, names: names)
+    }
+
+    func check(parsing b: UnsafeBufferPointer<UInt8>, start: Int, as ts: TransferSyntax, names: [String]) throws {
+        var parser = OutputParser(bytes: b)
+        do {
+            let (declared, _) = try parser.parseFileMeta()
+            try parser.parseDataSet(from: start, transferSyntax: ts)
+            if declared.isDeflated { parser.markInflated() }
+        } catch {
+            throw Hit.unchecked("the output", at: "the output", "it cannot be read: \(error)")
+        }
+        var search = OutputSearch(gate: self, parser: parser)
+        try search.run(names: names)
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RawInflate.Failure(description: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw RawInflate.Failure(description: String(cString: strerror(errno))) }
+        let size = Int(st.st_size)
+        var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n <= 0 { break }
+                done += n
+            }
+            count = done
+        }
+        guard out.count == size else { throw RawInflate.Failure(description: "read \(out.count) of \(size) bytes") }
+        // A file that grew while read: take the rest too (nothing may go unsearched).
+        var more = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = more.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            out += more[0..<n]
+        }
+        return out
+    }
+}
+
+extension PHIGate {
+    /// The hit in one text value read as `vr` (text matching and the digit view), or nil.
+    func search(text: String, as vr: VR = .LO) -> Hit? {
+        var buffer = OutputSearch.TextBuffer()
+        buffer.append(GateFolding.fold(text), element: 0, vr: vr)
+        do {
+            try OutputSearch.search(buffer, gate: self) { _ in "text" }
+            return nil
+        } catch {
+            return error as? Hit
+        }
+    }
+
+    /// The hit in raw bytes (the byte search: UTF-8, ASCII case ignored), or nil.
+    func search(bytes raw: [UInt8]) -> Hit? {
+        raw.withUnsafeBufferPointer { b in
+            self.bytes.firstMatch(in: b, from: 0, to: b.count).map { Hit.found($0.0, at: "bytes") }
+        }
+    }
+}
