@@ -40,35 +40,35 @@ import Testing
     }
 
     @Test func nameFormsAreTheGroupsComponentsWordsAndBothOrders() {
-        let forms = Set(NeedleForms.name("van der berg^anna maria^j^dr^phd").text)
+        let forms = Set(GateNeedleForms.name("van der berg^anna maria^j^dr^phd").text)
         for expected in ["van der berg^anna maria^j^dr^phd", "van der berg", "anna maria", "van", "der", "berg", "anna", "maria",
                          "van der berganna maria", "anna mariavan der berg", "vanderbergannamaria", "annamariavanderberg"] {
             #expect(forms.contains(expected), "\(expected)")
         }
         #expect(!forms.contains("dr") && !forms.contains("phd") && !forms.contains("j"))
-        #expect(Set(NeedleForms.name("homer j simpson").text) == ["homer j simpson", "homer", "simpson"])
-        #expect(Set(NeedleForms.name("山田^太郎").text).isSuperset(of: ["山田", "太郎", "山田太郎", "太郎山田"]))
+        #expect(Set(GateNeedleForms.name("homer j simpson").text) == ["homer j simpson", "homer", "simpson"])
+        #expect(Set(GateNeedleForms.name("山田^太郎").text).isSuperset(of: ["山田", "太郎", "山田太郎", "太郎山田"]))
     }
 
     @Test func identifierFormsAndDigitRuns() {
-        let f = NeedleForms.identifier("mr-4455-6677")
+        let f = GateNeedleForms.identifier("mr-4455-6677")
         #expect(Set(f.text) == ["mr-4455-6677", "mr44556677"])
         #expect(f.digits == ["44556677"])
-        #expect(NeedleForms.identifier("12345").text.isEmpty)   // digits only: 6 or more
-        #expect(NeedleForms.identifier("ab").text.isEmpty)
-        #expect(NeedleForms.identifier("123456").digits == ["123456"])
+        #expect(GateNeedleForms.identifier("12345").text.isEmpty)   // digits only: 6 or more
+        #expect(GateNeedleForms.identifier("ab").text.isEmpty)
+        #expect(GateNeedleForms.identifier("123456").digits == ["123456"])
     }
 
     @Test func contactAndPlaceForms() {
-        let address = NeedleForms.contact("742 evergreen terrace^^springfield^or^97403^usa", isAddress: true, isTelephone: false)
+        let address = GateNeedleForms.contact("742 evergreen terrace^^springfield^or^97403^usa", isAddress: true, isTelephone: false)
         #expect(Set(address.text) == ["742 evergreen terrace^^springfield^or^97403^usa", "evergreen", "springfield"])
         #expect(address.digits == ["97403"])
-        let phone = NeedleForms.contact("+1 (541) 555-0113", isAddress: false, isTelephone: true)
+        let phone = GateNeedleForms.contact("+1 (541) 555-0113", isAddress: false, isTelephone: true)
         #expect(Set(phone.digits) == ["15415550113", "5550113", "5415550113"])
-        let mail = NeedleForms.contact("mailto:homer.simpson@example.com", isAddress: false, isTelephone: true)
+        let mail = GateNeedleForms.contact("mailto:homer.simpson@example.com", isAddress: false, isTelephone: true)
         #expect(Set(mail.text).isSuperset(of: ["mailto:homer.simpson@example.com", "homer.simpson@example.com", "homer.simpson"]))
-        #expect(Set(NeedleForms.place("springfield general hospital").text) == ["springfield general hospital", "springfield"])
-        #expect(NeedleForms.place("bench").text.isEmpty)
+        #expect(Set(GateNeedleForms.place("springfield general hospital").text) == ["springfield general hospital", "springfield"])
+        #expect(GateNeedleForms.place("bench").text.isEmpty)
     }
 
     @Test func birthDateFormsOfSpec13() {
@@ -86,7 +86,7 @@ import Testing
         func view(_ s: String) -> [String] {
             var out: [String] = []
             let b = Array(s.utf8)
-            b.withUnsafeBufferPointer { p in DigitView.numbers(in: p, from: 0, to: p.count) { d, _ in out.append(d); return false } }
+            b.withUnsafeBufferPointer { p in GateDigitView.numbers(in: p, from: 0, to: p.count) { d, _ in out.append(d); return false } }
             return out
         }
         #expect(view("650.555.0142") == ["6505550142"])

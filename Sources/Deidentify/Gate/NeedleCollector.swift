@@ -74,19 +74,19 @@ struct NeedleCollector {
         }
         let parts = vr.isMultiValuedString ? raw[...].split(separator: 0x5C, omittingEmptySubsequences: false) : [raw[...]]
         let decoder = vr.usesSpecificCharacterSet ? charset : .default
-        return parts.map { NeedleForms.trimmed(decoder.decode($0), also: "") }.filter { !$0.isEmpty }
+        return parts.map { GateNeedleForms.trimmed(decoder.decode($0), also: "") }.filter { !$0.isEmpty }
     }
 
     mutating func add(_ value: String, kind: GateNeedle.Kind, keyword: String) {
         let folded = GateFolding.fold(value)
-        let plain = NeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
+        let plain = GateNeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
         guard !plain.isEmpty, !GateKeywords.dummies.contains(plain) else { return }
         var variants = [plain]
-        if let u = folded.umlautForm { variants.append(NeedleForms.trimmed(String(decoding: u, as: UTF8.self), also: "")) }
+        if let u = folded.umlautForm { variants.append(GateNeedleForms.trimmed(String(decoding: u, as: UTF8.self), also: "")) }
         for v in variants { addForms(of: v, kind: kind, keyword: keyword) }
         // The byte search also looks for the value's own UTF-8 (a JPEG comment is not folded).
         if value.utf8.contains(where: { $0 >= 0x80 }) {
-            for form in [value] + NeedleForms.words(value) where form.utf8.count >= 4 {
+            for form in [value] + GateNeedleForms.words(value) where form.utf8.count >= 4 {
                 let bytes = Array(form.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
                 let needle = GateNeedle(bytes: bytes, boundary: GateNeedle.boundary(for: bytes), kind: kind, attribute: keyword)
                 insert(needle, into: &raw)
@@ -95,22 +95,22 @@ struct NeedleCollector {
     }
 
     mutating func addForms(of v: String, kind: GateNeedle.Kind, keyword: String) {
-        var forms = NeedleForms.Forms()
+        var forms = GateNeedleForms.Forms()
         switch kind {
-        case .name: forms = NeedleForms.name(v)
-        case .id: forms = NeedleForms.identifier(v)
+        case .name: forms = GateNeedleForms.name(v)
+        case .id: forms = GateNeedleForms.identifier(v)
         case .contact:
-            forms = NeedleForms.contact(v, isAddress: GateKeywords.addresses.contains(keyword),
+            forms = GateNeedleForms.contact(v, isAddress: GateKeywords.addresses.contains(keyword),
                                         isTelephone: GateKeywords.telephones.contains(keyword))
-        case .place: forms = NeedleForms.place(v)
+        case .place: forms = GateNeedleForms.place(v)
         case .device:
-            if NeedleForms.characters(v) >= 6 { forms.text = [v] }
+            if GateNeedleForms.characters(v) >= 6 { forms.text = [v] }
         case .uid:
             if v.utf8.count >= 6, UIDRegistry.entry(for: UID(v)) == nil { addText(v, .number, kind, keyword) }
         case .birthdate:
             guard let date = DateForms.parse(v) else {
                 // A date in another calendar that is not YYYYMMDD: the whole value.
-                if NeedleForms.characters(v) >= 6 { forms.text = [v] }
+                if GateNeedleForms.characters(v) >= 6 { forms.text = [v] }
                 break
             }
             addText(DateForms.compact(date), .dateThenDigits, kind, keyword)

@@ -121,7 +121,7 @@ struct OutputSearch {
             guard !gate.digitForms.isEmpty else { return }
             for k in buffer.starts.indices where !OutputSearch.noDigitView.contains(buffer.vrs[k]) {
                 let end = (k + 1 < buffer.starts.count ? buffer.starts[k + 1] : b.count) - 1
-                DigitView.numbers(in: b, from: buffer.starts[k], to: end) { digits, _ in
+                GateDigitView.numbers(in: b, from: buffer.starts[k], to: end) { digits, _ in
                     // A number with a country code before it ("+1 541 555 0113") is looked
                     // for by its last 10 digits too.
                     let national = digits.count > 10 && digits.count <= 13 ? String(digits.suffix(10)) : nil
@@ -148,7 +148,7 @@ struct OutputSearch {
         return out
     }
 
-    static func trimmed(_ s: String) -> String { NeedleForms.trimmed(s, also: "") }
+    static func trimmed(_ s: String) -> String { GateNeedleForms.trimmed(s, also: "") }
 
     static func isUTF8(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
         !transcode(part.makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true, into: { _ in })
@@ -229,7 +229,7 @@ struct OutputSearch {
                             for r in frame.searchable {
                                 if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
                                 var number: GateNeedle? = nil
-                                DigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                                GateDigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound) { digits, _ in
                                     number = digitForms[digits]
                                     return number != nil
                                 }
@@ -292,7 +292,7 @@ struct OutputSearch {
             for region in outsideValues where region.overlaps(gap) {
                 let r = region.clamped(to: gap)
                 var found: GateNeedle? = nil
-                DigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                GateDigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound) { digits, _ in
                     found = gate.digitForms[digits]
                     return found != nil
                 }

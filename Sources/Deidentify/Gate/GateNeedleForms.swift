@@ -1,7 +1,7 @@
 /// The forms of one identifying value (matching spec 1.1 to 1.5), from its folded text. Each
 /// function answers text forms (matched as text, boundary by content) and digit forms (matched
 /// in the digit view, spec 2.3).
-enum NeedleForms {
+enum GateNeedleForms {
     struct Forms {
         var text: [String] = []
         var digits: [String] = []

@@ -5,7 +5,7 @@
 ///
 /// "Single separators" is read as: at most two separator characters in a row, so that ") "
 /// in `(650) 555` joins, and a wider gap (a column of a table) does not.
-enum DigitView {
+enum GateDigitView {
     static func isSeparator(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F || b == 0x28 || b == 0x29 || b == 0x2B
     }
