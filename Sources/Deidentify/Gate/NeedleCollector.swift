@@ -19,9 +19,9 @@ struct NeedleCollector {
 
     /// Text forms, one per folded text and boundary (the first kind in `Kind.allCases` wins),
     /// in the order first found (a stable order: the same original finds the same first hit).
-    private(set) var text = Forms()
+    private(set) var text = Forms(capacity: 192)
     /// The original values' own UTF-8 where it differs from the folded form (for the byte search).
-    private(set) var raw = Forms()
+    private(set) var raw = Forms(capacity: 0)
     /// Digit forms (spec 2.3), by their digits.
     private(set) var digits: [String: GateNeedle] = [:]
     /// Values that could not be read: the gate refuses every copy of this original.
@@ -36,10 +36,10 @@ struct NeedleCollector {
         private(set) var needles: [GateNeedle] = []
         private var index: [Key: Int] = [:]
 
-        init() {
-            // A birth date alone gives some 60 forms: room for a typical original, no regrowing.
-            needles.reserveCapacity(192)
-            index.reserveCapacity(192)
+        /// A birth date alone gives some 60 forms: room for a typical original, no regrowing.
+        init(capacity: Int) {
+            needles.reserveCapacity(capacity)
+            index.reserveCapacity(capacity)
         }
 
         mutating func insert(_ needle: GateNeedle) {

@@ -5,9 +5,11 @@ import Darwin
 #endif
 import DICOMCore
 
-/// The last check before a de-identified copy enters the outbox (docs/matching-spec: the gate's
-/// side of the contract). Written apart from the engine, with its own keyword lists, folding,
-/// matching and readers, so that one bug cannot hide in both.
+/// The last check before a de-identified copy enters the outbox: the gate's side of the
+/// contract shared with the engine's text cleaner, "Identifying values and how they are
+/// matched" (cited here and in the files beside this one as "spec 1" to "spec 4"). Written
+/// apart from the engine, with its own keyword lists, folding, matching and readers, so that
+/// one bug cannot hide in both.
 ///
 /// From the original it collects the identifying values ("needles", spec 1) and their forms;
 /// then it searches the written output (spec 3): every text value decoded in its character set
