@@ -16,7 +16,7 @@ public struct CopyMaker: Sendable {
         self.engine = engine
         self.outbox = outbox
         self.rules = rules
-        gateScope = PHIGate.Scope(options: engine.settings.profile.options)
+        gateScope = PHIGate.Scope(settings: engine.settings)
     }
 
     public enum Outcome: Sendable {

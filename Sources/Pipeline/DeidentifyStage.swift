@@ -108,7 +108,8 @@ public struct DeidentifyStage: StageHandler {
         for (outcome, image) in batch {
             if case .refused(_, let hit?) = outcome {
                 logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [
-                    "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)"])
+                    "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)",
+                    "kind": "\(hit.kind)", "where": "\(hit.location)"])
             }
         }
         try database.writer.write { db in

@@ -57,11 +57,13 @@ public struct Outbox: Sendable {
         let temporary = folder + "/.incoming/\(UUID().uuidString).part"
         defer { unlink(temporary) }
         try Part10Writer.write(output.file, to: temporary, options: Part10Writer.Options(sync: sync))
-        try gate.check(path: temporary)
+        // The gate searches the names the copy will have, not the temporary one.
+        let name = Outbox.safeName(output.seriesInstanceUID) + "/" + Outbox.safeName(output.sopInstanceUID) + ".dcm"
+        try gate.check(path: temporary, finalName: name)
         let seriesFolder = folder + "/" + Outbox.safeName(output.seriesInstanceUID)
         let newFolder = FileIdentity(path: seriesFolder) == nil
         if newFolder { try FileManager.default.createDirectory(atPath: seriesFolder, withIntermediateDirectories: true) }
-        let final = seriesFolder + "/" + Outbox.safeName(output.sopInstanceUID) + ".dcm"
+        let final = folder + "/" + name
         guard rename(temporary, final) == 0 else {
             throw OutboxError(message: "cannot move a de-identified copy to \(final): \(String(cString: strerror(errno)))")
         }

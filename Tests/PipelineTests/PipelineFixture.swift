@@ -44,6 +44,13 @@ final class PipelineFixture {
         if let series { ds.set(DataElement(tag: .seriesInstanceUID, vr: .UI, string: series)) }
         ds.set(DataElement(tag: .modality, vr: .CS, string: "CT"))
         ds.set(DataElement(tag: .patientName, vr: .PN, string: "Simpson^Marge"))
+        // 16-bit samples, all bits stored: the PHI gate checks the value's length against these.
+        let rows = 4, columns = pixels.count / 8
+        for (tag, value) in [(Tag.samplesPerPixel, 1), (.rows, rows), (.columns, columns), (.bitsAllocated, 16), (.bitsStored, 16),
+                             (.highBit, 15), (.pixelRepresentation, 0)] {
+            ds.set(DataElement(tag: tag, vr: .US, bytes: [UInt8(value & 0xFF), UInt8(value >> 8)]))
+        }
+        ds.set(DataElement(tag: .photometricInterpretation, vr: .CS, string: "MONOCHROME2"))
         ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
         for e in extra { ds.set(e) }
         let path = folder + "/" + (name ?? "\(sop ?? "nosop").dcm")

@@ -63,8 +63,7 @@ enum DateForms {
             out.append(month + " " + dd + ", " + year)
             out.append(dd + " " + month + " " + year)
         }
-        var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }
+        return out   // repeats (day or month of two digits) are dropped where needles are kept
     }
 
     /// The other dates' forms besides YYYYMMDD: YYYY-MM-DD.

@@ -11,16 +11,18 @@ enum GateDigitView {
     }
 
     /// Calls `body` with each number of the view (ASCII digits of folded UTF-8) and the byte
-    /// range it spans; stops when `body` answers true, and answers that.
+    /// range it spans; stops when `body` answers true, and answers that. Only numbers whose
+    /// length is in `lengths` (a bit per length, 0 to 63) are handed out: most numbers of a
+    /// header are too short to be any needle, and cost no string then.
     @discardableResult
-    static func numbers(in b: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int,
+    static func numbers(in b: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, lengths: UInt64 = ~0,
                         _ body: (String, Range<Int>) -> Bool) -> Bool {
         var digits: [UInt8] = []
         var start = -1, lastDigit = -1
         var i = lo
         func flush() -> Bool {
             defer { digits.removeAll(keepingCapacity: true); start = -1 }
-            guard !digits.isEmpty else { return false }
+            guard !digits.isEmpty, digits.count < 64, lengths & (1 << UInt64(digits.count)) != 0 else { return false }
             return body(String(decoding: digits, as: UTF8.self), start..<(lastDigit + 1))
         }
         while i < hi {

@@ -1,3 +1,5 @@
+import DICOMCore
+
 /// The gate's own lists (matching spec 1): which attributes of the original hold which kind of
 /// identifying value, and the generic words that name no one. Kept apart from Table E.1-1 and
 /// from the engine's lists on purpose. Every attribute whose dictionary VR is PN is a name too.
@@ -56,6 +58,11 @@ enum GateKeywords {
         "ClassUID", "TransferSyntaxUID", "CodingSchemeUID", "MappingResourceUID", "ContextGroupExtensionCreatorUID",
     ]
 
+    /// The keyword ends with one of `classUIDParts` (or with one and `InFile`, as in DICOMDIR).
+    static func isClassUID(_ keyword: String) -> Bool {
+        classUIDParts.contains { keyword.hasSuffix($0) || keyword.hasSuffix($0 + "InFile") }
+    }
+
     /// Words of an address that name no one (folded).
     static let addressStoplist: Set<String> = [
         "street", "road", "avenue", "lane", "drive", "court", "place", "square", "suite", "floor", "apartment",
@@ -82,10 +89,32 @@ enum GateKeywords {
         "radiologie", "abteilung", "universite", "universidad", "hospitalier", "united", "kingdom", "states",
     ]
 
+    /// What each listed attribute holds, by tag (made once from the lists above).
+    enum Holds: Sendable { case name, id, birthDate, address, telephone, institution, place, device }
+
+    static let byTag: [Tag: (keyword: String, holds: Holds)] = {
+        var out: [Tag: (keyword: String, holds: Holds)] = [:]
+        let lists: [(Set<String>, Holds)] = [(names, .name), (ids, .id), (birthDates, .birthDate), (addresses, .address),
+                                             (telephones, .telephone), (institutions, .institution), (places, .place), (devices, .device)]
+        for (list, holds) in lists {
+            for k in list {
+                if let e = DataDictionary.entry(forKeyword: k) { out[e.tag] = (k, holds) }
+            }
+        }
+        return out
+    }()
+
     /// English month names (folded) for birth date forms.
     static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
                          "october", "november", "december"]
 
     /// Values sendit writes itself as dummies (folded): never needles (spec 1).
-    static let dummies: Set<String> = ["anonymized", "anonymous", "19000101", "19000101000000", "000000"]
+    static let dummies: [String] = ["anonymized", "anonymous", "19000101", "19000101000000", "000000"]
+
+    /// One of `dummies` (compared without hashing: it is asked of every form).
+    static func isDummy(_ s: String) -> Bool {
+        let n = s.utf8.count
+        guard n == 6 || n == 8 || n == 9 || n == 10 || n == 14 else { return false }
+        return dummies.contains(s)
+    }
 }

@@ -57,7 +57,7 @@ enum GateNeedleForms {
             if characters(t) >= 2 { f.text.append(t) }
         }
         add(value)
-        if !value.contains("^") && !value.contains("=") {
+        if !value.utf8.contains(0x5E) && !value.utf8.contains(0x3D) {
             words(value).forEach(add)
             return f
         }
@@ -145,6 +145,11 @@ enum GateNeedleForms {
 
     /// Leading and trailing spaces (and the given characters) removed.
     static func trimmed(_ s: String, also extra: String) -> String {
+        let u8 = s.utf8
+        if let f = u8.first, let l = u8.last, f != 0x20 && f != 0 && l != 0x20 && l != 0, extra.isEmpty || (f < 0x80 && l < 0x80
+            && !extra.utf8.contains(f) && !extra.utf8.contains(l)) {
+            return s   // nothing to trim: the usual case
+        }
         let drop = Set(" \0".unicodeScalars).union(extra.unicodeScalars)
         let u = s.unicodeScalars
         guard let first = u.firstIndex(where: { !drop.contains($0) }), let last = u.lastIndex(where: { !drop.contains($0) }) else {

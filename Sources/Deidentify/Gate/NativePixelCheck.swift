@@ -56,67 +56,68 @@ struct NativePixelCheck {
     /// The value's length: the samples, padded to even.
     var valueLength: Int { sampleBytes + (sampleBytes & 1) }
 
-    /// Checks `count` bytes of samples at `start`; the problem, or nil.
+    /// Checks `count` bytes of samples at `start`; the problem, or nil. Vectorised: samples are
+    /// read 16 at a time as SIMD lanes of their own width (the file is little endian, as are the
+    /// machines sendit runs on).
     func checkBits(_ b: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> String? {
         guard bitsAllocated >= 8, count > 0 else { return nil }
         let low = highBit - bitsStored + 1
-        let lane = bitsAllocated
-        let above = lane - 1 - highBit
+        let above = bitsAllocated - 1 - highBit
         if low == 0 && above == 0 { return nil }
         let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[start..<(start + count)])
-        // Masks repeated in every lane of a 64-bit word (SWAR).
-        func replicate(_ m: UInt64) -> UInt64 {
-            var r: UInt64 = 0
-            for k in stride(from: 0, to: 64, by: lane) { r |= m << UInt64(k) }
-            return r
+        switch bitsAllocated {
+        case 8: return check(raw, UInt8.self, low: low, above: above)
+        case 16: return check(raw, UInt16.self, low: low, above: above)
+        case 32: return check(raw, UInt32.self, low: low, above: above)
+        default: return check(raw, UInt64.self, low: low, above: above)
         }
-        let laneMask: UInt64 = lane == 64 ? ~0 : (1 << UInt64(lane)) - 1
-        let lowMask = replicate(low == 0 ? 0 : (1 << UInt64(low)) - 1)
+    }
+
+    @inline(__always)
+    func check<L: FixedWidthInteger & UnsignedInteger & SIMDScalar>(_ raw: UnsafeRawBufferPointer, _: L.Type,
+                                                                     low: Int, above: Int) -> String? {
+        let lowMask: L = low == 0 ? 0 : (L(1) << L(low)) &- 1
         if !signed {
-            let outside = replicate(laneMask & ~((laneMask >> UInt64(lane - bitsStored)) << UInt64(low)))
-            return NativePixelCheck.anySet(raw, mask: outside) ? "bits outside Bits Stored are set" : nil
+            let stored: L = (L.max >> L(L.bitWidth - bitsStored)) << L(low)
+            let outside = ~stored
+            return NativePixelCheck.any(raw, L.self) { $0 & outside } ? "bits outside Bits Stored are set" : nil
         }
-        if low > 0 && NativePixelCheck.anySet(raw, mask: lowMask) { return "bits below Bits Stored are set" }
+        if low > 0 && NativePixelCheck.any(raw, L.self, { $0 & lowMask }) { return "bits below Bits Stored are set" }
         if above == 0 { return nil }
-        if above + 1 == lane { return scalarSignCheck(raw) }
-        // Bits High Bit … lane top, moved to the bottom of each lane, must be all 0 or all 1:
-        // t + 1 keeps only bit 0 of the field, or none, exactly then (no carry leaves a lane).
-        let field = replicate((1 << UInt64(above + 1)) - 1)
-        let ones = replicate(1)
-        let shift = UInt64(highBit)
-        let bad = NativePixelCheck.reduce(raw) { w in ((w >> shift) & field &+ ones) & field & ~ones }
+        if above + 1 == L.bitWidth { return scalarSignCheck(raw) }
+        // Bits High Bit … top, moved to the bottom of the lane, must be all 0 or all 1:
+        // t + 1 keeps nothing but bit 0 of the field exactly then.
+        let field: L = (L(1) << L(above + 1)) &- 1
+        let shift = L(highBit)
+        let bad = NativePixelCheck.any(raw, L.self) { v in (((v &>> shift) & field) &+ 1) & field & ~1 }
         return bad ? "bits above High Bit are not its sign extension" : nil
     }
 
-    /// Any bit of `mask` set in any 64-bit word (the tail read into a zeroed word).
-    static func anySet(_ raw: UnsafeRawBufferPointer, mask: UInt64) -> Bool {
-        reduce(raw) { $0 & mask }
-    }
-
-    /// ORs `f` of every little-endian 64-bit word; true if any is non-zero. The tail is read
-    /// into a zeroed word: a zero sample passes every check.
+    /// Whether `f` of any lane is not zero, 16 lanes at a time; the tail is read into zeroed
+    /// lanes (a zero sample passes every check).
     @inline(__always)
-    static func reduce(_ raw: UnsafeRawBufferPointer, _ f: (UInt64) -> UInt64) -> Bool {
-        let words = raw.count / 8
-        var acc0: UInt64 = 0, acc1: UInt64 = 0, acc2: UInt64 = 0, acc3: UInt64 = 0
+    static func any<L: FixedWidthInteger & UnsignedInteger & SIMDScalar>(_ raw: UnsafeRawBufferPointer, _: L.Type,
+                                                                          _ f: (SIMD16<L>) -> SIMD16<L>) -> Bool {
+        let size = MemoryLayout<SIMD16<L>>.size
+        var acc0 = SIMD16<L>(), acc1 = SIMD16<L>()
         var i = 0
-        while i + 4 <= words {
-            acc0 |= f(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
-            acc1 |= f(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 8, as: UInt64.self)))
-            acc2 |= f(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 16, as: UInt64.self)))
-            acc3 |= f(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 24, as: UInt64.self)))
-            i += 4
+        while i + 2 * size <= raw.count {
+            acc0 |= f(raw.loadUnaligned(fromByteOffset: i, as: SIMD16<L>.self))
+            acc1 |= f(raw.loadUnaligned(fromByteOffset: i + size, as: SIMD16<L>.self))
+            i += 2 * size
         }
-        while i < words {
-            acc0 |= f(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
-            i += 1
+        while i + size <= raw.count {
+            acc0 |= f(raw.loadUnaligned(fromByteOffset: i, as: SIMD16<L>.self))
+            i += size
         }
-        if raw.count % 8 != 0 {
-            var tail: UInt64 = 0
-            for k in 0..<(raw.count % 8) { tail |= UInt64(raw[words * 8 + k]) << UInt64(8 * k) }
+        if i < raw.count {
+            var tail = SIMD16<L>()
+            withUnsafeMutableBytes(of: &tail) { t in
+                for k in 0..<(raw.count - i) { t[k] = raw[i + k] }
+            }
             acc0 |= f(tail)
         }
-        return acc0 | acc1 | acc2 | acc3 != 0
+        return acc0 | acc1 != SIMD16<L>()
     }
 
     /// Signed samples with Bits Stored 1 at bit 0: each lane all 0 or all 1.

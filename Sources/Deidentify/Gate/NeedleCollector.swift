@@ -10,12 +10,18 @@ struct NeedleCollector {
     struct Key: Hashable {
         let bytes: [UInt8]
         let boundary: GateNeedle.Boundary
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }   // not byte by byte
+            hasher.combine(boundary)
+        }
     }
 
-    /// Text forms, one per folded text and boundary (the first kind in `Kind.allCases` wins).
-    private(set) var text: [Key: GateNeedle] = [:]
+    /// Text forms, one per folded text and boundary (the first kind in `Kind.allCases` wins),
+    /// in the order first found (a stable order: the same original finds the same first hit).
+    private(set) var text = Forms(capacity: 192)
     /// The original values' own UTF-8 where it differs from the folded form (for the byte search).
-    private(set) var raw: [Key: GateNeedle] = [:]
+    private(set) var raw = Forms(capacity: 0)
     /// Digit forms (spec 2.3), by their digits.
     private(set) var digits: [String: GateNeedle] = [:]
     /// Values that could not be read: the gate refuses every copy of this original.
@@ -25,6 +31,28 @@ struct NeedleCollector {
 
     static let rank: [GateNeedle.Kind: Int] = Dictionary(uniqueKeysWithValues: GateNeedle.Kind.allCases.enumerated().map { ($1, $0) })
 
+    /// Needles in the order first found, one per key.
+    struct Forms {
+        private(set) var needles: [GateNeedle] = []
+        private var index: [Key: Int] = [:]
+
+        /// A birth date alone gives some 60 forms: room for a typical original, no regrowing.
+        init(capacity: Int) {
+            needles.reserveCapacity(capacity)
+            index.reserveCapacity(capacity)
+        }
+
+        mutating func insert(_ needle: GateNeedle) {
+            let key = Key(bytes: needle.bytes, boundary: needle.boundary)
+            if let i = index[key] {
+                if NeedleCollector.rank[needles[i].kind]! > NeedleCollector.rank[needle.kind]! { needles[i] = needle }
+                return
+            }
+            index[key] = needles.count
+            needles.append(needle)
+        }
+    }
+
     mutating func collect(_ ds: DataSet, characterSet inherited: SpecificCharacterSet) {
         let charset = ds[.specificCharacterSet] != nil ? ds.specificCharacterSet : inherited
         for e in ds {
@@ -32,27 +60,45 @@ struct NeedleCollector {
                 for item in items { collect(item, characterSet: charset) }
                 continue
             }
-            guard e.tag.group != 0x0002, !e.tag.isPrivate, let entry = DataDictionary.entry(for: e.tag) else { continue }
-            let keyword = entry.keyword
-            let dictionaryVR = entry.vr
+            guard e.tag.group != 0x0002, !e.tag.isPrivate else { continue }
+            // Most elements are none of these: known by their tag and VR without the dictionary's entry.
+            let dictionaryVR = DataDictionary.vr(for: e.tag)
+            let keyword: String, kind: GateNeedle.Kind?
+            if let listed = GateKeywords.byTag[e.tag] {
+                keyword = listed.keyword
+                kind = self.kind(listed.holds)
+            } else if dictionaryVR == .PN || [.UI, .DA, .DT].contains(dictionaryVR) || [.UI, .DA, .DT].contains(e.vr),
+                      let entry = DataDictionary.entry(for: e.tag) {
+                keyword = entry.keyword
+                kind = self.kind(keyword: keyword, dictionaryVR: dictionaryVR, vr: e.vr)
+            } else {
+                continue
+            }
             // The VR its text is read in: its own if a text VR, else the dictionary's.
             let textVR = e.vr.isString ? e.vr : dictionaryVR
-            guard textVR.isString, let kind = kind(keyword: keyword, dictionaryVR: dictionaryVR, vr: e.vr) else { continue }
+            guard textVR.isString, let kind else { continue }
             guard let values = values(of: e, vr: textVR, charset: charset, keyword: keyword) else { continue }
             for value in values { add(value, kind: kind, keyword: keyword) }
         }
     }
 
+    func kind(_ holds: GateKeywords.Holds) -> GateNeedle.Kind? {
+        switch holds {
+        case .name: return .name
+        case .id: return .id
+        case .birthDate: return .birthdate
+        case .address, .telephone: return .contact
+        case .institution: return scope.institution ? .place : nil
+        case .place: return .place
+        case .device: return scope.device ? .device : nil
+        }
+    }
+
+    /// An attribute not in the lists: a name by its dictionary VR, a UID, another date.
     func kind(keyword: String, dictionaryVR: VR, vr: VR) -> GateNeedle.Kind? {
-        if dictionaryVR == .PN || GateKeywords.names.contains(keyword) { return .name }
-        if GateKeywords.ids.contains(keyword) { return .id }
-        if GateKeywords.birthDates.contains(keyword) { return .birthdate }
-        if GateKeywords.addresses.contains(keyword) || GateKeywords.telephones.contains(keyword) { return .contact }
-        if GateKeywords.institutions.contains(keyword) { return scope.institution ? .place : nil }
-        if GateKeywords.places.contains(keyword) { return .place }
-        if GateKeywords.devices.contains(keyword) { return scope.device ? .device : nil }
+        if dictionaryVR == .PN { return .name }
         if dictionaryVR == .UI || vr == .UI {
-            guard scope.uids, !GateKeywords.classUIDParts.contains(where: { keyword.contains($0) }) else { return nil }
+            guard scope.uids, !GateKeywords.isClassUID(keyword) else { return nil }
             return .uid
         }
         if dictionaryVR == .DA || dictionaryVR == .DT || vr == .DA || vr == .DT { return scope.dates ? .otherdate : nil }
@@ -80,7 +126,7 @@ struct NeedleCollector {
     mutating func add(_ value: String, kind: GateNeedle.Kind, keyword: String) {
         let folded = GateFolding.fold(value)
         let plain = GateNeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
-        guard !plain.isEmpty, !GateKeywords.dummies.contains(plain) else { return }
+        guard !plain.isEmpty, !GateKeywords.isDummy(plain) else { return }
         var variants = [plain]
         if let u = folded.umlautForm { variants.append(GateNeedleForms.trimmed(String(decoding: u, as: UTF8.self), also: "")) }
         for v in variants { addForms(of: v, kind: kind, keyword: keyword) }
@@ -89,7 +135,7 @@ struct NeedleCollector {
             for form in [value] + GateNeedleForms.words(value) where form.utf8.count >= 4 {
                 let bytes = Array(form.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
                 let needle = GateNeedle(bytes: bytes, boundary: GateNeedle.boundary(for: bytes), kind: kind, attribute: keyword)
-                insert(needle, into: &raw)
+                raw.insert(needle)
             }
         }
     }
@@ -120,24 +166,18 @@ struct NeedleCollector {
             addText(DateForms.compact(date), .number, kind, keyword)
             for form in DateForms.otherForms(date) { addText(form, .date, kind, keyword) }
         }
-        for form in forms.text where !GateKeywords.dummies.contains(form) {
+        for form in forms.text where !GateKeywords.isDummy(form) {
             addText(form, GateNeedle.boundary(for: Array(form.utf8)), kind, keyword)
         }
-        for d in forms.digits where !GateKeywords.dummies.contains(d) {
+        for d in forms.digits where !GateKeywords.isDummy(d) {
             let needle = GateNeedle(bytes: Array(d.utf8), boundary: .number, kind: kind, attribute: keyword)
             if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[kind]! { continue }
             digits[d] = needle
-            insert(needle, into: &text)   // a digit form is a number in the text too (spec 2.2)
+            text.insert(needle)   // a digit form is a number in the text too (spec 2.2)
         }
     }
 
     mutating func addText(_ form: String, _ boundary: GateNeedle.Boundary, _ kind: GateNeedle.Kind, _ keyword: String) {
-        insert(GateNeedle(bytes: Array(form.utf8), boundary: boundary, kind: kind, attribute: keyword), into: &text)
-    }
-
-    func insert(_ needle: GateNeedle, into table: inout [Key: GateNeedle]) {
-        let key = Key(bytes: needle.bytes, boundary: needle.boundary)
-        if let old = table[key], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[needle.kind]! { return }
-        table[key] = needle
+        text.insert(GateNeedle(bytes: Array(form.utf8), boundary: boundary, kind: kind, attribute: keyword))
     }
 }

@@ -1,12 +1,13 @@
 /// Finds needles in bytes in one pass (matching spec 2.2): every position whose first two bytes
-/// begin some needle (a 64 Ki-bit table of two-byte prefixes) is compared with those needles,
-/// then the needle's boundary is checked against the scalars beside the match.
+/// may begin some needle (a 16 Ki-bit table of two-byte prefixes, folded: small enough to be
+/// made for every copy) is compared with the needles of exactly that prefix, then the needle's
+/// boundary is checked against the scalars beside the match.
 /// `ignoringASCIICase`: the haystack's ASCII capitals read as small letters (the byte search of
 /// the file; folded text is lower case already).
 struct NeedleMatcher: Sendable {
     let needles: [GateNeedle]
     let ignoringASCIICase: Bool
-    /// Bit p set: some needle begins with the two bytes p >> 8, p & 0xFF.
+    /// Bit `slot(p)` set: some needle may begin with the two bytes p >> 8, p & 0xFF.
     private var prefixBits: [UInt64]
     /// Needle indices ordered by their two-byte prefix, and the prefixes in that order.
     private var order: [Int]
@@ -17,13 +18,14 @@ struct NeedleMatcher: Sendable {
     init(_ needles: [GateNeedle], ignoringASCIICase: Bool = false) {
         self.needles = needles.filter { !$0.bytes.isEmpty }
         self.ignoringASCIICase = ignoringASCIICase
-        prefixBits = [UInt64](repeating: 0, count: 1024)
+        prefixBits = [UInt64](repeating: 0, count: 256)
         var pairs: [(UInt16, Int)] = []
         singles = []
         for (i, n) in self.needles.enumerated() {
             if n.bytes.count == 1 { singles.append(i); continue }
             let p = UInt16(n.bytes[0]) << 8 | UInt16(n.bytes[1])
-            prefixBits[Int(p >> 6)] |= 1 << UInt64(p & 63)
+            let slot = NeedleMatcher.slot(p)
+            prefixBits[slot >> 6] |= 1 << UInt64(slot & 63)
             pairs.append((p, i))
         }
         pairs.sort { $0.0 < $1.0 }
@@ -32,6 +34,10 @@ struct NeedleMatcher: Sendable {
     }
 
     var isEmpty: Bool { needles.isEmpty }
+
+    /// A two-byte prefix folded to 14 bits (the second byte's top bits over the first's).
+    @inline(__always)
+    static func slot(_ p: UInt16) -> Int { Int((p >> 8) ^ ((p & 0xFF) << 6)) & 0x3FFF }
 
     static let lowerASCII: [UInt8] = (0...255).map { b in b >= 0x41 && b <= 0x5A ? UInt8(b) | 0x20 : UInt8(b) }
 
@@ -57,7 +63,8 @@ struct NeedleMatcher: Sendable {
                     let second = at(i + 1)
                     let p = UInt16(first) << 8 | UInt16(second)
                     first = second
-                    guard bits[Int(p >> 6)] & (1 << UInt64(p & 63)) != 0 else { continue }
+                    let slot = NeedleMatcher.slot(p)
+                    guard bits[slot >> 6] & (1 << UInt64(slot & 63)) != 0 else { continue }
                     var k = lowerBound(p)
                     while k < prefixes.count && prefixes[k] == p {
                         let n = needles[order[k]]

@@ -33,7 +33,7 @@ struct OutputParser {
         let parent: Int?
         let itemNumber: Int
         var characterSetTerms: [String]? = nil
-        /// Elements of this data set by tag, for the Image Pixel attributes.
+        /// Elements of this data set by tag: only those `note` keeps.
         var byTag: [Tag: Int] = [:]
     }
 
@@ -168,8 +168,16 @@ struct OutputParser {
 
     mutating func markInflated() { isInflated = true }
 
+    /// Keeps the place of the attributes the checks read (Image Pixel, Number of Frames, the
+    /// offset table, the transfer syntax); the others are found by walking `elements`.
     mutating func note(_ t: Tag, _ index: Int, in dataSet: Int) {
-        dataSets[dataSet].byTag[t] = index
+        switch t.rawValue {
+        case 0x0002_0010, 0x0028_0002, 0x0028_0004, 0x0028_0008, 0x0028_0010, 0x0028_0011, 0x0028_0100, 0x0028_0101,
+             0x0028_0102, 0x0028_0103, 0x7FE0_0001:
+            dataSets[dataSet].byTag[t] = index
+        default:
+            break
+        }
     }
 
     /// Items of a sequence up to `end` (defined length) or its Sequence Delimitation Item.

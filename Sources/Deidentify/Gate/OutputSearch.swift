@@ -22,8 +22,8 @@ struct OutputSearch {
         try searchBytes()
     }
 
-    static let noDigitView: Set<VR> = [.UI, .DA, .DT, .TM]
-    static let noOtherDates: Set<VR> = [.UI, .DA, .DT, .TM]
+    /// UI, DA, DT and TM: no digit view, no other dates (spec 2.3, 3).
+    static func isDateOrUID(_ vr: VR) -> Bool { vr == .UI || vr == .DA || vr == .DT || vr == .TM }
     static let binaryVRs: Set<VR> = [.OB, .OW, .OD, .OF, .OL, .OV, .UN, .US, .SS, .UL, .SL, .FL, .FD, .SV, .UV, .AT]
     static let pixelTags: Set<Tag> = [.pixelData, .floatPixelData, .doubleFloatPixelData]
 
@@ -42,6 +42,16 @@ struct OutputSearch {
             elements.append(element)
             vrs.append(vr)
             bytes += text
+            bytes.append(0xFF)
+        }
+
+        /// ASCII text: lower-casing is its fold.
+        mutating func append(lowering part: UnsafeBufferPointer<UInt8>, element: Int, vr: VR) {
+            starts.append(bytes.count)
+            elements.append(element)
+            vrs.append(vr)
+            let lower = NeedleMatcher.lowerASCII
+            for c in part { bytes.append(lower[Int(c)]) }
             bytes.append(0xFF)
         }
 
@@ -72,12 +82,15 @@ struct OutputSearch {
         var buffer = TextBuffer()
         buffer.bytes.reserveCapacity(16384)
         let b = parser.bytes
+        var charsets: [Int: SpecificCharacterSet] = [:]   // by data set, made when first needed
+        var ranges: [Range<Int>] = []
         for (i, e) in parser.elements.enumerated() where e.fragments == nil && e.vr != .SQ {
-            guard let vr = textVR(e), e.valueLength > 0 else { continue }
-            let charset = vr.usesSpecificCharacterSet ? parser.characterSet(of: e.dataSet) : SpecificCharacterSet.default
+            guard e.valueLength > 0, let vr = textVR(e) else { continue }
             let parent = parser.dataSets[e.dataSet].parent.map { parser.elements[$0].tag }
             let mayBeConstant = e.tag == .deidentificationMethod || parent == .deidentificationMethodCodeSequence
-            for r in OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString) {
+                || (e.dataSet == 0 && (e.tag == .implementationVersionName || e.tag == .implementationClassUID))
+            OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString, into: &ranges)
+            for r in ranges {
                 let part = UnsafeBufferPointer(rebasing: b[r])
                 let plain = !part.contains { $0 >= 0x80 || $0 == 0x1B }
                 if plain {
@@ -86,8 +99,15 @@ struct OutputSearch {
                         skipped.append(r)
                         continue
                     }
-                    buffer.append(part.map { NeedleMatcher.lowerASCII[Int($0)] }, element: i, vr: vr)
+                    buffer.append(lowering: part, element: i, vr: vr)
                     continue
+                }
+                var charset = SpecificCharacterSet.default
+                if vr.usesSpecificCharacterSet {
+                    if let known = charsets[e.dataSet] { charset = known } else {
+                        charset = parser.characterSet(of: e.dataSet)
+                        charsets[e.dataSet] = charset
+                    }
                 }
                 let decoded = charset.decode(part)
                 if mayBeConstant, gate.constants.isConstant(OutputSearch.trimmed(decoded), tag: e.tag, parent: parent) {
@@ -111,41 +131,42 @@ struct OutputSearch {
     /// Runs the text matcher and the digit view over `buffer`; `place` names an element.
     static func search(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
         var hit: PHIGate.Hit? = nil
+        let matcher = gate.text, forms = gate.digitForms, lengths = gate.digitLengths
         buffer.bytes.withUnsafeBufferPointer { b in
-            if let (n, at) = gate.text.firstMatch(in: b, from: 0, to: b.count, accept: { n, at in
-                n.kind != .otherdate || !OutputSearch.noOtherDates.contains(buffer.vrs[buffer.text(at: at)])
+            if let (n, at) = matcher.firstMatch(in: b, from: 0, to: b.count, accept: { n, at in
+                n.kind != .otherdate || !OutputSearch.isDateOrUID(buffer.vrs[buffer.text(at: at)])
             }) {
                 hit = .found(n, at: place(buffer.elements[buffer.text(at: at)]))
                 return
             }
-            guard !gate.digitForms.isEmpty else { return }
-            for k in buffer.starts.indices where !OutputSearch.noDigitView.contains(buffer.vrs[k]) {
-                let end = (k + 1 < buffer.starts.count ? buffer.starts[k + 1] : b.count) - 1
-                GateDigitView.numbers(in: b, from: buffer.starts[k], to: end) { digits, _ in
-                    // A number with a country code before it ("+1 541 555 0113") is looked
-                    // for by its last 10 digits too.
-                    let national = digits.count > 10 && digits.count <= 13 ? String(digits.suffix(10)) : nil
-                    guard let n = gate.digitForms[digits] ?? national.flatMap({ gate.digitForms[$0] }) else { return false }
-                    hit = .found(n, at: place(buffer.elements[k]))
-                    return true
-                }
-                if hit != nil { return }
+            guard !forms.isEmpty else { return }
+            // One pass over all texts: FF ends each, and is no separator, so no number spans two.
+            var found: (GateNeedle, Int)? = nil
+            GateDigitView.numbers(in: b, from: 0, to: b.count, lengths: lengths) { digits, range in
+                let k = buffer.text(at: range.lowerBound)
+                guard !OutputSearch.isDateOrUID(buffer.vrs[k]) else { return false }
+                // A number with a country code before it ("+1 541 555 0113") is looked for by its
+                // last 10 digits too.
+                let national = digits.utf8.count > 10 && digits.utf8.count <= 13 ? String(digits.suffix(10)) : nil
+                if let n = forms[digits] ?? national.flatMap({ forms[$0] }) { found = (n, k) }
+                return found != nil
             }
+            if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])) }
         }
         if let hit { throw hit }
     }
 
-    /// The byte ranges of a value's values (split at backslashes where multi-valued).
-    static func values(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, multiValued: Bool) -> [Range<Int>] {
-        guard multiValued else { return [lo..<hi] }
-        var out: [Range<Int>] = []
+    /// The byte ranges of a value's values (split at backslashes where multi-valued), into `out`.
+    static func values(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, multiValued: Bool, into out: inout [Range<Int>]) {
+        out.removeAll(keepingCapacity: true)
         var start = lo
-        for i in lo..<hi where b[i] == 0x5C {
-            out.append(start..<i)
-            start = i + 1
+        if multiValued {
+            for i in lo..<hi where b[i] == 0x5C {
+                out.append(start..<i)
+                start = i + 1
+            }
         }
         out.append(start..<hi)
-        return out
     }
 
     static func trimmed(_ s: String) -> String { GateNeedleForms.trimmed(s, also: "") }
@@ -224,12 +245,12 @@ struct OutputSearch {
                     let check = try EncapsulatedPixelCheck(parser, element: i)
                     skipped += check.skipped
                     for frame in check.joined {
-                        let matcher = gate.bytes, digitForms = gate.digitForms
+                        let matcher = gate.bytes, digitForms = gate.digitForms, lengths = gate.digitLengths
                         let found = frame.bytes.withUnsafeBufferPointer { f -> (GateNeedle, Int)? in
                             for r in frame.searchable {
                                 if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
                                 var number: GateNeedle? = nil
-                                GateDigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                                GateDigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound, lengths: lengths) { digits, _ in
                                     number = digitForms[digits]
                                     return number != nil
                                 }
@@ -292,7 +313,7 @@ struct OutputSearch {
             for region in outsideValues where region.overlaps(gap) {
                 let r = region.clamped(to: gap)
                 var found: GateNeedle? = nil
-                GateDigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound) { digits, _ in
+                GateDigitView.numbers(in: b, from: r.lowerBound, to: r.upperBound, lengths: gate.digitLengths) { digits, _ in
                     found = gate.digitForms[digits]
                     return found != nil
                 }

@@ -5,9 +5,11 @@ import Darwin
 #endif
 import DICOMCore
 
-/// The last check before a de-identified copy enters the outbox (docs/matching-spec: the gate's
-/// side of the contract). Written apart from the engine, with its own keyword lists, folding,
-/// matching and readers, so that one bug cannot hide in both.
+/// The last check before a de-identified copy enters the outbox: the gate's side of the
+/// contract shared with the engine's text cleaner, "Identifying values and how they are
+/// matched" (cited here and in the files beside this one as "spec 1" to "spec 4"). Written
+/// apart from the engine, with its own keyword lists, folding, matching and readers, so that
+/// one bug cannot hide in both.
 ///
 /// From the original it collects the identifying values ("needles", spec 1) and their forms;
 /// then it searches the written output (spec 3): every text value decoded in its character set
@@ -28,6 +30,8 @@ public struct PHIGate: Sendable {
     let bytes: NeedleMatcher
     /// Digit forms (spec 2.3) by their digits.
     let digitForms: [String: GateNeedle]
+    /// Their lengths, a bit each; with 10 also when a longer one's last 10 digits are looked up.
+    let digitLengths: UInt64
     /// Values of the original that could not be read: every check fails.
     let problems: [String]
     let constants: EngineWrittenValues
@@ -36,21 +40,20 @@ public struct PHIGate: Sendable {
     public init(original: DataSet, scope: Scope = Scope()) {
         var collector = NeedleCollector(scope: scope)
         collector.collect(original, characterSet: original.specificCharacterSet)
-        // A stable order (a dictionary's is not): the same original finds the same first hit.
-        let forms = collector.text.values.sorted { a, b in
-            if a.attribute != b.attribute { return a.attribute < b.attribute }
-            if a.bytes.count != b.bytes.count { return a.bytes.count > b.bytes.count }
-            return a.bytes.lexicographicallyPrecedes(b.bytes)
-        }
+        let forms = collector.text.needles
         needles = forms
         text = NeedleMatcher(forms)
         let searchedInBytes = forms.filter { $0.kind != .otherdate }
         binary = NeedleMatcher(searchedInBytes.filter { $0.characters >= 4 })
-        bytes = NeedleMatcher(searchedInBytes.filter { $0.bytes.count >= 4 } + collector.raw.values.filter { $0.kind != .otherdate },
+        bytes = NeedleMatcher(searchedInBytes.filter { $0.bytes.count >= 4 } + collector.raw.needles.filter { $0.kind != .otherdate },
                               ignoringASCIICase: true)
         digitForms = collector.digits
+        var lengths: UInt64 = 0
+        for d in collector.digits.keys where d.utf8.count < 64 { lengths |= 1 << UInt64(d.utf8.count) }
+        if lengths & (1 << 10) != 0 { lengths |= 0b111 << 11 }   // 11 to 13 digits: a country code before 10
+        digitLengths = lengths
         problems = collector.problems
-        constants = EngineWrittenValues(recipeName: scope.recipeName)
+        constants = scope.recipeName.map { EngineWrittenValues(recipeName: $0) } ?? .standard
     }
 
     /// Checks the output file at `path`; its own file and folder names are searched too.
@@ -64,11 +67,12 @@ public struct PHIGate: Sendable {
     public func check(path: String, finalName: String?) throws {
         if let problem = problems.first { throw Hit.unchecked("the original", at: "the original", problem) }
         let names = (finalName ?? path).split(separator: "/").map(String.init).suffix(finalName == nil ? 2 : .max)
-        let file: [UInt8]
-        do { file = try PHIGate.readFile(path) } catch {
+        let file: OutputBytes
+        do { file = try OutputBytes(path: path) } catch {
             throw Hit.unchecked("the output", at: "the output", "it cannot be read: \(error)")
         }
-        try file.withUnsafeBufferPointer { b in try check(bytes: b, names: Array(names)) }
+        try check(bytes: file.buffer, names: Array(names))
+        withExtendedLifetime(file) {}
     }
 
     /// Checks an output's bytes (a whole Part 10 file) and its names.
@@ -102,33 +106,6 @@ public struct PHIGate: Sendable {
         }
         var search = OutputSearch(gate: self, parser: parser)
         try search.run(names: names)
-    }
-
-    static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RawInflate.Failure(description: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw RawInflate.Failure(description: String(cString: strerror(errno))) }
-        let size = Int(st.st_size)
-        var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var done = 0
-            while done < size {
-                let n = read(fd, buffer.baseAddress! + done, size - done)
-                if n <= 0 { break }
-                done += n
-            }
-            count = done
-        }
-        guard out.count == size else { throw RawInflate.Failure(description: "read \(out.count) of \(size) bytes") }
-        // A file that grew while read: take the rest too (nothing may go unsearched).
-        var more = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = more.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            out += more[0..<n]
-        }
-        return out
     }
 }
 
