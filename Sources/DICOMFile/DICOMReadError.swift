@@ -28,12 +28,17 @@ public struct ReadWarning: CustomStringConvertible, Sendable, Equatable {
     /// The data set is not encoded as its transfer syntax says (implicit VR under an explicit
     /// syntax, or an element without a VR): its bytes cannot be passed on as they are.
     public let isEncodingMismatch: Bool
+    /// A tag occurs twice in one data set: readers disagree on which value counts (this
+    /// reader keeps the later, as pydicom does; others keep the first).
+    public let isRepeatedTag: Bool
 
-    public init(offset: UInt64, message: String, isTruncation: Bool = false, isEncodingMismatch: Bool = false) {
+    public init(offset: UInt64, message: String, isTruncation: Bool = false, isEncodingMismatch: Bool = false,
+                isRepeatedTag: Bool = false) {
         self.offset = offset
         self.message = message
         self.isTruncation = isTruncation
         self.isEncodingMismatch = isEncodingMismatch
+        self.isRepeatedTag = isRepeatedTag
     }
 
     public var description: String { "offset \(offset): \(message)" }

@@ -36,9 +36,11 @@ struct DataSetParser {
     }
 
     /// A defect that strict reading refuses and lenient reading reports.
-    mutating func defect(_ offset: UInt64, _ message: String, truncation: Bool = false, encoding: Bool = false) throws {
+    mutating func defect(_ offset: UInt64, _ message: String, truncation: Bool = false, encoding: Bool = false,
+                         repeated: Bool = false) throws {
         if isStrict { throw error(offset, message) }
-        warnings.append(ReadWarning(offset: offset, message: message, isTruncation: truncation, isEncodingMismatch: encoding))
+        warnings.append(ReadWarning(offset: offset, message: message, isTruncation: truncation, isEncodingMismatch: encoding,
+                                    isRepeatedTag: repeated))
     }
 
     // MARK: data sets
@@ -128,7 +130,12 @@ struct DataSetParser {
                 inOrder = false
             }
             if !inOrder {
-                try defect(start, "\(tag) is out of order or repeated")
+                // Out of order is only a defect of form; a repeat is two values for one tag.
+                if elements.contains(where: { $0.tag == tag }) {
+                    try defect(start, "\(tag) is repeated", repeated: true)
+                } else {
+                    try defect(start, "\(tag) is out of order")
+                }
             }
             elements.append(element)
         }
