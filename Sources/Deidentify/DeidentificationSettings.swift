@@ -14,6 +14,11 @@ public struct DeidentificationSettings: Sendable, Equatable {
     public var patientNamePattern = "{entity}"
     /// A user recipe applied after the profile (nil: none).
     public var recipe: Recipe?
+    /// Narrative text (comments, histories, reasons, SR text, LT/ST/UT in general) is removed
+    /// unless this is set; then it is kept, cleaned like any kept text (a site that selects
+    /// cohorts by the clinical indication, say). Short descriptors are kept cleaned either way
+    /// (under clean-descriptors, or when the reviewed allowlist keeps them).
+    public var keepsNarrativeText = false
 
     /// The options sendit uses unless told otherwise: dates shifted by the patient's jitter
     /// (intervals kept), patient characteristics (sex, age, size, weight) kept, descriptions

@@ -2,10 +2,13 @@ import Foundation
 import DICOMCore
 import DICOMFile
 
-/// The de-identification engine: applies PS3.15 Table E.1-1 with the chosen options to a file's
-/// data set at every level of nesting, remaps UIDs, shifts dates, writes the replacement values
-/// and the de-identification attributes. Pure: no I/O (values left in the source file stay
-/// there, and the writer streams them).
+/// The de-identification engine: normalises the original (so every reader reads it alike),
+/// applies PS3.15 Table E.1-1 with the chosen options at every level of nesting (compound
+/// actions by the IOD), decides attributes without a row by the reviewed allowlist, cleans
+/// kept text of the original's identifying values and of identifying patterns, remaps UIDs,
+/// shifts dates, rebuilds the Pixel Data container, and writes the replacement values and the
+/// de-identification attributes. Pure: no I/O (values left in the source file stay there, and
+/// the writer streams them).
 public struct Deidentifier: Sendable {
     public let settings: DeidentificationSettings
     public let uids: UIDRemapper
@@ -21,14 +24,26 @@ public struct Deidentifier: Sendable {
         public var studyInstanceUID: String
         public var seriesInstanceUID: String
         public var sopInstanceUID: String
+        /// What was done: counts per kind of action, and the explanation when asked for.
+        public var report: DeidentificationReport
     }
 
+    /// The file cannot be de-identified (it is the file's own fault): refused with the reason.
     public struct Refusal: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+        public init(reason: String) { self.reason = reason }
+    }
+
+    /// The file must be looked at by a person before anything is sent (video: its frames
+    /// cannot be rebuilt or checked).
+    public struct Hold: Error, CustomStringConvertible {
+        public let rule: String
         public let reason: String
         public var description: String { reason }
     }
 
-    public func deidentify(_ input: Part10File, identifiers: IdentifiersResponse) throws -> Output {
+    public func deidentify(_ input: Part10File, identifiers: IdentifiersResponse, explain: Bool = false) throws -> Output {
         var input = input
         input.dataSet = try Deidentifier.loadingText(input.dataSet)
         try identifiers.validate()
@@ -39,18 +54,36 @@ public struct Deidentifier: Sendable {
         if let cut = input.warnings.first(where: \.isTruncation) {
             throw Refusal(reason: "the file is truncated (\(cut))")
         }
-        let walk = Walk(engine: self, jitter: identifiers.jitterDays,
-                        tokens: CleaningTokens(input.dataSet, profile: settings.profile))
-        var ds = walk.clean(input.dataSet, characterSet: input.dataSet.specificCharacterSet)
-        let name = settings.patientNamePattern
-            .replacingOccurrences(of: "{entity}", with: identifiers.entityCode)
-            .replacingOccurrences(of: "{item}", with: identifiers.itemCode)
-        ds.set(DataElement(tag: .patientName, vr: .PN, string: name))
+        let log = ActionLog(explaining: explain)
+        let normalized = try InputNormalizer.normalize(input)
+        for note in normalized.notes { log.note(.normalized, .specificCharacterSet, reason: note) }
+        let original = normalized.dataSet
+        let sopClass = original.string(.sopClassUID) ?? ""
+        let walk = Walk(settings: settings, uids: uids.inNamespace(identifiers.uid_namespace), jitter: identifiers.jitterDays,
+                        cleaner: TextCleaner(IdentifyingValues(original: original, options: settings.profile.options)),
+                        iod: InformationObjectDefinition.forSOPClass(sopClass), ownSOPClass: sopClass, log: log)
+        var ds = walk.clean(Deidentifier.withoutPixelData(original), path: [])
+        for tag in Deidentifier.pixelDataTags { if let e = original[tag] { ds.set(e) } }
+        do {
+            switch try PixelDataRebuilder.rebuild(&ds, transferSyntax: input.transferSyntax) {
+            case .kept: if ds.contains(.pixelData) { log.note(.kept, .pixelData, reason: "Pixel Data: its container needed no change") }
+            case .rebuilt: log.note(.rebuilt, .pixelData, reason: "Pixel Data: container rebuilt (only what decoding needs)")
+            case .hold(let reason): throw Hold(rule: "video", reason: reason)
+            }
+        } catch let refusal as PixelDataRefusal {
+            throw Refusal(reason: "Pixel Data: \(refusal.reason)")
+        }
+        ds.set(DataElement(tag: .patientName, vr: .PN, string: pseudonymName(identifiers)))
         ds.set(DataElement(tag: .patientID, vr: .LO, string: identifiers.entityCode))
         ds.set(DataElement(tag: .accessionNumber, vr: .SH, string: identifiers.itemCode))
+        for tag in [Tag.patientName, .patientID, .accessionNumber] {
+            log.record(.replaced, tag, at: [], reason: "replacement identifiers (\(tag == .accessionNumber ? "the study's code" : "the patient's code"))")
+        }
         addMethod(to: &ds, datesShifted: walk.datesShifted)
         if let recipe = settings.recipe {
-            recipe.apply(to: &ds, original: input.dataSet, identifiers: identifiers)
+            recipe.apply(to: &ds, original: original, identifiers: identifiers, log: log) { e in
+                walk.keep(e, path: [], reason: "recipe KEEP: kept, cleaned like any kept value")
+            }
         }
         guard let study = ds.string(.studyInstanceUID), let series = ds.string(.seriesInstanceUID),
               let sop = ds.string(.sopInstanceUID), !study.isEmpty, !series.isEmpty, !sop.isEmpty else {
@@ -60,7 +93,28 @@ public struct Deidentifier: Sendable {
         // the sender's implementation and private meta elements are not carried over; nor is
         // the preamble (a dual-format file's TIFF header may describe the patient).
         let file = Part10File(fileMetaInformation: DataSet(), dataSet: ds, transferSyntax: input.transferSyntax)
-        return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop)
+        return Output(file: file, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop,
+                      report: DeidentificationReport(counts: log.counts, explanation: log.lines))
+    }
+
+    /// Pixel Data, Float and Double Float Pixel Data at the top level: their containers are
+    /// rebuilt (PixelDataRebuilder), not walked as values.
+    static let pixelDataTags: [Tag] = [Tag(0x7FE0_0008), Tag(0x7FE0_0009), .pixelData]
+
+    static func withoutPixelData(_ ds: DataSet) -> DataSet {
+        guard pixelDataTags.contains(where: ds.contains) else { return ds }
+        var out = ds
+        for tag in pixelDataTags { out.remove(tag) }
+        return out
+    }
+
+    /// DEID_PATIENT_NAME with the codes in; a name without a component separator gets one
+    /// (`P3A…^`), the form PS3.5 6.2.1 gives a family name alone.
+    func pseudonymName(_ identifiers: IdentifiersResponse) -> String {
+        let name = settings.patientNamePattern
+            .replacingOccurrences(of: "{entity}", with: identifiers.entityCode)
+            .replacingOccurrences(of: "{item}", with: identifiers.itemCode)
+        return name.contains("^") ? name : name + "^"
     }
 
     /// The data set with every text value in memory: a text value of 64 KiB or more is left in
@@ -123,5 +177,17 @@ public struct Deidentifier: Sendable {
             temporal = "REMOVED"
         }
         ds.set(DataElement(tag: .longitudinalTemporalInformationModified, vr: .CS, string: temporal))
+    }
+}
+
+/// What the engine did to one image: how many attributes got each kind of action, and, when a
+/// person asked, each action with its reason (values masked).
+public struct DeidentificationReport: Sendable {
+    public var counts: [ActionTaken: Int]
+    public var explanation: [ExplainedAction]?
+
+    /// `removed=12 cleaned=3 …`, in a fixed order.
+    public var countsText: String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
     }
 }

@@ -39,8 +39,15 @@ public struct IdentifiersResponse: Codable, Sendable, Equatable {
     }
 
     public var results: [Result]
+    /// Set by sendit, not by the service: the series' UIDs are remapped in a namespace of their
+    /// own (the patient's keyed digest). Given to a second patient's series released from under
+    /// a StudyInstanceUID another patient already has, so the two never share a remapped study.
+    public var uid_namespace: String?
 
-    public init(results: [Result]) { self.results = results }
+    public init(results: [Result], uidNamespace: String? = nil) {
+        self.results = results
+        self.uid_namespace = uidNamespace
+    }
 
     public struct Invalid: Error, CustomStringConvertible {
         public let reason: String

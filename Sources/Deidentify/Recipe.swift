@@ -10,8 +10,8 @@ import Foundation
 ///     REPLACE PatientName var:entity_id     set, if present
 ///     REMOVE startswith:Referring           remove
 ///     BLANK StudyDescription                empty
-///     KEEP SeriesDescription                keep the original value (the PHI gate still checks;
-///                                           a sequence keeps the profile's cleaned items)
+///     KEEP SeriesDescription                keep the original value, cleaned like any kept text
+///                                           (a sequence keeps the profile's cleaned items)
 ///     JITTER StudyDate var:jitter           move a date the profile kept by days (a number, or
 ///                                           the patient's jitter); a removed date stays removed
 ///
@@ -138,7 +138,10 @@ public struct Recipe: Sendable, Equatable {
 
     /// Carries the recipe out on `output` (the profile's result), with `original` for KEEP and
     /// JITTER.
-    func apply(to output: inout DataSet, original: DataSet, identifiers: IdentifiersResponse) {
+    /// `keep` is the engine's handling of a kept value (text cleaned, binary searched), so a
+    /// value KEEP brings back is no less cleaned than one the profile keeps.
+    func apply(to output: inout DataSet, original: DataSet, identifiers: IdentifiersResponse, log: ActionLog,
+               keep: (DataElement) -> DataElement?) {
         for line in lines {
             let tags: [Tag]
             if case .tag(let t) = line.field {
@@ -147,6 +150,8 @@ public struct Recipe: Sendable, Equatable {
                 tags = Set(output.tags + original.tags).filter { line.field.matches($0) }.sorted()
             }
             for tag in tags {
+                log.record(line.action == .remove ? .removed : .replaced, tag, at: [],
+                           reason: "recipe \((source as NSString).lastPathComponent) line \(line.number): \(line.action.rawValue)")
                 switch line.action {
                 case .remove: output.remove(tag)
                 case .blank:
@@ -156,7 +161,9 @@ public struct Recipe: Sendable, Equatable {
                 case .keep:
                     // A sequence keeps what the profile left (its items cleaned): the original
                     // items would bring back everything the profile removed inside them.
-                    if let e = original[tag], e.items == nil, e.vr != .UN || DataDictionary.vr(for: tag) != .SQ { output.set(e) }
+                    if let e = original[tag], e.items == nil, e.vr != .UN || DataDictionary.vr(for: tag) != .SQ {
+                        if let kept = keep(e) { output.set(kept) } else { output.remove(tag) }
+                    }
                 case .add, .replace:
                     if line.action == .replace && output[tag] == nil && original[tag] == nil { continue }
                     let vr = original[tag]?.vr ?? DataDictionary.vr(for: tag)
@@ -166,7 +173,7 @@ public struct Recipe: Sendable, Equatable {
                     // Only a date the profile kept (or moved) is moved, from its original value;
                     // one the profile removed or emptied (a birth date) stays so.
                     guard let e = original[tag], e.vr == .DA || e.vr == .DT,
-                          let kept = output[tag], !kept.isEmpty, !Walk.identifiesWithoutARow(e) else { continue }
+                          let kept = output[tag], !kept.isEmpty else { continue }
                     let days = line.value == "var:jitter" ? identifiers.jitterDays : Int(line.value!)!
                     if let moved = DateShifter.shift(e.strings(), vr: e.vr, days: days) {
                         output.set(DataElement(tag: tag, vr: e.vr, strings: moved))

@@ -49,33 +49,38 @@ enum DeidFixture {
         }
     }
 
-    /// A distinctive value for an attribute of `vr`, made from its tag.
+    /// A distinctive value for an attribute of `vr`, made from its tag: one word of letters
+    /// (the tag's hex digits 0–9 written G–P), so that it is nobody's name, number, date or URL
+    /// and the cleaner has nothing to remove from it unless it is an identifying value itself.
     static func value(for tag: Tag, vr: VR) -> DataElement? {
-        let hex = tag.hexString
+        let word = String(tag.hexString.map { c -> Character in
+            guard let d = c.wholeNumberValue, c.isASCII, c.isNumber else { return c }
+            return Character(UnicodeScalar(UInt8(0x47 + d)))
+        })
         switch vr {
-        case .AE: return DataElement(tag: tag, vr: vr, string: "PHIAE\(hex)")
+        case .AE: return DataElement(tag: tag, vr: vr, string: "QAE\(word)")
         case .AS: return DataElement(tag: tag, vr: vr, string: "045Y")
-        case .CS: return DataElement(tag: tag, vr: vr, string: "PHICS\(hex)")
+        case .CS: return DataElement(tag: tag, vr: vr, string: "QCS\(word)")
         case .DA: return DataElement(tag: tag, vr: vr, string: "20200315")
         case .DT: return DataElement(tag: tag, vr: vr, string: "20200315101500")
         case .TM: return DataElement(tag: tag, vr: vr, string: "101500")
         case .DS: return DataElement(tag: tag, vr: vr, string: "4.25")
         case .IS: return DataElement(tag: tag, vr: vr, string: "42")
-        case .LO, .LT, .SH, .ST, .UC, .UT: return DataElement(tag: tag, vr: vr, string: "PHI-\(vr)-\(hex)")
-        case .PN: return DataElement(tag: tag, vr: vr, string: "PHIFAMILY\(hex)^PHIGIVEN\(hex)")
-        case .UR: return DataElement(tag: tag, vr: vr, string: "http://phi.example/\(hex)")
+        case .LO, .LT, .SH, .ST, .UC, .UT: return DataElement(tag: tag, vr: vr, string: "Q\(vr)\(word)")
+        case .PN: return DataElement(tag: tag, vr: vr, string: "QFAM\(word)^QGIV\(word)")
+        case .UR: return DataElement(tag: tag, vr: vr, string: "QUR\(word)")
         case .UI: return DataElement(tag: tag, vr: vr, string: "1.2.826.0.1.3680043.10.999.\(tag.rawValue)")
         case .SQ:
             let item = DataSet([
                 DataElement(tag: .referencedSOPInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.998.\(tag.rawValue)"),
-                DataElement(tag: .codeMeaning, vr: .LO, string: "PHI-NESTED-\(hex)"),
-                DataElement(tag: .patientName, vr: .PN, string: "PHINESTED\(hex)"),
+                DataElement(tag: .codeMeaning, vr: .LO, string: "QNESTED\(word)"),
+                DataElement(tag: .patientName, vr: .PN, string: "QNESTEDNAME\(word)"),
             ])
             return DataElement(sequence: tag, items: [item])
         case .US, .SS: return DataElement(tag: tag, vr: vr, bytes: [1, 2])
         case .UL, .SL, .FL, .AT: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4])
         case .FD, .SV, .UV: return DataElement(tag: tag, vr: vr, bytes: [1, 2, 3, 4, 5, 6, 7, 8])
-        case .OB, .OW, .OD, .OF, .OL, .OV, .UN: return DataElement(tag: tag, vr: vr, bytes: Array("PHIBIN\(hex)".utf8))
+        case .OB, .OW, .OD, .OF, .OL, .OV, .UN: return DataElement(tag: tag, vr: vr, bytes: Array("QBIN\(word)".utf8))
         }
     }
 
@@ -90,11 +95,35 @@ enum DeidFixture {
             if let e = value(for: tag, vr: DataDictionary.vr(for: tag)) { ds.set(e) }
         }
         ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
-        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 0, count: 64)))
+        setImage(&ds, bytes: [UInt8](repeating: 0, count: 64))
         return ds
+    }
+
+    /// Native Pixel Data of `bytes` (an even count) as one row of 16-bit samples, with the Image
+    /// Pixel attributes that measure it (the engine rebuilds Pixel Data to that length).
+    static func setImage(_ ds: inout DataSet, bytes: [UInt8]) {
+        func us(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        ds.set(DataElement(tag: .samplesPerPixel, vr: .US, bytes: us(1)))
+        ds.set(DataElement(tag: .photometricInterpretation, vr: .CS, string: "MONOCHROME2"))
+        ds.set(DataElement(tag: .rows, vr: .US, bytes: us(1)))
+        ds.set(DataElement(tag: .columns, vr: .US, bytes: us(bytes.count / 2)))
+        ds.set(DataElement(tag: .bitsAllocated, vr: .US, bytes: us(16)))
+        ds.set(DataElement(tag: .bitsStored, vr: .US, bytes: us(16)))
+        ds.set(DataElement(tag: .highBit, vr: .US, bytes: us(15)))
+        ds.set(DataElement(tag: .pixelRepresentation, vr: .US, bytes: us(0)))
+        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: bytes))
     }
 
     static func file(_ ds: DataSet) -> Part10File {
         Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
+    }
+}
+
+extension DataSet {
+    /// This data set with native Pixel Data of `bytes` and the attributes that measure it.
+    func withImage(_ bytes: [UInt8]) -> DataSet {
+        var ds = self
+        DeidFixture.setImage(&ds, bytes: bytes)
+        return ds
     }
 }

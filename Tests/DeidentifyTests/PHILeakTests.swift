@@ -104,30 +104,31 @@ import Testing
         #expect(leaks.isEmpty, "\(leaks.count) leaks: \(leaks.prefix(20))")
     }
 
-    @Test func textTheStandardKeepsIsEmptiedIfItHoldsTheNameAndTheGateCatchesWhatARecipeKeeps() throws {
+    @Test func textTheStandardKeepsLosesTheNameAndTheGateCatchesWhatARecipeKeeps() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-gate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var (ds, _) = try PHILeakTests.planted(0)
         // Image Type and Code Meaning are not in Table E.1-1: the standard keeps them. The
-        // engine empties them when they hold a value it removed elsewhere.
+        // engine cleans them: only the value it removed elsewhere goes (a multi-valued
+        // attribute keeps its other values in their positions).
         ds.set(DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "SIMPSONHOMER"]))
         ds.set(DataElement(sequence: .referencedImageSequence, items: [DataSet([
             DataElement(tag: .codeMeaning, vr: .LO, string: "for ACC99887766"),
             DataElement(tag: .referencedSOPInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.9.98"),
         ])]))
         let output = try DeidFixture.engine().deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers)
-        #expect(output.file.dataSet[.imageType]?.isEmpty == true)
-        #expect(output.file.dataSet[.referencedImageSequence]?.items?.first?[.codeMeaning]?.isEmpty == true)
+        #expect(output.file.dataSet.strings(.imageType) == ["ORIGINAL", "PRIMARY", ""])
+        // Referenced Image Sequence is X/Z/U*, Type 3 in CT Image: removed with its items.
+        #expect(output.file.dataSet[.referencedImageSequence] == nil)
         try Part10Writer.write(output.file, to: folder + "/out.dcm")
         try PHIGate(original: ds).check(path: folder + "/out.dcm")
-        // A recipe that keeps the patient's name: the gate, written apart, stops it.
-        var settings = DeidentificationSettings.standard
-        settings.recipe = try Recipe.parse("FORMAT dicom\n%header\nKEEP PatientName\n", source: "keep.recipe")
-        let kept = try Deidentifier(settings: settings, uids: DeidFixture.uids).deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers)
-        try Part10Writer.write(kept.file, to: folder + "/kept.dcm")
+        // A copy that still names the patient (here written by hand, as a bug or a recipe
+        // could): the gate, written apart from the engine, stops it.
+        var leaky = output.file
+        leaky.dataSet.set(DataElement(tag: .studyComments, vr: .LT, string: "seen by SimpsonHomer"))
+        try Part10Writer.write(leaky, to: folder + "/kept.dcm")
         let gate = PHIGate(original: ds)
-        #expect(gate.needles.contains { $0.attribute == "PatientName" })
         do {
             try gate.check(path: folder + "/kept.dcm")
             Issue.record("the gate let a patient name through")

@@ -117,13 +117,6 @@ import Testing
         let clean = clock.measure {
             for _ in 0..<rounds { removed += work.clean(cleaner) }
         }
-        let profile = try! ConfidentialityProfile(options: options)
-        let old = clock.measure {
-            for _ in 0..<rounds {
-                let tokens = CleaningTokens(ds, profile: profile)
-                for (values, _, _) in work.texts where tokens.found(in: values.joined(separator: "\\")) { needles += 1 }
-            }
-        }
         func perFile(_ d: Duration) -> String {
             let ns = Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9
             return String(format: "%.1f µs", ns / Double(rounds) / 1000)
@@ -135,7 +128,6 @@ import Testing
               collect + build (TextCleaner)          \(perFile(build))
               clean every value                      \(perFile(clean))
               total                                  \(perFile(build + clean))
-              old CleaningTokens, build + search     \(perFile(old))
             """)
         #expect(work.count > 60)
         // The work was done: the header's own identifying values were found in themselves
