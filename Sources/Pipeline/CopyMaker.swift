@@ -30,13 +30,21 @@ public struct CopyMaker: Sendable {
 
     /// `identifiers` gives the replacement identifiers for the original's data set. Throws
     /// only what is not the file's own fault (the outbox or the identifiers cannot be had).
-    public func make(_ path: String, applyRules: Bool = true,
+    public func make(_ path: String, applyRules: Bool = true, explain: Bool = false,
                      identifiers: (DataSet) throws -> IdentifiersResponse) throws -> Outcome {
         do {
             var input = try Part10File.read(path: path)
             input.dataSet = try Deidentifier.loadingText(input.dataSet)
             if applyRules, let rule = rules.holdingRule(for: input.dataSet) { return .held(rule: rule) }
-            let output = try engine.deidentify(input, identifiers: try identifiers(input.dataSet))
+            let output: Deidentifier.Output
+            do {
+                output = try engine.deidentify(input, identifiers: try identifiers(input.dataSet), explain: explain)
+            } catch let hold as Deidentifier.Hold {
+                // Video and the like: a person must look at it. Released, it still cannot be
+                // rebuilt or checked, so it fails with the reason instead of going out unchecked.
+                if !applyRules { return .refused(reason: "released, but \(hold.reason): sendit cannot de-identify it", gate: nil) }
+                return .held(rule: "\(hold.rule): \(hold.reason)")
+            }
             do {
                 return .placed(output, try outbox.place(output, gate: PHIGate(original: input.dataSet, scope: gateScope)))
             } catch let hit as PHIGate.Hit {

@@ -12,4 +12,7 @@ public struct DeidentifiedRecord: Codable, FetchableRecord, PersistableRecord, S
     public var path: String
     public var size: Int64
     public var createdAt: Date
+    /// What the engine did, as counts per kind of action (`removed=41 cleaned=3 …`); empty for
+    /// copies made before sendit recorded it.
+    public var actions: String = ""
 }

@@ -1,3 +1,4 @@
+import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
@@ -31,6 +32,10 @@ public struct DeidentifyStage: StageHandler {
     public var syncFolders: @Sendable ([String]) throws -> Void = { try Outbox.syncFolders($0) }
     /// Images of a series de-identified at once.
     public var concurrency = ProcessInfo.processInfo.activeProcessorCount
+    /// The keyed digest of an image's patient (IdentifyStage.patientOfImage). The series'
+    /// identifiers were asked for one of its images; an image of another patient under the same
+    /// SeriesInstanceUID is refused, never given them. Nil: not checked.
+    public var patientOfImage: (@Sendable (DataSet) -> String)?
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
@@ -42,8 +47,9 @@ public struct DeidentifyStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
-        let (json, images, released) = try job.database.writer.read { db in
+        let (json, seriesPatient, images, released) = try job.database.writer.read { db in
             (try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
+             try String.fetchOne(db, sql: "SELECT patientDigest FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
              try ImageRecord.filter(Column("seriesId") == job.seriesId && Column("status") == ImageStatus.processing.rawValue)
                 .order(Column("id")).fetchAll(db),
              Set(try Int64.fetchAll(db, sql: "SELECT r.imageId FROM released AS r JOIN image AS i ON i.id = r.imageId WHERE i.seriesId = ?",
@@ -91,7 +97,14 @@ public struct DeidentifyStage: StageHandler {
         try ParallelWork.forEach(images.count, workers: concurrency) { n in
             if n % 50 == 49 { try job.keepAlive() }
             let image = images[n]
-            let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { _ in identifiers }
+            let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { ds in
+                if let patientOfImage, let seriesPatient, patientOfImage(ds) != seriesPatient {
+                    throw Deidentifier.Refusal(reason: "this image's patient is not its series' (two patients under one "
+                        + "SeriesInstanceUID): it is not given the other patient's identifiers; have it sent again under "
+                        + "a series of its own")
+                }
+                return identifiers
+            }
             pending.withLock { $0.outcomes.append((outcome, image)) }
             try flush(false)
         }
@@ -124,7 +137,8 @@ public struct DeidentifyStage: StageHandler {
         case .placed(let output, let placed):
             try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
                                    seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
-                                   path: placed.path, size: placed.size, createdAt: now).save(db)
+                                   path: placed.path, size: placed.size, createdAt: now,
+                                   actions: output.report.countsText).save(db)
             return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
                                                  reason: "de-identified to \(placed.path)", at: now)
         case .held(let rule):

@@ -1,3 +1,4 @@
+import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
@@ -110,12 +111,15 @@ public struct IdentifyStage: StageHandler {
             }
         }
 
-        let response = try provider.identifiers(for: request)
+        var response = try provider.identifiers(for: request)
         do {
             try response.validate()
         } catch {
             throw StageError.permanent("identify: \(provider.name): \(error)")
         }
+        // A second patient released from under another patient's StudyInstanceUID: its UIDs
+        // are remapped in a namespace of its own, so the two never share a research study.
+        response.uid_namespace = siblings.isEmpty ? nil : patient
         try store(job, json: response.json(), patient: patient,
                   claims: [(.patient, response.entityCode, patient),
                            (.study, response.itemCode, digest("original-study", request.originalStudyKey))],
@@ -142,7 +146,17 @@ public struct IdentifyStage: StageHandler {
 
     /// A keyed digest of an original key, in hex.
     func digest(_ domain: String, _ key: String) -> String {
+        IdentifyStage.digest(hash, domain, key)
+    }
+
+    static func digest(_ hash: KeyedHash, _ domain: String, _ key: String) -> String {
         hash.digest(domain, key).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The keyed digest of an image's patient, as `seriesIdentifiers.patientDigest` records it:
+    /// the de-identify stage checks every image against its series' (one image was asked).
+    public var patientOfImage: @Sendable (DataSet) -> String {
+        { [hash, fields] ds in IdentifyStage.digest(hash, "original-patient", IdentifiersRequest(dataSet: ds, fields: fields).originalPatientKey) }
     }
 
     /// Stores the series' identifiers, recording new codes against their originals first (a

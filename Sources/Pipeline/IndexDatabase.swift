@@ -258,6 +258,11 @@ public final class IndexDatabase: Sendable {
                 );
                 """)
         }
+        // What the engine did to each de-identified image: counts per kind of action
+        // (`removed=41 cleaned=3 …`, never a value), for the audit trail.
+        m.registerMigration("v6-deidentify-actions") { db in
+            try db.execute(sql: "ALTER TABLE deidentified ADD COLUMN actions TEXT NOT NULL DEFAULT ''")
+        }
         return m
     }
 }

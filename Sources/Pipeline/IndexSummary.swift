@@ -13,6 +13,9 @@ public struct IndexSummary: Codable, Sendable, Equatable {
         public var lastJob: String?
         /// Why its HELD images are held (the reason each was given), with how many.
         public var heldReasons: [String: Int] = [:]
+        /// Why its FAILED images failed (a PHI gate refusal names the attribute, never the
+        /// value), with how many.
+        public var failedReasons: [String: Int] = [:]
     }
 
     public var studies: Int
@@ -51,12 +54,17 @@ public struct IndexSummary: Codable, Sendable, Equatable {
                 let error: String? = j[3]
                 lastJob[j[0]] = "\(j[1] as String) \(j[2] as String)" + (error.map { ": \($0)" } ?? "")
             }
-            var held: [Int64: [String: Int]] = [:]
+            var held: [Int64: [String: Int]] = [:], failed: [Int64: [String: Int]] = [:]
             for h in try Row.fetchAll(db, sql: """
-                SELECT seriesId, statusReason, COUNT(*) FROM image WHERE status = 'HELD' \(filter.isEmpty ? "" : "AND" + filter.dropFirst(5))
-                GROUP BY seriesId, statusReason
-                """) {
-                held[h[0], default: [:]][(h[1] as String?) ?? "?"] = h[2]
+                SELECT seriesId, status, statusReason, COUNT(*) FROM image WHERE status IN (?, ?)
+                \(filter.isEmpty ? "" : "AND" + filter.dropFirst(5)) GROUP BY seriesId, status, statusReason
+                """, arguments: [ImageStatus.held.rawValue, ImageStatus.failed.rawValue]) {
+                let reason = (h[2] as String?) ?? "?"
+                if (h[1] as String) == ImageStatus.held.rawValue {
+                    held[h[0], default: [:]][reason] = h[3]
+                } else {
+                    failed[h[0], default: [:]][reason] = h[3]
+                }
             }
             let lines = rows.map { row -> SeriesLine in
                 let id: Int64 = row[0]
@@ -64,7 +72,7 @@ public struct IndexSummary: Codable, Sendable, Equatable {
                 return SeriesLine(studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3],
                                   images: c.values.reduce(0, +), status: DerivedStatus.derive(c)?.rawValue ?? "EMPTY",
                                   imagesByStatus: Dictionary(uniqueKeysWithValues: c.map { ($0.key.rawValue, $0.value) }),
-                                  lastJob: lastJob[id], heldReasons: held[id] ?? [:])
+                                  lastJob: lastJob[id], heldReasons: held[id] ?? [:], failedReasons: failed[id] ?? [:])
             }
             return IndexSummary(
                 studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,

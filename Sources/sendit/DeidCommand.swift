@@ -12,6 +12,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         abstract: "De-identify files or folders with the node's engine, for a person to inspect.",
         discussion: """
             sendit deid [--options LIST] [--recipe FILE] IN... OUT
+            sendit deid --explain [--options LIST] [--recipe FILE] FILE...
             Runs what `sendit serve` runs on each file: identifiers (the keyed local
             pseudonymizer with the SECRETS_FILE key, or the identifiers service when
             DEIDENTIFY_RESTFUL is on), the PS3.15 profile with DEID_OPTIONS, the recipe
@@ -21,6 +22,10 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             FAILED with the reason; then a summary. Exit status 0 if every file was written or
             held, 1 if any failed. Files are done WORKERS at a time (one per core), so the
             lines come in the order files finish.
+            With --explain, nothing is kept: each file's attributes are listed with the action
+            taken, the rule that decided it (Table E.1-1 row and column, option, IOD type,
+            reviewed allowlist, recipe line, cleaning pattern) and the outcome, values masked;
+            then the counts and whether the copy passed the PHI gate.
             Options: \(ProfileOption.allCases.map(\.settingName).joined(separator: ", ")); "none" for
             the Basic Profile alone.
             """)
@@ -39,6 +44,9 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
     @Flag(name: .customLong("include-held"), help: "De-identify images the burned-in rules would hold, too.")
     var includeHeld = false
 
+    @Flag(name: .long, help: "Explain each attribute's action and reason (values masked); keep no copy.")
+    var explain = false
+
     @Argument(help: "Input files or folders, then the output folder (unless --output).")
     var paths: [String] = []
 
@@ -47,7 +55,12 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
     func run() throws {
         var inputs = paths
         let out: String
-        if let output {
+        var temporary: String? = nil
+        if explain {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-explain-\(UUID().uuidString)").path
+            temporary = folder
+            out = folder
+        } else if let output {
             out = output
         } else {
             guard inputs.count >= 2 else { throw ValidationError("expected IN... OUT (or --output OUT)") }
@@ -63,7 +76,10 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
         let fields = try settings.identifierFields()
         let copies = CopyMaker(engine: engine, outbox: try Outbox(folder: PipelineConfiguration.absolute(out), sync: false), rules: rules)
         // Only an empty .incoming goes: OUT may be a live outbox with copies in progress.
-        defer { rmdir(copies.outbox.folder + "/.incoming") }
+        defer {
+            rmdir(copies.outbox.folder + "/.incoming")
+            if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
+        }
         // Files are independent, done WORKERS at a time. A study's identifiers are asked for
         // once, under a lock.
         let (list, problems) = DeidCommand.files(inputs)
@@ -78,7 +94,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             let line: String
             var outcome = Outcome.failed
             do {
-                let made = try copies.make(file, applyRules: !includeHeld) { dataSet in
+                let made = try copies.make(file, applyRules: !includeHeld, explain: explain) { dataSet in
                     // Per study and patient: two patients under one StudyInstanceUID stay two.
                     let request = IdentifiersRequest(dataSet: dataSet, fields: fields)
                     let study = (dataSet.string(.studyInstanceUID) ?? "") + "\u{0}" + request.originalPatientKey
@@ -90,8 +106,12 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
                     }
                 }
                 switch made {
-                case .placed(_, let placed):
-                    line = "\(file) -> \(placed.path)"
+                case .placed(let copy, let placed):
+                    if explain {
+                        line = DeidCommand.explanation(file, copy.report)
+                    } else {
+                        line = "\(file) -> \(placed.path)"
+                    }
                     outcome = .written
                 case .held(let rule):
                     line = "\(file): HELD by burned-in rule \(rule)"
@@ -113,6 +133,15 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
     }
 
     enum Outcome: Hashable { case written, held, failed }
+
+    /// One file's explanation: every action with its reason, the counts, the gate's verdict.
+    static func explanation(_ file: String, _ report: DeidentificationReport) -> String {
+        var lines = ["== \(file)"]
+        lines += (report.explanation ?? []).map { "  " + $0.description }
+        lines.append("  counts: \(report.countsText)")
+        lines.append("  PHI gate: passed")
+        return lines.joined(separator: "\n")
+    }
 
     struct State {
         var counts: [Outcome: Int] = [:]

@@ -50,7 +50,9 @@ struct PipelineWiring {
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
-        let stages: [any StageHandler] = [IdentifyStage(provider: provider, hash: hash, fields: try settings.identifierFields()), deidentify]
+        let identify = IdentifyStage(provider: provider, hash: hash, fields: try settings.identifierFields())
+        deidentify.patientOfImage = identify.patientOfImage
+        let stages: [any StageHandler] = [identify, deidentify]
         precondition(stages.map(\.stage) == Self.processingStages)
         return stages
     }

@@ -53,6 +53,9 @@ struct StatusCommand: ParsableCommand {
             for (reason, n) in line.heldReasons.sorted(by: { $0.key < $1.key }) {
                 print("                                  HELD \(n): \(reason)")
             }
+            for (reason, n) in line.failedReasons.sorted(by: { $0.key < $1.key }) {
+                print("                                  FAILED \(n): \(reason)")
+            }
         }
         if summary.series > summary.seriesLines.count {
             print("(\(summary.series - summary.seriesLines.count) more series; --limit 0 lists all)")

@@ -104,11 +104,11 @@ import Testing
 
     @Test func anImageTheGateRefusesOrThatCannotBeReadFailsAloneWithItsReason() throws {
         var node = try Node()
-        // A site recipe that keeps a text attribute; for the leaky image, it holds the name.
-        node.recipe = try Recipe.parse("FORMAT dicom\n%header\nKEEP DerivationDescription\n", source: "site.recipe")
+        // A site recipe that adds a fixed text after the profile (recipes' literal values are
+        // not cleaned); for the leaky image, it is the patient's name: the gate stops it.
+        node.recipe = try Recipe.parse("FORMAT dicom\n%header\nADD StudyComments Montgomery\n", source: "site.recipe")
         try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.1")
         let gone = try node.f.instance(in: node.f.data + "/study", sop: "1.2.3.1.2")
-        // The patient's name in an attribute the standard keeps (Image Type): the gate stops it.
         var leaky = try Part10File.read(path: try node.f.instance(in: node.f.root + "/x", sop: "1.2.3.1.3"))
         leaky.dataSet.set(DataElement(tag: .imageType, vr: .CS, strings: ["ORIGINAL", "PRIMARY", "TEST"]))
         leaky.dataSet.set(DataElement(tag: .patientName, vr: .PN, string: "Burns^Montgomery"))

@@ -120,6 +120,8 @@ import Testing
         let out = try Self.outputs(node)
         let a = try #require(out["1.2.3.1.1"]), b = try #require(out["1.2.3.2.1"])
         #expect(a.string(.patientID) != b.string(.patientID) && a.string(.accessionNumber) != b.string(.accessionNumber))
+        // Nor do they share a research study: B's UIDs are remapped in a namespace of its own.
+        #expect(a.string(.studyInstanceUID) != b.string(.studyInstanceUID))
         #expect(try node.f.count("SELECT COUNT(DISTINCT patientDigest) FROM seriesIdentifiers") == 2)
         #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 2)
         // The burned-in hold is released the usual way.
@@ -127,6 +129,23 @@ import Testing
         #expect(try node.run())
         let again = try Self.outputs(node)
         #expect(again["1.2.3.2.2"]?.string(.patientID) == b.string(.patientID))
+    }
+
+    @Test func anImageOfAnotherPatientInASeriesBeingIdentifiedIsNeverGivenItsIdentifiers() throws {
+        // Two patients under one SeriesInstanceUID, arriving together: the series is identified
+        // from one image; the de-identify stage checks every image's patient.
+        let node = try Node()
+        var node2 = node
+        node2.adjust = { $0.patientOfImage = IdentifyStage(provider: node.provider, hash: DeidentifyStagesTests.hash).patientOfImage }
+        try node.f.instance(in: node.f.data + "/a", sop: "1.2.3.1.1", extra: Self.patient("A-1"))
+        try node.f.instance(in: node.f.data + "/a", sop: "1.2.3.1.2", extra: Self.patient("B-2"))
+        _ = try node.f.importer.importFolder(node.f.data + "/a")
+        #expect(try node2.run())
+        let statuses = try node.f.statuses()
+        #expect(Set(statuses.values) == [.doneProcessing, .failed], "\(statuses)")
+        let failed = try #require(statuses.first { $0.value == .failed }?.key)
+        #expect(try Self.reasons(node)[failed]?.contains("this image's patient is not its series'") == true)
+        #expect(try Self.outputs(node).count == 1)
     }
 
     @Test func anotherPatientInAnIdentifiedSeriesIsHeldAndCanOnlyBeDropped() throws {
