@@ -6,9 +6,11 @@ Usage: deid_check.py LOG PROBLEMS
 LOG is what `sendit deid IN... OUT` printed ("IN -> OUT", "IN: HELD ...", "IN: FAILED ...").
 For every input/output pair:
   - pydicom reads the output, every element (values decoded, sequences walked);
-  - dciodvfy reports no error on the output that it did not report on the input (the messages
-    compared without the values they quote; deflated files are skipped: dicom3tools cannot
-    read them);
+  - dciodvfy reports no error or warning on the output that it did not report on the input
+    (the messages compared without the values they quote; deflated files are skipped:
+    dicom3tools cannot read them);
+  - no copy was refused by the PHI gate: the engine cleans whatever the gate looks for, so on
+    realistic headers a gate refusal is a defect (a refusal names the attribute; it is listed);
   - none of the input's identifying values (sendit's own dummies such as ANONYMIZED aside;
     PatientName and its parts, PatientID,
     OtherPatientIDs, AccessionNumber, PatientBirthDate, InstitutionName, ReferringPhysicianName,
@@ -94,10 +96,11 @@ def hits(data, found):
 
 
 def dciodvfy_errors(path):
+    """dciodvfy's errors and warnings, without the values they quote."""
     r = subprocess.run(["dciodvfy", "-new", path], capture_output=True, text=True, errors="replace")
     errors = set()
     for line in (r.stdout + r.stderr).splitlines():
-        if line.startswith("Error"):
+        if line.startswith("Error") or line.startswith("Warning"):
             # Keep the attribute path and module; drop the values quoted (they differ by design).
             errors.add(re.sub(r"=\s*<[^>]*>|\[[^\]]*\]|have \d+ items.*", "", line).strip())
     return errors
@@ -109,15 +112,17 @@ def days(da):
 
 def main():
     log, problems_path = sys.argv[1], sys.argv[2]
-    pairs, held, failed, refused = [], [], [], []
+    pairs, held, failed, refused, gate = [], [], [], [], []
     for line in open(log):
         line = line.rstrip("\n")
         if " -> " in line:
             pairs.append(tuple(line.split(" -> ", 1)))
         elif ": HELD" in line:
             held.append(line)
-        elif ": FAILED: PHI gate" in line or "lacks StudyInstanceUID" in line or "is truncated" in line:
-            refused.append(line)   # the gate's or the engine's refusal: nothing written, as it should
+        elif ": FAILED: PHI gate" in line:
+            gate.append(line)      # the engine left something the gate found: a defect
+        elif "lacks StudyInstanceUID" in line or "is truncated" in line or "occurs twice" in line:
+            refused.append(line)   # the file's own fault: nothing written, as it should
         elif ": FAILED" in line:
             failed.append(line)
     problems = []
@@ -149,7 +154,7 @@ def main():
             before, after = set(), set()   # dicom3tools cannot read deflated data sets (nor the input)
         for e in sorted(after - before):
             new_errors += 1
-            problems.append(f"{dst}: dciodvfy error not in the input: {e}")
+            problems.append(f"{dst}: dciodvfy {e.split(' ')[0].lower()} not in the input: {e}")
         patient = str(ds_in.get("PatientID", "")) or str(ds_in.StudyInstanceUID)
         if ds_in.get("StudyDate") and ds_out.get("StudyDate"):
             try:
@@ -169,18 +174,18 @@ def main():
     for frame, outs in frames.items():
         if len(outs) != 1:
             problems.append(f"frame of reference {frame}: {len(outs)} in the output")
-    total = len(pairs) + len(held) + len(failed) + len(refused)
+    total = len(pairs) + len(held) + len(failed) + len(refused) + len(gate)
     if total == 0 or len(pairs) < 0.8 * total:
         problems.append(f"only {len(pairs)} of {total} files were written")
     with open(problems_path, "w") as f:
-        f.write("\n".join(problems + failed) + ("\n" if problems or failed else ""))
-    print(f"{len(pairs)} of {total} de-identified ({len(held)} held, {len(refused)} refused (the PHI gate, missing UIDs, truncated), "
-          f"{len(failed)} failed otherwise); {planted} identifying values searched, "
-          f"{sum(1 for p in problems if 'occurs' in p)} found; {new_errors} new dciodvfy errors; "
-          f"{len(studies)} studies, {len(jitters)} patients")
-    for line in refused:
+        f.write("\n".join(problems + gate + failed) + ("\n" if problems or gate or failed else ""))
+    print(f"{len(pairs)} of {total} de-identified ({len(held)} held, {len(gate)} PHI gate refusals, "
+          f"{len(refused)} refused (missing UIDs, truncated, repeated tags), {len(failed)} failed otherwise); "
+          f"{planted} identifying values searched, {sum(1 for p in problems if 'occurs' in p)} found; "
+          f"{new_errors} new dciodvfy errors or warnings; {len(studies)} studies, {len(jitters)} patients")
+    for line in refused + gate:
         print("  refused: " + line)
-    return 1 if problems or failed else 0
+    return 1 if problems or failed or gate else 0
 
 
 if __name__ == "__main__":
