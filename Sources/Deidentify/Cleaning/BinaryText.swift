@@ -7,8 +7,10 @@ import DICOMCore
 enum BinaryText {
     /// The fold of each Latin-1 byte, and of its umlaut variant: every Latin-1 character is a
     /// single scalar that no neighbour composes with, so byte by byte is the fold of the text.
-    static let latin1Fold: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.plain($0)) }
-    static let latin1Variant: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.variant($0) ?? ScalarFoldTable.shared.plain($0)) }
+    static func latin1Fold(_ b: UInt8) -> UnsafeBufferPointer<UInt8> { ScalarFoldTable.shared.plain(Int(b)) }
+    static func latin1Variant(_ b: UInt8) -> UnsafeBufferPointer<UInt8> {
+        ScalarFoldTable.shared.variant(Int(b)) ?? ScalarFoldTable.shared.plain(Int(b))
+    }
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
     /// result.
@@ -19,14 +21,18 @@ enum BinaryText {
         var latin1: [UInt8] = []
         latin1.reserveCapacity(bytes.count)
         var hasVariant = false
+        let table = ScalarFoldTable.shared
         for b in bytes {
-            if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1 += latin1Fold[Int(b)] }
+            if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1.append(contentsOf: table.plain(Int(b))) }
             if b == 0xC4 || b == 0xD6 || b == 0xDC || b == 0xE4 || b == 0xF6 || b == 0xFC { hasVariant = true }
         }
         if let r = body(latin1) { return r }
         if hasVariant {
             var variant: [UInt8] = []
-            for b in bytes { variant += b < 0x80 ? [TextFold.lower(b)] : latin1Variant[Int(b)] }
+            variant.reserveCapacity(bytes.count)
+            for b in bytes {
+                if b < 0x80 { variant.append(TextFold.lower(b)) } else { variant.append(contentsOf: table.variant(Int(b)) ?? table.plain(Int(b))) }
+            }
             if let r = body(variant) { return r }
         }
         var texts: [String] = []
