@@ -30,6 +30,27 @@ enum TextFold {
         return foldedBytes(s).variant.map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The folded UTF-8 of valid UTF-8 bytes, and of their umlaut variant if that differs.
+    static func foldedBytes(utf8: [UInt8]) -> (plain: [UInt8], variant: [UInt8]?) {
+        utf8.withUnsafeBufferPointer { u in
+            var plain: [UInt8] = []
+            var variant: [UInt8] = []
+            var differs = false
+            plain.reserveCapacity(u.count)
+            forEachChunk(utf8: u) { folded, foldedVariant, _, _ in
+                let before = plain.count
+                append(folded, to: &plain)
+                if let v = foldedVariant {
+                    if !differs { variant = Array(plain[..<before]); differs = true }
+                    append(v, to: &variant)
+                } else if differs {
+                    append(folded, to: &variant)
+                }
+            }
+            return (plain, differs ? variant : nil)
+        }
+    }
+
     /// The folded UTF-8 of `s`, and of its umlaut variant if that differs.
     static func foldedBytes(_ s: String) -> (plain: [UInt8], variant: [UInt8]?) {
         if let ascii = s.utf8.withContiguousStorageIfAvailable({ u -> [UInt8]? in
@@ -77,66 +98,69 @@ enum TextFold {
     /// its umlaut variant when they differ, and the UTF-8 range of `s` it came from.
     static func forEachChunk(_ s: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, Int, Int) -> Void) {
         var copy = s
+        copy.withUTF8 { forEachChunk(utf8: $0, body) }
+    }
+
+    /// The same over valid UTF-8 bytes.
+    static func forEachChunk(utf8 u: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, Int, Int) -> Void) {
         let table = ScalarFoldTable.shared
         let ascii = asciiPieces
-        copy.withUTF8 { u in
-            let n = u.count
-            var i = 0
-            while i < n {
-                let (first, length) = decode(u, i)
-                // The chunk runs on over scalars that join it, and over ignorables when a joiner
-                // follows them (folding removes the ignorable, then composes what it separated).
-                var j = i + length
-                var k = j
-                var multi = false
-                while k < n && u[k] >= 0x80 {
-                    let (next, nextLength) = decode(u, k)
-                    if joinsPrevious(next, table) {
-                        k += nextLength
-                        j = k
-                        multi = true
-                    } else if foldsToNothing(next, table) {
-                        k += nextLength
-                    } else {
-                        break
-                    }
-                }
-                let v = Int(first.value)
-                if multi && v < 0x10000 && table.variant(v) == nil && marksOnly(u, from: i + length, to: j, table) {
-                    // A letter and nonspacing marks: they fold to nothing, the letter to itself
-                    // (unless the marks and the letter could make an umlaut, or one whose
-                    // precomposed form is no longer ä, ö or ü: those take the slow path).
-                    body(v < 0x80 ? UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]) : table.plain(v), nil, i, j)
-                } else if multi && noUmlaut(u, from: i, to: j, table) {
-                    // A letter with marks or jamo that compose with it: the folds of its scalars,
-                    // composed (spec 2.1's last step), which is the fold of the whole as long as
-                    // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
-                    var bytes: [UInt8] = []
-                    var k = i
-                    while k < j {
-                        let (m, mLength) = decode(u, k)
-                        bytes.append(contentsOf: m.value < 0x80 ? UnsafeBufferPointer(rebasing: ascii[Int(m.value)...Int(m.value)])
-                                                                : table.plain(Int(m.value)))
-                        k += mLength
-                    }
-                    // The standard library's own NFC (what String comparison uses): no Foundation.
-                    String(decoding: bytes, as: UTF8.self)._nfcCodeUnits.withUnsafeBufferPointer { body($0, nil, i, j) }
-                } else if multi || v >= 0x10000 {
-                    let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
-                    piece.plain.withUnsafeBufferPointer { plain in
-                        if let variant = piece.variant {
-                            variant.withUnsafeBufferPointer { body(plain, $0, i, j) }
-                        } else {
-                            body(plain, nil, i, j)
-                        }
-                    }
-                } else if v < 0x80 {
-                    body(UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]), nil, i, j)
+        let n = u.count
+        var i = 0
+        while i < n {
+            let (first, length) = decode(u, i)
+            // The chunk runs on over scalars that join it, and over ignorables when a joiner
+            // follows them (folding removes the ignorable, then composes what it separated).
+            var j = i + length
+            var k = j
+            var multi = false
+            while k < n && u[k] >= 0x80 {
+                let (next, nextLength) = decode(u, k)
+                if joinsPrevious(next, table) {
+                    k += nextLength
+                    j = k
+                    multi = true
+                } else if foldsToNothing(next, table) {
+                    k += nextLength
                 } else {
-                    body(table.plain(v), table.variant(v), i, j)
+                    break
                 }
-                i = j
             }
+            let v = Int(first.value)
+            if multi && v < 0x10000 && table.variant(v) == nil && marksOnly(u, from: i + length, to: j, table) {
+                // A letter and nonspacing marks: they fold to nothing, the letter to itself
+                // (unless the marks and the letter could make an umlaut, or one whose
+                // precomposed form is no longer ä, ö or ü: those take the slow path).
+                body(v < 0x80 ? UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]) : table.plain(v), nil, i, j)
+            } else if multi && noUmlaut(u, from: i, to: j, table) {
+                // A letter with marks or jamo that compose with it: the folds of its scalars,
+                // composed (spec 2.1's last step), which is the fold of the whole as long as
+                // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
+                var bytes: [UInt8] = []
+                var k = i
+                while k < j {
+                    let (m, mLength) = decode(u, k)
+                    bytes.append(contentsOf: m.value < 0x80 ? UnsafeBufferPointer(rebasing: ascii[Int(m.value)...Int(m.value)])
+                                                            : table.plain(Int(m.value)))
+                    k += mLength
+                }
+                // The standard library's own NFC (what String comparison uses): no Foundation.
+                String(decoding: bytes, as: UTF8.self)._nfcCodeUnits.withUnsafeBufferPointer { body($0, nil, i, j) }
+            } else if multi || v >= 0x10000 {
+                let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
+                piece.plain.withUnsafeBufferPointer { plain in
+                    if let variant = piece.variant {
+                        variant.withUnsafeBufferPointer { body(plain, $0, i, j) }
+                    } else {
+                        body(plain, nil, i, j)
+                    }
+                }
+            } else if v < 0x80 {
+                body(UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]), nil, i, j)
+            } else {
+                body(table.plain(v), table.variant(v), i, j)
+            }
+            i = j
         }
     }
 
