@@ -7,9 +7,14 @@ import DICOMCore
 enum BinaryText {
     /// The fold of each Latin-1 byte, and of its umlaut variant: every Latin-1 character is a
     /// single scalar that no neighbour composes with, so byte by byte is the fold of the text.
-    static func latin1Fold(_ b: UInt8) -> UnsafeBufferPointer<UInt8> { ScalarFoldTable.shared.plain(Int(b)) }
+    static func latin1Fold(_ b: UInt8) -> UnsafeBufferPointer<UInt8> {
+        var table = ScalarFoldTable.Reader()
+        return table.plain(Int(b))
+    }
+
     static func latin1Variant(_ b: UInt8) -> UnsafeBufferPointer<UInt8> {
-        ScalarFoldTable.shared.variant(Int(b)) ?? ScalarFoldTable.shared.plain(Int(b))
+        var table = ScalarFoldTable.Reader()
+        return table.variant(Int(b)) ?? table.plain(Int(b))
     }
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
@@ -21,7 +26,7 @@ enum BinaryText {
         var latin1: [UInt8] = []
         latin1.reserveCapacity(bytes.count)
         var hasVariant = false
-        let table = ScalarFoldTable.shared
+        var table = ScalarFoldTable.Reader()
         for b in bytes {
             if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1.append(contentsOf: table.plain(Int(b))) }
             if b == 0xC4 || b == 0xD6 || b == 0xDC || b == 0xE4 || b == 0xF6 || b == 0xFC { hasVariant = true }

@@ -103,7 +103,7 @@ enum TextFold {
 
     /// The same over valid UTF-8 bytes.
     static func forEachChunk(utf8 u: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, Int, Int) -> Void) {
-        let table = ScalarFoldTable.shared
+        var table = ScalarFoldTable.Reader()
         let ascii = asciiPieces
         let n = u.count
         var i = 0
@@ -116,23 +116,23 @@ enum TextFold {
             var multi = false
             while k < n && u[k] >= 0x80 {
                 let (next, nextLength) = decode(u, k)
-                if joinsPrevious(next, table) {
+                if joinsPrevious(next, &table) {
                     k += nextLength
                     j = k
                     multi = true
-                } else if foldsToNothing(next, table) {
+                } else if foldsToNothing(next, &table) {
                     k += nextLength
                 } else {
                     break
                 }
             }
             let v = Int(first.value)
-            if multi && v < 0x10000 && table.variant(v) == nil && marksOnly(u, from: i + length, to: j, table) {
+            if multi && v < 0x10000 && table.variant(v) == nil && marksOnly(u, from: i + length, to: j, &table) {
                 // A letter and nonspacing marks: they fold to nothing, the letter to itself
                 // (unless the marks and the letter could make an umlaut, or one whose
                 // precomposed form is no longer ä, ö or ü: those take the slow path).
                 body(v < 0x80 ? UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]) : table.plain(v), nil, i, j)
-            } else if multi && noUmlaut(u, from: i, to: j, table) {
+            } else if multi && noUmlaut(u, from: i, to: j, &table) {
                 // A letter with marks or jamo that compose with it: the folds of its scalars,
                 // composed (spec 2.1's last step), which is the fold of the whole as long as
                 // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
@@ -167,7 +167,7 @@ enum TextFold {
     /// Whether the scalars of `u[lo..<hi]` all fold to nothing (nonspacing marks, ignorables)
     /// and none holds the diaeresis (which makes an umlaut of the letter before it): then the
     /// chunk folds as its first scalar alone, since folding decomposes again and drops them.
-    static func marksOnly(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: ScalarFoldTable) -> Bool {
+    static func marksOnly(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: inout ScalarFoldTable.Reader) -> Bool {
         var k = lo
         while k < hi {
             let (m, length) = decode(u, k)
@@ -179,7 +179,7 @@ enum TextFold {
 
     /// Whether every scalar of `u[lo..<hi]` is in the table, none has an umlaut variant and
     /// none holds the diaeresis: composing them cannot make or unmake an `ä ö ü`.
-    static func noUmlaut(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: ScalarFoldTable) -> Bool {
+    static func noUmlaut(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: inout ScalarFoldTable.Reader) -> Bool {
         var k = lo
         while k < hi {
             let (m, length) = decode(u, k)
@@ -191,7 +191,7 @@ enum TextFold {
     }
 
     /// An ignorable (or a mark): folding removes it.
-    @inline(__always) static func foldsToNothing(_ u: Unicode.Scalar, _ table: ScalarFoldTable) -> Bool {
+    @inline(__always) static func foldsToNothing(_ u: Unicode.Scalar, _ table: inout ScalarFoldTable.Reader) -> Bool {
         if u.value < 0x10000 { return table.plain(Int(u.value)).isEmpty }
         return u.properties.isDefaultIgnorableCodePoint
     }
@@ -199,7 +199,7 @@ enum TextFold {
     /// Outside the plane no compatibility form starts with a mark or a jamo
     /// (TextCleanerFoldTests checks the blocks that have compatibility forms), so the scalar's
     /// own properties decide.
-    @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar, _ table: ScalarFoldTable) -> Bool {
+    @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar, _ table: inout ScalarFoldTable.Reader) -> Bool {
         if u.value < 0x80 { return false }
         if u.value < 0x10000 { return table.joinsPrevious(Int(u.value)) }
         return combinesWithPrevious(u)
