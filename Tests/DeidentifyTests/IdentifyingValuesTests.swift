@@ -33,7 +33,18 @@ import Testing
                      IdentifyingAttributes.contacts, IdentifyingAttributes.places, IdentifyingAttributes.devices]
         let all = lists.flatMap { $0 }
         #expect(all.count == Set(all).count)
-        #expect(IdentifyingAttributes.sources.count == all.count)
+        #expect(IdentifyingAttributes.sources.tags.count == all.count)
+        #expect(IdentifyingAttributes.source(of: .patientID)?.kind == .id)
+        #expect(IdentifyingAttributes.source(of: .studyDescription) == nil)
+        #expect(IdentifyingAttributes.holdsClassUID(.sopClassUID) && IdentifyingAttributes.holdsClassUID(.referencedSOPClassUID))
+        #expect(!IdentifyingAttributes.holdsClassUID(.sopInstanceUID))
+        // The PN, DA, DT and UI attributes of the dictionary, none of a repeating group.
+        #expect(!DataDictionary.allEntries.contains { $0.isRepeatingGroup && [.PN, .DA, .DT, .UI].contains($0.vr) })
+        #expect(IdentifyingAttributes.dictionaryVR(of: .patientName, elementVR: .LO) == .PN)
+        #expect(IdentifyingAttributes.dictionaryVR(of: .studyDate, elementVR: .UN) == .DA)
+        #expect(IdentifyingAttributes.dictionaryVR(of: .sopInstanceUID, elementVR: .UI) == .UI)
+        #expect(IdentifyingAttributes.dictionaryVR(of: .studyDescription, elementVR: .PN) == nil, "the dictionary says LO")
+        #expect(IdentifyingAttributes.dictionaryVR(of: Tag(0x0009_1001), elementVR: .PN) == .PN, "unknown: its own VR")
     }
 
     /// The places an option withholds are exactly those its column of Table E.1-1 keeps.

@@ -56,11 +56,30 @@ import Testing
         #expect(c.findInBinary(Self.padded("441 0527"), vr: .OB, characterSet: .default) == nil)
     }
 
+    /// The decoders of binary values give what the standard library's decoding gives.
+    @Test func readingsDecodeAsTheStandardLibraryDoes() {
+        var state: UInt64 = 42
+        func next() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let samples: [[UInt8]] = [Array("Müller 山田 \u{1F600}".utf8), [0xC0, 0x80, 0xE0, 0x80, 0x80, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0x80, 0x80, 0x41],
+                                  [0xE2, 0x82], [0xF0, 0x9F, 0x98], (0..<4096).map { _ in next() }]
+        for bytes in samples {
+            #expect(BinaryText.validUTF8(bytes) == Array(String(decoding: bytes, as: UTF8.self).utf8))
+            guard bytes.count % 2 == 0 else { continue }
+            let le = stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+            let be = stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+            #expect(BinaryText.utf16(bytes, bigEndian: false) == Array(String(decoding: le, as: UTF16.self).utf8))
+            #expect(BinaryText.utf16(bytes, bigEndian: true) == Array(String(decoding: be, as: UTF16.self).utf8))
+        }
+    }
+
     /// Not asserted: what a large value costs (read from the output), once the folding table
     /// is built (which is timed too: once per process).
     @Test func costOfALargeValue() {
         let clock = ContinuousClock()
-        let table = clock.measure { _ = ScalarFoldTable.shared.joinsPrevious(0x301) }
+        let table = clock.measure { for b in 0..<32 { _ = ScalarFoldTable.shared.block(b) } }
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<(1 << 18)).map { _ in UInt8.random(in: 0...255, using: &random) }
         let ascii = (0..<(1 << 18)).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
@@ -70,7 +89,7 @@ import Testing
         let asciiTime = clock.measure { results.append(c.findInBinary(ascii, vr: .OB, characterSet: .default)) }
         let small = Array(bytes.prefix(64 * 1024))
         let smallTime = clock.measure { results.append(c.findInBinary(small, vr: .OW, characterSet: .default)) }
-        print("findInBinary: folding table built in \(table); 256 KiB of random bytes \(randomTime), "
+        print("findInBinary: folding table built whole in \(table); 256 KiB of random bytes \(randomTime), "
               + "of printable ASCII \(asciiTime); 64 KiB of random bytes \(smallTime)")
         #expect(results.count == 3)
     }

@@ -7,8 +7,15 @@ import DICOMCore
 enum BinaryText {
     /// The fold of each Latin-1 byte, and of its umlaut variant: every Latin-1 character is a
     /// single scalar that no neighbour composes with, so byte by byte is the fold of the text.
-    static let latin1Fold: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.plain($0)) }
-    static let latin1Variant: [[UInt8]] = (0...255).map { Array(ScalarFoldTable.shared.variant($0) ?? ScalarFoldTable.shared.plain($0)) }
+    static func latin1Fold(_ b: UInt8) -> UnsafeBufferPointer<UInt8> {
+        var table = ScalarFoldTable.Reader()
+        return table.plain(Int(b))
+    }
+
+    static func latin1Variant(_ b: UInt8) -> UnsafeBufferPointer<UInt8> {
+        var table = ScalarFoldTable.Reader()
+        return table.variant(Int(b)) ?? table.plain(Int(b))
+    }
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
     /// result.
@@ -19,40 +26,116 @@ enum BinaryText {
         var latin1: [UInt8] = []
         latin1.reserveCapacity(bytes.count)
         var hasVariant = false
+        var table = ScalarFoldTable.Reader()
         for b in bytes {
-            if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1 += latin1Fold[Int(b)] }
+            if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1.append(contentsOf: table.plain(Int(b))) }
             if b == 0xC4 || b == 0xD6 || b == 0xDC || b == 0xE4 || b == 0xF6 || b == 0xFC { hasVariant = true }
         }
         if let r = body(latin1) { return r }
         if hasVariant {
             var variant: [UInt8] = []
-            for b in bytes { variant += b < 0x80 ? [TextFold.lower(b)] : latin1Variant[Int(b)] }
+            variant.reserveCapacity(bytes.count)
+            for b in bytes {
+                if b < 0x80 { variant.append(TextFold.lower(b)) } else { variant.append(contentsOf: table.variant(Int(b)) ?? table.plain(Int(b))) }
+            }
             if let r = body(variant) { return r }
         }
-        var texts: [String] = []
+        // UTF-8 and UTF-16 are decoded here, invalid sequences becoming U+FFFD: the standard
+        // library's repairing decoder reports each one as a thrown error, costly in bulk.
+        var readings: [[UInt8]] = []
         if !plain {
-            texts.append(String(decoding: bytes, as: UTF8.self))
+            readings.append(validUTF8(bytes))
             let first = characterSet.terms.first ?? ""
             if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || characterSet.terms.count > 1 {
-                texts.append(characterSet.decode(bytes))
+                readings.append(Array(characterSet.decode(bytes).utf8))
             }
         }
         if (vr == .OB || vr == .OW || vr == .UN) && bytes.count >= 2 && bytes.count % 2 == 0 {
-            var le: [UInt16] = [], be: [UInt16] = []
-            le.reserveCapacity(bytes.count / 2); be.reserveCapacity(bytes.count / 2)
-            for i in stride(from: 0, to: bytes.count, by: 2) {
-                le.append(UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8)
-                be.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
-            }
-            texts.append(String(decoding: le, as: UTF16.self))
-            texts.append(String(decoding: be, as: UTF16.self))
+            readings.append(utf16(bytes, bigEndian: false))
+            readings.append(utf16(bytes, bigEndian: true))
         }
-        for text in texts {
-            let folded = TextFold.foldedBytes(text)
+        for reading in readings {
+            let folded = TextFold.foldedBytes(utf8: reading)
             if let r = body(folded.plain) { return r }
             if let variant = folded.variant, let r = body(variant) { return r }
         }
         return nil
+    }
+}
+
+extension BinaryText {
+    static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    /// Bytes read as UTF-8: valid sequences kept, each maximal invalid part replaced by one
+    /// U+FFFD (Unicode's recommended practice, which the standard library follows too).
+    static func validUTF8(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b0 = bytes[i]
+            if b0 < 0x80 { out.append(b0); i += 1; continue }
+            // The length the lead byte announces, and the range its second byte must be in
+            // (no overlong forms, no surrogates, nothing past U+10FFFF).
+            var length = 0, lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+            switch b0 {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; hi = 0x9F
+            case 0xF0: length = 4; lo = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; hi = 0x8F
+            default: break
+            }
+            // How many bytes from i form a valid beginning of the sequence.
+            var good = 1
+            if length > 0 && i + 1 < n && (lo...hi).contains(bytes[i + 1]) {
+                good = 2
+                while good < length && i + good < n && bytes[i + good] & 0xC0 == 0x80 { good += 1 }
+            }
+            if length > 0 && good == length {
+                out += bytes[i..<(i + length)]
+            } else {
+                out += replacement
+            }
+            i += good
+        }
+        return out
+    }
+
+    /// Bytes read as UTF-16 in either byte order, as UTF-8; a lone surrogate becomes U+FFFD.
+    static func utf16(_ bytes: [UInt8], bigEndian: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3 / 2)
+        let n = bytes.count / 2
+        func unit(_ k: Int) -> UInt32 {
+            bigEndian ? UInt32(bytes[2 * k]) << 8 | UInt32(bytes[2 * k + 1]) : UInt32(bytes[2 * k + 1]) << 8 | UInt32(bytes[2 * k])
+        }
+        var k = 0
+        while k < n {
+            var v = unit(k)
+            k += 1
+            if (0xD800...0xDBFF).contains(v), k < n, (0xDC00...0xDFFF).contains(unit(k)) {
+                v = 0x10000 + ((v - 0xD800) << 10 | (unit(k) - 0xDC00))
+                k += 1
+            } else if (0xD800...0xDFFF).contains(v) {
+                v = 0xFFFD
+            }
+            switch v {
+            case 0..<0x80:
+                out.append(UInt8(v))
+            case 0x80..<0x800:
+                out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+            case 0x800..<0x10000:
+                out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            default:
+                out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
+                out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            }
+        }
+        return out
     }
 }
 

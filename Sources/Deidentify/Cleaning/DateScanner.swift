@@ -25,18 +25,21 @@ enum DateScanner {
 
     static func scan(_ h: UnsafeBufferPointer<UInt8>, _ found: (Found) -> Void) {
         let n = h.count
-        var i = 0
-        while i < n {
+        for i in 0..<n {
             let b = h[i]
-            let startable = i == 0 || !(TextFold.isDigit(h[i - 1]) || h[i - 1] == 0x2E)
-            if startable {
-                if TextFold.isDigit(b) {
-                    numeric(h, i, found)
-                } else if b &- 0x61 < 26 {
-                    monthFirst(h, i, found)
-                }
-            }
-            i += 1
+            let digit = TextFold.isDigit(b)
+            // Only digits and the first letters of month names start a date.
+            guard digit || isMonthInitial(b) else { continue }
+            if i > 0 && (TextFold.isDigit(h[i - 1]) || h[i - 1] == 0x2E) { continue }
+            if digit { numeric(h, i, found) } else { monthFirst(h, i, found) }
+        }
+    }
+
+    /// j f m a s o n d
+    @inline(__always) static func isMonthInitial(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x6A, 0x66, 0x6D, 0x61, 0x73, 0x6F, 0x6E, 0x64: return true
+        default: return false
         }
     }
 
@@ -138,6 +141,7 @@ enum DateScanner {
     static func monthName(_ h: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Int)? {
         let n = h.count
         guard i + 3 <= n else { return nil }
+        guard isMonthInitial(h[i]) else { return nil }
         for (index, name) in months.enumerated() where h[i] == name[0] && h[i + 1] == name[1] && h[i + 2] == name[2] {
             var longest = 3
             if i + name.count <= n && (3..<name.count).allSatisfy({ h[i + $0] == name[$0] }) {

@@ -23,8 +23,8 @@ struct FoldedText {
         return (plain, hasVariant ? variant : nil)
     }
 
-    mutating func append(_ folded: ArraySlice<UInt8>, from start: Int32, to end: Int32) {
-        bytes += folded
+    mutating func append(_ folded: UnsafeBufferPointer<UInt8>, from start: Int32, to end: Int32) {
+        TextFold.append(folded, to: &bytes)
         for _ in folded.indices {
             originStart.append(start)
             originEnd.append(end)

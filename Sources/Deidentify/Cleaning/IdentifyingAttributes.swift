@@ -1,5 +1,4 @@
 import DICOMCore
-import Synchronization
 
 /// Which attributes of the original are sources of identifying values, and of what kind
 /// (matching spec 1). The lists are explicit keywords, looked up in the data dictionary once;
@@ -83,7 +82,7 @@ enum IdentifyingAttributes {
         "ContextIdentifier", "ContextGroupVersion", "MappingResource",
     ]
 
-    static let codeTags: Set<UInt32> = Set(codes.compactMap { DataDictionary.entry(forKeyword: $0)?.tag.rawValue })
+    static let codeTags: [UInt32] = codes.compactMap { DataDictionary.entry(forKeyword: $0)?.tag.rawValue }
 
     /// What a source attribute gives; `institution` and `device` say which option withholds it.
     struct Source: Sendable {
@@ -92,8 +91,9 @@ enum IdentifyingAttributes {
         var device = false
     }
 
-    /// Every listed keyword's tag and what it gives, built once from the dictionary.
-    static let sources: [UInt32: Source] = {
+    /// Every listed keyword's tag and what it gives, built once from the dictionary: tags in
+    /// ascending order, searched by halves (cheaper than hashing, per element of every file).
+    static let sources: (tags: [UInt32], sources: [Source]) = {
         var table: [UInt32: Source] = [:]
         func add(_ keywords: [String], _ kind: IdentifyingKind) {
             for k in keywords {
@@ -104,24 +104,59 @@ enum IdentifyingAttributes {
         }
         add(names, .name); add(ids, .id); add(birthDates, .birthdate); add(contacts, .contact)
         add(places, .place); add(devices, .device)
-        return table
+        let sorted = table.sorted { $0.key < $1.key }
+        return (sorted.map(\.key), sorted.map(\.value))
     }()
+
+    static func source(of tag: Tag) -> Source? {
+        let (tags, sources) = IdentifyingAttributes.sources
+        var lo = 0, hi = tags.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if tags[mid] < tag.rawValue { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < tags.count && tags[lo] == tag.rawValue ? sources[lo] : nil
+    }
 
     /// Every keyword listed, for the test that they all exist.
     static var allKeywords: [String] {
         names + ids + birthDates + contacts + places + devices + codes + Array(classUIDs) + Array(institutionPlaces) + Array(devicePlaces)
     }
 
-    /// Tags of UI attributes that hold classes (see `classUIDs`), per tag, remembered.
-    private static let classAnswers = Mutex<[UInt32: Bool]>([:])
+    /// Every attribute whose dictionary VR is PN, DA, DT or UI (the sources beyond the lists),
+    /// in ascending tag order with its VR, found once in the dictionary; none is a repeating
+    /// group (IdentifyingValuesTests checks).
+    static let textSources: (tags: [UInt32], vrs: [VR]) = {
+        let entries = DataDictionary.allEntries.filter { !$0.isRepeatingGroup && [.PN, .DA, .DT, .UI].contains($0.vr) }
+            .sorted { $0.tag < $1.tag }
+        return (entries.map(\.tag.rawValue), entries.map(\.vr))
+    }()
 
-    static func holdsClassUID(_ tag: Tag) -> Bool {
-        if let known = classAnswers.withLock({ $0[tag.rawValue] }) { return known }
-        var answer = false
-        if let keyword = DataDictionary.entry(for: tag)?.keyword {
-            answer = classUIDs.contains(keyword) || keyword.hasSuffix("ClassUID") || keyword.hasSuffix("TransferSyntaxUID")
+    /// PN, DA, DT or UI if the dictionary gives `tag` that VR; else nil. An element whose
+    /// tag the dictionary does not know counts by its own VR.
+    static func dictionaryVR(of tag: Tag, elementVR: VR) -> VR? {
+        let (tags, vrs) = textSources
+        var lo = 0, hi = tags.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if tags[mid] < tag.rawValue { lo = mid + 1 } else { hi = mid }
         }
-        classAnswers.withLock { $0[tag.rawValue] = answer }
-        return answer
+        if lo < tags.count && tags[lo] == tag.rawValue { return vrs[lo] }
+        switch elementVR {
+        case .PN, .DA, .DT, .UI: return DataDictionary.entry(for: tag) == nil ? elementVR : nil
+        default: return nil
+        }
     }
+
+    /// The UI attributes that hold classes (see `classUIDs`), found once in the dictionary.
+    static let classTags: Set<UInt32> = {
+        var tags = Set<UInt32>()
+        for entry in DataDictionary.allEntries where entry.vr == .UI && !entry.isRepeatingGroup {
+            let k = entry.keyword
+            if classUIDs.contains(k) || k.hasSuffix("ClassUID") || k.hasSuffix("TransferSyntaxUID") { tags.insert(entry.tag.rawValue) }
+        }
+        return tags
+    }()
+
+    static func holdsClassUID(_ tag: Tag) -> Bool { classTags.contains(tag.rawValue) }
 }

@@ -47,75 +47,98 @@ public struct IdentifyingValues: Sendable {
         default: return false
         }
     }
+
+    /// The same, for a folded form.
+    static func isDummy(_ form: [UInt8]) -> Bool {
+        switch form.count {
+        case 6, 8, 9, 10, 14: return dummies.contains(String(decoding: form, as: UTF8.self))
+        default: return false
+        }
+    }
 }
 
 extension IdentifyingValues {
     struct Collector {
-        let options: Set<ProfileOption>
+        /// What the options withhold, asked once (a set of options hashes their names).
+        let withholdInstitution: Bool
+        let withholdDevice: Bool
+        let withholdUIDs: Bool
+        let withholdOtherDates: Bool
         var forms: [Needle] = []
         var birthDates: [(Int, Int, Int)] = []
         var otherDates = Set<Int>()
+        /// Date values already read (the dates of a file are mostly one day, written alike).
+        var datesSeen = Set<String>()
         var uids: [String] = []
         var classUIDs = Set<String>()
 
-        init(options: Set<ProfileOption>) { self.options = options }
+        init(options: Set<ProfileOption>) {
+            withholdInstitution = options.contains(.retainInstitutionIdentity)
+            withholdDevice = options.contains(.retainDeviceIdentity)
+            withholdUIDs = options.contains(.retainUIDs)
+            withholdOtherDates = options.contains(.retainLongitudinalFullDates)
+        }
 
         mutating func walk(_ ds: DataSet, characterSet inherited: SpecificCharacterSet) {
             let charset = ds[.specificCharacterSet] != nil ? ds.specificCharacterSet : inherited
-            for e in ds {
-                let tag = e.tag
-                if tag.isPrivate || tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem {
-                    continue
+            // Elements are read in place: only text, sequences and UN are looked into (a copy
+            // of every element costs more than the rest of the walk).
+            ds.elements.withUnsafeBufferPointer { elements in
+                for i in elements.indices {
+                    let tag = elements[i].tag, vr = elements[i].vr
+                    guard vr.isString || vr == .SQ || vr == .UN else { continue }
+                    if tag.isPrivate || tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem {
+                        continue
+                    }
+                    switch elements[i].value {
+                    case .sequence(let items):
+                        for item in items { walk(item, characterSet: charset) }
+                    case .binary(.inline(let bytes)) where vr == .UN:
+                        // The dictionary names the attribute and tells how to read it.
+                        let dictionaryVR = DataDictionary.vr(for: tag)
+                        if dictionaryVR == .SQ {
+                            for item in Collector.items(ofUN: elements[i]) { walk(item, characterSet: charset) }
+                        } else if dictionaryVR.isString {
+                            collect(tag, bytes, vr: dictionaryVR, characterSet: charset)
+                        }
+                    case .binary(.inline(let bytes)) where vr.isString:
+                        collect(tag, bytes, vr: vr, characterSet: charset)
+                    default:
+                        break
+                    }
                 }
-                if let items = e.items {
-                    for item in items { walk(item, characterSet: charset) }
-                    continue
-                }
-                let dictionaryVR = DataDictionary.vr(for: tag)
-                if e.vr == .UN && dictionaryVR == .SQ {
-                    for item in Collector.items(ofUN: e) { walk(item, characterSet: charset) }
-                    continue
-                }
-                guard e.vr.isString || e.vr == .UN, e.bytes != nil else { continue }
-                // The dictionary names the attribute, whatever VR it arrived in.
-                let vr = dictionaryVR.isString ? dictionaryVR : e.vr
-                guard vr.isString else { continue }
-                collect(e, vr: vr, characterSet: charset)
             }
         }
 
-        mutating func collect(_ e: DataElement, vr: VR, characterSet: SpecificCharacterSet) {
-            let tag = e.tag
-            let source = IdentifyingAttributes.sources[tag.rawValue]
+        /// One text element: what kind of source its tag makes it (a listed keyword, or a PN,
+        /// DA, DT or UI of the dictionary, whatever VR it arrived in), then its values.
+        mutating func collect(_ tag: Tag, _ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) {
             let kind: IdentifyingKind
-            if let source {
-                if source.institution && options.contains(.retainInstitutionIdentity) { return }
-                if source.device && options.contains(.retainDeviceIdentity) { return }
+            if let source = IdentifyingAttributes.source(of: tag) {
+                if source.institution && withholdInstitution { return }
+                if source.device && withholdDevice { return }
                 kind = source.kind
-            } else if vr == .PN {
-                kind = .name
-            } else if vr == .DA || vr == .DT {
-                kind = .otherdate
-            } else if vr == .UI {
-                if options.contains(.retainUIDs) { return }
-                kind = .uid
+            } else if let textVR = IdentifyingAttributes.dictionaryVR(of: tag, elementVR: vr) {
+                switch textVR {
+                case .PN: kind = .name
+                case .DA, .DT:
+                    if withholdOtherDates { return }
+                    kind = .otherdate
+                default:
+                    if withholdUIDs { return }
+                    kind = .uid
+                }
             } else {
                 return
             }
-            // Decoded as the dictionary's VR says: a UN value is text in the character set,
-            // split at backslashes if the attribute is multi-valued.
-            var element = e
-            if e.vr == .UN { element.vr = vr }
-            let values = element.strings(characterSet: characterSet)
             let isClass = kind == .uid && IdentifyingAttributes.holdsClassUID(tag)
-            for raw in values {
-                let value = NeedleForms.trimmed(raw)
+            for value in Collector.values(of: tag, bytes, vr: vr, characterSet: characterSet) {
                 guard !value.isEmpty, !IdentifyingValues.isDummy(value) else { continue }
                 switch kind {
                 case .uid:
                     if isClass { classUIDs.insert(value) } else { uids.append(value) }
                 case .otherdate:
-                    if !options.contains(.retainLongitudinalFullDates) { addOtherDates(value, vr: vr) }
+                    if datesSeen.insert(value).inserted { addOtherDates(value, vr: vr) }
                 case .birthdate:
                     addBirthDate(value)
                 default:
@@ -124,21 +147,42 @@ extension IdentifyingValues {
             }
         }
 
+        /// The values of a text element (a UN one read as its dictionary VR), split at
+        /// backslashes if the VR is multi-valued, without leading or trailing spaces. ASCII
+        /// (nearly every value) is split here; anything else is decoded in the character set.
+        static func values(of tag: Tag, _ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> [String] {
+            var plain = true, backslash = false
+            for b in bytes {
+                if b >= 0x80 || b == 0x1B { plain = false; break }
+                if b == 0x5C { backslash = true }
+            }
+            guard plain else {
+                return DataElement(tag: tag, vr: vr, bytes: bytes).strings(characterSet: characterSet).map { NeedleForms.trimmed($0) }
+            }
+            func text(_ part: ArraySlice<UInt8>) -> String {
+                var lo = part.startIndex, hi = part.endIndex
+                while hi > lo && (part[hi - 1] == 0x20 || part[hi - 1] == 0x00) { hi -= 1 }
+                while lo < hi && part[lo] == 0x20 { lo += 1 }
+                return String(decoding: part[lo..<hi], as: UTF8.self)
+            }
+            guard backslash && vr.isMultiValuedString else { return [text(bytes[...])] }
+            return bytes[...].split(separator: 0x5C, omittingEmptySubsequences: false).map(text)
+        }
+
         mutating func addForms(of value: String, kind: IdentifyingKind) {
-            var folds = [TextFold.fold(value)]
-            if let variant = TextFold.umlautVariant(value) { folds.append(variant) }
-            for folded in folds {
-                let forms: [String]
+            let folded = TextFold.foldedBytes(value)
+            for f in [folded.plain] + (folded.variant.map { [$0] } ?? []) {
+                let forms: [[UInt8]]
                 switch kind {
-                case .name: forms = NeedleForms.name(folded)
-                case .id: forms = NeedleForms.identifier(folded)
-                case .contact: forms = NeedleForms.contact(folded)
-                case .place: forms = NeedleForms.place(folded)
-                case .device: forms = NeedleForms.device(folded)
-                default: forms = [folded]
+                case .name: forms = NeedleForms.name(f)
+                case .id: forms = NeedleForms.identifier(f)
+                case .contact: forms = NeedleForms.contact(f)
+                case .place: forms = NeedleForms.place(f)
+                case .device: forms = NeedleForms.device(f)
+                default: forms = [f]
                 }
-                for f in forms where !IdentifyingValues.dummies.contains(f) {
-                    if let n = Needle(folded: f, kind: kind) { self.forms.append(n) }
+                for form in forms where !IdentifyingValues.isDummy(form) {
+                    if let n = Needle(folded: form, kind: kind) { self.forms.append(n) }
                 }
             }
         }
@@ -154,7 +198,7 @@ extension IdentifyingValues {
                 birthDates.append((date.year, date.month, date.day))
                 forms.append(Needle(bytes: Array(date.description.utf8), kind: .birthdate, match: .datePrefix, length: 8))
             } else {
-                for f in NeedleForms.identifier(TextFold.fold(value)) {
+                for f in NeedleForms.identifier(TextFold.foldedBytes(value).plain) {
                     if let n = Needle(folded: f, kind: .birthdate) { forms.append(n) }
                 }
             }
@@ -163,16 +207,16 @@ extension IdentifyingValues {
         /// Another date of the original: YYYYMMDD and YYYY-MM-DD. A DT gives its date part, a
         /// range (`20200101-20201231`) both ends.
         mutating func addOtherDates(_ value: String, vr: VR) {
-            let parts = vr == .DA ? NeedleForms.split(value, 0x2D) : [value]
+            let parts = vr == .DA ? value.utf8.split(separator: 0x2D).map { String(decoding: $0, as: UTF8.self) } : [value]
             for part in parts {
                 guard part.utf8.count >= 8, let date = DICOMDate(String(part.prefix(8))) else { continue }
                 // Most dates of a file are the same day: its forms are made once.
                 let number = date.year * 10_000 + date.month * 100 + date.day
                 guard number != 1900_01_01, otherDates.insert(number).inserted else { continue }
-                let yyyymmdd = date.description
-                let dashed = String(yyyymmdd.prefix(4)) + "-" + String(yyyymmdd.dropFirst(4).prefix(2)) + "-" + String(yyyymmdd.suffix(2))
-                forms.append(Needle(bytes: Array(yyyymmdd.utf8), kind: .otherdate, match: .number, length: 8))
-                forms.append(Needle(bytes: Array(dashed.utf8), kind: .otherdate, match: .anywhere, length: 10))
+                let yyyymmdd = Array(date.description.utf8)
+                let dashed = yyyymmdd[0..<4] + [0x2D] + yyyymmdd[4..<6] + [0x2D] + yyyymmdd[6..<8]
+                forms.append(Needle(bytes: yyyymmdd, kind: .otherdate, match: .number, length: 8))
+                forms.append(Needle(bytes: Array(dashed), kind: .otherdate, match: .anywhere, length: 10))
             }
         }
 
@@ -196,17 +240,30 @@ extension IdentifyingValues {
         /// that some class attribute holds left out.
         func finish() -> IdentifyingValues {
             var all = forms
-            for uid in uids where !classUIDs.contains(uid) && UIDRegistry.entry(for: UID(uid)) == nil {
-                if let n = Needle(folded: TextFold.fold(uid), kind: .uid) { all.append(n) }
+            // The registry's UIDs are all under DICOM's root: others need no lookup.
+            for uid in uids where !classUIDs.contains(uid) && !(uid.hasPrefix("1.2.840.10008.") && UIDRegistry.entry(for: UID(uid)) != nil) {
+                if let n = Needle(folded: TextFold.foldedBytes(uid).plain, kind: .uid) { all.append(n) }
             }
-            var kept: [String: Int] = [:]   // short strings hash their bytes at once; arrays byte by byte
+            // Deduplicated by a hash of the bytes (FNV-1a: a few dozen short forms, where
+            // hashing a byte array through Hasher costs more than the rest of the work); the
+            // earliest kind keeps a form two kinds share.
+            var index: [UInt64: Int] = [:]
+            index.reserveCapacity(all.count)
             var needles: [Needle] = []
+            needles.reserveCapacity(all.count)
             for n in all {
-                let key = String(decoding: n.bytes, as: UTF8.self)
-                if let i = kept[key] {
-                    if n.kind < needles[i].kind { needles[i] = n }
+                var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+                for b in n.bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01B3 }
+                let same: Int?
+                if let i = index[hash] {
+                    same = needles[i].bytes == n.bytes ? i : needles.firstIndex { $0.bytes == n.bytes }   // a collision
                 } else {
-                    kept[key] = needles.count
+                    same = nil
+                }
+                if let same {
+                    if n.kind < needles[same].kind { needles[same] = n }
+                } else {
+                    if index[hash] == nil { index[hash] = needles.count }
                     needles.append(n)
                 }
             }

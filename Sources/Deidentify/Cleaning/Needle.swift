@@ -30,22 +30,30 @@ struct Needle: Sendable, Hashable {
         self.length = length
     }
 
-    /// A needle from a folded form, its rule chosen from its content; nil if the form is
-    /// shorter than 2 characters (a single letter names no one).
-    init?(folded: String, kind: IdentifyingKind) {
-        let bytes = Array(folded.utf8)
-        let ascii = !bytes.contains { $0 >= 0x80 }
-        let length = ascii ? bytes.count : folded.unicodeScalars.count
+    /// A needle from a folded form (UTF-8), its rule chosen from its content; nil if the form
+    /// is shorter than 2 characters (a single letter names no one).
+    init?(folded bytes: [UInt8], kind: IdentifyingKind) {
+        var ascii = true, digits = true
+        var length = 0
+        for b in bytes {
+            if b >= 0x80 { ascii = false }
+            if !TextFold.isDigit(b) { digits = false }
+            if b & 0xC0 != 0x80 { length += 1 }
+        }
         guard length >= 2 else { return nil }
         let match: Match
-        if bytes.allSatisfy(TextFold.isDigit) {
+        if digits {
             match = .number
-        } else if length >= 6 || (!ascii && folded.unicodeScalars.contains(where: TextFold.isSpacelessScript)) {
+        } else if length >= 6 || (!ascii && String(decoding: bytes, as: UTF8.self).unicodeScalars.contains(where: TextFold.isSpacelessScript)) {
             match = .anywhere
         } else {
             match = .word
         }
         self.init(bytes: bytes, kind: kind, match: match, length: length)
+    }
+
+    init?(folded: String, kind: IdentifyingKind) {
+        self.init(folded: Array(folded.utf8), kind: kind)
     }
 
     /// Matched in the digit view too (spec 2.3): identifier digit runs, postal codes,

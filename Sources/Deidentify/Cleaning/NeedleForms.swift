@@ -1,25 +1,33 @@
-/// The forms of an identifying value (matching spec 1.1, 1.2, 1.4, 1.5), from its folded text.
-/// Each function returns the folded strings to look for; the caller makes needles of them
-/// (which drops anything shorter than 2 characters).
+/// The forms of an identifying value (matching spec 1.1, 1.2, 1.4, 1.5), from its folded text
+/// as UTF-8 bytes. Separators (`=`, `^`, spaces, punctuation) are ASCII, which never occurs
+/// inside a multi-byte character, so splitting bytes is splitting characters; letters and
+/// digits beyond ASCII are told by their scalar's properties. Each function returns the forms
+/// to look for; the caller makes needles of them (which drops anything shorter than 2
+/// characters).
 enum NeedleForms {
+    typealias Bytes = [UInt8]
+
     // MARK: 1.1 names
 
-    static func name(_ v: String) -> [String] {
+    static func name(_ v: Bytes) -> [Bytes] {
         var out = [v]
         for group in split(v, 0x3D) {   // "="
             let g = trimmed(group)
             out.append(g)
             out.append(trimmedEnd(g, 0x5E))   // without the "^" of empty trailing components
-            if g.utf8.contains(0x5E) {
+            if g.contains(0x5E) {
                 // Family, given, middle; prefix and suffix are titles.
                 let components = split(g, 0x5E, keepEmpty: true).prefix(3).map { trimmed($0) }
                 for c in components {
                     out.append(c)
-                    out += words(c)
-                    out.append(compact(c))
+                    let w = words(c)
+                    if w.count > 1 || w.first != c {   // a component of one word is its word
+                        out += w
+                        out.append(compact(c))
+                    }
                 }
                 let family = compact(components[0])
-                let given = components.count > 1 ? compact(components[1]) : ""
+                let given = components.count > 1 ? compact(components[1]) : []
                 if !family.isEmpty && !given.isEmpty {
                     out.append(family + given)
                     out.append(given + family)
@@ -30,165 +38,207 @@ enum NeedleForms {
                 let w = words(g)
                 out += w
                 if w.count >= 2 {
-                    out.append(w.joined())
+                    out.append(Array(w.joined()))
                     out.append(w[w.count - 1] + w[0])
                 }
             }
         }
-        return out.filter { $0.unicodeScalars.count >= 2 }
+        return out
     }
 
     // MARK: 1.2 identifiers
 
-    static func identifier(_ v: String) -> [String] {
-        func long(_ s: String) -> Bool { isDigits(s) ? s.utf8.count >= 6 : s.unicodeScalars.count >= 3 }
-        var out: [String] = []
+    static func identifier(_ v: Bytes) -> [Bytes] {
+        func long(_ s: Bytes) -> Bool { isDigits(s) ? s.count >= 6 : length(s) >= 3 }
+        var out: [Bytes] = []
         if long(v) { out.append(v) }
-        let stripped = String(decoding: v.utf8.filter { !identifierSeparators.contains($0) }, as: UTF8.self)
-        if stripped != v && long(stripped) { out.append(stripped) }
-        out += digitRuns(v).filter { $0.utf8.count >= 6 }
+        let stripped = v.filter { !isIdentifierSeparator($0) }
+        if stripped.count != v.count && long(stripped) { out.append(stripped) }
+        let runs = digitRuns(v).filter { $0.count >= 6 }
+        out += runs
         // And the digits of a number written with separators (`441-0527`), as the digit view
         // reads them: found however the number is written again.
-        out += viewNumbers(v).filter { $0.utf8.count >= 6 }
+        if hasSeparatedDigits(v) { out += viewNumbers(v).filter { $0.count >= 6 } }
         return out
     }
 
-    /// The numbers of the digit view of `v`: the digits of each segment.
-    static func viewNumbers(_ v: String) -> [String] {
-        var numbers: [String] = []
-        v.utf8.withContiguousStorageIfAvailable { h in
-            let view = DigitView(h)
-            var current: Int32 = -1
-            for (i, d) in view.digits.enumerated() {
-                if view.segments[i] != current { numbers.append(""); current = view.segments[i] }
-                numbers[numbers.count - 1].unicodeScalars.append(Unicode.Scalar(d))
+    /// Whether a separator of the digit view stands between two digits (else the view's
+    /// numbers are the digit runs).
+    static func hasSeparatedDigits(_ v: Bytes) -> Bool {
+        var i = 1
+        while i + 1 < v.count {
+            if DigitView.isSeparator(v[i]) && TextFold.isDigit(v[i - 1]) {
+                var j = i
+                while j < v.count && DigitView.isSeparator(v[j]) { j += 1 }
+                if j < v.count && TextFold.isDigit(v[j]) { return true }
             }
+            i += 1
         }
-        return numbers
+        return false
     }
 
     /// space - _ . / : #
-    static let identifierSeparators: Set<UInt8> = [0x20, 0x2D, 0x5F, 0x2E, 0x2F, 0x3A, 0x23]
+    @inline(__always) static func isIdentifierSeparator(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x2D || b == 0x5F || b == 0x2E || b == 0x2F || b == 0x3A || b == 0x23
+    }
+
+    /// The numbers of the digit view of `v`: the digits of each segment.
+    static func viewNumbers(_ v: Bytes) -> [Bytes] {
+        v.withUnsafeBufferPointer { h in
+            let view = DigitView(h)
+            var numbers: [Bytes] = []
+            var current: Int32 = -1
+            for (i, d) in view.digits.enumerated() {
+                if view.segments[i] != current { numbers.append([]); current = view.segments[i] }
+                numbers[numbers.count - 1].append(d)
+            }
+            return numbers
+        }
+    }
 
     // MARK: 1.4 contacts
 
-    static func contact(_ v: String) -> [String] {
-        var out: [String] = []
-        if v.unicodeScalars.count >= 3 { out.append(v) }
+    static func contact(_ v: Bytes) -> [Bytes] {
+        var out: [Bytes] = []
+        if length(v) >= 3 { out.append(v) }
         // URIs and e-mail addresses, whole; an e-mail's local part. The rest is an address or
         // a telephone number.
-        var rest: [String] = []
-        for token in split(v, separatedBy: [0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x3B, 0x5C, 0x3C, 0x3E, 0x22]) {
-            let t = trimmed(token, extra: [0x28, 0x29, 0x5B, 0x5D, 0x27, 0x2E])
-            let isURI = uriSchemes.contains { t.hasPrefix($0) }
-            let address = t.hasPrefix("mailto:") ? String(t.dropFirst(7)) : t
-            let at = address.utf8.firstIndex(of: 0x40)
+        var rest: Bytes = []
+        for token in v.split(whereSeparator: isTokenSeparator) {
+            let t = trimmed(Array(token), extra: [0x28, 0x29, 0x5B, 0x5D, 0x27, 0x2E])
+            let isURI = uriSchemes.contains { t.starts(with: $0) }
+            let address = t.starts(with: mailto) ? Array(t.dropFirst(mailto.count)) : t
+            let at = address.firstIndex(of: 0x40)
             if isURI { out.append(t) }
-            if let at, at != address.utf8.startIndex {
+            if let at, at > 0 {
                 out.append(address)
-                let local = String(address[..<at])
-                if local.unicodeScalars.count >= 4 { out.append(local) }
+                let local = Array(address[..<at])
+                if length(local) >= 4 { out.append(local) }
             }
-            if isURI && !t.hasPrefix("tel:") || at != nil {
-                continue
-            }
-            rest.append(token)
+            if isURI && !t.starts(with: tel) || at != nil { continue }
+            if !rest.isEmpty { rest.append(0x20) }
+            rest += token
         }
-        let other = rest.joined(separator: " ")
         // Addresses: words that are not generic, postal codes.
-        for w in letterRuns(other) where w.unicodeScalars.count >= 4 && !Stoplists.address.contains(w) { out.append(w) }
-        out += digitRuns(other).filter { $0.utf8.count >= 5 }
+        for w in letterRuns(rest) where length(w) >= 4 && !Stoplists.address.contains(String(decoding: w, as: UTF8.self)) {
+            out.append(w)
+        }
+        out += digitRuns(rest).filter { $0.count >= 5 }
         // Telephone numbers: the digits of each number (a run of the digit view), and of the
         // whole value when it holds nothing but numbers.
-        var numbers: [String] = []
-        if !other.unicodeScalars.contains(where: TextFold.isLetterScalar) || other.hasPrefix("tel:") {
-            numbers.append(String(decoding: other.utf8.filter(TextFold.isDigit), as: UTF8.self))
-        }
-        numbers += viewNumbers(other)
-        for digits in Set(numbers) where digits.utf8.count >= 7 {
+        var numbers = viewNumbers(rest)
+        if letterRuns(rest).isEmpty || rest.starts(with: tel) { numbers.append(rest.filter(TextFold.isDigit)) }
+        var seen = Set<String>()
+        for digits in numbers where digits.count >= 7 && seen.insert(String(decoding: digits, as: UTF8.self)).inserted {
             out.append(digits)
-            if digits.utf8.count > 7 { out.append(String(digits.suffix(7))) }
-            if digits.utf8.count > 10 { out.append(String(digits.suffix(10))) }
+            if digits.count > 7 { out.append(Array(digits.suffix(7))) }
+            if digits.count > 10 { out.append(Array(digits.suffix(10))) }
         }
         return out
     }
 
-    static let uriSchemes = ["tel:", "mailto:", "sip:", "fax:", "http:", "https:"]
+    static let tel = Array("tel:".utf8), mailto = Array("mailto:".utf8)
+    static let uriSchemes: [Bytes] = ["tel:", "mailto:", "sip:", "fax:", "http:", "https:"].map { Array($0.utf8) }
+
+    /// Between the tokens of a telecom value: white space , ; \ < > "
+    static func isTokenSeparator(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x3B, 0x5C, 0x3C, 0x3E, 0x22: return true
+        default: return false
+        }
+    }
 
     // MARK: 1.5 places
 
-    static func place(_ v: String) -> [String] {
-        var out: [String] = []
-        if v.unicodeScalars.count >= 6 { out.append(v) }
-        for w in letterRuns(v) where w.unicodeScalars.count >= 6 && !Stoplists.institution.contains(w) { out.append(w) }
+    static func place(_ v: Bytes) -> [Bytes] {
+        var out: [Bytes] = []
+        if length(v) >= 6 { out.append(v) }
+        for w in letterRuns(v) where length(w) >= 6 && !Stoplists.institution.contains(String(decoding: w, as: UTF8.self)) {
+            out.append(w)
+        }
         return out
     }
 
-    static func device(_ v: String) -> [String] {
-        v.unicodeScalars.count >= 6 ? [v] : []
+    static func device(_ v: Bytes) -> [Bytes] {
+        length(v) >= 6 ? [v] : []
     }
 
     // MARK: pieces of folded text
 
-    /// Maximal runs of letters and digits.
-    static func words(_ s: String) -> [String] {
-        PlainText.isASCII(s) ? asciiRuns(s, TextFold.isASCIIWordByte) : runs(s, TextFold.isWordScalar)
+    /// Length in characters (Unicode scalars: the bytes that start one).
+    @inline(__always) static func length(_ s: Bytes) -> Int {
+        var n = 0
+        for b in s where b & 0xC0 != 0x80 { n += 1 }
+        return n
     }
+
+    /// Maximal runs of letters and digits.
+    static func words(_ s: Bytes) -> [Bytes] { runs(s, ascii: TextFold.isASCIIWordByte, other: TextFold.isWordScalar) }
 
     /// Maximal runs of letters.
-    static func letterRuns(_ s: String) -> [String] {
-        PlainText.isASCII(s) ? asciiRuns(s) { ($0 | 0x20) &- 0x61 < 26 } : runs(s, TextFold.isLetterScalar)
+    static func letterRuns(_ s: Bytes) -> [Bytes] {
+        runs(s, ascii: { ($0 | 0x20) &- 0x61 < 26 }, other: TextFold.isLetterScalar)
     }
 
-    static func digitRuns(_ s: String) -> [String] { asciiRuns(s, TextFold.isDigit) }
+    static func digitRuns(_ s: Bytes) -> [Bytes] { s.split(whereSeparator: { !TextFold.isDigit($0) }).map(Array.init) }
 
     /// The letters and digits alone (`o'brien` → `obrien`, `van der berg` → `vanderberg`).
-    static func compact(_ s: String) -> String {
-        if PlainText.isASCII(s) {
-            return s.utf8.allSatisfy(TextFold.isASCIIWordByte) ? s : String(decoding: s.utf8.filter(TextFold.isASCIIWordByte), as: UTF8.self)
+    static func compact(_ s: Bytes) -> Bytes {
+        if !s.contains(where: { $0 >= 0x80 }) {
+            return s.allSatisfy(TextFold.isASCIIWordByte) ? s : s.filter(TextFold.isASCIIWordByte)
         }
-        return words(s).joined()
+        return Array(words(s).joined())
     }
 
-    static func runs(_ s: String, _ inRun: (Unicode.Scalar) -> Bool) -> [String] {
-        var out: [String] = []
-        var current = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            if inRun(u) { current.append(u) } else if !current.isEmpty { out.append(String(current)); current = .init() }
+    /// Maximal runs of the characters `ascii` (for ASCII bytes) or `other` (for the scalars
+    /// of the rest) accepts.
+    static func runs(_ s: Bytes, ascii: (UInt8) -> Bool, other: (Unicode.Scalar) -> Bool) -> [Bytes] {
+        if !s.contains(where: { $0 >= 0x80 }) {
+            return s.split(whereSeparator: { !ascii($0) }).map(Array.init)
         }
-        if !current.isEmpty { out.append(String(current)) }
+        var out: [Bytes] = []
+        s.withUnsafeBufferPointer { u in
+            var start = -1
+            var i = 0
+            while i < u.count {
+                let (scalar, n) = TextFold.decode(u, i)
+                let inRun = scalar.value < 0x80 ? ascii(UInt8(scalar.value)) : other(scalar)
+                if inRun && start < 0 { start = i }
+                if !inRun && start >= 0 { out.append(Array(u[start..<i])); start = -1 }
+                i += n
+            }
+            if start >= 0 { out.append(Array(u[start..<u.count])) }
+        }
         return out
     }
 
-    /// Runs of bytes (of ASCII text, or ASCII bytes of any text: digits).
-    static func asciiRuns(_ s: String, _ inRun: (UInt8) -> Bool) -> [String] {
-        s.utf8.split(whereSeparator: { !inRun($0) }).map { String(decoding: $0, as: UTF8.self) }
+    static func isDigits(_ s: Bytes) -> Bool { !s.isEmpty && s.allSatisfy(TextFold.isDigit) }
+
+    static func split(_ s: Bytes, _ separator: UInt8, keepEmpty: Bool = false) -> [Bytes] {
+        s.split(separator: separator, omittingEmptySubsequences: !keepEmpty).map(Array.init)
     }
 
-    static func isDigits(_ s: String) -> Bool { !s.isEmpty && s.utf8.allSatisfy(TextFold.isDigit) }
-
-    static func split(_ s: String, _ separator: UInt8, keepEmpty: Bool = false) -> [String] {
-        s.utf8.split(separator: separator, omittingEmptySubsequences: !keepEmpty).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    static func split(_ s: String, separatedBy separators: Set<UInt8>) -> [String] {
-        s.utf8.split(whereSeparator: { separators.contains($0) }).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    static func trimmedEnd(_ s: String, _ b: UInt8) -> String {
-        var u = Array(s.utf8)
+    static func trimmedEnd(_ s: Bytes, _ b: UInt8) -> Bytes {
+        guard s.last == b else { return s }
+        var u = s
         while u.last == b { u.removeLast() }
-        return String(decoding: u, as: UTF8.self)
+        return u
     }
 
     /// Without leading and trailing spaces (and the `extra` bytes).
-    static func trimmed(_ s: String, extra: Set<UInt8> = []) -> String {
-        guard let first = s.utf8.first, let last = s.utf8.last else { return s }
-        if first != 0x20 && last != 0x20 && (extra.isEmpty || !(extra.contains(first) || extra.contains(last))) { return s }
-        let u = Array(s.utf8)
-        var lo = 0, hi = u.count
-        while lo < hi && (u[lo] == 0x20 || extra.contains(u[lo])) { lo += 1 }
-        while hi > lo && (u[hi - 1] == 0x20 || extra.contains(u[hi - 1])) { hi -= 1 }
-        return lo == 0 && hi == u.count ? s : String(decoding: u[lo..<hi], as: UTF8.self)
+    static func trimmed(_ s: Bytes, extra: Set<UInt8> = []) -> Bytes {
+        guard let first = s.first, let last = s.last else { return s }
+        func trims(_ b: UInt8) -> Bool { b == 0x20 || (!extra.isEmpty && extra.contains(b)) }
+        if !trims(first) && !trims(last) { return s }
+        var lo = 0, hi = s.count
+        while lo < hi && trims(s[lo]) { lo += 1 }
+        while hi > lo && trims(s[hi - 1]) { hi -= 1 }
+        return Array(s[lo..<hi])
+    }
+
+    /// A value's text without leading and trailing spaces.
+    static func trimmed(_ s: String) -> String {
+        guard let first = s.utf8.first, let last = s.utf8.last, first == 0x20 || last == 0x20 else { return s }
+        return String(decoding: trimmed(Array(s.utf8)), as: UTF8.self)
     }
 }

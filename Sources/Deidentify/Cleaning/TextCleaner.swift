@@ -18,9 +18,9 @@ public struct TextCleaner: Sendable {
         let binaryNeedles: NeedleSet
         /// Needles also matched in the digit view (spec 2.3).
         let digitForms: [Needle]
-        /// Identifying numbers by their digits (leading zeros dropped too when 5 digits
-        /// remain): an IS or DS value equal to one is replaced.
-        let numbers: [String: IdentifyingKind]
+        /// Identifying numbers by their digits (TextCleaner.numberKey; leading zeros dropped
+        /// too when 5 digits remain): an IS or DS value equal to one is replaced.
+        let numbers: [UInt64: IdentifyingKind]
         let birthDates: [(Int, Int, Int)]
         let otherDates: Set<Int>
 
@@ -28,10 +28,12 @@ public struct TextCleaner: Sendable {
             needles = NeedleSet(values.needles)
             binaryNeedles = NeedleSet(values.needles.filter { $0.length >= 4 && $0.kind != .otherdate })
             digitForms = values.needles.filter(\.isDigitForm)
-            var numbers: [String: IdentifyingKind] = [:]
+            var numbers: [UInt64: IdentifyingKind] = [:]
             for n in values.needles where n.bytes.allSatisfy(TextFold.isDigit) {
-                for form in [n.bytes, TextCleaner.withoutLeadingZeros(n.bytes)] where form == n.bytes || form.count >= 5 {
-                    let key = String(decoding: form, as: UTF8.self)
+                var keys: [UInt64] = []
+                if let exact = TextCleaner.numberKey(n.bytes[...], exact: true) { keys.append(exact) }
+                if let stripped = TextCleaner.numberKey(n.bytes[...], exact: false) { keys.append(stripped) }
+                for key in keys {
                     if let known = numbers[key], known < n.kind { continue }
                     numbers[key] = n.kind
                 }
@@ -87,7 +89,8 @@ public struct TextCleaner: Sendable {
         var out = values
         var removals: [IdentifyingKind: Int] = [:]
         var changed = false
-        let scope = Scope(vr: .IS, tag: nil)
+        // Numbers are searched as text too, but not in the digit view (equality decides).
+        let scope = Scope(otherDates: true, digitView: false, patterns: false)
         for (i, v) in values.enumerated() {
             let value = NeedleForms.trimmed(v)
             guard !value.isEmpty else { continue }
@@ -143,6 +146,7 @@ public struct TextCleaner: Sendable {
         }
     }
 
+    /// A handful of tags: compared one by one, cheaper than hashing.
     static func isCodeAttribute(_ tag: Tag) -> Bool { IdentifyingAttributes.codeTags.contains(tag.rawValue) }
 
     struct Hit {
@@ -259,21 +263,36 @@ public struct TextCleaner: Sendable {
         return merged
     }
 
+    /// An IS or DS value's kind if it equals an identifying number: sign dropped, a
+    /// fraction of zeros dropped, then the digits compared as written, or without leading
+    /// zeros when 5 digits or more remain.
     func numberKind(_ value: String) -> IdentifyingKind? {
-        var digits = Array(value.utf8)
-        if let first = digits.first, first == 0x2B || first == 0x2D { digits.removeFirst() }
-        if let dot = digits.firstIndex(of: 0x2E) {
-            guard digits[(dot + 1)...].allSatisfy({ $0 == 0x30 }) else { return nil }
-            digits.removeSubrange(dot...)
+        var copy = value
+        return copy.withUTF8 { u -> IdentifyingKind? in
+            var lo = 0, hi = u.count
+            if lo < hi && (u[lo] == 0x2B || u[lo] == 0x2D) { lo += 1 }
+            if let dot = u[lo..<hi].firstIndex(of: 0x2E) {
+                guard u[(dot + 1)..<hi].allSatisfy({ $0 == 0x30 }) else { return nil }
+                hi = dot
+            }
+            let digits = u[lo..<hi]
+            guard !digits.isEmpty, digits.allSatisfy(TextFold.isDigit) else { return nil }
+            if let key = TextCleaner.numberKey(digits, exact: true), let kind = tables.numbers[key] { return kind }
+            if let key = TextCleaner.numberKey(digits, exact: false), let kind = tables.numbers[key] { return kind }
+            return nil
         }
-        guard !digits.isEmpty, digits.allSatisfy(TextFold.isDigit) else { return nil }
-        return tables.numbers[String(decoding: digits, as: UTF8.self)]
-            ?? tables.numbers[String(decoding: TextCleaner.withoutLeadingZeros(digits), as: UTF8.self)]
     }
 
-    static func withoutLeadingZeros(_ d: [UInt8]) -> [UInt8] {
-        let rest = d.drop { $0 == 0x30 }
-        return rest.isEmpty ? [0x30] : Array(rest)
+    /// A number's key: its value and how many digits it is written with (`exact`), or its
+    /// value alone, marked, when at least 5 digits remain without leading zeros. Nil for more
+    /// than 18 digits (no IS or DS value holds those).
+    static func numberKey<C: Collection>(_ digits: C, exact: Bool) -> UInt64? where C.Element == UInt8 {
+        let significant = digits.drop { $0 == 0x30 }
+        guard digits.count <= 18 else { return nil }
+        if !exact && significant.count < 5 { return nil }
+        var v: UInt64 = 0
+        for d in significant { v = v * 10 + UInt64(d &- 0x30) }
+        return v << 5 | (exact ? UInt64(digits.count) : 31)
     }
 
     static func byName(_ removals: [IdentifyingKind: Int]) -> [String: Int] {

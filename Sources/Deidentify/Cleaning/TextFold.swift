@@ -30,8 +30,35 @@ enum TextFold {
         return foldedBytes(s).variant.map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The folded UTF-8 of valid UTF-8 bytes, and of their umlaut variant if that differs.
+    static func foldedBytes(utf8: [UInt8]) -> (plain: [UInt8], variant: [UInt8]?) {
+        utf8.withUnsafeBufferPointer { u in
+            var plain: [UInt8] = []
+            var variant: [UInt8] = []
+            var differs = false
+            plain.reserveCapacity(u.count)
+            forEachChunk(utf8: u) { folded, foldedVariant, _, _ in
+                let before = plain.count
+                append(folded, to: &plain)
+                if let v = foldedVariant {
+                    if !differs { variant = Array(plain[..<before]); differs = true }
+                    append(v, to: &variant)
+                } else if differs {
+                    append(folded, to: &variant)
+                }
+            }
+            return (plain, differs ? variant : nil)
+        }
+    }
+
     /// The folded UTF-8 of `s`, and of its umlaut variant if that differs.
     static func foldedBytes(_ s: String) -> (plain: [UInt8], variant: [UInt8]?) {
+        if let ascii = s.utf8.withContiguousStorageIfAvailable({ u -> [UInt8]? in
+            u.contains { $0 >= 0x80 } ? nil : [UInt8](unsafeUninitializedCapacity: u.count) { buffer, count in
+                for i in 0..<u.count { buffer[i] = lower(u[i]) }
+                count = u.count
+            }
+        }), let ascii { return (ascii, nil) }
         var plain: [UInt8] = []
         var variant: [UInt8] = []
         var differs = false
@@ -49,6 +76,11 @@ enum TextFold {
         return (plain, differs ? variant : nil)
     }
 
+    /// Appends a few bytes (a folded character) without the cost of a memmove call.
+    @inline(__always) static func append(_ bytes: UnsafeBufferPointer<UInt8>, to array: inout [UInt8]) {
+        if bytes.count <= 4 { for b in bytes { array.append(b) } } else { array.append(contentsOf: bytes) }
+    }
+
     static func asciiLowercased(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
         return String(decoding: s.utf8.map(lower), as: UTF8.self)
@@ -58,79 +90,85 @@ enum TextFold {
         b &- 0x41 < 26 ? b | 0x20 : b
     }
 
-    /// The lower-cased ASCII bytes, sliced one at a time, so that folding ASCII allocates nothing.
-    static let asciiPieces: [UInt8] = (0..<128).map { lower(UInt8($0)) }
+    /// The lower-cased ASCII bytes, pointed at one at a time, so that folding ASCII allocates
+    /// nothing (never freed: a global).
+    nonisolated(unsafe) static let asciiPieces: UnsafeBufferPointer<UInt8> = ScalarFoldTable.permanent((0..<128).map { lower(UInt8($0)) })
 
     /// Calls `body(folded, variant, lo, hi)` for each chunk of `s`: its folded bytes, those of
     /// its umlaut variant when they differ, and the UTF-8 range of `s` it came from.
-    static func forEachChunk(_ s: String, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>?, Int, Int) -> Void) {
+    static func forEachChunk(_ s: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, Int, Int) -> Void) {
         var copy = s
-        copy.withUTF8 { u in
-            let n = u.count
-            var i = 0
-            while i < n {
-                let (first, length) = decode(u, i)
-                // The chunk runs on over scalars that join it, and over ignorables when a joiner
-                // follows them (folding removes the ignorable, then composes what it separated).
-                var j = i + length
-                var k = j
-                var multi = false
-                while k < n && u[k] >= 0x80 {
-                    let (next, nextLength) = decode(u, k)
-                    if joinsPrevious(next) {
-                        k += nextLength
-                        j = k
-                        multi = true
-                    } else if foldsToNothing(next) {
-                        k += nextLength
-                    } else {
-                        break
-                    }
-                }
-                let v = Int(first.value)
-                if multi && v < 0x10000 && ScalarFoldTable.shared.variant(v) == nil && marksOnly(u, from: i + length, to: j) {
-                    // A letter and nonspacing marks: they fold to nothing, the letter to itself
-                    // (unless the marks and the letter could make an umlaut, or one whose
-                    // precomposed form is no longer ä, ö or ü: those take the slow path).
-                    if v < 0x80 {
-                        body(asciiPieces[v..<(v + 1)], nil, i, j)
-                    } else {
-                        let table = ScalarFoldTable.shared
-                        body(table.plain(v), table.variant(v), i, j)
-                    }
-                } else if multi && noUmlaut(u, from: i, to: j) {
-                    // A letter with marks or jamo that compose with it: the folds of its scalars,
-                    // composed (spec 2.1's last step), which is the fold of the whole as long as
-                    // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
-                    var bytes: [UInt8] = []
-                    var k = i
-                    while k < j {
-                        let (m, mLength) = decode(u, k)
-                        bytes += m.value < 0x80 ? asciiPieces[Int(m.value)...Int(m.value)] : ScalarFoldTable.shared.plain(Int(m.value))
-                        k += mLength
-                    }
-                    // The standard library's own NFC (what String comparison uses): no Foundation.
-                    body(String(decoding: bytes, as: UTF8.self)._nfcCodeUnits[...], nil, i, j)
-                } else if multi || v >= 0x10000 {
-                    let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
-                    body(piece.plain[...], piece.variant?[...], i, j)
-                } else if v < 0x80 {
-                    body(asciiPieces[v..<(v + 1)], nil, i, j)
+        copy.withUTF8 { forEachChunk(utf8: $0, body) }
+    }
+
+    /// The same over valid UTF-8 bytes.
+    static func forEachChunk(utf8 u: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, Int, Int) -> Void) {
+        var table = ScalarFoldTable.Reader()
+        let ascii = asciiPieces
+        let n = u.count
+        var i = 0
+        while i < n {
+            let (first, length) = decode(u, i)
+            // The chunk runs on over scalars that join it, and over ignorables when a joiner
+            // follows them (folding removes the ignorable, then composes what it separated).
+            var j = i + length
+            var k = j
+            var multi = false
+            while k < n && u[k] >= 0x80 {
+                let (next, nextLength) = decode(u, k)
+                if joinsPrevious(next, &table) {
+                    k += nextLength
+                    j = k
+                    multi = true
+                } else if foldsToNothing(next, &table) {
+                    k += nextLength
                 } else {
-                    let table = ScalarFoldTable.shared
-                    body(table.plain(v), table.variant(v), i, j)
+                    break
                 }
-                i = j
             }
+            let v = Int(first.value)
+            if multi && v < 0x10000 && table.variant(v) == nil && marksOnly(u, from: i + length, to: j, &table) {
+                // A letter and nonspacing marks: they fold to nothing, the letter to itself
+                // (unless the marks and the letter could make an umlaut, or one whose
+                // precomposed form is no longer ä, ö or ü: those take the slow path).
+                body(v < 0x80 ? UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]) : table.plain(v), nil, i, j)
+            } else if multi && noUmlaut(u, from: i, to: j, &table) {
+                // A letter with marks or jamo that compose with it: the folds of its scalars,
+                // composed (spec 2.1's last step), which is the fold of the whole as long as
+                // no umlaut can appear or vanish by composing (TextCleanerFoldTests).
+                var bytes: [UInt8] = []
+                var k = i
+                while k < j {
+                    let (m, mLength) = decode(u, k)
+                    bytes.append(contentsOf: m.value < 0x80 ? UnsafeBufferPointer(rebasing: ascii[Int(m.value)...Int(m.value)])
+                                                            : table.plain(Int(m.value)))
+                    k += mLength
+                }
+                // The standard library's own NFC (what String comparison uses): no Foundation.
+                String(decoding: bytes, as: UTF8.self)._nfcCodeUnits.withUnsafeBufferPointer { body($0, nil, i, j) }
+            } else if multi || v >= 0x10000 {
+                let piece = slowPiece(String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self))
+                piece.plain.withUnsafeBufferPointer { plain in
+                    if let variant = piece.variant {
+                        variant.withUnsafeBufferPointer { body(plain, $0, i, j) }
+                    } else {
+                        body(plain, nil, i, j)
+                    }
+                }
+            } else if v < 0x80 {
+                body(UnsafeBufferPointer(rebasing: ascii[v..<(v + 1)]), nil, i, j)
+            } else {
+                body(table.plain(v), table.variant(v), i, j)
+            }
+            i = j
         }
     }
 
     /// Whether the scalars of `u[lo..<hi]` all fold to nothing (nonspacing marks, ignorables)
     /// and none holds the diaeresis (which makes an umlaut of the letter before it): then the
     /// chunk folds as its first scalar alone, since folding decomposes again and drops them.
-    static func marksOnly(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int) -> Bool {
+    static func marksOnly(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: inout ScalarFoldTable.Reader) -> Bool {
         var k = lo
-        let table = ScalarFoldTable.shared
         while k < hi {
             let (m, length) = decode(u, k)
             if m.value >= 0x10000 || table.hasDiaeresis(Int(m.value)) || !table.plain(Int(m.value)).isEmpty { return false }
@@ -141,9 +179,8 @@ enum TextFold {
 
     /// Whether every scalar of `u[lo..<hi]` is in the table, none has an umlaut variant and
     /// none holds the diaeresis: composing them cannot make or unmake an `ä ö ü`.
-    static func noUmlaut(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int) -> Bool {
+    static func noUmlaut(_ u: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, _ table: inout ScalarFoldTable.Reader) -> Bool {
         var k = lo
-        let table = ScalarFoldTable.shared
         while k < hi {
             let (m, length) = decode(u, k)
             let v = Int(m.value)
@@ -154,16 +191,18 @@ enum TextFold {
     }
 
     /// An ignorable (or a mark): folding removes it.
-    @inline(__always) static func foldsToNothing(_ u: Unicode.Scalar) -> Bool {
-        if u.value < 0x10000 { return ScalarFoldTable.shared.plain(Int(u.value)).isEmpty }
+    @inline(__always) static func foldsToNothing(_ u: Unicode.Scalar, _ table: inout ScalarFoldTable.Reader) -> Bool {
+        if u.value < 0x10000 { return table.plain(Int(u.value)).isEmpty }
         return u.properties.isDefaultIgnorableCodePoint
     }
 
-    @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar) -> Bool {
+    /// Outside the plane no compatibility form starts with a mark or a jamo
+    /// (TextCleanerFoldTests checks the blocks that have compatibility forms), so the scalar's
+    /// own properties decide.
+    @inline(__always) static func joinsPrevious(_ u: Unicode.Scalar, _ table: inout ScalarFoldTable.Reader) -> Bool {
         if u.value < 0x80 { return false }
-        if u.value < 0x10000 { return ScalarFoldTable.shared.joinsPrevious(Int(u.value)) }
-        if combinesWithPrevious(u) { return true }
-        return String(u).precomposedStringWithCompatibilityMapping.unicodeScalars.first.map(combinesWithPrevious) ?? false
+        if u.value < 0x10000 { return table.joinsPrevious(Int(u.value)) }
+        return combinesWithPrevious(u)
     }
 
     /// The scalar starting at byte `i` of valid UTF-8, and its length.
