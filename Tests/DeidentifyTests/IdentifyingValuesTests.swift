@@ -221,6 +221,7 @@ import Testing
             DataElement(sequence: E.element("OtherPatientIDsSequence", "").tag, items: [nested, utf8Item]),
             DataElement(tag: Tag(group: 0x0009, element: 0x0010), vr: .LO, string: "ACME"),
             DataElement(tag: Tag(group: 0x0009, element: 0x1001), vr: .PN, string: "Private^Person"),
+            DataElement(sequence: Tag(group: 0x0009, element: 0x1002), items: [DataSet([E.element("OtherPatientIDs", "VENDORKEPT77")])]),
             E.element("ReferringPhysicianName", "ANONYMIZED"),
             E.element("PatientID", "ANONYMOUS"),
         ])
@@ -228,6 +229,7 @@ import Testing
         #expect(f["muller"] == "name" && f["jurgen"] == "name" && f["juergen"] == "name")
         #expect(f["gossling"] == "name" && f["asa"] == "name")
         #expect(f["private"] == nil && f["person"] == nil && f["acme"] == nil)
+        #expect(f["vendorkept77"] == "id", "a standard attribute inside a private sequence is a source")
         #expect(f["anonymized"] == nil && f["anonymous"] == nil)
     }
 

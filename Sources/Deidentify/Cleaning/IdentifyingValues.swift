@@ -87,12 +87,14 @@ extension IdentifyingValues {
                 for i in elements.indices {
                     let tag = elements[i].tag, vr = elements[i].vr
                     guard vr.isString || vr == .SQ || vr == .UN else { continue }
-                    if tag.isPrivate || tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem {
-                        continue
-                    }
+                    if tag.isGroupLength || tag.group == 0x0000 || tag.group == 0x0002 || tag.isDelimiterOrItem { continue }
                     switch elements[i].value {
                     case .sequence(let items):
+                        // A private sequence's items may hold standard attributes: those are
+                        // sources (only private elements themselves are not).
                         for item in items { walk(item, characterSet: charset) }
+                    case _ where tag.isPrivate:
+                        break
                     case .binary(.inline(let bytes)) where vr == .UN:
                         // The dictionary names the attribute and tells how to read it.
                         let dictionaryVR = DataDictionary.vr(for: tag)

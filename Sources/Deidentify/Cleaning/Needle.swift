@@ -52,10 +52,6 @@ struct Needle: Sendable, Hashable {
         self.init(bytes: bytes, kind: kind, match: match, length: length)
     }
 
-    init?(folded: String, kind: IdentifyingKind) {
-        self.init(folded: Array(folded.utf8), kind: kind)
-    }
-
     /// Matched in the digit view too (spec 2.3): identifier digit runs, postal codes,
     /// telephone digits, a birth date's YYYYMMDD; not the other dates (the date patterns
     /// find those).

@@ -15,12 +15,17 @@ struct NeedleSet: Sendable {
     private let start: [Int32]
 
     init(_ needles: [Needle]) {
-        let sorted = needles.sorted { ($0.bytes[0], $0.bytes.count) < ($1.bytes[0], $1.bytes.count) }
+        // Sorted by first byte, then length, through keys (sorting the needles themselves moves
+        // their arrays about, which costs more than the rest of the set).
+        let order = needles.indices.map { (UInt64(needles[$0].bytes[0]) << 56 | UInt64(min(needles[$0].bytes.count, 0xFF_FFFF)) << 32
+                                           | UInt64($0)) }.sorted()
+        let sorted = order.map { needles[Int($0 & 0xFFFF_FFFF)] }
         var start = [Int32](repeating: 0, count: 257)
         for n in sorted { start[Int(n.bytes[0]) + 1] += 1 }
         for b in 0..<256 { start[b + 1] += start[b] }
         var pool: [UInt8] = []
         var offsets: [Int32] = [0]
+        offsets.reserveCapacity(sorted.count + 1)
         for n in sorted {
             pool += n.bytes
             offsets.append(Int32(pool.count))

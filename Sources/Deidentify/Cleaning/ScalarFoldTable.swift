@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// The fold (spec 2.1) of every scalar of the Basic Multilingual Plane, and of its umlaut
-/// variant, worked out a block of 2,048 scalars at a time, the first time a scalar of the
+/// variant, worked out a block of 512 scalars at a time, the first time a scalar of the
 /// block is met: one pass of each normalisation over the block (each scalar between
 /// separators that nothing composes with) costs about what a few dozen separate calls would.
 /// Text in one script touches a block or two (Latin-1 and U+FFFD are in the first and the
@@ -16,7 +16,7 @@ import Synchronization
 /// out pointers into it, with no reference counting and, through a Reader, no lock per scalar.
 final class ScalarFoldTable: @unchecked Sendable {   // its state is behind a Mutex; blocks never change
     static let shared = ScalarFoldTable()
-    static let blockSize = 0x800
+    static let blockSize = 0x200
 
     private let blocks = Mutex<[Block?]>([Block?](repeating: nil, count: 0x10000 / blockSize))
 

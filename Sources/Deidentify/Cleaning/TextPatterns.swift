@@ -28,7 +28,12 @@ enum TextPatterns {
     /// number. Bytes inside `taken` (dates already found) end a run.
     static func phones(_ h: UnsafeBufferPointer<UInt8>, taken: [Range<Int>], _ found: (Int, Int, IdentifyingKind) -> Void) {
         let n = h.count
-        func isTaken(_ i: Int) -> Bool { taken.contains { $0.contains(i) } }
+        var mask: [Bool] = []
+        if !taken.isEmpty {
+            mask = [Bool](repeating: false, count: n)
+            for r in taken { for i in r where i < n { mask[i] = true } }
+        }
+        func isTaken(_ i: Int) -> Bool { !mask.isEmpty && mask[i] }
         func isJoin(_ b: UInt8, dots: Bool) -> Bool {
             dots ? b == 0x2E : (b != 0x2E && DigitView.isSeparator(b))
         }
