@@ -79,6 +79,12 @@ public struct Deidentifier: Sendable {
         for tag in [Tag.patientName, .patientID, .accessionNumber] {
             log.record(.replaced, tag, at: [], reason: "replacement identifiers (\(tag == .accessionNumber ? "the study's code" : "the patient's code"))")
         }
+        // Study ID (Z) is one of the attributes a DICOMDIR needs: where the original had one,
+        // it gets the study's code (Z allows a dummy value), if the code fits an SH.
+        if ds.contains(.studyID), identifiers.itemCode.utf8.count <= 16 {
+            ds.set(DataElement(tag: .studyID, vr: .SH, string: identifiers.itemCode))
+            log.record(.replaced, .studyID, at: [], reason: "the study's code (a DICOMDIR needs a Study ID)")
+        }
         addMethod(to: &ds, datesShifted: walk.datesShifted)
         if let recipe = settings.recipe {
             recipe.apply(to: &ds, original: original, identifiers: identifiers, log: log) { e in

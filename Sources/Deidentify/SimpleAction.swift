@@ -4,8 +4,10 @@ enum SimpleAction: String, Sendable {
     case x, z, d, k, c, u
 
     /// Resolves `action` by the attribute's type where it stands in the instance's IOD (PS3.3
-    /// tables): Type 1 (or 1C, present) → D (U for X/Z/U*), Type 2 → Z, Type 3 or not in the
-    /// IOD → X. Z/D is Z unless Type 1. When the IOD is not known (an SOP class newer than the
+    /// tables): Type 1 (or 1C, present) → D, Type 2 → Z, Type 3 or not in the IOD → X. Z/D is Z
+    /// unless Type 1. X/Z/U* of a Type 1 or Type 2 sequence is U: its items kept with their
+    /// UIDs replaced, since other attributes refer to what it references (a Referenced Series
+    /// Sequence, say), and an emptied one would leave them pointing at nothing. When the IOD is not known (an SOP class newer than the
     /// tables, or none), the conservative choice that keeps any IOD whole: X/Z → Z, X/D, Z/D and
     /// X/Z/D → D, X/Z/U* → U.
     static func resolve(_ action: ProfileAction, type: AttributeType?, iodKnown: Bool) -> SimpleAction {
@@ -32,8 +34,7 @@ enum SimpleAction: String, Sendable {
             return type?.isType2 == true ? .z : .x
         case .xzu:
             guard iodKnown else { return .u }
-            if type?.isType1 == true { return .u }
-            return type?.isType2 == true ? .z : .x
+            return type?.isType1 == true || type?.isType2 == true ? .u : .x
         }
     }
 }

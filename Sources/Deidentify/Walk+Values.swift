@@ -98,7 +98,10 @@ extension Walk {
         var changed = 0
         let out = values.map { v -> String in
             if v.isEmpty || UIDRegistry.entry(for: UID(v)) != nil { return v }
-            if kind == .class && (v == ownSOPClass || AttributePolicy.isWellKnownCodingScheme(v)) { return v }
+            if kind == .class && AttributePolicy.isWellKnownCodingScheme(v) { return v }
+            // The instance's own private SOP class is kept, unless a component of it is an
+            // identifier's digits (an MRN built into a UID): then it is remapped like any other.
+            if kind == .class && v == ownSOPClass && !embedsIdentifier(v) { return v }
             changed += 1
             return uids.remap(v)
         }
@@ -108,6 +111,11 @@ extension Walk {
         }
         log.record(.remapped, e.tag, at: path, reason: reason(), outcome: "\(changed) of \(values.count) remapped")
         return DataElement(tag: e.tag, vr: .UI, strings: out)
+    }
+
+    /// A UID one of whose components equals an identifier's digits.
+    func embedsIdentifier(_ uid: String) -> Bool {
+        uid.split(separator: ".").contains { cleaner.cleanNumbers([String($0)]) != nil }
     }
 
     /// A sequence whose items are kept, each cleaned at its own level.

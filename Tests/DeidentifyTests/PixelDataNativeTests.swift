@@ -262,3 +262,40 @@ import Testing
 private extension Array {
     func repeated(_ n: Int) -> [Element] { (0..<n).flatMap { _ in self } }
 }
+
+/// Big-endian samples wider than 16 bits (an RT Dose of 32-bit samples, as pydicom's test data
+/// has) in OW: PS3.5 orders OW as 16-bit words, which the reader swapped, so the value is in
+/// little-endian order as it is (dcmtk's dcmconv writes and reads it so); pydicom decodes the
+/// written copy to the numbers of the original.
+@Suite struct PixelDataBigEndianWideTests {
+    typealias F = PixelDataFixture
+
+    @Test func thirtyTwoBitSamplesOfABigEndianFileComeOutInLittleEndianOrder() throws {
+        let dir = try F.temporaryDirectory("native-be32")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let samples: [UInt32] = [0x0102_0304, 0x1122_3344, 0xA0B0_C0D0, 7, 0xFFFF_FFFF, 65536]
+        var ds = DataSet()
+        func us(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.rtDoseStorage.rawValue))
+        ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.826.0.1.3680043.10.555.32"))
+        ds.set(DataElement(tag: .samplesPerPixel, vr: .US, bytes: us(1)))
+        ds.set(DataElement(tag: .photometricInterpretation, vr: .CS, string: "MONOCHROME2"))
+        ds.set(DataElement(tag: .rows, vr: .US, bytes: us(2)))
+        ds.set(DataElement(tag: .columns, vr: .US, bytes: us(3)))
+        ds.set(DataElement(tag: .bitsAllocated, vr: .US, bytes: us(32)))
+        ds.set(DataElement(tag: .bitsStored, vr: .US, bytes: us(32)))
+        ds.set(DataElement(tag: .highBit, vr: .US, bytes: us(31)))
+        ds.set(DataElement(tag: .pixelRepresentation, vr: .US, bytes: us(0)))
+        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: samples.flatMap { v in (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }))
+        let path = dir + "/le.dcm", bigEndian = dir + "/be.dcm", out = dir + "/out.dcm"
+        try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: path)
+        try PixelDataTools.run("dcmconv", ["+tb", path, bigEndian])
+        var file = try F.read(bigEndian)
+        #expect(file.transferSyntax == .explicitVRBigEndian)
+        #expect(try PixelDataRebuilder.rebuild(&file.dataSet, transferSyntax: file.transferSyntax) == .kept)
+        try Part10Writer.write(file, to: out)
+        let script = "import sys, pydicom\nprint(' '.join(str(int(v)) for v in pydicom.dcmread(sys.argv[1]).pixel_array.ravel()))"
+        let decoded = String(decoding: try PixelDataTools.run(try PixelDataTools.python(), ["-c", script, out]), as: UTF8.self)
+        #expect(decoded.trimmingCharacters(in: .whitespacesAndNewlines) == samples.map(String.init).joined(separator: " "))
+    }
+}

@@ -23,18 +23,19 @@ import Testing
         return chosen
     }
 
-    static let replacedAtTop: Set<Tag> = [.patientName, .patientID, .accessionNumber]
+    /// Replaced after the profile: the codes (Study ID by the study's code where present).
+    static let replacedAtTop: Set<Tag> = [.patientName, .patientID, .accessionNumber, .studyID]
 
     /// The test's reading of PS3.15 E.1.1 for a compound action, by the attribute's type in
-    /// CT Image (the fixture's IOD): Type 1 → D (U for X/Z/U*), Type 2 → Z, Type 3 or absent
-    /// from the IOD → X; Z/D is Z unless Type 1.
+    /// CT Image (the fixture's IOD): Type 1 → D, Type 2 → Z, Type 3 or absent from the IOD →
+    /// X; Z/D is Z unless Type 1; X/Z/U* keeps a Type 1 or 2 sequence's items, UIDs replaced.
     static func simple(_ code: String, type: AttributeType?) -> String {
         let one = type == .type1 || type == .type1C, two = type == .type2 || type == .type2C
         switch code {
         case "X/Z": return one || two ? "Z" : "X"
         case "X/D", "X/Z/D": return one ? "D" : two ? "Z" : "X"
         case "Z/D": return one ? "D" : "Z"
-        case "X/Z/U*": return one ? "U" : two ? "Z" : "X"
+        case "X/Z/U*": return one || two ? "U" : "X"
         default: return code
         }
     }

@@ -47,7 +47,7 @@ import Testing
         #expect(S.resolve(.zd, type: .type1, iodKnown: true) == .d)
         #expect(S.resolve(.zd, type: .type3, iodKnown: true) == .z)
         #expect(S.resolve(.xzu, type: .type1, iodKnown: true) == .u)
-        #expect(S.resolve(.xzu, type: .type2, iodKnown: true) == .z)
+        #expect(S.resolve(.xzu, type: .type2, iodKnown: true) == .u)
         #expect(S.resolve(.xzu, type: .type3, iodKnown: true) == .x)
         // Without the IOD's tables: what keeps any IOD whole.
         #expect(S.resolve(.xz, type: nil, iodKnown: false) == .z)

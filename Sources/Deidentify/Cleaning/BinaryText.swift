@@ -21,6 +21,24 @@ enum BinaryText {
     /// result.
     static func firstReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet,
                                 _ body: ([UInt8]) -> R?) -> R? {
+        if let r = firstDirectReading(of: bytes, vr: vr, characterSet: characterSet, body) { return r }
+        // OW: the bytes of 16-bit words in the other order (a big-endian file's text, swapped
+        // by the reader, still reads in pairs).
+        if vr == .OW && bytes.count >= 2 {
+            var swapped = bytes
+            var i = 0
+            while i + 1 < swapped.count { swapped.swapAt(i, i + 1); i += 2 }
+            if let r = firstDirectReading(of: swapped, vr: .OB, characterSet: characterSet, body) { return r }
+        }
+        // A gzip or zlib stream: what inflating it gives, read the same ways.
+        if let inflated = CompressedContent.inflated(bytes) {
+            return firstDirectReading(of: inflated, vr: .OB, characterSet: characterSet, body)
+        }
+        return nil
+    }
+
+    static func firstDirectReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet,
+                                      _ body: ([UInt8]) -> R?) -> R? {
         let plain = !bytes.contains { $0 >= 0x80 || $0 == 0x1B }
         // Latin-1 (for ASCII, the same text as UTF-8 and every character set's).
         var latin1: [UInt8] = []

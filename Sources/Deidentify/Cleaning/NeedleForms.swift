@@ -31,6 +31,12 @@ enum NeedleForms {
                 if !family.isEmpty && !given.isEmpty {
                     out.append(family + given)
                     out.append(given + family)
+                    // With one space between, where a part has one character (a CJK name such as
+                    // "李 娜", whose parts are too short to be needles on their own).
+                    if length(family) == 1 || length(given) == 1 {
+                        out.append(family + [0x20] + given)
+                        out.append(given + [0x20] + family)
+                    }
                 }
             } else {
                 // A name sent without components ("Homer J Simpson" as LO): its words, and
@@ -152,8 +158,11 @@ enum NeedleForms {
 
     static func place(_ v: Bytes) -> [Bytes] {
         var out: [Bytes] = []
-        if length(v) >= 6 { out.append(v) }
-        for w in letterRuns(v) where length(w) >= 6 && !Stoplists.institution.contains(String(decoding: w, as: UTF8.self)) {
+        let words = letterRuns(v)
+        // A value of generic words only (a department "Radiology") names no one: no needle.
+        let generic = !words.isEmpty && words.allSatisfy { Stoplists.institution.contains(String(decoding: $0, as: UTF8.self)) }
+        if length(v) >= 6 && !generic { out.append(v) }
+        for w in words where length(w) >= 6 && !Stoplists.institution.contains(String(decoding: w, as: UTF8.self)) {
             out.append(w)
         }
         return out

@@ -124,6 +124,11 @@ public struct TextCleaner: Sendable {
         var patterns: Bool
         /// Line breaks are kept when whitespace is collapsed (LT, ST, UT).
         var keepLineBreaks: Bool
+        /// Name needles under 6 characters apply. Not in coded values (CS, and the code
+        /// attributes): a code is a defined term of a vocabulary (`TEXT`, `CT`, `HEAD`), and a
+        /// short name part equal to one is a coincidence, not the name; longer parts, IDs,
+        /// dates and contacts are still removed there. The PHI gate follows the same rule.
+        var shortNames = true
 
         init(vr: VR, tag: Tag?) {
             let dateLike = vr == .DA || vr == .DT || vr == .TM || vr == .UI
@@ -136,6 +141,7 @@ public struct TextCleaner: Sendable {
                 patterns = false
             }
             keepLineBreaks = vr == .LT || vr == .ST || vr == .UT
+            shortNames = vr != .CS && !(tag.map(TextCleaner.isCodeAttribute) ?? false)
         }
 
         init(otherDates: Bool, digitView: Bool, patterns: Bool) {
@@ -195,6 +201,7 @@ public struct TextCleaner: Sendable {
         let t = tables
         t.needles.forEachMatch(in: h) { k, lo, hi in
             let kind = t.needles.kinds[k]
+            if kind == .name && !scope.shortNames && hi - lo < 6 { return true }
             if kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: kind)) }
             return true
         }

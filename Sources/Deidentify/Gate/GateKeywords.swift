@@ -4,6 +4,13 @@ import DICOMCore
 /// identifying value, and the generic words that name no one. Kept apart from Table E.1-1 and
 /// from the engine's lists on purpose. Every attribute whose dictionary VR is PN is a name too.
 enum GateKeywords {
+    /// Coded values besides CS: a code's value, designator and version, context identifiers.
+    /// A short name part is not searched in these, nor in CS values (spec 4's coded-value rule).
+    static let codeAttributes: Set<Tag> = Set([
+        "CodeValue", "LongCodeValue", "URNCodeValue", "CodingSchemeDesignator", "CodingSchemeVersion",
+        "ContextIdentifier", "ContextGroupVersion", "MappingResource",
+    ].compactMap { DataDictionary.entry(forKeyword: $0)?.tag })
+
     /// Names that are not PN in the dictionary.
     static let names: Set<String> = ["ContactDisplayName", "TopicAuthor"]
 

@@ -75,6 +75,12 @@ enum GateNeedleForms {
                 let compactFamily = words(family).joined(), compactGiven = words(given).joined()
                 add(compactFamily + compactGiven)
                 add(compactGiven + compactFamily)
+                // With one space between, where a part has one character: one-character CJK parts
+                // ("李 娜") are no needles alone.
+                if compactFamily.unicodeScalars.count == 1 || compactGiven.unicodeScalars.count == 1 {
+                    add(compactFamily + " " + compactGiven)
+                    add(compactGiven + " " + compactFamily)
+                }
             }
         }
         return f
@@ -138,8 +144,11 @@ enum GateNeedleForms {
     /// 1.5: the whole value (6 characters) and each word of 6 letters or more not in the stoplist.
     static func place(_ value: String) -> Forms {
         var f = Forms()
-        if characters(value) >= 6 { f.text.append(value) }
-        for w in letterWords(value) where characters(w) >= 6 && !GateKeywords.institutionStoplist.contains(w) { f.text.append(w) }
+        let words = letterWords(value)
+        // Only generic words (a department "Radiology"): it names no one, no needle.
+        let generic = !words.isEmpty && words.allSatisfy { GateKeywords.institutionStoplist.contains($0) }
+        if characters(value) >= 6 && !generic { f.text.append(value) }
+        for w in words where characters(w) >= 6 && !GateKeywords.institutionStoplist.contains(w) { f.text.append(w) }
         return f
     }
 

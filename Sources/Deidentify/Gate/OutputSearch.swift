@@ -8,6 +8,9 @@ struct OutputSearch {
     let parser: OutputParser
     /// Byte ranges the byte search skips: sample data, and values the engine wrote from constants.
     var skipped: [Range<Int>] = []
+    /// Byte ranges of coded values (CS and the code attributes), in file order: a name part
+    /// under 6 characters found there is a defined term (`TEXT`, `CT`, `HEAD`), not the name.
+    var coded: [Range<Int>] = []
 
     init(gate: PHIGate, parser: OutputParser) {
         self.gate = gate
@@ -89,9 +92,22 @@ struct OutputSearch {
             let parent = parser.dataSets[e.dataSet].parent.map { parser.elements[$0].tag }
             let mayBeConstant = e.tag == .deidentificationMethod || parent == .deidentificationMethodCodeSequence
                 || (e.dataSet == 0 && (e.tag == .implementationVersionName || e.tag == .implementationClassUID))
+            if vr == .CS || GateKeywords.codeAttributes.contains(e.tag) { coded.append(e.valueStart..<(e.valueStart + e.valueLength)) }
             OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString, into: &ranges)
             for r in ranges {
                 let part = UnsafeBufferPointer(rebasing: b[r])
+                // A UID kept as it is (a private SOP class) whose component is an identifier's
+                // digits: the identifier is in the output.
+                if vr == .UI, !gate.digitForms.isEmpty {
+                    let uid = String(decoding: part.filter { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
+                    if UIDRegistry.entry(for: UID(uid)) == nil {
+                        for component in uid.split(separator: ".") {
+                            if let n = gate.digitForms[String(component)], n.kind == .id {
+                                throw PHIGate.Hit.found(n, at: parser.location(of: i))
+                            }
+                        }
+                    }
+                }
                 let plain = !part.contains { $0 >= 0x80 || $0 == 0x1B }
                 if plain {
                     // ASCII reads the same in every character set: lower-casing is the fold.
@@ -125,16 +141,35 @@ struct OutputSearch {
     }
 
     func search(_ buffer: TextBuffer, place: (Int) -> String) throws {
-        try OutputSearch.search(buffer, gate: gate, place: place)
+        try OutputSearch.search(buffer, gate: gate, place: place) { text in
+            let i = buffer.elements[text]
+            return i >= 0 && (buffer.vrs[text] == .CS || GateKeywords.codeAttributes.contains(parser.elements[i].tag))
+        }
+    }
+
+    /// A short name part in a coded value: not a hit.
+    static func isShortName(_ n: GateNeedle) -> Bool { n.kind == .name && n.characters < 6 }
+
+    /// Whether byte `offset` of the file lies in a coded value.
+    func isCoded(_ offset: Int) -> Bool {
+        var lo = 0, hi = coded.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if coded[mid].upperBound <= offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < coded.count && coded[lo].contains(offset)
     }
 
     /// Runs the text matcher and the digit view over `buffer`; `place` names an element.
-    static func search(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+    static func search(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String,
+                       isCoded: (Int) -> Bool = { _ in false }) throws {
         var hit: PHIGate.Hit? = nil
         let matcher = gate.text, forms = gate.digitForms, lengths = gate.digitLengths
         buffer.bytes.withUnsafeBufferPointer { b in
             if let (n, at) = matcher.firstMatch(in: b, from: 0, to: b.count, accept: { n, at in
-                n.kind != .otherdate || !OutputSearch.isDateOrUID(buffer.vrs[buffer.text(at: at)])
+                let k = buffer.text(at: at)
+                if OutputSearch.isShortName(n) && isCoded(k) { return false }
+                return n.kind != .otherdate || !OutputSearch.isDateOrUID(buffer.vrs[k])
             }) {
                 hit = .found(n, at: place(buffer.elements[buffer.text(at: at)]))
                 return
@@ -220,6 +255,20 @@ struct OutputSearch {
                     readings.append(GateFolding.fold(String(decoding: units, as: UTF16.self)).both)
                 }
             }
+            // OW: its bytes in the other order of each 16-bit word (text of a big-endian file,
+            // which the reader swapped, still reads in pairs).
+            if e.vr == .OW {
+                var swapped = Array(raw)
+                var k = 0
+                while k + 1 < swapped.count { swapped.swapAt(k, k + 1); k += 2 }
+                readings.append(swapped.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
+            }
+            // A gzip or zlib stream: what it inflates to, as Latin-1 and UTF-8.
+            if raw.count >= 8, raw[0] == 0x1F && raw[1] == 0x8B || (raw[0] & 0x0F == 8 && (UInt16(raw[0]) << 8 | UInt16(raw[1])) % 31 == 0),
+               let inflated = try? Inflater.inflate(raw, format: .zlibOrGzip, limit: 32 << 20) {
+                readings.append(inflated.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
+                readings.append(GateFolding.fold(String(decoding: inflated, as: UTF8.self)).both)
+            }
             for reading in readings {
                 let found = reading.withUnsafeBufferPointer { r in gate.binary.firstMatch(in: r, from: 0, to: r.count) }
                 if let (n, _) = found { throw PHIGate.Hit.found(n, at: parser.location(of: i)) }
@@ -301,7 +350,9 @@ struct OutputSearch {
         let gaps = EncapsulatedPixelCheck.complement(skipped, in: 0..<b.count)
         if !gate.bytes.isEmpty {
             for gap in gaps {
-                if let (n, at) = gate.bytes.firstMatch(in: b, from: gap.lowerBound, to: gap.upperBound) {
+                if let (n, at) = gate.bytes.firstMatch(in: b, from: gap.lowerBound, to: gap.upperBound, accept: { n, at in
+                    !(OutputSearch.isShortName(n) && isCoded(at))
+                }) {
                     throw PHIGate.Hit.found(n, at: describe(offset: at))
                 }
             }

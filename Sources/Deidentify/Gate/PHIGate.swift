@@ -85,7 +85,7 @@ public struct PHIGate: Sendable {
         if ts.isDeflated {
             // The data set inflated after the file's own preamble and File Meta Information.
             let inflated: [UInt8]
-            do { inflated = try RawInflate.inflate(UnsafeBufferPointer(rebasing: file[start...])) } catch {
+            do { inflated = try Inflater.inflate(UnsafeBufferPointer(rebasing: file[start...])) } catch {
                 throw Hit.unchecked("the output", at: "the output", "\(error)")
             }
             let whole = Array(file[..<start]) + inflated

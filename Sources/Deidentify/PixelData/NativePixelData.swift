@@ -104,13 +104,15 @@ enum NativePixelData {
         }
     }
 
-    /// The reader swaps OW values of a big-endian file to little endian (16-bit words); a value
-    /// in another VR, or of samples wider than 16 bits, would come out in the wrong order.
+    /// A big-endian value as the reader left it is in little-endian order only if it is OW:
+    /// PS3.5 orders OW as 16-bit words, which the reader swapped (so does dcmtk; a 32-bit
+    /// sample's two words keep the order they were written in). Samples wider than 8 bits in
+    /// OB have no defined byte order: refused.
     static func checkSwapped(_ e: DataElement, _ value: BinaryValue, bitsAllocated: Int, _ name: String) throws {
         guard bitsAllocated > 8 else { return }
-        guard e.vr == .OW, bitsAllocated == 16 else {
+        guard e.vr == .OW else {
             throw PixelDataRefusal("\(name) is \(e.vr.code) with Bits Allocated \(bitsAllocated) in Explicit VR Big Endian: "
-                                   + "its byte order cannot be rebuilt")
+                                   + "its byte order is not defined")
         }
         if case .deferred(let loc) = value, loc.byteSwapUnit != 2 {
             throw PixelDataRefusal("\(name) in Explicit VR Big Endian was not read as 16-bit words")

@@ -1,0 +1,54 @@
+import CZlib
+
+/// Inflates deflated bytes whole: a raw deflate stream (RFC 1951, as PS3.5 A.5 deflates a data
+/// set), or a zlib or gzip stream (a vendor's compressed block inside a value). The gate uses it
+/// to search what a reader of the output will see, the engine to search inside a compressed
+/// value; zlib does the work, only the loop is here.
+enum Inflater {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    enum Format {
+        case raw
+        /// A zlib or a gzip header, whichever it is.
+        case zlibOrGzip
+
+        var windowBits: Int32 { self == .raw ? -MAX_WBITS : MAX_WBITS + 32 }
+    }
+
+    /// The inflated bytes. Throws when the stream is damaged, does not end, or is followed by
+    /// more bytes (raw only: a value's stream may be padded); stops at `limit` bytes.
+    static func inflate(_ input: UnsafeBufferPointer<UInt8>, format: Format = .raw, limit: Int = .max) throws -> [UInt8] {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, format.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw Failure(description: "zlib cannot start inflating")
+        }
+        defer { inflateEnd(&stream) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: max(64 * 1024, min(input.count * 4, 4 << 20)))
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = UInt32(input.count)
+        while out.count < limit {
+            let (status, made): (Int32, Int) = chunk.withUnsafeMutableBufferPointer { c in
+                stream.next_out = c.baseAddress
+                stream.avail_out = UInt32(c.count)
+                let s = CZlib.inflate(&stream, Z_NO_FLUSH)
+                return (s, c.count - Int(stream.avail_out))
+            }
+            out += chunk[0..<made]
+            switch status {
+            case Z_STREAM_END:
+                guard format != .raw || stream.avail_in == 0 else { throw Failure(description: "\(stream.avail_in) bytes follow the deflated data") }
+                return out
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where made > 0:
+                continue
+            default:
+                throw Failure(description: "the deflated data cannot be inflated (zlib status \(status))")
+            }
+        }
+        return out
+    }
+}
