@@ -9,6 +9,8 @@ For every input/output pair:
   - dciodvfy reports no error or warning on the output that it did not report on the input
     (the messages compared without the values they quote; deflated files are skipped:
     dicom3tools cannot read them);
+  - (expected and not counted: dciodvfy's "Unrecognized defined term" for a Coding Scheme
+    UID that sendit remapped because neither PS3.6 nor PS3.16 lists it);
   - no copy was refused by the PHI gate: the engine cleans whatever the gate looks for, so on
     realistic headers a gate refusal is a defect (a refusal names the attribute; it is listed);
   - none of the input's identifying values (sendit's own dummies such as ANONYMIZED aside;
@@ -44,8 +46,11 @@ def needles(ds):
     def add(value, name):
         v = str(value).strip().lower()
         numeric = re.fullmatch(r"[0-9. -]+", v) is not None
+        # A short institution name names no one and is not looked for (the documented rule,
+        # docs/deidentification.md: `BENCH MEDICAL SYSTEMS` keeps its first word).
+        shortest = 6 if numeric or name == "InstitutionName" else 3
         # sendit's own dummies: an input anonymized before may hold them already.
-        if len(v) >= (6 if numeric else 3) and v not in PLACEHOLDERS:
+        if len(v) >= shortest and v not in PLACEHOLDERS:
             found.setdefault(v, name)
 
     def walk(d):
@@ -121,7 +126,7 @@ def main():
             held.append(line)
         elif ": FAILED: PHI gate" in line:
             gate.append(line)      # the engine left something the gate found: a defect
-        elif "lacks StudyInstanceUID" in line or "is truncated" in line or "occurs twice" in line:
+        elif any(why in line for why in ("lacks StudyInstanceUID", "is truncated", "occurs twice", "cannot de-identify: Pixel Data:")):
             refused.append(line)   # the file's own fault: nothing written, as it should
         elif ": FAILED" in line:
             failed.append(line)
@@ -152,6 +157,10 @@ def main():
         before, after = dciodvfy_errors(src), dciodvfy_errors(dst)
         if str(ds_out.file_meta.get("TransferSyntaxUID", "")) == "1.2.840.10008.1.2.1.99":
             before, after = set(), set()   # dicom3tools cannot read deflated data sets (nor the input)
+        # A class UID that is neither registered nor a PS3.16 coding scheme is remapped (as the
+        # profile's rule for class attributes says); dciodvfy knows some vendors' schemes
+        # (DCMTK's) and calls the new value unrecognized. That warning alone is expected.
+        after = {e for e in after if not (e.startswith("Warning") and "CodingSchemeUID" in e and "Unrecognized defined term" in e)}
         for e in sorted(after - before):
             new_errors += 1
             problems.append(f"{dst}: dciodvfy {e.split(' ')[0].lower()} not in the input: {e}")
@@ -180,7 +189,7 @@ def main():
     with open(problems_path, "w") as f:
         f.write("\n".join(problems + gate + failed) + ("\n" if problems or gate or failed else ""))
     print(f"{len(pairs)} of {total} de-identified ({len(held)} held, {len(gate)} PHI gate refusals, "
-          f"{len(refused)} refused (missing UIDs, truncated, repeated tags), {len(failed)} failed otherwise); "
+          f"{len(refused)} refused (missing UIDs, truncated, repeated tags, Pixel Data that cannot be rebuilt), {len(failed)} failed otherwise); "
           f"{planted} identifying values searched, {sum(1 for p in problems if 'occurs' in p)} found; "
           f"{new_errors} new dciodvfy errors or warnings; {len(studies)} studies, {len(jitters)} patients")
     for line in refused + gate:

@@ -35,7 +35,7 @@ class Channel:
 CHANNELS = []
 
 
-def channel(cid, cls, description, runs=("default", "none")):
+def channel(cid, cls, description, runs=("default", "none", "held")):
     def deco(fn):
         CHANNELS.append(Channel(cid, cls, description, fn, tuple(runs)))
         return fn

@@ -14,7 +14,7 @@ from channels_struct import mrn_uid
 from channels_text import digits, eu
 
 SAFE = "ACME SAFE 1.0"
-SAFE_RUNS = ("default", "none", "safe-private")
+SAFE_RUNS = ("default", "none", "held", "safe-private")
 
 
 def leak(i):

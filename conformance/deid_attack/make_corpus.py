@@ -36,6 +36,8 @@ RUNS = {
     "default": "`sendit deid` with the default options (DEID_OPTIONS: retain-modified-dates, "
                "retain-patient-characteristics, clean-descriptors)",
     "none": "`sendit deid --options none` (the Basic Profile alone)",
+    "held": "`sendit deid --include-held` with the default options (what a person's release sends: "
+            "the images the burned-in rules hold are de-identified too)",
     "safe-private": "`sendit deid --options retain-safe-private` with DEID_SAFE_PRIVATE="
                     f"`{channels_misc.SAFE_PRIVATE}` (safe-private channels only)",
 }
