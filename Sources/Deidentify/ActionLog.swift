@@ -4,8 +4,16 @@ import DICOMCore
 /// image records them, for the audit trail); the lines only when a person asked for an
 /// explanation (`sendit deid --explain`). Neither ever holds a value.
 final class ActionLog {
-    private(set) var counts: [ActionTaken: Int] = [:]
+    /// Per kind of action, in `ActionTaken.allCases` order (an array: counted for every
+    /// element of every image).
+    private var tally = [Int](repeating: 0, count: ActionTaken.allCases.count)
     private(set) var lines: [ExplainedAction]?
+
+    var counts: [ActionTaken: Int] {
+        var out: [ActionTaken: Int] = [:]
+        for (i, n) in tally.enumerated() where n > 0 { out[ActionTaken.allCases[i]] = n }
+        return out
+    }
 
     init(explaining: Bool) {
         lines = explaining ? [] : nil
@@ -16,7 +24,7 @@ final class ActionLog {
     /// Records one action; `reason` and `outcome` are built only when explaining.
     func record(_ action: ActionTaken, _ tag: Tag, at path: [Tag],
                 reason: @autoclosure () -> String, outcome: @autoclosure () -> String = "") {
-        counts[action, default: 0] += 1
+        tally[action.index] += 1
         guard lines != nil else { return }
         lines!.append(ExplainedAction(path: path, tag: tag, action: action, reason: reason(), outcome: outcome()))
     }
@@ -33,8 +41,26 @@ public enum ActionTaken: String, Sendable, CaseIterable, Comparable {
          dummyItem = "dummy-item", zeroFilled = "zero-filled", contentItemRemoved = "content-item-removed",
          replaced, rebuilt, normalized
 
-    public static func < (a: ActionTaken, b: ActionTaken) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    public static func < (a: ActionTaken, b: ActionTaken) -> Bool { a.index < b.index }
+
+    /// Its place in `allCases`.
+    var index: Int {
+        switch self {
+        case .removed: 0
+        case .emptied: 1
+        case .dummy: 2
+        case .kept: 3
+        case .cleaned: 4
+        case .remapped: 5
+        case .shifted: 6
+        case .itemsCleaned: 7
+        case .dummyItem: 8
+        case .zeroFilled: 9
+        case .contentItemRemoved: 10
+        case .replaced: 11
+        case .rebuilt: 12
+        case .normalized: 13
+        }
     }
 }
 

@@ -52,6 +52,7 @@ struct SenditConfiguration {
         Setting(key: "DEID_JITTER_RANGE", defaultValue: "-30,-1", help: "days the local pseudonymizer moves a patient's dates: FROM,TO"),
         Setting(key: "DEID_SAFE_PRIVATE", defaultValue: "", help: "private attributes kept with retain-safe-private: CREATOR,gggg,ee;..."),
         Setting(key: "DEID_KEEP_UNKNOWN_ATTRIBUTES", defaultValue: "false", help: "keep public attributes the dictionary does not know"),
+        Setting(key: "DEID_NARRATIVE_TEXT", defaultValue: "remove", help: "narrative text (comments, histories, reasons, SR text): remove, or clean (kept, cleaned)"),
         Setting(key: "DEIDENTIFY_RESTFUL", defaultValue: "false", help: "ask the identifiers service (IDENTIFIERS_URL) instead of the local pseudonymizer"),
         Setting(key: "IDENTIFIERS_URL", defaultValue: "", help: "the identifiers service's URL (POST, DASHER contract); token: IDENTIFIERS_TOKEN in SECRETS_FILE"),
         Setting(key: "IDENTIFIERS_TIMEOUT", defaultValue: "30", help: "seconds to wait for the identifiers service"),
@@ -241,6 +242,11 @@ struct SenditConfiguration {
         d.patientNamePattern = string("DEID_PATIENT_NAME")
         guard !d.patientNamePattern.isEmpty else { throw ConfigurationError(message: "DEID_PATIENT_NAME must not be empty") }
         d.keepUnknownAttributes = try bool("DEID_KEEP_UNKNOWN_ATTRIBUTES")
+        switch string("DEID_NARRATIVE_TEXT").lowercased() {
+        case "remove": d.keepsNarrativeText = false
+        case "clean": d.keepsNarrativeText = true
+        case let other: throw ConfigurationError(message: "DEID_NARRATIVE_TEXT must be remove or clean, not \"\(other)\"")
+        }
         let recipePath = string("STUDY_DEID")
         if !recipePath.isEmpty {
             let text: String

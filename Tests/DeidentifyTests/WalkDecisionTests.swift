@@ -299,3 +299,9 @@ import Testing
         return hay.contains(text.lowercased())
     }
 }
+
+extension WalkDecisionTests {
+    @Test func everyKindOfActionHasItsPlace() {
+        #expect(ActionTaken.allCases.enumerated().allSatisfy { $0.offset == $0.element.index })
+    }
+}

@@ -1,5 +1,6 @@
 import DICOMCore
 import DICOMFile
+import Synchronization
 
 /// Collects the needles of an original data set (matching spec 1): at every level of nesting,
 /// each data set decoded in its Specific Character Set (an item inherits its parent's). Tags are
@@ -123,7 +124,41 @@ struct NeedleCollector {
         return parts.map { GateNeedleForms.trimmed(decoder.decode($0), also: "") }.filter { !$0.isEmpty }
     }
 
+    /// The needles one value gives: what `add` inserts, remembered by value, kind and keyword.
+    /// The images of a series share their patient's names, IDs and birth date, whose forms
+    /// (some 60 for a birth date) are then made once, not once per image.
+    struct Added: Sendable {
+        var text: [GateNeedle] = []
+        var raw: [GateNeedle] = []
+        var digits: [(String, GateNeedle)] = []
+    }
+
+    private static let memo = Mutex<[String: Added]>([:])
+    static let memoCapacity = 4096
+
     mutating func add(_ value: String, kind: GateNeedle.Kind, keyword: String) {
+        // UIDs and other dates differ from image to image and cost one or two forms.
+        guard kind != .uid && kind != .otherdate else { return addFresh(value, kind: kind, keyword: keyword) }
+        let key = "\(kind.rawValue)\u{0}\(keyword)\u{0}\(value)"
+        let added = NeedleCollector.memo.withLock { $0[key] } ?? {
+            var fresh = NeedleCollector(scope: scope)
+            fresh.addFresh(value, kind: kind, keyword: keyword)
+            let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) })
+            NeedleCollector.memo.withLock { memo in
+                if memo.count >= NeedleCollector.memoCapacity { memo.removeAll(keepingCapacity: true) }
+                memo[key] = made
+            }
+            return made
+        }()
+        for n in added.text { text.insert(n) }
+        for n in added.raw { raw.insert(n) }
+        for (d, n) in added.digits {
+            if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[n.kind]! { continue }
+            digits[d] = n
+        }
+    }
+
+    mutating func addFresh(_ value: String, kind: GateNeedle.Kind, keyword: String) {
         let folded = GateFolding.fold(value)
         let plain = GateNeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
         guard !plain.isEmpty, !GateKeywords.isDummy(plain) else { return }

@@ -42,8 +42,9 @@ enum NativePixelData {
         var at: UInt64 = 0
         while at < needed {
             let end = min(at + step, needed)
-            var piece = try value.bytes(at..<end)
-            if clean(&piece, endsValue: end == needed) {
+            let piece = try value.bytes(at..<end)
+            let dirtyTail = end == needed && tailBits > 0 && (piece.last ?? 0) >> UInt8(tailBits) != 0
+            if dirtyTail || piece.withUnsafeBytes({ bits.needsCleaning($0) }) {
                 dirtyFrom = at
                 break
             }

@@ -34,6 +34,7 @@ struct StoredBits: Equatable {
     /// change. Stops at the first.
     func needsCleaning(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !isWholeSample else { return false }
+        if bitsAllocated == 16 && lowBit == 0 { return shifted16(bytes, store: nil) }
         switch bitsAllocated {
         case 8: return firstDirty(bytes, UInt8.self)
         case 16: return firstDirty(bytes, UInt16.self)
@@ -47,6 +48,7 @@ struct StoredBits: Equatable {
     @discardableResult
     func clean(_ bytes: UnsafeMutableRawBufferPointer) -> Bool {
         guard !isWholeSample else { return false }
+        if bitsAllocated == 16 && lowBit == 0 { return shifted16(UnsafeRawBufferPointer(bytes), store: bytes) }
         switch bitsAllocated {
         case 8: return cleanAll(bytes, UInt8.self)
         case 16: return cleanAll(bytes, UInt16.self)
@@ -54,6 +56,37 @@ struct StoredBits: Equatable {
         case 64: return cleanAll(bytes, UInt64.self)
         default: return cleanWide(bytes)
         }
+    }
+
+    /// 16-bit samples whose stored bits start at bit 0 (nearly every CT and MR): each sample
+    /// shifted up and back down, arithmetically when signed, is its clean value; 16 samples at
+    /// a time. Compares only (`store` nil), or writes the clean samples to `store`.
+    private func shifted16(_ bytes: UnsafeRawBufferPointer, store: UnsafeMutableRawBufferPointer?) -> Bool {
+        let shift = UInt16(16 - bitsStored)
+        let count = bytes.count / 2
+        var dirty = SIMD16<UInt16>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let v = bytes.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
+            let up = v &<< shift
+            let w = signed ? SIMD16<UInt16>(truncatingIfNeeded: SIMD16<Int16>(truncatingIfNeeded: up) &>> SIMD16<Int16>(repeating: Int16(shift)))
+                           : up &>> shift
+            dirty |= v ^ w
+            if let store, v != w { store.storeBytes(of: w, toByteOffset: 2 * i, as: SIMD16<UInt16>.self) }
+            i += 16
+        }
+        var changed = dirty != SIMD16<UInt16>(repeating: 0)
+        while i < count {
+            let v = bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+            let up = v &<< shift
+            let w = signed ? UInt16(bitPattern: Int16(bitPattern: up) &>> Int16(shift)) : up &>> shift
+            if v != w {
+                changed = true
+                store?.storeBytes(of: w, toByteOffset: 2 * i, as: UInt16.self)
+            }
+            i += 1
+        }
+        return changed
     }
 
     private func firstDirty<T: FixedWidthInteger & UnsignedInteger>(_ bytes: UnsafeRawBufferPointer, _: T.Type) -> Bool {
