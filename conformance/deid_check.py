@@ -215,8 +215,9 @@ def main():
           f"{len(refused)} refused (missing UIDs, truncated, repeated tags, Pixel Data that cannot be rebuilt), {len(failed)} failed otherwise); "
           f"{planted} identifying values searched, {sum(1 for p in problems if 'occurs' in p)} found; "
           f"{new_errors} new dciodvfy errors or warnings; {len(studies)} studies, {len(jitters)} patients")
+    # After the summary, on stderr: the caller reads the summary's line from stdout.
     for line in refused + gate:
-        print("  refused: " + line)
+        print("  refused: " + line, file=sys.stderr)
     return 1 if problems or failed or gate else 0
 
 
