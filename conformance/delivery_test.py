@@ -36,6 +36,10 @@ through Orthanc's REST API and `sendit status --json` / `sendit send-status --js
                      not answer the status it returns either):
                      the dropped images must never count as delivered, i.e. never DONE nor
                      removed, while the others are delivered and cleaned up.
+  realistic          pydicom's test files, a generated CT series and realistic headers with
+                     collisions (realistic_headers.py) dropped as a finished folder: every
+                     image delivered, or held or failed with a stated reason; no PHI gate
+                     refusal; nothing left in flight.
 A case fails if it could pass vacuously: no image acknowledged by storescu, none sent, or a
 kill that did not fall while sending. Exit 1 if any case fails.
 """
@@ -66,7 +70,7 @@ import interop_tools as it  # noqa: E402
 
 PHOTOACOUSTIC = "1.2.840.10008.5.1.4.1.1.6.3"   # Photoacoustic Image Storage: unknown to Orthanc 1.10.1 (DCMTK 3.6.7)
 CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success",
-         "commitment", "commitment-unanswered"]
+         "commitment", "commitment-unanswered", "realistic"]
 LIVE = []          # child processes (storescu, sendit), killed in main's finally
 ORTHANCS = []      # Orthanc folders started, stopped in main's finally
 ARGS = None
@@ -834,10 +838,78 @@ def case_filtered_success(work):
         o.stop()
 
 
+def case_realistic(work):
+    """pydicom's test files, a generated CT series and realistic headers whose removed values are
+    words of kept ones (conformance/realistic_headers.py), dropped as one finished folder into
+    the data folder: through the whole node into Orthanc. Every image is delivered, or held or
+    failed with a stated reason; none is refused by the PHI gate, none is left in flight."""
+    files = os.path.join(work, "inputs")
+    os.makedirs(files)
+    py = sys.executable
+    subprocess.run([py, os.path.join(ARGS.repo, "conformance", "interop_tools.py"), "make-corpus", os.path.join(work, "pydicom")],
+                   check=True, capture_output=True)
+    subprocess.run([py, os.path.join(ARGS.repo, "scripts", "make-ct-corpus.py"), os.path.join(work, "ct"), "--count", "20",
+                    "--size", "64", "--seed", "33"], check=True, capture_output=True)
+    ct = os.path.join(work, "ct", "ct-64-20-seed33")
+    template = os.path.join(ct, sorted(os.listdir(ct))[0])
+    subprocess.run([py, os.path.join(ARGS.repo, "conformance", "realistic_headers.py"), template, os.path.join(work, "realistic")],
+                   check=True, capture_output=True)
+    n = 0
+    for folder in (os.path.join(work, "pydicom", "files"), ct, os.path.join(work, "realistic")):
+        for name in sorted(os.listdir(folder)):
+            n += 1
+            shutil.copy(os.path.join(folder, name), os.path.join(files, f"{n:04d}-{name}"))
+    o = Orthanc(os.path.join(work, "orthanc"))
+    o.start()
+    s = Sendit(os.path.join(work, "sendit"), o)
+    s.start()
+    try:
+        # A finished folder, by the data folder's contract: written as .tmp, then renamed.
+        staging = os.path.join(s.data, "realistic.tmp")
+        shutil.copytree(files, staging)
+        os.rename(staging, os.path.join(s.data, "realistic"))
+
+        def quiet():
+            st, d = s.status(), s.destination()
+            jobs = st.get("jobsByState", {})
+            by = st.get("imagesByStatus", {})
+            rest = sum(v for k, v in by.items() if k not in ("HELD", "FAILED"))
+            return st["images"] > 0 and rest == 0 and not jobs.get("queued") and not jobs.get("running") and not d["retrying"]
+        problems = []
+        if not wait_for(lambda: quiet() and (time.sleep(3) or quiet()), max(ARGS.timeout, 240), 2):
+            problems.append(f"not settled: {describe(s)}")
+        st, d = s.status(), s.destination()
+        held, failed = {}, {}
+        for line in st.get("seriesLines", []):
+            for reason, k in line.get("heldReasons", {}).items():
+                held[reason] = held.get(reason, 0) + k
+            for reason, k in line.get("failedReasons", {}).items():
+                failed[reason] = failed.get(reason, 0) + k
+        gate = {r: k for r, k in failed.items() if "PHI gate" in r}
+        if gate:
+            problems.append(f"{sum(gate.values())} images refused by the PHI gate: {gate}")
+        unexplained = [r for r in list(held) + list(failed) if not r or r == "?"]
+        if unexplained:
+            problems.append(f"held or failed without a reason: {len(unexplained)}")
+        delivered = o.get("/statistics")["CountInstances"]
+        if delivered < 100:
+            problems.append(f"only {delivered} instances in Orthanc")
+        if d["cleanedUp"] != delivered:
+            problems.append(f"{d['cleanedUp']} cleaned up, {delivered} in Orthanc")
+        reasons = sorted(held.items()) + sorted(failed.items())
+        figures = {"files": n, "delivered": delivered, "held": sum(held.values()), "failed": sum(failed.values()),
+                   "quarantined": st.get("quarantined"), "gate refusals": sum(gate.values()),
+                   "reasons": "; ".join(f"{k}x {r[:90]}" for r, k in reasons)}
+        return problems, figures
+    finally:
+        s.stop()
+        o.stop()
+
+
 RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "orthanc-killed": case_orthanc_killed,
            "sendit-killed": case_sendit_killed, "refused-sop-class": case_refused_sop_class,
            "filtered-success": case_filtered_success, "commitment": case_commitment,
-           "commitment-unanswered": case_commitment_unanswered}
+           "commitment-unanswered": case_commitment_unanswered, "realistic": case_realistic}
 
 
 def main():
