@@ -51,6 +51,7 @@ from pydicom.config import settings as _pydicom_settings  # noqa: E402
 _pydicom_settings.reading_validation_mode = 0
 
 COARSE_ENCODINGS = ["latin-1", "utf-8", "utf-16-le", "utf-16-be"]
+NUMBER_VRS = {"US", "SS", "UL", "SL", "SV", "UV", "FL", "FD"}
 TEXT_VRS = {"SH", "LO", "ST", "LT", "UT", "UC", "PN", "AE", "CS", "DA", "DT", "TM", "UI", "UR",
             "AS", "DS", "IS"}
 
@@ -215,6 +216,13 @@ def _pydicom_pieces(path):
                                     s = getattr(x, g, "")
                                     if s:
                                         pieces.append((s, where))
+                elif el.VR in NUMBER_VRS and el.VM <= 64:
+                    # binary numbers as a reader shows them: an MRN stored as an integer
+                    v = el.value
+                    vs = v if isinstance(v, (list, tuple, pydicom.multival.MultiValue)) else [v]
+                    for x in vs:
+                        if isinstance(x, (int, float)) and float(x).is_integer() and abs(x) >= 100000:
+                            pieces.append((str(int(x)), where + " (as a number)"))
             except Exception:
                 continue
     try:
