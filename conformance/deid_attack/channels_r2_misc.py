@@ -17,8 +17,8 @@ RECIPE = """FORMAT dicom
 KEEP StudyDate
 KEEP AcquisitionDateTime
 KEEP SeriesDescription
+KEEP 00091010
 REPLACE StudyDescription var:item_timestamp
-ADD ClinicalTrialSubjectID var:entity_id
 """
 
 
@@ -138,4 +138,27 @@ def r2_binary_number(ctx):
     ds = base(ctx)
     ds.add(DataElement(0x00081161, "UL", [1, n]))
     ds.add(DataElement(0x00189327, "FD", float(n)))
+    return to_bytes(ds)
+
+
+@channel("r2-gzip-past-inflate-cap", "encoding",
+         "Object Binary Identifier (OB, no row): a gzip stream (34 KiB) of 33 MiB of spaces, then the name and MRN: "
+         "past the 32 MiB that sendit inflates to look")
+def r2_gzip_cap(ctx):
+    import gzip
+    i = ctx.idn
+    body = b" " * (33 << 20) + f"PatientName={i.patient_name} PatientID={i.mrn}\n".encode()
+    ds = base(ctx)
+    ds.add(DataElement(0x0040A074, "OB", gzip.compress(body, compresslevel=9, mtime=0)))
+    return to_bytes(ds)
+
+
+@channel("r2-recipe-keeps-private", "misc",
+         "the recipe run (KEEP 00091010): a private LO of creator 'ACME 1.0' holding a protocol name and the family name; "
+         "kept without retain-safe-private (cleaned), and without its Private Creator?",
+         runs=("recipe",))
+def r2_recipe_private(ctx):
+    ds = base(ctx)
+    block = ds.private_block(0x0009, "ACME 1.0", create=True)
+    block.add_new(0x10, "LO", f"HEAD ROUTINE {ctx.idn.family}")
     return to_bytes(ds)

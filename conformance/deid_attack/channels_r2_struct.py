@@ -211,6 +211,11 @@ bi_channel("r2-bi-control-annotation-yes", "control: a CT with BurnedInAnnotatio
            lambda ctx, ds: (setattr(ds, "BurnedInAnnotation", "yes"), to_bytes(ds))[1])
 
 
+bi_channel("r2-bi-recognizable-visual-features", "a CT whose Recognizable Visual Features (0028,0302) is YES (its own "
+           "header says the pixels show the face); no rule reads it; the samples hold the name",
+           lambda ctx, ds: (setattr(ds, "RecognizableVisualFeatures", "YES"), to_bytes(ds))[1])
+
+
 def _imagetype_un(ctx, ds):
     data = to_bytes(ds)
     return replace_value(data, 0x00080008, el(0x00080008, "UN", b"DERIVED\\SECONDARY "))

@@ -172,6 +172,16 @@ def r2_name_spaced(ctx):
     return kept(ctx, "PT " + " ".join(ctx.idn.family))
 
 
+@channel("r2-pn-given-in-prefix-component", "text",
+         "PatientName 'FAMILY^^^GIVEN' (the given name shifted into the prefix component by a bad mapping); "
+         "SeriesDescription and a code meaning with the given name")
+def r2_pn_shifted(ctx):
+    i = ctx.idn
+    ctx.set_identity(patient_name=f"{i.family}^^^{i.given}")
+    ctx.derive("PatientName", ctx.idn.patient_name, i.given)
+    return kept(ctx, f"CT {i.given.title()}")
+
+
 @channel("r2-name-initials-and-family-hyphen", "text", "SeriesDescription and a code meaning: 'H.-GROSS-KOPF' (family name hyphenated at a syllable)")
 def r2_name_hyphenated(ctx):
     f = ctx.idn.family
@@ -212,6 +222,18 @@ U = [
      "Παπαδόπουλος^Ελευθερία", "ISO_IR 126", lambda i: "ΠΑΠΑΔΟΠΟΥΛΟΣ"),
     ("r2-kept-html-entity", "PatientName 'Großkopf' (Latin-1); the text 'Gro&szlig;kopf'", "Großkopf^Hannelore^Maria", "ISO_IR 100",
      lambda i: "Gro&szlig;kopf"),
+    ("r2-fold-polish-l-stroke", "PatientName 'Wałęsa^Łucja' (ISO_IR 101); the text 'WALESA LUCJA' (ł has no decomposition)",
+     "Wałęsa^Łucja", "ISO_IR 101", lambda i: "WALESA LUCJA"),
+    ("r2-fold-danish-o-stroke", "PatientName 'Søndergaard^Bjørn' (Latin-1); the text 'SONDERGAARD BJORN' (ø has no decomposition)",
+     "Søndergaard^Bjørn", "ISO_IR 100", lambda i: "SONDERGAARD BJORN"),
+    ("r2-fold-danish-o-stroke-expanded", "PatientName 'Søndergaard^Bjørn' (Latin-1); the text 'SOENDERGAARD' (ø written oe)",
+     "Søndergaard^Bjørn", "ISO_IR 100", lambda i: "SOENDERGAARD"),
+    ("r2-fold-turkish-dotless-i", "PatientName 'YILMAZ^AYŞE' (ISO_IR 148, capitals as DICOM names are written); the text 'Yılmaz' (dotless ı)",
+     "YILMAZ^AYŞE", "ISO_IR 148", lambda i: "Hasta Yılmaz"),
+    ("r2-fold-vietnamese-d-stroke", "PatientName 'Đặng^Đức' (UTF-8); the text 'DANG DUC' (đ has no decomposition)",
+     "Đặng^Đức", "ISO_IR 192", lambda i: "BN DANG DUC"),
+    ("r2-fold-icelandic-thorn", "PatientName 'Þórsdóttir^Guðrún' (Latin-1); the text 'THORSDOTTIR GUDRUN'",
+     "Þórsdóttir^Guðrún", "ISO_IR 100", lambda i: "THORSDOTTIR GUDRUN"),
     ("r2-kept-mojibake", "PatientName 'Großkopf' (Latin-1); the text its UTF-8 read as Latin-1 ('GroÃŸkopf')",
      "Großkopf^Hannelore^Maria", "ISO_IR 100", lambda i: "Großkopf".encode("utf-8").decode("latin-1")),
 ]
