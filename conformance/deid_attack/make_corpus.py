@@ -26,6 +26,10 @@ config.settings.reading_validation_mode = config.IGNORE
 
 import build  # noqa: E402
 import channels_misc  # noqa: E402,F401  (registers channels)
+import channels_r2_misc  # noqa: E402,F401
+import channels_r2_pixel  # noqa: E402,F401
+import channels_r2_struct  # noqa: E402,F401
+import channels_r2_text  # noqa: E402,F401
 import channels_pixel  # noqa: E402,F401
 import channels_struct  # noqa: E402,F401
 import channels_text  # noqa: E402,F401
@@ -40,6 +44,8 @@ RUNS = {
             "the images the burned-in rules hold are de-identified too)",
     "safe-private": "`sendit deid --options retain-safe-private` with DEID_SAFE_PRIVATE="
                     f"`{channels_misc.SAFE_PRIVATE}` (safe-private channels only)",
+    "recipe": "`sendit deid --recipe recipe.deid` with the default options; the recipe "
+              "(channels_r2_misc.RECIPE) keeps dates (recipe channels only)",
 }
 
 
@@ -51,11 +57,16 @@ def main(outdir):
     files_dir = os.path.join(outdir, "files")
     os.makedirs(files_dir, exist_ok=True)
     entries, seen = [], set()
+    # DEID_ATTACK_ONLY: comma-separated channel id prefixes; only those channels are written
+    # (each keeps its identity, which is its position among all channels).
+    only = [p for p in os.environ.get("DEID_ATTACK_ONLY", "").split(",") if p]
     with tempfile.TemporaryDirectory() as tmp:
         for k, ch in enumerate(build.CHANNELS):
             if ch.id in seen:
                 raise SystemExit(f"duplicate channel {ch.id}")
             seen.add(ch.id)
+            if only and not any(ch.id.startswith(p) for p in only):
+                continue
             ctx = build.Ctx(ch.id, identity(k), tmp)
             data = ch.make(ctx)
             rel = ctx.path or f"{ch.cls}/{ch.id}.dcm"
@@ -80,6 +91,8 @@ def main(outdir):
             })
     manifest = {"corpus": "sendit de-identification attack corpus", "min_sample_bytes": 8,
                 "runs": RUNS, "safe_private": channels_misc.SAFE_PRIVATE, "files": entries}
+    with open(os.path.join(outdir, "recipe.deid"), "w") as f:
+        f.write(channels_r2_misc.RECIPE)
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
     print(f"{len(entries)} files in {files_dir}")

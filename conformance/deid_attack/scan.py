@@ -51,6 +51,7 @@ from pydicom.config import settings as _pydicom_settings  # noqa: E402
 _pydicom_settings.reading_validation_mode = 0
 
 COARSE_ENCODINGS = ["latin-1", "utf-8", "utf-16-le", "utf-16-be"]
+NUMBER_VRS = {"US", "SS", "UL", "SL", "SV", "UV", "FL", "FD"}
 TEXT_VRS = {"SH", "LO", "ST", "LT", "UT", "UC", "PN", "AE", "CS", "DA", "DT", "TM", "UI", "UR",
             "AS", "DS", "IS"}
 
@@ -115,6 +116,8 @@ def _decodes(raw, charset=None, vr=None, light=False):
     return out
 
 
+# More than sendit inflates (32 MiB): what lies past its cap is still found.
+INFLATE_CAP = 64 << 20
 _ZIP = re.compile(rb"\x1f\x8b\x08|\x78[\x01\x5e\x9c\xda]|PK\x03\x04")
 _B64 = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")
 
@@ -130,10 +133,10 @@ def _embedded(raw):
                 xlen = int.from_bytes(raw[i + 28:i + 30], "little")
                 body = raw[i + 30 + nlen + xlen:]
                 found.append((raw[i + 30:i + 30 + nlen], "ZIP member name"))
-                d = zlib.decompressobj(-15).decompress(body, 16 << 20)
+                d = zlib.decompressobj(-15).decompress(body, INFLATE_CAP)
                 how = "ZIP member"
             else:
-                d = zlib.decompressobj(47).decompress(raw[i:], 16 << 20)
+                d = zlib.decompressobj(47).decompress(raw[i:], INFLATE_CAP)
                 how = "gzip" if raw[i] == 0x1F else "zlib"
         except zlib.error:
             continue
@@ -215,6 +218,13 @@ def _pydicom_pieces(path):
                                     s = getattr(x, g, "")
                                     if s:
                                         pieces.append((s, where))
+                elif el.VR in NUMBER_VRS and el.VM <= 64:
+                    # binary numbers as a reader shows them: an MRN stored as an integer
+                    v = el.value
+                    vs = v if isinstance(v, (list, tuple, pydicom.multival.MultiValue)) else [v]
+                    for x in vs:
+                        if isinstance(x, (int, float)) and float(x).is_integer() and abs(x) >= 100000:
+                            pieces.append((str(int(x)), where + " (as a number)"))
             except Exception:
                 continue
     try:
@@ -443,6 +453,9 @@ def run_scans(manifest, manifest_path, corpus_dir, runs, jobs):
             results[name][entry["file"]] = r
             if status == "written":
                 out_path = detail if os.path.isabs(detail) else os.path.join(outdir, detail)
+                if not os.path.isfile(out_path):
+                    results[name][entry["file"]] = {"status": "no result"}
+                    continue
                 written_outputs.setdefault(name, set()).add(os.path.realpath(out_path))
                 tasks.append((name, entry["file"], (entry, out_path, outdir)))
         # outputs no log line accounts for are scanned for every identity

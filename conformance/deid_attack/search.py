@@ -160,6 +160,8 @@ class Searcher:
         hits = []
         if not pieces:
             return hits
+        pieces = list(pieces) + [(k, w + " (JIS X 0201 read as Latin-1)") for k, w in
+                                 ((_jisx0201_from_latin1(t), w) for t, w in pieces) if k]
         texts = [forms.unescaped(t) if ("&" in t or "%" in t) else t for t, _ in pieces]
         wheres = [w for _, w in pieces]
         normed = [forms.variants(t) for t in texts]
@@ -191,6 +193,16 @@ class Searcher:
         vv = re.sub(r"\s+", " ", v)
         return [n for (f, fw), ns in table.items() if fw == w and re.sub(r"\s+", " ", f) == vv
                 for n in ns]
+
+
+def _jisx0201_from_latin1(t):
+    """Half-width katakana (JIS X 0201, ISO_IR 13: bytes A1-DF) that a reader decoded as
+    Latin-1 and wrote again: the text with those characters read back as katakana, or None.
+    (A decoder without a JIS X 0201 table falls back to Latin-1; the reading is not lost, only
+    disguised.)"""
+    if not any("\u00a1" <= c <= "\u00df" for c in t):
+        return None
+    return "".join(chr(0xFF61 + ord(c) - 0xA1) if "\u00a1" <= c <= "\u00df" else c for c in t)
 
 
 def _loose(v):

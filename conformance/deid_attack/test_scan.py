@@ -207,6 +207,17 @@ class Leaks(unittest.TestCase):
         ds.ImageComments = "ｺﾊﾞﾔｼ"
         self.assertLeak(b(ds), "PatientName", idn)
 
+    def test_half_width_katakana_read_as_latin1(self):
+        idn = dataclasses.replace(ID0, patient_name="Kobayashi^Ichirou=小林^一郎=こばやし^いちろう", family="Kobayashi")
+        ds = deidentified(idn, charset="ISO_IR 192")
+        ds.SeriesDescription = "ｺﾊﾞﾔｼ".encode("shift_jis").decode("latin-1")   # 'ºÊÞÔ¼'
+        self.assertLeak(b(ds), "PatientName", idn)
+
+    def test_mrn_as_a_binary_number(self):
+        ds = deidentified()
+        ds.add(DataElement(0x00081161, "UL", [1, int("".join(c for c in ID0.mrn if c.isdigit()))]))
+        self.assertLeak(b(ds), "PatientID")
+
     def test_short_parts_as_words(self):
         xu = dataclasses.replace(ID0, patient_name="Xu^An", family="Xu", given="An")
         ds = deidentified(xu)
