@@ -18,8 +18,9 @@ import DICOMCore
 /// line, an image no rule holds goes (what rule files meant before `otherwise` existed).
 ///
 /// Whatever the rules say, an image whose BurnedInAnnotation is YES is held (rule
-/// `burned-in-annotation`): the image's own header says its pixels identify the patient, and no
-/// rule about a model or a class knows better. A person may still release it.
+/// `burned-in-annotation`), and so is one whose Recognizable Visual Features is YES (rule
+/// `recognizable-visual-features`): the image's own header says its pixels identify the
+/// patient, and no rule about a model or a class knows better. A person may still release it.
 public struct BurnedInRules: Sendable, Equatable {
     public enum Verdict: String, Sendable { case allow, hold }
 
@@ -31,8 +32,8 @@ public struct BurnedInRules: Sendable, Equatable {
         public let values: [String]   // upper-cased
 
         func matches(_ ds: DataSet) -> Bool {
-            guard let e = ds[tag] else { return test == .lacks }
-            let found = e.vr == .UI ? e.strings().map { $0.uppercased() } : ds.strings(tag).map { PlainText.trimmingWhitespace($0).uppercased() }
+            guard ds[tag] != nil else { return test == .lacks }
+            let found = BurnedInRules.values(of: tag, in: ds)
             switch test {
             case .present: return found.contains { !$0.isEmpty }
             case .is: return found.first.map { values.contains($0) } ?? false
@@ -73,10 +74,34 @@ public struct BurnedInRules: Sendable, Equatable {
 
     /// The name under which BurnedInAnnotation YES holds an image, whatever the rules say.
     public static let burnedInAnnotationRule = "burned-in-annotation"
+    /// The same for Recognizable Visual Features YES (0028,0302): the header says the pixels
+    /// show the patient's face (PS3.15's Clean Recognizable Visual Features is not done here).
+    public static let recognizableVisualFeaturesRule = "recognizable-visual-features"
+
+    /// An attribute's values as the rules compare them: trimmed, upper-cased, read the way the
+    /// engine will read them after normalising the input. A value sent under another VR (UN,
+    /// or OB where the dictionary says CS) is decoded as its dictionary VR, and a NUL is read
+    /// as a space: a header that hides SECONDARY or YES from the rules hides it from no one
+    /// else, so the rules must see it too.
+    static func values(of tag: Tag, in ds: DataSet) -> [String] {
+        guard var e = ds[tag], var bytes = e.bytes else { return [] }
+        if !e.vr.isString, let entry = DataDictionary.entry(for: tag), entry.vrs.count == 1, entry.vrs[0].isString {
+            e.vr = entry.vrs[0]
+        }
+        if bytes.contains(0) {
+            for i in bytes.indices where bytes[i] == 0 { bytes[i] = 0x20 }
+            e.value = .binary(.inline(bytes))
+        }
+        let charset = e.vr == .UI ? SpecificCharacterSet.default : ds.specificCharacterSet
+        return e.strings(characterSet: charset).map { PlainText.trimmingWhitespace($0).uppercased() }
+    }
 
     public func decision(for ds: DataSet) -> Decision {
-        if ds.string(.burnedInAnnotation).map({ PlainText.trimmingWhitespace($0).uppercased() }) == "YES" {
+        if BurnedInRules.values(of: .burnedInAnnotation, in: ds).contains("YES") {
             return Decision(verdict: .hold, rule: BurnedInRules.burnedInAnnotationRule)
+        }
+        if BurnedInRules.values(of: .recognizableVisualFeatures, in: ds).contains("YES") {
+            return Decision(verdict: .hold, rule: BurnedInRules.recognizableVisualFeaturesRule)
         }
         let matching = rules.filter { rule in rule.conditions.allSatisfy { $0.matches(ds) } }
         if let allow = matching.first(where: { $0.verdict == .allow }) { return Decision(verdict: .allow, rule: allow.name) }

@@ -88,7 +88,13 @@ public struct Deidentifier: Sendable {
         addMethod(to: &ds, datesShifted: walk.datesShifted)
         if let recipe = settings.recipe {
             recipe.apply(to: &ds, original: original, identifiers: identifiers, log: log) { e in
-                walk.keep(e, path: [], reason: "recipe KEEP: kept, cleaned like any kept value")
+                // KEEP keeps the attribute, not the profile's choices: a date stays under the
+                // date options (moved, or kept only under retain-full-dates).
+                let vr = walk.effectiveVR(e)
+                if vr == .DA || vr == .DT || vr == .TM {
+                    return walk.byDateOptions(e, vr: vr, path: [], why: "recipe KEEP")
+                }
+                return walk.keep(e, path: [], reason: "recipe KEEP: kept, cleaned like any kept value")
             }
         }
         guard let study = ds.string(.studyInstanceUID), let series = ds.string(.seriesInstanceUID),

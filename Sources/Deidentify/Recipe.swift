@@ -11,7 +11,9 @@ import Foundation
 ///     REMOVE startswith:Referring           remove
 ///     BLANK StudyDescription                empty
 ///     KEEP SeriesDescription                keep the original value, cleaned like any kept text
-///                                           (a sequence keeps the profile's cleaned items)
+///                                           (a sequence keeps the profile's cleaned items; a
+///                                           date or time follows the date options: moved, or
+///                                           real only under retain-full-dates)
 ///     JITTER StudyDate var:jitter           move a date the profile kept by days (a number, or
 ///                                           the patient's jitter); a removed date stays removed
 ///

@@ -40,21 +40,8 @@ extension Walk {
                 return e
             }
             return remapped(e, path: path, kind: kind, reason: why + "; UID (\(kind == .class ? "names a class" : "names an instance"))")
-        case .DA, .DT:
-            if options.contains(.retainLongitudinalFullDates) {
-                log.record(.kept, e.tag, at: path, reason: why + "; date kept (retain-full-dates)")
-                return e
-            }
-            if options.contains(.retainLongitudinalModifiedDates) {
-                return shiftedDates(e, path: path, reason: why + "; date moved (retain-modified-dates)")
-            }
-            return removeOrKeepPresent(e, path: path, reason: why + "; a date, and no date option keeps dates")
-        case .TM:
-            if options.contains(.retainLongitudinalFullDates) || options.contains(.retainLongitudinalModifiedDates) {
-                log.record(.kept, e.tag, at: path, reason: why + "; time kept with the dates")
-                return e
-            }
-            return removeOrKeepPresent(e, path: path, reason: why + "; a time, and no date option keeps dates")
+        case .DA, .DT, .TM:
+            return byDateOptions(e, vr: vr, path: path, why: why)
         default:
             guard vr.isString else { return removeOrKeepPresent(e, path: path, reason: why + "; VR \(vr)") }
             let decision = AttributePolicy.withoutRow(e.tag) ?? (vr == .CS ? .keep : .remove)
@@ -72,6 +59,31 @@ extension Walk {
             case .remove:
                 return removeOrKeepPresent(e, path: path, reason: why + "; text that may identify (reviewed: remove)")
             }
+        }
+    }
+
+    /// A date or time where no row decides: kept under retain-full-dates, dates moved under
+    /// retain-modified-dates (times kept with them), otherwise removed or emptied. A recipe's
+    /// KEEP of a date comes here too: it keeps the attribute, not the real date.
+    func byDateOptions(_ e: DataElement, vr: VR, path: [Tag], why: String) -> DataElement? {
+        switch vr {
+        case .DA, .DT:
+            if options.contains(.retainLongitudinalFullDates) {
+                log.record(.kept, e.tag, at: path, reason: why + "; date kept (retain-full-dates)")
+                return e
+            }
+            if options.contains(.retainLongitudinalModifiedDates) {
+                return shiftedDates(e, path: path, reason: why + "; date moved (retain-modified-dates)")
+            }
+            return removeOrKeepPresent(e, path: path, reason: why + "; a date, and no date option keeps dates")
+        case .TM:
+            if options.contains(.retainLongitudinalFullDates) || options.contains(.retainLongitudinalModifiedDates) {
+                log.record(.kept, e.tag, at: path, reason: why + "; time kept with the dates")
+                return e
+            }
+            return removeOrKeepPresent(e, path: path, reason: why + "; a time, and no date option keeps dates")
+        default:
+            return nil
         }
     }
 }

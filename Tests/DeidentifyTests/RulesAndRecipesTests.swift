@@ -204,6 +204,22 @@ import Testing
         #expect(out.strings(.deidentificationMethod).last == "sendit recipe seed.recipe")
     }
 
+    /// KEEP of a date keeps the attribute under the date options, never the real date unless
+    /// retain-full-dates says so (attack channel r2-recipe-keeps-dates).
+    @Test func keepOfADateFollowsTheDateOptions() throws {
+        let recipe = try Recipe.parse("FORMAT dicom\n%header\nKEEP StudyDate\nKEEP StudyTime\n", source: "k.recipe")
+        var settings = DeidentificationSettings.standard
+        settings.recipe = recipe
+        let out = try Deidentifier(settings: settings, uids: DeidFixture.uids)
+            .deidentify(DeidFixture.file(original), identifiers: DeidFixture.identifiers).file.dataSet
+        #expect(out.string(.studyDate) != original.string(.studyDate))
+        #expect(out.string(.studyDate) == "20200303")
+        settings.profile = try ConfidentialityProfile(options: [.retainLongitudinalFullDates, .cleanDescriptors])
+        let full = try Deidentifier(settings: settings, uids: DeidFixture.uids)
+            .deidentify(DeidFixture.file(original), identifiers: DeidFixture.identifiers).file.dataSet
+        #expect(full.string(.studyDate) == original.string(.studyDate))
+    }
+
     @Test func unsupportedLinesAreReportedWithFileAndLine() {
         do {
             _ = try Recipe.parse("""
