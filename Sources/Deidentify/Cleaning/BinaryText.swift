@@ -47,7 +47,7 @@ enum BinaryText {
         var table = ScalarFoldTable.Reader()
         for b in bytes {
             if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1.append(contentsOf: table.plain(Int(b))) }
-            if b == 0xC4 || b == 0xD6 || b == 0xDC || b == 0xE4 || b == 0xF6 || b == 0xFC { hasVariant = true }
+            if b >= 0xC4, table.variant(Int(b)) != nil { hasVariant = true }
         }
         if let r = body(latin1) { return r }
         if hasVariant {
