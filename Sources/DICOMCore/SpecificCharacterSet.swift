@@ -50,6 +50,12 @@ public struct SpecificCharacterSet: Hashable, Sendable, CustomStringConvertible 
         return decodeWithCodeExtensions(Array(bytes))
     }
 
+    /// Bytes decoded in an encoding the C library's iconv names (`SHIFT_JIS`, `GB18030`…; also
+    /// `JIS_X0201`): for binary values read as text. Undecodable bytes become U+FFFD.
+    public static func decode(_ bytes: [UInt8], encodingName: String) -> String {
+        Iconv.decode(bytes, from: encodingName)
+    }
+
     /// UTF-8, where each byte that is not part of a valid sequence is read as Latin-1: a value
     /// written in Latin-1 under ISO_IR 192 (a common sender's mistake) reads as its sender meant,
     /// so a name and a text holding it decode alike.
