@@ -9,6 +9,7 @@ import Darwin
 enum Iconv {
     static func decode(_ input: [UInt8], from encoding: String) -> String {
         if encoding == "UTF-8" { return String(decoding: input, as: UTF8.self) }
+        if encoding == "JIS_X0201" { return decodeJISX0201(input) }
         let cd = iconv_open("UTF-8", encoding)
         if cd == iconv_t(bitPattern: -1) {
             return String(input.map { Character(Unicode.Scalar($0)) })
@@ -41,5 +42,20 @@ enum Iconv {
             }
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// JIS X 0201 (ISO-IR 13 with its Roman set, ISO-IR 14), which glibc's iconv does not know:
+    /// bytes A1–DF are the half-width katakana U+FF61–U+FF9F, bytes below 80 are read as ASCII
+    /// (as other DICOM readers do), anything else is U+FFFD.
+    static func decodeJISX0201(_ input: [UInt8]) -> String {
+        var scalars = String.UnicodeScalarView()
+        for b in input {
+            switch b {
+            case 0..<0x80: scalars.append(Unicode.Scalar(b))
+            case 0xA1...0xDF: scalars.append(Unicode.Scalar(0xFF61 + UInt32(b) - 0xA1)!)
+            default: scalars.append("\u{FFFD}")
+            }
+        }
+        return String(scalars)
     }
 }

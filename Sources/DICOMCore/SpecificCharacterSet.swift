@@ -44,10 +44,39 @@ public struct SpecificCharacterSet: Hashable, Sendable, CustomStringConvertible 
         }
         let first = terms.first ?? ""
         if !usesCodeExtensions {
-            if first == "ISO_IR 192" { return String(decoding: bytes, as: UTF8.self) }
+            if first == "ISO_IR 192" { return SpecificCharacterSet.decodeUTF8(Array(bytes)) }
             return Iconv.decode(Array(bytes), from: SpecificCharacterSet.encodingName(first) ?? "ISO-8859-1")
         }
         return decodeWithCodeExtensions(Array(bytes))
+    }
+
+    /// Bytes decoded in an encoding the C library's iconv names (`SHIFT_JIS`, `GB18030`…; also
+    /// `JIS_X0201`): for binary values read as text. Undecodable bytes become U+FFFD.
+    public static func decode(_ bytes: [UInt8], encodingName: String) -> String {
+        Iconv.decode(bytes, from: encodingName)
+    }
+
+    /// UTF-8, where each byte that is not part of a valid sequence is read as Latin-1: a value
+    /// written in Latin-1 under ISO_IR 192 (a common sender's mistake) reads as its sender meant,
+    /// so a name and a text holding it decode alike.
+    static func decodeUTF8(_ bytes: [UInt8]) -> String {
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        var scalars = String.UnicodeScalarView()
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i]
+            if b0 < 0x80 { scalars.append(Unicode.Scalar(b0)); i += 1; continue }
+            let length = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 ? 2 : 0
+            if length > 0, i + length <= bytes.count,
+               let s = String(validating: bytes[i..<(i + length)], as: UTF8.self), s.unicodeScalars.count == 1 {
+                scalars.append(s.unicodeScalars.first!)
+                i += length
+            } else {
+                scalars.append(Unicode.Scalar(b0))
+                i += 1
+            }
+        }
+        return String(scalars)
     }
 
     /// The text of bytes with no high bit and no escape (the same in every character set), or
@@ -93,6 +122,7 @@ public struct SpecificCharacterSet: Hashable, Sendable, CustomStringConvertible 
         func at(_ i: Int) -> UInt8? { i < s.count ? s[i] : nil }
         switch (at(0), at(1), at(2)) {
         case (0x28, 0x42, _): return (.ascii, false, 2)                 // ESC ( B   ISO-IR 6
+        case (0x28, 0x40, _): return (.ascii, false, 2)                 // ESC ( @   ISO 646 IRV (ASCII but for ¤)
         case (0x28, 0x4A, _): return (.jisRomaji, false, 2)             // ESC ( J   ISO-IR 13 G0
         case (0x29, 0x49, _): return (.highBytes("JIS_X0201"), true, 2) // ESC ) I   ISO-IR 13 G1
         case (0x24, 0x42, _): return (.jisX0208, false, 2)              // ESC $ B   ISO-IR 87
@@ -143,6 +173,22 @@ public struct SpecificCharacterSet: Hashable, Sendable, CustomStringConvertible 
                 flush()
                 if isG1, case .highBytes(let name) = set { g1 = name } else { g0 = set }
                 i += 1 + length
+                continue
+            }
+            if bytes[i] == 0x1B {
+                // An escape sequence this decoder does not know (ESC, intermediates 20–2F, a
+                // final 30–7E): dropped, the text around it decoded in the sets in force, so
+                // nothing undecoded stays between the letters it separates. A lone ESC
+                // becomes U+FFFD.
+                var j = i + 1
+                while j < bytes.count && (0x20...0x2F).contains(bytes[j]) { j += 1 }
+                if j > i + 1, j < bytes.count, (0x30...0x7E).contains(bytes[j]) {
+                    i = j + 1
+                } else {
+                    flush()
+                    out += "\u{FFFD}"
+                    i += 1
+                }
                 continue
             }
             segment.append(bytes[i])

@@ -80,7 +80,13 @@ public struct IdentifiersRequest: Codable, Sendable, Equatable {
     /// The whole value of a string attribute, every value of it (a backslash in an ID is kept,
     /// not taken as the end of the ID), with only PS3.5's insignificant padding removed.
     static func exactValue(_ dataSet: DataSet, _ tag: Tag) -> String {
-        dataSet.strings(tag).joined(separator: "\\")
+        // Under UTF-8, bytes that are not UTF-8 are read as Latin-1 for display, which a valid
+        // value may read as too: not exact, so U+FFFD marks them (hasUndecodableID).
+        if dataSet.specificCharacterSet.terms.first == "ISO_IR 192", let bytes = dataSet[tag]?.bytes,
+           String(validating: bytes, as: UTF8.self) == nil {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return dataSet.strings(tag).joined(separator: "\\")
     }
 
     /// A length-prefixed part of a key: "<UTF-8 length>:<text>".

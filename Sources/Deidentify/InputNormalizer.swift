@@ -16,7 +16,8 @@ import DICOMFile
 /// - Text in any character set other than the default repertoire and UTF-8 (ISO 8859, ISO 2022,
 ///   GB18030…), or 8-bit bytes under a character set that claims plain ASCII, is re-encoded in
 ///   UTF-8 (ISO_IR 192) throughout: the engine cleans decoded text, and what it writes is what
-///   every reader then decodes.
+///   every reader then decodes. So is a data set in UTF-8 with a value that is not valid UTF-8
+///   (each byte outside a valid sequence read as Latin-1, as the sender most likely wrote it).
 enum InputNormalizer {
     struct Result {
         var dataSet: DataSet
@@ -100,8 +101,10 @@ enum InputNormalizer {
         for e in ds {
             if let items = e.items {
                 if items.contains(where: { needsTranscoding($0, charset: charset) }) { return true }
-            } else if e.vr.isString, !utf8, let bytes = e.bytes, bytes.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
-                return true
+            } else if e.vr.isString, let bytes = e.bytes, bytes.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
+                // Under UTF-8, only bytes that are not UTF-8 (Latin-1 sent as ISO_IR 192):
+                // decoded with those bytes as Latin-1, they are written as UTF-8.
+                if !utf8 || String(validating: bytes, as: UTF8.self) == nil { return true }
             }
         }
         return false

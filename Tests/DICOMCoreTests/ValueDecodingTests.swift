@@ -79,8 +79,12 @@ import Testing
         let name = element(.PN, gb).personNames(characterSet: SpecificCharacterSet(terms: ["GB18030"])).first
         #expect(name?.alphabetic == "Wang^XiaoDong" && name?.ideographic == "王^小东")
         #expect(element(.LO, "Müller").string(characterSet: .utf8) == "Müller")
-        // Invalid bytes never fail: they become U+FFFD (or Latin-1 in the default repertoire).
-        #expect(element(.LO, [0x41, 0xFF, 0x42]).string(characterSet: .utf8) == "A\u{FFFD}B")
+        // Invalid bytes never fail: under UTF-8 a byte outside a valid sequence is read as Latin-1
+        // (a Latin-1 value sent as UTF-8), as in the default repertoire.
+        #expect(element(.LO, [0x41, 0xFF, 0x42]).string(characterSet: .utf8) == "AÿB")
+        #expect(element(.LO, [0x41, 0xC3, 0xA9, 0xE9]).string(characterSet: .utf8) == "Aéé")
+        // ISO_IR 13 (JIS X 0201), which the C library does not know: half-width katakana.
+        #expect(element(.LO, [0xB6, 0xC0, 0x20, 0x41]).string(characterSet: SpecificCharacterSet(terms: ["ISO_IR 13"])) == "ｶﾀ A")
         #expect(element(.LO, [0x41, 0xE9]).string() == "Aé")
         // Character sets do not touch the VRs that are always ASCII.
         #expect(element(.CS, "ABC").string(characterSet: SpecificCharacterSet(terms: ["ISO 2022 IR 87"])) == "ABC")

@@ -40,11 +40,14 @@ import Testing
     @Test func theDataSetsCharacterSet() {
         let ds = DataSet([E.element("SpecificCharacterSet", "ISO_IR 192"), E.element("PatientName", "山田^太郎")])
         let cjk = TextCleaner(IdentifyingValues(original: ds, options: []))
-        // 山田太郎 in ISO 2022 IR 87 (JIS X 0208 within escapes): only the character set reads it.
+        // 山田太郎 in ISO 2022 IR 87 (JIS X 0208 within escapes): the character set reads it, and
+        // so does the ISO-2022-JP reading of a value when a name is in Japanese (spec 5).
         let jis: [UInt8] = [0x20, 0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x42, 0x40, 0x4F, 0x3A, 0x1B, 0x28, 0x42, 0x20]
         let charset = SpecificCharacterSet(terms: ["", "ISO 2022 IR 87"])
         #expect(cjk.findInBinary(jis, vr: .OB, characterSet: charset) == "name")
-        #expect(cjk.findInBinary(jis, vr: .OB, characterSet: .default) == nil)
+        #expect(cjk.findInBinary(jis, vr: .OB, characterSet: .default) == "name")
+        let latin = TextCleaner(IdentifyingValues(original: DataSet([E.element("PatientName", "Yamada^Tarou")]), options: []))
+        #expect(latin.findInBinary(jis, vr: .OB, characterSet: .default) == nil)
         #expect(cjk.findInBinary(Array("山田太郎".utf8), vr: .OB, characterSet: .default) == "name")
     }
 

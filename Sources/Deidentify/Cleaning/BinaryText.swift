@@ -19,25 +19,27 @@ enum BinaryText {
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
     /// result.
-    static func firstReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet,
+    static func firstReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet, eastAsian: [String] = [],
                                 _ body: ([UInt8]) -> R?) -> R? {
-        if let r = firstDirectReading(of: bytes, vr: vr, characterSet: characterSet, body) { return r }
+        if let r = firstDirectReading(of: bytes, vr: vr, characterSet: characterSet, eastAsian: eastAsian, body) { return r }
         // OW: the bytes of 16-bit words in the other order (a big-endian file's text, swapped
         // by the reader, still reads in pairs).
         if vr == .OW && bytes.count >= 2 {
             var swapped = bytes
             var i = 0
             while i + 1 < swapped.count { swapped.swapAt(i, i + 1); i += 2 }
-            if let r = firstDirectReading(of: swapped, vr: .OB, characterSet: characterSet, body) { return r }
+            if let r = firstDirectReading(of: swapped, vr: .OB, characterSet: characterSet, eastAsian: eastAsian, body) { return r }
         }
         // A gzip or zlib stream: what inflating it gives, read the same ways.
         if let inflated = CompressedContent.inflated(bytes) {
-            return firstDirectReading(of: inflated, vr: .OB, characterSet: characterSet, body)
+            return firstDirectReading(of: inflated, vr: .OB, characterSet: characterSet, eastAsian: eastAsian, body)
         }
         return nil
     }
 
-    static func firstDirectReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet,
+    /// `eastAsian`: the multi-byte encodings (iconv names) to read the bytes in as well, those of
+    /// the scripts the needles are written in (a vendor's blob in Shift-JIS under a UTF-8 header).
+    static func firstDirectReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet, eastAsian: [String] = [],
                                       _ body: ([UInt8]) -> R?) -> R? {
         let plain = !bytes.contains { $0 >= 0x80 || $0 == 0x1B }
         // Latin-1 (for ASCII, the same text as UTF-8 and every character set's).
@@ -47,7 +49,7 @@ enum BinaryText {
         var table = ScalarFoldTable.Reader()
         for b in bytes {
             if b < 0x80 { latin1.append(TextFold.lower(b)) } else { latin1.append(contentsOf: table.plain(Int(b))) }
-            if b == 0xC4 || b == 0xD6 || b == 0xDC || b == 0xE4 || b == 0xF6 || b == 0xFC { hasVariant = true }
+            if b >= 0xC4, table.variant(Int(b)) != nil { hasVariant = true }
         }
         if let r = body(latin1) { return r }
         if hasVariant {
@@ -67,6 +69,7 @@ enum BinaryText {
             if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || characterSet.terms.count > 1 {
                 readings.append(Array(characterSet.decode(bytes).utf8))
             }
+            for encoding in eastAsian { readings.append(Array(SpecificCharacterSet.decode(bytes, encodingName: encoding).utf8)) }
         }
         if (vr == .OB || vr == .OW || vr == .UN) && bytes.count >= 2 && bytes.count % 2 == 0 {
             readings.append(utf16(bytes, bigEndian: false))
@@ -82,6 +85,26 @@ enum BinaryText {
 }
 
 extension BinaryText {
+    /// The encodings binary values are also read in when a needle holds Han, kana or Hangul
+    /// (matching spec 5): Japanese, Chinese and Korean ones.
+    static func eastAsianEncodings(for needles: [Needle]) -> [String] {
+        var han = false, kana = false, hangul = false
+        for n in needles where n.bytes.contains(where: { $0 >= 0xE0 }) {
+            for u in String(decoding: n.bytes, as: UTF8.self).unicodeScalars where u.value >= 0x3000 {
+                switch u.value {
+                case 0x3040...0x30FF, 0x31F0...0x31FF, 0xFF65...0xFF9F: kana = true
+                case 0x1100...0x11FF, 0x3130...0x318F, 0xAC00...0xD7AF: hangul = true
+                default: if u.properties.isIdeographic { han = true }
+                }
+            }
+        }
+        var out: [String] = []
+        if kana || han { out += ["CP932", "EUC-JP", "ISO-2022-JP"] }
+        if han { out += ["GB18030", "BIG5"] }
+        if hangul || han { out += ["EUC-KR", "ISO-2022-KR"] }
+        return out
+    }
+
     static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
     /// Bytes read as UTF-8: valid sequences kept, each maximal invalid part replaced by one
@@ -166,7 +189,7 @@ extension TextCleaner {
         let t = tables
         guard !bytes.isEmpty, !t.binaryNeedles.isEmpty || !t.birthDates.isEmpty else { return nil }
         let scope = Scope(otherDates: false, digitView: false, patterns: false)
-        let kind = BinaryText.firstReading(of: bytes, vr: vr, characterSet: characterSet) { folded -> IdentifyingKind? in
+        let kind = BinaryText.firstReading(of: bytes, vr: vr, characterSet: characterSet, eastAsian: t.eastAsianEncodings) { folded -> IdentifyingKind? in
             folded.withUnsafeBufferPointer { h -> IdentifyingKind? in
                 var found: IdentifyingKind?
                 t.binaryNeedles.forEachMatch(in: h) { k, _, _ in found = t.binaryNeedles.kinds[k]; return false }

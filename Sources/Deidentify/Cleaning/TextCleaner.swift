@@ -14,8 +14,11 @@ public struct TextCleaner: Sendable {
     /// is one reference, not one per table).
     final class Tables: Sendable {
         let needles: NeedleSet
-        /// Needles of 4 characters or more, no `otherdate`: what binary values are searched for.
+        /// Needles of 4 characters or more (2 in East Asian scripts), no `otherdate`: what
+        /// binary values are searched for.
         let binaryNeedles: NeedleSet
+        /// The East Asian encodings binary values are read in too (BinaryText.eastAsianEncodings).
+        let eastAsianEncodings: [String]
         /// Needles also matched in the digit view (spec 2.3).
         let digitForms: [Needle]
         /// Identifying numbers by their digits (TextCleaner.numberKey; leading zeros dropped
@@ -26,7 +29,12 @@ public struct TextCleaner: Sendable {
 
         init(_ values: IdentifyingValues) {
             needles = NeedleSet(values.needles)
-            binaryNeedles = NeedleSet(values.needles.filter { $0.length >= 4 && $0.kind != .otherdate })
+            // (And of 2 or 3 ideographs, kana or Hangul: 4 bytes or more in every encoding, as
+            // unlikely by chance as 4 Latin letters.)
+            binaryNeedles = NeedleSet(values.needles.filter { n in
+                n.kind != .otherdate && (n.length >= 4 || n.length >= 2 && n.match == .anywhere && n.bytes.contains { $0 >= 0xE1 })
+            })
+            eastAsianEncodings = BinaryText.eastAsianEncodings(for: binaryNeedles.needles)
             digitForms = values.needles.filter(\.isDigitForm)
             var numbers: [UInt64: IdentifyingKind] = [:]
             for n in values.needles where n.bytes.allSatisfy(TextFold.isDigit) {
@@ -179,6 +187,15 @@ public struct TextCleaner: Sendable {
                     hits.removeAll()
                     variant.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
                     ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
+                }
+            }
+            // Character references decoded (`Gro&szlig;kopf`): needles only.
+            if let decoded = CharacterReferences.decode(src) {
+                let (plain, variant) = FoldedText.make(String(decoding: decoded.text, as: UTF8.self))
+                for folded in [plain] + (variant.map { [$0] } ?? []) {
+                    var hits: [Hit] = []
+                    folded.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
+                    ranges += hits.map { (decoded.origin(folded.origin($0.lo, $0.hi)), $0.kind) }
                 }
             }
             guard !ranges.isEmpty else { return nil }

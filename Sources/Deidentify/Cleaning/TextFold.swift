@@ -3,8 +3,9 @@ import Synchronization
 
 /// The folding of the matching spec (2.1), which needles and searched text both go through:
 /// NFKC, Default_Ignorable_Code_Points removed, lower case (full mapping) with `ß` → `ss`,
-/// diacritics removed (canonical decomposition, nonspacing marks dropped, recomposed). The
-/// umlaut variant writes `ä ö ü` as `ae oe ue` before the diacritics go.
+/// diacritics removed (canonical decomposition, nonspacing marks dropped, recomposed), letters
+/// without a decomposition folded (`ł` → `l`, `þ` → `th`, `ς` → `σ`, katakana → hiragana…).
+/// The umlaut variant writes `ä ö ü` as `ae oe ue` before the diacritics go, and `ø` as `oe`.
 ///
 /// Text is folded a chunk at a time: a scalar with the scalars after it that may combine with
 /// it under normalisation (marks, conjoining Hangul vowels and finals, half-width voicing
@@ -274,9 +275,29 @@ enum TextFold {
         var unmarked = String.UnicodeScalarView()
         for u in String(lowered).decomposedStringWithCanonicalMapping.unicodeScalars
         where u.properties.generalCategory != .nonspacingMark {
-            unmarked.append(u)
+            appendLetterFold(u, umlauts: umlauts, to: &unmarked)
         }
         return String(unmarked).precomposedStringWithCanonicalMapping
+    }
+
+    /// Step 5 (spec 2.1): letters that have no decomposition but are written without their
+    /// stroke or as two letters (`ł` `ø` `đ` `ð` `þ` `ı` `æ` `œ`; `ø` is `oe` in the umlaut
+    /// variant), the final sigma as `σ` (capitals lower-case to `σ`), katakana as hiragana (a
+    /// reading is written in either).
+    @inline(__always) static func appendLetterFold(_ u: Unicode.Scalar, umlauts: Bool, to out: inout String.UnicodeScalarView) {
+        switch u.value {
+        case 0x142: out.append("l")                                   // ł
+        case 0xF8 where umlauts: out.append("o"); out.append("e")     // ø
+        case 0xF8: out.append("o")
+        case 0x111, 0xF0: out.append("d")                             // đ ð
+        case 0xFE: out.append("t"); out.append("h")                   // þ
+        case 0x131: out.append("i")                                   // ı
+        case 0xE6: out.append("a"); out.append("e")                   // æ
+        case 0x153: out.append("o"); out.append("e")                  // œ
+        case 0x3C2: out.append("\u{3C3}")                             // ς
+        case 0x30A1...0x30F6: out.append(Unicode.Scalar(u.value - 0x60)!)   // katakana
+        default: out.append(u)
+        }
     }
 
 

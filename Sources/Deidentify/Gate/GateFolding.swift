@@ -2,8 +2,9 @@ import Foundation
 
 /// The PHI gate's folding of text (matching spec 2.1), written apart from the engine's:
 /// 1. NFKC, 2. Default_Ignorable code points removed, 3. full lower case, then ß → ss,
-/// 4. diacritics removed (canonical decomposition, marks of category Mn dropped, recomposed).
-/// Where ä ö ü occur before step 4, a second form with ae oe ue is made as well.
+/// 4. diacritics removed (canonical decomposition, marks of category Mn dropped, recomposed),
+/// 5. letters with no decomposition made plain (ł l, ø o, þ th, æ ae, ς σ…), katakana as hiragana.
+/// Where ä ö ü ø occur before step 4, a second form with ae oe ue oe is made as well.
 ///
 /// Each scalar below U+0250 (ASCII, Latin-1, Latin Extended) folds on its own, from a table made
 /// once with the full pipeline; runs of other scalars go through the pipeline as a whole. That
@@ -82,21 +83,31 @@ enum GateFolding {
         var kept = String.UnicodeScalarView()
         for c in compatible.unicodeScalars where !c.properties.isDefaultIgnorableCodePoint { kept.append(c) }
         let lower = String(kept).lowercased().replacingOccurrences(of: "ß", with: "ss")
-        let hasUmlaut = lower.unicodeScalars.contains { $0 == "ä" || $0 == "ö" || $0 == "ü" }
+        let hasUmlaut = lower.unicodeScalars.contains { $0 == "ä" || $0 == "ö" || $0 == "ü" || $0 == "ø" }
         let umlaut = hasUmlaut
             ? lower.replacingOccurrences(of: "ä", with: "ae").replacingOccurrences(of: "ö", with: "oe")
-                .replacingOccurrences(of: "ü", with: "ue")
+                .replacingOccurrences(of: "ü", with: "ue").replacingOccurrences(of: "ø", with: "oe")
             : nil
         return (withoutMarks(lower), umlaut.map(withoutMarks))
     }
 
+    /// Step 4, then the letters that have no decomposition: see `plainLetters`.
     static func withoutMarks(_ s: String) -> String {
         var kept = String.UnicodeScalarView()
         for c in s.decomposedStringWithCanonicalMapping.unicodeScalars where c.properties.generalCategory != .nonspacingMark {
-            kept.append(c)
+            if let plain = plainLetters[c] { kept.append(contentsOf: plain.unicodeScalars) }
+            else if (0x30A1...0x30F6).contains(c.value) { kept.append(Unicode.Scalar(c.value - 0x60)!) }   // katakana as hiragana
+            else { kept.append(c) }
         }
         return String(kept).precomposedStringWithCanonicalMapping
     }
+
+    /// Letters written without their stroke or as two letters, which no decomposition takes
+    /// apart; the final sigma as the sigma its capital lower-cases to. (Katakana become
+    /// hiragana: a reading is written in either.)
+    static let plainLetters: [Unicode.Scalar: String] = [
+        "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "æ": "ae", "œ": "oe", "ς": "σ",
+    ]
 
     struct Entry {
         let plain: [UInt8]

@@ -116,6 +116,9 @@ struct OutputSearch {
                         continue
                     }
                     buffer.append(lowering: part, element: i, vr: vr)
+                    if part.contains(0x26), let resolved = GateCharacterReferences.resolved(String(decoding: part, as: UTF8.self)) {
+                        buffer.append(GateFolding.fold(resolved), element: i, vr: vr)
+                    }
                     continue
                 }
                 var charset = SpecificCharacterSet.default
@@ -131,6 +134,9 @@ struct OutputSearch {
                     continue
                 }
                 buffer.append(GateFolding.fold(decoded), element: i, vr: vr)
+                if let resolved = GateCharacterReferences.resolved(decoded) {
+                    buffer.append(GateFolding.fold(resolved), element: i, vr: vr)
+                }
                 // Text in UTF-8 where the character set says otherwise: read that way too.
                 if charset.terms.first != "ISO_IR 192", OutputSearch.isUTF8(part) {
                     buffer.append(GateFolding.fold(String(decoding: part, as: UTF8.self)), element: i, vr: vr)
@@ -241,6 +247,12 @@ struct OutputSearch {
                 let first = charset.terms.first ?? ""
                 if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || charset.terms.count > 1 {
                     readings.append(GateFolding.fold(charset.decode(raw)).both)
+                }
+                if !gate.eastAsian.isEmpty {
+                    let bytes = Array(raw)
+                    for encoding in gate.eastAsian {
+                        readings.append(GateFolding.fold(SpecificCharacterSet.decode(bytes, encodingName: encoding)).both)
+                    }
                 }
             } else {
                 readings.append(raw.map { NeedleMatcher.lowerASCII[Int($0)] })

@@ -24,8 +24,11 @@ public struct PHIGate: Sendable {
     /// Text forms (matching spec 2.2), in the order they were collected.
     let needles: [GateNeedle]
     let text: NeedleMatcher
-    /// Forms of 4 characters or more, `otherdate` aside: for binary values read as text.
+    /// Forms of 4 characters or more (2 of ideographs, kana, Hangul), `otherdate` aside: for
+    /// binary values read as text.
     let binary: NeedleMatcher
+    /// The East Asian encodings binary values are also read in (the scripts of those forms).
+    let eastAsian: [String]
     /// Forms of 4 bytes or more, `otherdate` aside, as UTF-8 ignoring ASCII case: for the bytes.
     let bytes: NeedleMatcher
     /// Digit forms (spec 2.3) by their digits.
@@ -44,7 +47,12 @@ public struct PHIGate: Sendable {
         needles = forms
         text = NeedleMatcher(forms)
         let searchedInBytes = forms.filter { $0.kind != .otherdate }
-        binary = NeedleMatcher(searchedInBytes.filter { $0.characters >= 4 })
+        // 2 characters suffice in the East Asian scripts: 4 bytes or more however encoded.
+        let binaryForms = searchedInBytes.filter { n in
+            n.characters >= 4 || n.characters >= 2 && n.boundary == .substring && n.bytes.contains { $0 >= 0xE1 }
+        }
+        binary = NeedleMatcher(binaryForms)
+        eastAsian = PHIGate.eastAsianEncodings(binaryForms.map { String(decoding: $0.bytes, as: UTF8.self) })
         bytes = NeedleMatcher(searchedInBytes.filter { $0.bytes.count >= 4 } + collector.raw.needles.filter { $0.kind != .otherdate },
                               ignoringASCIICase: true)
         digitForms = collector.digits
