@@ -23,6 +23,9 @@ public struct TextCleaner: Sendable {
         let numbers: [UInt64: IdentifyingKind]
         let birthDates: [(Int, Int, Int)]
         let otherDates: Set<Int>
+        /// The birth dates, then the other dates: what DateTriples compares with, and each one's kind.
+        let protectedDates: [(Int, Int, Int)]
+        let protectedKinds: [IdentifyingKind]
 
         init(_ values: IdentifyingValues) {
             needles = NeedleSet(values.needles)
@@ -41,6 +44,9 @@ public struct TextCleaner: Sendable {
             self.numbers = numbers
             birthDates = values.birthDates
             otherDates = values.otherDates
+            let others = values.otherDates.sorted().map { ($0 / 10_000, $0 / 100 % 100, $0 % 100) }
+            protectedDates = values.birthDates + others
+            protectedKinds = values.birthDates.map { _ in .birthdate } + others.map { _ in .otherdate }
         }
     }
 
@@ -223,6 +229,13 @@ public struct TextCleaner: Sendable {
                     hits.append(Hit(lo: found.lo, hi: found.hi, kind: kind))
                     dates.append(found.lo..<found.hi)
                 }
+            }
+        }
+        // Any three tokens equal to a protected date (not in DA, DT, TM, UI).
+        if digits >= 2 && scope.digitView && !t.protectedDates.isEmpty {
+            DateTriples.scan(h, dates: scope.otherDates ? t.protectedDates : t.birthDates) { lo, hi, k in
+                hits.append(Hit(lo: lo, hi: hi, kind: t.protectedKinds[k]))
+                dates.append(lo..<hi)
             }
         }
         guard scope.patterns else { return }

@@ -27,6 +27,8 @@ struct NeedleCollector {
     private(set) var digits: [String: GateNeedle] = [:]
     /// Values that could not be read: the gate refuses every copy of this original.
     private(set) var problems: [String] = []
+    /// The birth dates and other dates, for GateDateTriples.
+    private(set) var dates: [GateProtectedDate] = []
 
     init(scope: PHIGate.Scope) { self.scope = scope }
 
@@ -131,6 +133,7 @@ struct NeedleCollector {
         var text: [GateNeedle] = []
         var raw: [GateNeedle] = []
         var digits: [(String, GateNeedle)] = []
+        var dates: [GateProtectedDate] = []
     }
 
     private static let memo = Mutex<[String: Added]>([:])
@@ -143,7 +146,8 @@ struct NeedleCollector {
         let added = NeedleCollector.memo.withLock { $0[key] } ?? {
             var fresh = NeedleCollector(scope: scope)
             fresh.addFresh(value, kind: kind, keyword: keyword)
-            let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) })
+            let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) },
+                             dates: fresh.dates)
             NeedleCollector.memo.withLock { memo in
                 if memo.count >= NeedleCollector.memoCapacity { memo.removeAll(keepingCapacity: true) }
                 memo[key] = made
@@ -152,6 +156,7 @@ struct NeedleCollector {
         }()
         for n in added.text { text.insert(n) }
         for n in added.raw { raw.insert(n) }
+        for d in added.dates { addDate(d) }
         for (d, n) in added.digits {
             if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[n.kind]! { continue }
             digits[d] = n
@@ -196,10 +201,12 @@ struct NeedleCollector {
             }
             addText(DateForms.compact(date), .dateThenDigits, kind, keyword)
             for form in DateForms.birthForms(date) { addText(form, .date, kind, keyword) }
+            addDate(date, kind, keyword)
         case .otherdate:
             guard let date = DateForms.parse(v) else { break }
             addText(DateForms.compact(date), .number, kind, keyword)
             for form in DateForms.otherForms(date) { addText(form, .date, kind, keyword) }
+            addDate(date, kind, keyword)
         }
         for form in forms.text where !GateKeywords.isDummy(form) {
             addText(form, GateNeedle.boundary(for: Array(form.utf8)), kind, keyword)
@@ -210,6 +217,19 @@ struct NeedleCollector {
             digits[d] = needle
             text.insert(needle)   // a digit form is a number in the text too (spec 2.2)
         }
+    }
+
+    mutating func addDate(_ date: DateForms.Date, _ kind: GateNeedle.Kind, _ keyword: String) {
+        let needle = GateNeedle(bytes: Array(DateForms.compact(date).utf8), boundary: .number, kind: kind, attribute: keyword)
+        addDate(GateProtectedDate(year: date.year, month: date.month, day: date.day, needle: needle))
+    }
+
+    mutating func addDate(_ d: GateProtectedDate) {
+        if let i = dates.firstIndex(where: { $0.year == d.year && $0.month == d.month && $0.day == d.day }) {
+            if NeedleCollector.rank[dates[i].needle.kind]! > NeedleCollector.rank[d.needle.kind]! { dates[i] = d }
+            return
+        }
+        dates.append(d)
     }
 
     mutating func addText(_ form: String, _ boundary: GateNeedle.Boundary, _ kind: GateNeedle.Kind, _ keyword: String) {

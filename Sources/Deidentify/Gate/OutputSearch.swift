@@ -189,6 +189,27 @@ struct OutputSearch {
             if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])) }
         }
         if let hit { throw hit }
+        try searchDates(buffer, gate: gate, place: place)
+    }
+
+    /// A protected date written as three tokens (GateDateTriples), in texts not read as DA, DT,
+    /// TM or UI that hold two digits or more.
+    static func searchDates(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+        guard !gate.dates.isEmpty else { return }
+        var hit: PHIGate.Hit? = nil
+        buffer.bytes.withUnsafeBufferPointer { b in
+            for k in buffer.starts.indices where !isDateOrUID(buffer.vrs[k]) {
+                let lo = buffer.starts[k], hi = k + 1 < buffer.starts.count ? buffer.starts[k + 1] - 1 : b.count - 1
+                var digits = 0
+                for i in lo..<hi where b[i] >= 0x30 && b[i] <= 0x39 { digits += 1 }
+                guard digits >= 2 else { continue }
+                if let d = GateDateTriples.first(in: b, from: lo, to: hi, dates: gate.dates) {
+                    hit = .found(d.needle, at: place(buffer.elements[k]))
+                    return
+                }
+            }
+        }
+        if let hit { throw hit }
     }
 
     /// The byte ranges of a value's values (split at backslashes where multi-valued), into `out`.

@@ -34,6 +34,8 @@ public struct PHIGate: Sendable {
     let digitLengths: UInt64
     /// Values of the original that could not be read: every check fails.
     let problems: [String]
+    /// Dates looked for as three tokens in a row (GateDateTriples): birth dates first.
+    let dates: [GateProtectedDate]
     let constants: EngineWrittenValues
 
     /// Collects the needles from the original data set (every level of nesting).
@@ -53,6 +55,7 @@ public struct PHIGate: Sendable {
         if lengths & (1 << 10) != 0 { lengths |= 0b111 << 11 }   // 11 to 13 digits: a country code before 10
         digitLengths = lengths
         problems = collector.problems
+        dates = collector.dates.sorted { ($0.needle.kind == .birthdate ? 0 : 1) < ($1.needle.kind == .birthdate ? 0 : 1) }
         constants = scope.recipeName.map { EngineWrittenValues(recipeName: $0) } ?? .standard
     }
 
