@@ -80,8 +80,9 @@ public struct TextCleaner: Sendable {
         var out = values
         var removals: [IdentifyingKind: Int] = [:]
         var changed = false
+        let across = values.count > 1 && TextCleaner.joinsValues(vr) ? spanning(values, scope: scope) : []
         for (i, v) in values.enumerated() {
-            if let cleaned = cleanValue(v, scope: scope, removals: &removals) {
+            if let cleaned = cleanValue(v, scope: scope, removals: &removals, extra: across.isEmpty ? [] : across[i]) {
                 out[i] = cleaned
                 changed = true
             }
@@ -167,10 +168,38 @@ public struct TextCleaner: Sendable {
         var kind: IdentifyingKind
     }
 
-    func cleanValue(_ value: String, scope: Scope, removals: inout [IdentifyingKind: Int]) -> String? {
-        guard !value.isEmpty else { return nil }
+    /// Words (LO SH PN UC CS) whose values are also read run together: a name cut over two
+    /// values (`HUNS\INGER`) is found in the values joined.
+    static func joinsValues(_ vr: VR) -> Bool { vr == .LO || vr == .SH || vr == .PN || vr == .UC || vr == .CS }
+
+    /// Per value, the parts of matches in the values joined (no separator) that span two or
+    /// more values: each value loses its part.
+    func spanning(_ values: [String], scope: Scope) -> [[(Range<Int>, IdentifyingKind)]] {
+        var ends: [Int] = []
+        var total = 0
+        for v in values { total += v.utf8.count; ends.append(total) }
+        let ranges = hitRanges(values.joined(), scope: scope)
+        var out = [[(Range<Int>, IdentifyingKind)]](repeating: [], count: values.count)
+        var any = false
+        for (r, kind) in ranges {
+            var start = 0
+            var pieces: [(Int, Range<Int>)] = []
+            for (i, end) in ends.enumerated() {
+                let lo = max(r.lowerBound, start), hi = min(r.upperBound, end)
+                if lo < hi { pieces.append((i, (lo - start)..<(hi - start))) }
+                start = end
+            }
+            guard pieces.count > 1 else { continue }
+            any = true
+            for (i, piece) in pieces { out[i].append((piece, kind)) }
+        }
+        return any ? out : []
+    }
+
+    /// The ranges (UTF-8 offsets of `value`) of every hit, by kind.
+    func hitRanges(_ value: String, scope: Scope) -> [(Range<Int>, IdentifyingKind)] {
         var copy = value
-        return copy.withUTF8 { src -> String? in
+        return copy.withUTF8 { src in
             var ranges: [(Range<Int>, IdentifyingKind)] = []
             if !src.contains(where: { $0 >= 0x80 }) {
                 var hits: [Hit] = []
@@ -181,6 +210,31 @@ public struct TextCleaner: Sendable {
                 var hits: [Hit] = []
                 plain.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: false, into: &hits) }
                 ranges = hits.map { (plain.origin($0.lo, $0.hi), $0.kind) }
+                if let variant {
+                    hits.removeAll()
+                    variant.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
+                    ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
+                }
+            }
+            return ranges
+        }
+    }
+
+    func cleanValue(_ value: String, scope: Scope, removals: inout [IdentifyingKind: Int],
+                    extra: [(Range<Int>, IdentifyingKind)] = []) -> String? {
+        guard !value.isEmpty else { return nil }
+        var copy = value
+        return copy.withUTF8 { src -> String? in
+            var ranges: [(Range<Int>, IdentifyingKind)] = extra
+            if !src.contains(where: { $0 >= 0x80 }) {
+                var hits: [Hit] = []
+                withFolded(src) { h in findHits(h, scope: scope, variant: false, into: &hits) }
+                ranges += hits.map { ($0.lo..<$0.hi, $0.kind) }
+            } else {
+                let (plain, variant) = FoldedText.make(value)
+                var hits: [Hit] = []
+                plain.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: false, into: &hits) }
+                ranges += hits.map { (plain.origin($0.lo, $0.hi), $0.kind) }
                 if let variant {
                     hits.removeAll()
                     variant.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
@@ -210,6 +264,20 @@ public struct TextCleaner: Sendable {
             if kind == .name && !scope.shortNames && hi - lo < 6 { return true }
             if kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: kind)) }
             return true
+        }
+        // The letter view: letters written apart read together (`f i t z`, `drumm-ondson`).
+        if let view = LetterView.make(h) {
+            view.bytes.withUnsafeBufferPointer { v in
+                t.needles.forEachMatch(in: v) { k, lo, hi in
+                    let kind = t.needles.kinds[k]
+                    if kind == .name && !scope.shortNames && hi - lo < 6 { return true }
+                    if kind != .otherdate || scope.otherDates {
+                        let (a, b) = view.range(lo, hi)
+                        hits.append(Hit(lo: a, hi: b, kind: kind))
+                    }
+                    return true
+                }
+            }
         }
         if variant { return }
         var digits = 0, hasAt = false, hasColonOrW = false

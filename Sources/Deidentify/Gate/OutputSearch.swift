@@ -25,6 +25,9 @@ struct OutputSearch {
         try searchBytes()
     }
 
+    /// LO SH PN UC CS: values that are words, also read run together.
+    static func joinsValues(_ vr: VR) -> Bool { vr == .LO || vr == .SH || vr == .PN || vr == .UC || vr == .CS }
+
     /// UI, DA, DT and TM: no digit view, no other dates (spec 2.3, 3).
     static func isDateOrUID(_ vr: VR) -> Bool { vr == .UI || vr == .DA || vr == .DT || vr == .TM }
     static let binaryVRs: Set<VR> = [.OB, .OW, .OD, .OF, .OL, .OV, .UN, .US, .SS, .UL, .SL, .FL, .FD, .SV, .UV, .AT]
@@ -41,20 +44,35 @@ struct OutputSearch {
         var vrs: [VR] = []
 
         mutating func append(_ text: [UInt8], element: Int, vr: VR) {
-            starts.append(bytes.count)
+            let start = bytes.count
+            starts.append(start)
             elements.append(element)
             vrs.append(vr)
             bytes += text
             bytes.append(0xFF)
+            appendLetterView(from: start, element: element, vr: vr)
         }
 
         /// ASCII text: lower-casing is its fold.
         mutating func append(lowering part: UnsafeBufferPointer<UInt8>, element: Int, vr: VR) {
-            starts.append(bytes.count)
+            let start = bytes.count
+            starts.append(start)
             elements.append(element)
             vrs.append(vr)
             let lower = NeedleMatcher.lowerASCII
             for c in part { bytes.append(lower[Int(c)]) }
+            bytes.append(0xFF)
+            appendLetterView(from: start, element: element, vr: vr)
+        }
+
+        /// The text just appended (from `start`, FF not included) read as GateLetterView: appended
+        /// too when it differs.
+        private mutating func appendLetterView(from start: Int, element: Int, vr: VR) {
+            guard let view = GateLetterView.joined(bytes[start..<(bytes.count - 1)]) else { return }
+            starts.append(bytes.count)
+            elements.append(element)
+            vrs.append(vr)
+            bytes += view
             bytes.append(0xFF)
         }
 
@@ -94,8 +112,15 @@ struct OutputSearch {
                 || (e.dataSet == 0 && (e.tag == .implementationVersionName || e.tag == .implementationClassUID))
             if vr == .CS || GateKeywords.codeAttributes.contains(e.tag) { coded.append(e.valueStart..<(e.valueStart + e.valueLength)) }
             OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString, into: &ranges)
-            for r in ranges {
-                let part = UnsafeBufferPointer(rebasing: b[r])
+            // Words cut over two values (`HUNS\INGER`): the values run together are read too.
+            var joined: [UInt8] = []
+            if ranges.count > 1 && OutputSearch.joinsValues(vr) {
+                joined = b[e.valueStart..<(e.valueStart + e.valueLength)].filter { $0 != 0x5C }
+            }
+            try joined.withUnsafeBufferPointer { joinedPart in
+            for r in ranges + (joined.isEmpty ? [] : [-1 ..< -1]) {
+                if r.lowerBound < 0 && mayBeConstant { continue }
+                let part = r.lowerBound < 0 ? joinedPart : UnsafeBufferPointer(rebasing: b[r])
                 // A UID kept as it is (a private SOP class) whose component is an identifier's
                 // digits: the identifier is in the output.
                 if vr == .UI, !gate.digitForms.isEmpty {
@@ -135,6 +160,7 @@ struct OutputSearch {
                 if charset.terms.first != "ISO_IR 192", OutputSearch.isUTF8(part) {
                     buffer.append(GateFolding.fold(String(decoding: part, as: UTF8.self)), element: i, vr: vr)
                 }
+            }
             }
         }
         try search(buffer) { parser.location(of: $0) }
