@@ -26,6 +26,7 @@ public struct TextCleaner: Sendable {
         /// The birth dates, then the other dates: what DateTriples compares with, and each one's kind.
         let protectedDates: [(Int, Int, Int)]
         let protectedKinds: [IdentifyingKind]
+        let wholeIdentifiers: Set<[UInt8]>
 
         init(_ values: IdentifyingValues) {
             needles = NeedleSet(values.needles)
@@ -45,6 +46,7 @@ public struct TextCleaner: Sendable {
             birthDates = values.birthDates
             otherDates = values.otherDates
             let others = values.otherDates.sorted().map { ($0 / 10_000, $0 / 100 % 100, $0 % 100) }
+            wholeIdentifiers = values.wholeIdentifiers
             protectedDates = values.birthDates + others
             protectedKinds = values.birthDates.map { _ in .birthdate } + others.map { _ in .otherdate }
         }
@@ -280,6 +282,13 @@ public struct TextCleaner: Sendable {
             }
         }
         if variant { return }
+        // A value that is, whole, an identifier too short to be a needle (not in DA DT TM UI).
+        if scope.digitView && !t.wholeIdentifiers.isEmpty {
+            var lo = 0, hi = h.count
+            while lo < hi && h[lo] == 0x20 { lo += 1 }
+            while hi > lo && h[hi - 1] == 0x20 { hi -= 1 }
+            if (3...5).contains(hi - lo), t.wholeIdentifiers.contains(Array(h[lo..<hi])) { hits.append(Hit(lo: lo, hi: hi, kind: .id)) }
+        }
         var digits = 0, hasAt = false, hasColonOrW = false
         for b in h {
             if TextFold.isDigit(b) { digits += 1 } else if b == 0x40 { hasAt = true } else if b == 0x3A || b == 0x77 { hasColonOrW = true }
@@ -287,7 +296,7 @@ public struct TextCleaner: Sendable {
         if scope.digitView && digits >= 5 && !t.digitForms.isEmpty {
             let view = DigitView(h)
             for n in t.digitForms {
-                view.matches(n.bytes, in: h, prefix: n.match == .datePrefix) { lo, hi in hits.append(Hit(lo: lo, hi: hi, kind: n.kind)) }
+                view.matches(n.bytes, in: h, prefix: n.match == .datePrefix, component: n.kind == .id) { lo, hi in hits.append(Hit(lo: lo, hi: hi, kind: n.kind)) }
             }
         }
         var dates: [Range<Int>] = []

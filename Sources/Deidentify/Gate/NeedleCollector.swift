@@ -29,6 +29,8 @@ struct NeedleCollector {
     private(set) var problems: [String] = []
     /// The birth dates and other dates, for GateDateTriples.
     private(set) var dates: [GateProtectedDate] = []
+    /// Identifiers of 3 to 5 digits (no needles, spec 1.2): found as whole text values.
+    private(set) var wholeIDs: [String: GateNeedle] = [:]
 
     init(scope: PHIGate.Scope) { self.scope = scope }
 
@@ -134,6 +136,7 @@ struct NeedleCollector {
         var raw: [GateNeedle] = []
         var digits: [(String, GateNeedle)] = []
         var dates: [GateProtectedDate] = []
+        var wholeIDs: [(String, GateNeedle)] = []
     }
 
     private static let memo = Mutex<[String: Added]>([:])
@@ -147,7 +150,7 @@ struct NeedleCollector {
             var fresh = NeedleCollector(scope: scope)
             fresh.addFresh(value, kind: kind, keyword: keyword)
             let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) },
-                             dates: fresh.dates)
+                             dates: fresh.dates, wholeIDs: fresh.wholeIDs.map { ($0.key, $0.value) })
             NeedleCollector.memo.withLock { memo in
                 if memo.count >= NeedleCollector.memoCapacity { memo.removeAll(keepingCapacity: true) }
                 memo[key] = made
@@ -157,6 +160,7 @@ struct NeedleCollector {
         for n in added.text { text.insert(n) }
         for n in added.raw { raw.insert(n) }
         for d in added.dates { addDate(d) }
+        for (v, n) in added.wholeIDs where wholeIDs[v] == nil { wholeIDs[v] = n }
         for (d, n) in added.digits {
             if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[n.kind]! { continue }
             digits[d] = n
@@ -184,7 +188,11 @@ struct NeedleCollector {
         var forms = GateNeedleForms.Forms()
         switch kind {
         case .name: forms = GateNeedleForms.name(v)
-        case .id: forms = GateNeedleForms.identifier(v)
+        case .id:
+            forms = GateNeedleForms.identifier(v)
+            if (3...5).contains(v.utf8.count), v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                wholeIDs[v] = GateNeedle(bytes: Array(v.utf8), boundary: .number, kind: kind, attribute: keyword)
+            }
         case .contact:
             forms = GateNeedleForms.contact(v, isAddress: GateKeywords.addresses.contains(keyword),
                                         isTelephone: GateKeywords.telephones.contains(keyword))

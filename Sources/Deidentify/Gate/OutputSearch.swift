@@ -212,10 +212,58 @@ struct OutputSearch {
                 if let n = forms[digits] ?? national.flatMap({ forms[$0] }) { found = (n, k) }
                 return found != nil
             }
+            if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])); return }
+            // An identifier's digits as a whole run joined by a `.` (`1.4410527`).
+            GateDigitView.dottedRuns(in: b, from: 0, to: b.count, lengths: lengths) { digits, range in
+                let k = buffer.text(at: range.lowerBound)
+                guard !OutputSearch.isDateOrUID(buffer.vrs[k]), let n = forms[digits], n.kind == .id else { return false }
+                found = (n, k)
+                return true
+            }
             if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])) }
         }
         if let hit { throw hit }
+        try searchWholeValues(buffer, gate: gate, place: place)
         try searchDates(buffer, gate: gate, place: place)
+    }
+
+    /// A text that is, whole, an identifier too short to be a needle (3 to 5 digits), in texts
+    /// not read as DA, DT, TM or UI; and a TM or DT whose fraction of a second holds a digit
+    /// form (an identifier's digits, the birth date).
+    static func searchWholeValues(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+        guard !gate.wholeIDs.isEmpty || !gate.digitForms.isEmpty || !gate.dates.isEmpty else { return }
+        var hit: PHIGate.Hit? = nil
+        buffer.bytes.withUnsafeBufferPointer { b in
+            for k in buffer.starts.indices {
+                var lo = buffer.starts[k], hi = k + 1 < buffer.starts.count ? buffer.starts[k + 1] - 1 : b.count - 1
+                let vr = buffer.vrs[k]
+                if vr == .TM || vr == .DT {
+                    guard let dot = (lo..<hi).first(where: { b[$0] == 0x2E }) else { continue }
+                    var end = dot + 1
+                    while end < hi && b[end] >= 0x30 && b[end] <= 0x39 { end += 1 }
+                    let fraction = String(decoding: UnsafeBufferPointer(rebasing: b[(dot + 1)..<end]), as: UTF8.self)
+                    guard fraction.utf8.count >= 5 else { continue }
+                    for (digits, n) in gate.digitForms where n.kind != .otherdate && fraction.contains(digits) {
+                        hit = .found(n, at: place(buffer.elements[k]))
+                        return
+                    }
+                    for d in gate.dates where d.needle.kind == .birthdate && fraction.contains(String(decoding: d.needle.bytes, as: UTF8.self)) {
+                        hit = .found(d.needle, at: place(buffer.elements[k]))
+                        return
+                    }
+                    continue
+                }
+                guard !gate.wholeIDs.isEmpty, !isDateOrUID(vr) else { continue }
+                while lo < hi && b[lo] == 0x20 { lo += 1 }
+                while hi > lo && b[hi - 1] == 0x20 { hi -= 1 }
+                guard (3...5).contains(hi - lo) else { continue }
+                if let n = gate.wholeIDs[String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)] {
+                    hit = .found(n, at: place(buffer.elements[k]))
+                    return
+                }
+            }
+        }
+        if let hit { throw hit }
     }
 
     /// A protected date written as three tokens (GateDateTriples), in texts not read as DA, DT,
