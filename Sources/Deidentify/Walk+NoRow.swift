@@ -70,7 +70,7 @@ extension Walk {
         case .DA, .DT:
             if options.contains(.retainLongitudinalFullDates) {
                 log.record(.kept, e.tag, at: path, reason: why + "; date kept (retain-full-dates)")
-                return e
+                return canonicalTimes(e, path: path)
             }
             if options.contains(.retainLongitudinalModifiedDates) {
                 return shiftedDates(e, path: path, reason: why + "; date moved (retain-modified-dates)")
@@ -79,7 +79,7 @@ extension Walk {
         case .TM:
             if options.contains(.retainLongitudinalFullDates) || options.contains(.retainLongitudinalModifiedDates) {
                 log.record(.kept, e.tag, at: path, reason: why + "; time kept with the dates")
-                return e
+                return canonicalTimes(e, path: path)
             }
             return removeOrKeepPresent(e, path: path, reason: why + "; a time, and no date option keeps dates")
         default:

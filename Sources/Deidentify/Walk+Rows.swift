@@ -47,7 +47,7 @@ extension Walk {
         switch vr {
         case .UI, .DA, .DT, .TM:
             log.record(.kept, e.tag, at: path, reason: reason())
-            return e
+            return canonicalTimes(e, path: path)
         default:
             if vr.isString { return cleanedText(e, path: path, reason: reason()) }
             return checkedBinary(e, path: path, reason: reason())
@@ -65,7 +65,7 @@ extension Walk {
             return shiftedDates(e, path: path, reason: reason())
         case .TM:
             log.record(.kept, e.tag, at: path, reason: reason() + " (times are kept: dates move by whole days)")
-            return e
+            return canonicalTimes(e, path: path)
         case .UI:
             return remapped(e, path: path, kind: .instance, reason: reason())
         default:

@@ -80,13 +80,13 @@ extension Walk {
         let days = options.contains(.retainLongitudinalModifiedDates) ? jitter : 0
         if days == 0 {
             log.record(.kept, e.tag, at: path, reason: reason())
-            return e
+            return canonicalTimes(e, path: path)
         }
         guard let moved = DateShifter.shift(e.strings(), vr: vr, days: days) else {
             return removeOrKeepPresent(e, path: path, reason: reason() + "; not a whole date, so it cannot be moved")
         }
         log.record(.shifted, e.tag, at: path, reason: reason(), outcome: "moved by the patient's jitter")
-        return DataElement(tag: e.tag, vr: vr, strings: moved)
+        return canonicalTimes(DataElement(tag: e.tag, vr: vr, strings: moved), path: path)
     }
 
     /// Each value not in the UID registry gets its keyed replacement. A class attribute (SOP

@@ -24,7 +24,7 @@ struct DigitView {
                 positions.append(Int32(i))
                 segments.append(segment)
                 lastDigit = i
-            } else if !DigitView.isSeparator(b) && lastDigit >= 0 {
+            } else if !DigitView.isSeparator(b) && !DigitView.isThousandsComma(h, i) && lastDigit >= 0 {
                 segment += 1
                 lastDigit = -1
             }
@@ -36,6 +36,14 @@ struct DigitView {
         case 0x20, 0x09, 0x2D, 0x2E, 0x2F, 0x28, 0x29, 0x2B: return true
         default: return false
         }
+    }
+
+    /// A `,` between a digit and a group of exactly three digits (`4,732,199`): a thousands
+    /// separator, skipped like the others.
+    static func isThousandsComma(_ h: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        guard h[i] == 0x2C, i > 0, i + 3 < h.count, TextFold.isDigit(h[i - 1]) else { return false }
+        for k in 1...3 where !TextFold.isDigit(h[i + k]) { return false }
+        return i + 4 >= h.count || !TextFold.isDigit(h[i + 4])
     }
 
     /// Whether the digit at view index `j` continues the number of the view digit `k` next to
@@ -50,7 +58,10 @@ struct DigitView {
     /// continuing a longer number: the folded text from the first digit to the last, with a
     /// `+` or `(` just before and a `)` just after (`+1 (650) 555-0142` leaves nothing).
     /// `prefix`: the needle may be followed by more digits (a birth date's YYYYMMDD).
-    func matches(_ needle: [UInt8], in h: UnsafeBufferPointer<UInt8>, prefix: Bool = false, _ found: (Int, Int) -> Void) {
+    /// `component`: an identifier's digits are found as a whole run of digits even when a `.`
+    /// joins it to more digits (`1.4410527`, a version or a decimal holding the MRN).
+    func matches(_ needle: [UInt8], in h: UnsafeBufferPointer<UInt8>, prefix: Bool = false, component: Bool = false,
+                 _ found: (Int, Int) -> Void) {
         let n = needle.count
         guard n > 0, digits.count >= n else { return }
         let first = needle[0]
@@ -58,8 +69,10 @@ struct DigitView {
             var k = 1
             while k < n && digits[a + k] == needle[k] { k += 1 }
             guard k == n, segments[a] == segments[a + n - 1] else { continue }
-            if a > 0 && continues(h, a - 1, a) { continue }
-            if !prefix && a + n < digits.count && continues(h, a + n - 1, a + n) { continue }
+            let whole = component && Int(positions[a + n - 1]) - Int(positions[a]) == n - 1
+            if a > 0 && continues(h, a - 1, a) && !(whole && positions[a] - positions[a - 1] == 2) { continue }
+            if !prefix && a + n < digits.count && continues(h, a + n - 1, a + n)
+                && !(whole && positions[a + n] - positions[a + n - 1] == 2) { continue }
             var lo = Int(positions[a]), hi = Int(positions[a + n - 1]) + 1
             while lo > 0 && (h[lo - 1] == 0x2B || h[lo - 1] == 0x28) { lo -= 1 }
             if hi < h.count && h[hi] == 0x29 { hi += 1 }

@@ -14,6 +14,9 @@ public struct IdentifyingValues: Sendable {
     var birthDates: [(Int, Int, Int)]
     /// The original's other dates as YYYYMMDD numbers (empty under retain-full-dates).
     var otherDates: Set<Int>
+    /// Identifiers of 3 to 5 digits (too short to be needles, spec 1.2): a text value that is
+    /// one of them, whole, is that identifier (a Code Value equal to the Patient ID).
+    var wholeIdentifiers: Set<[UInt8]> = []
 
     public init(original: DataSet, options: Set<ProfileOption>) {
         var collector = Collector(options: options)
@@ -67,6 +70,7 @@ extension IdentifyingValues {
         var forms: [Needle] = []
         var birthDates: [(Int, Int, Int)] = []
         var otherDates = Set<Int>()
+        var wholeIdentifiers = Set<[UInt8]>()
         /// Date values already read (the dates of a file are mostly one day, written alike).
         var datesSeen = Set<String>()
         var uids: [String] = []
@@ -173,6 +177,9 @@ extension IdentifyingValues {
 
         mutating func addForms(of value: String, kind: IdentifyingKind) {
             let folded = TextFold.foldedBytes(value)
+            if kind == .id, (3...5).contains(folded.plain.count), folded.plain.allSatisfy(TextFold.isDigit) {
+                wholeIdentifiers.insert(folded.plain)
+            }
             for f in [folded.plain] + (folded.variant.map { [$0] } ?? []) {
                 let forms: [[UInt8]]
                 switch kind {
@@ -271,7 +278,9 @@ extension IdentifyingValues {
             }
             var dates: [(Int, Int, Int)] = []
             for d in birthDates where !dates.contains(where: { $0 == d }) { dates.append(d) }
-            return IdentifyingValues(needles: needles, birthDates: dates, otherDates: otherDates)
+            var values = IdentifyingValues(needles: needles, birthDates: dates, otherDates: otherDates)
+            values.wholeIdentifiers = wholeIdentifiers
+            return values
         }
     }
 }

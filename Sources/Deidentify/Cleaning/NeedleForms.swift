@@ -16,8 +16,11 @@ enum NeedleForms {
             out.append(g)
             out.append(trimmedEnd(g, 0x5E))   // without the "^" of empty trailing components
             if g.contains(0x5E) {
-                // Family, given, middle; prefix and suffix are titles.
-                let components = split(g, 0x5E, keepEmpty: true).prefix(3).map { trimmed($0) }
+                // Every component: a bad mapping moves names into the prefix or suffix. Their
+                // titles (`dr`, `mrs`, `jr`) are no needles (Stoplists.titles).
+                let components = split(g, 0x5E, keepEmpty: true).prefix(5).enumerated().map { k, c in
+                    k < 3 ? trimmed(c) : Stoplists.withoutTitles(trimmed(c))
+                }
                 for c in components {
                     out.append(c)
                     let w = words(c)

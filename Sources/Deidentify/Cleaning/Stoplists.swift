@@ -38,4 +38,20 @@ enum Stoplists {
         "centro", "hospitalier", "universitaire", "universitario", "policlinico", "poliklinik",
         "hospitalar", "saude", "salud", "sante", "gesundheit",
     ]
+
+    /// Titles of a person name's prefix and suffix components: not needles (`MR` would strip
+    /// every MR study's description).
+    static let titles: Set<String> = [
+        "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "fr", "sr", "jr", "ii",
+        "iii", "iv", "md", "phd", "dds", "rn", "esq", "herr", "frau", "fraulein", "dipl", "ing", "med", "mag",
+        "mme", "mlle", "m", "sra", "srta", "don", "dona", "sig", "sigra", "dhr", "mevr", "hr", "fru", "von",
+    ]
+
+    /// A prefix or suffix component (folded) with its title words dropped.
+    static func withoutTitles(_ c: [UInt8]) -> [UInt8] {
+        let words = c.split(whereSeparator: { $0 == 0x20 || $0 == 0x2E || $0 == 0x2C })
+        let kept = words.filter { !titles.contains(String(decoding: $0, as: UTF8.self)) }
+        if kept.count == words.count { return c }
+        return Array(kept.joined(separator: [0x20]))
+    }
 }

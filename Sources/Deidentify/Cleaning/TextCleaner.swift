@@ -26,6 +26,10 @@ public struct TextCleaner: Sendable {
         let numbers: [UInt64: IdentifyingKind]
         let birthDates: [(Int, Int, Int)]
         let otherDates: Set<Int>
+        /// The birth dates, then the other dates: what DateTriples compares with, and each one's kind.
+        let protectedDates: [(Int, Int, Int)]
+        let protectedKinds: [IdentifyingKind]
+        let wholeIdentifiers: Set<[UInt8]>
 
         init(_ values: IdentifyingValues) {
             needles = NeedleSet(values.needles)
@@ -49,6 +53,10 @@ public struct TextCleaner: Sendable {
             self.numbers = numbers
             birthDates = values.birthDates
             otherDates = values.otherDates
+            let others = values.otherDates.sorted().map { ($0 / 10_000, $0 / 100 % 100, $0 % 100) }
+            wholeIdentifiers = values.wholeIdentifiers
+            protectedDates = values.birthDates + others
+            protectedKinds = values.birthDates.map { _ in .birthdate } + others.map { _ in .otherdate }
         }
     }
 
@@ -82,8 +90,9 @@ public struct TextCleaner: Sendable {
         var out = values
         var removals: [IdentifyingKind: Int] = [:]
         var changed = false
+        let across = values.count > 1 && TextCleaner.joinsValues(vr) ? spanning(values, scope: scope) : []
         for (i, v) in values.enumerated() {
-            if let cleaned = cleanValue(v, scope: scope, removals: &removals) {
+            if let cleaned = cleanValue(v, scope: scope, removals: &removals, extra: across.isEmpty ? [] : across[i]) {
                 out[i] = cleaned
                 changed = true
             }
@@ -169,10 +178,38 @@ public struct TextCleaner: Sendable {
         var kind: IdentifyingKind
     }
 
-    func cleanValue(_ value: String, scope: Scope, removals: inout [IdentifyingKind: Int]) -> String? {
-        guard !value.isEmpty else { return nil }
+    /// Words (LO SH PN UC CS) whose values are also read run together: a name cut over two
+    /// values (`HUNS\INGER`) is found in the values joined.
+    static func joinsValues(_ vr: VR) -> Bool { vr == .LO || vr == .SH || vr == .PN || vr == .UC || vr == .CS }
+
+    /// Per value, the parts of matches in the values joined (no separator) that span two or
+    /// more values: each value loses its part.
+    func spanning(_ values: [String], scope: Scope) -> [[(Range<Int>, IdentifyingKind)]] {
+        var ends: [Int] = []
+        var total = 0
+        for v in values { total += v.utf8.count; ends.append(total) }
+        let ranges = hitRanges(values.joined(), scope: scope)
+        var out = [[(Range<Int>, IdentifyingKind)]](repeating: [], count: values.count)
+        var any = false
+        for (r, kind) in ranges {
+            var start = 0
+            var pieces: [(Int, Range<Int>)] = []
+            for (i, end) in ends.enumerated() {
+                let lo = max(r.lowerBound, start), hi = min(r.upperBound, end)
+                if lo < hi { pieces.append((i, (lo - start)..<(hi - start))) }
+                start = end
+            }
+            guard pieces.count > 1 else { continue }
+            any = true
+            for (i, piece) in pieces { out[i].append((piece, kind)) }
+        }
+        return any ? out : []
+    }
+
+    /// The ranges (UTF-8 offsets of `value`) of every hit, by kind.
+    func hitRanges(_ value: String, scope: Scope) -> [(Range<Int>, IdentifyingKind)] {
         var copy = value
-        return copy.withUTF8 { src -> String? in
+        return copy.withUTF8 { src in
             var ranges: [(Range<Int>, IdentifyingKind)] = []
             if !src.contains(where: { $0 >= 0x80 }) {
                 var hits: [Hit] = []
@@ -189,6 +226,7 @@ public struct TextCleaner: Sendable {
                     ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
                 }
             }
+<<<<<<< HEAD
             // Character references decoded (`Gro&szlig;kopf`): needles only.
             if let decoded = CharacterReferences.decode(src) {
                 let (plain, variant) = FoldedText.make(String(decoding: decoded.text, as: UTF8.self))
@@ -196,6 +234,31 @@ public struct TextCleaner: Sendable {
                     var hits: [Hit] = []
                     folded.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
                     ranges += hits.map { (decoded.origin(folded.origin($0.lo, $0.hi)), $0.kind) }
+=======
+            return ranges
+        }
+    }
+
+    func cleanValue(_ value: String, scope: Scope, removals: inout [IdentifyingKind: Int],
+                    extra: [(Range<Int>, IdentifyingKind)] = []) -> String? {
+        guard !value.isEmpty else { return nil }
+        var copy = value
+        return copy.withUTF8 { src -> String? in
+            var ranges: [(Range<Int>, IdentifyingKind)] = extra
+            if !src.contains(where: { $0 >= 0x80 }) {
+                var hits: [Hit] = []
+                withFolded(src) { h in findHits(h, scope: scope, variant: false, into: &hits) }
+                ranges += hits.map { ($0.lo..<$0.hi, $0.kind) }
+            } else {
+                let (plain, variant) = FoldedText.make(value)
+                var hits: [Hit] = []
+                plain.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: false, into: &hits) }
+                ranges += hits.map { (plain.origin($0.lo, $0.hi), $0.kind) }
+                if let variant {
+                    hits.removeAll()
+                    variant.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
+                    ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
+>>>>>>> h2-clean
                 }
             }
             guard !ranges.isEmpty else { return nil }
@@ -222,7 +285,28 @@ public struct TextCleaner: Sendable {
             if kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: kind)) }
             return true
         }
+        // The letter view: letters written apart read together (`f i t z`, `drumm-ondson`).
+        if let view = LetterView.make(h) {
+            view.bytes.withUnsafeBufferPointer { v in
+                t.needles.forEachMatch(in: v) { k, lo, hi in
+                    let kind = t.needles.kinds[k]
+                    if kind == .name && !scope.shortNames && hi - lo < 6 { return true }
+                    if kind != .otherdate || scope.otherDates {
+                        let (a, b) = view.range(lo, hi)
+                        hits.append(Hit(lo: a, hi: b, kind: kind))
+                    }
+                    return true
+                }
+            }
+        }
         if variant { return }
+        // A value that is, whole, an identifier too short to be a needle (not in DA DT TM UI).
+        if scope.digitView && !t.wholeIdentifiers.isEmpty {
+            var lo = 0, hi = h.count
+            while lo < hi && h[lo] == 0x20 { lo += 1 }
+            while hi > lo && h[hi - 1] == 0x20 { hi -= 1 }
+            if (3...5).contains(hi - lo), t.wholeIdentifiers.contains(Array(h[lo..<hi])) { hits.append(Hit(lo: lo, hi: hi, kind: .id)) }
+        }
         var digits = 0, hasAt = false, hasColonOrW = false
         for b in h {
             if TextFold.isDigit(b) { digits += 1 } else if b == 0x40 { hasAt = true } else if b == 0x3A || b == 0x77 { hasColonOrW = true }
@@ -230,7 +314,7 @@ public struct TextCleaner: Sendable {
         if scope.digitView && digits >= 5 && !t.digitForms.isEmpty {
             let view = DigitView(h)
             for n in t.digitForms {
-                view.matches(n.bytes, in: h, prefix: n.match == .datePrefix) { lo, hi in hits.append(Hit(lo: lo, hi: hi, kind: n.kind)) }
+                view.matches(n.bytes, in: h, prefix: n.match == .datePrefix, component: n.kind == .id) { lo, hi in hits.append(Hit(lo: lo, hi: hi, kind: n.kind)) }
             }
         }
         var dates: [Range<Int>] = []
@@ -240,6 +324,13 @@ public struct TextCleaner: Sendable {
                     hits.append(Hit(lo: found.lo, hi: found.hi, kind: kind))
                     dates.append(found.lo..<found.hi)
                 }
+            }
+        }
+        // Any three tokens equal to a protected date (not in DA, DT, TM, UI).
+        if digits >= 2 && scope.digitView && !t.protectedDates.isEmpty {
+            DateTriples.scan(h, dates: scope.otherDates ? t.protectedDates : t.birthDates) { lo, hi, k in
+                hits.append(Hit(lo: lo, hi: hi, kind: t.protectedKinds[k]))
+                dates.append(lo..<hi)
             }
         }
         guard scope.patterns else { return }

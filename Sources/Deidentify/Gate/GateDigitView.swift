@@ -34,6 +34,12 @@ enum GateDigitView {
                 i += 1
                 continue
             }
+            // A thousands comma: a digit before, exactly three digits after (`4,732,199`).
+            if !digits.isEmpty && c == 0x2C && i + 3 < hi && (1...3).allSatisfy({ b[i + $0] >= 0x30 && b[i + $0] <= 0x39 })
+                && (i + 4 >= hi || !(b[i + 4] >= 0x30 && b[i + 4] <= 0x39)) && lastDigit == i - 1 {
+                i += 1
+                continue
+            }
             if !digits.isEmpty && isSeparator(c) {
                 // Up to two separators, then a digit: the number goes on.
                 var j = i
@@ -47,5 +53,25 @@ enum GateDigitView {
             i += 1
         }
         return flush()
+    }
+
+    /// Calls `body` with each run of touching digits that a `.` joins to another digit on
+    /// either side (`1.4410527`: a version or a decimal), and its range; only lengths in
+    /// `lengths`. Stops when `body` answers true.
+    @discardableResult
+    static func dottedRuns(in b: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, lengths: UInt64,
+                           _ body: (String, Range<Int>) -> Bool) -> Bool {
+        func digit(_ i: Int) -> Bool { i >= lo && i < hi && b[i] >= 0x30 && b[i] <= 0x39 }
+        var i = lo
+        while i < hi {
+            guard digit(i) else { i += 1; continue }
+            var j = i
+            while j < hi && digit(j) { j += 1 }
+            let dotted = (i - 2 >= lo && b[i - 1] == 0x2E && digit(i - 2)) || (j + 1 < hi && b[j] == 0x2E && digit(j + 1))
+            if dotted, j - i < 64, lengths & (1 << UInt64(j - i)) != 0,
+               body(String(decoding: UnsafeBufferPointer(rebasing: b[i..<j]), as: UTF8.self), i..<j) { return true }
+            i = j
+        }
+        return false
     }
 }

@@ -124,4 +124,18 @@ enum GateKeywords {
         guard n == 6 || n == 8 || n == 9 || n == 10 || n == 14 else { return false }
         return dummies.contains(s)
     }
+
+    /// Titles in a person name's prefix and suffix: no needles.
+    static let titles: Set<String> = [
+        "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "fr", "sr", "jr", "ii",
+        "iii", "iv", "md", "phd", "dds", "rn", "esq", "herr", "frau", "fraulein", "dipl", "ing", "med", "mag",
+        "mme", "mlle", "m", "sra", "srta", "don", "dona", "sig", "sigra", "dhr", "mevr", "hr", "fru", "von",
+    ]
+
+    /// A prefix or suffix (folded) without its titles.
+    static func withoutTitles(_ c: String) -> String {
+        let words = c.split(whereSeparator: { $0 == " " || $0 == "." || $0 == "," })
+        let kept = words.filter { !titles.contains(String($0)) }
+        return kept.count == words.count ? c : kept.joined(separator: " ")
+    }
 }

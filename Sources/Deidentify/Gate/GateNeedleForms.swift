@@ -63,7 +63,12 @@ enum GateNeedleForms {
         }
         for group in value.split(separator: "=", omittingEmptySubsequences: true) {
             add(group)
-            let components = group.split(separator: "^", omittingEmptySubsequences: false).prefix(3).map { trimmed(String($0), also: "") }
+            // All five components (a bad mapping moves names into the prefix or suffix); the
+            // titles there are no needles.
+            let components = group.split(separator: "^", omittingEmptySubsequences: false).prefix(5).enumerated().map { k, c in
+                let t = trimmed(String(c), also: "")
+                return k < 3 ? t : GateKeywords.withoutTitles(t)
+            }
             for c in components {
                 add(c)
                 words(c).forEach(add)

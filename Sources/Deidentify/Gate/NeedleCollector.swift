@@ -27,6 +27,10 @@ struct NeedleCollector {
     private(set) var digits: [String: GateNeedle] = [:]
     /// Values that could not be read: the gate refuses every copy of this original.
     private(set) var problems: [String] = []
+    /// The birth dates and other dates, for GateDateTriples.
+    private(set) var dates: [GateProtectedDate] = []
+    /// Identifiers of 3 to 5 digits (no needles, spec 1.2): found as whole text values.
+    private(set) var wholeIDs: [String: GateNeedle] = [:]
 
     init(scope: PHIGate.Scope) { self.scope = scope }
 
@@ -131,6 +135,8 @@ struct NeedleCollector {
         var text: [GateNeedle] = []
         var raw: [GateNeedle] = []
         var digits: [(String, GateNeedle)] = []
+        var dates: [GateProtectedDate] = []
+        var wholeIDs: [(String, GateNeedle)] = []
     }
 
     private static let memo = Mutex<[String: Added]>([:])
@@ -143,7 +149,8 @@ struct NeedleCollector {
         let added = NeedleCollector.memo.withLock { $0[key] } ?? {
             var fresh = NeedleCollector(scope: scope)
             fresh.addFresh(value, kind: kind, keyword: keyword)
-            let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) })
+            let made = Added(text: fresh.text.needles, raw: fresh.raw.needles, digits: fresh.digits.map { ($0.key, $0.value) },
+                             dates: fresh.dates, wholeIDs: fresh.wholeIDs.map { ($0.key, $0.value) })
             NeedleCollector.memo.withLock { memo in
                 if memo.count >= NeedleCollector.memoCapacity { memo.removeAll(keepingCapacity: true) }
                 memo[key] = made
@@ -152,6 +159,8 @@ struct NeedleCollector {
         }()
         for n in added.text { text.insert(n) }
         for n in added.raw { raw.insert(n) }
+        for d in added.dates { addDate(d) }
+        for (v, n) in added.wholeIDs where wholeIDs[v] == nil { wholeIDs[v] = n }
         for (d, n) in added.digits {
             if let old = digits[d], NeedleCollector.rank[old.kind]! <= NeedleCollector.rank[n.kind]! { continue }
             digits[d] = n
@@ -179,7 +188,11 @@ struct NeedleCollector {
         var forms = GateNeedleForms.Forms()
         switch kind {
         case .name: forms = GateNeedleForms.name(v)
-        case .id: forms = GateNeedleForms.identifier(v)
+        case .id:
+            forms = GateNeedleForms.identifier(v)
+            if (3...5).contains(v.utf8.count), v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                wholeIDs[v] = GateNeedle(bytes: Array(v.utf8), boundary: .number, kind: kind, attribute: keyword)
+            }
         case .contact:
             forms = GateNeedleForms.contact(v, isAddress: GateKeywords.addresses.contains(keyword),
                                         isTelephone: GateKeywords.telephones.contains(keyword))
@@ -196,10 +209,12 @@ struct NeedleCollector {
             }
             addText(DateForms.compact(date), .dateThenDigits, kind, keyword)
             for form in DateForms.birthForms(date) { addText(form, .date, kind, keyword) }
+            addDate(date, kind, keyword)
         case .otherdate:
             guard let date = DateForms.parse(v) else { break }
             addText(DateForms.compact(date), .number, kind, keyword)
             for form in DateForms.otherForms(date) { addText(form, .date, kind, keyword) }
+            addDate(date, kind, keyword)
         }
         for form in forms.text where !GateKeywords.isDummy(form) {
             addText(form, GateNeedle.boundary(for: Array(form.utf8)), kind, keyword)
@@ -210,6 +225,19 @@ struct NeedleCollector {
             digits[d] = needle
             text.insert(needle)   // a digit form is a number in the text too (spec 2.2)
         }
+    }
+
+    mutating func addDate(_ date: DateForms.Date, _ kind: GateNeedle.Kind, _ keyword: String) {
+        let needle = GateNeedle(bytes: Array(DateForms.compact(date).utf8), boundary: .number, kind: kind, attribute: keyword)
+        addDate(GateProtectedDate(year: date.year, month: date.month, day: date.day, needle: needle))
+    }
+
+    mutating func addDate(_ d: GateProtectedDate) {
+        if let i = dates.firstIndex(where: { $0.year == d.year && $0.month == d.month && $0.day == d.day }) {
+            if NeedleCollector.rank[dates[i].needle.kind]! > NeedleCollector.rank[d.needle.kind]! { dates[i] = d }
+            return
+        }
+        dates.append(d)
     }
 
     mutating func addText(_ form: String, _ boundary: GateNeedle.Boundary, _ kind: GateNeedle.Kind, _ keyword: String) {

@@ -25,6 +25,9 @@ struct OutputSearch {
         try searchBytes()
     }
 
+    /// LO SH PN UC CS: values that are words, also read run together.
+    static func joinsValues(_ vr: VR) -> Bool { vr == .LO || vr == .SH || vr == .PN || vr == .UC || vr == .CS }
+
     /// UI, DA, DT and TM: no digit view, no other dates (spec 2.3, 3).
     static func isDateOrUID(_ vr: VR) -> Bool { vr == .UI || vr == .DA || vr == .DT || vr == .TM }
     static let binaryVRs: Set<VR> = [.OB, .OW, .OD, .OF, .OL, .OV, .UN, .US, .SS, .UL, .SL, .FL, .FD, .SV, .UV, .AT]
@@ -41,20 +44,35 @@ struct OutputSearch {
         var vrs: [VR] = []
 
         mutating func append(_ text: [UInt8], element: Int, vr: VR) {
-            starts.append(bytes.count)
+            let start = bytes.count
+            starts.append(start)
             elements.append(element)
             vrs.append(vr)
             bytes += text
             bytes.append(0xFF)
+            appendLetterView(from: start, element: element, vr: vr)
         }
 
         /// ASCII text: lower-casing is its fold.
         mutating func append(lowering part: UnsafeBufferPointer<UInt8>, element: Int, vr: VR) {
-            starts.append(bytes.count)
+            let start = bytes.count
+            starts.append(start)
             elements.append(element)
             vrs.append(vr)
             let lower = NeedleMatcher.lowerASCII
             for c in part { bytes.append(lower[Int(c)]) }
+            bytes.append(0xFF)
+            appendLetterView(from: start, element: element, vr: vr)
+        }
+
+        /// The text just appended (from `start`, FF not included) read as GateLetterView: appended
+        /// too when it differs.
+        private mutating func appendLetterView(from start: Int, element: Int, vr: VR) {
+            guard let view = GateLetterView.joined(bytes[start..<(bytes.count - 1)]) else { return }
+            starts.append(bytes.count)
+            elements.append(element)
+            vrs.append(vr)
+            bytes += view
             bytes.append(0xFF)
         }
 
@@ -94,8 +112,15 @@ struct OutputSearch {
                 || (e.dataSet == 0 && (e.tag == .implementationVersionName || e.tag == .implementationClassUID))
             if vr == .CS || GateKeywords.codeAttributes.contains(e.tag) { coded.append(e.valueStart..<(e.valueStart + e.valueLength)) }
             OutputSearch.values(b, e.valueStart, e.valueStart + e.valueLength, multiValued: vr.isMultiValuedString, into: &ranges)
-            for r in ranges {
-                let part = UnsafeBufferPointer(rebasing: b[r])
+            // Words cut over two values (`HUNS\INGER`): the values run together are read too.
+            var joined: [UInt8] = []
+            if ranges.count > 1 && OutputSearch.joinsValues(vr) {
+                joined = b[e.valueStart..<(e.valueStart + e.valueLength)].filter { $0 != 0x5C }
+            }
+            try joined.withUnsafeBufferPointer { joinedPart in
+            for r in ranges + (joined.isEmpty ? [] : [-1 ..< -1]) {
+                if r.lowerBound < 0 && mayBeConstant { continue }
+                let part = r.lowerBound < 0 ? joinedPart : UnsafeBufferPointer(rebasing: b[r])
                 // A UID kept as it is (a private SOP class) whose component is an identifier's
                 // digits: the identifier is in the output.
                 if vr == .UI, !gate.digitForms.isEmpty {
@@ -141,6 +166,7 @@ struct OutputSearch {
                 if charset.terms.first != "ISO_IR 192", OutputSearch.isUTF8(part) {
                     buffer.append(GateFolding.fold(String(decoding: part, as: UTF8.self)), element: i, vr: vr)
                 }
+            }
             }
         }
         try search(buffer) { parser.location(of: $0) }
@@ -192,7 +218,76 @@ struct OutputSearch {
                 if let n = forms[digits] ?? national.flatMap({ forms[$0] }) { found = (n, k) }
                 return found != nil
             }
+            if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])); return }
+            // An identifier's digits as a whole run joined by a `.` (`1.4410527`).
+            GateDigitView.dottedRuns(in: b, from: 0, to: b.count, lengths: lengths) { digits, range in
+                let k = buffer.text(at: range.lowerBound)
+                guard !OutputSearch.isDateOrUID(buffer.vrs[k]), let n = forms[digits], n.kind == .id else { return false }
+                found = (n, k)
+                return true
+            }
             if let (n, k) = found { hit = .found(n, at: place(buffer.elements[k])) }
+        }
+        if let hit { throw hit }
+        try searchWholeValues(buffer, gate: gate, place: place)
+        try searchDates(buffer, gate: gate, place: place)
+    }
+
+    /// A text that is, whole, an identifier too short to be a needle (3 to 5 digits), in texts
+    /// not read as DA, DT, TM or UI; and a TM or DT whose fraction of a second holds a digit
+    /// form (an identifier's digits, the birth date).
+    static func searchWholeValues(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+        guard !gate.wholeIDs.isEmpty || !gate.digitForms.isEmpty || !gate.dates.isEmpty else { return }
+        var hit: PHIGate.Hit? = nil
+        buffer.bytes.withUnsafeBufferPointer { b in
+            for k in buffer.starts.indices {
+                var lo = buffer.starts[k], hi = k + 1 < buffer.starts.count ? buffer.starts[k + 1] - 1 : b.count - 1
+                let vr = buffer.vrs[k]
+                if vr == .TM || vr == .DT {
+                    guard let dot = (lo..<hi).first(where: { b[$0] == 0x2E }) else { continue }
+                    var end = dot + 1
+                    while end < hi && b[end] >= 0x30 && b[end] <= 0x39 { end += 1 }
+                    let fraction = String(decoding: UnsafeBufferPointer(rebasing: b[(dot + 1)..<end]), as: UTF8.self)
+                    guard fraction.utf8.count >= 5 else { continue }
+                    for (digits, n) in gate.digitForms where n.kind != .otherdate && fraction.contains(digits) {
+                        hit = .found(n, at: place(buffer.elements[k]))
+                        return
+                    }
+                    for d in gate.dates where d.needle.kind == .birthdate && fraction.contains(String(decoding: d.needle.bytes, as: UTF8.self)) {
+                        hit = .found(d.needle, at: place(buffer.elements[k]))
+                        return
+                    }
+                    continue
+                }
+                guard !gate.wholeIDs.isEmpty, !isDateOrUID(vr) else { continue }
+                while lo < hi && b[lo] == 0x20 { lo += 1 }
+                while hi > lo && b[hi - 1] == 0x20 { hi -= 1 }
+                guard (3...5).contains(hi - lo) else { continue }
+                if let n = gate.wholeIDs[String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)] {
+                    hit = .found(n, at: place(buffer.elements[k]))
+                    return
+                }
+            }
+        }
+        if let hit { throw hit }
+    }
+
+    /// A protected date written as three tokens (GateDateTriples), in texts not read as DA, DT,
+    /// TM or UI that hold two digits or more.
+    static func searchDates(_ buffer: TextBuffer, gate: PHIGate, place: (Int) -> String) throws {
+        guard !gate.dates.isEmpty else { return }
+        var hit: PHIGate.Hit? = nil
+        buffer.bytes.withUnsafeBufferPointer { b in
+            for k in buffer.starts.indices where !isDateOrUID(buffer.vrs[k]) {
+                let lo = buffer.starts[k], hi = k + 1 < buffer.starts.count ? buffer.starts[k + 1] - 1 : b.count - 1
+                var digits = 0
+                for i in lo..<hi where b[i] >= 0x30 && b[i] <= 0x39 { digits += 1 }
+                guard digits >= 2 else { continue }
+                if let d = GateDateTriples.first(in: b, from: lo, to: hi, dates: gate.dates) {
+                    hit = .found(d.needle, at: place(buffer.elements[k]))
+                    return
+                }
+            }
         }
         if let hit { throw hit }
     }

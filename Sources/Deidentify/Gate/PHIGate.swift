@@ -37,6 +37,10 @@ public struct PHIGate: Sendable {
     let digitLengths: UInt64
     /// Values of the original that could not be read: every check fails.
     let problems: [String]
+    /// Dates looked for as three tokens in a row (GateDateTriples): birth dates first.
+    let dates: [GateProtectedDate]
+    /// Identifiers of 3 to 5 digits, looked for as whole text values.
+    let wholeIDs: [String: GateNeedle]
     let constants: EngineWrittenValues
 
     /// Collects the needles from the original data set (every level of nesting).
@@ -61,6 +65,8 @@ public struct PHIGate: Sendable {
         if lengths & (1 << 10) != 0 { lengths |= 0b111 << 11 }   // 11 to 13 digits: a country code before 10
         digitLengths = lengths
         problems = collector.problems
+        wholeIDs = collector.wholeIDs
+        dates = collector.dates.sorted { ($0.needle.kind == .birthdate ? 0 : 1) < ($1.needle.kind == .birthdate ? 0 : 1) }
         constants = scope.recipeName.map { EngineWrittenValues(recipeName: $0) } ?? .standard
     }
 

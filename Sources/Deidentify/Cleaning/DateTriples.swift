@@ -1,0 +1,119 @@
+/// Dates written as three tokens that equal a protected date (matching spec 1.3, the general
+/// rule): a birth date, or another date of the original. Folded text is read as tokens:
+/// numbers of 1 to 4 digits (an ordinal suffix `st` `nd` `rd` `th` `er` `e` may follow), and
+/// month names or their abbreviations in English, German, French, Spanish, Italian and Dutch
+/// (any prefix of 3 letters or more of one month's name, diacritics folded, plus `maerz`, `mrz`,
+/// `jaenner`). Tokens are joined by up to 3 of space `.` `/` `-` `,` (a number and a month name
+/// may touch: `04nov1958`); anything else breaks the chain. Any three tokens in a row read as
+/// year-month-day, day-month-year or month-day-year (a 4-digit year, or 2 digits for its last
+/// two) that equal a protected date are that date: `geb.3.11.1944`, `5th December 1945`,
+/// `1950-apr-02`, `07 08 54`.
+///
+/// Only equality with a protected date counts, so the reading can be this wide: three small
+/// numbers in a row that happen to equal the birth date (`07 08 54`) are the cost.
+enum DateTriples {
+    struct Token {
+        var lo: Int, hi: Int
+        var value: Int
+        /// Its digits (1 to 4), or 0 for a month name.
+        var digits: Int
+    }
+
+    /// Calls `found(lo, hi, index)` for each three tokens in a row equal to `dates[index]`.
+    static func scan(_ h: UnsafeBufferPointer<UInt8>, dates: [(Int, Int, Int)], _ found: (Int, Int, Int) -> Void) {
+        guard !dates.isEmpty else { return }
+        let n = h.count
+        var chain: [Token] = []
+        chain.reserveCapacity(4)
+        var i = 0
+        func push(_ t: Token) {
+            if let last = chain.last, joined(h, last.hi, t.lo) {
+                chain.append(t)
+                if chain.count > 3 { chain.removeFirst() }
+            } else {
+                chain.removeAll(keepingCapacity: true)
+                chain.append(t)
+            }
+            if chain.count == 3, let k = match(chain[0], chain[1], chain[2], dates) { found(chain[0].lo, chain[2].hi, k) }
+        }
+        while i < n {
+            let b = h[i]
+            if TextFold.isDigit(b) {
+                var j = i
+                while j < n && TextFold.isDigit(h[j]) { j += 1 }
+                if j - i > 4 {
+                    chain.removeAll(keepingCapacity: true)
+                    i = j
+                    continue
+                }
+                var v = 0
+                for k in i..<j { v = v * 10 + Int(h[k] &- 0x30) }
+                var end = j
+                var l = j
+                while l < n && isLetter(h[l]) { l += 1 }
+                if l > j && isOrdinal(h, j, l) { end = l }
+                push(Token(lo: i, hi: end, value: v, digits: j - i))
+                i = end
+            } else if isLetter(b) {
+                var j = i
+                while j < n && isLetter(h[j]) { j += 1 }
+                if let m = MonthNames.month(h, i, j) {
+                    push(Token(lo: i, hi: j, value: m, digits: 0))
+                } else {
+                    chain.removeAll(keepingCapacity: true)
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
+
+    /// st nd rd th er e
+    static func isOrdinal(_ h: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+        switch hi - lo {
+        case 1: return h[lo] == 0x65
+        case 2:
+            let a = h[lo], b = h[lo + 1]
+            return (a == 0x73 && b == 0x74) || (a == 0x6E && b == 0x64) || (a == 0x72 && b == 0x64)
+                || (a == 0x74 && b == 0x68) || (a == 0x65 && b == 0x72)
+        default: return false
+        }
+    }
+
+    /// Up to 3 separators (space . / - ,) and nothing else between two tokens.
+    static func joined(_ h: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
+        guard b - a <= 3 else { return false }
+        for k in a..<b {
+            switch h[k] {
+            case 0x20, 0x2E, 0x2F, 0x2D, 0x2C: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The index of the date that tokens a b c equal, read as Y-M-D, D-M-Y or M-D-Y.
+    static func match(_ a: Token, _ b: Token, _ c: Token, _ dates: [(Int, Int, Int)]) -> Int? {
+        for (k, (y, m, d)) in dates.enumerated() {
+            if isYear(a, y) && isMonth(b, m) && isDay(c, d) { return k }
+            if isDay(a, d) && isMonth(b, m) && isYear(c, y) { return k }
+            if isMonth(a, m) && isDay(b, d) && isYear(c, y) { return k }
+        }
+        return nil
+    }
+
+    @inline(__always) static func isYear(_ t: Token, _ y: Int) -> Bool {
+        (t.digits == 4 && t.value == y) || (t.digits == 2 && t.value == y % 100)
+    }
+
+    @inline(__always) static func isMonth(_ t: Token, _ m: Int) -> Bool {
+        (t.digits == 0 || t.digits <= 2) && t.value == m
+    }
+
+    @inline(__always) static func isDay(_ t: Token, _ d: Int) -> Bool {
+        (t.digits == 1 || t.digits == 2) && t.value == d
+    }
+}

@@ -1,0 +1,121 @@
+/// A protected date (the birth date; the original's other dates when they are searched) written
+/// as three tokens in a row (matching spec 1.3, the general rule). The text is cut into numbers
+/// of 1 to 4 digits (with an ordinal ending `st` `nd` `rd` `th` `er` `e` kept on them) and month
+/// names (GateMonths), each linked to the one before when only 0 to 3 of space `.` `/` `-` `,`
+/// stand between; any other word or character, or a number of 5 digits or more, ends a chain.
+/// Three linked tokens read as year-month-day, day-month-year or month-day-year, the year in 4
+/// digits or its last 2, are the date when they equal it.
+struct GateProtectedDate: Sendable {
+    let year: Int, month: Int, day: Int
+    /// The needle a hit names (the date's YYYYMMDD, its kind and attribute).
+    let needle: GateNeedle
+}
+
+enum GateDateTriples {
+    private struct Part {
+        let start: Int, end: Int
+        let number: Int
+        /// 1 to 4 digits; 0 for a month name.
+        let width: Int
+        let linked: Bool
+    }
+
+    /// The first date of `dates` written in `b[lo..<hi]` (folded text), or nil.
+    static func first(in b: UnsafeBufferPointer<UInt8>, from lo: Int, to hi: Int, dates: [GateProtectedDate]) -> GateProtectedDate? {
+        var parts: [Part] = []
+        var i = lo, chainEnd = -1
+        func add(_ start: Int, _ end: Int, _ number: Int, _ width: Int) {
+            var linked = chainEnd >= 0 && start - chainEnd <= 3
+            if linked {
+                for k in chainEnd..<start where !(b[k] == 0x20 || b[k] == 0x2E || b[k] == 0x2F || b[k] == 0x2D || b[k] == 0x2C) { linked = false }
+            }
+            parts.append(Part(start: start, end: end, number: number, width: width, linked: linked))
+            chainEnd = end
+        }
+        while i < hi {
+            let c = b[i]
+            if c >= 0x30 && c <= 0x39 {
+                var j = i, v = 0
+                while j < hi && b[j] >= 0x30 && b[j] <= 0x39 { v = v &* 10 &+ Int(b[j] &- 0x30); j += 1 }
+                if j - i > 4 { chainEnd = -1; i = j; continue }
+                var end = j
+                var w = j
+                while w < hi && b[w] >= 0x61 && b[w] <= 0x7A { w += 1 }
+                if GateDateTriples.isOrdinalEnding(b, j, w) { end = w }
+                add(i, end, v, j - i)
+                i = end
+            } else if c >= 0x61 && c <= 0x7A {
+                var j = i
+                while j < hi && b[j] >= 0x61 && b[j] <= 0x7A { j += 1 }
+                if let m = GateMonths.month(UnsafeBufferPointer(rebasing: b[i..<j])) { add(i, j, m, 0) } else { chainEnd = -1 }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        guard parts.count >= 3 else { return nil }
+        for k in 2..<parts.count where parts[k].linked && parts[k - 1].linked {
+            let a = parts[k - 2], m = parts[k - 1], z = parts[k]
+            for d in dates {
+                let ymd = year(a, d.year) && month(m, d.month) && day(z, d.day)
+                let dmy = day(a, d.day) && month(m, d.month) && year(z, d.year)
+                let mdy = month(a, d.month) && day(m, d.day) && year(z, d.year)
+                if ymd || dmy || mdy { return d }
+            }
+        }
+        return nil
+    }
+
+    static func isOrdinalEnding(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+        let ending = String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+        return ["st", "nd", "rd", "th", "er", "e"].contains(ending)
+    }
+
+    private static func year(_ p: Part, _ y: Int) -> Bool { p.width == 4 ? p.number == y : p.width == 2 && p.number == y % 100 }
+    private static func month(_ p: Part, _ m: Int) -> Bool { p.width <= 2 && p.number == m }
+    private static func day(_ p: Part, _ d: Int) -> Bool { p.width >= 1 && p.width <= 2 && p.number == d }
+}
+
+/// Month names for GateDateTriples, folded: English, German, French, Spanish, Italian, Dutch,
+/// with the umlaut written out (`maerz`, `jaenner`) and `mrz`; and their first 3 or 4 letters
+/// where those begin one month's names only.
+enum GateMonths {
+    static let byName: [String: Int] = {
+        let names: [(Int, String)] = [
+            (1, "january januar jänner jaenner janvier enero gennaio januari"),
+            (2, "february februar février febrero febbraio februari"),
+            (3, "march märz maerz mrz mars marzo maart"),
+            (4, "april avril abril aprile"),
+            (5, "may mai mayo maggio mei"),
+            (6, "june juni juin junio giugno"),
+            (7, "july juli juillet julio luglio"),
+            (8, "august août agosto augustus"),
+            (9, "september septembre septiembre setiembre settembre"),
+            (10, "october oktober octobre octubre ottobre"),
+            (11, "november novembre noviembre"),
+            (12, "december dezember décembre diciembre dicembre"),
+        ]
+        var out: [String: Int] = [:]
+        var clash = Set<String>()
+        for (m, list) in names {
+            for word in list.split(separator: " ") {
+                let folded = String(decoding: GateFolding.fold(String(word)).text, as: UTF8.self)
+                for n in [3, 4] where folded.count > n {
+                    let p = String(folded.prefix(n))
+                    if let other = out[p], other != m { clash.insert(p) }
+                    out[p] = m
+                }
+            }
+        }
+        for p in clash { out[p] = nil }
+        for (m, list) in names {
+            for word in list.split(separator: " ") { out[String(decoding: GateFolding.fold(String(word)).text, as: UTF8.self)] = m }
+        }
+        return out
+    }()
+
+    static func month(_ letters: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard letters.count >= 3 && letters.count <= 12 else { return nil }
+        return byName[String(decoding: letters, as: UTF8.self)]
+    }
+}
