@@ -226,7 +226,6 @@ public struct TextCleaner: Sendable {
                     ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
                 }
             }
-<<<<<<< HEAD
             // Character references decoded (`Gro&szlig;kopf`): needles only.
             if let decoded = CharacterReferences.decode(src) {
                 let (plain, variant) = FoldedText.make(String(decoding: decoded.text, as: UTF8.self))
@@ -234,7 +233,8 @@ public struct TextCleaner: Sendable {
                     var hits: [Hit] = []
                     folded.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
                     ranges += hits.map { (decoded.origin(folded.origin($0.lo, $0.hi)), $0.kind) }
-=======
+                }
+            }
             return ranges
         }
     }
@@ -242,26 +242,10 @@ public struct TextCleaner: Sendable {
     func cleanValue(_ value: String, scope: Scope, removals: inout [IdentifyingKind: Int],
                     extra: [(Range<Int>, IdentifyingKind)] = []) -> String? {
         guard !value.isEmpty else { return nil }
+        let ranges = extra + hitRanges(value, scope: scope)
+        guard !ranges.isEmpty else { return nil }
         var copy = value
-        return copy.withUTF8 { src -> String? in
-            var ranges: [(Range<Int>, IdentifyingKind)] = extra
-            if !src.contains(where: { $0 >= 0x80 }) {
-                var hits: [Hit] = []
-                withFolded(src) { h in findHits(h, scope: scope, variant: false, into: &hits) }
-                ranges += hits.map { ($0.lo..<$0.hi, $0.kind) }
-            } else {
-                let (plain, variant) = FoldedText.make(value)
-                var hits: [Hit] = []
-                plain.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: false, into: &hits) }
-                ranges += hits.map { (plain.origin($0.lo, $0.hi), $0.kind) }
-                if let variant {
-                    hits.removeAll()
-                    variant.bytes.withUnsafeBufferPointer { findHits($0, scope: scope, variant: true, into: &hits) }
-                    ranges += hits.map { (variant.origin($0.lo, $0.hi), $0.kind) }
->>>>>>> h2-clean
-                }
-            }
-            guard !ranges.isEmpty else { return nil }
+        return copy.withUTF8 { src in
             let merged = TextCleaner.merge(ranges, counting: &removals)
             return TextRemoval.remove(merged, from: src, keepLineBreaks: scope.keepLineBreaks)
         }
