@@ -293,11 +293,15 @@ struct OutputSearch {
                 do {
                     let check = try EncapsulatedPixelCheck(parser, element: i)
                     skipped += check.skipped
+                    for r in check.searchable {
+                        if let n = MarkerSegmentSearch.firstMatch(b, r, gate: gate) { throw PHIGate.Hit.found(n, at: describe(offset: r.lowerBound)) }
+                    }
                     for frame in check.joined {
                         let matcher = gate.bytes, digitForms = gate.digitForms, lengths = gate.digitLengths
                         let found = frame.bytes.withUnsafeBufferPointer { f -> (GateNeedle, Int)? in
                             for r in frame.searchable {
                                 if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
+                                if let n = MarkerSegmentSearch.firstMatch(f, r, gate: gate) { return (n, r.lowerBound) }
                                 var number: GateNeedle? = nil
                                 GateDigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound, lengths: lengths) { digits, _ in
                                     number = digitForms[digits]
