@@ -51,4 +51,47 @@ enum Inflater {
         }
         return out
     }
+
+    /// How far a zlib or gzip stream inflates, as a reader that inflates it sees it: the bytes,
+    /// and whether inflating stopped at `limit` before the stream's end (then what follows
+    /// was not looked at). A gzip member followed by another is read on (gunzip does). A
+    /// damaged or cut stream gives what came before the damage, not capped.
+    struct Prefix {
+        var bytes: [UInt8]
+        var capped: Bool
+    }
+
+    static func inflatePrefix(_ input: UnsafeBufferPointer<UInt8>, limit: Int) -> Prefix {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, Format.zlibOrGzip.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            return Prefix(bytes: [], capped: false)
+        }
+        defer { inflateEnd(&stream) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: max(64 * 1024, min(input.count * 4, 4 << 20)))
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = UInt32(input.count)
+        while out.count < limit {
+            let (status, made): (Int32, Int) = chunk.withUnsafeMutableBufferPointer { c in
+                stream.next_out = c.baseAddress
+                stream.avail_out = UInt32(c.count)
+                let s = CZlib.inflate(&stream, Z_NO_FLUSH)
+                return (s, c.count - Int(stream.avail_out))
+            }
+            out += chunk[0..<made]
+            switch status {
+            case Z_STREAM_END:
+                // Another gzip member: read on.
+                guard stream.avail_in >= 2, let next = stream.next_in, next[0] == 0x1F, next[1] == 0x8B,
+                      inflateReset(&stream) == Z_OK else { return Prefix(bytes: out, capped: false) }
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where made > 0:
+                continue
+            default:
+                return Prefix(bytes: out, capped: false)
+            }
+        }
+        return Prefix(bytes: out, capped: true)
+    }
 }

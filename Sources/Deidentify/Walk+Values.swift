@@ -61,15 +61,16 @@ extension Walk {
         guard let bytes = try? value.load() else {
             return removeOrKeepPresent(e, path: path, reason: reason() + "; the value cannot be read to be checked")
         }
-        guard let kind = cleaner.findInBinary(bytes, vr: e.vr, characterSet: .utf8) else {
+        guard let kind = cleaner.findInBinary(bytes, vr: e.vr, characterSet: .utf8) ?? identifyingNumber(e) else {
             log.record(.kept, e.tag, at: path, reason: reason())
             return e
         }
+        let why = kind == CompressedContent.cutShort ? "holds \(kind)" : "holds an identifying value (\(kind))"
         if let t = type(of: e.tag, at: path), t.isType1 || t.isType2 {
-            log.record(.zeroFilled, e.tag, at: path, reason: reason() + "; holds an identifying value (\(kind)); required by its IOD")
+            log.record(.zeroFilled, e.tag, at: path, reason: reason() + "; \(why); required by its IOD")
             return DummyValue.zeroed(e)
         }
-        log.record(.removed, e.tag, at: path, reason: reason() + "; holds an identifying value (\(kind))")
+        log.record(.removed, e.tag, at: path, reason: reason() + "; \(why)")
         return nil
     }
 

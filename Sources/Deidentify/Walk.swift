@@ -50,6 +50,10 @@ struct Walk {
                     : "curve group (retired): its data and labels may carry text")
                 continue
             }
+            if !path.isEmpty && Walk.isSampleData(tag) {
+                log.record(.removed, tag, at: path, reason: "sample data inside an item: only the top level's Pixel Data is rebuilt and checked, and no IOD puts sample data here (an icon's goes with its sequence)")
+                continue
+            }
             if let result = handle(e, path: path, in: ds) { out.append(result) }
         }
         for creator in creatorsUsed {
@@ -67,6 +71,10 @@ struct Walk {
         let g = tag.group
         return (g >= 0x6000 && g <= 0x601E && g & 1 == 0) || (g >= 0x5000 && g <= 0x501E && g & 1 == 0)
     }
+
+    /// Pixel Data, Float Pixel Data, Double Float Pixel Data and their offset tables (group
+    /// 7FE0): images of their own, which only the top level's rebuilder can make safe.
+    static func isSampleData(_ tag: Tag) -> Bool { tag.group == 0x7FE0 }
 
     /// One standard element.
     func handle(_ e: DataElement, path: [Tag], in ds: DataSet) -> DataElement? {

@@ -112,4 +112,38 @@ import Testing
         #expect(hit == nil)
         #expect(out.string(.studyDescription) == "Radiology consult")
     }
+    // MARK: second reader (r2-): pixel data in items, binary numbers
+
+    static func us(_ tag: Tag, _ v: Int) -> DataElement { DataElement(tag: tag, vr: .US, bytes: [UInt8(v & 0xFF), UInt8(v >> 8)]) }
+
+    @Test func pixelDataInsideAnItemIsRemovedWhateverItsSizeSays() throws {
+        let item = DataSet([
+            DataElement(tag: .codeValue, vr: .SH, string: "51185008"),
+            DataElement(tag: .codingSchemeDesignator, vr: .SH, string: "SCT"),
+            DataElement(tag: .codeMeaning, vr: .LO, string: "Chest"),
+            Self.us(.rows, 65535), Self.us(.columns, 65535), Self.us(.samplesPerPixel, 65535), Self.us(.bitsAllocated, 64),
+            DataElement(tag: .numberOfFrames, vr: .IS, string: "1000"),
+            DataElement(tag: .pixelData, vr: .OB, bytes: Array("LINDQVIST CASIMIR MRN4586828 ".utf8) + [0]),
+            DataElement(tag: .floatPixelData, vr: .OF, bytes: [UInt8](repeating: 0, count: 8)),
+        ])
+        let (out, hit) = try Self.outcome(Self.base([
+            DataElement(tag: .patientName, vr: .PN, string: "Lindqvist^Casimir"),
+            DataElement(sequence: .anatomicRegionSequence, items: [item]),
+        ]))
+        #expect(hit == nil)
+        let kept = try #require(out[.anatomicRegionSequence]?.items?.first)
+        #expect(kept[.pixelData] == nil && kept[.floatPixelData] == nil)
+        #expect(kept.string(.codeMeaning) == "Chest")
+    }
+
+    @Test func aBinaryNumberEqualToTheMRNIsRemoved() throws {
+        // MRN4586828 → 4586828 (7 digits): as UL in a list, as FD.
+        let ul = DataElement(tag: .simpleFrameList, vr: .UL, bytes: [1, 0, 0, 0] + withUnsafeBytes(of: UInt32(4586828).littleEndian, Array.init))
+        let fd = DataElement(tag: .tablePosition, vr: .FD, bytes: withUnsafeBytes(of: Double(4586828).bitPattern.littleEndian, Array.init))
+        let keep = DataElement(tag: .examinedBodyThickness, vr: .FL, bytes: withUnsafeBytes(of: Float(4586829).bitPattern.littleEndian, Array.init))
+        let (out, hit) = try Self.outcome(Self.base([ul, fd, keep]))
+        #expect(hit == nil)
+        #expect(out[.simpleFrameList] == nil && out[.tablePosition] == nil)
+        #expect(out[.examinedBodyThickness] != nil)
+    }
 }

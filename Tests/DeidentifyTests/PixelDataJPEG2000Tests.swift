@@ -89,12 +89,29 @@ import Testing
     }
 
     /// The codestream without the comments of its main header (OpenJPEG writes one).
+    /// The codestream as the rebuilder writes it: COM and PLM left out of the main header, COM
+    /// and PLT out of each tile-part header (Psot recomputed).
     static func withoutComments(_ b: [UInt8]) -> [UInt8] {
+        func be16(_ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
         var out = Array(b[..<2]), p = 2
         while p + 4 <= b.count && b[p] == 0xFF && b[p + 1] != 0x90 {
-            let end = p + 2 + (Int(b[p + 2]) << 8 | Int(b[p + 3]))
-            if b[p + 1] != 0x64 { out += b[p..<end] }
+            let end = p + 2 + be16(p + 2)
+            if b[p + 1] != 0x64 && b[p + 1] != 0x57 { out += b[p..<end] }
             p = end
+        }
+        while p + 12 <= b.count && b[p] == 0xFF && b[p + 1] == 0x90 {
+            let psot = be16(p + 6) << 16 | be16(p + 8)
+            let tileEnd = psot == 0 ? b.count - 2 : p + psot
+            var header: [UInt8] = [], q = p + 12
+            while b[q + 1] != 0x93 {
+                let end = q + 2 + be16(q + 2)
+                if b[q + 1] != 0x64 && b[q + 1] != 0x58 { header += b[q..<end] }
+                q = end
+            }
+            var sot = Array(b[p..<(p + 12)])
+            setPsot(&sot, at: 0, 12 + header.count + (tileEnd - q))
+            out += sot + header + b[q..<tileEnd]
+            p = tileEnd
         }
         return out + b[p...]
     }

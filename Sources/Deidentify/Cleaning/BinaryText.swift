@@ -19,8 +19,9 @@ enum BinaryText {
 
     /// Calls `body` with each folded reading (plain and umlaut variant) until it returns a
     /// result.
+    /// A compressed stream that inflates past CompressedContent.limit answers `cutShort()`.
     static func firstReading<R>(of bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet, eastAsian: [String] = [],
-                                _ body: ([UInt8]) -> R?) -> R? {
+                                cutShort: () -> R? = { nil }, _ body: ([UInt8]) -> R?) -> R? {
         if let r = firstDirectReading(of: bytes, vr: vr, characterSet: characterSet, eastAsian: eastAsian, body) { return r }
         // OW: the bytes of 16-bit words in the other order (a big-endian file's text, swapped
         // by the reader, still reads in pairs).
@@ -32,7 +33,8 @@ enum BinaryText {
         }
         // A gzip or zlib stream: what inflating it gives, read the same ways.
         if let inflated = CompressedContent.inflated(bytes) {
-            return firstDirectReading(of: inflated, vr: .OB, characterSet: characterSet, eastAsian: eastAsian, body)
+            if inflated.capped { return cutShort() }
+            return firstDirectReading(of: inflated.bytes, vr: .OB, characterSet: characterSet, eastAsian: eastAsian, body)
         }
         return nil
     }
@@ -183,13 +185,16 @@ extension BinaryText {
 extension TextCleaner {
     /// The kind of the first identifying value found in a binary value (spec 3, row 2), or
     /// nil: needles of 4 characters or more and the birth date, in each reading of the bytes
-    /// as text (BinaryText); no digit view, no `otherdate`, no patterns. The caller removes
-    /// or zero-fills a value that holds one.
+    /// as text (BinaryText); no digit view, no `otherdate`, no patterns. A gzip or zlib stream
+    /// that inflates past CompressedContent.limit answers CompressedContent.cutShort: what
+    /// follows was not searched. The caller removes or zero-fills a value that holds one.
     public func findInBinary(_ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> String? {
         let t = tables
         guard !bytes.isEmpty, !t.binaryNeedles.isEmpty || !t.birthDates.isEmpty else { return nil }
         let scope = Scope(otherDates: false, digitView: false, patterns: false)
-        let kind = BinaryText.firstReading(of: bytes, vr: vr, characterSet: characterSet, eastAsian: t.eastAsianEncodings) { folded -> IdentifyingKind? in
+        var cutShort = false
+        let kind = BinaryText.firstReading(of: bytes, vr: vr, characterSet: characterSet, eastAsian: t.eastAsianEncodings,
+                                           cutShort: { cutShort = true; return nil }) { folded -> IdentifyingKind? in
             folded.withUnsafeBufferPointer { h -> IdentifyingKind? in
                 var found: IdentifyingKind?
                 t.binaryNeedles.forEachMatch(in: h) { k, _, _ in found = t.binaryNeedles.kinds[k]; return false }
@@ -201,6 +206,7 @@ extension TextCleaner {
                 return found
             }
         }
+        if cutShort { return CompressedContent.cutShort }
         return kind?.rawValue
     }
 }

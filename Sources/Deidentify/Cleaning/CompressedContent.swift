@@ -13,9 +13,14 @@ enum CompressedContent {
         return gzip || zlib
     }
 
-    /// The inflated bytes, or nil when `bytes` is no gzip or zlib stream.
-    static func inflated(_ bytes: [UInt8]) -> [UInt8]? {
+    /// The inflated bytes (as far as the stream inflates; `capped` when it goes on past
+    /// `limit`: such a value cannot be shown clean, and is removed), or nil when `bytes` is no
+    /// gzip or zlib stream.
+    static func inflated(_ bytes: [UInt8]) -> Inflater.Prefix? {
         guard looksCompressed(bytes) else { return nil }
-        return try? bytes.withUnsafeBufferPointer { try Inflater.inflate($0, format: .zlibOrGzip, limit: limit) }
+        return bytes.withUnsafeBufferPointer { Inflater.inflatePrefix($0, limit: limit) }
     }
+
+    /// What the cleaner answers for a value it could not inflate whole.
+    static let cutShort = "compressed content that inflates past 32 MiB, so it cannot be searched whole"
 }

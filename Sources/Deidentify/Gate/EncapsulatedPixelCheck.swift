@@ -23,6 +23,9 @@ struct EncapsulatedPixelCheck {
     }
 
     var skipped: [Range<Int>] = []
+    /// The bytes of single-fragment frames outside their sample data (marker segments, boxes,
+    /// headers), in the file: searched in other encodings too (MarkerSegmentSearch).
+    var searchable: [Range<Int>] = []
     var joined: [JoinedFrame] = []
 
     static let jpeg: [TransferSyntax] = [
@@ -93,6 +96,7 @@ struct EncapsulatedPixelCheck {
                 let f = fragments[members[0]]
                 let ranges = try EncapsulatedPixelCheck.walk(codec, b, f.start, f.start + f.length, native, name)
                 skipped += ranges
+                searchable += EncapsulatedPixelCheck.complement(ranges, in: f.start..<(f.start + f.length))
                 continue
             }
             var bytes: [UInt8] = []

@@ -32,6 +32,7 @@ struct NativePixelCheck {
             bitsStored = bitsAllocated
             highBit = bitsAllocated - 1
             signed = false
+            try NativePixelCheck.checkSize([rows, columns, samples, bitsAllocated, frames])
             return
         }
         bitsAllocated = try need(.bitsAllocated, "Bits Allocated")
@@ -42,6 +43,7 @@ struct NativePixelCheck {
         guard bitsStored >= 1, bitsStored <= bitsAllocated, highBit < bitsAllocated, highBit + 1 >= bitsStored else {
             throw PixelProblem("Bits Stored \(bitsStored) and High Bit \(highBit) do not fit Bits Allocated \(bitsAllocated)")
         }
+        try NativePixelCheck.checkSize([rows, columns, samples, bitsAllocated, frames])
     }
 
     struct PixelProblem: Error {
@@ -50,11 +52,31 @@ struct NativePixelCheck {
     }
 
     /// Bytes of one frame's samples (bits rounded up to bytes).
-    var frameBytes: Int { (rows * columns * samples * bitsAllocated + 7) / 8 }
+    var frameBytes: Int { (frameBits + 7) / 8 }
     /// Bytes of all frames' samples: 1-bit frames are packed without padding between them.
-    var sampleBytes: Int { (rows * columns * samples * bitsAllocated * frames + 7) / 8 }
+    var sampleBytes: Int { (frameBits * frames + 7) / 8 }
     /// The value's length: the samples, padded to even.
     var valueLength: Int { sampleBytes + (sampleBytes & 1) }
+    /// Bits of one frame; `init` made sure that this times the frames cannot overflow.
+    var frameBits: Int { rows * columns * samples * bitsAllocated }
+
+    /// The most bits of sample data the check believes: a value's length is at most 2^32 − 2
+    /// bytes, so anything larger cannot be the value it describes (and a hostile Rows, Columns,
+    /// Samples per Pixel, Bits Allocated and Number of Frames must not overflow the arithmetic).
+    static let maximumBits = Int(UInt32.max) * 8
+
+    /// Throws unless Rows × Columns × samples × Bits Allocated × Number of Frames is at most
+    /// `maximumBits`, computed without overflow.
+    static func checkSize(_ factors: [Int]) throws(PixelProblem) {
+        var total = 1
+        for f in factors {
+            let (p, overflow) = total.multipliedReportingOverflow(by: f)
+            guard !overflow, f >= 0, p <= maximumBits else {
+                throw PixelProblem("Rows, Columns, Samples per Pixel, Bits Allocated and Number of Frames describe more than 4 GiB of samples")
+            }
+            total = p
+        }
+    }
 
     /// Checks `count` bytes of samples at `start`; the problem, or nil. Vectorised: samples are
     /// read 16 at a time as SIMD lanes of their own width (the file is little endian, as are the

@@ -329,10 +329,15 @@ struct OutputSearch {
     /// set, and (OB, OW, UN of even length) as UTF-16 in both byte orders; needles of 4
     /// characters or more, no digit view, no other dates.
     func searchBinary() throws {
-        guard !gate.binary.isEmpty else { return }
+        guard !gate.binary.isEmpty || !gate.numberForms.isEmpty else { return }
         let b = parser.bytes
         for (i, e) in parser.elements.enumerated() where e.fragments == nil && e.valueLength >= 4 {
             guard OutputSearch.binaryVRs.contains(e.vr), !OutputSearch.pixelTags.contains(e.tag) else { continue }
+            if !gate.numberForms.isEmpty,
+               let n = GateBinaryNumbers.firstMatch(b, e.valueStart, e.valueStart + e.valueLength, vr: e.vr, forms: gate.numberForms) {
+                throw PHIGate.Hit.found(n, at: parser.location(of: i))
+            }
+            guard !gate.binary.isEmpty else { continue }
             let raw = UnsafeBufferPointer(rebasing: b[e.valueStart..<(e.valueStart + e.valueLength)])
             var readings: [[UInt8]] = []
             if raw.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
@@ -370,11 +375,15 @@ struct OutputSearch {
                 while k + 1 < swapped.count { swapped.swapAt(k, k + 1); k += 2 }
                 readings.append(swapped.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
             }
-            // A gzip or zlib stream: what it inflates to, as Latin-1 and UTF-8.
-            if raw.count >= 8, raw[0] == 0x1F && raw[1] == 0x8B || (raw[0] & 0x0F == 8 && (UInt16(raw[0]) << 8 | UInt16(raw[1])) % 31 == 0),
-               let inflated = try? Inflater.inflate(raw, format: .zlibOrGzip, limit: 32 << 20) {
-                readings.append(inflated.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
-                readings.append(GateFolding.fold(String(decoding: inflated, as: UTF8.self)).both)
+            // A gzip or zlib stream: what it inflates to, as Latin-1 and UTF-8. One that goes on
+            // past 32 MiB cannot be searched whole, so it cannot be shown clean.
+            if raw.count >= 8, raw[0] == 0x1F && raw[1] == 0x8B || (raw[0] & 0x0F == 8 && (UInt16(raw[0]) << 8 | UInt16(raw[1])) % 31 == 0) {
+                let inflated = Inflater.inflatePrefix(raw, limit: 32 << 20)
+                if inflated.capped {
+                    throw PHIGate.Hit.unchecked("a compressed value", at: parser.location(of: i), "it inflates past 32 MiB")
+                }
+                readings.append(inflated.bytes.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
+                readings.append(GateFolding.fold(String(decoding: inflated.bytes, as: UTF8.self)).both)
             }
             for reading in readings {
                 let found = reading.withUnsafeBufferPointer { r in gate.binary.firstMatch(in: r, from: 0, to: r.count) }
@@ -400,11 +409,15 @@ struct OutputSearch {
                 do {
                     let check = try EncapsulatedPixelCheck(parser, element: i)
                     skipped += check.skipped
+                    for r in check.searchable {
+                        if let n = MarkerSegmentSearch.firstMatch(b, r, gate: gate) { throw PHIGate.Hit.found(n, at: describe(offset: r.lowerBound)) }
+                    }
                     for frame in check.joined {
                         let matcher = gate.bytes, digitForms = gate.digitForms, lengths = gate.digitLengths
                         let found = frame.bytes.withUnsafeBufferPointer { f -> (GateNeedle, Int)? in
                             for r in frame.searchable {
                                 if let m = matcher.firstMatch(in: f, from: r.lowerBound, to: r.upperBound) { return m }
+                                if let n = MarkerSegmentSearch.firstMatch(f, r, gate: gate) { return (n, r.lowerBound) }
                                 var number: GateNeedle? = nil
                                 GateDigitView.numbers(in: f, from: r.lowerBound, to: r.upperBound, lengths: lengths) { digits, _ in
                                     number = digitForms[digits]

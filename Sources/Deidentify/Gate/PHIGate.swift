@@ -33,6 +33,8 @@ public struct PHIGate: Sendable {
     let bytes: NeedleMatcher
     /// Digit forms (spec 2.3) by their digits.
     let digitForms: [String: GateNeedle]
+    /// Identifiers of 6 significant digits or more by their value: for binary numbers.
+    let numberForms: [UInt64: GateNeedle]
     /// Their lengths, a bit each; with 10 also when a longer one's last 10 digits are looked up.
     let digitLengths: UInt64
     /// Values of the original that could not be read: every check fails.
@@ -60,6 +62,7 @@ public struct PHIGate: Sendable {
         bytes = NeedleMatcher(searchedInBytes.filter { $0.bytes.count >= 4 } + collector.raw.needles.filter { $0.kind != .otherdate },
                               ignoringASCIICase: true)
         digitForms = collector.digits
+        numberForms = GateBinaryNumbers.forms(collector.digits)
         var lengths: UInt64 = 0
         for d in collector.digits.keys where d.utf8.count < 64 { lengths |= 1 << UInt64(d.utf8.count) }
         if lengths & (1 << 10) != 0 { lengths |= 0b111 << 11 }   // 11 to 13 digits: a country code before 10

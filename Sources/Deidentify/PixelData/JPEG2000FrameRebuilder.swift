@@ -2,10 +2,11 @@
 /// rebuilt from only what decoding needs. A JP2 file (signature box, boxes) is cut to the
 /// content of its contiguous codestream box, which is what PS3.5 A.4.4 wants in a fragment.
 ///
-/// Main header: SIZ first, then SIZ, CAP, CPF, COD, COC, QCD, QCC, RGN, POC, PPM, PLM, CRG are
+/// Main header: SIZ first, then SIZ, CAP, CPF, COD, COC, QCD, QCC, RGN, POC, PPM, CRG are
 /// kept (and, for the Part 2 syntaxes, CBD, MCT, MCC, MCO), COM is left out, TLM too (the
-/// tile-part lengths it lists change). Each tile-part: SOT with Psot recomputed, its header's
-/// COD, COC, QCD, QCC, RGN, POC, PPT, PLT kept and COM left out, SOD and the bit stream copied.
+/// tile-part lengths it lists change), and PLM (packet lengths: a pointer a decoder does not
+/// need, whose bytes are the sender's). Each tile-part: SOT with Psot recomputed, its header's
+/// COD, COC, QCD, QCC, RGN, POC, PPT kept, COM and PLT left out, SOD and the bit stream copied.
 /// Then EOC, and nothing after it; a codestream ending after a whole tile-part without EOC
 /// gets one. Segments whose layout is fixed by their parameters (SIZ, CAP, COD, COC, QCD,
 /// QCC, RGN, POC, CRG) must have that length; any other marker is refused.
@@ -215,8 +216,10 @@ struct JPEG2000FrameRebuilder {
             try expect(length > 2 && (length - 2) % entry == 0, "not whole progression changes of \(entry) bytes")
         case 0x63 where main:   // CRG
             try expect(length == 2 + 4 * components, "not 2 + 4 × \(components) components")
-        case 0x60 where main, 0x57 where main, 0x61 where !main, 0x58 where !main:   // PPM, PLM, PPT, PLT
+        case 0x60 where main, 0x61 where !main:   // PPM, PPT: packet headers, which decoding needs
             try expect(length >= 3, "too short")
+        case 0x57 where main, 0x58 where !main:   // PLM, PLT: optional pointers (ISO 15444-1 A.7.2, A.7.3)
+            return false
         case 0x74, 0x75, 0x77, 0x78:   // MCT, MCC, MCO, CBD (Part 2)
             guard part2 else { throw refuse("Part 2 marker \(name) in a Part 1 codestream") }
         case 0x64:   // COM
