@@ -24,17 +24,22 @@ enum DateTriples {
         guard !dates.isEmpty else { return }
         let n = h.count
         var chain: [Token] = []
-        chain.reserveCapacity(4)
+        chain.reserveCapacity(8)
         var i = 0
-        func push(_ t: Token) {
-            if let last = chain.last, joined(h, last.hi, t.lo) {
-                chain.append(t)
-                if chain.count > 3 { chain.removeFirst() }
-            } else {
-                chain.removeAll(keepingCapacity: true)
-                chain.append(t)
+        /// Every three tokens in a row of the chain, unless a number joined by a single `.`
+        /// stands right before or after them (`2.04.11.1958`: a version, not a date).
+        func flush() {
+            defer { chain.removeAll(keepingCapacity: true) }
+            guard chain.count >= 3 else { return }
+            for a in 0...(chain.count - 3) {
+                if a > 0 && chain[a - 1].digits > 0 && dot(h, chain[a - 1].hi, chain[a].lo) { continue }
+                if a + 3 < chain.count && chain[a + 3].digits > 0 && dot(h, chain[a + 2].hi, chain[a + 3].lo) { continue }
+                if let k = match(chain[a], chain[a + 1], chain[a + 2], dates) { found(chain[a].lo, chain[a + 2].hi, k) }
             }
-            if chain.count == 3, let k = match(chain[0], chain[1], chain[2], dates) { found(chain[0].lo, chain[2].hi, k) }
+        }
+        func push(_ t: Token) {
+            if let last = chain.last, !joined(h, last.hi, t.lo) { flush() }
+            chain.append(t)
         }
         while i < n {
             let b = h[i]
@@ -42,7 +47,7 @@ enum DateTriples {
                 var j = i
                 while j < n && TextFold.isDigit(h[j]) { j += 1 }
                 if j - i > 4 {
-                    chain.removeAll(keepingCapacity: true)
+                    flush()
                     i = j
                     continue
                 }
@@ -60,14 +65,18 @@ enum DateTriples {
                 if let m = MonthNames.month(h, i, j) {
                     push(Token(lo: i, hi: j, value: m, digits: 0))
                 } else {
-                    chain.removeAll(keepingCapacity: true)
+                    flush()
                 }
                 i = j
             } else {
                 i += 1
             }
         }
+        flush()
     }
+
+    /// A single `.` between two tokens.
+    @inline(__always) static func dot(_ h: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool { b - a == 1 && h[a] == 0x2E }
 
     @inline(__always) static func isLetter(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
 

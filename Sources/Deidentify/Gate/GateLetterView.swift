@@ -1,4 +1,4 @@
-/// A name written with its letters apart, read together (matching spec 2.4): a `-` with a letter
+/// A name written with its letters apart, read together (matching spec 5, letters written apart): a `-` with a letter
 /// on both sides goes (`drumm-ondson`), and so does the one separator (space `.` `-` `_`) between
 /// letters written singly, three or more of them in a row (`b.l.a.c.k`, `f i t z`). The gate
 /// searches this text as well as the value's own.
