@@ -1,5 +1,5 @@
-/// Dates written as three tokens that equal a protected date (matching spec 1.3, the general
-/// rule): a birth date, or another date of the original. Folded text is read as tokens:
+/// Dates written as three tokens that equal a protected date (matching spec 5, dates as any
+/// three tokens): a birth date, or another date of the original. Folded text is read as tokens:
 /// numbers of 1 to 4 digits (an ordinal suffix `st` `nd` `rd` `th` `er` `e` may follow), and
 /// month names or their abbreviations in English, German, French, Spanish, Italian and Dutch
 /// (any prefix of 3 letters or more of one month's name, diacritics folded, plus `maerz`, `mrz`,
@@ -7,7 +7,8 @@
 /// may touch: `04nov1958`); anything else breaks the chain. Any three tokens in a row read as
 /// year-month-day, day-month-year or month-day-year (a 4-digit year, or 2 digits for its last
 /// two) that equal a protected date are that date: `geb.3.11.1944`, `5th December 1945`,
-/// `1950-apr-02`, `07 08 54`.
+/// `1950-apr-02`, `07 08 54`. Three tokens with a number joined by a single `.` right before or
+/// after them are part of a version (`2.04.11.1958`), not a date.
 ///
 /// Only equality with a protected date counts, so the reading can be this wide: three small
 /// numbers in a row that happen to equal the birth date (`07 08 54`) are the cost.
