@@ -1,5 +1,5 @@
-/// Dates written as three tokens that equal a protected date (matching spec 1.3, the general
-/// rule): a birth date, or another date of the original. Folded text is read as tokens:
+/// Dates written as three tokens that equal a protected date (matching spec 5, dates as any
+/// three tokens): a birth date, or another date of the original. Folded text is read as tokens:
 /// numbers of 1 to 4 digits (an ordinal suffix `st` `nd` `rd` `th` `er` `e` may follow), and
 /// month names or their abbreviations in English, German, French, Spanish, Italian and Dutch
 /// (any prefix of 3 letters or more of one month's name, diacritics folded, plus `maerz`, `mrz`,
@@ -7,7 +7,8 @@
 /// may touch: `04nov1958`); anything else breaks the chain. Any three tokens in a row read as
 /// year-month-day, day-month-year or month-day-year (a 4-digit year, or 2 digits for its last
 /// two) that equal a protected date are that date: `geb.3.11.1944`, `5th December 1945`,
-/// `1950-apr-02`, `07 08 54`.
+/// `1950-apr-02`, `07 08 54`. Three tokens with a number joined by a single `.` right before or
+/// after them are part of a version (`2.04.11.1958`), not a date.
 ///
 /// Only equality with a protected date counts, so the reading can be this wide: three small
 /// numbers in a row that happen to equal the birth date (`07 08 54`) are the cost.
@@ -24,17 +25,22 @@ enum DateTriples {
         guard !dates.isEmpty else { return }
         let n = h.count
         var chain: [Token] = []
-        chain.reserveCapacity(4)
+        chain.reserveCapacity(8)
         var i = 0
-        func push(_ t: Token) {
-            if let last = chain.last, joined(h, last.hi, t.lo) {
-                chain.append(t)
-                if chain.count > 3 { chain.removeFirst() }
-            } else {
-                chain.removeAll(keepingCapacity: true)
-                chain.append(t)
+        /// Every three tokens in a row of the chain, unless a number joined by a single `.`
+        /// stands right before or after them (`2.04.11.1958`: a version, not a date).
+        func flush() {
+            defer { chain.removeAll(keepingCapacity: true) }
+            guard chain.count >= 3 else { return }
+            for a in 0...(chain.count - 3) {
+                if a > 0 && chain[a - 1].digits > 0 && dot(h, chain[a - 1].hi, chain[a].lo) { continue }
+                if a + 3 < chain.count && chain[a + 3].digits > 0 && dot(h, chain[a + 2].hi, chain[a + 3].lo) { continue }
+                if let k = match(chain[a], chain[a + 1], chain[a + 2], dates) { found(chain[a].lo, chain[a + 2].hi, k) }
             }
-            if chain.count == 3, let k = match(chain[0], chain[1], chain[2], dates) { found(chain[0].lo, chain[2].hi, k) }
+        }
+        func push(_ t: Token) {
+            if let last = chain.last, !joined(h, last.hi, t.lo) { flush() }
+            chain.append(t)
         }
         while i < n {
             let b = h[i]
@@ -42,7 +48,7 @@ enum DateTriples {
                 var j = i
                 while j < n && TextFold.isDigit(h[j]) { j += 1 }
                 if j - i > 4 {
-                    chain.removeAll(keepingCapacity: true)
+                    flush()
                     i = j
                     continue
                 }
@@ -60,14 +66,18 @@ enum DateTriples {
                 if let m = MonthNames.month(h, i, j) {
                     push(Token(lo: i, hi: j, value: m, digits: 0))
                 } else {
-                    chain.removeAll(keepingCapacity: true)
+                    flush()
                 }
                 i = j
             } else {
                 i += 1
             }
         }
+        flush()
     }
+
+    /// A single `.` between two tokens.
+    @inline(__always) static func dot(_ h: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool { b - a == 1 && h[a] == 0x2E }
 
     @inline(__always) static func isLetter(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
 

@@ -1,4 +1,4 @@
-/// The letter view of folded text (matching spec 2.4): a name written with its letters apart
+/// The letter view of folded text (matching spec 5, letters written apart): a name written with its letters apart
 /// read together. A `-` between two letters is dropped (`drumm-ondson`, a family name hyphenated
 /// at a syllable), and so is the separator (one space, `.`, `-` or `_`) between single letters
 /// written one by one, three or more in a row (`b.l.a.c.k.w.o.o.d`, `f i t z`). Needles are

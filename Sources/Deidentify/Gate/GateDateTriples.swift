@@ -1,5 +1,5 @@
 /// A protected date (the birth date; the original's other dates when they are searched) written
-/// as three tokens in a row (matching spec 1.3, the general rule). The text is cut into numbers
+/// as three tokens in a row (matching spec 5, dates as any three tokens). The text is cut into numbers
 /// of 1 to 4 digits (with an ordinal ending `st` `nd` `rd` `th` `er` `e` kept on them) and month
 /// names (GateMonths), each linked to the one before when only 0 to 3 of space `.` `/` `-` `,`
 /// stand between; any other word or character, or a number of 5 digits or more, ends a chain.
@@ -18,6 +18,8 @@ enum GateDateTriples {
         /// 1 to 4 digits; 0 for a month name.
         let width: Int
         let linked: Bool
+        /// Linked by a single `.` to the part before.
+        let dotted: Bool
     }
 
     /// The first date of `dates` written in `b[lo..<hi]` (folded text), or nil.
@@ -29,7 +31,8 @@ enum GateDateTriples {
             if linked {
                 for k in chainEnd..<start where !(b[k] == 0x20 || b[k] == 0x2E || b[k] == 0x2F || b[k] == 0x2D || b[k] == 0x2C) { linked = false }
             }
-            parts.append(Part(start: start, end: end, number: number, width: width, linked: linked))
+            parts.append(Part(start: start, end: end, number: number, width: width, linked: linked,
+                              dotted: linked && start - chainEnd == 1 && b[chainEnd] == 0x2E))
             chainEnd = end
         }
         while i < hi {
@@ -56,6 +59,9 @@ enum GateDateTriples {
         guard parts.count >= 3 else { return nil }
         for k in 2..<parts.count where parts[k].linked && parts[k - 1].linked {
             let a = parts[k - 2], m = parts[k - 1], z = parts[k]
+            // A number joined by one `.` before or after: a version (`2.04.11.1958`), no date.
+            if a.dotted && parts[k - 3].width > 0 { continue }
+            if k + 1 < parts.count && parts[k + 1].dotted && parts[k + 1].width > 0 { continue }
             for d in dates {
                 let ymd = year(a, d.year) && month(m, d.month) && day(z, d.day)
                 let dmy = day(a, d.day) && month(m, d.month) && year(z, d.year)
