@@ -37,6 +37,20 @@ import Testing
         #expect(try F.verdict(gate, withoutName) == nil)
     }
 
+    /// A name attribute holding no name (`MRN 4560022 DOB 1979-07-22` as ContactDisplayName)
+    /// makes no needles of its digit words: a pseudonym code holding `22` passes, and the
+    /// engine leaves `Slice 22` alone (attack channel nr-sweep-lo-retyped, refused by chance).
+    @Test func digitWordsOfANameAttributeAreNoNeedles() throws {
+        var original = F.original
+        original.set(F.element(Tag(0x0074_100C), .LO, "MRN 4560022 DOB 1979-07-22"))
+        let gate = PHIGate(original: original)
+        let copy = F.with(F.clean(), F.element(.patientName, .PN, "P8FEZH9XR22NDVVY^"),
+                          F.element(.seriesDescription, .LO, "Slice 22 1979"))
+        #expect(try F.verdict(gate, copy) == nil)
+        let cleaner = TextCleaner(IdentifyingValues(original: original, options: DeidentificationSettings.defaultOptions))
+        #expect(cleaner.clean(["Slice 22 1979"], vr: .LO) == nil)
+    }
+
     @Test func theEnginesCopyOfTheFixturePasses() throws {
         // The contract: whatever the gate can find in a value the engine keeps, the engine
         // removes first. Its copy of a realistic original, written by the project's writer, passes.

@@ -52,7 +52,15 @@ enum NeedleForms {
                 }
             }
         }
-        return out
+        // A form without a letter (`22` of `DOB 1979-07-22` in a name attribute) names no one:
+        // digits are identifiers' business, where they have lengths that make them needles.
+        return out.filter(hasLetter)
+    }
+
+    /// Whether the form holds a letter (bytes beyond ASCII: a letter of another script, or a
+    /// mark on one; a digit or sign beyond ASCII is rare enough in a name to count too).
+    static func hasLetter(_ v: Bytes) -> Bool {
+        v.contains { $0 >= 0x80 || ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
     }
 
     // MARK: 1.2 identifiers

@@ -54,7 +54,8 @@ enum GateNeedleForms {
         var f = Forms()
         func add(_ s: some StringProtocol) {
             let t = trimmed(String(s), also: "^=")
-            if characters(t) >= 2 { f.text.append(t) }
+            // A form without a letter (`22` of `DOB 1979-07-22` sent as a name) names no one.
+            if characters(t) >= 2, t.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) { f.text.append(t) }
         }
         add(value)
         if !value.utf8.contains(0x5E) && !value.utf8.contains(0x3D) {
