@@ -85,10 +85,32 @@ import Testing
         #expect(cleaned?.values == ["AXIAL", "", ""])
     }
 
+    /// An identifier where an offset goes, or as a whole time that is no time (attack channels
+    /// r2-dt-offset-mrn, r2-tm-mrn-digits): cleaned, not left for the gate to refuse.
+    @Test func anOffsetThatIsNoOffsetGoesAndATimeThatIsNoTimeIsEmptied() {
+        let c = Self.cleaner
+        #expect(c.canonicalTimes(["20240315093015-4732199"], isDateTime: true) == ["20240315093015"])
+        #expect(c.canonicalTimes(["20240315093015-0500"], isDateTime: true) == nil)
+        #expect(c.canonicalTimes(["4732199"]) == [""])
+        #expect(c.canonicalTimes(["093015", "09:30:15", "0930"]) == nil)
+        #expect(c.canonicalTimes(["4732199"], isDateTime: true) == [""])
+        #expect(c.canonicalTimes(["2024"], isDateTime: true) == nil)
+    }
+
+    /// An identifier split by separators into runs too short alone (`MRN_47_35292`): its
+    /// digits together are found in a Code Value by the engine, as by the gate (attack channel
+    /// r2-pid-odd-split-underscore).
+    @Test func theDigitsOfAnIdentifierSplitIntoShortRuns() {
+        let original = DataSet([E.element("PatientID", "MRN_47_35292")])
+        let c = TextCleaner(IdentifyingValues(original: original, options: DeidentificationSettings.defaultOptions))
+        #expect(c.clean(["4735292"], vr: .SH, tag: .codeValue)?.values == [""])
+        #expect(PHIGate(original: original).search(text: "4735292", as: .SH)?.kind == "id")
+    }
+
     @Test func aTimeFractionHoldingAnIdentifierIsDroppedAndALongOneCut() {
         let c = Self.cleaner
         #expect(c.canonicalTimes(["093512.4732199"]) == ["093512"])
-        #expect(c.canonicalTimes(["20240315093015.19490301+0100"]) == ["20240315093015+0100"])
+        #expect(c.canonicalTimes(["20240315093015.19490301+0100"], isDateTime: true) == ["20240315093015+0100"])
         #expect(c.canonicalTimes(["101500.1234567"]) == ["101500.123456"])
         #expect(c.canonicalTimes(["101500.123456", "1015"]) == nil)
         #expect(Self.gate.search(text: "093512.4732199", as: .TM)?.kind == "id")

@@ -61,6 +61,9 @@ import Testing
         #expect(cleaned.values == ["0", "0", "0", "0", "4410527.5", "12", "0", "0", "0", "0"])
         #expect(cleaned.removals == ["id": 4, "birthdate": 1, "contact": 3] || cleaned.removals == ["id": 5, "birthdate": 1, "contact": 2])
         #expect(c.clean(["4410527"], vr: .IS)?.values == ["0"])
+        // In scientific notation too (attack channel r2-ds-scientific-mrn); not a near number.
+        #expect(c.cleanNumbers(["4.410527E6", "4.4105270e+6", "44.10527E5", "4.410527E2", "1.5E3"])?.values
+                == ["0", "0", "0", "4.410527E2", "1.5E3"])
         #expect(c.clean(["123"], vr: .DS) == nil)
         #expect(empty.cleanNumbers(["123456789"]) == nil, "no pattern in numbers")
         let zeros = TextCleaner(IdentifyingValues(original: DataSet([E.element("PatientID", "000012")]), options: []))

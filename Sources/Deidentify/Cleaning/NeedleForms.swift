@@ -71,8 +71,10 @@ enum NeedleForms {
         if long(v) { out.append(v) }
         let stripped = v.filter { !isIdentifierSeparator($0) }
         if stripped.count != v.count && long(stripped) { out.append(stripped) }
-        let runs = digitRuns(v).filter { $0.count >= 6 }
-        out += runs
+        // Digit runs of the value and of the value without separators (`MRN_47_35292` is
+        // `4735292`), as the gate takes them.
+        out += digitRuns(v).filter { $0.count >= 6 }
+        if stripped.count != v.count { out += digitRuns(stripped).filter { $0.count >= 6 } }
         // And the digits of a number written with separators (`441-0527`), as the digit view
         // reads them: found however the number is written again.
         if hasSeparatedDigits(v) { out += viewNumbers(v).filter { $0.count >= 6 } }

@@ -366,7 +366,7 @@ public struct TextCleaner: Sendable {
     /// fraction of zeros dropped, then the digits compared as written, or without leading
     /// zeros when 5 digits or more remain.
     func numberKind(_ value: String) -> IdentifyingKind? {
-        var copy = value
+        var copy = TextCleaner.withoutExponent(value) ?? value
         return copy.withUTF8 { u -> IdentifyingKind? in
             var lo = 0, hi = u.count
             if lo < hi && (u[lo] == 0x2B || u[lo] == 0x2D) { lo += 1 }
@@ -380,6 +380,24 @@ public struct TextCleaner: Sendable {
             if let key = TextCleaner.numberKey(digits, exact: false), let kind = tables.numbers[key] { return kind }
             return nil
         }
+    }
+
+    /// A DS in scientific notation written out when it is a whole number (`4.732199E6` is
+    /// `4732199`), so that it is compared like one; nil for any other value.
+    static func withoutExponent(_ value: String) -> String? {
+        let u = Array(value.utf8)
+        guard let e = u.firstIndex(where: { $0 == 0x45 || $0 == 0x65 }), e > 0,
+              let exponent = Int(String(decoding: u[(e + 1)...], as: UTF8.self)), (0...18).contains(exponent) else { return nil }
+        var mantissa = u[..<e]
+        var sign: [UInt8] = []
+        if let first = mantissa.first, first == 0x2B || first == 0x2D { sign = first == 0x2D ? [first] : []; mantissa = mantissa.dropFirst() }
+        let dot = mantissa.firstIndex(of: 0x2E)
+        let whole = dot.map { mantissa[..<$0] } ?? mantissa
+        var fraction = dot.map { mantissa[($0 + 1)...] } ?? []
+        while fraction.last == 0x30 { fraction = fraction.dropLast() }
+        guard (whole + fraction).allSatisfy(TextFold.isDigit), !(whole + fraction).isEmpty, fraction.count <= exponent else { return nil }
+        let digits = Array(whole) + Array(fraction) + Array(repeating: 0x30, count: exponent - fraction.count)
+        return String(decoding: sign + digits, as: UTF8.self)
     }
 
     /// A number's key: its value and how many digits it is written with (`exact`), or its
