@@ -83,6 +83,8 @@ import Testing
         check("C.-DRUMM-ONDSON", leaves: "C.-", kind: "name")
         let cleaned = Self.cleaner.clean(["AXIAL", "OSTE", "RHAGEN"], vr: .LO)
         #expect(cleaned?.values == ["AXIAL", "", ""])
+        // Numbers apart on purpose are not joined into a pattern.
+        #expect(Self.cleaner.clean(["AXIAL", "123", "45"], vr: .LO) == nil)
     }
 
     /// An identifier where an offset goes, or as a whole time that is no time (attack channels

@@ -188,7 +188,11 @@ public struct TextCleaner: Sendable {
         var ends: [Int] = []
         var total = 0
         for v in values { total += v.utf8.count; ends.append(total) }
-        let ranges = hitRanges(values.joined(), scope: scope)
+        // Needles, dates and the digit view only: patterns (a run of digits) across values
+        // would join numbers that are apart on purpose.
+        var joinedScope = scope
+        joinedScope.patterns = false
+        let ranges = hitRanges(values.joined(), scope: joinedScope)
         var out = [[(Range<Int>, IdentifyingKind)]](repeating: [], count: values.count)
         var any = false
         for (r, kind) in ranges {
