@@ -225,6 +225,13 @@ def _pydicom_pieces(path):
                     for x in vs:
                         if isinstance(x, (int, float)) and float(x).is_integer() and abs(x) >= 100000:
                             pieces.append((str(int(x)), where + " (as a number)"))
+                elif el.VR in ("OF", "OD") and isinstance(el.value, bytes) and 0 < len(el.value) <= 512:
+                    # float arrays as a reader shows them: an MRN stored as a float
+                    size = 4 if el.VR == "OF" else 8
+                    raw = el.value[: len(el.value) // size * size]
+                    for x in np.frombuffer(raw, "<f4" if size == 4 else "<f8"):
+                        if np.isfinite(x) and float(x).is_integer() and abs(x) >= 100000:
+                            pieces.append((str(int(x)), where + " (as a number)"))
             except Exception:
                 continue
     try:

@@ -218,6 +218,15 @@ class Leaks(unittest.TestCase):
         ds.add(DataElement(0x00081161, "UL", [1, int("".join(c for c in ID0.mrn if c.isdigit()))]))
         self.assertLeak(b(ds), "PatientID")
 
+    def test_mrn_as_a_float_array(self):
+        n = float(int("".join(c for c in ID0.mrn if c.isdigit())))
+        ds = deidentified()
+        ds.add(DataElement(0x00640009, "OF", struct.pack("<ff", 1.0, n)))
+        self.assertLeak(b(ds), "PatientID")
+        ds = deidentified()
+        ds.add(DataElement(0x00720073, "OD", struct.pack("<d", n)))
+        self.assertLeak(b(ds), "PatientID")
+
     def test_short_parts_as_words(self):
         xu = dataclasses.replace(ID0, patient_name="Xu^An", family="Xu", given="An")
         ds = deidentified(xu)
