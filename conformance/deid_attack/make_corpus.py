@@ -30,6 +30,7 @@ import channels_r2_misc  # noqa: E402,F401
 import channels_r2_pixel  # noqa: E402,F401
 import channels_r2_struct  # noqa: E402,F401
 import channels_r2_text  # noqa: E402,F401
+import channels_r3_attack2  # noqa: E402,F401
 import channels_pixel  # noqa: E402,F401
 import channels_struct  # noqa: E402,F401
 import channels_text  # noqa: E402,F401
