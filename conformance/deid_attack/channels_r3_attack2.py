@@ -131,7 +131,8 @@ def r3_hw(ctx):
 
 @channel("r3-fold-katakana-long-vowel", "unicode",
          "PatientName 'Satou^Yuuko=佐藤^優子=さとう^ゆうこ' (UTF-8); SeriesDescription and a code meaning 'サトー ユーコ' "
-         "(the reading with the katakana long-vowel mark ー for う)")
+         "(the reading with the katakana long-vowel mark ー for う)",
+         limit="§6: the katakana long-vowel mark is not read as the vowel it lengthens")
 def r3_choon(ctx):
     ctx.derive("PatientName", "Satou^Yuuko=佐藤^優子=さとう^ゆうこ", "サトー")
     ctx.derive("PatientName", "Satou^Yuuko=佐藤^優子=さとう^ゆうこ", "ユーコ")
@@ -227,10 +228,13 @@ def r3_dob_uid_text(ctx):
 
 # --- the letter view ----------------------------------------------------------------------------------
 
-def letters(cid, desc, fmt):
+CUTS = "§6: a name cut at arbitrary places (pairs, triples, halves) is not read whole"
+
+
+def letters(cid, desc, fmt, limit=""):
     def make(ctx):
         return kept(ctx, "SER " + fmt(ctx.idn.family))
-    channel(cid, "text", "SeriesDescription and a code meaning: the family name " + desc)(make)
+    channel(cid, "text", "SeriesDescription and a code meaning: the family name " + desc, limit=limit)(make)
 
 
 letters("r3-letters-two-spaces", "letter by letter with two spaces between ('G  R  O  S  S...')", lambda f: "  ".join(f))
@@ -240,12 +244,12 @@ letters("r3-letters-slash", "with slashes 'G/R/O/S/S/K/O/P/F'", lambda f: "/".jo
 letters("r3-letters-comma", "with commas 'G,R,O,S,S,K,O,P,F'", lambda f: ",".join(f))
 letters("r3-letters-alternating-case", "in alternating case 'GrOsSkOpF'",
         lambda f: "".join(c.lower() if k % 2 else c for k, c in enumerate(f)))
-letters("r3-letters-pairs", "in pairs 'GR OS SK OP F'", lambda f: " ".join(f[k:k + 2] for k in range(0, len(f), 2)))
-letters("r3-letters-triples", "in groups of three 'GRO SSK OPF'", lambda f: " ".join(f[k:k + 3] for k in range(0, len(f), 3)))
+letters("r3-letters-pairs", "in pairs 'GR OS SK OP F'", lambda f: " ".join(f[k:k + 2] for k in range(0, len(f), 2)), limit=CUTS)
+letters("r3-letters-triples", "in groups of three 'GRO SSK OPF'", lambda f: " ".join(f[k:k + 3] for k in range(0, len(f), 3)), limit=CUTS)
 letters("r3-letters-reversed-halves", "cut in two around a slash 'GROSS/KOPF' (a word joiner between halves)",
-        lambda f: f"{f[:4]}/{f[4:]}")
-letters("r3-letters-plus", "cut at '+' 'GROSS+KOPF' (URL-encoded space)", lambda f: f"{f[:4]}+{f[4:]}")
-letters("r3-letters-percent20", "cut at '%20' 'GRO%20SSKOPF' (URL-encoded space)", lambda f: f"{f[:3]}%20{f[3:]}")
+        lambda f: f"{f[:4]}/{f[4:]}", limit=CUTS)
+letters("r3-letters-plus", "cut at '+' 'GROSS+KOPF' (URL-encoded space)", lambda f: f"{f[:4]}+{f[4:]}", limit=CUTS)
+letters("r3-letters-percent20", "cut at '%20' 'GRO%20SSKOPF' (URL-encoded space)", lambda f: f"{f[:3]}%20{f[3:]}", limit=CUTS)
 
 
 @channel("r3-url-encoded-utf8-name", "unicode",

@@ -86,6 +86,7 @@ def main(outdir):
             entries.append({
                 "file": os.path.join("files", rel), "channel": ch.id, "class": ch.cls,
                 "description": ch.description, "identity": k, "runs": list(ch.runs),
+                "limit": ch.limit,
                 "planted": planted,
                 "derived": sorted((forms.needle_to_json(n) for n in derived),
                                   key=lambda d: (d["attr"], d["form"])),

@@ -28,6 +28,8 @@ def emit(manifest, run_names, results, json_path, md_path):
             if r is not None:
                 counts[r["status"]] += 1
         verdict = "LEAK" if leaked else ("NO RESULT" if missing else "pass")
+        if verdict == "LEAK" and entry.get("limit"):
+            verdict = "LIMIT"   # a documented limit: listed, not failing
         rows.append((entry, per_run, verdict))
         cells = "; ".join(f"{n}: {verdict_line(r)}" for n, r in per_run.items() if r is not None)
         print(f"{verdict:9} {entry['channel']:38} {cells}")
@@ -35,12 +37,15 @@ def emit(manifest, run_names, results, json_path, md_path):
              if k.startswith("(unaccounted)")]
     for n, k, r in extra:
         print(f"{'LEAK' if _is_leak(r) else 'pass':9} {k:38} {n}: {verdict_line(r)}")
-    failed = sum(1 for _, _, v in rows if v != "pass") + sum(1 for _, _, r in extra if _is_leak(r))
-    passed = len(rows) - sum(1 for _, _, v in rows if v != "pass")
+    limits = sum(1 for _, _, v in rows if v == "LIMIT")
+    failed = sum(1 for _, _, v in rows if v not in ("pass", "LIMIT")) + sum(1 for _, _, r in extra if _is_leak(r))
+    passed = len(rows) - limits - sum(1 for _, _, v in rows if v not in ("pass", "LIMIT"))
     leaks = sum(1 for _, _, v in rows if v == "LEAK") + sum(1 for _, _, r in extra if _is_leak(r))
     by_class = collections.Counter(e["class"] for e, _, v in rows if v == "LEAK")
     print(f"\nfiles per run: {dict(counts)} (written/held/failed(refused)/no result)")
     print(f"channels leaking, by class: {dict(sorted(by_class.items()))}")
+    if limits:
+        print(f"known limits (documented, leaking as expected): {limits}")
     print(f"{passed} passed, {failed} failed")
 
     if json_path:
@@ -48,11 +53,11 @@ def emit(manifest, run_names, results, json_path, md_path):
             json.dump({"runs": run_names, "results": results}, f, indent=1)
     if md_path:
         with open(md_path, "w") as f:
-            f.write(_markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class))
+            f.write(_markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class, limits))
     return 1 if leaks or any(v == "NO RESULT" for _, _, v in rows) else 0
 
 
-def _markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class):
+def _markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class, limits=0):
     out = []
     w = out.append
     w("# De-identification attack: results\n")
@@ -60,6 +65,9 @@ def _markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class
       f"({manifest.get('sendit', 'sendit')}). Corpus: {len(rows)} files, one leak channel each "
       "(`conformance/deid_attack/make_corpus.py`); scanner: `conformance/deid_attack/scan.py`.\n")
     w("Runs: " + "; ".join(f"**{n}**: {manifest['runs'][n]}" for n in run_names if n in manifest.get("runs", {})) + ".\n")
+    if limits:
+        w(f"**{limits} known limits** (LIMIT: a leak docs/deidentification-matching.md §6 names; "
+          "listed with the channel's reference, not failing the run).\n")
     w(f"**{passed} passed, {failed} failed.** A channel fails when any run wrote an output that "
       "holds one of the input's planted values (LEAK) or a run's log has no line for the file. "
       "Held and refused files are not leaks; they are listed with sendit's reason.\n")
@@ -82,6 +90,8 @@ def _markdown(manifest, run_names, rows, extra, passed, failed, counts, by_class
     w("|---|---|---|---|" + "---|" * len(run_names))
     for entry, per_run, verdict in rows:
         desc = entry["description"].replace("|", "\\|")
+        if verdict == "LIMIT":
+            desc += f" (known limit, {entry['limit']})"
         w(f"| {verdict} | `{entry['channel']}` | {entry['class']} | {desc} | "
           + " | ".join(_cell(per_run.get(n)) for n in run_names) + " |")
     for n, k, r in extra:
