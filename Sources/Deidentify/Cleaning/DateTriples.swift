@@ -3,8 +3,11 @@
 /// numbers of 1 to 4 digits (an ordinal suffix `st` `nd` `rd` `th` `er` `e` may follow), and
 /// month names or their abbreviations in English, German, French, Spanish, Italian and Dutch
 /// (any prefix of 3 letters or more of one month's name, diacritics folded, plus `maerz`, `mrz`,
-/// `jaenner`). Tokens are joined by up to 3 of space `.` `/` `-` `,` (a number and a month name
-/// may touch: `04nov1958`); anything else breaks the chain. Any three tokens in a row read as
+/// `jaenner`), and Roman-numeral months `i` to `xii` between two numbers (`4/XI/1958`). Tokens
+/// are joined by up to 3 of space `.` `/` `-` `,` `_` `|` or a CJK date marker 年 月 日 년 월 일
+/// (`1957年12月9日`), with at most one connector word among them (`de` `del` `of` `the` `le`
+/// `den` `der` `el`: `7 de octubre de 1955`); a number and a month name may touch
+/// (`04nov1958`); anything else breaks the chain. Any three tokens in a row read as
 /// year-month-day, day-month-year or month-day-year (a 4-digit year, or 2 digits for its last
 /// two) that equal a protected date are that date: `geb.3.11.1944`, `5th December 1945`,
 /// `1950-apr-02`, `07 08 54`. Three tokens with a number joined by a single `.` right before or
@@ -16,7 +19,7 @@ enum DateTriples {
     struct Token {
         var lo: Int, hi: Int
         var value: Int
-        /// Its digits (1 to 4), or 0 for a month name.
+        /// Its digits (1 to 4), 0 for a month name, -1 for a month in Roman numerals.
         var digits: Int
     }
 
@@ -65,7 +68,9 @@ enum DateTriples {
                 while j < n && isLetter(h[j]) { j += 1 }
                 if let m = MonthNames.month(h, i, j) {
                     push(Token(lo: i, hi: j, value: m, digits: 0))
-                } else {
+                } else if let m = romanMonth(h, i, j) {
+                    push(Token(lo: i, hi: j, value: m, digits: -1))
+                } else if !isConnector(h, i, j) {
                     flush()
                 }
                 i = j
@@ -93,16 +98,57 @@ enum DateTriples {
         }
     }
 
-    /// Up to 3 separators (space . / - ,) and nothing else between two tokens.
+    /// Up to 3 separators (space . / - , _ |, or a CJK date marker 年 月 日 년 월 일) and at most
+    /// one connector word (`de` `of`…) between two tokens, nothing else.
     static func joined(_ h: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
-        guard b - a <= 3 else { return false }
-        for k in a..<b {
+        guard b - a <= 12 else { return false }
+        var separators = 0, words = 0
+        var k = a
+        while k < b {
             switch h[k] {
-            case 0x20, 0x2E, 0x2F, 0x2D, 0x2C: continue
-            default: return false
+            case 0x20, 0x2E, 0x2F, 0x2D, 0x2C, 0x5F, 0x7C:
+                k += 1
+            case 0x61...0x7A:
+                var j = k
+                while j < b && isLetter(h[j]) { j += 1 }
+                guard words == 0, isConnector(h, k, j) else { return false }
+                words += 1
+                k = j
+                continue
+            default:
+                guard k + 3 <= b, isDateMarker(h[k], h[k + 1], h[k + 2]) else { return false }
+                k += 3
             }
+            separators += 1
+            if separators > 3 { return false }
         }
         return true
+    }
+
+    /// 年 月 日 (Chinese, Japanese) and 년 월 일 (Korean) in UTF-8: they follow a year, a month, a day.
+    @inline(__always) static func isDateMarker(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        switch (a, b, c) {
+        case (0xE5, 0xB9, 0xB4), (0xE6, 0x9C, 0x88), (0xE6, 0x97, 0xA5), (0xEB, 0x85, 0x84), (0xEC, 0x9B, 0x94), (0xEC, 0x9D, 0xBC): return true
+        default: return false
+        }
+    }
+
+    static let connectors: Set<[UInt8]> = Set(["de", "del", "of", "the", "le", "den", "der", "el"].map { Array($0.utf8) })
+
+    /// A word that may stand inside a written date: `7 de octubre de 1955`, `the 7th of November`.
+    static func isConnector(_ h: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+        hi - lo >= 2 && hi - lo <= 3 && connectors.contains(Array(h[lo..<hi]))
+    }
+
+    static let romanMonths: [[UInt8]: Int] = {
+        var out: [[UInt8]: Int] = [:]
+        for (k, r) in ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"].enumerated() { out[Array(r.utf8)] = k + 1 }
+        return out
+    }()
+
+    /// A month in Roman numerals, i to xii (`4/XI/1958`); it counts only between two numbers.
+    static func romanMonth(_ h: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+        hi - lo <= 4 ? romanMonths[Array(h[lo..<hi])] : nil
     }
 
     /// The index of the date that tokens a b c equal, read as Y-M-D, D-M-Y or M-D-Y.
@@ -110,7 +156,7 @@ enum DateTriples {
         for (k, (y, m, d)) in dates.enumerated() {
             if isYear(a, y) && isMonth(b, m) && isDay(c, d) { return k }
             if isDay(a, d) && isMonth(b, m) && isYear(c, y) { return k }
-            if isMonth(a, m) && isDay(b, d) && isYear(c, y) { return k }
+            if a.digits >= 0 && isMonth(a, m) && isDay(b, d) && isYear(c, y) { return k }
         }
         return nil
     }
@@ -120,7 +166,7 @@ enum DateTriples {
     }
 
     @inline(__always) static func isMonth(_ t: Token, _ m: Int) -> Bool {
-        (t.digits == 0 || t.digits <= 2) && t.value == m
+        t.digits <= 2 && t.value == m   // a name (0), a Roman numeral (-1) or 1 to 2 digits
     }
 
     @inline(__always) static func isDay(_ t: Token, _ d: Int) -> Bool {

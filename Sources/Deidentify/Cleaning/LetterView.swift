@@ -1,7 +1,8 @@
 /// The letter view of folded text (matching spec 5, letters written apart): a name written with its letters apart
 /// read together. A `-` between two letters is dropped (`drumm-ondson`, a family name hyphenated
-/// at a syllable), and so is the separator (one space, `.`, `-` or `_`) between single letters
-/// written one by one, three or more in a row (`b.l.a.c.k.w.o.o.d`, `f i t z`). Needles are
+/// at a syllable), and so are the separators (one or two of space `.` `-` `_` `/` `,` `·`) between
+/// single letters written one by one, three or more in a row (`b.l.a.c.k.w.o.o.d`, `f i t z`,
+/// `g. r. o.`, `g·r·o`). Needles are
 /// searched in the view too; a match is traced back to the folded text.
 struct LetterView {
     var bytes: [UInt8] = []
@@ -17,24 +18,43 @@ struct LetterView {
             if drop == nil { drop = [Bool](repeating: false, count: n) }
             drop![i] = true
         }
-        @inline(__always) func letter(_ i: Int) -> Bool { i >= 0 && i < n && (h[i] &- 0x61 < 26 || h[i] >= 0x80) }
+        /// The middle dot U+00B7 (C2 B7 in UTF-8), a separator, not a letter.
+        @inline(__always) func middleDot(_ i: Int) -> Bool {
+            (h[i] == 0xC2 && i + 1 < n && h[i + 1] == 0xB7) || (h[i] == 0xB7 && i > 0 && h[i - 1] == 0xC2)
+        }
+        @inline(__always) func letter(_ i: Int) -> Bool { i >= 0 && i < n && (h[i] &- 0x61 < 26 || (h[i] >= 0x80 && !middleDot(i))) }
         @inline(__always) func wordChar(_ i: Int) -> Bool { letter(i) || (i >= 0 && i < n && TextFold.isDigit(h[i])) }
         @inline(__always) func single(_ i: Int) -> Bool { h[i] &- 0x61 < 26 && !wordChar(i - 1) && !wordChar(i + 1) }
-        @inline(__always) func separator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x2E || b == 0x2D || b == 0x5F }
+        @inline(__always) func separator(_ b: UInt8) -> Bool {
+            b == 0x20 || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x2F || b == 0x2C
+        }
+        /// Where the next single letter stands after the one at `i`: one or two separators
+        /// (space . - _ / , or ·) between, or nil.
+        func next(_ i: Int) -> Int? {
+            var k = i + 1, count = 0
+            while k < n && count < 2 {
+                if separator(h[k]) { k += 1 } else if middleDot(k) && h[k] == 0xC2 { k += 2 } else { break }
+                count += 1
+            }
+            return count > 0 && k < n && single(k) ? k : nil
+        }
         var i = 1
         while i + 1 < n {
             if h[i] == 0x2D && letter(i - 1) && letter(i + 1) { mark(i) }
             i += 1
         }
-        // Single letters, each two bytes after the one before.
+        // Single letters, one or two separators apart.
         i = 0
         while i < n {
             guard single(i) else { i += 1; continue }
-            var j = i
-            while j + 2 < n && separator(h[j + 1]) && single(j + 2) { j += 2 }
-            if (j - i) / 2 + 1 >= 3 {
-                var k = i + 1
-                while k < j { mark(k); k += 2 }
+            var run = 1, j = i
+            while let k = next(j) { j = k; run += 1 }
+            if run >= 3 {
+                var k = i
+                while let m = next(k) {
+                    for x in (k + 1)..<m { mark(x) }
+                    k = m
+                }
             }
             i = j + 1
         }

@@ -275,6 +275,10 @@ enum TextFold {
         var unmarked = String.UnicodeScalarView()
         for u in String(lowered).decomposedStringWithCanonicalMapping.unicodeScalars
         where u.properties.generalCategory != .nonspacingMark {
+            if u.value >= 0x80, u.properties.generalCategory == .decimalNumber, let n = u.properties.numericValue {
+                unmarked.append(Unicode.Scalar(UInt8(0x30 + Int(n))))   // any decimal digit as its ASCII digit
+                continue
+            }
             appendLetterFold(u, umlauts: umlauts, to: &unmarked)
         }
         return String(unmarked).precomposedStringWithCanonicalMapping

@@ -1,8 +1,10 @@
 /// A protected date (the birth date; the original's other dates when they are searched) written
 /// as three tokens in a row (matching spec 5, dates as any three tokens). The text is cut into numbers
 /// of 1 to 4 digits (with an ordinal ending `st` `nd` `rd` `th` `er` `e` kept on them) and month
-/// names (GateMonths), each linked to the one before when only 0 to 3 of space `.` `/` `-` `,`
-/// stand between; any other word or character, or a number of 5 digits or more, ends a chain.
+/// names (GateMonths) or Roman-numeral months (`xi`, only in the middle), each linked to the one
+/// before when only 0 to 3 of space `.` `/` `-` `,` `_` `|` or 年 月 日 년 월 일 stand between, with
+/// at most one connector word (`de` `of` `the`…); any other word or character, or a number of 5
+/// digits or more, ends a chain.
 /// Three linked tokens read as year-month-day, day-month-year or month-day-year, the year in 4
 /// digits or its last 2, are the date when they equal it.
 struct GateProtectedDate: Sendable {
@@ -15,7 +17,7 @@ enum GateDateTriples {
     private struct Part {
         let start: Int, end: Int
         let number: Int
-        /// 1 to 4 digits; 0 for a month name.
+        /// 1 to 4 digits; 0 for a month name; -1 for a Roman-numeral month.
         let width: Int
         let linked: Bool
         /// Linked by a single `.` to the part before.
@@ -27,10 +29,7 @@ enum GateDateTriples {
         var parts: [Part] = []
         var i = lo, chainEnd = -1
         func add(_ start: Int, _ end: Int, _ number: Int, _ width: Int) {
-            var linked = chainEnd >= 0 && start - chainEnd <= 3
-            if linked {
-                for k in chainEnd..<start where !(b[k] == 0x20 || b[k] == 0x2E || b[k] == 0x2F || b[k] == 0x2D || b[k] == 0x2C) { linked = false }
-            }
+            let linked = chainEnd >= 0 && links(b, chainEnd, start)
             parts.append(Part(start: start, end: end, number: number, width: width, linked: linked,
                               dotted: linked && start - chainEnd == 1 && b[chainEnd] == 0x2E))
             chainEnd = end
@@ -50,7 +49,10 @@ enum GateDateTriples {
             } else if c >= 0x61 && c <= 0x7A {
                 var j = i
                 while j < hi && b[j] >= 0x61 && b[j] <= 0x7A { j += 1 }
-                if let m = GateMonths.month(UnsafeBufferPointer(rebasing: b[i..<j])) { add(i, j, m, 0) } else { chainEnd = -1 }
+                let word = UnsafeBufferPointer(rebasing: b[i..<j])
+                if let m = GateMonths.month(word) { add(i, j, m, 0) }
+                else if let m = GateMonths.roman(word) { add(i, j, m, -1) }
+                else if !GateMonths.isConnector(word) { chainEnd = -1 }
                 i = j
             } else {
                 i += 1
@@ -65,11 +67,37 @@ enum GateDateTriples {
             for d in dates {
                 let ymd = year(a, d.year) && month(m, d.month) && day(z, d.day)
                 let dmy = day(a, d.day) && month(m, d.month) && year(z, d.year)
-                let mdy = month(a, d.month) && day(m, d.day) && year(z, d.year)
+                let mdy = a.width >= 0 && month(a, d.month) && day(m, d.day) && year(z, d.year)
                 if ymd || dmy || mdy { return d }
             }
         }
         return nil
+    }
+
+    /// What may stand between two parts of a date: 0 to 3 separators (space `.` `/` `-` `,` `_`
+    /// `|`, or one of the CJK date markers 年 月 日 년 월 일) and at most one connector word.
+    static func links(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var count = 0, word = false, k = from
+        while k < to {
+            let c = b[k]
+            if c == 0x20 || c == 0x2E || c == 0x2F || c == 0x2D || c == 0x2C || c == 0x5F || c == 0x7C {
+                k += 1
+            } else if c >= 0x61 && c <= 0x7A {
+                var j = k
+                while j < to && b[j] >= 0x61 && b[j] <= 0x7A { j += 1 }
+                if word || !GateMonths.isConnector(UnsafeBufferPointer(rebasing: b[k..<j])) { return false }
+                word = true
+                k = j
+                continue
+            } else if k + 3 <= to, GateMonths.dateMarkers.contains([c, b[k + 1], b[k + 2]]) {
+                k += 3
+            } else {
+                return false
+            }
+            count += 1
+            if count > 3 { return false }
+        }
+        return true
     }
 
     static func isOrdinalEnding(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
@@ -119,6 +147,23 @@ enum GateMonths {
         }
         return out
     }()
+
+    /// 年 月 日 and 년 월 일 in UTF-8.
+    static let dateMarkers: Set<[UInt8]> = Set(["年", "月", "日", "년", "월", "일"].map { Array($0.utf8) })
+
+    /// Words written inside a date in Spanish, Portuguese, English, French, German, Dutch.
+    static let connectorWords: Set<String> = ["de", "del", "of", "the", "le", "den", "der", "el"]
+
+    static func isConnector(_ letters: UnsafeBufferPointer<UInt8>) -> Bool {
+        letters.count <= 3 && connectorWords.contains(String(decoding: letters, as: UTF8.self))
+    }
+
+    /// A month in Roman numerals (`xi`), read only as the middle of day-month-year or year-month-day.
+    static func roman(_ letters: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard letters.count <= 4 else { return nil }
+        let all = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+        return all.firstIndex(of: String(decoding: letters, as: UTF8.self)).map { $0 + 1 }
+    }
 
     static func month(_ letters: UnsafeBufferPointer<UInt8>) -> Int? {
         guard letters.count >= 3 && letters.count <= 12 else { return nil }

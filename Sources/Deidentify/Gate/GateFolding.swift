@@ -95,7 +95,9 @@ enum GateFolding {
     static func withoutMarks(_ s: String) -> String {
         var kept = String.UnicodeScalarView()
         for c in s.decomposedStringWithCanonicalMapping.unicodeScalars where c.properties.generalCategory != .nonspacingMark {
-            if let plain = plainLetters[c] { kept.append(contentsOf: plain.unicodeScalars) }
+            if c.value >= 0x80, c.properties.generalCategory == .decimalNumber, let n = c.properties.numericValue, n >= 0, n <= 9 {
+                kept.append(Unicode.Scalar(UInt32(0x30) + UInt32(n))!)   // Arabic-Indic, Devanagari…: the ASCII digit
+            } else if let plain = plainLetters[c] { kept.append(contentsOf: plain.unicodeScalars) }
             else if (0x30A1...0x30F6).contains(c.value) { kept.append(Unicode.Scalar(c.value - 0x60)!) }   // katakana as hiragana
             else { kept.append(c) }
         }
