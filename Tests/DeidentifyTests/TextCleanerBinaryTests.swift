@@ -97,3 +97,25 @@ import Testing
         #expect(results.count == 3)
     }
 }
+
+extension TextCleanerBinaryTests {
+    @Test func utf16FromByteOneAndBase64Runs() {
+        let be = Array("SIMPSON!".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        #expect(c.findInBinary([0x07] + be + [0x00], vr: .OB, characterSet: .default) == "name")
+        let b64 = Array(Data("PatientName=Simpson".utf8).base64EncodedString().utf8)
+        #expect(c.findInBinary(b64, vr: .OB, characterSet: .default) == "name")
+        #expect(c.findInBinary(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8), vr: .OB, characterSet: .default) == nil)
+        let text = "K=" + Data("PatientName=Simpson;x".utf8).base64EncodedString() + " end"
+        #expect(CleanerFixture.clean(text) == "K= end")
+    }
+
+    @Test func ofAndODValuesAreReadAsNumbersOutsidePixelData() {
+        let of = DataElement(tag: Tag(group: 0x0064, element: 0x0009), vr: .OF,
+                             bytes: withUnsafeBytes(of: Float(4410527).bitPattern.littleEndian, Array.init))
+        #expect(BinaryNumbers.candidates(of, vr: .OF) == [4410527])
+        let pixels = DataElement(tag: .floatPixelData, vr: .OF, bytes: of.bytes!)
+        #expect(BinaryNumbers.candidates(pixels, vr: .OF).isEmpty)
+        let long = DataElement(tag: of.tag, vr: .OF, bytes: [UInt8](repeating: 0, count: 4100) + of.bytes!)
+        #expect(BinaryNumbers.candidates(long, vr: .OF).isEmpty)
+    }
+}

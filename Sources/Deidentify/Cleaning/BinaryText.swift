@@ -2,7 +2,7 @@ import DICOMCore
 
 /// The readings of a binary value as text (matching spec 3, row 2): as Latin-1, as UTF-8, in
 /// the data set's character set, and for OB, OW and UN of even length as UTF-16 in either byte
-/// order. Each reading is folded as text is; what the cleaner then looks for in it is its
+/// order, from byte 0 and from byte 1 (after a one-byte header). Each reading is folded as text is; what the cleaner then looks for in it is its
 /// business.
 enum BinaryText {
     /// The fold of each Latin-1 byte, and of its umlaut variant: every Latin-1 character is a
@@ -76,6 +76,12 @@ enum BinaryText {
         if (vr == .OB || vr == .OW || vr == .UN) && bytes.count >= 2 && bytes.count % 2 == 0 {
             readings.append(utf16(bytes, bigEndian: false))
             readings.append(utf16(bytes, bigEndian: true))
+            // From byte 1 too: UTF-16 after a one-byte header (odd offset), the last byte left out.
+            if bytes.count >= 4 {
+                let odd = Array(bytes[1..<(bytes.count - 1)])
+                readings.append(utf16(odd, bigEndian: false))
+                readings.append(utf16(odd, bigEndian: true))
+            }
         }
         for reading in readings {
             let folded = TextFold.foldedBytes(utf8: reading)
@@ -189,6 +195,18 @@ extension TextCleaner {
     /// that inflates past CompressedContent.limit answers CompressedContent.cutShort: what
     /// follows was not searched. The caller removes or zero-fills a value that holds one.
     public func findInBinary(_ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> String? {
+        if let kind = findInReadings(bytes, vr: vr, characterSet: characterSet) { return kind }
+        // Base64 runs (Base64Runs): their decoded bytes, read the same ways.
+        guard bytes.count >= Base64Runs.shortest else { return nil }
+        return bytes.withUnsafeBufferPointer { b -> String? in
+            for run in Base64Runs.runs(b) {
+                if let kind = findInReadings(Base64Runs.decode(b, run), vr: .OB, characterSet: characterSet) { return kind }
+            }
+            return nil
+        }
+    }
+
+    func findInReadings(_ bytes: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> String? {
         let t = tables
         guard !bytes.isEmpty, !t.binaryNeedles.isEmpty || !t.birthDates.isEmpty else { return nil }
         let scope = Scope(otherDates: false, digitView: false, patterns: false)

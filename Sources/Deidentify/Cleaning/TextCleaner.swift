@@ -239,6 +239,16 @@ public struct TextCleaner: Sendable {
                     ranges += hits.map { (decoded.origin(folded.origin($0.lo, $0.hi)), $0.kind) }
                 }
             }
+            // Base64 runs (Base64Runs) whose decoded bytes hold an identifying value, read as
+            // a binary value is: the whole run goes.
+            if src.count >= Base64Runs.shortest {
+                for run in Base64Runs.runs(src) {
+                    let decoded = Base64Runs.decode(src, run)
+                    if let found = findInReadings(decoded, vr: .OB, characterSet: .utf8) {
+                        ranges.append((run, IdentifyingKind(rawValue: found) ?? .id))
+                    }
+                }
+            }
             return ranges
         }
     }

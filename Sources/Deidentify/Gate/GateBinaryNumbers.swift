@@ -1,7 +1,8 @@
 import DICOMCore
 
 /// The gate's reading of binary numbers (matching spec 4, written apart from the engine's
-/// BinaryNumbers): a UL, SL, UV, SV, FL or FD value that is a whole number equal to an
+/// BinaryNumbers): a UL, SL, UV, SV, FL or FD value, or an OL, OV, OF or OD value of 4 KiB or
+/// less outside Pixel Data, that is a whole number equal to an
 /// identifier's digits, leading zeros aside, is the identifier (a viewer shows it as that
 /// number). Only identifiers of 6 significant digits or more: smaller numbers are counts,
 /// sizes and positions as often as identifiers. US and SS cannot reach 6 digits.
@@ -18,7 +19,14 @@ enum GateBinaryNumbers {
     }
 
     /// The first value of the little-endian numbers `b[lo..<hi]` of `vr` found in `forms`.
-    static func firstMatch(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, vr: VR, forms: [UInt64: GateNeedle]) -> GateNeedle? {
+    static func firstMatch(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, vr: VR, tag: Tag, forms: [UInt64: GateNeedle]) -> GateNeedle? {
+        var vr = vr
+        // OL, OV, OF and OD of 4 KiB or less read as UL, UV, FL and FD, outside group 7FE0
+        // (sample data, offset tables); longer values are sample data or tables.
+        if [.OL, .OV, .OF, .OD].contains(vr) {
+            guard hi - lo <= 4096, tag.group != 0x7FE0 else { return nil }
+            vr = vr == .OL ? .UL : vr == .OV ? .UV : vr == .OF ? .FL : .FD
+        }
         let size: Int
         switch vr {
         case .UL, .SL, .FL: size = 4

@@ -133,6 +133,14 @@ struct OutputSearch {
                         }
                     }
                 }
+                // Base64 runs (GateBase64): their decoded bytes, read as an OB value.
+                if r.lowerBound >= 0, part.count >= GateBase64.minimumRun, !gate.binary.isEmpty {
+                    try GateBase64.forEachDecoded(part) { decoded in
+                        if let n = try decoded.withUnsafeBufferPointer({ try firstMatch(inBinary: $0, vr: .OB, element: i) }) {
+                            throw PHIGate.Hit.found(n, at: parser.location(of: i))
+                        }
+                    }
+                }
                 let plain = !part.contains { $0 >= 0x80 || $0 == 0x1B }
                 if plain {
                     // ASCII reads the same in every character set: lower-casing is the fold.
@@ -326,70 +334,90 @@ struct OutputSearch {
     // MARK: binary values
 
     /// Binary values other than sample data, read as Latin-1, UTF-8 and the data set's character
-    /// set, and (OB, OW, UN of even length) as UTF-16 in both byte orders; needles of 4
-    /// characters or more, no digit view, no other dates.
+    /// set, and (OB, OW, UN of even length) as UTF-16 in both byte orders from byte 0 and 1;
+    /// base64 runs decoded and read the same ways; needles of 4 characters or more, no digit
+    /// view, no other dates.
     func searchBinary() throws {
         guard !gate.binary.isEmpty || !gate.numberForms.isEmpty else { return }
         let b = parser.bytes
         for (i, e) in parser.elements.enumerated() where e.fragments == nil && e.valueLength >= 4 {
             guard OutputSearch.binaryVRs.contains(e.vr), !OutputSearch.pixelTags.contains(e.tag) else { continue }
             if !gate.numberForms.isEmpty,
-               let n = GateBinaryNumbers.firstMatch(b, e.valueStart, e.valueStart + e.valueLength, vr: e.vr, forms: gate.numberForms) {
+               let n = GateBinaryNumbers.firstMatch(b, e.valueStart, e.valueStart + e.valueLength, vr: e.vr, tag: e.tag, forms: gate.numberForms) {
                 throw PHIGate.Hit.found(n, at: parser.location(of: i))
             }
             guard !gate.binary.isEmpty else { continue }
             let raw = UnsafeBufferPointer(rebasing: b[e.valueStart..<(e.valueStart + e.valueLength)])
-            var readings: [[UInt8]] = []
-            if raw.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
-                readings.append(GateFolding.fold(latin1: UnsafeRawBufferPointer(raw)).both)
-                readings.append(GateFolding.fold(String(decoding: raw, as: UTF8.self)).both)
-                let charset = parser.characterSet(of: e.dataSet)
-                let first = charset.terms.first ?? ""
-                if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || charset.terms.count > 1 {
-                    readings.append(GateFolding.fold(charset.decode(raw)).both)
-                }
-                if !gate.eastAsian.isEmpty {
-                    let bytes = Array(raw)
-                    for encoding in gate.eastAsian {
-                        readings.append(GateFolding.fold(SpecificCharacterSet.decode(bytes, encodingName: encoding)).both)
+            if let n = try firstMatch(inBinary: raw, vr: e.vr, element: i) { throw PHIGate.Hit.found(n, at: parser.location(of: i)) }
+            // Base64 runs (GateBase64): their decoded bytes, read as an OB value.
+            if raw.count >= GateBase64.minimumRun {
+                try GateBase64.forEachDecoded(raw) { decoded in
+                    if let n = try decoded.withUnsafeBufferPointer({ try firstMatch(inBinary: $0, vr: .OB, element: i) }) {
+                        throw PHIGate.Hit.found(n, at: parser.location(of: i))
                     }
                 }
-            } else {
-                readings.append(raw.map { NeedleMatcher.lowerASCII[Int($0)] })
             }
-            if [.OB, .OW, .UN].contains(e.vr), raw.count % 2 == 0, raw.count >= 8 {
+        }
+    }
+
+    /// The first binary needle in the readings of `raw` as text (read as a value of `vr` of
+    /// element `i`).
+    func firstMatch(inBinary raw: UnsafeBufferPointer<UInt8>, vr: VR, element i: Int) throws -> GateNeedle? {
+        let e = parser.elements[i]
+        var readings: [[UInt8]] = []
+        if raw.contains(where: { $0 >= 0x80 || $0 == 0x1B }) {
+            readings.append(GateFolding.fold(latin1: UnsafeRawBufferPointer(raw)).both)
+            readings.append(GateFolding.fold(String(decoding: raw, as: UTF8.self)).both)
+            let charset = parser.characterSet(of: e.dataSet)
+            let first = charset.terms.first ?? ""
+            if !["", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"].contains(first) || charset.terms.count > 1 {
+                readings.append(GateFolding.fold(charset.decode(raw)).both)
+            }
+            if !gate.eastAsian.isEmpty {
+                let bytes = Array(raw)
+                for encoding in gate.eastAsian {
+                    readings.append(GateFolding.fold(SpecificCharacterSet.decode(bytes, encodingName: encoding)).both)
+                }
+            }
+        } else {
+            readings.append(raw.map { NeedleMatcher.lowerASCII[Int($0)] })
+        }
+        if [.OB, .OW, .UN].contains(vr), raw.count % 2 == 0, raw.count >= 8 {
+            // From byte 0, and from byte 1 (text after a one-byte header: odd offset).
+            for (from, to) in [(0, raw.count), (1, raw.count - 1)] {
                 for bigEndian in [false, true] {
                     let (high, low) = bigEndian ? (0, 1) : (1, 0)
-                    let units = stride(from: 0, to: raw.count, by: 2).map { (k: Int) -> UInt16 in
+                    let units = stride(from: from, to: to, by: 2).map { (k: Int) -> UInt16 in
                         let h = UInt16(raw[k + high]), l = UInt16(raw[k + low])
                         return h << 8 | l
                     }
                     readings.append(GateFolding.fold(String(decoding: units, as: UTF16.self)).both)
                 }
             }
-            // OW: its bytes in the other order of each 16-bit word (text of a big-endian file,
-            // which the reader swapped, still reads in pairs).
-            if e.vr == .OW {
-                var swapped = Array(raw)
-                var k = 0
-                while k + 1 < swapped.count { swapped.swapAt(k, k + 1); k += 2 }
-                readings.append(swapped.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
-            }
-            // A gzip or zlib stream: what it inflates to, as Latin-1 and UTF-8. One that goes on
-            // past 32 MiB cannot be searched whole, so it cannot be shown clean.
-            if raw.count >= 8, raw[0] == 0x1F && raw[1] == 0x8B || (raw[0] & 0x0F == 8 && (UInt16(raw[0]) << 8 | UInt16(raw[1])) % 31 == 0) {
-                let inflated = Inflater.inflatePrefix(raw, limit: 32 << 20)
-                if inflated.capped {
-                    throw PHIGate.Hit.unchecked("a compressed value", at: parser.location(of: i), "it inflates past 32 MiB")
-                }
-                readings.append(inflated.bytes.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
-                readings.append(GateFolding.fold(String(decoding: inflated.bytes, as: UTF8.self)).both)
-            }
-            for reading in readings {
-                let found = reading.withUnsafeBufferPointer { r in gate.binary.firstMatch(in: r, from: 0, to: r.count) }
-                if let (n, _) = found { throw PHIGate.Hit.found(n, at: parser.location(of: i)) }
-            }
         }
+        // OW: its bytes in the other order of each 16-bit word (text of a big-endian file,
+        // which the reader swapped, still reads in pairs).
+        if vr == .OW {
+            var swapped = Array(raw)
+            var k = 0
+            while k + 1 < swapped.count { swapped.swapAt(k, k + 1); k += 2 }
+            readings.append(swapped.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
+        }
+        // A gzip or zlib stream: what it inflates to, as Latin-1 and UTF-8. One that goes on
+        // past 32 MiB cannot be searched whole, so it cannot be shown clean.
+        if raw.count >= 8, raw[0] == 0x1F && raw[1] == 0x8B || (raw[0] & 0x0F == 8 && (UInt16(raw[0]) << 8 | UInt16(raw[1])) % 31 == 0) {
+            let inflated = Inflater.inflatePrefix(raw, limit: 32 << 20)
+            if inflated.capped {
+                throw PHIGate.Hit.unchecked("a compressed value", at: parser.location(of: i), "it inflates past 32 MiB")
+            }
+            readings.append(inflated.bytes.withUnsafeBytes { GateFolding.fold(latin1: $0).both })
+            readings.append(GateFolding.fold(String(decoding: inflated.bytes, as: UTF8.self)).both)
+        }
+        for reading in readings {
+            let found = reading.withUnsafeBufferPointer { r in gate.binary.firstMatch(in: r, from: 0, to: r.count) }
+            if let (n, _) = found { return n }
+        }
+        return nil
     }
 
     // MARK: Pixel Data

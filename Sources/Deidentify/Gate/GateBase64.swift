@@ -1,0 +1,40 @@
+/// The gate's reading of base64 text (matching spec 3, row 2b; written apart from the engine's
+/// Base64Runs): a run of at least 16 characters of A-Z a-z 0-9 + / (or base64url's - _),
+/// `=` padding aside, is decoded from its first character and its bytes searched as a binary
+/// value's.
+enum GateBase64 {
+    static let minimumRun = 16
+
+    static func sextet(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x41...0x5A: return c - 0x41
+        case 0x61...0x7A: return c - 0x61 + 26
+        case 0x30...0x39: return c - 0x30 + 52
+        case 0x2B, 0x2D: return 62
+        case 0x2F, 0x5F: return 63
+        default: return nil
+        }
+    }
+
+    /// Calls `body` with the decoded bytes of each run in `b` of `minimumRun` characters or more.
+    static func forEachDecoded(_ b: UnsafeBufferPointer<UInt8>, _ body: ([UInt8]) throws -> Void) rethrows {
+        var decoded: [UInt8] = []
+        var acc: UInt32 = 0, bits = 0, run = 0
+        func end() throws {
+            if run >= minimumRun { try body(decoded) }
+            decoded.removeAll(keepingCapacity: true)
+            acc = 0; bits = 0; run = 0
+        }
+        for c in b {
+            guard let v = sextet(c) else { try end(); continue }
+            run += 1
+            acc = (acc << 6 | UInt32(v)) & 0xFFFFFF
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                decoded.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        try end()
+    }
+}
