@@ -14,6 +14,7 @@ import DICOMCore
 ///     #            KEYWORD lacks V1|V2…    no value equals one (an absent attribute lacks all)
 ///     #            KEYWORD contains V1|V2… a value contains one as text
 ///     #            KEYWORD present         the attribute is there and not empty
+///     #            KEYWORD absent          the attribute is not there, or empty
 /// SOP Class UID values may be written as the registry's keywords. Without an `otherwise`
 /// line, an image no rule holds goes (what rule files meant before `otherwise` existed).
 ///
@@ -25,17 +26,18 @@ public struct BurnedInRules: Sendable, Equatable {
     public enum Verdict: String, Sendable { case allow, hold }
 
     public struct Condition: Sendable, Equatable {
-        public enum Test: String, Sendable { case `is`, has, lacks, contains, present }
+        public enum Test: String, Sendable { case `is`, has, lacks, contains, present, absent }
         public let tag: Tag
         public let keyword: String
         public let test: Test
         public let values: [String]   // upper-cased
 
         func matches(_ ds: DataSet) -> Bool {
-            guard ds[tag] != nil else { return test == .lacks }
+            guard ds[tag] != nil else { return test == .lacks || test == .absent }
             let found = BurnedInRules.values(of: tag, in: ds)
             switch test {
             case .present: return found.contains { !$0.isEmpty }
+            case .absent: return !found.contains { !$0.isEmpty }
             case .is: return found.first.map { values.contains($0) } ?? false
             case .has: return found.contains { values.contains($0) }
             case .lacks: return !found.contains { values.contains($0) }
@@ -97,10 +99,11 @@ public struct BurnedInRules: Sendable, Equatable {
     }
 
     public func decision(for ds: DataSet) -> Decision {
-        if BurnedInRules.values(of: .burnedInAnnotation, in: ds).contains("YES") {
+        // Anything but NO (YES, Y, a value no reader knows) is read as YES: only NO says no.
+        if BurnedInRules.values(of: .burnedInAnnotation, in: ds).contains(where: { !$0.isEmpty && $0 != "NO" }) {
             return Decision(verdict: .hold, rule: BurnedInRules.burnedInAnnotationRule)
         }
-        if BurnedInRules.values(of: .recognizableVisualFeatures, in: ds).contains("YES") {
+        if BurnedInRules.values(of: .recognizableVisualFeatures, in: ds).contains(where: { !$0.isEmpty && $0 != "NO" }) {
             return Decision(verdict: .hold, rule: BurnedInRules.recognizableVisualFeaturesRule)
         }
         let matching = rules.filter { rule in rule.conditions.allSatisfy { $0.matches(ds) } }
@@ -154,10 +157,10 @@ public struct BurnedInRules: Sendable, Equatable {
             throw ParseError(line: line, message: "unknown attribute keyword \"\(words.first ?? "")\"")
         }
         guard words.count >= 2, let test = Condition.Test(rawValue: words[1].lowercased()) else {
-            throw ParseError(line: line, message: "expected is, has, lacks, contains or present after \(keyword)")
+            throw ParseError(line: line, message: "expected is, has, lacks, contains, present or absent after \(keyword)")
         }
-        if test == .present {
-            guard words.count == 2 else { throw ParseError(line: line, message: "present takes no values") }
+        if test == .present || test == .absent {
+            guard words.count == 2 else { throw ParseError(line: line, message: "\(test.rawValue) takes no values") }
             return Condition(tag: entry.tag, keyword: keyword, test: test, values: [])
         }
         guard words.count >= 3 else { throw ParseError(line: line, message: "\(keyword) \(test.rawValue) needs values") }
@@ -184,11 +187,12 @@ public struct BurnedInRules: Sendable, Equatable {
         # Burned-in text, by allowlist: an image is HELD unless a rule below allows it. An image
         # whose BurnedInAnnotation is YES is held whatever the rules say (burned-in-annotation).
         #
-        # Allowed: kinds that normally carry no text in their pixels.
-        allow ct if SOPClassUID is CTImageStorage|EnhancedCTImageStorage|LegacyConvertedEnhancedCTImageStorage and Modality is CT and ImageType lacks SECONDARY|"SCREEN SAVE"
-        allow mr if SOPClassUID is MRImageStorage|EnhancedMRImageStorage|EnhancedMRColorImageStorage|LegacyConvertedEnhancedMRImageStorage and Modality is MR and ImageType lacks SECONDARY|"SCREEN SAVE"
-        allow pet if SOPClassUID is PositronEmissionTomographyImageStorage|EnhancedPETImageStorage|LegacyConvertedEnhancedPETImageStorage and Modality is PT and ImageType lacks SECONDARY|"SCREEN SAVE"
-        allow nm if SOPClassUID is NuclearMedicineImageStorage and Modality is NM and ImageType lacks SECONDARY|"SCREEN SAVE"
+        # Allowed: kinds that normally carry no text in their pixels. A Conversion Type (the SC
+        # Equipment module's) says the image was captured or converted, whatever its class.
+        allow ct if SOPClassUID is CTImageStorage|EnhancedCTImageStorage|LegacyConvertedEnhancedCTImageStorage and Modality is CT and ImageType lacks SECONDARY|"SCREEN SAVE" and ConversionType absent
+        allow mr if SOPClassUID is MRImageStorage|EnhancedMRImageStorage|EnhancedMRColorImageStorage|LegacyConvertedEnhancedMRImageStorage and Modality is MR and ImageType lacks SECONDARY|"SCREEN SAVE" and ConversionType absent
+        allow pet if SOPClassUID is PositronEmissionTomographyImageStorage|EnhancedPETImageStorage|LegacyConvertedEnhancedPETImageStorage and Modality is PT and ImageType lacks SECONDARY|"SCREEN SAVE" and ConversionType absent
+        allow nm if SOPClassUID is NuclearMedicineImageStorage and Modality is NM and ImageType lacks SECONDARY|"SCREEN SAVE" and ConversionType absent
         allow rt if SOPClassUID is RTPlanStorage|RTIonPlanStorage|RTStructureSetStorage|RTDoseStorage
         allow segmentation if SOPClassUID is SegmentationStorage|SurfaceSegmentationStorage|LabelMapSegmentationStorage|HeightMapSegmentationStorage
         # Allowed when they say BurnedInAnnotation NO, which their IODs make Type 1 (PS3.3).
@@ -211,6 +215,7 @@ public struct BurnedInRules: Sendable, Equatable {
         hold photograph if Modality is XC|ES|GM|SM|OP|DMS
         hold structured-report if Modality is SR|KO
         hold presentation-state if Modality is PR
+        hold converted if ConversionType present
         hold screen-save if ImageType has "SCREEN SAVE"
         hold secondary if ImageType has SECONDARY
         hold other-modality if Modality is OT

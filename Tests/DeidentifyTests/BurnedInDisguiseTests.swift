@@ -37,6 +37,25 @@ import Testing
         #expect(rules.holdingRule(for: ct([raw(.burnedInAnnotation, .OB, "yes")])) == BurnedInRules.burnedInAnnotationRule)
     }
 
+    /// Only NO says no: `Y`, or a value no reader knows, holds (attack channel r3-bi-annotation-y).
+    @Test func anythingButNOHolds() {
+        for v in ["Y", "yes ", "TRUE", "1"] {
+            #expect(rules.holdingRule(for: ct([DataElement(tag: .burnedInAnnotation, vr: .CS, string: v)])) == BurnedInRules.burnedInAnnotationRule, "\(v)")
+        }
+        #expect(rules.holdingRule(for: ct([DataElement(tag: .burnedInAnnotation, vr: .CS, string: "NO")])) == nil)
+        #expect(rules.holdingRule(for: ct([DataElement(tag: .burnedInAnnotation, vr: .CS, string: "")])) == nil)
+    }
+
+    /// A CT with a Conversion Type (SC Equipment: workstation, scanned document…) was captured
+    /// or converted: held (attack channel r3-bi-conversion-type).
+    @Test func aConversionTypeHoldsEvenACT() throws {
+        #expect(rules.holdingRule(for: ct([DataElement(tag: .conversionType, vr: .CS, string: "WSD")])) == "converted")
+        let site = try BurnedInRules.parse("allow any if Modality is CT and ConversionType absent\nhold rest otherwise")
+        #expect(site.holdingRule(for: ct([])) == nil)
+        #expect(site.holdingRule(for: ct([DataElement(tag: .conversionType, vr: .CS, string: "SI")])) == "rest")
+        #expect(throws: BurnedInRules.ParseError.self) { try BurnedInRules.parse("allow x if ConversionType absent WSD") }
+    }
+
     @Test func recognizableVisualFeaturesYESHolds() {
         #expect(rules.holdingRule(for: ct([DataElement(tag: .recognizableVisualFeatures, vr: .CS, string: "YES")]))
                 == BurnedInRules.recognizableVisualFeaturesRule)

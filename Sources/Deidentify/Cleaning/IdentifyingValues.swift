@@ -176,6 +176,18 @@ extension IdentifyingValues {
         }
 
         mutating func addForms(of value: String, kind: IdentifyingKind) {
+            // A value holding character references or URL escapes (`GRO&szlig;KOPF`, typed in
+            // by a web form) is also known as what it reads as.
+            if value.utf8.contains(where: { $0 == 0x26 || $0 == 0x25 }) {
+                var copy = value
+                if let decoded = copy.withUTF8({ CharacterReferences.decode($0) }) {
+                    addFormsOnce(of: String(decoding: decoded.text, as: UTF8.self), kind: kind)
+                }
+            }
+            addFormsOnce(of: value, kind: kind)
+        }
+
+        mutating func addFormsOnce(of value: String, kind: IdentifyingKind) {
             let folded = TextFold.foldedBytes(value)
             if kind == .id, (3...5).contains(folded.plain.count), folded.plain.allSatisfy(TextFold.isDigit) {
                 wholeIdentifiers.insert(folded.plain)

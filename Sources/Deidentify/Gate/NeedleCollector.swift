@@ -168,6 +168,12 @@ struct NeedleCollector {
     }
 
     mutating func addFresh(_ value: String, kind: GateNeedle.Kind, keyword: String) {
+        // A value holding character references or URL escapes is also known as what it reads as.
+        if let resolved = GateCharacterReferences.resolved(value) { addFreshOnce(resolved, kind: kind, keyword: keyword) }
+        addFreshOnce(value, kind: kind, keyword: keyword)
+    }
+
+    mutating func addFreshOnce(_ value: String, kind: GateNeedle.Kind, keyword: String) {
         let folded = GateFolding.fold(value)
         let plain = GateNeedleForms.trimmed(String(decoding: folded.text, as: UTF8.self), also: "")
         guard !plain.isEmpty, !GateKeywords.isDummy(plain) else { return }

@@ -149,7 +149,7 @@ struct OutputSearch {
                         continue
                     }
                     buffer.append(lowering: part, element: i, vr: vr)
-                    if part.contains(0x26), let resolved = GateCharacterReferences.resolved(String(decoding: part, as: UTF8.self)) {
+                    if part.contains(where: { $0 == 0x26 || $0 == 0x25 }), let resolved = GateCharacterReferences.resolved(String(decoding: part, as: UTF8.self)) {
                         buffer.append(GateFolding.fold(resolved), element: i, vr: vr)
                     }
                     continue

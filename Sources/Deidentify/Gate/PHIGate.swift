@@ -131,6 +131,9 @@ extension PHIGate {
     func search(text: String, as vr: VR = .LO) -> Hit? {
         var buffer = OutputSearch.TextBuffer()
         buffer.append(GateFolding.fold(text), element: 0, vr: vr)
+        if let resolved = GateCharacterReferences.resolved(text) {   // as OutputSearch reads a value
+            buffer.append(GateFolding.fold(resolved), element: 0, vr: vr)
+        }
         do {
             try OutputSearch.search(buffer, gate: self) { _ in "text" }
             return nil
