@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "Tomography of the chest, 2.5.10234", "BENCH MEDICAL SYSTEMS", "Homeric", "1.2.19650412", "119650412",
+        "Tomography of the chest, 2.5.10234", "BENCH MEDICAL SYSTEMS", "Homeric", "1.2.196504123", "119650412",
         "19650413", "04/12/19651", "2.25.1234455667788", "4455-66771", "S7732", "CT01", "Atom", "jayhawk",
         "Dr. Smith", "scanned 2024-03-03", "serial 5550114", "ORIGINAL PRIMARY AXIAL", "Springfiel",
     ])

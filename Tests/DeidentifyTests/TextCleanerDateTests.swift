@@ -45,6 +45,13 @@ import Testing
         #expect(Self.cleaner.clean(["1.2.840.19581104.3"], vr: .UI) == nil, "not in a UID")
     }
 
+    /// A UID written in text with the birth date as a whole component is that date (third
+    /// reader's r3-dob-uid-component-in-text); a prefix of a longer component is not.
+    @Test func theBirthDateAsAWholeComponentOfAUIDInText() {
+        #expect(Self.cleaner.clean(["REF 1.2.826.0.1.19581104.1"], vr: .LO)?.removals["birthdate"] == 1)
+        #expect(Self.cleaner.clean(["REF 1.2.826.0.1.195811041234.1"], vr: .LO) == nil)
+    }
+
     @Test func theBirthDateInDateValuesAndTheDateOfADateTime() {
         #expect(Self.cleaner.clean(["19581104083000"], vr: .DT)?.values == [""])
         #expect(Self.cleaner.clean(["19581104083000.000000+0100"], vr: .LO)?.values == [".000000+0100"])

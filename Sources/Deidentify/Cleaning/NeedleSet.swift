@@ -82,7 +82,11 @@ struct NeedleSet: Sendable {
             if hi < h.count && (TextFold.isDigit(h[hi]) || h[hi] == 0x2E) { return false }
             return true
         case .datePrefix:
-            return !(lo > 0 && (TextFold.isDigit(h[lo - 1]) || h[lo - 1] == 0x2E))
+            // Not inside a longer number; after a `.` only as a whole component of a dotted
+            // number (`1.2.826.0.1.19581104.1`, a UID written in text), not as a prefix there.
+            if lo > 0 && TextFold.isDigit(h[lo - 1]) { return false }
+            if lo > 0 && h[lo - 1] == 0x2E { return !(hi < h.count && TextFold.isDigit(h[hi])) }
+            return true
         }
     }
 

@@ -280,6 +280,8 @@ public struct TextCleaner: Sendable {
         t.needles.forEachMatch(in: h) { k, lo, hi in
             let kind = t.needles.kinds[k]
             if kind == .name && !scope.shortNames && hi - lo < 6 { return true }
+            // A date component of a UID itself (DA DT TM UI: no digit view) is the UID's.
+            if kind == .birthdate && !scope.digitView && lo > 0 && h[lo - 1] == 0x2E { return true }
             if kind != .otherdate || scope.otherDates { hits.append(Hit(lo: lo, hi: hi, kind: kind)) }
             return true
         }

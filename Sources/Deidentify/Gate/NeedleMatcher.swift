@@ -108,7 +108,8 @@ struct NeedleMatcher: Sendable {
         case .word: return !word(before) && !word(after)
         case .number: return !digitOrDot(before) && !digitOrDot(after)
         case .date: return !digitOrDot(before) && !digit(after)
-        case .dateThenDigits: return !digitOrDot(before)
+        // After a `.` only as a whole component of a dotted number (a UID written in text).
+        case .dateThenDigits: return !digit(before) && (before != "." || !digit(after))
         }
     }
 }

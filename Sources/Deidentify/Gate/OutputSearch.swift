@@ -209,6 +209,8 @@ struct OutputSearch {
             if let (n, at) = matcher.firstMatch(in: b, from: 0, to: b.count, accept: { n, at in
                 let k = buffer.text(at: at)
                 if OutputSearch.isShortName(n) && isCoded(k) { return false }
+                // A UID kept (retain-uids) may have a date component: the engine keeps it.
+                if n.kind == .birthdate && buffer.vrs[k] == .UI && at > 0 && b[at - 1] == 0x2E { return false }
                 return n.kind != .otherdate || !OutputSearch.isDateOrUID(buffer.vrs[k])
             }) {
                 hit = .found(n, at: place(buffer.elements[buffer.text(at: at)]))
