@@ -97,6 +97,11 @@ import Testing
         #expect(c.canonicalTimes(["093015", "09:30:15", "0930"]) == nil)
         #expect(c.canonicalTimes(["4732199"], isDateTime: true) == [""])
         #expect(c.canonicalTimes(["2024"], isDateTime: true) == nil)
+        // After the time: a range's end, a fraction behind a space (r3-tm-range-mrn,
+        // r3-tm-fraction-leading-space).
+        #expect(c.canonicalTimes(["093015-4732199"]) == [""])
+        #expect(c.canonicalTimes(["093512. 4732199", " 093512.4732199"]) == ["", "093512"])
+        #expect(c.canonicalTimes(["093015-101500"]) == nil)
     }
 
     /// An identifier split by separators into runs too short alone (`MRN_47_35292`): its

@@ -2,14 +2,18 @@
 /// goes: a fraction of a second whose digits hold an identifying value's digit form (an
 /// identifier's digits, the birth date's YYYYMMDD) is dropped with its `.`, a longer fraction
 /// is cut to 6 digits; a DT's UTC offset that is not `&ZZXX` (a sign and 4 digits) is dropped;
-/// and a value that is no time at all (`4702300` as a TM) is emptied when its digits hold a
-/// digit form. Anything else is kept as it was.
+/// and a value that is no time at all (`4702300` as a TM), or whose digits after the time hold a
+/// digit form (a range's end `093015-4732199`, `093512. 4732199`), is emptied when they hold
+/// one. Spaces around the value go. Anything else is kept as it was.
 enum TimeFraction {
     /// `value` rewritten, or nil when it is already canonical.
     static func canonical(_ value: String, isDateTime: Bool = false,
                           holdsIdentifyingDigits: (ArraySlice<UInt8>) -> Bool) -> String? {
         var u = Array(value.utf8)
         var changed = false
+        // Spaces around the value are padding.
+        while u.first == 0x20 { u.removeFirst(); changed = true }
+        while u.last == 0x20 { u.removeLast() }
         // A DT's offset: `+` or `-` and exactly 4 digits, or it goes.
         if isDateTime, let sign = u.lastIndex(where: { $0 == 0x2B || $0 == 0x2D }), sign > 0 {
             let offset = u[(sign + 1)...]
@@ -35,6 +39,10 @@ enum TimeFraction {
                 changed = true
             }
         }
+        // What follows the time and its fraction (a range's end, digits after a space): a run
+        // of digits there that holds a digit form empties the value.
+        let rest = u.dropFirst(main.count)
+        for run in rest.split(whereSeparator: { !TextFold.isDigit($0) }) where holdsIdentifyingDigits(run) { return "" }
         return changed ? String(decoding: u, as: UTF8.self) : nil
     }
 
