@@ -20,14 +20,17 @@ enum GateBase64 {
     static func forEachDecoded(_ b: UnsafeBufferPointer<UInt8>, _ body: ([UInt8]) throws -> Void) rethrows {
         var decoded: [UInt8] = []
         var acc: UInt32 = 0, bits = 0, run = 0
+        // A run without both cases (a UID's digits, a pseudonym code) is not read as base64.
+        var upper = false, lower = false
         func end() throws {
-            if run >= minimumRun { try body(decoded) }
+            if run >= minimumRun && upper && lower { try body(decoded) }
             decoded.removeAll(keepingCapacity: true)
-            acc = 0; bits = 0; run = 0
+            acc = 0; bits = 0; run = 0; upper = false; lower = false
         }
         for c in b {
             guard let v = sextet(c) else { try end(); continue }
             run += 1
+            if v < 26 { upper = true } else if v < 52 { lower = true }
             acc = (acc << 6 | UInt32(v)) & 0xFFFFFF
             bits += 6
             if bits >= 8 {
