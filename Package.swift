@@ -37,34 +37,47 @@ let package = Package(
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
             "DICOMCore", "DICOMFile", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Crypto", package: "swift-crypto"),
+        // The NIfTI-1 volume writer (a leaf): a series' de-identified images to one volume.
+        .target(name: "NIfTI", dependencies: ["DICOMCore", "DICOMFile", "CZlib"]),
+        // The HTTP clients (a leaf): Google credentials and Cloud Storage, Orthanc's REST API,
+        // the identifiers service.
+        .target(name: "RemoteServices", dependencies: [
+            "Deidentify", .product(name: "Crypto", package: "swift-crypto"),
             // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "CSystem",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "Pipeline",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI",
+                "RemoteServices", "Pipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // What the test suites share: the package root, the outside programs, running them.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
-        .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
-        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer"], exclude: ["Fixtures"]),
+        .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
+        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Deidentify", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pipeline", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),
-        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
+        .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile", "TestSupport"]),
+        .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
+        .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),
+        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

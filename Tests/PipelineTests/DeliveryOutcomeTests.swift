@@ -2,6 +2,7 @@ import Foundation
 import DICOMDIMSE
 import DICOMNetwork
 @testable import Pipeline
+@testable import RemoteServices
 import Testing
 
 /// What a C-STORE answer, or its absence, means for the image.
