@@ -22,7 +22,7 @@ import Testing
     ]
 
     /// Classes whose IOD makes BurnedInAnnotation Type 1 but that are held even when they say
-    /// NO, each family with its reason (README, burned-in text).
+    /// NO, each family with its reason (docs/deidentification-operations.md, Burned-in text).
     static let heldWhateverTheySay: [String: String] = [
         "MultiFrameSingleBitSecondaryCaptureImageStorage": "secondary capture: made by capturing screens and scans",
         "MultiFrameGrayscaleByteSecondaryCaptureImageStorage": "secondary capture",
@@ -57,9 +57,9 @@ import Testing
         return lines.map { StorageClass(uid: $0[uid], keyword: $0[keyword]) }
     }
 
-    /// The PS3.3 tables (2020): the project's copy if it has one, else the shared one.
+    /// The PS3.3 tables (2020), the repository's copy (nothing outside the repository is read).
     static func ps33Folder() -> String? {
-        [DeidFixture.repository + "/spec/dicom/ps3.3", DeidFixture.repository + "/../shared/dicom/ps3.3"]
+        [DeidFixture.repository + "/spec/dicom/ps3.3"]
             .first { FileManager.default.fileExists(atPath: $0 + "/module-attributes.tsv") }
     }
 
@@ -88,7 +88,7 @@ import Testing
         let classes = try Self.storageClasses()
         #expect(classes.count == StorageSOPClass.all.count && classes.count > 200)
         guard let folder = Self.ps33Folder() else {
-            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3 or ../shared/dicom/ps3.3")
+            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3")
             return
         }
         let type1 = try Self.burnedInAnnotationType1(in: folder)
@@ -125,7 +125,7 @@ import Testing
     /// enhanced cross-sectional ones, also allowed without it): nothing typed there by guess.
     @Test func theSaysNoRuleListsPS33sType1ClassesButTheHeldFamilies() throws {
         guard let folder = Self.ps33Folder() else {
-            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3 or ../shared/dicom/ps3.3")
+            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3")
             return
         }
         let type1 = try Self.burnedInAnnotationType1(in: folder)
