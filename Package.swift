@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured logging: the standard Logger API, so sendit's logs can go to any backend.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // The SQLite index (DESIGN.md): WAL, migrations, records; on the system's SQLite.
+        // The SQLite index (docs/design.md): WAL, migrations, records; on the system's SQLite.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // HMAC-SHA256 for the keyed UID remapper and the local pseudonymizer: a vetted
         // implementation (BoringSSL on Linux) rather than hand-written cryptography.

@@ -23,7 +23,7 @@ import TestSupport
     ]
 
     /// Classes whose IOD makes BurnedInAnnotation Type 1 but that are held even when they say
-    /// NO, each family with its reason (README, burned-in text).
+    /// NO, each family with its reason (docs/deidentification-operations.md, Burned-in text).
     static let heldWhateverTheySay: [String: String] = [
         "MultiFrameSingleBitSecondaryCaptureImageStorage": "secondary capture: made by capturing screens and scans",
         "MultiFrameGrayscaleByteSecondaryCaptureImageStorage": "secondary capture",
