@@ -22,6 +22,10 @@ let package = Package(
         // HMAC-SHA256 for the keyed UID remapper and the local pseudonymizer: a vetted
         // implementation (BoringSSL on Linux) rather than hand-written cryptography.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `sendit serve` runs its components (listener, intake, workers, clean-up) as one
+        // ServiceGroup: signals go to the group, shutdown runs in reverse order, and a component
+        // that fails stops the whole node instead of leaving it half-alive.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -51,6 +55,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
@@ -64,7 +69,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),
-        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
+        .testTarget(name: "senditTests", dependencies: [
+            "sendit", "DICOMCore", "DICOMFile", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
