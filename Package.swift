@@ -22,6 +22,10 @@ let package = Package(
         // HMAC-SHA256 for the keyed UID remapper and the local pseudonymizer: a vetted
         // implementation (BoringSSL on Linux) rather than hand-written cryptography.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `sendit serve` runs its components (listener, intake, workers, clean-up) as one
+        // ServiceGroup: signals go to the group, shutdown runs in reverse order, and a component
+        // that fails stops the whole node instead of leaving it half-alive.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -60,6 +64,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -77,7 +82,10 @@ let package = Package(
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
         .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),
-        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile", "TestSupport"]),
+        .testTarget(name: "senditTests", dependencies: [
+            "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
