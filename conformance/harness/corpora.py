@@ -19,12 +19,13 @@ def uid(*parts):
 
 def ct_series(count, size, seed=1, out=BENCHMARKS):
     """The .dcm files, sorted, of make-ct-corpus.py's series of `count` S x S images with this
-    seed in out/ct-S-N[-seedK]/, generated first if that folder is missing (the generator
-    renames a complete folder into place, so one that exists is whole). Exits if it does not
-    hold `count` files."""
+    seed in out/ct-S-N[-seedK]/ (by default benchmarks/corpus, kept between runs), generated
+    first if that folder is missing (the generator renames a complete folder into place, so
+    one that exists is whole). Exits if it does not hold `count` files."""
     folder = os.path.join(out, f"ct-{size}-{count}" + ("" if seed == 1 else f"-seed{seed}"))
     if not os.path.isdir(folder):
-        print(f"generating {folder}", file=sys.stderr)
+        if out == BENCHMARKS:   # kept between runs: say why this run takes longer
+            print(f"generating {folder}", file=sys.stderr)
         subprocess.run([sys.executable, MAKE_CT, out, "--count", str(count), "--size", str(size), "--seed", str(seed)],
                        check=True, stdout=subprocess.DEVNULL)
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
