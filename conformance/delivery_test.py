@@ -45,7 +45,6 @@ kill that did not fall while sending. Exit 1 if any case fails.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -62,7 +61,7 @@ import pydicom
 from pydicom.uid import CTImageStorage, MRImageStorage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import children, corpora, orthanc  # noqa: E402
+from harness import children, corpora, orthanc, runs  # noqa: E402
 from harness.dcmtk import acknowledged, storescu  # noqa: E402
 from harness.orthanc import Orthanc  # noqa: E402
 from harness.ports import free_port  # noqa: E402
@@ -195,6 +194,13 @@ def node(root, o, **settings):
         STABLE_AGE="1", RESCAN_INTERVAL="2", CLEANUP_INTERVAL="1", RETENTION="0", SEND_TO_ORTHANC="true",
         ORTHANC_IPADDRESS="127.0.0.1", ORTHANC_PORT=str(o.dicom_port), ORTHANC_AE_TITLE="ORTHANC", ORTHANC_URL=o.url,
         ORTHANC_VERIFY="rest", SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10", SEND_WORKERS="2", WORKERS="2"), **settings})
+
+
+def commitment_node(work, o, **settings):
+    """sendit serve in work/sendit verifying by Storage Commitment alone: its REST URL points
+    nowhere, so only a commitment result can make an image DONE."""
+    return node(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
+                **settings)
 
 
 def settled(s, cleaned, failed=0):
@@ -348,9 +354,7 @@ def case_commitment(work):
     answers with an N-EVENT-REPORT on an association of its own to sendit's listener. The REST
     URL points nowhere, so only the commitment can make an image DONE."""
     corpus = make_corpus(work, "corpus", PATIENTS, "commit")
-    with Orthanc(os.path.join(work, "orthanc")) as o, \
-            node(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
-                 COMMITMENT_TIMEOUT="20") as s:
+    with Orthanc(os.path.join(work, "orthanc")) as o, commitment_node(work, o, COMMITMENT_TIMEOUT="20") as s:
         o.sendit_port = s.port
         o.start()
         s.start()
@@ -378,8 +382,7 @@ def case_commitment_unanswered(work):
     with the reason."""
     corpus = make_corpus(work, "corpus", PATIENTS[:1], "nocommit")
     with Orthanc(os.path.join(work, "orthanc")) as o, \
-            node(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
-                 COMMITMENT_TIMEOUT="2", SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2") as s:
+            commitment_node(work, o, COMMITMENT_TIMEOUT="2", SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2") as s:
         o.sendit_port = free_port()
         o.start()
         s.start()
@@ -713,8 +716,7 @@ RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "or
 
 def main():
     global ARGS
-    p = argparse.ArgumentParser(prog="conformance/delivery-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/delivery-test", __doc__)
     p.add_argument("--case", action="append", choices=CASES, help="run this case (repeatable; default: all)")
     p.add_argument("--trials", type=int, default=10, help="sendit-killed trials (default 10)")
     p.add_argument("--per-series", type=int, default=60, help="sendit-killed: images per series, 3 series (default 60)")
@@ -722,16 +724,11 @@ def main():
     p.add_argument("--late", type=float, default=120, help="orthanc-late: seconds before Orthanc starts (default 120)")
     p.add_argument("--watch", type=float, default=20, help="filtered-success: seconds to watch the dropped images (default 20)")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for delivery (default 120)")
-    p.add_argument("--seed", type=int, help="seed for the kill points (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the results as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill points", "the results")
     ARGS = p.parse_args()
     if ARGS.trials < 1 or ARGS.big < 3 or ARGS.per_series < 2:
         p.error("--trials must be >= 1, --big >= 3, --per-series >= 2")
-    if ARGS.seed is None:
-        ARGS.seed = random.SystemRandom().randrange(1 << 31)
+    ARGS.seed = runs.seed(ARGS)
     cases = ARGS.case or CASES
     work = tempfile.mkdtemp(prefix="sendit-delivery-test.")
     log(f"delivery-test: sendit {ARGS.sendit}, Orthanc {orthanc.version()}, cases {', '.join(cases)}, seed {ARGS.seed}")
@@ -762,10 +759,7 @@ def main():
                 json.dump({"seed": ARGS.seed, "cases": results}, f, indent=1, default=str)
         return 1 if failed else 0
     finally:
-        if ARGS.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, ARGS.keep or failed)
 
 
 if __name__ == "__main__":

@@ -22,17 +22,15 @@ also checks the parsing of storescu's log; its duration sets the range of kill t
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import children, corpora  # noqa: E402
+from harness import children, corpora, runs  # noqa: E402
 from harness.dcmtk import acknowledged, storescu  # noqa: E402
 from harness.part10 import dataset_bytes, first_diff  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
@@ -121,22 +119,17 @@ def run_trial(n, args, files, sources, by_path, work, kill_at):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="conformance/kill-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/kill-test", __doc__)
     p.add_argument("--trials", type=int, default=20, help="trials with a kill (default 20)")
     p.add_argument("--count", type=int, default=500, help="images in the corpus (default 500)")
     p.add_argument("--size", type=int, default=64, help="rows and columns (default 64)")
     p.add_argument("--min-kill", type=float, default=0.05, help="earliest kill, seconds (default 0.05)")
-    p.add_argument("--seed", type=int, help="seed for the kill times (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the trials as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill times", "the trials")
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     if args.trials < 0:
         p.error("--trials must be >= 0")
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    seed = runs.seed(args)
     rng = random.Random(seed)
 
     files = corpora.ct_series(args.count, args.size)
@@ -190,10 +183,7 @@ def main():
                 json.dump({"seed": seed, "images": len(files), "trials": rows, "ok": not failed}, f, indent=1)
         return 1 if failed else 0
     finally:
-        if args.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, args.keep or failed)
 
 
 if __name__ == "__main__":

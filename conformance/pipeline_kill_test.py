@@ -31,11 +31,9 @@ Trial 0 is a control without a kill; its timings set the kill windows.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -43,7 +41,7 @@ import time
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import children, corpora  # noqa: E402
+from harness import children, corpora, runs  # noqa: E402
 from harness.dcmtk import acknowledged, storescu  # noqa: E402
 from harness.part10 import dataset_bytes, first_diff  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
@@ -289,21 +287,16 @@ def control_windows(log):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="conformance/pipeline-kill-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/pipeline-kill-test", __doc__)
     p.add_argument("--trials", type=int, default=20, help="trials of each kind (default 20)")
     p.add_argument("--count", type=int, default=200, help="images per study (default 200; three studies)")
     p.add_argument("--size", type=int, default=64, help="rows and columns (default 64)")
-    p.add_argument("--seed", type=int, help="seed for the kill times (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the trials as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill times", "the trials")
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     global PER_STUDY
     PER_STUDY = args.count
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    seed = runs.seed(args)
     rng = random.Random(seed)
     files = [f for seed in (1, 2, 3) for f in corpora.ct_series(args.count, args.size, seed)]
     sources, by_path = corpora.load_sources(files)
@@ -349,10 +342,7 @@ def main():
                 json.dump({"seed": seed, "window": window, "trials": rows, "ok": not failed}, f, indent=1)
         return 1 if failed else 0
     finally:
-        if args.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, args.keep or failed)
 
 
 def summarize(rows, failed):
