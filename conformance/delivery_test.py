@@ -45,7 +45,6 @@ kill that did not fall while sending. Exit 1 if any case fails.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -53,53 +52,30 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 import pydicom
 from pydicom.uid import CTImageStorage, MRImageStorage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop_tools as it  # noqa: E402
+from harness import children, corpora, orthanc, runs  # noqa: E402
+from harness.dcmtk import acknowledged, storescu  # noqa: E402
+from harness.orthanc import Orthanc  # noqa: E402
+from harness.ports import free_port  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
 
 PHOTOACOUSTIC = "1.2.840.10008.5.1.4.1.1.6.3"   # Photoacoustic Image Storage: unknown to Orthanc 1.10.1 (DCMTK 3.6.7)
 CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success",
          "commitment", "commitment-unanswered", "realistic"]
-LIVE = []          # child processes (storescu, sendit), killed in main's finally
-ORTHANCS = []      # Orthanc folders started, stopped in main's finally
 ARGS = None
 
 
 def log(msg):
     print(msg, flush=True)
-
-
-def free_port(taken=set()):
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in taken:
-            taken.add(port)
-            return port
-
-
-def wait_for(condition, timeout, step=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            return value
-        time.sleep(step)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,47 +91,33 @@ PATIENTS = [
 ]
 
 
-def det_uid(*parts):
-    return "2.25." + str(int(hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32], 16))
-
-
-def base_files(work, count):
-    """count small CT images from scripts/make-ct-corpus.py, the template of every image."""
-    out = os.path.join(work, "base")
-    folder = os.path.join(out, f"ct-32-{count}")
-    if not os.path.isdir(folder):
-        subprocess.run([sys.executable, os.path.join(ARGS.repo, "scripts", "make-ct-corpus.py"), out, "--count", str(count),
-                        "--size", "32"], check=True, stdout=subprocess.DEVNULL)
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
-
-
 def make_corpus(work, name, patients, tag):
     """Writes work/name/<patient>/<study>/<series>/NNNN.dcm from the template images and returns
     {"folder", "images": [...], "studies": {uid: n}, "patients": {...}, "forbidden": {...}}. Each
     image gets its own UIDs and its own pixel data (its series and instance number written into
     the first pixels), so each can be found in Orthanc by the hash of its pixel data."""
     longest = max(n for p in patients for _, series in p[4] for _, _, n in series)
-    templates = base_files(work, max(longest, 16))
+    templates = corpora.ct_series(max(longest, 16), 32, out=os.path.join(work, "base"))
     folder = os.path.join(work, name)
     images, forbidden = [], set()
     serial = 0
     for pi, (pname, pid, birth, sex, studies) in enumerate(patients):
         forbidden |= {pname, pname.split("^")[0], pid}
         for si, (date, series_list) in enumerate(studies):
-            study_uid = det_uid(tag, pi, si, "study")
-            frame = det_uid(tag, pi, si, "frame")
+            study_uid = corpora.uid(tag, pi, si, "study")
+            frame = corpora.uid(tag, pi, si, "frame")
             forbidden |= {date, study_uid, frame}
             for ri, (modality, sop_class, count) in enumerate(series_list):
                 serial += 1
-                series_uid = det_uid(tag, pi, si, ri, "series")
+                series_uid = corpora.uid(tag, pi, si, ri, "series")
                 forbidden.add(series_uid)
-                previous = det_uid(tag, pi, si, ri, "localizer")
+                previous = corpora.uid(tag, pi, si, ri, "localizer")
                 forbidden.add(previous)
                 out = os.path.join(folder, f"p{pi}", f"s{si}", f"r{ri}")
                 os.makedirs(out)
                 for i in range(count):
                     ds = pydicom.dcmread(templates[i])
-                    sop = det_uid(tag, pi, si, ri, i, "image")
+                    sop = corpora.uid(tag, pi, si, ri, i, "image")
                     forbidden.add(sop)
                     ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = pname, pid, birth, sex
                     for kw in ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate", "InstanceCreationDate"):
@@ -191,16 +153,13 @@ def make_corpus(work, name, patients, tag):
             "series": len({im["series"] for im in images})}
 
 
-def storescu(corpus, port, log_path, folders=None):
+def store(corpus, port, log_path, folders=None):
     """storescu the corpus folder (or these of its folders) to sendit in one association; returns
     the acknowledged images (those whose file storescu logged a Success or Warning response for)."""
-    with open(log_path, "wb") as f:
-        proc = subprocess.Popen(["storescu", "-v", "-aet", "STORESCU", "-aec", "SENDIT", "+sd", "+r",
-                                 "127.0.0.1", str(port), *(folders or [corpus["folder"]])], stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        LIVE.append(proc)
-        proc.wait(timeout=300)
-    results = it.storescu_results([log_path])
-    return [im for im in corpus["images"] if results.get(im["path"], (False,))[0]]
+    with storescu(port, folders or [corpus["folder"]], log_path, "+sd", "+r") as scu:
+        scu.finish(300)
+    stored = set(acknowledged(log_path))
+    return [im for im in corpus["images"] if im["path"] in stored]
 
 
 def pynetdicom_store(images, port):
@@ -226,132 +185,22 @@ def pynetdicom_store(images, port):
 
 
 # ---------------------------------------------------------------------------------------------
-# Orthanc and sendit
+# sendit
 
-class Orthanc:
-    def __init__(self, folder, lua=None):
-        self.dir, self.lua = folder, lua
-        self.dicom_port, self.http_port = free_port(), free_port()
-        # Where Orthanc's modality "sendit" (AE SENDIT) listens: its Storage Commitment results go there.
-        self.sendit_port = 11112
-        self.url = f"http://127.0.0.1:{self.http_port}"
-
-    def start(self):
-        cmd = [os.path.join(ARGS.repo, "conformance", "orthanc"), "start", self.dir, "--dicom-port", str(self.dicom_port),
-               "--http-port", str(self.http_port), "--aet", "ORTHANC", "--sendit-port", str(self.sendit_port)] \
-            + (["--lua", self.lua] if self.lua else [])
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"conformance/orthanc start failed: {r.stderr[-1500:]}")
-        if self.dir not in ORTHANCS:
-            ORTHANCS.append(self.dir)
-        return int(r.stdout.split()[-1])
-
-    def stop(self):
-        if os.path.exists(os.path.join(self.dir, "orthanc.pid")):
-            subprocess.run([os.path.join(ARGS.repo, "conformance", "orthanc"), "stop", self.dir], capture_output=True)
-
-    def kill9(self):
-        with open(os.path.join(self.dir, "orthanc.pid")) as f:
-            pid = int(f.read().strip())
-        os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z", 10, 0.05)
-        os.remove(os.path.join(self.dir, "orthanc.pid"))
-        return pid
-
-    def request(self, method, path, raw=False):
-        req = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(req, timeout=30) as r:
-            body = r.read()
-        return body if raw else json.loads(body or b"null")
-
-    def get(self, path, raw=False):
-        return self.request("GET", path, raw)
-
-    def count(self):
-        try:
-            return self.get("/statistics")["CountInstances"]
-        except (OSError, urllib.error.URLError, ValueError):
-            return None
-
-    def empty(self):
-        for p in self.get("/patients"):
-            self.request("DELETE", f"/patients/{p}")
-        n = self.count()
-        if n != 0:
-            raise RuntimeError(f"Orthanc still holds {n} instances after deleting every patient")
+def node(root, o, **settings):
+    """sendit serve in root delivering to Orthanc o: verified by REST, retried every 2 to 10 s,
+    cleaned up at once (RETENTION=0); settings override."""
+    return Sendit(ARGS.sendit, root, **{**dict(
+        STABLE_AGE="1", RESCAN_INTERVAL="2", CLEANUP_INTERVAL="1", RETENTION="0", SEND_TO_ORTHANC="true",
+        ORTHANC_IPADDRESS="127.0.0.1", ORTHANC_PORT=str(o.dicom_port), ORTHANC_AE_TITLE="ORTHANC", ORTHANC_URL=o.url,
+        ORTHANC_VERIFY="rest", SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10", SEND_WORKERS="2", WORKERS="2"), **settings})
 
 
-class Sendit:
-    """sendit serve configured by environment variables only, in folder `root`."""
-
-    def __init__(self, root, orthanc, **settings):
-        self.root = root
-        self.data, self.var = os.path.join(root, "data"), os.path.join(root, "var")
-        self.outbox = os.path.join(self.var, "outbox")
-        self.port = free_port()
-        self.env = dict(os.environ, DATA_FOLDER=self.data, DATABASE=os.path.join(root, "sendit.db"),
-                        QUARANTINE_FOLDER=os.path.join(self.var, "quarantine"), DICOM_PORT=str(self.port),
-                        DICOM_BIND_ADDRESS="127.0.0.1", DICOM_AE_TITLE="SENDIT", STABLE_AGE="1", RESCAN_INTERVAL="2",
-                        CLEANUP_INTERVAL="1", RETENTION="0", SEND_TO_ORTHANC="true", ORTHANC_IPADDRESS="127.0.0.1",
-                        ORTHANC_PORT=str(orthanc.dicom_port), ORTHANC_AE_TITLE="ORTHANC", ORTHANC_URL=orthanc.url,
-                        ORTHANC_VERIFY="rest", SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10", SEND_WORKERS="2",
-                        WORKERS="2", LOG_LEVEL="info")
-        self.env.update(settings)
-        self.proc, self.starts = None, 0
-        os.makedirs(root, exist_ok=True)
-
-    def start(self):
-        self.starts += 1
-        path = os.path.join(self.root, f"serve-{self.starts}.log")
-        self.log = open(path, "wb")
-        self.proc = subprocess.Popen([ARGS.sendit, "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        LIVE.append(self.proc)
-        ok = wait_for(lambda: b" listening " in open(path, "rb").read() or self.proc.poll() is not None, 20, 0.05)
-        if not ok or self.proc.poll() is not None:
-            self.stop(signal.SIGKILL)
-            raise RuntimeError("sendit serve did not start: " + open(path, errors="replace").read()[-800:])
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-    def cli(self, *args):
-        r = subprocess.run([ARGS.sendit, *args, "--json"], env=self.env, capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise RuntimeError(f"sendit {' '.join(args)} --json: exit {r.returncode}: {r.stderr[-500:]}")
-        return json.loads(r.stdout)
-
-    def status(self):
-        return self.cli("status", "--limit", "0")
-
-    def send_status(self):
-        return self.cli("send-status")
-
-    def destination(self):
-        return self.send_status()["destinations"][0]
-
-    def log_lines(self, *needles):
-        out = []
-        for n in range(1, self.starts + 1):
-            with open(os.path.join(self.root, f"serve-{n}.log"), errors="replace") as f:
-                out += [line.rstrip() for line in f if any(x in line for x in needles)]
-        return out
-
-    def files_left(self):
-        """(files in the data folder, files in the outbox), hidden ones included, apart from the
-        receiver's lock file (data/.incoming/.lock)."""
-        def walk(top):
-            return sum(1 for d, _, files in os.walk(top) for f in files
-                       if os.path.join(d, f) != os.path.join(self.data, ".incoming", ".lock"))
-        return walk(self.data), walk(self.outbox)
+def commitment_node(work, o, **settings):
+    """sendit serve in work/sendit verifying by Storage Commitment alone: its REST URL points
+    nowhere, so only a commitment result can make an image DONE."""
+    return node(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
+                **settings)
 
 
 def settled(s, cleaned, failed=0):
@@ -477,13 +326,11 @@ def figure_times(t0, marks):
 
 def case_end_to_end(work):
     corpus = make_corpus(work, "corpus", PATIENTS, "e2e")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    o.start()
-    s = Sendit(os.path.join(work, "sendit"), o)
-    s.start()
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o, node(os.path.join(work, "sendit"), o) as s:
+        o.start()
+        s.start()
         t0 = time.monotonic()
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         t_sent = time.monotonic()
         problems = []
         if not acked:
@@ -500,9 +347,6 @@ def case_end_to_end(work):
         figures.update(images=len(corpus["images"]), acked=len(acked), series=corpus["series"], cleanedUp=d["cleanedUp"],
                        times=figure_times(t0, {"storescu done": t_sent, "all cleaned up": t_done}))
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_commitment(work):
@@ -510,14 +354,11 @@ def case_commitment(work):
     answers with an N-EVENT-REPORT on an association of its own to sendit's listener. The REST
     URL points nowhere, so only the commitment can make an image DONE."""
     corpus = make_corpus(work, "corpus", PATIENTS, "commit")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    s = Sendit(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
-               COMMITMENT_TIMEOUT="20")
-    o.sendit_port = s.port
-    o.start()
-    s.start()
-    try:
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+    with Orthanc(os.path.join(work, "orthanc")) as o, commitment_node(work, o, COMMITMENT_TIMEOUT="20") as s:
+        o.sendit_port = s.port
+        o.start()
+        s.start()
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         if not acked:
             return ["storescu got no Success"], {}
         problems = []
@@ -533,9 +374,6 @@ def case_commitment(work):
         problems += more + check_left(s)
         figures.update(acked=len(acked), results=len(results), committed=committed, cleanedUp=s.destination()["cleanedUp"])
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_commitment_unanswered(work):
@@ -543,14 +381,12 @@ def case_commitment_unanswered(work):
     but no result can come. Nothing may become DONE or be removed; the series keep retrying
     with the reason."""
     corpus = make_corpus(work, "corpus", PATIENTS[:1], "nocommit")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    s = Sendit(os.path.join(work, "sendit"), o, ORTHANC_VERIFY="commitment", ORTHANC_URL="http://127.0.0.1:9",
-               COMMITMENT_TIMEOUT="2", SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2")
-    o.sendit_port = free_port()
-    o.start()
-    s.start()
-    try:
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+    with Orthanc(os.path.join(work, "orthanc")) as o, \
+            commitment_node(work, o, COMMITMENT_TIMEOUT="2", SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2") as s:
+        o.sendit_port = free_port()
+        o.start()
+        s.start()
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         if not acked:
             return ["storescu got no Success"], {}
         problems = []
@@ -568,19 +404,15 @@ def case_commitment_unanswered(work):
         if s.destination()["cleanedUp"] or o.count() != len(acked):
             problems.append(f"cleanedUp {s.destination()['cleanedUp']}, Orthanc holds {o.count()} of {len(acked)}")
         return problems, {"acked": len(acked), "sent": by_status.get("SENT", 0), "retrying series": len(s.destination()["retrying"])}
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_orthanc_late(work):
     corpus = make_corpus(work, "corpus", PATIENTS, "late")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    s = Sendit(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10")
-    s.start()
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o, \
+            node(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="2", SEND_RETRY_MAX_DELAY="10") as s:
+        s.start()
         t0 = time.monotonic()
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         if not acked:
             return ["storescu got no Success"], {}
         problems = []
@@ -609,21 +441,17 @@ def case_orthanc_late(work):
                        times=f"Orthanc started {t_up - t0:.1f} s after the first image, everything cleaned up "
                              f"{t_done - t_up:.1f} s later")
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_orthanc_killed(work):
     corpus = make_corpus(work, "corpus", [("Killorth^Tamsin", "KT40404", "19850505", "F",
                                            [("20240202", [("CT", CTImageStorage, ARGS.big)])])], "okill")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    o.start()
-    s = Sendit(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="4")
-    s.start()
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o, \
+            node(os.path.join(work, "sendit"), o, SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="4") as s:
+        o.start()
+        s.start()
         t0 = time.monotonic()
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         total = len(acked)
         if total < ARGS.big:
             return [f"storescu got Success for {total} of {ARGS.big}"], {}
@@ -666,9 +494,6 @@ def case_orthanc_killed(work):
         figures.update(acked=total, orthanc_at_kill=at_kill, after_restart=after_restart, while_down=down,
                        times=f"kill {t_kill - t0:.1f} s after the first image, done {t_done - t_kill:.1f} s after the kill")
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_sendit_killed(work):
@@ -677,18 +502,16 @@ def case_sendit_killed(work):
              [("20240909", [("CT", CTImageStorage, ARGS.per_series), ("MR", MRImageStorage, ARGS.per_series)]),
               ("20240910", [("CT", CTImageStorage, ARGS.per_series)])])]
     corpus = make_corpus(work, "corpus", spec, "skill")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    o.start()
     problems, trials, kills, checked, restarts_waited = [], [], 0, 0, []
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o:
+        o.start()
         for n in range(1, ARGS.trials + 1):
             if n > 1:
                 o.empty()
-            s = Sendit(os.path.join(work, f"trial{n:02d}"), o)
-            s.start()
-            tp = []
-            try:
-                acked = storescu(corpus, s.port, os.path.join(s.root, "storescu.log"))
+            with node(os.path.join(work, f"trial{n:02d}"), o) as s:
+                s.start()
+                tp = []
+                acked = store(corpus, s.port, os.path.join(s.root, "storescu.log"))
                 total = len(acked)
                 if total != len(corpus["images"]):
                     tp.append(f"storescu got Success for {total} of {len(corpus['images'])}")
@@ -699,7 +522,7 @@ def case_sendit_killed(work):
                     c = o.count() or 0
                     if c >= target:
                         if c < total:
-                            s.stop(signal.SIGKILL)
+                            s.kill()
                             at_kill = c
                             # what Orthanc got after the kill (responses in flight)
                         break
@@ -711,7 +534,7 @@ def case_sendit_killed(work):
                 if at_kill is None or after_kill is None or after_kill >= total:
                     tp.append(f"no kill during sending: target {target}, Orthanc count {at_kill} at the kill, "
                               f"{after_kill if after_kill is not None else o.count()} of {total} after it")
-                    s.stop(signal.SIGKILL)
+                    s.kill()
                 else:
                     kills += 1
                 t_restart = time.monotonic()
@@ -733,35 +556,29 @@ def case_sendit_killed(work):
                 for p in tp[:4]:
                     log(f"      {p}")
                 problems += [f"trial {n}: {p}" for p in tp]
-            finally:
-                s.stop()
         if kills < ARGS.trials:
             problems.append(f"only {kills} of {ARGS.trials} kills fell during sending")
         return problems, {"trials": len(trials), "kills_during_sending": kills, "instances_checked": checked,
                           "images_per_trial": len(corpus["images"]), "seed": ARGS.seed,
                           "restart_to_done_s": f"{min(restarts_waited):.1f}-{max(restarts_waited):.1f}"}
-    finally:
-        o.stop()
 
 
 def case_refused_sop_class(work):
     spec = [("Refusa^Ignatius", "RI77001", "19700707", "M",
              [("20240505", [("CT", CTImageStorage, 10), ("PA", PHOTOACOUSTIC, 6), ("CT", CTImageStorage, 5)])])]
     corpus = make_corpus(work, "corpus", spec, "refuse")
-    o = Orthanc(os.path.join(work, "orthanc"))
-    o.start()
     # sendit's burned-in allowlist holds photoacoustic images (an ultrasound kind): a site rule
     # lets them through, so that it is Orthanc that refuses them.
     rules = os.path.join(work, "burned-in.rules")
     with open(rules, "w") as fh:
         fh.write("allow refused-class-test if SOPClassUID is PhotoacousticImageStorage\n")
-    s = Sendit(os.path.join(work, "sendit"), o, BURNED_IN_RULES=rules)
-    s.start()
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o, node(os.path.join(work, "sendit"), o, BURNED_IN_RULES=rules) as s:
+        o.start()
+        s.start()
         # storescu (dcmtk 3.6.7) refuses to send a SOP class it does not know: pynetdicom sends those.
         unknown = [im for im in corpus["images"] if im["sop_class"] == PHOTOACOUSTIC]
         folders = sorted({os.path.dirname(im["path"]) for im in corpus["images"] if im not in unknown})
-        good = storescu(corpus, s.port, os.path.join(work, "storescu.log"), folders)
+        good = store(corpus, s.port, os.path.join(work, "storescu.log"), folders)
         refused = pynetdicom_store(unknown, s.port)
         acked = good + refused
         if not refused or not good:
@@ -781,9 +598,6 @@ def case_refused_sop_class(work):
         problems += more + check_left(s, failed=len(refused))
         figures.update(acked=len(acked), refused=len(refused), refusals=refusals, cleanedUp=d["cleanedUp"])
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 FILTER_LUA = """-- written by conformance/delivery_test.py: Orthanc drops the MR images (and answers
@@ -800,12 +614,10 @@ def case_filtered_success(work):
     lua = os.path.join(work, "filter.lua")
     with open(lua, "w") as f:
         f.write(FILTER_LUA)
-    o = Orthanc(os.path.join(work, "orthanc"), lua=lua)
-    o.start()
-    s = Sendit(os.path.join(work, "sendit"), o)
-    s.start()
-    try:
-        acked = storescu(corpus, s.port, os.path.join(work, "storescu.log"))
+    with Orthanc(os.path.join(work, "orthanc"), lua=lua) as o, node(os.path.join(work, "sendit"), o) as s:
+        o.start()
+        s.start()
+        acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         dropped = [im for im in acked if im["modality"] == "MR"]
         good = [im for im in acked if im["modality"] != "MR"]
         if not dropped or not good:
@@ -833,9 +645,6 @@ def case_filtered_success(work):
                           "sent": d["sent"], "failed": d["failed"], "refusals": d["refusals"],
                           "retrying": [{k: r[k] for k in ("images", "attempts", "lastError")} for r in d["retrying"]],
                           "log": notes}
-    finally:
-        s.stop()
-        o.stop()
 
 
 def case_realistic(work):
@@ -848,9 +657,7 @@ def case_realistic(work):
     py = sys.executable
     subprocess.run([py, os.path.join(ARGS.repo, "conformance", "interop_tools.py"), "make-corpus", os.path.join(work, "pydicom")],
                    check=True, capture_output=True)
-    subprocess.run([py, os.path.join(ARGS.repo, "scripts", "make-ct-corpus.py"), os.path.join(work, "ct"), "--count", "20",
-                    "--size", "64", "--seed", "33"], check=True, capture_output=True)
-    ct = os.path.join(work, "ct", "ct-64-20-seed33")
+    ct = os.path.dirname(corpora.ct_series(20, 64, seed=33, out=os.path.join(work, "ct"))[0])
     template = os.path.join(ct, sorted(os.listdir(ct))[0])
     subprocess.run([py, os.path.join(ARGS.repo, "conformance", "realistic_headers.py"), template, os.path.join(work, "realistic")],
                    check=True, capture_output=True)
@@ -859,11 +666,9 @@ def case_realistic(work):
         for name in sorted(os.listdir(folder)):
             n += 1
             shutil.copy(os.path.join(folder, name), os.path.join(files, f"{n:04d}-{name}"))
-    o = Orthanc(os.path.join(work, "orthanc"))
-    o.start()
-    s = Sendit(os.path.join(work, "sendit"), o)
-    s.start()
-    try:
+    with Orthanc(os.path.join(work, "orthanc")) as o, node(os.path.join(work, "sendit"), o) as s:
+        o.start()
+        s.start()
         # A finished folder, by the data folder's contract: written as .tmp, then renamed.
         staging = os.path.join(s.data, "realistic.tmp")
         shutil.copytree(files, staging)
@@ -901,9 +706,6 @@ def case_realistic(work):
                    "quarantined": st.get("quarantined"), "gate refusals": sum(gate.values()),
                    "reasons": "; ".join(f"{k}x {r[:90]}" for r, k in reasons)}
         return problems, figures
-    finally:
-        s.stop()
-        o.stop()
 
 
 RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "orthanc-killed": case_orthanc_killed,
@@ -914,8 +716,7 @@ RUNNERS = {"end-to-end": case_end_to_end, "orthanc-late": case_orthanc_late, "or
 
 def main():
     global ARGS
-    p = argparse.ArgumentParser(prog="conformance/delivery-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/delivery-test", __doc__)
     p.add_argument("--case", action="append", choices=CASES, help="run this case (repeatable; default: all)")
     p.add_argument("--trials", type=int, default=10, help="sendit-killed trials (default 10)")
     p.add_argument("--per-series", type=int, default=60, help="sendit-killed: images per series, 3 series (default 60)")
@@ -923,20 +724,14 @@ def main():
     p.add_argument("--late", type=float, default=120, help="orthanc-late: seconds before Orthanc starts (default 120)")
     p.add_argument("--watch", type=float, default=20, help="filtered-success: seconds to watch the dropped images (default 20)")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for delivery (default 120)")
-    p.add_argument("--seed", type=int, help="seed for the kill points (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the results as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill points", "the results")
     ARGS = p.parse_args()
     if ARGS.trials < 1 or ARGS.big < 3 or ARGS.per_series < 2:
         p.error("--trials must be >= 1, --big >= 3, --per-series >= 2")
-    if ARGS.seed is None:
-        ARGS.seed = random.SystemRandom().randrange(1 << 31)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    ARGS.seed = runs.seed(ARGS)
     cases = ARGS.case or CASES
     work = tempfile.mkdtemp(prefix="sendit-delivery-test.")
-    log(f"delivery-test: sendit {ARGS.sendit}, Orthanc {orthanc_version()}, cases {', '.join(cases)}, seed {ARGS.seed}")
+    log(f"delivery-test: sendit {ARGS.sendit}, Orthanc {orthanc.version()}, cases {', '.join(cases)}, seed {ARGS.seed}")
     results, failed = [], False
     try:
         for name in cases:
@@ -964,26 +759,9 @@ def main():
                 json.dump({"seed": ARGS.seed, "cases": results}, f, indent=1, default=str)
         return 1 if failed else 0
     finally:
-        for proc in LIVE:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for folder in ORTHANCS:
-            if os.path.exists(os.path.join(folder, "orthanc.pid")):
-                subprocess.run([os.path.join(ARGS.repo, "conformance", "orthanc"), "stop", folder], capture_output=True)
-        if ARGS.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-
-
-def orthanc_version():
-    for path in ("/usr/sbin/Orthanc", shutil.which("Orthanc") or ""):
-        if path and os.path.exists(path):
-            r = subprocess.run([path, "--version"], capture_output=True, text=True)
-            return r.stdout.split("\n")[0].split()[-1] if r.stdout else "?"
-    return "(not installed yet)"
+        runs.finish_work(work, ARGS.keep or failed)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children.session():
+        sys.exit(main())

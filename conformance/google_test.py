@@ -29,19 +29,24 @@ Usage: google_test.py --sendit BIN --repo REPO [--keep]
 Exit 0 if every check passed, 1 otherwise.
 """
 import argparse
+import contextlib
 import glob
 import gzip
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import children, corpora  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.services import GcsDouble, GcsEmulator  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
 
 BUCKET = "research"
 COLLECTION = "trial7"
@@ -51,43 +56,11 @@ PHI = {"ct": ("Original^Alice", "MRN-ALICE-1", "ACC-ALICE-1"), "oblique": ("Orig
        "jpeg": ("Original^Erin", "MRN-ERIN-5", "ACC-ERIN-5")}
 
 problems = []
-children = []
 
 
 def problem(text):
     problems.append(text)
     print("  PROBLEM: " + text, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
-def start(cmd, log, env=None):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE if log is None else open(log, "w"), stderr=subprocess.STDOUT,
-                         env=env, text=True)
-    children.append(p)
-    return p
-
-
-def stop_all():
-    for p in children:
-        if p.poll() is None:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
 
 
 def http_json(url):
@@ -104,9 +77,7 @@ def make_corpus(py, repo, root):
     """Five series folders under root/in, each with its own patient (names from PHI)."""
     import_dir = os.path.join(root, "in")
     os.makedirs(import_dir)
-    subprocess.run([py, os.path.join(repo, "scripts/make-ct-corpus.py"), os.path.join(root, "ct-src"), "--count", "24",
-                    "--size", "64", "--seed", "31"], check=True, stdout=subprocess.DEVNULL)
-    ct_src = glob.glob(os.path.join(root, "ct-src", "*"))[0]
+    ct_src = os.path.dirname(corpora.ct_series(24, 64, seed=31, out=os.path.join(root, "ct-src"))[0])
     shutil.copytree(ct_src, os.path.join(import_dir, "ct"))
     for seed, kind in enumerate(("oblique", "sagittal", "enhanced"), start=41):
         subprocess.run([py, os.path.join(repo, "conformance/nifti_compare.py"), "series", kind, os.path.join(import_dir, kind),
@@ -154,11 +125,10 @@ def main():
     root = tempfile.mkdtemp(prefix="sendit-google-")
     print(f"google test: work folder {root}", flush=True)
     try:
-        run(args, py, repo, root)
+        with contextlib.ExitStack() as running:   # what run() starts, stopped when it returns
+            run(args, py, repo, root, running)
     except Exception as e:  # a crash is a failure with its reason, not a traceback alone
         problem(f"the test could not run: {e!r}")
-    finally:
-        stop_all()
     if problems:
         print(f"google test: FAILED ({len(problems)} problems); work folder kept: {root}")
         return 1
@@ -168,72 +138,58 @@ def main():
     return 0
 
 
-def run(args, py, repo, root):
+def run(args, py, repo, root, running):
     for tool in ("dcm2niix", "dcmcjpeg", "openssl"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} is needed (scripts/setup installs it)")
-    emulator = os.path.join(os.path.dirname(py), "gcp-storage-emulator")
-    if not os.path.exists(emulator):
-        raise RuntimeError(f"{emulator} is needed (scripts/setup installs gcp-storage-emulator)")
     import_dir = make_corpus(py, repo, root)
     counts = {kind: len(os.listdir(os.path.join(import_dir, kind))) for kind in PHI}
     total = sum(counts.values())
 
     # The bucket, and Google's side in front of it.
-    emu_port = free_port()
-    start([emulator, "start", "--host", "127.0.0.1", "--port", str(emu_port), "--in-memory", "--default-bucket", BUCKET, "-q"],
-          os.path.join(root, "emulator.log"))
-    if not wait_port(emu_port):
-        raise RuntimeError("gcp-storage-emulator did not start")
+    emulator = running.enter_context(GcsEmulator(BUCKET, os.path.join(root, "emulator.log")))
     key, pub = os.path.join(root, "key.pem"), os.path.join(root, "pub.pem")
     subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key],
                    check=True, capture_output=True)
     subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub], check=True, capture_output=True)
     email = "sendit-test@example-project.iam.gserviceaccount.com"
     token_log = os.path.join(root, "google.jsonl")
-    double = start([py, os.path.join(repo, "conformance/gcs_double.py"), "--log", token_log, "--upstream",
-                    f"http://127.0.0.1:{emu_port}", "--public-key", pub, "--client-email", email, "--kid", "key-1",
-                    "--require-token"], None)
-    line = double.stdout.readline().split()
-    if len(line) < 4:
-        raise RuntimeError("gcs_double.py did not start")
-    google_port = int(line[-1])
+    double = running.enter_context(GcsDouble(token_log, emulator.url, "--public-key", pub, "--client-email", email,
+                                             "--kid", "key-1", "--require-token"))
     account = os.path.join(root, "service-account.json")
     with open(account, "w") as f:
         json.dump({"type": "service_account", "project_id": "example-project", "private_key_id": "key-1",
                    "private_key": open(key).read(), "client_email": email, "client_id": "1",
-                   "token_uri": f"http://127.0.0.1:{google_port}/token"}, f)
+                   "token_uri": f"{double.url}/token"}, f)
     os.chmod(account, 0o600)
 
-    data = os.path.join(root, "data")
+    node = running.enter_context(Sendit(
+        args.sendit, root, STABLE_AGE="1", RESCAN_INTERVAL="1", CLEANUP_INTERVAL="1", RETENTION="never",
+        SEND_TO_GOOGLE="true", GOOGLE_CLOUD_STORAGE=BUCKET, GOOGLE_APPLICATION_CREDENTIALS=account,
+        GOOGLE_STORAGE_ENDPOINT=double.url, GOOGLE_STORAGE_COLLECTION=COLLECTION, GOOGLE_METADATA_FIELDS=FIELDS,
+        SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2"))
+    data = node.data
     os.makedirs(data)
-    env = dict(os.environ, DATA_FOLDER=data, DATABASE=os.path.join(root, "sendit.db"),
-               QUARANTINE_FOLDER=os.path.join(root, "var", "quarantine"), DICOM_PORT=str(free_port()), STABLE_AGE="1",
-               RESCAN_INTERVAL="1", CLEANUP_INTERVAL="1", RETENTION="never", SEND_TO_ORTHANC="false", SEND_TO_GOOGLE="true",
-               GOOGLE_CLOUD_STORAGE=BUCKET, GOOGLE_APPLICATION_CREDENTIALS=account,
-               GOOGLE_STORAGE_ENDPOINT=f"http://127.0.0.1:{google_port}", GOOGLE_STORAGE_COLLECTION=COLLECTION,
-               GOOGLE_METADATA_FIELDS=FIELDS, SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2", LOG_LEVEL="info")
-    start([args.sendit, "serve"], os.path.join(root, "serve.log"), env=env)
+    node.start()
     # Finished folders, by the folder contract: written as NAME.tmp, then renamed.
     for kind in PHI:
         shutil.copytree(os.path.join(import_dir, kind), os.path.join(data, kind + ".tmp"))
         os.rename(os.path.join(data, kind + ".tmp"), os.path.join(data, kind))
 
     def status(command):
-        out = subprocess.run([args.sendit, command, "--json"], env=env, capture_output=True, text=True)
+        out = node.run(command, "--json")
         return json.loads(out.stdout) if out.returncode == 0 else {}
 
-    deadline = time.time() + 120
-    started = time.time()
-    while True:
+    def all_done():
         s = status("status")
-        if s.get("imagesByStatus") == {"DONE": total} and not s.get("jobsByState", {}).get("queued") \
-                and not s.get("jobsByState", {}).get("running"):
-            break
-        if time.time() > deadline:
-            problem(f"after 120 s: images {s.get('imagesByStatus')}, jobs {s.get('jobsByState')} (expected {total} DONE)")
-            return
-        time.sleep(0.5)
+        return s.get("imagesByStatus") == {"DONE": total} and not s.get("jobsByState", {}).get("queued") \
+            and not s.get("jobsByState", {}).get("running")
+
+    started = time.time()
+    if not wait_for(all_done, 120):
+        s = status("status")
+        problem(f"after 120 s: images {s.get('imagesByStatus')}, jobs {s.get('jobsByState')} (expected {total} DONE)")
+        return
     print(f"  {total} images DONE {time.time() - started:.1f} s after the folders were dropped", flush=True)
     google = next((d for d in status("send-status").get("destinations", []) if d["name"] == "google"), None)
     convertible = total - counts["jpeg"]
@@ -248,13 +204,14 @@ def run(args, py, repo, root):
             print(f"  the JPEG series: {google['skipped']} images skipped: {google['skipReasons'][0]['reason']}", flush=True)
 
     # The bucket, read from the emulator directly.
-    listing = http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o")
+    bucket = f"{emulator.url}/storage/v1/b/{BUCKET}/o"
+    listing = http_json(bucket)
     names = sorted(item["name"] for item in listing.get("items", []))
     volumes = [n for n in names if n.endswith(".nii.gz")]
     documents = [n for n in names if n.endswith(".json")]
     if len(volumes) != 4 or len(documents) != 4 or len(names) != 8:
         problem(f"the bucket holds {names}; expected 4 volumes and 4 JSON documents")
-    outbox = os.path.join(root, "var", "outbox")
+    outbox = node.outbox
     phi_values = [v.encode() for values in PHI.values() for v in values]
     compared = 0
     ct_names = set()
@@ -265,10 +222,10 @@ def run(args, py, repo, root):
             continue
         series = parts[3][: -len(".nii.gz")]
         quoted = urllib.parse.quote(name, safe="")
-        volume = http_bytes(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{quoted}?alt=media")
-        meta = http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{quoted}")
+        volume = http_bytes(f"{bucket}/{quoted}?alt=media")
+        meta = http_json(f"{bucket}/{quoted}")
         base = name[: -len(".nii.gz")]
-        document_bytes = http_bytes(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(base + '.json', safe='')}?alt=media")
+        document_bytes = http_bytes(f"{bucket}/{urllib.parse.quote(base + '.json', safe='')}?alt=media")
         document = json.loads(document_bytes)
         if document.get("Modality") == "CT":
             ct_names.add(name)
@@ -336,26 +293,23 @@ ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
 ds.InstanceNumber = 999
 ds.save_as(sys.argv[2])
 """, os.path.join(import_dir, "ct", first), os.path.join(late, "late.dcm")], check=True)
-    before = {n: http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(n, safe='')}").get("md5Hash")
-              for n in ct_volumes}
+    before = {n: http_json(f"{bucket}/{urllib.parse.quote(n, safe='')}").get("md5Hash") for n in ct_volumes}
     shutil.copytree(late, os.path.join(data, "late.tmp"))
     os.rename(os.path.join(data, "late.tmp"), os.path.join(data, "late"))
-    deadline = time.time() + 60
-    while True:
+    def late_skips():
         g = next((d for d in status("send-status").get("destinations", []) if d["name"] == "google"), {})
-        late_skips = [r for r in g.get("skipReasons", []) if "arrived after" in r["reason"]]
-        if late_skips and status("status").get("imagesByStatus") == {"DONE": total + 1}:
-            break
-        if time.time() > deadline:
-            problem(f"the late image: send-status {g.get('skipReasons')}, images {status('status').get('imagesByStatus')}")
-            break
-        time.sleep(0.5)
-    after = {n: http_json(f"http://127.0.0.1:{emu_port}/storage/v1/b/{BUCKET}/o/{urllib.parse.quote(n, safe='')}").get("md5Hash")
-             for n in ct_volumes}
+        skips = [r for r in g.get("skipReasons", []) if "arrived after" in r["reason"]]
+        return skips if skips and status("status").get("imagesByStatus") == {"DONE": total + 1} else None, g
+
+    skipped = wait_for(lambda: late_skips()[0], 60)
+    if not skipped:
+        _, g = late_skips()
+        problem(f"the late image: send-status {g.get('skipReasons')}, images {status('status').get('imagesByStatus')}")
+    after = {n: http_json(f"{bucket}/{urllib.parse.quote(n, safe='')}").get("md5Hash") for n in ct_volumes}
     if len(ct_volumes) != 1 or before != after:
         problem(f"the CT volume changed after a late image: {before} -> {after}")
-    elif late_skips:
-        print(f"  a late CT image: skipped ({late_skips[0]['reason'][:90]}…), the uploaded volume unchanged", flush=True)
+    elif skipped:
+        print(f"  a late CT image: skipped ({skipped[0]['reason'][:90]}…), the uploaded volume unchanged", flush=True)
 
     # The token endpoint: asked once, the token reused for every upload.
     requests = [json.loads(l) for l in open(token_log)] if os.path.exists(token_log) else []
@@ -368,4 +322,5 @@ ds.save_as(sys.argv[2])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children.session():
+        sys.exit(main())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Helpers for conformance/interop and conformance/kill-test; not meant to be run by hand.
+"""The Python behind conformance/interop; not meant to be run by hand.
 
 Subcommands:
   free-port [N]                       print N free TCP ports on 127.0.0.1
@@ -27,12 +27,17 @@ import io
 import json
 import os
 import re
-import socket
 import struct
 import subprocess
 import sys
 import urllib.request
 import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness.dcmtk import storescu_results  # noqa: E402
+from harness.part10 import dataset_bytes, first_diff, meta_uid, split_part10  # noqa: E402
+from harness.ports import free_ports  # noqa: E402
+from harness.staging import sendit_index  # noqa: E402
 
 STORAGE_DICOMDIR = "1.2.840.10008.1.3.10"
 TS_NAMES = {
@@ -44,55 +49,10 @@ TS_NAMES = {
     "1.2.840.10008.1.2.4.81": "JPEG-LS-near", "1.2.840.10008.1.2.4.90": "J2K-lossless",
     "1.2.840.10008.1.2.4.91": "J2K",
 }
-LONG_VRS = {b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV",
-            b"SV", b"UV"}
 
 
 def ts_name(uid):
     return TS_NAMES.get(uid, uid)
-
-
-# ---------------------------------------------------------------------------------------
-# Part 10 files as bytes
-
-def split_part10(raw: bytes):
-    """(File Meta elements {tag: value bytes}, data set bytes) of a Part 10 file: preamble,
-    DICM, then group 0002 in Explicit VR Little Endian. Raises ValueError otherwise."""
-    if len(raw) < 132 or raw[128:132] != b"DICM":
-        raise ValueError("no DICM prefix")
-    pos, meta = 132, {}
-    while pos + 8 <= len(raw):
-        group, elem = struct.unpack_from("<HH", raw, pos)
-        if group != 0x0002:
-            break
-        if raw[pos + 4:pos + 6] in LONG_VRS:
-            length, start = struct.unpack_from("<I", raw, pos + 8)[0], pos + 12
-        else:
-            length, start = struct.unpack_from("<H", raw, pos + 6)[0], pos + 8
-        if length == 0xFFFFFFFF or start + length > len(raw):
-            raise ValueError("bad File Meta element length")
-        meta[(group << 16) | elem] = raw[start:start + length]
-        pos = start + length
-    return meta, raw[pos:]
-
-
-def meta_uid(meta, tag):
-    v = meta.get(tag)
-    return v.rstrip(b"\x00 ").decode("ascii", "replace") if v is not None else None
-
-
-def dataset_bytes(path):
-    """(Transfer Syntax UID from the File Meta, data set bytes) of a Part 10 file."""
-    with open(path, "rb") as f:
-        meta, ds = split_part10(f.read())
-    return meta_uid(meta, 0x00020010), ds
-
-
-def first_diff(a, b):
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return i
-    return min(len(a), len(b))
 
 
 SWAP_UNIT = {"US": 2, "SS": 2, "OW": 2, "AT": 2, "UL": 4, "SL": 4, "FL": 4, "OF": 4, "OL": 4,
@@ -173,14 +133,7 @@ def canonical_equal(a, b):
 # The corpus
 
 def cmd_free_port(args):
-    socks = []
-    for _ in range(args.n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-    print(" ".join(str(s.getsockname()[1]) for s in socks))
-    for s in socks:
-        s.close()
+    print(" ".join(str(p) for p in free_ports(args.n)))
 
 
 def is_storage_class(uid):
@@ -355,37 +308,6 @@ def cmd_storescu_config(args):
 # ---------------------------------------------------------------------------------------
 # What the senders report
 
-# storescu -v: "I: Sending file: PATH", then "I: Received Store Response (Success)" or
-# "(Warning ...)"/"(Error ...)"; a file it cannot read: "E: Bad DICOM file: PATH: ..." or
-# "E: No SOP Class or Instance UID in file: PATH"; a failed transfer: "E: Store Failed, file: PATH:".
-RE_SCU_SENDING = re.compile(r"^I: Sending file: (.*)$")
-RE_SCU_RESPONSE = re.compile(r"^I: Received Store Response \((.*)\)$")
-RE_SCU_UNREADABLE = re.compile(r"^E: (?:Bad DICOM file: (.*?): .*|No SOP Class or Instance UID in file: (.*))$")
-RE_SCU_FAILED = re.compile(r"^E: Store Failed, file: (.*):$")
-
-
-def storescu_results(log_paths):
-    """{file: (stored?, status text)} from storescu -v logs. Success and Warning responses
-    count as stored (PS3.4 B.2.3)."""
-    result = {}
-    for log in log_paths:
-        current = None
-        with open(log, errors="replace") as f:
-            for line in f:
-                line = line.rstrip("\n")
-                if m := RE_SCU_SENDING.match(line):
-                    current = m.group(1)
-                elif (m := RE_SCU_RESPONSE.match(line)) and current is not None:
-                    status = m.group(1)
-                    result[current] = (status == "Success" or status.startswith("Warning"), status)
-                    current = None
-                elif m := RE_SCU_UNREADABLE.match(line):
-                    result[m.group(1) or m.group(2)] = (False, "storescu cannot read the file")
-                elif (m := RE_SCU_FAILED.match(line)) and m.group(1) not in result:
-                    result[m.group(1)] = (False, "store failed")
-    return result
-
-
 # sendit send: one line per file, "PATH: 0x0000 Success" or "PATH: 0xB000 ..." on stdout,
 # "PATH: FAILED: 0xA700 Refused: ..." (a status from the peer) or "PATH: FAILED: <reason>"
 # (no status) on stderr, then "sent N of M files (...)". Capture stdout and stderr in two
@@ -424,19 +346,6 @@ def fnv_name(uid):
 
 def valid_uid(uid):
     return 0 < len(uid) <= 64 and re.fullmatch(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*", uid) is not None
-
-
-def sendit_index(data_dir):
-    """{file name: [paths]} of every *.dcm in DATA/*.tmp*/ (the staging folders)."""
-    idx = {}
-    for name in os.listdir(data_dir):
-        folder = os.path.join(data_dir, name)
-        if name.startswith(".") or ".tmp" not in name or not os.path.isdir(folder):
-            continue
-        for f in os.listdir(folder):
-            if f.endswith(".dcm"):
-                idx.setdefault(f, []).append(os.path.join(folder, f))
-    return idx
 
 
 def storescp_index(out_dir):

@@ -22,113 +22,29 @@ also checks the parsing of storescu's log; its duration sets the range of kill t
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop_tools as it  # noqa: E402
+from harness import children, corpora, runs  # noqa: E402
+from harness.dcmtk import acknowledged, storescu  # noqa: E402
+from harness.part10 import dataset_bytes, first_diff  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.staging import part_files, sendit_index  # noqa: E402
 
-
-LIVE = []   # every process started, stopped in main's finally (Ctrl-C, SIGTERM, errors)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def ensure_corpus(repo, python, count, size):
-    out = os.path.join(repo, "benchmarks", "corpus")
-    folder = os.path.join(out, f"ct-{size}-{count}")
-    if not os.path.isdir(folder):   # the generator renames a complete folder into place
-        print(f"generating {folder}", file=sys.stderr)
-        subprocess.run([python, os.path.join(repo, "scripts", "make-ct-corpus.py"), out,
-                        "--count", str(count), "--size", str(size)],
-                       check=True, stdout=subprocess.DEVNULL)
-    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
-    if len(files) != count:
-        sys.exit(f"kill-test: {folder} holds {len(files)} files, expected {count}")
-    return files
-
-
-def load_sources(files):
-    """{SOP Instance UID: (path, data set bytes)} and {path: UID}."""
-    by_uid, by_path = {}, {}
-    for f in files:
-        with open(f, "rb") as fh:
-            meta, ds = it.split_part10(fh.read())
-        uid = it.meta_uid(meta, 0x00020003)
-        by_uid[uid] = (f, ds)
-        by_path[f] = uid
-    return by_uid, by_path
-
-
-class Sendit:
-    """sendit serve on a free port. By default the study is never finished during a trial
-    (STABLE_AGE of a day): this test looks at the staging folders. `settings` override."""
-
-    def __init__(self, binary, data, log_path, port=None, **settings):
-        self.port = port or free_port()
-        state = os.path.dirname(os.path.abspath(data))
-        env = dict(os.environ, FSYNC="true", DICOM_BIND_ADDRESS="127.0.0.1", LOG_LEVEL="info", SEND_TO_ORTHANC="false",
-                   STABLE_AGE="86400", DATABASE=os.path.join(state, "sendit.db"),
-                   QUARANTINE_FOLDER=os.path.join(state, "quarantine"))
-        env.update(settings)
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port), "--aet", "SENDIT",
-                                      "--data", data], env=env, stdout=subprocess.DEVNULL,
-                                     stderr=self.log, stdin=subprocess.DEVNULL)
-        LIVE.append(self.proc)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with open(log_path, "rb") as fh:
-                if b" listening " in fh.read():
-                    return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        self.stop(signal.SIGKILL)
-        with open(log_path, errors="replace") as fh:
-            raise RuntimeError("sendit serve did not start: " + fh.read()[-500:])
-
-    def stop(self, sig):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-
-def storescu(files, port, log_path):
-    env = dict(os.environ, TCP_NODELAY="1")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(["storescu", "-v", "-aet", "STORESCU", "-aec", "SENDIT",
-                             "127.0.0.1", str(port)] + files,
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    LIVE.append(proc)
-    return proc, log
+# FSYNC: the promise is about what survives a kill. STABLE_AGE of a day: the study is never
+# finished during a trial, this test looks at the staging folders.
+SETTINGS = dict(FSYNC="true", STABLE_AGE="86400")
 
 
 def check(data, acked_paths, sources, by_path):
     """Checks the data folder after a trial. Returns a dict of counts and problems."""
     by_uid_src = sources
-    idx = it.sendit_index(data)
+    idx = sendit_index(data)
     problems = []
     present_ok = 0
     acked_uids = {by_path.get(path) for path in acked_paths}
@@ -142,14 +58,14 @@ def check(data, acked_paths, sources, by_path):
             problems.append(f"acknowledged {os.path.basename(path)} ({uid}): {len(found)} files in staging")
             continue
         try:
-            _, ds = it.dataset_bytes(found[0])
+            _, ds = dataset_bytes(found[0])
         except (OSError, ValueError) as e:
             problems.append(f"acknowledged {os.path.basename(path)}: {os.path.relpath(found[0], data)} unreadable: {e}")
             continue
         if ds != by_uid_src[uid][1]:
             problems.append(f"acknowledged {os.path.basename(path)}: {os.path.relpath(found[0], data)} has {len(ds)} data set "
                             f"bytes, the source {len(by_uid_src[uid][1])}, first difference at "
-                            f"{it.first_diff(ds, by_uid_src[uid][1])}")
+                            f"{first_diff(ds, by_uid_src[uid][1])}")
             continue
         present_ok += 1
     # Every file under a final name must be complete, acknowledged or not.
@@ -160,7 +76,7 @@ def check(data, acked_paths, sources, by_path):
             uid = name[:-len(".dcm")]
             src = by_uid_src.get(uid)
             try:
-                _, ds = it.dataset_bytes(p)
+                _, ds = dataset_bytes(p)
                 ok = src is not None and ds == src[1]
             except (OSError, ValueError):
                 ok = False
@@ -170,73 +86,54 @@ def check(data, acked_paths, sources, by_path):
                 incomplete += 1
                 problems.append(f"{os.path.relpath(p, data)} is under its final name but incomplete "
                                 f"or not a corpus instance ({os.path.getsize(p)} bytes)")
-    incoming = os.path.join(data, ".incoming")
-    parts = len([f for f in os.listdir(incoming) if f.endswith(".part")]) if os.path.isdir(incoming) else 0
+    parts = len(part_files(data))
     return {"present_complete": present_ok, "staged": staged, "incomplete": incomplete,
             "stored_unacknowledged": unacked,
             "parts": parts, "problems": problems}
 
 
 def run_trial(n, args, files, sources, by_path, work, kill_at):
-    tdir = os.path.join(work, f"trial{n:02d}")
-    os.makedirs(tdir)
-    data = os.path.join(tdir, "data")
-    server = Sendit(args.sendit, data, os.path.join(tdir, "serve.log"))
-    scu_log_path = os.path.join(tdir, "storescu.log")
-    t0 = time.monotonic()
-    proc, scu_log = storescu(files, server.port, scu_log_path)
-    killed = False
-    if kill_at is None:
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        elapsed = time.monotonic() - t0
-        server.stop(signal.SIGTERM)
-    else:
-        remaining = kill_at - (time.monotonic() - t0)
-        if remaining > 0:
-            time.sleep(remaining)
-        killed = proc.poll() is None   # else storescu had finished: the kill is after the send
-        server.stop(signal.SIGKILL)
-        elapsed = time.monotonic() - t0
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    scu_log.close()
-    results = it.storescu_results([scu_log_path])
-    acked = [f for f, (ok, _) in results.items() if ok]
-    r = check(data, acked, sources, by_path)
+    with Sendit(args.sendit, os.path.join(work, f"trial{n:02d}"), **SETTINGS) as server:
+        server.start()
+        scu_log = os.path.join(server.root, "storescu.log")
+        t0 = time.monotonic()
+        with storescu(server.port, files, scu_log) as scu:
+            killed = False
+            if kill_at is None:
+                scu.finish(120)
+                elapsed = time.monotonic() - t0
+                server.stop()
+            else:
+                remaining = kill_at - (time.monotonic() - t0)
+                if remaining > 0:
+                    time.sleep(remaining)
+                killed = scu.running()   # else storescu had finished: the kill is after the send
+                server.kill()
+                elapsed = time.monotonic() - t0
+                scu.finish(60)
+    acked = acknowledged(scu_log)
+    r = check(server.data, acked, sources, by_path)
     r.update(trial=n, kill_at=kill_at, killed_during_send=killed, elapsed=round(elapsed, 3),
-             acked=len(acked), storescu_exit=proc.returncode)
+             acked=len(acked), storescu_exit=scu.returncode)
     return r
 
 
 def main():
-    p = argparse.ArgumentParser(prog="conformance/kill-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/kill-test", __doc__)
     p.add_argument("--trials", type=int, default=20, help="trials with a kill (default 20)")
     p.add_argument("--count", type=int, default=500, help="images in the corpus (default 500)")
     p.add_argument("--size", type=int, default=64, help="rows and columns (default 64)")
     p.add_argument("--min-kill", type=float, default=0.05, help="earliest kill, seconds (default 0.05)")
-    p.add_argument("--seed", type=int, help="seed for the kill times (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the trials as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill times", "the trials")
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.trials < 0:
         p.error("--trials must be >= 0")
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    seed = runs.seed(args)
     rng = random.Random(seed)
 
-    files = ensure_corpus(args.repo, sys.executable, args.count, args.size)
-    sources, by_path = load_sources(files)
+    files = corpora.ct_series(args.count, args.size)
+    sources, by_path = corpora.load_sources(files)
     work = tempfile.mkdtemp(prefix="sendit-kill-test.")
     print(f"kill-test: sendit {args.sendit}, {len(files)} images ({args.size}x{args.size}) from "
           f"{os.path.dirname(files[0])}, {args.trials} trials, seed {seed}")
@@ -286,15 +183,9 @@ def main():
                 json.dump({"seed": seed, "images": len(files), "trials": rows, "ok": not failed}, f, indent=1)
         return 1 if failed else 0
     finally:
-        for proc in LIVE:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if args.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, args.keep or failed)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children.session():
+        sys.exit(main())

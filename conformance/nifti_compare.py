@@ -25,17 +25,14 @@ Needs pydicom, numpy and nibabel.
 """
 import argparse
 import glob
-import hashlib
 import json
 import os
 import sys
 
 import numpy as np
 
-
-def uid(seed, *parts):
-    text = ":".join(str(p) for p in (seed,) + parts)
-    return "2.25." + str(int(hashlib.sha256(text.encode()).hexdigest()[:32], 16))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness.corpora import uid  # noqa: E402  (uid(seed, *parts), as make-ct-corpus.py's)
 
 
 def rotation(ax, ay, az):

@@ -31,46 +31,30 @@ Trial 0 is a control without a kill; its timings set the kill windows.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop_tools as it  # noqa: E402
-import kill_test as kt  # noqa: E402
+from harness import children, corpora, runs  # noqa: E402
+from harness.dcmtk import acknowledged, storescu  # noqa: E402
+from harness.part10 import dataset_bytes, first_diff  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.staging import part_files  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
 
 KINDS = ["receive", "rename", "import", "jobs"]
 # IMPORT_BATCH=50: each study's import is four transactions, so a kill can land between them.
 # SEND_TO_ORTHANC=false: the pipeline ends at DONEPROCESSING here (delivery-test kills sendit
 # while it sends), and nothing goes to whatever listens on the default 127.0.0.1:4747.
-SETTINGS = dict(STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2", IMPORT_BATCH="50", SEND_TO_ORTHANC="false")
+SETTINGS = dict(FSYNC="true", STABLE_AGE="0.5", RESCAN_INTERVAL="1", WORKERS="2", IMPORT_BATCH="50", SEND_TO_ORTHANC="false")
 PER_STUDY = 200   # set from --count
 JUNK = 2   # files in the hand-dropped folder that must be quarantined, once each
-
-
-def ensure_corpus(repo, python, seeds, count, size):
-    out = os.path.join(repo, "benchmarks", "corpus")
-    files = []
-    for seed in seeds:
-        name = f"ct-{size}-{count}" + ("" if seed == 1 else f"-seed{seed}")
-        folder = os.path.join(out, name)
-        if not os.path.isdir(folder):
-            print(f"generating {folder}", file=sys.stderr)
-            subprocess.run([python, os.path.join(repo, "scripts", "make-ct-corpus.py"), out, "--count", str(count),
-                            "--size", str(size), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
-        files += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".dcm"))
-    if len(files) != count * len(seeds):
-        sys.exit(f"pipeline-kill-test: expected {count * len(seeds)} corpus files, found {len(files)}")
-    return files
 
 
 def is_finished(name):
@@ -139,15 +123,6 @@ def log_times(path):
     return out
 
 
-def wait_for(condition, timeout, step=0.0005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
-
-
 def study_imported(path):
     """True once the log shows a study's folder imported (not the junk folder's)."""
     with open(path, "rb") as f:
@@ -179,55 +154,44 @@ def drop_junk(data, sample):
 
 
 def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
-    tdir = os.path.join(work, f"trial{n:02d}-{kind}")
-    os.makedirs(tdir)
-    data, db, log = os.path.join(tdir, "data"), os.path.join(tdir, "sendit.db"), os.path.join(tdir, "serve.log")
-    server = kt.Sendit(args.sendit, data, log, **SETTINGS)
-    scu_log = os.path.join(tdir, "storescu-1.log")
-    t0 = time.monotonic()
-    proc, scu = kt.storescu(files, server.port, scu_log)
-    drop_junk(data, files[0])
-    delay, trigger_seen = None, True
-    if kind == "receive":
-        delay = round(rng.uniform(0.05, window["send"]), 3)
-        time.sleep(delay)
-    elif kind in ("rename", "import"):
-        trigger_seen = wait_for(lambda: folders(data)[0], 60)
-        if kind == "import":
-            delay = round(rng.uniform(0, window["import"]), 3)
-            time.sleep(delay)
-    elif kind == "jobs":
-        trigger_seen = wait_for(lambda: study_imported(log), 60, 0.001)
-        delay = round(rng.uniform(0, window["jobs"]), 3)
-        time.sleep(delay)
-    at_kill = time.monotonic() - t0
-    server.stop(signal.SIGKILL)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    scu.close()
-    state = snapshot(db, data)
-    first = it.storescu_results([scu_log])
-    acked = {f for f, (ok, _) in first.items() if ok}
+    with Sendit(args.sendit, os.path.join(work, f"trial{n:02d}-{kind}"), **SETTINGS) as server:
+        server.start()
+        data, db, log = server.data, server.database, server.log_path
+        scu_log = os.path.join(server.root, "storescu-1.log")
+        t0 = time.monotonic()
+        with storescu(server.port, files, scu_log) as scu:
+            drop_junk(data, files[0])
+            delay, trigger_seen = None, True
+            if kind == "receive":
+                delay = round(rng.uniform(0.05, window["send"]), 3)
+                time.sleep(delay)
+            elif kind in ("rename", "import"):
+                trigger_seen = wait_for(lambda: folders(data)[0], 60, 0.0005)
+                if kind == "import":
+                    delay = round(rng.uniform(0, window["import"]), 3)
+                    time.sleep(delay)
+            elif kind == "jobs":
+                trigger_seen = wait_for(lambda: study_imported(log), 60, 0.001)
+                delay = round(rng.uniform(0, window["jobs"]), 3)
+                time.sleep(delay)
+            at_kill = time.monotonic() - t0
+            server.kill()
+            scu.finish(60)
+        state = snapshot(db, data)
+        acked = set(acknowledged(scu_log))
 
-    # Restart; send what was not acknowledged, as a sender retrying would.
-    server = kt.Sendit(args.sendit, data, os.path.join(tdir, "serve-after-kill.log"), **SETTINGS)
-    rest = [f for f in files if f not in acked]
-    resent_ok = 0
-    if rest:
-        scu_log2 = os.path.join(tdir, "storescu-2.log")
-        proc, scu = kt.storescu(rest, server.port, scu_log2)
-        proc.wait(timeout=120)
-        scu.close()
-        resent_ok = sum(1 for ok, _ in it.storescu_results([scu_log2]).values() if ok)
-    did_settle = wait_for(lambda: settled(db, data, len(files)), 60, 0.05)
-    status = subprocess.run([args.sendit, "status", "--json", "--limit", "0"], capture_output=True, text=True,
-                            env=dict(os.environ, DATABASE=db, QUARANTINE_FOLDER=os.path.join(tdir, "quarantine"),
-                                     DATA_FOLDER=data))
-    server.stop(signal.SIGTERM)
-    problems = check(db, data, tdir, files, sources, by_path, acked, status)
+        # Restart; send what was not acknowledged, as a sender retrying would.
+        server.start()
+        rest = [f for f in files if f not in acked]
+        resent_ok = 0
+        if rest:
+            scu_log2 = os.path.join(server.root, "storescu-2.log")
+            with storescu(server.port, rest, scu_log2) as scu:
+                scu.finish(120)
+            resent_ok = len(acknowledged(scu_log2))
+        did_settle = wait_for(lambda: settled(db, data, len(files)), 60, 0.05)
+        status = server.run("status", "--json", "--limit", "0")
+    problems = check(db, data, server.quarantine, files, sources, by_path, acked, status)
     if not trigger_seen:
         problems.append(f"the {kind} moment was never seen")
     if len(acked) + resent_ok != len(files):
@@ -238,7 +202,7 @@ def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
             "resent": len(rest), "at_kill": state, "problems": problems}
 
 
-def check(db, data, tdir, files, sources, by_path, acked, status):
+def check(db, data, qfolder, files, sources, by_path, acked, status):
     problems = []
     total = len(files)
     rows = query(db, "SELECT sopInstanceUID, path, status FROM image")
@@ -260,12 +224,12 @@ def check(db, data, tdir, files, sources, by_path, acked, status):
         if st != "DONEPROCESSING":
             problems.append(f"{uid}: status {st}")
         try:
-            _, ds = it.dataset_bytes(path)
+            _, ds = dataset_bytes(path)
         except (OSError, ValueError) as e:
             problems.append(f"{uid}: its file {path} cannot be read: {e}")
             continue
         if uid in sources and ds != sources[uid][1]:
-            problems.append(f"{uid}: {path} differs from its source at {it.first_diff(ds, sources[uid][1])}")
+            problems.append(f"{uid}: {path} differs from its source at {first_diff(ds, sources[uid][1])}")
     inserted = dict(query(db, "SELECT entityId, COUNT(*) FROM event WHERE entity = 'image' AND fromStatus IS NULL GROUP BY entityId"))
     if len(inserted) != len(rows) or any(c != 1 for c in inserted.values()):
         problems.append(f"insert events: {len(inserted)} images, {sum(1 for c in inserted.values() if c != 1)} inserted more than once")
@@ -280,7 +244,6 @@ def check(db, data, tdir, files, sources, by_path, acked, status):
     if undone:
         problems.append(f"{undone} series without a done job")
     quarantine = query(db, "SELECT fileName, movedTo, moved FROM quarantine")
-    qfolder = os.path.join(tdir, "quarantine")
     qfiles = sorted(os.listdir(qfolder)) if os.path.isdir(qfolder) else []
     if sorted(q[0] for q in quarantine) != ["cut.dcm", "notes.txt"] or not all(q[2] for q in quarantine) \
             or sorted(os.path.basename(q[1]) for q in quarantine) != qfiles:
@@ -291,8 +254,7 @@ def check(db, data, tdir, files, sources, by_path, acked, status):
     finished, staging = folders(data)
     if staging:
         problems.append(f"staging folders left: {staging}")
-    incoming = os.path.join(data, ".incoming")
-    parts = [f for f in os.listdir(incoming) if f.endswith(".part")] if os.path.isdir(incoming) else []
+    parts = part_files(data)
     if parts:
         problems.append(f"{len(parts)} .part files left")
     on_disk = 0
@@ -325,47 +287,37 @@ def control_windows(log):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="conformance/pipeline-kill-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/pipeline-kill-test", __doc__)
     p.add_argument("--trials", type=int, default=20, help="trials of each kind (default 20)")
     p.add_argument("--count", type=int, default=200, help="images per study (default 200; three studies)")
     p.add_argument("--size", type=int, default=64, help="rows and columns (default 64)")
-    p.add_argument("--seed", type=int, help="seed for the kill times (default: random, printed)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
-    p.add_argument("--json", help="write the trials as JSON to this file")
-    p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
-    p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
+    runs.add_common_options(p, "the kill times", "the trials")
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     global PER_STUDY
     PER_STUDY = args.count
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    seed = runs.seed(args)
     rng = random.Random(seed)
-    files = ensure_corpus(args.repo, sys.executable, (1, 2, 3), args.count, args.size)
-    sources, by_path = kt.load_sources(files)
+    files = [f for seed in (1, 2, 3) for f in corpora.ct_series(args.count, args.size, seed)]
+    sources, by_path = corpora.load_sources(files)
     work = tempfile.mkdtemp(prefix="sendit-pipeline-kill-test.")
     print(f"pipeline-kill-test: sendit {args.sendit}, 3 studies of {args.count} images, "
           f"{args.trials} trials of each kind ({', '.join(KINDS)}), seed {seed}")
     rows, failed = [], False
     try:
         # Control: no kill. It sets the windows.
-        tdir = os.path.join(work, "control")
-        os.makedirs(tdir)
-        data, log = os.path.join(tdir, "data"), os.path.join(tdir, "serve.log")
-        server = kt.Sendit(args.sendit, data, log, **SETTINGS)
-        t0 = time.monotonic()
-        proc, scu = kt.storescu(files, server.port, os.path.join(tdir, "storescu-1.log"))
-        proc.wait(timeout=120)
-        scu.close()
-        send = time.monotonic() - t0
-        ok = wait_for(lambda: settled(os.path.join(tdir, "sendit.db"), data, len(files)), 60, 0.05)
-        server.stop(signal.SIGTERM)
+        with Sendit(args.sendit, os.path.join(work, "control"), **SETTINGS) as server:
+            server.start()
+            t0 = time.monotonic()
+            with storescu(server.port, files, os.path.join(server.root, "storescu-1.log")) as scu:
+                scu.finish(120)
+            send = time.monotonic() - t0
+            ok = wait_for(lambda: settled(server.database, server.data, len(files)), 60, 0.05)
         if not ok:
-            print(f"control: did not settle: {snapshot(os.path.join(tdir, 'sendit.db'), data)}")
+            print(f"control: did not settle: {snapshot(server.database, server.data)}")
             failed = True
             return 1
-        window = dict(control_windows(log), send=send)
+        window = dict(control_windows(server.log_path), send=send)
         print(f"control (no kill): send {window['send']:.3f} s, longest import {window['import']:.3f} s, "
               f"first import to first job done {window['jobs']:.3f} s")
         n = 0
@@ -390,14 +342,7 @@ def main():
                 json.dump({"seed": seed, "window": window, "trials": rows, "ok": not failed}, f, indent=1)
         return 1 if failed else 0
     finally:
-        for proc in kt.LIVE:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if args.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, args.keep or failed)
 
 
 def summarize(rows, failed):
@@ -418,4 +363,5 @@ def summarize(rows, failed):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children.session():
+        sys.exit(main())
