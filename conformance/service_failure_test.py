@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +46,9 @@ from pydicom.uid import CTImageStorage, MRImageStorage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import delivery_test as dt  # noqa: E402
+from harness import children, runs  # noqa: E402
+from harness.orthanc import Orthanc  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
 
 SERVICES = ["listener", "intake", "workers", "send-workers", "cleanup"]
 GRACE = 5
@@ -64,18 +66,18 @@ def arm_when(service, s, o, corpus):
     trigger = s.env["SENDIT_FAULT_INJECT"].split("@", 1)[1]
     first, second = os.path.join(corpus["folder"], "p0", "s0"), os.path.join(corpus["folder"], "p0", "s1")
     if service == "listener":
-        acked = dt.storescu(corpus, s.port, os.path.join(s.root, "storescu-1.log"), folders=[first])
+        acked = dt.store(corpus, s.port, os.path.join(s.root, "storescu-1.log"), folders=[first])
         open(trigger, "w").close()
         with socket.create_connection(("127.0.0.1", s.port), timeout=5):
             pass   # the accept loop turns once more, and fails
         return acked, [second], True
-    acked = dt.storescu(corpus, s.port, os.path.join(s.root, "storescu-1.log"))
+    acked = dt.store(corpus, s.port, os.path.join(s.root, "storescu-1.log"))
     if service == "intake":
         seen = True
     elif service == "workers":
-        seen = dt.wait_for(lambda: re.search(r'"job done" .*stage=deidentify', log_text(s)), 60, 0.01)
+        seen = wait_for(lambda: re.search(r'"job done" .*stage=deidentify', log_text(s)), 60, 0.01)
     else:
-        seen = dt.wait_for(lambda: (o.count() or 0) >= 1, 60, 0.01)
+        seen = wait_for(lambda: (o.count() or 0) >= 1, 60, 0.01)
     open(trigger, "w").close()
     return acked, [], bool(seen)
 
@@ -83,7 +85,7 @@ def arm_when(service, s, o, corpus):
 def run_case(service, o, corpus, work):
     root = os.path.join(work, service)
     os.makedirs(root)
-    s = dt.Sendit(root, o, SHUTDOWN_GRACE=str(GRACE), SENDIT_FAULT_INJECT=f"{service}@{os.path.join(root, 'fault-now')}")
+    s = dt.node(root, o, SHUTDOWN_GRACE=str(GRACE), SENDIT_FAULT_INJECT=f"{service}@{os.path.join(root, 'fault-now')}")
     s.start()
     problems, figures = [], {}
     try:
@@ -92,7 +94,7 @@ def run_case(service, o, corpus, work):
             problems.append(f"the {service} moment was never seen")
         t0 = time.monotonic()
         try:
-            code = s.proc.wait(timeout=GRACE + 15)
+            code = s.child.proc.wait(timeout=GRACE + 15)
         except subprocess.TimeoutExpired:
             code = None
             problems.append(f"still running {GRACE + 15} s after the fault: half-alive")
@@ -115,75 +117,67 @@ def run_case(service, o, corpus, work):
         del s.env["SENDIT_FAULT_INJECT"]
         s.start()
         if rest:
-            acked += dt.storescu(corpus, s.port, os.path.join(s.root, "storescu-2.log"), folders=rest)
+            acked += dt.store(corpus, s.port, os.path.join(s.root, "storescu-2.log"), folders=rest)
         if len(acked) != len(corpus["images"]):
             problems.append(f"storescu got Success for {len(acked)} of {len(corpus['images'])}")
-        if not dt.wait_for(lambda: dt.settled(s, len(acked)), 120, 0.5):
+        if not wait_for(lambda: dt.settled(s, len(acked)), 120, 0.5):
             problems.append(f"not delivered within 120 s of the restart: {dt.describe(s)}")
         more, fig = dt.check_orthanc(o, corpus, acked, studies=2, patients=1)
         problems += more + dt.check_left(s)
         s.stop(signal.SIGTERM)
-        if s.proc.returncode != 0:
-            problems.append(f"the restarted node exited {s.proc.returncode} on SIGTERM, expected 0")
+        if s.child.returncode != 0:
+            problems.append(f"the restarted node exited {s.child.returncode} on SIGTERM, expected 0")
         if FAILED_LINE in log_text(s):
             problems.append("the restarted node logged a service failure")
         figures.update(delivered=fig["instances"])
         return problems, figures
     finally:
-        if s.proc and s.proc.poll() is None:
+        if s.running():
             s.stop(signal.SIGKILL)
 
 
 def main():
-    p = argparse.ArgumentParser(prog="conformance/service-failure-test", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = runs.parser("conformance/service-failure-test", __doc__)
     p.add_argument("--service", action="append", choices=SERVICES, help="test this service (repeatable; default: all)")
     p.add_argument("--per-series", type=int, default=30, help="images per series, 3 series (default 30)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
     p.add_argument("--sendit", required=True, help=argparse.SUPPRESS)
     p.add_argument("--repo", required=True, help=argparse.SUPPRESS)
     args = p.parse_args()
-    dt.ARGS = args   # delivery_test's helpers read the binary and the repository from it
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    dt.ARGS = args   # delivery_test's node() reads the binary from it
     services = args.service or SERVICES
     work = tempfile.mkdtemp(prefix="sendit-service-failure-test.")
     dt.log(f"service-failure-test: sendit {args.sendit}, services {', '.join(services)}")
+    # The two studies are more than 30 days apart: a date shifted by the local pseudonymizer's
+    # jitter (-30 to -1 days) never lands on the other study's original date, which the check of
+    # Orthanc's contents would take for a leak (1 day apart, a jitter of -1 did just that).
     spec = [("Failover^Ottilie", "FO40411", "19800808", "F",
              [("20240601", [("CT", CTImageStorage, args.per_series), ("MR", MRImageStorage, args.per_series)]),
-              ("20240602", [("CT", CTImageStorage, args.per_series)])])]
+              ("20241103", [("CT", CTImageStorage, args.per_series)])])]
     failed = False
-    o = None
     try:
         corpus = dt.make_corpus(work, "corpus", spec, "svcfail")
-        o = dt.Orthanc(os.path.join(work, "orthanc"))
-        o.start()
-        for n, service in enumerate(services):
-            if n:
-                o.empty()
-            t0 = time.monotonic()
-            try:
-                problems, figures = run_case(service, o, corpus, work)
-            except Exception as e:  # noqa: BLE001 - a case that cannot run fails, the others still run
-                problems, figures = [f"{type(e).__name__}: {e}"], {}
-            failed |= bool(problems)
-            shown = "; ".join(f"{k} {v}" for k, v in figures.items())
-            dt.log(f"service {service:12s} {'FAIL' if problems else 'ok  '} {time.monotonic() - t0:5.1f} s  {shown}")
-            for prob in problems[:8]:
-                dt.log(f"    {prob}")
+        with Orthanc(os.path.join(work, "orthanc")) as o:
+            o.start()
+            for n, service in enumerate(services):
+                if n:
+                    o.empty()
+                t0 = time.monotonic()
+                try:
+                    problems, figures = run_case(service, o, corpus, work)
+                except Exception as e:  # noqa: BLE001 - a case that cannot run fails, the others still run
+                    problems, figures = [f"{type(e).__name__}: {e}"], {}
+                failed |= bool(problems)
+                shown = "; ".join(f"{k} {v}" for k, v in figures.items())
+                dt.log(f"service {service:12s} {'FAIL' if problems else 'ok  '} {time.monotonic() - t0:5.1f} s  {shown}")
+                for prob in problems[:8]:
+                    dt.log(f"    {prob}")
         dt.log(f"service-failure-test: {len(services)} services, {'FAIL' if failed else 'all passed'}")
         return 1 if failed else 0
     finally:
-        for proc in dt.LIVE:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if o is not None:
-            o.stop()
-        if args.keep or failed:
-            print(f"work folder kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        runs.finish_work(work, args.keep or failed)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children.session():
+        sys.exit(main())
