@@ -29,7 +29,8 @@ struct ServeCommand: ParsableCommand {
             unimported folders are imported, interrupted jobs run again.
             Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
             associations and jobs finish for SHUTDOWN_GRACE seconds, then aborts them.
-            Settings: `sendit config check` lists them with their defaults.
+            Settings (docs/configuration.md; `sendit config check` shows their values):
+            \(SettingsReference.helpList)
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -47,16 +48,15 @@ struct ServeCommand: ParsableCommand {
     var stableAge: Double?
 
     func run() throws {
-        var settings = try configurationOptions.load()
-        settings.override("DICOM_PORT", port.map(String.init))
-        settings.override("DICOM_AE_TITLE", aet)
-        settings.override("DATA_FOLDER", data)
-        settings.override("STABLE_AGE", stableAge.map { String($0) })
-        var configuration = try settings.server()
-        let logger = try makeLogger(settings)
+        let node = try configurationOptions.resolve([
+            .init(.dicomPort, "--port", port.map(String.init)), .init(.dicomAETitle, "--aet", aet),
+            .init(.dataFolder, "--data", data), .init(.stableAge, "--stable-age", stableAge.map { String($0) }),
+        ])
+        var configuration = node.server
+        let logger = makeLogger(node)
         let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
         do {
-            let pipeline = try PipelineWiring(settings)
+            let pipeline = try PipelineWiring(node)
             // Order matters: the database lock first (so running jobs are known to be orphans),
             // then the listener (which locks the data folder and recovers .incoming), then the
             // intake (which finishes and imports), then the workers.
@@ -76,12 +76,12 @@ struct ServeCommand: ParsableCommand {
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
             try server.start()
-            workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
+            workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(node, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
             // Sending has its own threads: a destination that is slow or down holds up no
             // de-identification, and de-identification none of the sending.
-            senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(settings, logger: logger),
-                                 count: try settings.sendWorkers(), logger: logger, name: "send")
+            senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(node, logger: logger),
+                                 count: node.sendWorkers, logger: logger, name: "send")
             workers.afterGivingUp = pipeline.destinations.map(\.stage)
             workers.onQueued = { [workers, senders] in
                 workers.wake()
@@ -92,7 +92,7 @@ struct ServeCommand: ParsableCommand {
                                         reason: "waiting for this destination at start-up")
             }
             if backlog > 0 { logger.notice("series waiting to be sent were queued", metadata: ["jobs": "\(backlog)"]) }
-            cleanup = CleanupLoop(retention: try pipeline.retention(settings), interval: try settings.double("CLEANUP_INTERVAL"),
+            cleanup = CleanupLoop(retention: pipeline.retention(node), interval: node.cleanupInterval,
                                   logger: logger)
             intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
@@ -134,9 +134,7 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
-func makeLogger(_ settings: SenditConfiguration) throws -> Logger {
-    guard let level = Logger.Level(rawValue: settings.string("LOG_LEVEL").lowercased()) else {
-        throw SenditConfiguration.ConfigurationError(message: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
-    }
+func makeLogger(_ node: NodeConfiguration) -> Logger {
+    let level = node.logLevel
     return Logger(label: "sendit") { LogfmtHandler(label: $0, level: level) }
 }
