@@ -95,7 +95,8 @@ extension NodeConfiguration {
 
     static func resolvePipeline(_ r: inout SettingsResolver, dataFolder data: String) -> PipelineConfiguration {
         var p = PipelineConfiguration(databasePath: r.path(.database), quarantineFolder: r.path(.quarantineFolder))
-        if PipelineConfiguration.contains(data, p.quarantineFolder) {
+        let dataRefused = r.refused.contains(.dataFolder)
+        if !dataRefused && PipelineConfiguration.contains(data, p.quarantineFolder) {
             r.refuse(.quarantineFolder, "must not be inside DATA_FOLDER (it would be imported as a finished folder); \(r.mention(.dataFolder))")
         }
         p.stableAge = r.seconds(.stableAge)
@@ -116,7 +117,7 @@ extension NodeConfiguration {
         let beside = (p.quarantineFolder as NSString).deletingLastPathComponent
         let outbox = r.optionalPath(.outboxFolder)
         p.outboxFolder = outbox ?? beside + "/outbox"
-        if PipelineConfiguration.contains(data, p.outboxFolder) && !r.refused.contains(.quarantineFolder) {
+        if !dataRefused && PipelineConfiguration.contains(data, p.outboxFolder) && !r.refused.contains(.quarantineFolder) {
             let derived = outbox == nil ? "empty means \(p.outboxFolder), beside QUARANTINE_FOLDER; " : ""
             r.refuse(.outboxFolder, "must not be inside DATA_FOLDER (it would be imported as a finished folder); \(derived)\(r.mention(.dataFolder))")
         }
