@@ -4,40 +4,42 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Show the configuration.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, Docs.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Print the effective configuration (secrets masked) and where each value comes from; exit 1 if it is invalid.")
+            abstract: "Print the effective configuration (secrets masked) and where each value comes from; exit 1 if it is invalid.",
+            discussion: """
+                Resolves the configuration exactly as `sendit serve` does before it starts (the same
+                function): exit status 0 if serve would accept it, 1 with one report naming every
+                mistake if serve would refuse it. The settings (docs/configuration.md):
+                \(SettingsReference.helpList)
+                """)
 
         @OptionGroup var configurationOptions: ConfigurationOptions
 
         func run() throws {
-            let settings = try configurationOptions.load()
-            print(settings.describe())
+            let values = configurationOptions.values()
+            print(values.describe())
             do {
-                _ = try settings.server()
-                _ = try settings.pipeline()
-                _ = try settings.deidentification()
-                _ = try settings.burnedInRules()
-                _ = try settings.jitterRange()
-                _ = try settings.identifierFields()
-                _ = try settings.identifiersURL()
-                for d in try settings.destinations() {
-                    if case .googleCloudStorage(let bucket, _) = d.target { _ = try settings.googleStorage(bucket: bucket) }
-                }
-                _ = try settings.googleMetadataFields()
-                _ = try settings.sendRetryPolicy(lease: 300)
-                _ = try settings.sendWorkers()
-                _ = try settings.sendAssociations()
-                _ = try settings.retention()
-                _ = try settings.double("CLEANUP_INTERVAL")
-                _ = try makeLogger(settings)
+                _ = try NodeConfiguration.resolve(values)
             } catch {
-                print("invalid: \(error)")
+                print(error)
                 throw ExitCode(1)
             }
+        }
+    }
+
+    /// Writes docs/configuration.md from the settings table.
+    struct Docs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "docs",
+            abstract: "Print docs/configuration.md, the settings reference, from the settings table.",
+            shouldDisplay: false)
+
+        func run() {
+            print(SettingsReference.markdown, terminator: "")
         }
     }
 }

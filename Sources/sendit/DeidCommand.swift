@@ -67,13 +67,11 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             out = inputs.removeLast()
         }
         guard !inputs.isEmpty else { throw ValidationError("no input") }
-        var settings = try configurationOptions.load()
-        settings.override("DEID_OPTIONS", options)
-        settings.override("STUDY_DEID", recipe)
-        let pipeline = try settings.pipeline()
-        let (provider, engine, _) = try PipelineWiring.deidentification(settings, secretsFile: pipeline.secretsFile)
-        let rules = try settings.burnedInRules()
-        let fields = try settings.identifierFields()
+        let node = try configurationOptions.resolve([.init(.deidOptions, "--options", options), .init(.studyDeid, "--recipe", recipe)])
+        let pipeline = node.pipeline
+        let (provider, engine, _) = try PipelineWiring.deidentification(node)
+        let rules = node.burnedInRules
+        let fields = node.identifierFields
         let copies = CopyMaker(engine: engine, outbox: try Outbox(folder: PipelineConfiguration.absolute(out), sync: false), rules: rules)
         // Only an empty .incoming goes: OUT may be a live outbox with copies in progress.
         defer {

@@ -29,9 +29,9 @@ struct ImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let settings = try configurationOptions.load()
-        let pipeline = try PipelineWiring(settings)
-        let data = PipelineConfiguration.absolute(settings.string("DATA_FOLDER"))
+        let node = try configurationOptions.resolve()
+        let pipeline = try PipelineWiring(node)
+        let data = node.dataFolder
         var failed = false, quarantined = false
         for folder in folders {
             // A symbolic link to a folder imports the folder it names.

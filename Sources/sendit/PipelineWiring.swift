@@ -22,10 +22,10 @@ struct PipelineWiring {
 
     /// `existing`: the database must already exist (commands that only look or repair: a typo
     /// in DATABASE is an error, not an empty index).
-    init(_ settings: SenditConfiguration, existing: Bool = false) throws {
-        configuration = try settings.pipeline()
+    init(_ node: NodeConfiguration, existing: Bool = false) throws {
+        configuration = node.pipeline
         if existing && !FileManager.default.fileExists(atPath: configuration.databasePath) {
-            throw SenditConfiguration.ConfigurationError(message: "no index at \(configuration.databasePath) (DATABASE); `sendit serve` or `sendit import` makes it")
+            throw NoIndex(path: configuration.databasePath)
         }
         let parent = (configuration.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -35,23 +35,28 @@ struct PipelineWiring {
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
         self.importer = importer
-        destinations = try settings.destinations()
-        let sendPolicy = try settings.sendRetryPolicy(lease: configuration.retry.lease)
+        destinations = node.destinations
         queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses,
-                         stagePolicies: Dictionary(uniqueKeysWithValues: destinations.map { ($0.stage, sendPolicy) }))
+                         stagePolicies: Dictionary(uniqueKeysWithValues: destinations.map { ($0.stage, node.sendRetryPolicy) }))
+    }
+
+    /// A command that only looks or repairs found no database at DATABASE.
+    struct NoIndex: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no index at \(path) (DATABASE); `sendit serve` or `sendit import` makes it" }
     }
 
     /// The processing stages `sendit serve` runs: identify (the service or the keyed local
     /// pseudonymizer) and de-identify into the outbox, which then queues a send job per
     /// destination. Opens the secrets file (making the key on first use).
-    func makeStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
-        let (provider, engine, hash) = try PipelineWiring.deidentification(settings, secretsFile: configuration.secretsFile)
-        let outbox = try Outbox(folder: configuration.outboxFolder, sync: try settings.bool("FSYNC"))
+    func makeStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
+        let (provider, engine, hash) = try PipelineWiring.deidentification(node)
+        let outbox = try Outbox(folder: configuration.outboxFolder, sync: node.fsync)
         outbox.removeLeftovers()
-        var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: try settings.burnedInRules(), logger: logger)
+        var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: node.burnedInRules, logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
-        let identify = IdentifyStage(provider: provider, hash: hash, fields: try settings.identifierFields())
+        let identify = IdentifyStage(provider: provider, hash: hash, fields: node.identifierFields)
         deidentify.patientOfImage = identify.patientOfImage
         let stages: [any StageHandler] = [identify, deidentify]
         precondition(stages.map(\.stage) == Self.processingStages)
@@ -60,44 +65,47 @@ struct PipelineWiring {
 
     /// One send stage per destination (run by their own pool of workers): C-STORE for DICOM
     /// destinations, a NIfTI upload for Google Cloud Storage.
-    func makeSendStages(_ settings: SenditConfiguration, logger: Logger) throws -> [any StageHandler] {
-        let acceptWarnings = try settings.bool("SEND_ACCEPT_WARNINGS")
-        let associations = try settings.sendAssociations()
+    func makeSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
         let names = destinations.map(\.name)
         return try destinations.map { destination -> any StageHandler in
             switch destination.target {
             case .dicom:
                 var stage = SendStage(destination: destination, destinations: names, logger: logger)
-                stage.acceptWarnings = acceptWarnings
-                stage.associations = associations
+                stage.acceptWarnings = node.sendAcceptWarnings
+                stage.associations = node.sendAssociations
                 return stage
-            case .googleCloudStorage(let bucket, _):
-                var stage = GoogleStage(destination: destination, destinations: names, storage: try settings.googleStorage(bucket: bucket),
-                                        logger: logger)
-                stage.fields = try settings.googleMetadataFields()
+            case .googleCloudStorage:
+                guard let storage = node.googleStorage else { throw NoGoogleStorage() }
+                var stage = GoogleStage(destination: destination, destinations: names, storage: storage, logger: logger)
+                stage.fields = node.googleMetadataFields
                 return stage
             }
         }
     }
 
     /// The clean-up of delivered images, as RETENTION says.
-    func retention(_ settings: SenditConfiguration) throws -> Retention {
-        Retention(database: database, dataFolder: PipelineConfiguration.absolute(settings.string("DATA_FOLDER")),
-                  outboxFolder: configuration.outboxFolder, destinations: destinations.map(\.name), policy: try settings.retention())
+    func retention(_ node: NodeConfiguration) -> Retention {
+        Retention(database: database, dataFolder: node.dataFolder, outboxFolder: configuration.outboxFolder,
+                  destinations: destinations.map(\.name), policy: node.retention)
+    }
+
+    /// A Google destination without its storage client (resolution makes both, or neither).
+    struct NoGoogleStorage: Error, CustomStringConvertible {
+        var description: String { "the Google destination has no storage client" }
     }
 
     /// Where identifiers come from (the service when DEIDENTIFY_RESTFUL, else the keyed local
     /// pseudonymizer) and the engine, both keyed by the secrets file's DEID_KEY; and that key's
     /// hash, which the identify stage keys its digests of originals with.
-    static func deidentification(_ settings: SenditConfiguration, secretsFile: String) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
-        let secrets = try SecretsFile.open(secretsFile)
+    static func deidentification(_ node: NodeConfiguration) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
+        let secrets = try SecretsFile.open(node.pipeline.secretsFile)
         let hash = KeyedHash(key: try secrets.deidentificationKey())
         let provider: any IdentifiersProvider
-        if let url = try settings.identifiersURL() {
-            provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: try settings.double("IDENTIFIERS_TIMEOUT"))
+        if let url = node.identifiersURL {
+            provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: node.identifiersTimeout)
         } else {
-            provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: try settings.jitterRange()))
+            provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: node.jitterRange))
         }
-        return (provider, Deidentifier(settings: try settings.deidentification(), uids: UIDRemapper(hash: hash)), hash)
+        return (provider, Deidentifier(settings: node.deidentification, uids: UIDRemapper(hash: hash)), hash)
     }
 }

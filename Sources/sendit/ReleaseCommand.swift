@@ -32,7 +32,7 @@ struct ReleaseCommand: ParsableCommand {
     var uids: [String]
 
     func run() throws {
-        let pipeline = try PipelineWiring(try configurationOptions.load(), existing: true)
+        let pipeline = try PipelineWiring(try configurationOptions.resolve(), existing: true)
         let outcome = try HeldImages.release(pipeline.database, uids: uids, drop: drop, reason: reason,
                                              maxAttempts: pipeline.configuration.retry.maxAttempts)
         let n = outcome.images

@@ -28,7 +28,7 @@ struct RetryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try PipelineWiring(try configurationOptions.load(), existing: true)
+        let pipeline = try PipelineWiring(try configurationOptions.resolve(), existing: true)
         var ids: [Int64]? = nil
         if !series.isEmpty {
             ids = try pipeline.database.writer.read { db in

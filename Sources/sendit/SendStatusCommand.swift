@@ -27,10 +27,10 @@ struct SendStatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try configurationOptions.load()
-        let pipeline = try PipelineWiring(settings, existing: true)
+        let node = try configurationOptions.resolve()
+        let pipeline = try PipelineWiring(node, existing: true)
         let summary = try DeliverySummary.read(pipeline.database, destinations: pipeline.destinations)
-        let usage = ["data": DiskUsage.measure(PipelineConfiguration.absolute(settings.string("DATA_FOLDER"))),
+        let usage = ["data": DiskUsage.measure(node.dataFolder),
                      "outbox": DiskUsage.measure(pipeline.configuration.outboxFolder),
                      "quarantine": DiskUsage.measure(pipeline.configuration.quarantineFolder)]
         if json {

@@ -8,8 +8,8 @@ struct Sendit: AsyncParsableCommand {
         abstract: "A DICOM node that receives studies, de-identifies them and forwards them to a research archive.",
         discussion: """
             Run the node with `sendit serve`. Settings come from embedded defaults, a file given
-            with --config, and environment variables of the same names; `sendit config check`
-            prints them. See README.md.
+            with --config, environment variables of the same names and flags; `sendit config check`
+            prints them and docs/configuration.md lists them. See README.md.
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,

@@ -33,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             service group: if one of them fails, the node logs "service failed" naming it, stops
             the others the same way and exits with status 1 (a supervisor restarts it; start-up
             recovery resumes the interrupted work).
-            Settings: `sendit config check` lists them with their defaults.
+            Settings (docs/configuration.md; `sendit config check` shows their values):
+            \(SettingsReference.helpList)
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -65,13 +66,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
     /// Start-up, in order, up to the service group: settings, locks, recovery, the components.
     /// (Synchronous: the index's calls here are the blocking ones.)
     func prepare() throws -> (NodeServices, Logger) {
-        var settings = try configurationOptions.load()
-        settings.override("DICOM_PORT", port.map(String.init))
-        settings.override("DICOM_AE_TITLE", aet)
-        settings.override("DATA_FOLDER", data)
-        settings.override("STABLE_AGE", stableAge.map { String($0) })
-        var configuration = try settings.server()
-        let logger = try makeLogger(settings)
+        let settings = try configurationOptions.resolve([
+            .init(.dicomPort, "--port", port.map(String.init)), .init(.dicomAETitle, "--aet", aet),
+            .init(.dataFolder, "--data", data), .init(.stableAge, "--stable-age", stableAge.map { String($0) }),
+        ])
+        var configuration = settings.server
+        let logger = makeLogger(settings)
         let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
         let node: NodeServices
         do {
@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // Sending has its own threads: a destination that is slow or down holds up no
             // de-identification, and de-identification none of the sending.
             senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(settings, logger: logger),
-                                 count: try settings.sendWorkers(), logger: logger, name: "send")
+                                 count: settings.sendWorkers, logger: logger, name: "send")
             workers.afterGivingUp = pipeline.destinations.map(\.stage)
             workers.onQueued = { [workers, senders] in
                 workers.wake()
@@ -117,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                                         reason: "waiting for this destination at start-up")
             }
             if backlog > 0 { logger.notice("series waiting to be sent were queued", metadata: ["jobs": "\(backlog)"]) }
-            cleanup = CleanupLoop(retention: try pipeline.retention(settings), interval: try settings.double("CLEANUP_INTERVAL"),
+            cleanup = CleanupLoop(retention: pipeline.retention(settings), interval: settings.cleanupInterval,
                                   logger: logger)
             intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
@@ -145,9 +145,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
     }
 }
 
-func makeLogger(_ settings: SenditConfiguration) throws -> Logger {
-    guard let level = Logger.Level(rawValue: settings.string("LOG_LEVEL").lowercased()) else {
-        throw SenditConfiguration.ConfigurationError(message: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
-    }
+func makeLogger(_ node: NodeConfiguration) -> Logger {
+    let level = node.logLevel
     return Logger(label: "sendit") { LogfmtHandler(label: $0, level: level) }
 }

@@ -21,7 +21,7 @@ struct StatusCommand: ParsableCommand {
     var limit = 20
 
     func run() throws {
-        let pipeline = try PipelineWiring(try configurationOptions.load(), existing: true)
+        let pipeline = try PipelineWiring(try configurationOptions.resolve(), existing: true)
         let summary = try IndexSummary.read(pipeline.database, limit: limit > 0 ? limit : nil)
         if json {
             let encoder = JSONEncoder()

@@ -1,0 +1,107 @@
+import DICOMNetwork
+import Foundation
+import Pipeline
+import RemoteServices
+
+extension NodeConfiguration {
+    /// The enabled destinations, checked: the Orthanc of the ORTHANC_* settings when
+    /// SEND_TO_ORTHANC, the bucket when SEND_TO_GOOGLE (and its storage client), then
+    /// EXTRA_DESTINATIONS in order. Every ORTHANC_* and GOOGLE_* setting is checked whether or
+    /// not its destination is enabled.
+    static func resolveDestinations(_ r: inout SettingsResolver, dicomAETitle: String,
+                                    sendTimeout: TimeInterval) -> ([DeliveryDestination], GoogleCloudStorage?) {
+        let callingSetting = r.text(.orthancCallingAETitle)
+        let calling = callingSetting.isEmpty ? dicomAETitle : callingSetting
+        var out: [DeliveryDestination] = []
+        let commitmentTimeout = r.seconds(.commitmentTimeout)
+
+        let toOrthanc = r.boolean(.sendToOrthanc)
+        var orthanc = StorageSCU.Destination(host: r.text(.orthancIPAddress), port: r.integer(.orthancPort),
+                                             calledAETitle: r.text(.orthancAETitle), callingAETitle: calling)
+        orthanc.dimseTimeout = sendTimeout
+        let verify = r.choice(.orthancVerify)
+        var rest = OrthancREST(url: r.url(.orthancURL) ?? URL(fileURLWithPath: "/"), username: r.text(.orthancUsername),
+                               password: r.text(.orthancPassword))
+        rest.timeout = sendTimeout
+        if toOrthanc {
+            let verification: DeliveryDestination.Verification = switch verify {
+            case "rest": .orthancREST(rest)
+            case "commitment": .storageCommitment(timeout: commitmentTimeout)
+            default: .none
+            }
+            out.append(DeliveryDestination(name: "orthanc", dicom: orthanc, verification: verification))
+        }
+
+        let toGoogle = r.boolean(.sendToGoogle)
+        let bucket = r.value(.googleCloudStorage) { text in
+            guard !text.contains("/") else { throw SettingsResolver.Refusal("must be \(Setting.googleCloudStorage.kind.allowed)") }
+            return text
+        }
+        let collection = r.value(.googleStorageCollection) { text in
+            let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard !trimmed.isEmpty else { throw SettingsResolver.Refusal("must be \(Setting.googleStorageCollection.kind.allowed)") }
+            return trimmed
+        }
+        let endpoint = r.url(.googleStorageEndpoint) ?? GoogleCloudStorage.defaultEndpoint
+        let credentialsPath = r.optionalPath(.googleApplicationCredentials)
+        var storage: GoogleCloudStorage? = nil
+        if toGoogle {
+            if bucket.isEmpty { r.refuse(.googleCloudStorage, "must name the bucket: SEND_TO_GOOGLE is on") }
+            var environment = r.values.environment
+            environment["GOOGLE_APPLICATION_CREDENTIALS"] = credentialsPath ?? ""
+            do {
+                let credentials = try GoogleCredentials.fromEnvironment(environment, timeout: sendTimeout)
+                storage = GoogleCloudStorage(bucket: bucket, endpoint: endpoint, tokens: credentials)
+                storage?.timeout = max(120, sendTimeout)
+            } catch {
+                r.refuse(.googleApplicationCredentials, "\(error)")
+            }
+            out.append(DeliveryDestination(name: "google", target: .googleCloudStorage(bucket: bucket, collection: collection)))
+        }
+
+        let extras = r.value(.extraDestinations) { text in
+            try SettingsResolver.list(text, separator: ";").map { entry in
+                try extraDestination(entry, calling: calling, sendTimeout: sendTimeout, commitmentTimeout: commitmentTimeout)
+            }
+        }
+        for extra in extras {
+            if out.contains(where: { $0.name == extra.name }) {
+                r.refuse(.extraDestinations, "the name \(extra.name) is used twice (\"orthanc\" is SEND_TO_ORTHANC's, \"google\" SEND_TO_GOOGLE's)")
+            }
+            out.append(extra)
+        }
+        return (out, storage)
+    }
+
+    /// One entry of EXTRA_DESTINATIONS: NAME=AET@HOST:PORT[ REST-URL|commitment].
+    static func extraDestination(_ entry: String, calling: String, sendTimeout: TimeInterval,
+                                 commitmentTimeout: TimeInterval) throws -> DeliveryDestination {
+        let bad = SettingsResolver.Refusal("\"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL|commitment]")
+        guard let eq = entry.firstIndex(of: "=") else { throw bad }
+        let name = String(entry[..<eq]).trimmingCharacters(in: .whitespaces)
+        let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard DeliveryDestination.isValidName(name), (1...2).contains(parts.count),
+              let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
+              let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
+        let host = String(parts[0][parts[0].index(after: at)..<colon]), called = String(parts[0][..<at])
+        guard !host.isEmpty else { throw SettingsResolver.Refusal("\(name): the host is empty") }
+        guard (1...65535).contains(port) else { throw SettingsResolver.Refusal("\(name): the port must be 1 to 65535, not \(port)") }
+        guard Setting.Kind.isAETitle(called) else {
+            throw SettingsResolver.Refusal("\(name): AE title \"\(called)\" must be 1 to 16 characters, no backslash")
+        }
+        var dicom = StorageSCU.Destination(host: host, port: port, calledAETitle: called, callingAETitle: calling)
+        dicom.dimseTimeout = sendTimeout
+        var verification = DeliveryDestination.Verification.none
+        if parts.count == 2 {
+            if parts[1] == "commitment" {
+                verification = .storageCommitment(timeout: commitmentTimeout)
+            } else {
+                guard let url = Setting.Kind.httpURL(parts[1]) else { throw bad }
+                var rest = OrthancREST(url: url)
+                rest.timeout = sendTimeout
+                verification = .orthancREST(rest)
+            }
+        }
+        return DeliveryDestination(name: name, dicom: dicom, verification: verification)
+    }
+}

@@ -1,0 +1,61 @@
+import DICOMNetwork
+import Deidentify
+import Foundation
+import Logging
+import Pipeline
+import RemoteServices
+
+/// The node's configuration, typed and checked: what every command and the wiring take. Made
+/// only by `resolve`, from the defaults, the file, the environment and flags (`SettingValues`),
+/// which collects every mistake into one `ConfigurationReport` before anything starts.
+/// `sendit config check` and every other command call the same `resolve`, so they accept and
+/// refuse the same configurations.
+struct NodeConfiguration {
+    /// The DICOM listener (DICOM_*, DATA_FOLDER, FSYNC, SHUTDOWN_GRACE).
+    var server: ServerConfiguration
+    /// Intake and jobs (DATABASE, QUARANTINE_FOLDER, STABLE_AGE, WORKERS, JOB_*, OUTBOX_FOLDER,
+    /// SECRETS_FILE); paths absolute.
+    var pipeline: PipelineConfiguration
+    /// DATA_FOLDER, absolute.
+    var dataFolder: String
+    /// FSYNC: received instances and de-identified copies are fdatasynced.
+    var fsync: Bool
+
+    /// DEID_OPTIONS, DEID_PATIENT_NAME, DEID_KEEP_UNKNOWN_ATTRIBUTES, DEID_NARRATIVE_TEXT,
+    /// STUDY_DEID (the recipe, parsed), DEID_SAFE_PRIVATE.
+    var deidentification: DeidentificationSettings
+    /// BURNED_IN_RULES's rules, or the built-in ones.
+    var burnedInRules: BurnedInRules
+    /// DEID_JITTER_RANGE, days.
+    var jitterRange: ClosedRange<Int>
+    /// ENTITY_ID, ENTITY_SOURCE, ITEM_ID, ITEM_SOURCE, PATIENT_ID_WITH_ISSUER.
+    var identifierFields: IdentifiersRequest.Fields
+    /// IDENTIFIERS_URL when DEIDENTIFY_RESTFUL is on; nil: the keyed local pseudonymizer.
+    var identifiersURL: URL?
+    /// IDENTIFIERS_TIMEOUT, seconds.
+    var identifiersTimeout: TimeInterval
+
+    /// The enabled destinations, in order: the Orthanc of ORTHANC_* when SEND_TO_ORTHANC, the
+    /// bucket when SEND_TO_GOOGLE, then EXTRA_DESTINATIONS.
+    var destinations: [DeliveryDestination]
+    /// The storage client of the Google destination (SEND_TO_GOOGLE), its tokens from
+    /// GOOGLE_APPLICATION_CREDENTIALS or the metadata server.
+    var googleStorage: GoogleCloudStorage?
+    /// GOOGLE_METADATA_FIELDS.
+    var googleMetadataFields: [String]
+    /// SEND_WORKERS threads.
+    var sendWorkers: Int
+    /// SEND_ASSOCIATIONS per destination for one long series.
+    var sendAssociations: Int
+    /// SEND_ACCEPT_WARNINGS.
+    var sendAcceptWarnings: Bool
+    /// SEND_RETRY_DELAY doubling to SEND_RETRY_MAX_DELAY, until SEND_GIVE_UP_AFTER; JOB_LEASE.
+    var sendRetryPolicy: RetryPolicy
+
+    /// RETENTION.
+    var retention: Retention.Policy
+    /// CLEANUP_INTERVAL, seconds.
+    var cleanupInterval: TimeInterval
+    /// LOG_LEVEL.
+    var logLevel: Logger.Level
+}
