@@ -37,8 +37,11 @@ let package = Package(
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
             "DICOMCore", "DICOMFile", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The index: the SQLite database behind intent methods; the only module that imports GRDB.
+        .target(name: "SenditIndex", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "Deidentify", "CSystem", .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "SenditIndex", "CSystem", "CZlib",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -47,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "Pipeline",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "Pipeline", "SenditIndex",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,7 +63,8 @@ let package = Package(
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Deidentify", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pipeline", "SenditIndex", "Deidentify", "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMDIMSE", "CZlib",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),

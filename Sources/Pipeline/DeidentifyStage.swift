@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import SenditIndex
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import SenditIndex
 
 /// Imports a finished folder: reads every file's header (recursively; hidden files are left
 /// alone), records Study, Series and Image rows (status NEW), quarantines what is not an

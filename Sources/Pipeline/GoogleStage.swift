@@ -3,6 +3,7 @@ import DICOMFile
 import Foundation
 import GRDB
 import Logging
+import SenditIndex
 
 /// The send stage of a Google Cloud Storage destination: once a series is wholly de-identified,
 /// its outbox copies (nothing else) become one NIfTI-1 volume, gzip-compressed, uploaded as

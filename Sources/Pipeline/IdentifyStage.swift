@@ -3,6 +3,7 @@ import DICOMFile
 import Deidentify
 import Foundation
 import GRDB
+import SenditIndex
 
 /// The identify stage: gets the series' replacement identifiers (patient and study codes, date
 /// jitter) and stores them as its `seriesIdentifiers` row, with the keyed digest of the patient

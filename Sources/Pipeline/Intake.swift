@@ -2,6 +2,7 @@ import DICOMNetwork
 import Foundation
 import GRDB
 import Logging
+import SenditIndex
 
 /// The single door into the pipeline, running inside `sendit serve` on one thread: finishes the
 /// receiver's staging folders once they are quiet for the stable age, notices finished folders

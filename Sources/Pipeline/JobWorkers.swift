@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import SenditIndex
 
 /// The workers that run the job queue: `count` threads (blocking work such as a C-STORE to the
 /// destination does not hold up Swift's cooperative pool). Each claims a job, moves the series'

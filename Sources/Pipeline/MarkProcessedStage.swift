@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SenditIndex
 
 /// The placeholder stage until identify and de-identify arrive: takes a series' NEW images
 /// through PROCESSING to DONEPROCESSING, proving the flow from import to the job queue.

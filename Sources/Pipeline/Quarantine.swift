@@ -4,6 +4,7 @@ import Glibc
 import CSystem
 import Foundation
 import GRDB
+import SenditIndex
 
 /// The quarantine folder: files that could not be imported, each moved to `<folder>/<row
 /// id>-<file name>` with a `quarantine` row saying where it came from and why. The row is

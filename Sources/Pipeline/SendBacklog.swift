@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SenditIndex
 
 /// Series waiting for a destination with no send job queued for it: de-identified before the
 /// destination was configured, or left by a job that failed or was retried by hand. `sendit

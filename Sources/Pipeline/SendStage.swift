@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import SenditIndex
 
 /// The send stage of one destination: the series' de-identified copies (read from the outbox,
 /// nothing else) go by C-STORE on one association; each answer is recorded in `delivery`; then

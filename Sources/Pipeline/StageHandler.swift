@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SenditIndex
 
 /// One stage of the pipeline (identify, de-identify, send, …) as the job queue runs it. A stage
 /// works on one series at a time: it takes the series' images in `inputStatuses`, holds them in

@@ -1,6 +1,7 @@
 import DICOMDIMSE
 import Foundation
 import GRDB
+import SenditIndex
 
 /// Records Storage Commitment results that sendit's listener receives: the committed images are
 /// `done` at the destination that was asked; those not committed lose their `sent` record (so

@@ -2,6 +2,7 @@ import Deidentify
 import Foundation
 import Logging
 import Pipeline
+import SenditIndex
 
 /// The pipeline's parts as every command builds them from the configuration: the database (its
 /// parent folder made if needed), the quarantine, the importer, the job queue and the stages.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Pipeline
+import SenditIndex
 
 struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import DICOMNetwork
 import Foundation
 import Pipeline
+import SenditIndex
 
 extension SenditConfiguration {
     /// The enabled destinations, validated: the Orthanc of the ORTHANC_* settings when

@@ -3,6 +3,7 @@ import DICOMDIMSE
 import DICOMNetwork
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 /// What a C-STORE answer, or its absence, means for the image.
 @Suite struct DeliveryOutcomeTests {

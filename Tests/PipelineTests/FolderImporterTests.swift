@@ -7,6 +7,7 @@ import Foundation
 import GRDB
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 @Suite struct FolderImporterTests {
     @Test func aFolderBecomesStudySeriesAndImageRowsWithOneJobPerSeries() throws {

@@ -6,6 +6,7 @@ import Deidentify
 import Foundation
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 /// RESTIdentifiersProvider against a real HTTP server (conformance/identifiers_service.py) in
 /// each of its modes.

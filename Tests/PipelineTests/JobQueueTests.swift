@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 @Suite struct JobQueueTests {
     /// Imports `series` series of two images each; returns the fixture.

@@ -11,6 +11,7 @@ import Logging
 @testable import Pipeline
 import Synchronization
 import Testing
+@testable import SenditIndex
 
 /// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
 /// (sendit's own SCP) over loopback.
