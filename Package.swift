@@ -41,7 +41,6 @@ let package = Package(
         .target(name: "SenditIndex", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "SenditIndex", "CSystem", "CZlib",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -50,8 +49,7 @@ let package = Package(
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "Pipeline", "SenditIndex",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "Pipeline", "SenditIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

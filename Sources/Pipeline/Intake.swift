@@ -1,6 +1,5 @@
 import DICOMNetwork
 import Foundation
-import GRDB
 import Logging
 import SenditIndex
 
@@ -122,14 +121,7 @@ public final class Intake: @unchecked Sendable {
     }
 
     func importedFolders(_ paths: [String]) throws -> [String: ImportedFolderRecord] {
-        try importer.database.writer.read { db in
-            var out: [String: ImportedFolderRecord] = [:]
-            for start in stride(from: 0, to: paths.count, by: 500) {
-                let chunk = Array(paths[start..<min(start + 500, paths.count)])
-                for record in try ImportedFolderRecord.filter(keys: chunk).fetchAll(db) { out[record.path] = record }
-            }
-            return out
-        }
+        try importer.database.importedFolders(paths: paths)
     }
 
     /// `ownStaging`: the receiver's own staging folder, just finished: every file in it was

@@ -4,13 +4,13 @@ import GRDB
 /// An image's status from its delivery records: SENT once every enabled destination has it
 /// (stored, or skipped with a reason), DONE once every one verified it (or skipped it: a series
 /// that cannot be a NIfTI volume is recorded as such, and waits for nothing more there).
-public enum DeliveryProgress {
+enum DeliveryProgress {
     /// The delivery states that count as "at the destination" and as "verified there".
     static let present = "('sent','done','skipped')"
     static let final = "('done','skipped')"
 
     /// Moves the series' images on, inside the caller's transaction.
-    public static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
+    static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
         guard !destinations.isEmpty else { return }
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
@@ -36,7 +36,7 @@ public enum DeliveryProgress {
 
     /// A destination gave up on a series: its images that destination has not verified (nor
     /// skipped) become FAILED with the reason; the others are left as they are.
-    public static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
+    static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
         let ids = try Int64.fetchAll(db, sql: """
             SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
             AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN \(final))

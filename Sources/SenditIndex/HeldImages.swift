@@ -32,14 +32,14 @@ public enum HeldImages {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT i.id, i.seriesId, i.sopInstanceUID, h.kind FROM image AS i JOIN series AS s ON s.id = i.seriesId
                     LEFT JOIN identityHold AS h ON h.imageId = i.id AND h.releasedAt IS NULL
-                    WHERE i.status = 'HELD' AND (i.sopInstanceUID = ? OR s.seriesInstanceUID = ?)
+                    WHERE i.status = \(ImageStatus.held.sql) AND (i.sopInstanceUID = ? OR s.seriesInstanceUID = ?)
                     """, arguments: [uid, uid])
                 if rows.isEmpty { outcome.unmatched.append(uid) }
                 for row in rows {
                     let id: Int64 = row[0], seriesId: Int64 = row[1], sop: String = row[2], identityKind: String? = row[3]
                     if drop {
                         try ImageTransition.moveImage(db, imageId: id, from: .held, to: .failed, reason: "dropped by hand: \(reason)", at: now)
-                    } else if identityKind == "series" {
+                    } else if identityKind == IdentityHold.Kind.series.rawValue {
                         outcome.refused.append("\(sop): its series already has the identifiers of another patient; "
                                                + "it cannot be given its own (drop it with --drop, or have it sent again under a SeriesInstanceUID of its own)")
                         continue

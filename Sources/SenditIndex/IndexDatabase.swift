@@ -11,7 +11,8 @@ import Synchronization
 /// hold the same PHI). Migrations are named
 /// and frozen: a released one is never edited; a change is a new migration.
 public final class IndexDatabase: Sendable {
-    public let writer: DatabasePool
+    /// The database handle: only this module reads and writes it, each intent one transaction.
+    let writer: DatabasePool
     public let path: String
 
     public init(path: String) throws {

@@ -34,7 +34,7 @@ public struct JobQueue: Sendable {
     /// Queues a job for a series and stage unless one is already queued (then its images will be
     /// taken by that one). Inside the caller's transaction. Returns whether a job was added.
     @discardableResult
-    public static func enqueue(_ db: Database, seriesId: Int64, stage: String, maxAttempts: Int,
+    static func enqueue(_ db: Database, seriesId: Int64, stage: String, maxAttempts: Int,
                                now: Date, reason: String) throws -> Bool {
         let queued = try JobRecord.filter(Column("seriesId") == seriesId && Column("stage") == stage
                                           && Column("state") == JobRecord.State.queued.rawValue).fetchCount(db)
@@ -82,15 +82,13 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Marks a job done and queues the `next` stages for the same series, in one transaction
-    /// with `effects` (the stage's own last status changes), so they happen together or not at all.
-    public func complete(_ job: JobRecord, owner: String, next: [String], now: Date = Date(),
-                         effects: (Database) throws -> Void = { _ in }) throws {
+    /// Marks a job done and queues the `next` stages for the same series, in one transaction, so
+    /// they happen together or not at all.
+    public func complete(_ job: JobRecord, owner: String, next: [String], now: Date = Date()) throws {
         try database.writer.write { db in
             try db.execute(sql: "UPDATE job SET state = 'done', leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, updatedAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?",
                            arguments: [now, job.id, owner])
             if db.changesCount == 0 { throw LeaseLost(jobId: job.id ?? -1) }
-            try effects(db)
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: "done", reason: job.stage, at: now).insert(db)
             for stage in next {
                 try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: policy(for: stage).maxAttempts,
@@ -99,12 +97,25 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// What a job that failed for good leaves behind, done in the transaction that fails it.
+    public enum GiveUp: Sendable, Equatable {
+        /// Nothing (the images stay as they are).
+        case nothing
+        /// The series' images in this status (the stage's working status) become FAILED.
+        case failImages(in: ImageStatus)
+        /// A destination gave up: the series' images it has not verified (nor skipped) become
+        /// FAILED; the others are left as they are.
+        case failUndelivered(destination: String)
+    }
+
     /// Records a failed try. A permanent failure, or the last allowed attempt, ends the job as
-    /// failed and runs `giveUp` (which marks its images FAILED) in the same transaction;
-    /// otherwise the job is queued again after the policy's delay. Returns the job's new state.
+    /// failed, carries out `giveUp` (which marks its images FAILED) and queues `thenQueue` for
+    /// the series, in the same transaction; otherwise the job is queued again after the policy's
+    /// delay. Returns the job's new state.
     @discardableResult
     public func fail(_ job: JobRecord, owner: String, error: String, permanent: Bool, now: Date = Date(),
-                     giveUp: (Database) throws -> Void = { _ in }) throws -> JobRecord.State {
+                     giveUp: GiveUp = .nothing, thenQueue: [String] = [],
+                     thenQueueReason: String = "") throws -> JobRecord.State {
         try database.writer.write { db in
             let stagePolicy = policy(for: job.stage)
             let final = permanent || stagePolicy.isExhausted(attempts: job.attempts, maxAttempts: job.maxAttempts,
@@ -120,8 +131,26 @@ public struct JobQueue: Sendable {
             let why = permanent ? "refused: \(error)" : "attempt \(job.attempts) of \(job.maxAttempts) failed: \(error)"
             try EventRecord(entity: "job", entityId: job.id, from: "running", to: final ? "failed" : "queued",
                             reason: why, at: now).insert(db)
-            if final { try giveUp(db) }
+            if final {
+                try apply(giveUp, db, job: job, reason: error, at: now)
+                for stage in thenQueue {
+                    try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: policy(for: stage).maxAttempts,
+                                         now: now, reason: thenQueueReason)
+                }
+            }
             return final ? .failed : .queued
+        }
+    }
+
+    private func apply(_ giveUp: GiveUp, _ db: Database, job: JobRecord, reason: String, at: Date) throws {
+        switch giveUp {
+        case .nothing:
+            break
+        case .failImages(let status):
+            try ImageTransition.move(db, seriesId: job.seriesId, from: [status], to: .failed,
+                                     reason: "\(job.stage): \(reason)", at: at)
+        case .failUndelivered(let destination):
+            try DeliveryProgress.giveUp(db, seriesId: job.seriesId, destination: destination, reason: reason, at: at)
         }
     }
 
@@ -185,17 +214,18 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Queues failed jobs again with a fresh attempt count (`sendit retry`); `restore` puts
-    /// their images back where the stage takes them. Returns how many jobs were queued.
+    /// Queues failed jobs again with a fresh attempt count (`sendit retry`), and puts their
+    /// series' FAILED images back where the stages take them (a destination's refusal of them
+    /// is forgotten: they are sent again). Returns how many jobs were queued.
     @discardableResult
-    public func retryFailed(seriesIds: [Int64]? = nil, now: Date = Date(),
-                            restore: (Database, JobRecord) throws -> Void) throws -> Int {
+    public func retryFailed(seriesIds: [Int64]? = nil, now: Date = Date()) throws -> Int {
         try database.writer.write { db in
             var request = JobRecord.filter(Column("state") == "failed")
             if let seriesIds { request = request.filter(seriesIds.contains(Column("seriesId"))) }
             var count = 0
             for job in try request.fetchAll(db) {
-                try restore(db, job)
+                try ImageTransition.forgetRefusals(db, seriesId: job.seriesId)
+                try ImageTransition.restoreFailed(db, seriesId: job.seriesId, at: now)
                 try JobQueue.removeQueuedTwin(db, of: job, now: now)
                 // A fresh start: attempts and age (SEND_GIVE_UP_AFTER counts from createdAt).
                 try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0, lastError = NULL, availableAt = ?, createdAt = ?, updatedAt = ? WHERE id = ?",

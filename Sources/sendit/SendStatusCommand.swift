@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SenditIndex
 
 struct SendStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct SendStatusCommand: ParsableCommand {
     func run() throws {
         let settings = try configurationOptions.load()
         let pipeline = try PipelineWiring(settings, existing: true)
-        let summary = try DeliverySummary.read(pipeline.database, destinations: pipeline.destinations)
+        let summary = try DeliverySummary.read(pipeline.database, destinations: pipeline.destinations.map(\.indexed))
         let usage = ["data": DiskUsage.measure(PipelineConfiguration.absolute(settings.string("DATA_FOLDER"))),
                      "outbox": DiskUsage.measure(pipeline.configuration.outboxFolder),
                      "quarantine": DiskUsage.measure(pipeline.configuration.quarantineFolder)]

@@ -59,9 +59,8 @@ import Testing
             _ = try f.database.writer.write { db in
                 try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "t", at: now)
             }
-            let state = try f.queue.fail(job, owner: "a", error: "peer down", permanent: false, now: now) { db in
-                try ImageTransition.move(db, seriesId: job.seriesId, from: [.processing], to: .failed, reason: "gave up", at: now)
-            }
+            let state = try f.queue.fail(job, owner: "a", error: "peer down", permanent: false, now: now,
+                                         giveUp: .failImages(in: .processing))
             if attempt < 3 {
                 #expect(state == .queued)
                 let next = try #require(try f.jobs().first)
@@ -77,9 +76,7 @@ import Testing
         #expect(job.state == .failed && job.lastError == "peer down")
         #expect(try f.statuses().values.allSatisfy { $0 == .failed })
         // `sendit retry` puts images back where they were and runs the job again.
-        let retried = try f.queue.retryFailed(now: now) { db, job in
-            try ImageTransition.restoreFailed(db, seriesId: job.seriesId, at: now)
-        }
+        let retried = try f.queue.retryFailed(now: now)
         #expect(retried == 1)
         #expect(try f.statuses().values.allSatisfy { $0 == .processing })
         let again = try #require(try f.queue.claimNext(owner: "a", stages: ["process"], now: now))

@@ -184,7 +184,7 @@ import Testing
                 && node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:down' AND state = 'queued' AND attempts >= 2") == 2
         }))
         #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6)
-        let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations)
+        let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations.map(\.indexed))
         let down = try #require(retrying.destinations.first { $0.name == "down" })
         #expect(down.retrying.count == 2 && down.retrying.allSatisfy { ($0.lastError ?? "").contains("down:") })
         #expect(try node.retention.sweep().images == 0)
