@@ -107,7 +107,7 @@ public struct DeidentifyStage: StageHandler {
 
     /// Records outcomes in one transaction, after syncing the outbox folders their copies were
     /// renamed into (so no row says DONEPROCESSING of a copy a power cut could take back).
-    func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: IndexDatabase) throws {
+    func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: any IndexStore) throws {
         try syncFolders(batch.flatMap { outcome, _ -> [String] in
             if case .placed(_, let placed) = outcome { return placed.unsyncedFolders }
             return []

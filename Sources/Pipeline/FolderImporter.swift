@@ -11,7 +11,7 @@ import SenditIndex
 /// replaces the copy imported earlier. Either way the other file is recorded in `otherCopy`,
 /// for clean-up.
 public struct FolderImporter: Sendable {
-    public let database: IndexDatabase
+    public let database: any IndexStore
     public let quarantine: Quarantine
     /// The stage queued for a series with new images (nil: none).
     public let firstStage: String?
@@ -23,7 +23,7 @@ public struct FolderImporter: Sendable {
     /// Files per write transaction.
     public var batchSize = 2000
 
-    public init(database: IndexDatabase, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
+    public init(database: any IndexStore, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
         self.database = database
         self.quarantine = quarantine
         self.firstStage = firstStage

@@ -157,7 +157,7 @@ public struct IdentifyStage: StageHandler {
 
     /// Records the patient of identifiers an earlier sendit gave (a row without a digest), and
     /// their codes against their originals.
-    func adopt(_ row: Known, request: IdentifiersRequest, database: IndexDatabase) throws {
+    func adopt(_ row: Known, request: IdentifiersRequest, database: any IndexStore) throws {
         let patient = digest("original-patient", request.originalPatientKey)
         let codes = try? IdentifiersResponse.decode(Data(row.json.utf8))
         let claims = codes.map {
@@ -173,7 +173,7 @@ public struct IdentifyStage: StageHandler {
 
     /// The patient of a sibling's identifiers given by an earlier sendit, read from one of that
     /// series' images (and recorded); nil if none can be read.
-    func verifyLegacy(_ row: Known, database: IndexDatabase) throws -> String? {
+    func verifyLegacy(_ row: Known, database: any IndexStore) throws -> String? {
         let paths = try database.imagePaths(seriesId: row.seriesId, limit: 3)
         for path in paths {
             guard let header = try? Part10File.read(path: path, options: .headerOnly) else { continue }

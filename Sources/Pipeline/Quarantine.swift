@@ -23,7 +23,7 @@ public struct Quarantine: Sendable {
     /// file is gone (another importer moved it) or already has a row that is pending or left it
     /// in place.
     @discardableResult
-    public func record(_ database: IndexDatabase, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
+    public func record(_ database: any IndexStore, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
         try database.recordQuarantine(path: path, reason: reason, placement: placement, now: now)
     }
 
@@ -48,7 +48,7 @@ public struct Quarantine: Sendable {
     /// before a kill. A taken target name gets another. A source that cannot be moved stays
     /// where it is: its row gets an empty `movedTo` and the reason.
     @discardableResult
-    public func finishPendingMoves(_ database: IndexDatabase) -> MoveReport {
+    public func finishPendingMoves(_ database: any IndexStore) -> MoveReport {
         var report = MoveReport()
         guard let pending = try? database.pendingQuarantineMoves()
         else { return report }

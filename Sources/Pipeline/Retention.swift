@@ -45,13 +45,13 @@ public struct Retention: Sendable {
         public var keptImageIds: Set<Int64> = []
     }
 
-    public let database: IndexDatabase
+    public let database: any IndexStore
     public let dataFolder: String
     public let outboxFolder: String
     public let destinations: [String]
     public let policy: Policy
 
-    public init(database: IndexDatabase, dataFolder: String, outboxFolder: String, destinations: [String], policy: Policy) {
+    public init(database: any IndexStore, dataFolder: String, outboxFolder: String, destinations: [String], policy: Policy) {
         self.database = database
         self.dataFolder = dataFolder
         self.outboxFolder = outboxFolder

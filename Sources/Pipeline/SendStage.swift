@@ -164,8 +164,8 @@ public struct SendStage: StageHandler {
     }
 
     /// Records the answers in one transaction (an answer about a copy since replaced is not
-    /// recorded: see `IndexDatabase.recordDeliveries`).
-    func record(_ batch: [(Pending, DeliveryOutcome)], database: IndexDatabase) throws {
+    /// recorded: see `IndexStore.recordDeliveries`).
+    func record(_ batch: [(Pending, DeliveryOutcome)], database: any IndexStore) throws {
         // Without verification, the C-STORE answer is final.
         let verified: Bool
         if case .none = verification { verified = true } else { verified = false }

@@ -41,13 +41,13 @@ public enum StageError: Error, CustomStringConvertible {
 /// What a stage's `run` gets: the job, the database, and a way to keep its lease.
 public struct StageJob: Sendable {
     public let job: JobRecord
-    public let database: IndexDatabase
+    public let database: any IndexStore
     let renewLease: @Sendable () throws -> Void
     /// Tells the workers that the stage queued jobs while it runs (they need not wait for their
     /// next poll).
     let jobsQueued: @Sendable () -> Void
 
-    public init(job: JobRecord, database: IndexDatabase, renewLease: @escaping @Sendable () throws -> Void,
+    public init(job: JobRecord, database: any IndexStore, renewLease: @escaping @Sendable () throws -> Void,
                 jobsQueued: @escaping @Sendable () -> Void = {}) {
         self.job = job
         self.database = database

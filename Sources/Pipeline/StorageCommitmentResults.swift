@@ -7,14 +7,14 @@ import SenditIndex
 /// the next try sends them again), with the failure reason in an event. One transaction per
 /// result; the images then move on as every destination's records say.
 public struct StorageCommitmentResults: Sendable {
-    public let database: IndexDatabase
+    public let database: any IndexStore
     /// Every enabled destination's name (for the images' statuses).
     public let destinations: [String]
     /// Each destination's AE title: a result is taken only from the destination that was asked
     /// (a result marks images verified, after which clean-up removes their originals).
     public let aeTitles: [String: String]
 
-    public init(database: IndexDatabase, destinations: [String], aeTitles: [String: String] = [:]) {
+    public init(database: any IndexStore, destinations: [String], aeTitles: [String: String] = [:]) {
         self.database = database
         self.destinations = destinations
         self.aeTitles = aeTitles

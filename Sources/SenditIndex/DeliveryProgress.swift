@@ -6,8 +6,8 @@ import GRDB
 /// that cannot be a NIfTI volume is recorded as such, and waits for nothing more there).
 enum DeliveryProgress {
     /// The delivery states that count as "at the destination" and as "verified there".
-    static let present = "('sent','done','skipped')"
-    static let final = "('done','skipped')"
+    static let present = [DeliveryRecord.State.sent, .done, .skipped].sqlList
+    static let final = [DeliveryRecord.State.done, .skipped].sqlList
 
     /// Moves the series' images on, inside the caller's transaction.
     static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
@@ -17,7 +17,7 @@ enum DeliveryProgress {
             SELECT i.id, i.status,
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(present)),
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(final))
-            FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
             """, arguments: StatementArguments(destinations + destinations) + [seriesId])
         let all = destinations.count
         for row in rows {
@@ -38,7 +38,7 @@ enum DeliveryProgress {
     /// skipped) become FAILED with the reason; the others are left as they are.
     static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
         let ids = try Int64.fetchAll(db, sql: """
-            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
             AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN \(final))
             """, arguments: [seriesId, destination])
         for id in ids {

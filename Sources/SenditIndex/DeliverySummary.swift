@@ -40,7 +40,11 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
 
     public var destinations: [Destination]
 
-    public static func read(_ database: IndexDatabase, destinations: [SendDestination]) throws -> DeliverySummary {
+    public static func read(_ database: any IndexStore, destinations: [SendDestination]) throws -> DeliverySummary {
+        try database.deliverySummary(destinations: destinations)
+    }
+
+    static func readSQLite(_ database: IndexDatabase, destinations: [SendDestination]) throws -> DeliverySummary {
         try database.writer.read { db in
             var out: [Destination] = []
             for d in destinations {

@@ -22,8 +22,13 @@ public enum HeldImages {
         public var refused: [String] = []
     }
 
+    public static func release(_ database: any IndexStore, uids: [String], drop: Bool, reason: String,
+                               maxAttempts: Int, now: Date = Date()) throws -> Outcome {
+        try database.releaseHeld(uids: uids, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
+    }
+
     /// `uids`: SOPInstanceUIDs or SeriesInstanceUIDs.
-    public static func release(_ database: IndexDatabase, uids: [String], drop: Bool, reason: String,
+    static func releaseSQLite(_ database: IndexDatabase, uids: [String], drop: Bool, reason: String,
                                maxAttempts: Int, now: Date = Date()) throws -> Outcome {
         try database.writer.write { db in
             var outcome = Outcome()
@@ -57,11 +62,11 @@ public enum HeldImages {
                 }
             }
             for id in toIdentify.sorted() {
-                try JobQueue.enqueue(db, seriesId: id, stage: "identify", maxAttempts: maxAttempts, now: now,
+                try SQLiteJobQueue.enqueue(db, seriesId: id, stage: "identify", maxAttempts: maxAttempts, now: now,
                                      reason: "images held for another patient's study released")
             }
             for id in toDeidentify.sorted() {
-                try JobQueue.enqueue(db, seriesId: id, stage: "deidentify", maxAttempts: maxAttempts, now: now, reason: "held images released")
+                try SQLiteJobQueue.enqueue(db, seriesId: id, stage: "deidentify", maxAttempts: maxAttempts, now: now, reason: "held images released")
             }
             outcome.seriesQueued = toIdentify.union(toDeidentify).count
             return outcome

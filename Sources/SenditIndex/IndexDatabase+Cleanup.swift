@@ -30,16 +30,16 @@ public struct FolderStamp: Sendable, Equatable {
     }
 }
 
+/// What a clean-up removed from the index.
+public struct CleanupOutcome: Sendable, Equatable {
+    /// The images whose files were removed and whose rows are gone.
+    public var removed: [CleanupCandidate] = []
+    /// Series removed, left with no image and no pending job.
+    public var series = 0
+}
+
 /// Clean-up's reads and writes, each one transaction.
 extension IndexDatabase {
-    /// What a clean-up removed from the index.
-    public struct CleanupOutcome: Sendable, Equatable {
-        /// The images whose files were removed and whose rows are gone.
-        public var removed: [CleanupCandidate] = []
-        /// Series removed, left with no image and no pending job.
-        public var series = 0
-    }
-
     /// Removes up to `limit` images DONE at or before `cutoff` that every one of `destinations`
     /// verified (or skipped), in one write transaction: the candidates are chosen, `removeFiles`
     /// removes each one's files (false: it could not; the image is kept), and the rows of those

@@ -1,28 +1,28 @@
 import Foundation
 import GRDB
 
+/// What became of a request, once answered.
+public struct CommitmentAnswer: Sendable, Equatable {
+    /// Images the destination did not commit (they are sent again).
+    public let failed: Int
+    /// The series' images still only `sent` at the destination (not in the result).
+    public let left: Int
+}
+
+/// What recording a result did.
+public enum CommitmentVerdict: Sendable, Equatable {
+    /// Not a transaction of ours (or forgotten).
+    case unknownTransaction
+    /// Sent by another AE than the destination that was asked.
+    case notAuthorized
+    case recorded
+}
+
 /// Storage Commitment: the requests sendit made (`commitmentRequest`) and the results its
 /// listener receives. Each method one transaction.
 extension IndexDatabase {
-    /// What became of a request, once answered.
-    public struct CommitmentAnswer: Sendable, Equatable {
-        /// Images the destination did not commit (they are sent again).
-        public let failed: Int
-        /// The series' images still only `sent` at the destination (not in the result).
-        public let left: Int
-    }
-
-    /// What recording a result did.
-    public enum CommitmentVerdict: Sendable, Equatable {
-        /// Not a transaction of ours (or forgotten).
-        case unknownTransaction
-        /// Sent by another AE than the destination that was asked.
-        case notAuthorized
-        case recorded
-    }
-
     public func recordCommitmentRequest(transactionUID: String, destination: String, seriesId: Int64, images: Int,
-                                        now: Date = Date()) throws {
+                                        now: Date) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO commitmentRequest (transactionUID, destination, seriesId, images, requestedAt) VALUES (?, ?, ?, ?, ?)
@@ -53,7 +53,7 @@ extension IndexDatabase {
     /// `aeTitles` names for the destination (if it names one).
     public func recordCommitmentResult(transactionUID: String, callingAETitle: String, committed: [String],
                                        failed: [(sopInstanceUID: String, reason: String)], aeTitles: [String: String],
-                                       destinations: [String], now: Date = Date()) throws -> CommitmentVerdict {
+                                       destinations: [String], now: Date) throws -> CommitmentVerdict {
         try writer.write { db in
             guard let request = try Row.fetchOne(db, sql: """
                 SELECT destination, seriesId, answeredAt FROM commitmentRequest WHERE transactionUID = ?

@@ -11,20 +11,20 @@ public enum DeidentifiedOutcome: Sendable {
     case refused(imageId: Int64, reason: String)
 }
 
+/// What de-identifying a series starts from.
+public struct DeidentifyInput: Sendable {
+    /// The series' identifiers (nil: none stored).
+    public let identifiersJSON: String?
+    /// The keyed digest of the patient they were given for.
+    public let patientDigest: String?
+    /// Its PROCESSING images, by row id.
+    public let images: [ImageRecord]
+    /// Those of its images a person released (the burned-in rules are skipped for them).
+    public let released: Set<Int64>
+}
+
 /// The de-identify stage's reads and writes, each one transaction.
 extension IndexDatabase {
-    /// What de-identifying a series starts from.
-    public struct DeidentifyInput: Sendable {
-        /// The series' identifiers (nil: none stored).
-        public let identifiersJSON: String?
-        /// The keyed digest of the patient they were given for.
-        public let patientDigest: String?
-        /// Its PROCESSING images, by row id.
-        public let images: [ImageRecord]
-        /// Those of its images a person released (the burned-in rules are skipped for them).
-        public let released: Set<Int64>
-    }
-
     public func deidentifyInput(seriesId: Int64) throws -> DeidentifyInput {
         try writer.read { db in
             DeidentifyInput(
@@ -41,7 +41,7 @@ extension IndexDatabase {
 
     /// Records outcomes in one transaction: each copy's row and each image's status (an image no
     /// longer PROCESSING is left as it is).
-    public func recordDeidentified(_ outcomes: [DeidentifiedOutcome], now: @autoclosure () -> Date = Date()) throws {
+    public func recordDeidentified(_ outcomes: [DeidentifiedOutcome], now: @autoclosure () -> Date) throws {
         try writer.write { db in
             for outcome in outcomes {
                 let at = now()

@@ -45,7 +45,7 @@ extension IndexDatabase {
 
     /// Moves the series' images on from their delivery records: SENT once every destination has
     /// them, DONE once every one verified them.
-    public func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date = Date()) throws {
+    public func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws {
         try writer.write { db in
             try DeliveryProgress.advance(db, seriesId: seriesId, destinations: destinations, at: now)
         }
@@ -66,7 +66,7 @@ extension IndexDatabase {
     /// `verified`: the destination is not asked afterwards (the C-STORE answer is final). A
     /// refusal fails the image.
     public func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool,
-                                 now: @autoclosure () -> Date = Date()) throws {
+                                 now: @autoclosure () -> Date) throws {
         try writer.write { db in
             for (image, answer) in answers {
                 let now = now()
@@ -113,7 +113,7 @@ extension IndexDatabase {
 
     /// Records what the destination showed when asked, image by image: those present are done
     /// there; the others lose their record (they are sent again).
-    public func recordVerification(destination: String, shown: [(imageId: Int64, present: Bool)], now: Date = Date()) throws {
+    public func recordVerification(destination: String, shown: [(imageId: Int64, present: Bool)], now: Date) throws {
         try writer.write { db in
             for (id, present) in shown {
                 if present {
@@ -134,7 +134,7 @@ extension IndexDatabase {
     /// Records each image (not delivered here yet) in `state` at a destination that takes a
     /// series at once (a NIfTI volume), with its event; a refusal fails the image.
     public func recordDeliveries(imageIds: [Int64], destination: String, state: DeliveryRecord.State, detail: String,
-                                 bytes: Int64, now: Date = Date()) throws {
+                                 bytes: Int64, now: Date) throws {
         try writer.write { db in
             for id in imageIds {
                 var row = DeliveryRecord(imageId: id, destination: destination, state: state, detail: detail, bytes: bytes,

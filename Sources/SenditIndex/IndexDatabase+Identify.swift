@@ -35,17 +35,17 @@ public struct IdentifierClaim: Sendable {
     }
 }
 
+/// What identifying a series starts from: one of its PROCESSING images (nil: none left),
+/// its study's StudyInstanceUID, and the identifiers of every series of its study (its own
+/// included), oldest first.
+public struct IdentifyInput: Sendable {
+    public let samplePath: String?
+    public let studyInstanceUID: String
+    public let studyIdentifiers: [SeriesIdentifiers]
+}
+
 /// The identify stage's reads and writes, each one transaction.
 extension IndexDatabase {
-    /// What identifying a series starts from: one of its PROCESSING images (nil: none left),
-    /// its study's StudyInstanceUID, and the identifiers of every series of its study (its own
-    /// included), oldest first.
-    public struct IdentifyInput: Sendable {
-        public let samplePath: String?
-        public let studyInstanceUID: String
-        public let studyIdentifiers: [SeriesIdentifiers]
-    }
-
     /// The row id of the series' study.
     public func studyId(ofSeries seriesId: Int64) throws -> Int64? {
         try writer.read { db in try Int64.fetchOne(db, sql: "SELECT studyId FROM series WHERE id = ?", arguments: [seriesId]) }
@@ -82,7 +82,7 @@ extension IndexDatabase {
     /// originals first. Throws `IdentifierCodes.Refusal`, storing nothing, when another original
     /// holds a code.
     public func storeIdentifiers(seriesId: Int64, json: String, patientDigest: String, claims: [IdentifierClaim],
-                                 reason: String, now: Date = Date()) throws {
+                                 reason: String, now: Date) throws {
         try writer.write { db in
             for claim in claims {
                 try IdentifierCodes.claim(db, kind: claim.kind, code: claim.code, original: claim.original, at: now)
@@ -95,7 +95,7 @@ extension IndexDatabase {
 
     /// Holds the series' PROCESSING images for a person, recording the patient they are of.
     public func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String,
-                                now: Date = Date()) throws {
+                                now: Date) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO identityHold (imageId, patientDigest, kind, heldAt, releasedAt)
@@ -108,7 +108,7 @@ extension IndexDatabase {
 
     /// Records the patient of identifiers an earlier sendit gave (a row without a digest), and
     /// their codes against their originals. Throws `IdentifierCodes.Refusal` as `storeIdentifiers`.
-    public func adoptIdentifiers(seriesId: Int64, patientDigest: String, claims: [IdentifierClaim], now: Date = Date()) throws {
+    public func adoptIdentifiers(seriesId: Int64, patientDigest: String, claims: [IdentifierClaim], now: Date) throws {
         try writer.write { db in
             for claim in claims {
                 try IdentifierCodes.claim(db, kind: claim.kind, code: claim.code, original: claim.original, at: now)

@@ -117,7 +117,7 @@ extension IndexDatabase {
             }
             if let firstStage {
                 for id in queueing.union(counts.series) {
-                    try JobQueue.enqueue(db, seriesId: id, stage: firstStage, maxAttempts: maxAttempts, now: now, reason: reason)
+                    try SQLiteJobQueue.enqueue(db, seriesId: id, stage: firstStage, maxAttempts: maxAttempts, now: now, reason: reason)
                 }
             }
             return counts

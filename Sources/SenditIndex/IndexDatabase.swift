@@ -10,7 +10,7 @@ import Synchronization
 /// imported instances (duplicates and superseded files, which clean-up must remove too: they
 /// hold the same PHI). Migrations are named
 /// and frozen: a released one is never edited; a change is a new migration.
-public final class IndexDatabase: Sendable {
+public final class IndexDatabase: IndexStore {
     /// The database handle: only this module reads and writes it, each intent one transaction.
     let writer: DatabasePool
     public let path: String

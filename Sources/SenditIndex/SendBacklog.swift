@@ -9,7 +9,7 @@ enum SendBacklog {
     /// destination has not verified, inside the caller's transaction. Returns how many jobs
     /// were queued.
     @discardableResult
-    static func enqueue(_ db: Database, destinations: [SendDestination], queue: JobQueue, seriesIds: [Int64]? = nil,
+    static func enqueue(_ db: Database, destinations: [SendDestination], queue: SQLiteJobQueue, seriesIds: [Int64]? = nil,
                         now: Date, reason: String) throws -> Int {
         var queued = 0
         for destination in destinations {
@@ -22,7 +22,7 @@ enum SendBacklog {
                 """
             if let seriesIds { sql += " AND i.seriesId IN (\(seriesIds.map(String.init).joined(separator: ",")))" }
             for seriesId in try Int64.fetchAll(db, sql: sql, arguments: [destination.name, destination.stage]) {
-                if try JobQueue.enqueue(db, seriesId: seriesId, stage: destination.stage,
+                if try SQLiteJobQueue.enqueue(db, seriesId: seriesId, stage: destination.stage,
                                         maxAttempts: queue.policy(for: destination.stage).maxAttempts, now: now, reason: reason) {
                     queued += 1
                 }

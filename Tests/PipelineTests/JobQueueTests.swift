@@ -18,7 +18,7 @@ import Testing
     @Test func enqueueKeepsOneQueuedJobPerSeriesAndStage() throws {
         let f = try fixture()
         let added = try f.database.writer.write { db in
-            try JobQueue.enqueue(db, seriesId: 1, stage: "process", maxAttempts: 3, now: Date(), reason: "again")
+            try SQLiteJobQueue.enqueue(db, seriesId: 1, stage: "process", maxAttempts: 3, now: Date(), reason: "again")
         }
         #expect(try !added && f.jobs().count == 1)
     }

@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 @testable import Pipeline
-@testable import SenditIndex
+import SenditIndex
 
 /// A test double (the placeholder stage before identify and de-identify arrived): takes a
 /// series' NEW images through PROCESSING to DONEPROCESSING, proving the flow from import to the
@@ -15,9 +14,6 @@ struct MarkProcessedStage: StageHandler {
     init() {}
 
     func run(_ job: StageJob) throws {
-        _ = try job.database.writer.write { db in
-            try ImageTransition.move(db, seriesId: job.seriesId, from: [.processing], to: .doneProcessing,
-                                     reason: "processed (placeholder stage)", at: Date())
-        }
+        _ = try job.database.takeImages(for: job.job, from: [.processing], to: .doneProcessing, now: Date())
     }
 }

@@ -327,7 +327,7 @@ import Testing
             try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING'")
             try db.execute(sql: "DELETE FROM job")
             for seriesId in try Int64.fetchAll(db, sql: "SELECT id FROM series") {
-                try JobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
+                try SQLiteJobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
             }
         }
         #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM job WHERE state = 'done'") == 2 }))

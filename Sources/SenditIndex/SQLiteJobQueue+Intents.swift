@@ -1,20 +1,11 @@
 import Foundation
 import GRDB
 
-extension JobQueue {
-    /// A job starts: the series' images in `from` (the stage's input statuses) move to `to` (its
-    /// working status), each with its event. Returns how many moved.
-    @discardableResult
-    public func takeImages(for job: JobRecord, from: [ImageStatus], to: ImageStatus, now: Date = Date()) throws -> Int {
-        try database.writer.write { db in
-            try ImageTransition.move(db, seriesId: job.seriesId, from: from, to: to, reason: "\(job.stage) job \(job.id ?? -1)", at: now)
-        }
-    }
-
+extension SQLiteJobQueue {
     /// Queues a send job for each series waiting for a destination with none queued (see
     /// `SendBacklog`), in one transaction: `sendit serve` at start. Returns how many were queued.
     @discardableResult
-    public func enqueueBacklog(destinations: [SendDestination], seriesIds: [Int64]? = nil, reason: String,
+    func enqueueBacklog(destinations: [SendDestination], seriesIds: [Int64]? = nil, reason: String,
                                now: Date = Date()) throws -> Int {
         try database.writer.write { db in
             try SendBacklog.enqueue(db, destinations: destinations, queue: self, seriesIds: seriesIds, now: now, reason: reason)
@@ -28,7 +19,7 @@ extension JobQueue {
     /// the images put back to DONEPROCESSING or SENT get a send job. One transaction. Returns
     /// how many images were put back.
     @discardableResult
-    public func retryFailedImages(seriesIds: [Int64]?, stages: [(status: ImageStatus, stage: String)],
+    func retryFailedImages(seriesIds: [Int64]?, stages: [(status: ImageStatus, stage: String)],
                                   destinations: [SendDestination], now: Date = Date()) throws -> Int {
         try database.writer.write { db -> Int in
             var request = "SELECT DISTINCT seriesId FROM image WHERE status = \(ImageStatus.failed.sql)"
@@ -39,7 +30,7 @@ extension JobQueue {
                 moved += try ImageTransition.restoreFailed(db, seriesId: seriesId, at: now)
                 let statuses = try String.fetchAll(db, sql: "SELECT DISTINCT status FROM image WHERE seriesId = ?", arguments: [seriesId])
                 for (status, stage) in stages where statuses.contains(status.rawValue) {
-                    try JobQueue.enqueue(db, seriesId: seriesId, stage: stage, maxAttempts: policy(for: stage).maxAttempts,
+                    try SQLiteJobQueue.enqueue(db, seriesId: seriesId, stage: stage, maxAttempts: policy(for: stage).maxAttempts,
                                          now: now, reason: "failed images retried by hand")
                 }
             }
@@ -51,31 +42,3 @@ extension JobQueue {
     }
 }
 
-extension IndexDatabase {
-    /// Queues `stages` for a series now (a stage that hands over part of its work early), in
-    /// one transaction; a stage that already has a queued job is left as it is. Returns whether
-    /// a job was added.
-    @discardableResult
-    public func enqueue(seriesId: Int64, stages: [String], maxAttempts: (String) -> Int, reason: String,
-                        now: Date = Date()) throws -> Bool {
-        guard !stages.isEmpty else { return false }
-        return try writer.write { db in
-            try stages.reduce(false) { added, stage in
-                try JobQueue.enqueue(db, seriesId: seriesId, stage: stage, maxAttempts: maxAttempts(stage), now: now, reason: reason) || added
-            }
-        }
-    }
-
-    /// The row ids of series, by SeriesInstanceUID; a UID not in the index is left out.
-    public func seriesIds(instanceUIDs: [String]) throws -> [String: Int64] {
-        try writer.read { db in
-            var out: [String: Int64] = [:]
-            for uid in instanceUIDs {
-                if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [uid]) {
-                    out[uid] = id
-                }
-            }
-            return out
-        }
-    }
-}
