@@ -15,6 +15,17 @@ public struct CleanupCandidate: Sendable, Equatable {
     public let newSeries: String?
     /// Its other copies (duplicates, superseded files).
     public let others: [String]
+
+    public init(id: Int64, seriesId: Int64, path: String, size: Int64, outboxPath: String?, outboxSize: Int64, newSeries: String?, others: [String]) {
+        self.id = id
+        self.seriesId = seriesId
+        self.path = path
+        self.size = size
+        self.outboxPath = outboxPath
+        self.outboxSize = outboxSize
+        self.newSeries = newSeries
+        self.others = others
+    }
 }
 
 /// A folder as it is now: what `importedFolder` compares a rescan with.

@@ -7,6 +7,11 @@ public struct CommitmentAnswer: Sendable, Equatable {
     public let failed: Int
     /// The series' images still only `sent` at the destination (not in the result).
     public let left: Int
+
+    public init(failed: Int, left: Int) {
+        self.failed = failed
+        self.left = left
+    }
 }
 
 /// What recording a result did.

@@ -21,6 +21,13 @@ public struct DeidentifyInput: Sendable {
     public let images: [ImageRecord]
     /// Those of its images a person released (the burned-in rules are skipped for them).
     public let released: Set<Int64>
+
+    public init(identifiersJSON: String?, patientDigest: String?, images: [ImageRecord], released: Set<Int64>) {
+        self.identifiersJSON = identifiersJSON
+        self.patientDigest = patientDigest
+        self.images = images
+        self.released = released
+    }
 }
 
 /// The de-identify stage's reads and writes, each one transaction.

@@ -9,6 +9,13 @@ public struct PendingDelivery: Sendable, Equatable {
     public let size: Int64
     /// When the copy was made, as the index stores it: which copy this is.
     public let copiedAt: String
+
+    public init(imageId: Int64, path: String, size: Int64, copiedAt: String) {
+        self.imageId = imageId
+        self.path = path
+        self.size = size
+        self.copiedAt = copiedAt
+    }
 }
 
 /// What a DICOM destination answered for one image (an answer worth recording).
@@ -25,6 +32,13 @@ public struct SentImage: Sendable, Equatable {
     public let sopClassUID: String
     public let seriesInstanceUID: String
     public let sopInstanceUID: String
+
+    public init(imageId: Int64, sopClassUID: String, seriesInstanceUID: String, sopInstanceUID: String) {
+        self.imageId = imageId
+        self.sopClassUID = sopClassUID
+        self.seriesInstanceUID = seriesInstanceUID
+        self.sopInstanceUID = sopInstanceUID
+    }
 }
 
 /// The send stages' reads and writes, each one transaction.

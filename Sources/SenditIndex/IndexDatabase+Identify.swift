@@ -42,6 +42,12 @@ public struct IdentifyInput: Sendable {
     public let samplePath: String?
     public let studyInstanceUID: String
     public let studyIdentifiers: [SeriesIdentifiers]
+
+    public init(samplePath: String?, studyInstanceUID: String, studyIdentifiers: [SeriesIdentifiers]) {
+        self.samplePath = samplePath
+        self.studyInstanceUID = studyInstanceUID
+        self.studyIdentifiers = studyIdentifiers
+    }
 }
 
 /// The identify stage's reads and writes, each one transaction.

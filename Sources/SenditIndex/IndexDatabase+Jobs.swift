@@ -85,4 +85,20 @@ extension IndexDatabase {
     public func releaseHeld(uids: [String], drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome {
         try HeldImages.releaseSQLite(self, uids: uids, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
     }
+
+    public func jobs(seriesId: Int64?) throws -> [JobRecord] {
+        try writer.read { db in
+            var request = JobRecord.order(Column("id"))
+            if let seriesId { request = request.filter(Column("seriesId") == seriesId) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func images(seriesId: Int64?) throws -> [ImageRecord] {
+        try writer.read { db in
+            var request = ImageRecord.order(Column("sopInstanceUID"))
+            if let seriesId { request = request.filter(Column("seriesId") == seriesId) }
+            return try request.fetchAll(db)
+        }
+    }
 }

@@ -11,6 +11,15 @@ public struct VolumeImage: Sendable, Equatable {
     public let seriesInstanceUID: String
     /// The destination has a record of it already.
     public let done: Bool
+
+    public init(id: Int64, path: String, size: Int64, sopInstanceUID: String, seriesInstanceUID: String, done: Bool) {
+        self.id = id
+        self.path = path
+        self.size = size
+        self.sopInstanceUID = sopInstanceUID
+        self.seriesInstanceUID = seriesInstanceUID
+        self.done = done
+    }
 }
 
 /// The volume send stage's reads, each one transaction.

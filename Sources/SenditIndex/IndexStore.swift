@@ -86,6 +86,10 @@ public protocol IndexStore: AnyObject, Sendable {
     func summary(limit: Int?) throws -> IndexSummary
     func deliverySummary(destinations: [SendDestination]) throws -> DeliverySummary
     func releaseHeld(uids: [String], drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome
+    /// The jobs (of one series; nil: all), by row id.
+    func jobs(seriesId: Int64?) throws -> [JobRecord]
+    /// The images (of one series; nil: all), by SOPInstanceUID.
+    func images(seriesId: Int64?) throws -> [ImageRecord]
 }
 
 /// The same, at the present time.
