@@ -65,7 +65,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex"]),
+        .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),
         .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
     ],

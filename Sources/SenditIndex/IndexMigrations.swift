@@ -1,0 +1,223 @@
+import GRDB
+
+/// The index's schema: migrations named and frozen (a released one is never edited; a change is
+/// a new migration). The CHECK constraints below spell out the status values as they were when
+/// each migration was released.
+extension IndexDatabase {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-index") { db in
+            try db.execute(sql: """
+                CREATE TABLE study (
+                    id INTEGER PRIMARY KEY,
+                    studyInstanceUID TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE series (
+                    id INTEGER PRIMARY KEY,
+                    studyId INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+                    seriesInstanceUID TEXT NOT NULL UNIQUE,
+                    modality TEXT,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX series_study ON series(studyId);
+                CREATE TABLE image (
+                    id INTEGER PRIMARY KEY,
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    sopInstanceUID TEXT NOT NULL UNIQUE,
+                    sopClassUID TEXT NOT NULL,
+                    transferSyntaxUID TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    status TEXT NOT NULL CHECK (status IN ('NEW','PROCESSING','DONEPROCESSING','SENT','DONE','QUARANTINED','HELD','FAILED')),
+                    statusReason TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE INDEX image_series ON image(seriesId);
+                CREATE INDEX image_status ON image(status);
+                CREATE TABLE seriesIdentifiers (
+                    seriesId INTEGER PRIMARY KEY REFERENCES series(id) ON DELETE CASCADE,
+                    json TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    stage TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    maxAttempts INTEGER NOT NULL CHECK (maxAttempts >= 1),
+                    availableAt DATETIME NOT NULL,
+                    leaseOwner TEXT,
+                    leaseExpiresAt DATETIME,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL,
+                    CHECK ((state = 'running') = (leaseOwner IS NOT NULL AND leaseExpiresAt IS NOT NULL))
+                );
+                CREATE UNIQUE INDEX job_queued_per_series_stage ON job(seriesId, stage) WHERE state = 'queued';
+                CREATE UNIQUE INDEX job_running_per_series_stage ON job(seriesId, stage) WHERE state = 'running';
+                CREATE INDEX job_ready ON job(state, availableAt);
+                CREATE INDEX job_series ON job(seriesId, id);
+                CREATE TABLE otherCopy (
+                    id INTEGER PRIMARY KEY,
+                    imageId INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('duplicate','superseded')),
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX otherCopy_image ON otherCopy(imageId);
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY,
+                    entity TEXT NOT NULL CHECK (entity IN ('study','series','image','job','quarantine','folder')),
+                    entityId INTEGER,
+                    fromStatus TEXT,
+                    toStatus TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX event_entity ON event(entity, entityId);
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY,
+                    fileName TEXT NOT NULL,
+                    folder TEXT NOT NULL,
+                    movedTo TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    moved BOOLEAN NOT NULL CHECK (moved IN (0, 1)),
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX quarantine_pending ON quarantine(moved) WHERE moved = 0;
+                CREATE TABLE importedFolder (
+                    path TEXT PRIMARY KEY,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    modifiedAt DOUBLE NOT NULL,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    duplicates INTEGER NOT NULL CHECK (duplicates >= 0),
+                    quarantined INTEGER NOT NULL CHECK (quarantined >= 0),
+                    at DATETIME NOT NULL
+                );
+                """)
+        }
+        // The de-identified copy of each image: where the outbox holds it and its new UIDs; and
+        // the HELD images a person released (the burned-in rules no longer hold them).
+        m.registerMigration("v2-deidentified") { db in
+            try db.execute(sql: """
+                CREATE TABLE deidentified (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    studyInstanceUID TEXT NOT NULL,
+                    seriesInstanceUID TEXT NOT NULL,
+                    sopInstanceUID TEXT NOT NULL,
+                    path TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX deidentified_series ON deidentified(seriesInstanceUID);
+                CREATE TABLE released (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                """)
+        }
+        // Delivery: a record per image and destination (what the destination answered, when it
+        // was verified there); a summary per series that outlives clean-up (the audit trail);
+        // and `delivery` and `cleanup` events (the event table is rebuilt to allow them).
+        m.registerMigration("v3-delivery") { db in
+            try db.execute(sql: """
+                CREATE TABLE delivery (
+                    id INTEGER PRIMARY KEY,
+                    imageId INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                    destination TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('sent','done','failed','skipped')),
+                    dimseStatus INTEGER,
+                    detail TEXT,
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    sentAt DATETIME,
+                    verifiedAt DATETIME,
+                    updatedAt DATETIME NOT NULL,
+                    UNIQUE (imageId, destination)
+                );
+                CREATE INDEX delivery_destination_state ON delivery(destination, state);
+                CREATE TABLE seriesSummary (
+                    seriesInstanceUID TEXT PRIMARY KEY,
+                    studyInstanceUID TEXT NOT NULL,
+                    deidentifiedSeriesInstanceUID TEXT,
+                    modality TEXT,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    deidentifiedBytes INTEGER NOT NULL CHECK (deidentifiedBytes >= 0),
+                    destinations TEXT NOT NULL,
+                    receivedAt DATETIME NOT NULL,
+                    deliveredAt DATETIME,
+                    cleanedAt DATETIME NOT NULL
+                );
+                CREATE TABLE event_v3 (
+                    id INTEGER PRIMARY KEY,
+                    entity TEXT NOT NULL CHECK (entity IN ('study','series','image','job','quarantine','folder','delivery','cleanup')),
+                    entityId INTEGER,
+                    fromStatus TEXT,
+                    toStatus TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                INSERT INTO event_v3 (id, entity, entityId, fromStatus, toStatus, reason, at)
+                    SELECT id, entity, entityId, fromStatus, toStatus, reason, at FROM event;
+                DROP TABLE event;
+                ALTER TABLE event_v3 RENAME TO event;
+                CREATE INDEX event_entity ON event(entity, entityId);
+                """)
+        }
+        // Storage Commitment requests sendit made, and whether the destination answered; results
+        // name de-identified SOP Instance UIDs, hence their index.
+        m.registerMigration("v4-commitment") { db in
+            try db.execute(sql: """
+                CREATE TABLE commitmentRequest (
+                    transactionUID TEXT PRIMARY KEY,
+                    destination TEXT NOT NULL,
+                    seriesId INTEGER NOT NULL,
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    requestedAt DATETIME NOT NULL,
+                    answeredAt DATETIME,
+                    committed INTEGER,
+                    failed INTEGER
+                );
+                CREATE INDEX commitmentRequest_series ON commitmentRequest(seriesId, destination);
+                CREATE INDEX deidentified_sop ON deidentified(sopInstanceUID);
+                """)
+        }
+        // Identity (a patient is its exact ID, a study belongs to one patient): each series'
+        // identifiers record the keyed digest of the patient they were given for (NULL: given
+        // by an earlier sendit; see IdentifyStage), so a series reuses a sibling's identifiers
+        // only when it is the same study and the same patient. `identifierCode` records every
+        // code given and the keyed digest of its original, so no two originals share a code;
+        // it outlives clean-up. `identityHold` records the images held because their study (or
+        // series) was seen with another patient, and whether a person released them.
+        m.registerMigration("v5-identity") { db in
+            try db.execute(sql: """
+                ALTER TABLE seriesIdentifiers ADD COLUMN patientDigest TEXT;
+                CREATE TABLE identifierCode (
+                    kind TEXT NOT NULL CHECK (kind IN ('patient','study')),
+                    code TEXT NOT NULL,
+                    originalDigest TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (kind, code)
+                );
+                CREATE TABLE identityHold (
+                    imageId INTEGER PRIMARY KEY REFERENCES image(id) ON DELETE CASCADE,
+                    patientDigest TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('study','series')),
+                    heldAt DATETIME NOT NULL,
+                    releasedAt DATETIME
+                );
+                """)
+        }
+        // What the engine did to each de-identified image: counts per kind of action
+        // (`removed=41 cleaned=3 …`, never a value), for the audit trail.
+        m.registerMigration("v6-deidentify-actions") { db in
+            try db.execute(sql: "ALTER TABLE deidentified ADD COLUMN actions TEXT NOT NULL DEFAULT ''")
+        }
+        return m
+    }
+}
