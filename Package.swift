@@ -17,11 +17,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured logging: the standard Logger API, so sendit's logs can go to any backend.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // The SQLite index (DESIGN.md): WAL, migrations, records; on the system's SQLite.
+        // The SQLite index (docs/design.md): WAL, migrations, records; on the system's SQLite.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // HMAC-SHA256 for the keyed UID remapper and the local pseudonymizer: a vetted
         // implementation (BoringSSL on Linux) rather than hand-written cryptography.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `sendit serve` runs its components (listener, intake, workers, clean-up) as one
+        // ServiceGroup: signals go to the group, shutdown runs in reverse order, and a component
+        // that fails stops the whole node instead of leaving it half-alive.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -39,35 +43,51 @@ let package = Package(
         ]),
         // The index: the SQLite database behind intent methods; the only module that imports GRDB.
         .target(name: "SenditIndex", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "SenditIndex", "CSystem", "CZlib",
-            .product(name: "Crypto", package: "swift-crypto"),
+        // The NIfTI-1 volume writer (a leaf): a series' de-identified images to one volume.
+        .target(name: "NIfTI", dependencies: ["DICOMCore", "DICOMFile", "CZlib"]),
+        // The HTTP clients (a leaf): Google credentials and Cloud Storage, Orthanc's REST API,
+        // the identifiers service.
+        .target(name: "RemoteServices", dependencies: [
+            "Deidentify", .product(name: "Crypto", package: "swift-crypto"),
             // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex", "CSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "Pipeline", "SenditIndex",
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "NIfTI",
+                "RemoteServices", "Pipeline", "SenditIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // What the test suites share: the package root, the outside programs, running them.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
-        .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile"]),
-        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer"], exclude: ["Fixtures"]),
+        .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
+        .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "SenditIndex", "Deidentify", "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMDIMSE", "CZlib",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "Pipeline", "SenditIndex", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
+            "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile"]),
-        .testTarget(name: "senditTests", dependencies: ["sendit", "DICOMCore", "DICOMFile"]),
+        .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile", "TestSupport"]),
+        .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
+        .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),
+        .testTarget(name: "senditTests", dependencies: [
+            "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

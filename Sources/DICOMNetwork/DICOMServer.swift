@@ -34,7 +34,25 @@ public final class DICOMServer: @unchecked Sendable {
 
     public var openAssociations: Int { state.openAssociations }
 
+    /// Where the accept loop's end is reported: nil when `stop()` ended it, an error when it
+    /// failed. Set before `startAccepting()`; `sendit serve`'s service group stops the node on a
+    /// failure, so a dead listener never leaves the rest of the node running.
+    public var onAcceptLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
+
+    /// Test-only: called before each wait for a connection; what it throws ends the accept loop
+    /// as a failure would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which only the
+    /// service-failure test sets).
+    public var injectedFault: (@Sendable () throws -> Void)?
+
+    /// Opens the port and starts accepting: `openPort()`, then `startAccepting()`.
     public func start() throws {
+        try openPort()
+        startAccepting()
+    }
+
+    /// Binds and listens (connections wait in the kernel's backlog until `startAccepting()`),
+    /// then locks the data folder and recovers what a crash left in .incoming.
+    public func openPort() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetworkError.system("socket", errno) }
         var one: Int32 = 1
@@ -74,17 +92,38 @@ public final class DICOMServer: @unchecked Sendable {
             logger.notice("recovered instances left by a crash", metadata: [
                 "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
         }
-        let thread = Thread { [self] in acceptLoop() }
+    }
+
+    /// Starts the accept thread (after `openPort()`); its end is reported to `onAcceptLoopEnd`.
+    public func startAccepting() {
+        let thread = Thread { [self] in
+            let end: (any Error)?
+            do {
+                try acceptLoop()
+                end = nil
+            } catch {
+                end = error
+            }
+            threads.lock()
+            acceptLoopDone = true
+            threads.broadcast()
+            threads.unlock()
+            onAcceptLoopEnd(end)
+        }
         thread.name = "dicom-accept"
+        threads.lock()
         acceptThread = thread
+        threads.unlock()
         thread.start()
         logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
                                             "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
     }
 
-    func acceptLoop() {
+    /// Returns when `stop()` shut the listener down; throws only what `injectedFault` throws.
+    func acceptLoop() throws {
         let listenFD = self.listenFD
         while true {
+            try injectedFault?()
             var peer = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &peer) {
@@ -130,15 +169,13 @@ public final class DICOMServer: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        threads.lock()
-        acceptLoopDone = true
-        threads.broadcast()
-        threads.unlock()
     }
 
-    /// Stops accepting, lets associations finish for `configuration.shutdownGrace` seconds, then
-    /// aborts the rest, and returns when every association has ended.
-    public func stop() {
+    /// Stops accepting, lets associations finish for `grace` seconds (by default
+    /// `configuration.shutdownGrace`), then aborts the rest, and returns when every association
+    /// has ended.
+    public func stop(grace: Double? = nil) {
+        let grace = grace ?? configuration.shutdownGrace
         // Idempotent: SIGTERM and SIGINT may both arrive, on different threads.
         stopLock.lock()
         let fd = listenFD
@@ -146,11 +183,12 @@ public final class DICOMServer: @unchecked Sendable {
         stopLock.unlock()
         guard fd >= 0 else { return }
         logger.info("shutting down", metadata: ["open_associations": "\(state.openAssociations)",
-                                                "grace_seconds": "\(configuration.shutdownGrace)"])
-        state.beginShutdown(grace: configuration.shutdownGrace)
+                                                "grace_seconds": "\(grace)"])
+        state.beginShutdown(grace: grace)
         shutdown(fd, Int32(SHUT_RDWR))
         threads.lock()
-        while !acceptLoopDone || liveThreads > 0 { threads.wait() }
+        // (A port opened but never accepted on has no accept thread to wait for.)
+        while (acceptThread != nil && !acceptLoopDone) || liveThreads > 0 { threads.wait() }
         threads.unlock()
         close(fd)   // after the accept thread is done with it
         staging.unlock()

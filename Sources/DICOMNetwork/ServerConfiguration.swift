@@ -3,7 +3,7 @@ import DICOMDIMSE
 import DICOMFile
 import DICOMUpperLayer
 
-/// Everything the DICOM listener needs; defaults as DESIGN.md gives them.
+/// Everything the DICOM listener needs; defaults as docs/design.md gives them.
 public struct ServerConfiguration: Sendable {
     public var port: Int = 11112
     public var aeTitle: String = "SENDIT"

@@ -6,7 +6,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 
-/// The data folder as the receiver fills it (DESIGN.md, data flow):
+/// The data folder as the receiver fills it (docs/design.md, data flow):
 ///   <data>/.incoming/<random>.part              instances being received
 ///   <data>/<study-key>.tmp<suffix>/<sop>.dcm     complete instances of a study still arriving
 /// A folder whose extension starts with "tmp" is unfinished; the watcher (intake) finishes it.

@@ -181,8 +181,9 @@ public struct BurnedInRules: Sendable, Equatable {
         return Condition(tag: entry.tag, keyword: keyword, test: test, values: values)
     }
 
-    /// sendit's rules unless told otherwise: an allowlist. Each row's reason is in the README
-    /// (De-identification, burned-in text); a test gives every storage SOP class its verdict.
+    /// sendit's rules unless told otherwise: an allowlist. Each row's reason is in
+    /// docs/deidentification-operations.md (Burned-in text); a test gives every storage SOP
+    /// class its verdict.
     public static let defaultText = """
         # Burned-in text, by allowlist: an image is HELD unless a rule below allows it. An image
         # whose BurnedInAnnotation is YES is held whatever the rules say (burned-in-annotation).

@@ -13,6 +13,13 @@ public final class CleanupLoop: @unchecked Sendable {
     /// the others (only this thread touches them).
     private var kept: Set<Int64> = []
     private var keptSince = Date()
+    /// Where the loop's end is reported: nil when `stop()` ended it, an error when it failed.
+    /// Set before `start()`.
+    public var onLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
+    /// Test-only: called before each sweep; what it throws ends the loop as a failure would
+    /// (`sendit serve` sets it from SENDIT_FAULT_INJECT, which only the service-failure test
+    /// sets).
+    public var injectedFault: (@Sendable () throws -> Void)?
 
     public init(retention: Retention, interval: TimeInterval, logger: Logger) {
         self.retention = retention
@@ -22,11 +29,18 @@ public final class CleanupLoop: @unchecked Sendable {
 
     public func start() {
         let thread = Thread { [self] in
-            loop()
+            let end: (any Error)?
+            do {
+                try loop()
+                end = nil
+            } catch {
+                end = error
+            }
             condition.lock()
             finished = true
             condition.broadcast()
             condition.unlock()
+            onLoopEnd(end)
         }
         thread.name = "cleanup"
         thread.start()
@@ -41,13 +55,16 @@ public final class CleanupLoop: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func loop() {
+    /// Returns when stopped; throws only what `injectedFault` throws (a sweep's errors are
+    /// logged, and the next sweep tries again).
+    private func loop() throws {
         while true {
             condition.lock()
             if !stopping { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
             let stop = stopping
             condition.unlock()
             if stop { return }
+            try injectedFault?()
             sweepOnce()
         }
     }

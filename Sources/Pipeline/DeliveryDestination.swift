@@ -1,6 +1,7 @@
 import DICOMNetwork
 import Foundation
 import SenditIndex
+import RemoteServices
 
 /// Where de-identified series go: a DICOM peer (C-STORE; verified through its REST API when it is
 /// an Orthanc with one configured), or a Google Cloud Storage bucket (a NIfTI volume per series).

@@ -1,4 +1,4 @@
-/// The seed system's folder contract (DESIGN.md): a direct child folder of the data folder whose
+/// The seed system's folder contract (docs/design.md): a direct child folder of the data folder whose
 /// extension starts with "tmp" is still being written; any other is finished. Hidden entries
 /// (".incoming", editors' and rsync's temporary names) are never finished folders. The
 /// extension is compared without regard to case, so "X.TMP" from a Windows tool also waits.

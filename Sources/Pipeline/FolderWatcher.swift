@@ -28,10 +28,15 @@ final class FolderWatcher: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Waits up to `timeout` seconds for events; returns the names of entries that appeared.
-    func wait(timeout: Double) -> Events {
+    /// Throws if the watch itself fails (the intake would otherwise go on blind).
+    func wait(timeout: Double) throws -> Events {
         var events = Events()
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&p, 1, Int32(max(0, timeout * 1000))) > 0 else { return events }
+        let ready = poll(&p, 1, Int32(max(0, timeout * 1000)))
+        if ready < 0 && errno != EINTR {
+            throw QuarantineError(message: "poll on the data folder's watch: \(String(cString: strerror(errno)))")
+        }
+        guard ready > 0 else { return events }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }

@@ -1,6 +1,8 @@
 import DICOMCore
 import DICOMFile
 import Foundation
+import NIfTI
+import RemoteServices
 import Logging
 import SenditIndex
 

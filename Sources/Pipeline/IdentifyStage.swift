@@ -3,6 +3,7 @@ import DICOMFile
 import Deidentify
 import Foundation
 import SenditIndex
+import RemoteServices
 
 /// The identify stage: gets the series' replacement identifiers (patient and study codes, date
 /// jitter) and stores them as its `seriesIdentifiers` row, with the keyed digest of the patient
@@ -91,7 +92,12 @@ public struct IdentifyStage: StageHandler {
             }
         }
 
-        var response = try provider.identifiers(for: request)
+        var response: IdentifiersResponse
+        do {
+            response = try provider.identifiers(for: request)
+        } catch let refusal as RESTIdentifiersProvider.Refusal {
+            throw StageError.permanent(refusal.description)
+        }
         do {
             try response.validate()
         } catch {

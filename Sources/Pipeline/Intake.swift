@@ -36,20 +36,47 @@ public final class Intake: @unchecked Sendable {
         self.jobsQueued = jobsQueued
     }
 
-    /// Finishes what a kill interrupted (quarantine moves), then starts watching. Staging
-    /// folders are resumed by the staging area itself; finished folders not yet imported are
-    /// found by the first rescan, which runs at once.
+    /// Where the loop's end is reported: nil when `stop()` ended it, an error when it failed.
+    /// Set before `startWatching()`.
+    public var onLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
+    /// Test-only: called at each turn of the loop; what it throws ends the loop as a failure
+    /// would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which only the service-failure
+    /// test sets).
+    public var injectedFault: (@Sendable () throws -> Void)?
+    private var watcher: FolderWatcher?
+
+    /// `prepare()`, then `startWatching()`.
     public func start() throws {
+        try prepare()
+        startWatching()
+    }
+
+    /// Finishes what a kill interrupted (quarantine moves) and opens the watch on the data
+    /// folder. Staging folders are resumed by the staging area itself; finished folders not yet
+    /// imported are found by the first rescan, which runs at once.
+    public func prepare() throws {
         let moves = importer.quarantine.finishPendingMoves(importer.database)
         if moves.moved > 0 { logger.notice("finished quarantine moves interrupted by a stop", metadata: ["files": "\(moves.moved)"]) }
         for problem in moves.leftInPlace { logger.warning("a quarantined file could not be moved", metadata: ["problem": "\(problem)"]) }
-        let watcher = try FolderWatcher(folder: dataFolder)
+        watcher = try FolderWatcher(folder: dataFolder)
+    }
+
+    /// Starts the intake's thread (after `prepare()`); its end is reported to `onLoopEnd`.
+    public func startWatching() {
+        guard let watcher else { preconditionFailure("Intake.startWatching() before prepare()") }
         let thread = Thread { [self] in
-            loop(watcher)
+            let end: (any Error)?
+            do {
+                try loop(watcher)
+                end = nil
+            } catch {
+                end = error
+            }
             condition.lock()
             finished = true
             condition.broadcast()
             condition.unlock()
+            onLoopEnd(end)
         }
         thread.name = "intake"
         thread.start()
@@ -69,9 +96,11 @@ public final class Intake: @unchecked Sendable {
         return stopping
     }
 
-    private func loop(_ watcher: FolderWatcher) {
+    /// Returns when stopped; throws what `injectedFault` throws, or a failure of the watch.
+    private func loop(_ watcher: FolderWatcher) throws {
         var lastRescan = Date.distantPast
         while !isStopping {
+            try injectedFault?()
             var candidates: [String] = [], ours = Set<String>()
             if let staging {
                 let (done, errors) = staging.finishQuietFolders(stableAge: stableAge)
@@ -84,7 +113,7 @@ public final class Intake: @unchecked Sendable {
                     ours.insert(folder.to)
                 }
             }
-            let events = watcher.wait(timeout: candidates.isEmpty ? tick : 0)
+            let events = try watcher.wait(timeout: candidates.isEmpty ? tick : 0)
             for name in events.names where FolderContract.isFinished(name: name) {
                 candidates.append(dataFolder + "/" + name)
             }

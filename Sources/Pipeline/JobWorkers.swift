@@ -26,6 +26,13 @@ public final class JobWorkers: @unchecked Sendable {
     /// Stages queued for a series when one of this pool's jobs fails for good (the send stages,
     /// for what a processing stage finished before it gave up).
     public var afterGivingUp: [String] = []
+    /// Where each worker thread's end is reported: nil when `stop(grace:)` ended it, an error when
+    /// it failed. Set before `start()`.
+    public var onLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
+    /// Test-only: called by each worker before it claims a job; what it throws ends that
+    /// worker's loop as a failure would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which
+    /// only the service-failure test sets).
+    public var injectedFault: (@Sendable () throws -> Void)?
 
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
@@ -44,11 +51,18 @@ public final class JobWorkers: @unchecked Sendable {
             running += 1
             condition.unlock()
             let thread = Thread { [self] in
-                loop(owner: "\(ownerPrefix)/\(poolName)\(n)")
+                let end: (any Error)?
+                do {
+                    try loop(owner: "\(ownerPrefix)/\(poolName)\(n)")
+                    end = nil
+                } catch {
+                    end = error
+                }
                 condition.lock()
                 running -= 1
                 condition.broadcast()
                 condition.unlock()
+                onLoopEnd(end)
             }
             thread.name = "job-\(poolName)\(n)"
             thread.start()
@@ -80,9 +94,12 @@ public final class JobWorkers: @unchecked Sendable {
         return stopping
     }
 
-    private func loop(owner: String) {
+    /// Returns when stopped; throws only what `injectedFault` throws (a job's own errors are
+    /// the job's: retried or failed, never the worker's end).
+    private func loop(owner: String) throws {
         let stages = Array(handlers.keys).sorted()
         while !isStopping {
+            try injectedFault?()
             let job: JobRecord?
             do {
                 job = try queue.claimNext(owner: owner, stages: stages)

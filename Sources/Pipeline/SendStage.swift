@@ -1,6 +1,7 @@
 import DICOMDIMSE
 import DICOMNetwork
 import Foundation
+import RemoteServices
 import Logging
 import Synchronization
 import SenditIndex

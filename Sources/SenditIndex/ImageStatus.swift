@@ -1,4 +1,4 @@
-/// An image's place in the pipeline (DESIGN.md, Statuses). Series and study statuses are
+/// An image's place in the pipeline (docs/design.md, Statuses). Series and study statuses are
 /// derived from their images, never stored.
 public enum ImageStatus: String, Codable, CaseIterable, Sendable {
     /// Imported, waiting for a stage.

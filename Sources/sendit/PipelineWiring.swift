@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Pipeline
 import SenditIndex
+import RemoteServices
 
 /// The pipeline's parts as every command builds them from the configuration: the database (its
 /// parent folder made if needed), the quarantine, the importer, the job queue and the stages.

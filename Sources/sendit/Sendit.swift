@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Sendit: ParsableCommand {
+struct Sendit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sendit",
         abstract: "A DICOM node that receives studies, de-identifies them and forwards them to a research archive.",
@@ -15,7 +15,7 @@ struct Sendit: ParsableCommand {
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
                       DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
 
-    static func main() {
+    static func main() async {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.
         signal(SIGPIPE, SIG_IGN)
         let (arguments, paths) = PathArguments.split(Array(CommandLine.arguments.dropFirst()),
@@ -31,7 +31,12 @@ struct Sendit: ParsableCommand {
             command = withPaths
         }
         do {
-            try command.run()
+            // `serve` is async (its services run in a group); the other commands are not.
+            if let serve = command as? ServeCommand {
+                try await serve.run()
+            } else {
+                try command.run()
+            }
         } catch {
             type(of: command).exit(withError: error)
         }

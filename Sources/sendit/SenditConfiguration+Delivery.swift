@@ -2,6 +2,7 @@ import DICOMNetwork
 import Foundation
 import Pipeline
 import SenditIndex
+import RemoteServices
 
 extension SenditConfiguration {
     /// The enabled destinations, validated: the Orthanc of the ORTHANC_* settings when

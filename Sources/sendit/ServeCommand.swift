@@ -6,7 +6,7 @@ import Logging
 import Pipeline
 import SenditIndex
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand, Sendable {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the node: receive studies, import finished folders, run the pipeline's jobs.",
@@ -30,6 +30,10 @@ struct ServeCommand: ParsableCommand {
             unimported folders are imported, interrupted jobs run again.
             Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
             associations and jobs finish for SHUTDOWN_GRACE seconds, then aborts them.
+            The listener, the intake, the workers, the send workers and clean-up run as one
+            service group: if one of them fails, the node logs "service failed" naming it, stops
+            the others the same way and exits with status 1 (a supervisor restarts it; start-up
+            recovery resumes the interrupted work).
             Settings: `sendit config check` lists them with their defaults.
             """)
 
@@ -47,7 +51,21 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds without a new instance before a study is finished (overrides STABLE_AGE).", valueName: "seconds"))
     var stableAge: Double?
 
-    func run() throws {
+    func run() async throws {
+        let (node, logger) = try prepare()
+        do {
+            try await node.group(logger: logger).run()
+        } catch is ServiceFailure {
+            throw ExitCode(1)   // logged by the service that failed, naming it, before the shutdown
+        } catch {
+            logger.critical("the node stopped", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+
+    /// Start-up, in order, up to the service group: settings, locks, recovery, the components.
+    /// (Synchronous: the index's calls here are the blocking ones.)
+    func prepare() throws -> (NodeServices, Logger) {
         var settings = try configurationOptions.load()
         settings.override("DICOM_PORT", port.map(String.init))
         settings.override("DICOM_AE_TITLE", aet)
@@ -56,11 +74,18 @@ struct ServeCommand: ParsableCommand {
         var configuration = try settings.server()
         let logger = try makeLogger(settings)
         let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
+        let node: NodeServices
         do {
+            let fault = try FaultInjection.from(environment: ProcessInfo.processInfo.environment, services: NodeServices.order)
+            if let fault {
+                logger.warning("test-only fault injection is armed", metadata: [
+                    "variable": "\(FaultInjection.variable)", "service": "\(fault.service)", "trigger": "\(fault.trigger ?? "-")"])
+            }
             let pipeline = try PipelineWiring(settings)
             // Order matters: the database lock first (so running jobs are known to be orphans),
-            // then the listener (which locks the data folder and recovers .incoming), then the
-            // intake (which finishes and imports), then the workers.
+            // then the listener's port (which locks the data folder and recovers .incoming),
+            // then the intake (which finishes quarantine moves); then the service group starts
+            // the workers, the intake and the listener (NodeServices).
             try pipeline.database.lockForServing()
             let reclaimed = try pipeline.queue.reclaimAbandoned()
             if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
@@ -76,7 +101,7 @@ struct ServeCommand: ParsableCommand {
                                                        aeTitles: titles)
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
-            try server.start()
+            try server.openPort()
             workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
             // Sending has its own threads: a destination that is slow or down holds up no
@@ -96,10 +121,13 @@ struct ServeCommand: ParsableCommand {
             intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
-            try intake.start()
-            workers.start()
-            if !pipeline.destinations.isEmpty { senders.start() }
-            cleanup.start()
+            try intake.prepare()
+            node = NodeServices(server: server, intake: intake, workers: workers,
+                                senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
+                                grace: configuration.shutdownGrace, fault: fault, logger: logger)
+            if let fault, !node.services.contains(where: { $0.name == fault.service }) {
+                throw FaultInjection.Invalid(description: "\(FaultInjection.variable): no \(fault.service) service runs (test-only)")
+            }
             logger.info("pipeline running", metadata: [
                 "database": "\(pipeline.configuration.databasePath)", "stable_age": "\(pipeline.configuration.stableAge)",
                 "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)",
@@ -112,24 +140,7 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
-        let stopped = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                server.stop()
-                intake.stop()
-                workers.stop(grace: configuration.shutdownGrace)
-                senders.stop(grace: configuration.shutdownGrace)
-                cleanup.stop()
-                stopped.signal()
-            }
-            source.resume()
-            sources.append(source)
-        }
-        stopped.wait()
-        withExtendedLifetime(sources) {}
+        return (node, logger)
     }
 }
 

@@ -1,20 +1,12 @@
 import DICOMUpperLayer
 import Foundation
 import Testing
+import TestSupport
 
 /// Every cell of PS3.8 Table 9-10 (19 events × 13 states = 247), checked against the spec
 /// tables themselves (not the generated code): the action, the next state, the effects.
 @Suite struct ULStateMachineTests {
-    static let specDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("spec/dicom")
-
-    static func tsv(_ name: String) throws -> [[String: String]] {
-        let text = try String(contentsOf: specDirectory.appendingPathComponent(name), encoding: .utf8)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        lines.removeAll { $0 == [""] }
-        let head = lines.removeFirst()
-        return lines.map { Dictionary(uniqueKeysWithValues: zip(head, $0)) }
-    }
+    static func tsv(_ name: String) throws -> [[String: String]] { try SpecTSV("dicom/" + name).rows }
 
     /// The effects each action must have (PS3.8 Tables 9-6 to 9-9, as worded in ul-actions.tsv).
     static func expectedEffects(_ action: String, nextState: String) -> ULEffects {

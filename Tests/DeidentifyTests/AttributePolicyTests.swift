@@ -1,6 +1,7 @@
 import DICOMCore
 @testable import Deidentify
 import Testing
+import TestSupport
 
 /// The generated AttributePolicy tables against spec/deid/*.tsv, read here row by row.
 @Suite struct AttributePolicyTests {

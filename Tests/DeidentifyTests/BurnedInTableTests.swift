@@ -2,6 +2,7 @@ import DICOMCore
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// The built-in burned-in rules give every storage SOP class of spec/dicom/storage-sop-classes.tsv
 /// a verdict, computed here from the rules and checked against the allowlist's intent: what
@@ -22,7 +23,7 @@ import Testing
     ]
 
     /// Classes whose IOD makes BurnedInAnnotation Type 1 but that are held even when they say
-    /// NO, each family with its reason (README, burned-in text).
+    /// NO, each family with its reason (docs/deidentification-operations.md, Burned-in text).
     static let heldWhateverTheySay: [String: String] = [
         "MultiFrameSingleBitSecondaryCaptureImageStorage": "secondary capture: made by capturing screens and scans",
         "MultiFrameGrayscaleByteSecondaryCaptureImageStorage": "secondary capture",
@@ -50,23 +51,18 @@ import Testing
     }
 
     static func storageClasses() throws -> [StorageClass] {
-        let text = try String(contentsOfFile: DeidFixture.repository + "/spec/dicom/storage-sop-classes.tsv", encoding: .utf8)
-        var lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        let head = lines.removeFirst()
-        let uid = try #require(head.firstIndex(of: "uid")), keyword = try #require(head.firstIndex(of: "keyword"))
-        return lines.map { StorageClass(uid: $0[uid], keyword: $0[keyword]) }
+        let table = try SpecTSV("dicom/storage-sop-classes.tsv")
+        try #require(table.columns.contains("uid") && table.columns.contains("keyword"))
+        return table.rows.map { StorageClass(uid: $0["uid"] ?? "", keyword: $0["keyword"] ?? "") }
     }
 
-    /// The PS3.3 tables (2020): the project's copy if it has one, else the shared one.
+    /// The PS3.3 tables (2020), the project's copy.
     static func ps33Folder() -> String? {
-        [DeidFixture.repository + "/spec/dicom/ps3.3", DeidFixture.repository + "/../shared/dicom/ps3.3"]
-            .first { FileManager.default.fileExists(atPath: $0 + "/module-attributes.tsv") }
+        let folder = DeidFixture.repository + "/spec/dicom/ps3.3"
+        return FileManager.default.fileExists(atPath: folder + "/module-attributes.tsv") ? folder : nil
     }
 
-    static func rows(_ path: String) throws -> [[String]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
-            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-    }
+    static func rows(_ path: String) throws -> [[String]] { try SpecTSV(path: path).cells }
 
     /// SOP Class UIDs whose IOD has a module in which BurnedInAnnotation (0028,0301) is Type 1
     /// or 1C, from PS3.3's tables.
@@ -88,7 +84,7 @@ import Testing
         let classes = try Self.storageClasses()
         #expect(classes.count == StorageSOPClass.all.count && classes.count > 200)
         guard let folder = Self.ps33Folder() else {
-            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3 or ../shared/dicom/ps3.3")
+            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3")
             return
         }
         let type1 = try Self.burnedInAnnotationType1(in: folder)
@@ -125,7 +121,7 @@ import Testing
     /// enhanced cross-sectional ones, also allowed without it): nothing typed there by guess.
     @Test func theSaysNoRuleListsPS33sType1ClassesButTheHeldFamilies() throws {
         guard let folder = Self.ps33Folder() else {
-            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3 or ../shared/dicom/ps3.3")
+            Issue.record("PS3.3 tables not found in spec/dicom/ps3.3")
             return
         }
         let type1 = try Self.burnedInAnnotationType1(in: folder)

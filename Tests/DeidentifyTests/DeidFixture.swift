@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
+import TestSupport
 
 typealias Tag = DICOMCore.Tag
 
@@ -30,19 +31,13 @@ enum DeidFixture {
         let actions: [String: String]   // column -> code
     }
 
-    static var repository: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }
+    static var repository: String { ExternalTools.packageRoot.path }
 
     static func tableRows() throws -> [Row] {
-        let text = try String(contentsOfFile: repository + "/spec/dicom/confidentiality-profile.tsv", encoding: .utf8)
-        var lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        let head = lines.removeFirst()
-        return lines.map { cells in
+        let table = try SpecTSV("dicom/confidentiality-profile.tsv")
+        return table.cells.map { cells in
             var actions: [String: String] = [:]
-            for (i, name) in head.enumerated() where name == "basic_profile" || name.hasPrefix("rtn_") || name.hasPrefix("clean_") {
+            for (i, name) in table.columns.enumerated() where name == "basic_profile" || name.hasPrefix("rtn_") || name.hasPrefix("clean_") {
                 if i < cells.count, !cells[i].isEmpty { actions[name] = cells[i] }
             }
             return Row(tag: cells[0], keyword: cells.count > 15 ? cells[15] : "", actions: actions)

@@ -1,6 +1,7 @@
 import DICOMCore
 @testable import Deidentify
 import Testing
+import TestSupport
 
 /// The generated IOD tables against spec/dicom/ps3.3 read here, independently of scripts/generate.
 @Suite struct InformationObjectDefinitionTests {

@@ -3,6 +3,7 @@ import DICOMFile
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// Shared pieces of the pixel data tests: the planted values, images made to order, files
 /// written and read back, and the searches that prove a planted value is gone.
@@ -150,49 +151,14 @@ enum PixelDataFixture {
     }
 }
 
-/// The outside programs the pixel data tests run. A missing tool fails the test with what to
-/// do; it is never skipped (scripts/setup installs them).
+/// The outside programs the pixel data tests run (TestSupport's ExternalTools): a missing tool
+/// fails the test with what to do; it is never skipped (scripts/setup installs them).
 enum PixelDataTools {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static func python() throws -> String { try ExternalTools.python() }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    static func python() throws -> String {
-        let p = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: p) else {
-            throw Failure(description: "no Python at \(p): run scripts/setup (it makes .venv with pydicom)")
-        }
-        return p
-    }
-
-    static func tool(_ name: String) throws -> String {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        throw Failure(description: "\(name) is not on the PATH: run scripts/setup")
-    }
-
-    /// Runs a program on the PATH to its end; answers stdout, throws with its output on failure.
+    /// Runs a program to its end; answers stdout, throws with its output on failure.
     @discardableResult
     static func run(_ name: String, _ arguments: [String]) throws -> [UInt8] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: name.hasPrefix("/") ? name : try tool(name))
-        p.arguments = arguments
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-pixel-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: errors)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "\(name) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): "
-                          + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
-        }
-        return Array(data)
+        Array(try ExternalTools.runChecked(name, arguments).stdout)
     }
 }

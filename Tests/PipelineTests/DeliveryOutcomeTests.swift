@@ -2,6 +2,7 @@ import Foundation
 import DICOMDIMSE
 import DICOMNetwork
 @testable import Pipeline
+@testable import RemoteServices
 import Testing
 @testable import SenditIndex
 

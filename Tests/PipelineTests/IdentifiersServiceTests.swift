@@ -5,8 +5,10 @@ import DICOMCore
 import Deidentify
 import Foundation
 @testable import Pipeline
+@testable import RemoteServices
 import Testing
 @testable import SenditIndex
+import TestSupport
 
 /// RESTIdentifiersProvider against a real HTTP server (conformance/identifiers_service.py) in
 /// each of its modes.
@@ -18,8 +20,7 @@ import Testing
 
         init(mode: String, token: String? = nil) throws {
             log = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-ids-\(UUID().uuidString).jsonl").path
-            var url = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { url.deleteLastPathComponent() }
+            let url = ExternalTools.packageRoot
             let python = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? "/usr/bin/python3"
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [url.path + "/conformance/identifiers_service.py", "--mode", mode, "--log", log] + (token.map { ["--token", $0] } ?? [])
@@ -101,7 +102,7 @@ import Testing
         do {
             _ = try service.provider().identifiers(for: IdentifiersServiceTests.request)
             Issue.record("mode \(mode) was accepted")
-        } catch let error as StageError {
+        } catch let error as RESTIdentifiersProvider.Refusal {
             let text = "\(error)"
             #expect(mode != "401" || text.contains("HTTP 401"))
             #expect(mode != "badsuid" || text.contains("suid"))
@@ -112,7 +113,7 @@ import Testing
 
     @Test func aWrongTokenIsARefusal() throws {
         let service = try Service(mode: "ok", token: "right")
-        #expect(throws: StageError.self) { try service.provider(token: "wrong").identifiers(for: IdentifiersServiceTests.request) }
+        #expect(throws: RESTIdentifiersProvider.Refusal.self) { try service.provider(token: "wrong").identifiers(for: IdentifiersServiceTests.request) }
     }
 
     @Test func theIdentifyStageRecordsARefusalAndNothingIsDeidentified() throws {

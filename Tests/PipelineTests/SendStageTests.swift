@@ -9,6 +9,7 @@ import Foundation
 import GRDB
 import Logging
 @testable import Pipeline
+@testable import RemoteServices
 import Synchronization
 import Testing
 @testable import SenditIndex

@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the real `sendit` executable.
 @Suite struct DumpCommandTests {
@@ -14,31 +15,14 @@ import Testing
         return dir.appendingPathComponent("sendit").path
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var python: String? {
-        if let p = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] { return p }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
+    static var packageRoot: URL { ExternalTools.packageRoot }
+    static var python: String? { try? ExternalTools.python() }
 
     struct Run { let status: Int32; let out: String; let err: String }
 
     static func run(_ exe: String, _ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let dir = FileManager.default.temporaryDirectory
-        let outURL = dir.appendingPathComponent("out-\(UUID())"), errURL = dir.appendingPathComponent("err-\(UUID())")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        try p.run()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: try String(contentsOf: outURL, encoding: .utf8),
-                   err: try String(contentsOf: errURL, encoding: .utf8))
+        let output = try ExternalTools.launch(exe, args)
+        return Run(status: output.status, out: output.text, err: output.stderr)
     }
 
     func writeSample(to dir: URL) throws -> String {

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import Foundation
-@testable import Pipeline
+@testable import RemoteServices
+import TestSupport
 import Testing
 
 /// GoogleCredentials: the service account's JWT, the token endpoint and the metadata server,

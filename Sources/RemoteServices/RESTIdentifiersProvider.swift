@@ -24,7 +24,14 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
         self.timeout = timeout
     }
 
+    /// Worth trying again later: a server error, a timeout, no connection.
     public struct ServiceError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Retrying cannot change it: the service refused the request (4xx but 408 and 429), or its
+    /// answer is not a valid response.
+    public struct Refusal: Error, CustomStringConvertible {
         public let description: String
     }
 
@@ -40,10 +47,10 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
                 do {
                     return try IdentifiersResponse.decode(data)
                 } catch {
-                    throw StageError.permanent("identifiers service \(url.absoluteString): \(error)")
+                    throw Refusal(description: "identifiers service \(url.absoluteString): \(error)")
                 }
             case .answer(let status, let data) where (400..<500).contains(status) && status != 408 && status != 429:
-                throw StageError.permanent("identifiers service \(url.absoluteString) refused the request: HTTP \(status) \(RESTIdentifiersProvider.excerpt(data))")
+                throw Refusal(description: "identifiers service \(url.absoluteString) refused the request: HTTP \(status) \(RESTIdentifiersProvider.excerpt(data))")
             case .answer(let status, let data):
                 last = ServiceError(description: "identifiers service \(url.absoluteString): HTTP \(status) \(RESTIdentifiersProvider.excerpt(data)) (after \(attempt) tries)")
             case .failure(let why):

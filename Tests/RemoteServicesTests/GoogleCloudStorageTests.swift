@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import Foundation
-@testable import Pipeline
+@testable import RemoteServices
+import TestSupport
 import Testing
 
 /// GoogleCredentials and GoogleCloudStorage against real servers on loopback:

@@ -3,7 +3,8 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
-@testable import Pipeline
+@testable import NIfTI
+import TestSupport
 
 /// NIfTIVolume: pure tests on small synthetic series written with Part10Writer. The comparison
 /// with dcm2niix is in NIfTIDcm2niixTests.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Pipeline
+@testable import NIfTI
+import TestSupport
 
 /// NIfTIVolume against dcm2niix on the same series, both outputs loaded with nibabel
 /// (conformance/nifti_compare.py).

@@ -1,0 +1,82 @@
+import DICOMNetwork
+import Foundation
+import Logging
+import Pipeline
+import ServiceLifecycle
+
+/// The running node as a service group (swift-service-lifecycle's `ServiceGroup`, as Hummingbird
+/// runs its application). The group starts the services in the order of `services` and shuts
+/// them down in the reverse order, one after the other, within one SHUTDOWN_GRACE: the listener
+/// stops accepting first (associations in progress get the grace), then the intake, the
+/// de-identification workers, the send workers, and clean-up last. SIGTERM and SIGINT start that
+/// shutdown. A service whose loop fails or ends on its own shuts the group down the same way,
+/// after which the group's `run()` throws its `ServiceFailure`.
+///
+/// The Storage Commitment listener is no service of its own: results (N-EVENT-REPORT) arrive on
+/// associations that the DICOM listener accepts on its one port, so they ride with the listener
+/// (`DICOMServer.commitmentReports`); a result that never comes is the send stage's business.
+///
+/// Everything that must happen before (the database lock, reclaiming abandoned jobs, the data
+/// folder's lock and recovery, the send backlog, finishing quarantine moves) happens in
+/// `ServeCommand` before the group is made.
+struct NodeServices {
+    /// Every service's name, in start order (the names of SENDIT_FAULT_INJECT and of the
+    /// "service failed" log line).
+    static let order = ["cleanup", "send-workers", "workers", "intake", "listener"]
+
+    var services: [NodeService]
+
+    init(services: [NodeService] = []) {
+        self.services = services
+    }
+
+    /// `senders`: nil when no destination is enabled (no send workers then).
+    init(server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers?, cleanup: CleanupLoop,
+         grace: TimeInterval, fault: FaultInjection?, logger: Logger) {
+        services = []
+        let deadline = ShutdownDeadline(grace: grace)
+        func service(_ name: String, start: @escaping @Sendable (@escaping @Sendable ((any Error)?) -> Void) throws -> Void,
+                     stop: @escaping @Sendable (TimeInterval) -> Void) -> NodeService {
+            NodeService(name: name, start: start, stop: stop, deadline: deadline, logger: logger)
+        }
+        cleanup.injectedFault = fault?.fault(for: "cleanup")
+        services.append(service("cleanup", start: { ended in
+            cleanup.onLoopEnd = ended
+            cleanup.start()
+        }, stop: { _ in cleanup.stop() }))
+        if let senders {
+            senders.injectedFault = fault?.fault(for: "send-workers")
+            services.append(service("send-workers", start: { ended in
+                senders.onLoopEnd = ended
+                senders.start()
+            }, stop: { grace in senders.stop(grace: grace) }))
+        }
+        workers.injectedFault = fault?.fault(for: "workers")
+        services.append(service("workers", start: { ended in
+            workers.onLoopEnd = ended
+            workers.start()
+        }, stop: { grace in workers.stop(grace: grace) }))
+        intake.injectedFault = fault?.fault(for: "intake")
+        services.append(service("intake", start: { ended in
+            intake.onLoopEnd = ended
+            intake.startWatching()
+        }, stop: { _ in intake.stop() }))
+        server.injectedFault = fault?.fault(for: "listener")
+        services.append(service("listener", start: { ended in
+            server.onAcceptLoopEnd = ended
+            server.startAccepting()
+        }, stop: { grace in server.stop(grace: grace) }))
+    }
+
+    /// The group: SIGTERM and SIGINT shut it down gracefully; a service that returns or throws
+    /// shuts it down too.
+    func group(logger: Logger) -> ServiceGroup {
+        let configurations = services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                                           failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+        }
+        var configuration = ServiceGroupConfiguration(services: configurations, logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        return ServiceGroup(configuration: configuration)
+    }
+}
