@@ -41,6 +41,8 @@ let package = Package(
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
             "DICOMCore", "DICOMFile", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The index: the SQLite database behind intent methods; the only module that imports GRDB.
+        .target(name: "SenditIndex", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The NIfTI-1 volume writer (a leaf): a series' de-identified images to one volume.
         .target(name: "NIfTI", dependencies: ["DICOMCore", "DICOMFile", "CZlib"]),
         // The HTTP clients (a leaf): Google credentials and Cloud Storage, Orthanc's REST API,
@@ -51,17 +53,15 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "CSystem",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex", "CSystem",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
-                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI",
-                "RemoteServices", "Pipeline",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "NIfTI",
+                "RemoteServices", "Pipeline", "SenditIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,9 +76,11 @@ let package = Package(
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pipeline", "SenditIndex", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
+            "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
         .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),

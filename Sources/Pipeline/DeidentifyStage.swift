@@ -2,9 +2,9 @@ import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
-import GRDB
 import Logging
 import Synchronization
+import SenditIndex
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
@@ -47,14 +47,8 @@ public struct DeidentifyStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
-        let (json, seriesPatient, images, released) = try job.database.writer.read { db in
-            (try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
-             try String.fetchOne(db, sql: "SELECT patientDigest FROM seriesIdentifiers WHERE seriesId = ?", arguments: [job.seriesId]),
-             try ImageRecord.filter(Column("seriesId") == job.seriesId && Column("status") == ImageStatus.processing.rawValue)
-                .order(Column("id")).fetchAll(db),
-             Set(try Int64.fetchAll(db, sql: "SELECT r.imageId FROM released AS r JOIN image AS i ON i.id = r.imageId WHERE i.seriesId = ?",
-                                    arguments: [job.seriesId])))
-        }
+        let input = try job.database.deidentifyInput(seriesId: job.seriesId)
+        let (json, seriesPatient, images, released) = (input.identifiersJSON, input.patientDigest, input.images, input.released)
         // Nothing to de-identify (the identify stage held every image, or none was left).
         if images.isEmpty { return }
         guard let json else { throw StageError.permanent("deidentify: the series has no identifiers") }
@@ -113,7 +107,7 @@ public struct DeidentifyStage: StageHandler {
 
     /// Records outcomes in one transaction, after syncing the outbox folders their copies were
     /// renamed into (so no row says DONEPROCESSING of a copy a power cut could take back).
-    func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: IndexDatabase) throws {
+    func record(_ batch: [(CopyMaker.Outcome, ImageRecord)], database: any IndexStore) throws {
         try syncFolders(batch.flatMap { outcome, _ -> [String] in
             if case .placed(_, let placed) = outcome { return placed.unsyncedFolders }
             return []
@@ -125,28 +119,20 @@ public struct DeidentifyStage: StageHandler {
                     "kind": "\(hit.kind)", "where": "\(hit.location)"])
             }
         }
-        try database.writer.write { db in
-            for (outcome, image) in batch { _ = try record(db, outcome, for: image, at: Date()) }
-        }
+        try database.recordDeidentified(batch.map { outcome, image in Self.indexed(outcome, for: image) })
     }
 
-    /// Records one outcome inside the caller's transaction: the copy's row and the image's status.
-    @discardableResult
-    func record(_ db: Database, _ outcome: CopyMaker.Outcome, for image: ImageRecord, at now: Date) throws -> Bool {
+    /// An outcome as the index records it.
+    static func indexed(_ outcome: CopyMaker.Outcome, for image: ImageRecord) -> DeidentifiedOutcome {
         switch outcome {
         case .placed(let output, let placed):
-            try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
-                                   seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
-                                   path: placed.path, size: placed.size, createdAt: now,
-                                   actions: output.report.countsText).save(db)
-            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .doneProcessing,
-                                                 reason: "de-identified to \(placed.path)", at: now)
+            .placed(DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
+                                       seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
+                                       path: placed.path, size: placed.size, createdAt: Date(), actions: output.report.countsText))
         case .held(let rule):
-            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .held,
-                                                 reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it", at: now)
+            .held(imageId: image.id!, reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it")
         case .refused(let reason, _):
-            return try ImageTransition.moveImage(db, imageId: image.id!, from: .processing, to: .failed,
-                                                 reason: "deidentify: \(reason)", at: now)
+            .refused(imageId: image.id!, reason: "deidentify: \(reason)")
         }
     }
 }

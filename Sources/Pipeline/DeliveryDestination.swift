@@ -1,5 +1,6 @@
 import DICOMNetwork
 import Foundation
+import SenditIndex
 import RemoteServices
 
 /// Where de-identified series go: a DICOM peer (C-STORE; verified through its REST API when it is
@@ -47,6 +48,9 @@ public struct DeliveryDestination: Sendable {
     public var stage: String { Self.stagePrefix + name }
 
     public static let stagePrefix = "send:"
+
+    /// The destination as the index knows it.
+    public var indexed: SendDestination { SendDestination(name: name, stage: stage, address: address) }
 
     /// For logs and `sendit send-status`: `AET@host:port`, or `gs://bucket/collection`.
     public var address: String {

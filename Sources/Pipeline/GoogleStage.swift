@@ -3,8 +3,8 @@ import DICOMFile
 import Foundation
 import NIfTI
 import RemoteServices
-import GRDB
 import Logging
+import SenditIndex
 
 /// The send stage of a Google Cloud Storage destination: once a series is wholly de-identified,
 /// its outbox copies (nothing else) become one NIfTI-1 volume, gzip-compressed, uploaded as
@@ -39,44 +39,17 @@ public struct GoogleStage: StageHandler {
         self.logger = logger
     }
 
-    struct Image {
-        let id: Int64
-        let path: String
-        let size: Int64
-        let sopInstanceUID: String
-        let seriesInstanceUID: String
-        let done: Bool
-    }
+    typealias Image = VolumeImage
 
     public func run(_ job: StageJob) throws {
-        let (unfinished, images) = try job.database.writer.read { db in
-            // Images still being identified or de-identified: the volume waits for them (the
-            // job queued when the de-identify job completes comes back).
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN ('NEW','PROCESSING')",
-                              arguments: [job.seriesId]) ?? 0,
-             try Row.fetchAll(db, sql: """
-                SELECT i.id, d.path, d.size, d.sopInstanceUID, d.seriesInstanceUID,
-                       EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
-                FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
-                WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT') ORDER BY i.id
-                """, arguments: [destination.name, job.seriesId]).map {
-                Image(id: $0[0], path: $0[1], size: $0[2], sopInstanceUID: $0[3], seriesInstanceUID: $0[4], done: $0[5])
-             })
-        }
+        // Images still being identified or de-identified: the volume waits for them (the job
+        // queued when the de-identify job completes comes back).
+        let (unfinished, images) = try job.database.volumeInput(seriesId: job.seriesId, destination: destination.name)
         guard unfinished == 0, images.contains(where: { !$0.done }) else { return }
         // A series whose volume was uploaded already (its images delivered here, some perhaps
         // cleaned up): an image that arrives later is not merged into it, and a volume of the
         // late images alone would replace the whole one. Recorded, with where the volume is.
-        let uploaded = try job.database.writer.read { db in
-            try String.fetchOne(db, sql: """
-                SELECT v.detail FROM delivery AS v JOIN image AS i ON i.id = v.imageId
-                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'done' LIMIT 1
-                """, arguments: [job.seriesId, destination.name])
-                ?? (try String.fetchOne(db, sql: """
-                    SELECT s.destinations FROM seriesSummary AS s JOIN series AS x ON x.seriesInstanceUID = s.seriesInstanceUID
-                    WHERE x.id = ? AND instr(',' || s.destinations || ',', ',' || ? || ',') > 0
-                    """, arguments: [job.seriesId, destination.name])).map { _ in "an earlier upload" }
-        }
+        let uploaded = try job.database.earlierUpload(seriesId: job.seriesId, destination: destination.name)
         // One volume per de-identified series (normally one per original series).
         for (series, members) in Dictionary(grouping: images, by: \.seriesInstanceUID).sorted(by: { $0.key < $1.key })
         where members.contains(where: { !$0.done }) {
@@ -87,9 +60,7 @@ public struct GoogleStage: StageHandler {
             }
             try deliver(series: series, members, job: job)
         }
-        try job.database.writer.write { db in
-            try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
-        }
+        try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
     }
 
     func deliver(series: String, _ images: [Image], job: StageJob) throws {
@@ -141,28 +112,12 @@ public struct GoogleStage: StageHandler {
 
     /// Given up (by age): the images this destination does not have yet are FAILED; those it
     /// has, waiting for other destinations, are left alone.
-    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
-        try DeliveryProgress.giveUp(db, seriesId: job.seriesId, destination: destination.name, reason: reason, at: at)
-    }
+    public var giveUp: JobQueue.GiveUp { .failUndelivered(destination: destination.name) }
 
     /// Records each image not yet delivered here in `state`, with its event; a refusal fails
     /// the image.
     func record(_ images: [Image], state: DeliveryRecord.State, detail: String, bytes: Int64, job: StageJob) throws {
-        let now = Date()
-        try job.database.writer.write { db in
-            for image in images where !image.done {
-                var row = DeliveryRecord(imageId: image.id, destination: destination.name, state: state, detail: detail, bytes: bytes,
-                                         sentAt: state == .done ? now : nil, verifiedAt: state == .done ? now : nil, updatedAt: now)
-                try row.insert(db, onConflict: .replace)
-                try EventRecord(entity: "delivery", entityId: image.id, from: nil, to: state.rawValue,
-                                reason: "\(destination.name): \(detail)", at: now).insert(db)
-                if state == .failed {
-                    for from in [ImageStatus.doneProcessing, .sent] {
-                        try ImageTransition.moveImage(db, imageId: image.id, from: from, to: .failed,
-                                                      reason: "\(destination.name) refused it: \(detail)", at: now)
-                    }
-                }
-            }
-        }
+        try job.database.recordDeliveries(imageIds: images.filter { !$0.done }.map(\.id), destination: destination.name,
+                                          state: state, detail: detail, bytes: bytes)
     }
 }

@@ -2,7 +2,7 @@ import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
-import GRDB
+import SenditIndex
 import RemoteServices
 
 /// The identify stage: gets the series' replacement identifiers (patient and study codes, date
@@ -36,32 +36,17 @@ public struct IdentifyStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
-        let study = try job.database.writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT studyId FROM series WHERE id = ?", arguments: [job.seriesId])
-        }
+        let study = try job.database.studyId(ofSeries: job.seriesId)
         try studies.withLock(study ?? -1) { try identify(job) }
     }
 
     /// A `seriesIdentifiers` row of the study. `patientDigest` nil: given by a sendit before
     /// v5-identity, for a patient not yet known.
-    struct Known {
-        let seriesId: Int64
-        let json: String
-        var patientDigest: String?
-    }
+    typealias Known = SeriesIdentifiers
 
     func identify(_ job: StageJob) throws {
-        let db = job.database.writer
-        let (sample, studyUID, rows) = try db.read { db in
-            (try String.fetchOne(db, sql: "SELECT path FROM image WHERE seriesId = ? AND status = 'PROCESSING' ORDER BY id LIMIT 1",
-                                 arguments: [job.seriesId]),
-             try String.fetchOne(db, sql: "SELECT st.studyInstanceUID FROM study AS st JOIN series AS s ON s.studyId = st.id WHERE s.id = ?",
-                                 arguments: [job.seriesId]) ?? "?",
-             try Row.fetchAll(db, sql: """
-                SELECT si.seriesId, si.json, si.patientDigest FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId
-                WHERE s.studyId = (SELECT studyId FROM series WHERE id = ?) ORDER BY si.createdAt, si.seriesId
-                """, arguments: [job.seriesId]).map { Known(seriesId: $0[0], json: $0[1], patientDigest: $0[2]) })
-        }
+        let input = try job.database.identifyInput(seriesId: job.seriesId)
+        let (sample, studyUID, rows) = (input.samplePath, input.studyInstanceUID, input.studyIdentifiers)
         // Nothing to identify: the patient is known only from an image.
         guard let sample else { return }
         let request = try self.request(sample)
@@ -75,7 +60,7 @@ public struct IdentifyStage: StageHandler {
                 return
             }
             if owner != patient {
-                try hold(job, kind: "series", patient: patient, reason: """
+                try hold(job, kind: .series, patient: patient, reason: """
                     identify: the series already has the identifiers of another patient (two patients under one \
                     SeriesInstanceUID); held for a person: `sendit release --drop` drops it (release cannot give it \
                     identifiers of its own; have it sent again under a SeriesInstanceUID of its own)
@@ -94,15 +79,10 @@ public struct IdentifyStage: StageHandler {
             return
         }
         if !siblings.isEmpty {
-            let released = try db.read { db in
-                try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM identityHold AS h JOIN image AS i ON i.id = h.imageId
-                    WHERE i.seriesId = ? AND h.patientDigest = ? AND h.kind = 'study' AND h.releasedAt IS NOT NULL)
-                    """, arguments: [job.seriesId, patient]) ?? false
-            }
+            let released = try job.database.identityReleased(seriesId: job.seriesId, patientDigest: patient)
             if !released {
                 let unverified = siblings.contains { $0.patientDigest == nil }
-                try hold(job, kind: "study", patient: patient, reason: """
+                try hold(job, kind: .study, patient: patient, reason: """
                     identify: StudyInstanceUID \(studyUID) \(unverified
                         ? "has identifiers from an earlier sendit whose images cannot be read to tell their patient"
                         : "also holds series of another patient"); held for a person: `sendit release` identifies \
@@ -127,8 +107,8 @@ public struct IdentifyStage: StageHandler {
         // are remapped in a namespace of its own, so the two never share a research study.
         response.uid_namespace = siblings.isEmpty ? nil : patient
         try store(job, json: response.json(), patient: patient,
-                  claims: [(.patient, response.entityCode, patient),
-                           (.study, response.itemCode, digest("original-study", request.originalStudyKey))],
+                  claims: [IdentifierClaim(.patient, code: response.entityCode, original: patient),
+                           IdentifierClaim(.study, code: response.itemCode, original: digest("original-study", request.originalStudyKey))],
                   reason: "identifiers from \(provider.name)")
     }
 
@@ -167,52 +147,31 @@ public struct IdentifyStage: StageHandler {
 
     /// Stores the series' identifiers, recording new codes against their originals first (a
     /// refused code fails the job for good, and nothing is stored).
-    func store(_ job: StageJob, json: String, patient: String, claims: [(IdentifierCodes.Kind, String, String)]?,
-               reason: String) throws {
+    func store(_ job: StageJob, json: String, patient: String, claims: [IdentifierClaim]?, reason: String) throws {
         do {
-            try job.database.writer.write { db in
-                let now = Date()
-                for (kind, code, original) in claims ?? [] {
-                    try IdentifierCodes.claim(db, kind: kind, code: code, original: original, at: now)
-                }
-                try db.execute(sql: "INSERT OR IGNORE INTO seriesIdentifiers (seriesId, json, createdAt, patientDigest) VALUES (?, ?, ?, ?)",
-                               arguments: [job.seriesId, json, now, patient])
-                try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "IDENTIFIED", reason: reason, at: now).insert(db)
-            }
+            try job.database.storeIdentifiers(seriesId: job.seriesId, json: json, patientDigest: patient, claims: claims ?? [],
+                                              reason: reason)
         } catch let refusal as IdentifierCodes.Refusal {
             throw StageError.permanent("identify: \(provider.name): \(refusal)")
         }
     }
 
     /// Holds the series' PROCESSING images for a person, recording the patient they are of.
-    func hold(_ job: StageJob, kind: String, patient: String, reason: String) throws {
-        try job.database.writer.write { db in
-            let now = Date()
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO identityHold (imageId, patientDigest, kind, heldAt, releasedAt)
-                SELECT id, ?, ?, ?, NULL FROM image WHERE seriesId = ? AND status = 'PROCESSING'
-                """, arguments: [patient, kind, now, job.seriesId])
-            try ImageTransition.move(db, seriesId: job.seriesId, from: [.processing], to: .held, reason: reason, at: now)
-            try EventRecord(entity: "series", entityId: job.seriesId, from: nil, to: "HELD", reason: reason, at: now).insert(db)
-        }
+    func hold(_ job: StageJob, kind: IdentityHold.Kind, patient: String, reason: String) throws {
+        try job.database.holdForIdentity(seriesId: job.seriesId, kind: kind, patientDigest: patient, reason: reason)
     }
 
     /// Records the patient of identifiers an earlier sendit gave (a row without a digest), and
     /// their codes against their originals.
-    func adopt(_ row: Known, request: IdentifiersRequest, database: IndexDatabase) throws {
+    func adopt(_ row: Known, request: IdentifiersRequest, database: any IndexStore) throws {
         let patient = digest("original-patient", request.originalPatientKey)
         let codes = try? IdentifiersResponse.decode(Data(row.json.utf8))
+        let claims = codes.map {
+            [IdentifierClaim(.patient, code: $0.entityCode, original: patient),
+             IdentifierClaim(.study, code: $0.itemCode, original: digest("original-study", request.originalStudyKey))]
+        } ?? []
         do {
-            try database.writer.write { db in
-                let now = Date()
-                if let codes {
-                    try IdentifierCodes.claim(db, kind: .patient, code: codes.entityCode, original: patient, at: now)
-                    try IdentifierCodes.claim(db, kind: .study, code: codes.itemCode,
-                                              original: digest("original-study", request.originalStudyKey), at: now)
-                }
-                try db.execute(sql: "UPDATE seriesIdentifiers SET patientDigest = ? WHERE seriesId = ? AND patientDigest IS NULL",
-                               arguments: [patient, row.seriesId])
-            }
+            try database.adoptIdentifiers(seriesId: row.seriesId, patientDigest: patient, claims: claims)
         } catch let refusal as IdentifierCodes.Refusal {
             throw StageError.permanent("identify: identifiers of series \(row.seriesId), given by an earlier sendit: \(refusal)")
         }
@@ -220,10 +179,8 @@ public struct IdentifyStage: StageHandler {
 
     /// The patient of a sibling's identifiers given by an earlier sendit, read from one of that
     /// series' images (and recorded); nil if none can be read.
-    func verifyLegacy(_ row: Known, database: IndexDatabase) throws -> String? {
-        let paths = try database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT path FROM image WHERE seriesId = ? ORDER BY id LIMIT 3", arguments: [row.seriesId])
-        }
+    func verifyLegacy(_ row: Known, database: any IndexStore) throws -> String? {
+        let paths = try database.imagePaths(seriesId: row.seriesId, limit: 3)
         for path in paths {
             guard let header = try? Part10File.read(path: path, options: .headerOnly) else { continue }
             let request = IdentifiersRequest(dataSet: header.dataSet, fields: fields)

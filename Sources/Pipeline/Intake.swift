@@ -1,7 +1,7 @@
 import DICOMNetwork
 import Foundation
-import GRDB
 import Logging
+import SenditIndex
 
 /// The single door into the pipeline, running inside `sendit serve` on one thread: finishes the
 /// receiver's staging folders once they are quiet for the stable age, notices finished folders
@@ -150,14 +150,7 @@ public final class Intake: @unchecked Sendable {
     }
 
     func importedFolders(_ paths: [String]) throws -> [String: ImportedFolderRecord] {
-        try importer.database.writer.read { db in
-            var out: [String: ImportedFolderRecord] = [:]
-            for start in stride(from: 0, to: paths.count, by: 500) {
-                let chunk = Array(paths[start..<min(start + 500, paths.count)])
-                for record in try ImportedFolderRecord.filter(keys: chunk).fetchAll(db) { out[record.path] = record }
-            }
-            return out
-        }
+        try importer.database.importedFolders(paths: paths)
     }
 
     /// `ownStaging`: the receiver's own staging folder, just finished: every file in it was

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import Logging
+import SenditIndex
 
 /// The workers that run the job queue: `count` threads (blocking work such as a C-STORE to the
 /// destination does not hold up Swift's cooperative pool). Each claims a job, moves the series'
@@ -132,10 +132,7 @@ public final class JobWorkers: @unchecked Sendable {
         heartbeat.resume()
         defer { heartbeat.cancel() }
         do {
-            let taken = try queue.database.writer.write { db in
-                try ImageTransition.move(db, seriesId: job.seriesId, from: handler.inputStatuses, to: handler.workingStatus,
-                                         reason: "\(job.stage) job \(job.id ?? -1)", at: Date())
-            }
+            let taken = try queue.takeImages(for: job, from: handler.inputStatuses, to: handler.workingStatus)
             logger.debug("job started", metadata: meta.merging(["images": "\(taken)"]) { a, _ in a })
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
                 try queue.renew(job, owner: owner)
@@ -149,15 +146,10 @@ public final class JobWorkers: @unchecked Sendable {
             let permanent = error is StageError
             do {
                 let after = afterGivingUp.filter { $0 != job.stage }
-                let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent) { [queue] db in
-                    try handler.giveUp(db, job: job, reason: "\(error)", at: Date())
-                    // What the stage finished before giving up still goes on (images it handed
-                    // over early wait for a send job to verify them).
-                    for stage in after {
-                        try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: queue.policy(for: stage).maxAttempts,
-                                             now: Date(), reason: "\(job.stage) gave up; what it finished goes on")
-                    }
-                }
+                // What the stage finished before giving up still goes on (images it handed over
+                // early wait for a send job to verify them).
+                let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent, giveUp: handler.giveUp,
+                                           thenQueue: after, thenQueueReason: "\(job.stage) gave up; what it finished goes on")
                 if state == .failed && !after.isEmpty { onQueued() }
                 let level: Logger.Level = state == .failed ? .error : .warning
                 logger.log(level: level, state == .failed ? "job failed" : "job will be retried",

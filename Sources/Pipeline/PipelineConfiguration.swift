@@ -1,4 +1,5 @@
 import Foundation
+import SenditIndex
 
 /// The intake and job queue's settings (DATABASE, QUARANTINE_FOLDER, STABLE_AGE, …), validated
 /// by the configuration loader. Paths are absolute.

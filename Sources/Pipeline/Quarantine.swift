@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CSystem
 import Foundation
-import GRDB
+import SenditIndex
 
 /// The quarantine folder: files that could not be imported, each moved to `<folder>/<row
 /// id>-<file name>` with a `quarantine` row saying where it came from and why. The row is
@@ -19,25 +19,17 @@ public struct Quarantine: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
-    /// Records a file to quarantine, inside the caller's transaction. Returns nil, recording
-    /// nothing, if the file is gone (another importer moved it) or already has a row that is
-    /// pending or left it in place.
+    /// Records a file to quarantine, in one transaction. Returns nil, recording nothing, if the
+    /// file is gone (another importer moved it) or already has a row that is pending or left it
+    /// in place.
     @discardableResult
-    public func record(_ db: Database, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
-        let source = path as NSString
-        let fileName = source.lastPathComponent
-        let parent = source.deletingLastPathComponent
-        guard FileIdentity(path: path) != nil else { return nil }
-        let known = try QuarantineRecord.filter(Column("folder") == parent && Column("fileName") == fileName
-                                                && (Column("moved") == false || Column("movedTo") == "")).fetchCount(db)
-        guard known == 0 else { return nil }
-        var row = QuarantineRecord(fileName: fileName, folder: parent, movedTo: "", reason: reason, moved: false, at: now)
-        try row.insert(db)
-        row.movedTo = target(id: row.id ?? 0, fileName: fileName)
-        try row.update(db)
-        try EventRecord(entity: "quarantine", entityId: row.id, from: nil, to: ImageStatus.quarantined.rawValue,
-                        reason: "\(path): \(reason)", at: now).insert(db)
-        return row
+    public func record(_ database: any IndexStore, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
+        try database.recordQuarantine(path: path, reason: reason, placement: placement, now: now)
+    }
+
+    /// The quarantine folder's rules, as the index applies them while it records a row.
+    public var placement: QuarantinePlacement {
+        QuarantinePlacement(exists: { FileIdentity(path: $0) != nil }, target: { [self] id, name in target(id: id, fileName: name) })
     }
 
     func target(id: Int64, fileName: String, attempt: Int = 1) -> String {
@@ -56,9 +48,9 @@ public struct Quarantine: Sendable {
     /// before a kill. A taken target name gets another. A source that cannot be moved stays
     /// where it is: its row gets an empty `movedTo` and the reason.
     @discardableResult
-    public func finishPendingMoves(_ database: IndexDatabase) -> MoveReport {
+    public func finishPendingMoves(_ database: any IndexStore) -> MoveReport {
         var report = MoveReport()
-        guard let pending = try? database.writer.read({ db in try QuarantineRecord.filter(Column("moved") == false).fetchAll(db) })
+        guard let pending = try? database.pendingQuarantineMoves()
         else { return report }
         for var row in pending {
             var note: String? = nil
@@ -81,10 +73,7 @@ public struct Quarantine: Sendable {
             let movedTo = note == nil ? row.movedTo : ""
             let reason = note.map { row.reason + " (left in place: \($0))" } ?? row.reason
             if let note { report.leftInPlace.append("\(row.sourcePath): \(note)") }
-            try? database.writer.write { db in
-                try db.execute(sql: "UPDATE quarantine SET moved = 1, movedTo = ?, reason = ? WHERE id = ?",
-                               arguments: [movedTo, reason, row.id])
-            }
+            try? database.finishQuarantineMove(id: row.id, movedTo: movedTo, reason: reason)
         }
         return report
     }

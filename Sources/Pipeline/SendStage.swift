@@ -2,9 +2,9 @@ import DICOMDIMSE
 import DICOMNetwork
 import Foundation
 import RemoteServices
-import GRDB
 import Logging
 import Synchronization
+import SenditIndex
 
 /// The send stage of one destination: the series' de-identified copies (read from the outbox,
 /// nothing else) go by C-STORE on one association; each answer is recorded in `delivery`; then
@@ -55,24 +55,11 @@ public struct SendStage: StageHandler {
         public let description: String
     }
 
-    struct Pending: Sendable {
-        let imageId: Int64
-        let path: String
-        let size: Int64
-        /// When the copy was made, as the index stores it: which copy this is.
-        let copiedAt: String
-    }
+    typealias Pending = PendingDelivery
 
     /// The series' de-identified images without an answer from this destination yet.
     func pending(_ job: StageJob) throws -> [Pending] {
-        try job.database.writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT i.id, d.path, d.size, d.createdAt FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
-                WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
-                AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
-                ORDER BY i.id
-                """, arguments: [job.seriesId, destination.name]).map { Pending(imageId: $0[0], path: $0[1], size: $0[2], copiedAt: $0[3]) }
-        }
+        try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination.name)
     }
 
     public func run(_ job: StageJob) throws {
@@ -94,9 +81,7 @@ public struct SendStage: StageHandler {
             faults += try send(fresh, job: job)
             tried.formUnion(fresh.map(\.imageId))
             if !faults.isEmpty { break }
-            try job.database.writer.write { db in
-                try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
-            }
+            try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
         }
         if pendingAgain && faults.isEmpty {
             try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
@@ -104,10 +89,7 @@ public struct SendStage: StageHandler {
         }
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.
-        let unfinished = try job.database.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN ('NEW','PROCESSING')",
-                             arguments: [job.seriesId]) ?? 0
-        }
+        let unfinished = try job.database.unfinishedImages(seriesId: job.seriesId)
         if unfinished == 0 {
             switch verification {
             case .none: break
@@ -117,9 +99,7 @@ public struct SendStage: StageHandler {
                 if let fault = try commit(timeout: timeout, job: job) { faults.append(fault) }
             }
         }
-        try job.database.writer.write { db in
-            try DeliveryProgress.advance(db, seriesId: job.seriesId, destinations: destinations, at: Date())
-        }
+        try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
         if !faults.isEmpty {
             let first = faults[0]
             throw DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
@@ -144,9 +124,7 @@ public struct SendStage: StageHandler {
             let batch = p.buffer
             p.buffer = []
             do {
-                try job.database.writer.write { db in
-                    for (image, outcome) in batch { try record(db, image: image, outcome: outcome, at: Date()) }
-                }
+                try record(batch, database: job.database)
                 try job.keepAlive()
             } catch {
                 p.thrown = error
@@ -186,52 +164,27 @@ public struct SendStage: StageHandler {
         return outcome.faults
     }
 
-    func record(_ db: Database, image: Pending, outcome: DeliveryOutcome, at now: Date) throws {
-        // The answer is about the copy this round read. If the image was replaced meanwhile (a
-        // newer copy with another data set was imported, and perhaps de-identified already), a
-        // record would say the new copy is delivered: none is written, and the image is sent
-        // again (by this job's next round or the job its new copy queues).
-        let current = try Bool.fetchOne(db, sql: """
-            SELECT EXISTS (SELECT 1 FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
-            WHERE i.id = ? AND i.status IN ('DONEPROCESSING','SENT') AND d.createdAt = ?)
-            """, arguments: [image.imageId, image.copiedAt]) ?? false
-        guard current else { return }
-        switch outcome {
-        case .stored(let status, let warning):
-            // Without verification, the C-STORE answer is final.
-            let verified: Bool
-            if case .none = verification { verified = true } else { verified = false }
-            var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: verified ? .done : .sent,
-                                     dimseStatus: Int(status), detail: warning, bytes: image.size, sentAt: now,
-                                     verifiedAt: verified ? now : nil, updatedAt: now)
-            try row.insert(db, onConflict: .replace)
-            try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: row.state.rawValue,
-                            reason: "\(destination.name): " + (warning.map { "stored with a warning: \($0)" } ?? "stored"), at: now).insert(db)
-        case .refused(let status, let reason):
-            var row = DeliveryRecord(imageId: image.imageId, destination: destination.name, state: .failed,
-                                     dimseStatus: status.map(Int.init), detail: reason, bytes: image.size, updatedAt: now)
-            try row.insert(db, onConflict: .replace)
-            try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: "failed",
-                            reason: "\(destination.name) refused it: \(reason)", at: now).insert(db)
-            for from in [ImageStatus.doneProcessing, .sent] {
-                try ImageTransition.moveImage(db, imageId: image.imageId, from: from, to: .failed,
-                                              reason: "\(destination.name) refused it: \(reason)", at: now)
+    /// Records the answers in one transaction (an answer about a copy since replaced is not
+    /// recorded: see `IndexStore.recordDeliveries`).
+    func record(_ batch: [(Pending, DeliveryOutcome)], database: any IndexStore) throws {
+        // Without verification, the C-STORE answer is final.
+        let verified: Bool
+        if case .none = verification { verified = true } else { verified = false }
+        try database.recordDeliveries(batch.compactMap { image, outcome -> (Pending, DeliveryAnswer)? in
+            switch outcome {
+            case .stored(let status, let warning): (image, .stored(dimseStatus: Int(status), warning: warning))
+            case .refused(let status, let reason): (image, .refused(dimseStatus: status.map(Int.init), reason: reason))
+            case .retry: nil
             }
-        case .retry:
-            break
-        }
+        }, destination: destination.name, verified: verified)
     }
 
     /// Asks the destination which of the series' sent images it holds. Those it shows are done;
     /// those it does not are sent again on the next try (their record is removed). Returns a
     /// fault if the destination could not be asked or lacks an image.
     func verify(with verifier: OrthancREST, job: StageJob) throws -> String? {
-        let sent = try job.database.writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT v.imageId, d.seriesInstanceUID, d.sopInstanceUID FROM delivery AS v
-                JOIN image AS i ON i.id = v.imageId JOIN deidentified AS d ON d.imageId = v.imageId
-                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent'
-                """, arguments: [job.seriesId, destination.name]).map { (id: $0[0] as Int64, series: $0[1] as String, sop: $0[2] as String) }
+        let sent = try job.database.sentImages(seriesId: job.seriesId, destination: destination.name).map {
+            (id: $0.imageId, series: $0.seriesInstanceUID, sop: $0.sopInstanceUID)
         }
         guard !sent.isEmpty else { return nil }
         var present = Set<String>()
@@ -241,21 +194,8 @@ public struct SendStage: StageHandler {
             return "cannot verify: \(error)"
         }
         let missing = sent.filter { !present.contains($0.sop) }
-        let now = Date()
-        try job.database.writer.write { db in
-            for image in sent {
-                if present.contains(image.sop) {
-                    try db.execute(sql: "UPDATE delivery SET state = 'done', verifiedAt = ?, updatedAt = ? WHERE imageId = ? AND destination = ?",
-                                   arguments: [now, now, image.id, destination.name])
-                    try EventRecord(entity: "delivery", entityId: image.id, from: "sent", to: "done",
-                                    reason: "\(destination.name): verified", at: now).insert(db)
-                } else {
-                    try db.execute(sql: "DELETE FROM delivery WHERE imageId = ? AND destination = ?", arguments: [image.id, destination.name])
-                    try EventRecord(entity: "delivery", entityId: image.id, from: "sent", to: "unsent",
-                                    reason: "\(destination.name) answered Success but does not show the image; it is sent again", at: now).insert(db)
-                }
-            }
-        }
+        try job.database.recordVerification(destination: destination.name,
+                                            shown: sent.map { (imageId: $0.id, present: present.contains($0.sop)) })
         guard let first = missing.first else { return nil }
         logger.error("destination answered Success but does not show images", metadata: [
             "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])
@@ -267,22 +207,13 @@ public struct SendStage: StageHandler {
     /// records (StorageCommitmentResults). Returns a fault if no result came, or if some images
     /// were not committed (they are sent again).
     func commit(timeout: TimeInterval, job: StageJob) throws -> String? {
-        let sent = try job.database.writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT v.imageId, i.sopClassUID, d.sopInstanceUID FROM delivery AS v
-                JOIN image AS i ON i.id = v.imageId JOIN deidentified AS d ON d.imageId = v.imageId
-                WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent' ORDER BY v.imageId
-                """, arguments: [job.seriesId, destination.name]).map {
-                StorageCommitment.Reference(sopClassUID: $0[1], sopInstanceUID: $0[2])
-            }
+        let sent = try job.database.sentImages(seriesId: job.seriesId, destination: destination.name).map {
+            StorageCommitment.Reference(sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID)
         }
         guard !sent.isEmpty else { return nil }
         let transaction = StorageCommitmentResults.newTransactionUID()
-        try job.database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO commitmentRequest (transactionUID, destination, seriesId, images, requestedAt) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [transaction, destination.name, job.seriesId, sent.count, Date()])
-        }
+        try job.database.recordCommitmentRequest(transactionUID: transaction, destination: destination.name,
+                                                 seriesId: job.seriesId, images: sent.count)
         do {
             _ = try StorageCommitmentSCU.request(transactionUID: transaction, references: sent, to: dicom)
         } catch {
@@ -291,20 +222,9 @@ public struct SendStage: StageHandler {
         let deadline = Date().addingTimeInterval(timeout)
         var lastBeat = Date()
         while Date() < deadline {
-            let answered = try job.database.writer.read { db in
-                try Bool.fetchOne(db, sql: "SELECT answeredAt IS NOT NULL FROM commitmentRequest WHERE transactionUID = ?",
-                                  arguments: [transaction]) ?? false
-            }
-            if answered {
-                let left = try job.database.writer.read { db in
-                    try Int.fetchOne(db, sql: """
-                        SELECT COUNT(*) FROM delivery AS v JOIN image AS i ON i.id = v.imageId
-                        WHERE i.seriesId = ? AND v.destination = ? AND v.state = 'sent'
-                        """, arguments: [job.seriesId, destination.name]) ?? 0
-                }
-                let failed = try job.database.writer.read { db in
-                    try Int.fetchOne(db, sql: "SELECT failed FROM commitmentRequest WHERE transactionUID = ?", arguments: [transaction]) ?? 0
-                }
+            if let answer = try job.database.commitmentAnswer(transactionUID: transaction, seriesId: job.seriesId,
+                                                               destination: destination.name) {
+                let (failed, left) = (answer.failed, answer.left)
                 if failed > 0 { return "the destination did not commit \(failed) image\(failed == 1 ? "" : "s"); they are sent again" }
                 if left > 0 { return "\(left) image\(left == 1 ? "" : "s") not in the commitment result; asked again" }
                 return nil
@@ -320,7 +240,5 @@ public struct SendStage: StageHandler {
 
     /// Given up (only by age: send jobs otherwise retry without end): the images this
     /// destination does not have yet are FAILED, with the last fault.
-    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
-        try DeliveryProgress.giveUp(db, seriesId: job.seriesId, destination: destination.name, reason: reason, at: at)
-    }
+    public var giveUp: JobQueue.GiveUp { .failUndelivered(destination: destination.name) }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import SenditIndex
 
 /// One stage of the pipeline (identify, de-identify, send, …) as the job queue runs it. A stage
 /// works on one series at a time: it takes the series' images in `inputStatuses`, holds them in
@@ -18,17 +18,14 @@ public protocol StageHandler: Sendable {
     /// Does the work. Throw `StageError.permanent` for a refusal that retrying cannot fix; any
     /// other error is retried with backoff.
     func run(_ job: StageJob) throws
-    /// The job failed for good (a permanent error, or its last attempt): marks what it leaves
-    /// behind, in the job queue's transaction. By default its images in `workingStatus` become
-    /// FAILED.
-    func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws
+    /// What the job leaves behind when it fails for good (a permanent error, or its last
+    /// attempt), done in the job queue's transaction. By default its images in `workingStatus`
+    /// become FAILED.
+    var giveUp: JobQueue.GiveUp { get }
 }
 
 extension StageHandler {
-    public func giveUp(_ db: Database, job: JobRecord, reason: String, at: Date) throws {
-        try ImageTransition.move(db, seriesId: job.seriesId, from: [workingStatus], to: .failed,
-                                 reason: "\(job.stage): \(reason)", at: at)
-    }
+    public var giveUp: JobQueue.GiveUp { .failImages(in: workingStatus) }
 }
 
 /// A failure that retrying will not fix (the destination refused the image, the file is bad).
@@ -44,13 +41,13 @@ public enum StageError: Error, CustomStringConvertible {
 /// What a stage's `run` gets: the job, the database, and a way to keep its lease.
 public struct StageJob: Sendable {
     public let job: JobRecord
-    public let database: IndexDatabase
+    public let database: any IndexStore
     let renewLease: @Sendable () throws -> Void
     /// Tells the workers that the stage queued jobs while it runs (they need not wait for their
     /// next poll).
     let jobsQueued: @Sendable () -> Void
 
-    public init(job: JobRecord, database: IndexDatabase, renewLease: @escaping @Sendable () throws -> Void,
+    public init(job: JobRecord, database: any IndexStore, renewLease: @escaping @Sendable () throws -> Void,
                 jobsQueued: @escaping @Sendable () -> Void = {}) {
         self.job = job
         self.database = database
@@ -64,11 +61,7 @@ public struct StageJob: Sendable {
     /// its work early), and wakes the workers.
     public func enqueueEarly(_ stages: [String], maxAttempts: (String) -> Int, reason: String) throws {
         guard !stages.isEmpty else { return }
-        let queued = try database.writer.write { db in
-            try stages.reduce(false) { added, stage in
-                try JobQueue.enqueue(db, seriesId: job.seriesId, stage: stage, maxAttempts: maxAttempts(stage), now: Date(), reason: reason) || added
-            }
-        }
+        let queued = try database.enqueue(seriesId: job.seriesId, stages: stages, maxAttempts: maxAttempts, reason: reason)
         if queued { jobsQueued() }
     }
 

@@ -1,20 +1,20 @@
 import DICOMDIMSE
 import Foundation
-import GRDB
+import SenditIndex
 
 /// Records Storage Commitment results that sendit's listener receives: the committed images are
 /// `done` at the destination that was asked; those not committed lose their `sent` record (so
 /// the next try sends them again), with the failure reason in an event. One transaction per
 /// result; the images then move on as every destination's records say.
 public struct StorageCommitmentResults: Sendable {
-    public let database: IndexDatabase
+    public let database: any IndexStore
     /// Every enabled destination's name (for the images' statuses).
     public let destinations: [String]
     /// Each destination's AE title: a result is taken only from the destination that was asked
     /// (a result marks images verified, after which clean-up removes their originals).
     public let aeTitles: [String: String]
 
-    public init(database: IndexDatabase, destinations: [String], aeTitles: [String: String] = [:]) {
+    public init(database: any IndexStore, destinations: [String], aeTitles: [String: String] = [:]) {
         self.database = database
         self.destinations = destinations
         self.aeTitles = aeTitles
@@ -47,51 +47,20 @@ public struct StorageCommitmentResults: Sendable {
     /// result from another AE than the destination asked "not authorized" (0124).
     public func record(_ report: StorageCommitment.Report, callingAETitle: String, at now: Date = Date()) -> DIMSEStatus {
         do {
-            return try database.writer.write { db in
-                guard let request = try Row.fetchOne(db, sql: """
-                    SELECT destination, seriesId, answeredAt FROM commitmentRequest WHERE transactionUID = ?
-                    """, arguments: [report.transactionUID]) else { return DIMSEStatus.invalidArgumentValue }
-                let destination: String = request[0]
-                let seriesId: Int64 = request[1]
-                if let expected = aeTitles[destination], expected != callingAETitle {
-                    return DIMSEStatus.refusedNotAuthorized
-                }
-                var committed = 0
-                for reference in report.committed {
-                    for imageId in try imageIds(db, reference.sopInstanceUID, destination) {
-                        try db.execute(sql: """
-                            UPDATE delivery SET state = 'done', verifiedAt = ?, updatedAt = ? WHERE imageId = ? AND destination = ? AND state = 'sent'
-                            """, arguments: [now, now, imageId, destination])
-                        if db.changesCount > 0 {
-                            committed += 1
-                            try EventRecord(entity: "delivery", entityId: imageId, from: "sent", to: "done",
-                                            reason: "\(destination): storage commitment \(report.transactionUID) from \(callingAETitle)", at: now).insert(db)
-                        }
-                    }
-                }
-                for (reference, reason) in report.failed {
-                    for imageId in try imageIds(db, reference.sopInstanceUID, destination) {
-                        try db.execute(sql: "DELETE FROM delivery WHERE imageId = ? AND destination = ? AND state = 'sent'",
-                                       arguments: [imageId, destination])
-                        try EventRecord(entity: "delivery", entityId: imageId, from: "sent", to: "unsent",
-                                        reason: "\(destination) did not commit it (failure reason \(reason.map { String(format: "0x%04X", $0) } ?? "none")); it is sent again",
-                                        at: now).insert(db)
-                    }
-                }
-                try db.execute(sql: "UPDATE commitmentRequest SET answeredAt = ?, committed = ?, failed = ? WHERE transactionUID = ?",
-                               arguments: [now, committed, report.failed.count, report.transactionUID])
-                try DeliveryProgress.advance(db, seriesId: seriesId, destinations: destinations, at: now)
-                return DIMSEStatus.success
+            let verdict = try database.recordCommitmentResult(
+                transactionUID: report.transactionUID, callingAETitle: callingAETitle,
+                committed: report.committed.map(\.sopInstanceUID),
+                failed: report.failed.map { reference, reason in
+                    (sopInstanceUID: reference.sopInstanceUID, reason: reason.map { String(format: "0x%04X", $0) } ?? "none")
+                },
+                aeTitles: aeTitles, destinations: destinations, now: now)
+            switch verdict {
+            case .unknownTransaction: return .invalidArgumentValue
+            case .notAuthorized: return .refusedNotAuthorized
+            case .recorded: return .success
             }
         } catch {
             return .processingFailure
         }
-    }
-
-    func imageIds(_ db: Database, _ sopInstanceUID: String, _ destination: String) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: """
-            SELECT d.imageId FROM deidentified AS d JOIN delivery AS v ON v.imageId = d.imageId AND v.destination = ?
-            WHERE d.sopInstanceUID = ?
-            """, arguments: [destination, sopInstanceUID])
     }
 }

@@ -4,6 +4,7 @@ import Deidentify
 import Foundation
 import Logging
 import Pipeline
+import SenditIndex
 
 extension NodeConfiguration {
     /// The one way to a configuration: every setting checked, every mistake collected, thrown as

@@ -3,6 +3,7 @@ import Deidentify
 import Foundation
 import Logging
 import Pipeline
+import SenditIndex
 import RemoteServices
 
 /// The node's configuration, typed and checked: what every command and the wiring take. Made

@@ -2,6 +2,7 @@ import Deidentify
 import Foundation
 import Logging
 import Pipeline
+import SenditIndex
 import RemoteServices
 
 /// The pipeline's parts as every command builds them from the configuration: the database (its

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SenditIndex
 
 struct ReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SenditIndex
 
 struct SendStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct SendStatusCommand: ParsableCommand {
     func run() throws {
         let node = try configurationOptions.resolve()
         let pipeline = try PipelineWiring(node, existing: true)
-        let summary = try DeliverySummary.read(pipeline.database, destinations: pipeline.destinations)
+        let summary = try DeliverySummary.read(pipeline.database, destinations: pipeline.destinations.map(\.indexed))
         let usage = ["data": DiskUsage.measure(node.dataFolder),
                      "outbox": DiskUsage.measure(pipeline.configuration.outboxFolder),
                      "quarantine": DiskUsage.measure(pipeline.configuration.quarantineFolder)]

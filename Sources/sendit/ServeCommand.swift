@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import Pipeline
+import SenditIndex
 
 struct ServeCommand: AsyncParsableCommand, Sendable {
     static let configuration = CommandConfiguration(
@@ -112,10 +113,8 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 workers.wake()
                 senders.wake()
             }
-            let backlog = try pipeline.database.writer.write { db in
-                try SendBacklog.enqueue(db, destinations: pipeline.destinations, queue: pipeline.queue, now: Date(),
-                                        reason: "waiting for this destination at start-up")
-            }
+            let backlog = try pipeline.queue.enqueueBacklog(destinations: pipeline.destinations.map(\.indexed),
+                                                            reason: "waiting for this destination at start-up")
             if backlog > 0 { logger.notice("series waiting to be sent were queued", metadata: ["jobs": "\(backlog)"]) }
             cleanup = CleanupLoop(retention: pipeline.retention(settings), interval: settings.cleanupInterval,
                                   logger: logger)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SenditIndex
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,6 +7,7 @@ import Logging
 @testable import Pipeline
 import Synchronization
 import Testing
+@testable import SenditIndex
 
 /// The identify and de-identify stages on a real index, outbox and job workers.
 @Suite struct DeidentifyStagesTests {

@@ -7,6 +7,7 @@ import Foundation
 import GRDB
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 @Suite struct FolderImporterTests {
     @Test func aFolderBecomesStudySeriesAndImageRowsWithOneJobPerSeries() throws {
@@ -120,18 +121,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/junk.bin"))
         // The row committed; the kill came before the rename.
-        let row = try #require(try f.database.writer.write { db in
-            try f.quarantine.record(db, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
-        })
+        let row = try #require(try f.quarantine.record(f.database, path: folder + "/junk.bin", reason: "not DICOM", now: Date()))
         // A second import before recovery records nothing new for the same file.
         _ = try f.importer.importFolder(folder)
         #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 1)
         #expect(FileManager.default.fileExists(atPath: row.movedTo))
         #expect(f.quarantine.finishPendingMoves(f.database).moved == 0)
         // Another importer that read the folder before the move finds the file gone: no new row.
-        let again = try f.database.writer.write { db in
-            try f.quarantine.record(db, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
-        }
+        let again = try f.quarantine.record(f.database, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
         #expect(try again == nil && f.count("SELECT COUNT(*) FROM quarantine") == 1)
     }
 

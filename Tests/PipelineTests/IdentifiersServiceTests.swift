@@ -7,6 +7,7 @@ import Foundation
 @testable import Pipeline
 @testable import RemoteServices
 import Testing
+@testable import SenditIndex
 import TestSupport
 
 /// RESTIdentifiersProvider against a real HTTP server (conformance/identifiers_service.py) in

@@ -6,6 +6,7 @@ import GRDB
 @testable import Pipeline
 import Synchronization
 import Testing
+@testable import SenditIndex
 
 /// Distinct patients stay distinct, through the identify and de-identify stages on a real index:
 /// exact IDs, identifiers cached per study and patient (never per StudyInstanceUID alone), the

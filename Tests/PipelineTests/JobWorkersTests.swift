@@ -3,6 +3,7 @@ import GRDB
 @testable import Pipeline
 import Synchronization
 import Testing
+@testable import SenditIndex
 
 @Suite struct JobWorkersTests {
     /// A stage that fails as told, counting its runs.

@@ -12,6 +12,7 @@ import Logging
 @testable import RemoteServices
 import Synchronization
 import Testing
+@testable import SenditIndex
 
 /// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
 /// (sendit's own SCP) over loopback.
@@ -184,7 +185,7 @@ import Testing
                 && node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:down' AND state = 'queued' AND attempts >= 2") == 2
         }))
         #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6)
-        let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations)
+        let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations.map(\.indexed))
         let down = try #require(retrying.destinations.first { $0.name == "down" })
         #expect(down.retrying.count == 2 && down.retrying.allSatisfy { ($0.lastError ?? "").contains("down:") })
         #expect(try node.retention.sweep().images == 0)
@@ -327,7 +328,7 @@ import Testing
             try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING'")
             try db.execute(sql: "DELETE FROM job")
             for seriesId in try Int64.fetchAll(db, sql: "SELECT id FROM series") {
-                try JobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
+                try SQLiteJobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
             }
         }
         #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM job WHERE state = 'done'") == 2 }))

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 @testable import Pipeline
 import Testing
+@testable import SenditIndex
 
 /// Recording Storage Commitment results in the index.
 @Suite struct StorageCommitmentResultsTests {

@@ -13,4 +13,15 @@ public struct ImportedFolderRecord: Codable, FetchableRecord, PersistableRecord,
     public var duplicates: Int
     public var quarantined: Int
     public var at: Date
+
+    public init(path: String, device: Int64, inode: Int64, modifiedAt: Double, images: Int, duplicates: Int, quarantined: Int, at: Date) {
+        self.path = path
+        self.device = device
+        self.inode = inode
+        self.modifiedAt = modifiedAt
+        self.images = images
+        self.duplicates = duplicates
+        self.quarantined = quarantined
+        self.at = at
+    }
 }

@@ -26,7 +26,7 @@ public enum IdentifierCodes {
     /// `sharedOnPurpose` is the hook for a lookup table (a later issue) that maps several
     /// originals to one code on purpose (one patient known under two IDs): its codes are let
     /// through, not recorded. Nothing passes true today.
-    public static func claim(_ db: Database, kind: Kind, code: String, original: String, at: Date,
+    static func claim(_ db: Database, kind: Kind, code: String, original: String, at: Date,
                              sharedOnPurpose: Bool = false) throws {
         if sharedOnPurpose { return }
         try db.execute(sql: "INSERT OR IGNORE INTO identifierCode (kind, code, originalDigest, createdAt) VALUES (?, ?, ?, ?)",

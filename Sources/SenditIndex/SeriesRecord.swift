@@ -9,5 +9,12 @@ public struct SeriesRecord: Codable, FetchableRecord, MutablePersistableRecord, 
     public var seriesInstanceUID: String
     public var modality: String?
     public var createdAt: Date
+
+    public init(studyId: Int64, seriesInstanceUID: String, modality: String?, createdAt: Date) {
+        self.studyId = studyId
+        self.seriesInstanceUID = seriesInstanceUID
+        self.modality = modality
+        self.createdAt = createdAt
+    }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

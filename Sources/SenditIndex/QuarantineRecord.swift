@@ -13,6 +13,16 @@ public struct QuarantineRecord: Codable, FetchableRecord, MutablePersistableReco
     public var reason: String
     public var moved: Bool
     public var at: Date
+
+    public init(fileName: String, folder: String, movedTo: String, reason: String, moved: Bool, at: Date) {
+        self.fileName = fileName
+        self.folder = folder
+        self.movedTo = movedTo
+        self.reason = reason
+        self.moved = moved
+        self.at = at
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     public var sourcePath: String { folder + "/" + fileName }

@@ -40,49 +40,53 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
 
     public var destinations: [Destination]
 
-    public static func read(_ database: IndexDatabase, destinations: [DeliveryDestination]) throws -> DeliverySummary {
+    public static func read(_ database: any IndexStore, destinations: [SendDestination]) throws -> DeliverySummary {
+        try database.deliverySummary(destinations: destinations)
+    }
+
+    static func readSQLite(_ database: IndexDatabase, destinations: [SendDestination]) throws -> DeliverySummary {
         try database.writer.read { db in
             var out: [Destination] = []
             for d in destinations {
                 func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [d.name]) ?? 0 }
                 let retrying = try Row.fetchAll(db, sql: """
                     SELECT s.seriesInstanceUID, j.attempts, j.availableAt, j.lastError,
-                           (SELECT COUNT(*) FROM image AS i WHERE i.seriesId = j.seriesId AND i.status IN ('DONEPROCESSING','SENT')
-                            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = 'done'))
+                           (SELECT COUNT(*) FROM image AS i WHERE i.seriesId = j.seriesId AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
+                            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = \(DeliveryRecord.State.done.sql)))
                     FROM job AS j JOIN series AS s ON s.id = j.seriesId
-                    WHERE j.stage = ? AND j.state = 'queued' AND j.attempts > 0 ORDER BY j.availableAt
+                    WHERE j.stage = ? AND j.state = \(JobRecord.State.queued.sql) AND j.attempts > 0 ORDER BY j.availableAt
                     """, arguments: [d.name, d.stage]).map {
                     Retrying(seriesInstanceUID: $0[0], images: $0[4], attempts: $0[1], nextAttemptAt: $0[2], lastError: $0[3])
                 }
                 let waiting = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM image AS i WHERE i.status IN ('DONEPROCESSING','SENT')
+                    SELECT COUNT(*) FROM image AS i WHERE i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
                     AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
                     """, arguments: [d.name]) ?? 0
                 let inRetry = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM image AS i WHERE i.status IN ('DONEPROCESSING','SENT')
+                    SELECT COUNT(*) FROM image AS i WHERE i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
                     AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
-                    AND EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ? AND j.state = 'queued' AND j.attempts > 0)
+                    AND EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ? AND j.state = \(JobRecord.State.queued.sql) AND j.attempts > 0)
                     """, arguments: [d.name, d.stage]) ?? 0
-                func reasons(_ state: String) throws -> [Refusal] {
+                func reasons(_ state: DeliveryRecord.State) throws -> [Refusal] {
                     try Row.fetchAll(db, sql: """
                         SELECT COALESCE(detail, '?'), COUNT(*) FROM delivery WHERE destination = ? AND state = ?
                         GROUP BY detail ORDER BY COUNT(*) DESC LIMIT 10
-                        """, arguments: [d.name, state]).map { Refusal(reason: $0[0], images: $0[1]) }
+                        """, arguments: [d.name, state.rawValue]).map { Refusal(reason: $0[0], images: $0[1]) }
                 }
-                let refusals = try reasons("failed")
+                let refusals = try reasons(.failed)
                 out.append(Destination(
                     name: d.name, address: d.address,
                     queued: waiting - inRetry, retrying: retrying,
-                    sent: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'sent'"),
-                    failed: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'failed'"),
+                    sent: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = \(DeliveryRecord.State.sent.sql)"),
+                    failed: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = \(DeliveryRecord.State.failed.sql)"),
                     refusals: refusals,
-                    done: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'done'"),
-                    skipped: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = 'skipped'"),
-                    skipReasons: try reasons("skipped"),
+                    done: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = \(DeliveryRecord.State.done.sql)"),
+                    skipped: try count("SELECT COUNT(*) FROM delivery WHERE destination = ? AND state = \(DeliveryRecord.State.skipped.sql)"),
+                    skipReasons: try reasons(.skipped),
                     cleanedUp: try count("""
                         SELECT COALESCE(SUM(images), 0) FROM seriesSummary WHERE instr(',' || destinations || ',', ',' || ? || ',') > 0
                         """),
-                    failedJobs: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = ? AND state = 'failed'", arguments: [d.stage]) ?? 0))
+                    failedJobs: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = ? AND state = \(JobRecord.State.failed.sql)", arguments: [d.stage]) ?? 0))
             }
             return DeliverySummary(destinations: out)
         }

@@ -3,10 +3,10 @@ import GRDB
 
 /// Moves a series' images from some statuses to another, with one event per image, inside the
 /// caller's transaction. Every image status change in sendit goes through here.
-public enum ImageTransition {
+enum ImageTransition {
     /// Returns how many images changed.
     @discardableResult
-    public static func move(_ db: Database, seriesId: Int64, from: [ImageStatus], to: ImageStatus,
+    static func move(_ db: Database, seriesId: Int64, from: [ImageStatus], to: ImageStatus,
                             reason: String, at: Date) throws -> Int {
         guard !from.isEmpty else { return 0 }
         let marks = Array(repeating: "?", count: from.count).joined(separator: ",")
@@ -26,11 +26,11 @@ extension ImageTransition {
     /// Puts a series' FAILED images back in the status each had before it failed (from its
     /// events), for `sendit retry`. Returns how many changed.
     @discardableResult
-    public static func restoreFailed(_ db: Database, seriesId: Int64, at: Date) throws -> Int {
+    static func restoreFailed(_ db: Database, seriesId: Int64, at: Date) throws -> Int {
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id AS id, (SELECT e.fromStatus FROM event AS e WHERE e.entity = 'image' AND e.entityId = i.id
-                                AND e.toStatus = 'FAILED' ORDER BY e.id DESC LIMIT 1) AS previous
-            FROM image AS i WHERE i.seriesId = ? AND i.status = 'FAILED'
+                                AND e.toStatus = \(ImageStatus.failed.sql) ORDER BY e.id DESC LIMIT 1) AS previous
+            FROM image AS i WHERE i.seriesId = ? AND i.status = \(ImageStatus.failed.sql)
             """, arguments: [seriesId])
         for row in rows {
             let id: Int64 = row["id"]
@@ -47,12 +47,22 @@ extension ImageTransition {
 extension ImageTransition {
     /// Moves one image, if it is in `from`, with its event. Returns whether it moved.
     @discardableResult
-    public static func moveImage(_ db: Database, imageId: Int64, from: ImageStatus, to: ImageStatus,
+    static func moveImage(_ db: Database, imageId: Int64, from: ImageStatus, to: ImageStatus,
                                  reason: String, at: Date) throws -> Bool {
         try db.execute(sql: "UPDATE image SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ? AND status = ?",
                        arguments: [to.rawValue, reason, at, imageId, from.rawValue])
         guard db.changesCount == 1 else { return false }
         try EventRecord(entity: "image", entityId: imageId, from: from.rawValue, to: to.rawValue, reason: reason, at: at).insert(db)
         return true
+    }
+}
+
+extension ImageTransition {
+    /// A destination's refusals of the series' FAILED images are forgotten: they are sent again.
+    static func forgetRefusals(_ db: Database, seriesId: Int64) throws {
+        try db.execute(sql: """
+            DELETE FROM delivery WHERE state = \(DeliveryRecord.State.failed.sql)
+            AND imageId IN (SELECT id FROM image WHERE seriesId = ? AND status = \(ImageStatus.failed.sql))
+            """, arguments: [seriesId])
     }
 }

@@ -28,7 +28,12 @@ public struct IndexSummary: Codable, Sendable, Equatable {
     /// Most recently created first; at most `limit` lines.
     public var seriesLines: [SeriesLine]
 
-    public static func read(_ database: IndexDatabase, limit: Int? = 50) throws -> IndexSummary {
+    /// Reads the summary (`limit`: series lines at most; nil: all).
+    public static func read(_ database: any IndexStore, limit: Int? = 50) throws -> IndexSummary {
+        try database.summary(limit: limit)
+    }
+
+    static func readSQLite(_ database: IndexDatabase, limit: Int?) throws -> IndexSummary {
         try database.writer.read { db in
             func countBy(_ sql: String) throws -> [String: Int] {
                 var out: [String: Int] = [:]

@@ -22,8 +22,13 @@ public enum HeldImages {
         public var refused: [String] = []
     }
 
+    public static func release(_ database: any IndexStore, uids: [String], drop: Bool, reason: String,
+                               maxAttempts: Int, now: Date = Date()) throws -> Outcome {
+        try database.releaseHeld(uids: uids, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
+    }
+
     /// `uids`: SOPInstanceUIDs or SeriesInstanceUIDs.
-    public static func release(_ database: IndexDatabase, uids: [String], drop: Bool, reason: String,
+    static func releaseSQLite(_ database: IndexDatabase, uids: [String], drop: Bool, reason: String,
                                maxAttempts: Int, now: Date = Date()) throws -> Outcome {
         try database.writer.write { db in
             var outcome = Outcome()
@@ -32,14 +37,14 @@ public enum HeldImages {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT i.id, i.seriesId, i.sopInstanceUID, h.kind FROM image AS i JOIN series AS s ON s.id = i.seriesId
                     LEFT JOIN identityHold AS h ON h.imageId = i.id AND h.releasedAt IS NULL
-                    WHERE i.status = 'HELD' AND (i.sopInstanceUID = ? OR s.seriesInstanceUID = ?)
+                    WHERE i.status = \(ImageStatus.held.sql) AND (i.sopInstanceUID = ? OR s.seriesInstanceUID = ?)
                     """, arguments: [uid, uid])
                 if rows.isEmpty { outcome.unmatched.append(uid) }
                 for row in rows {
                     let id: Int64 = row[0], seriesId: Int64 = row[1], sop: String = row[2], identityKind: String? = row[3]
                     if drop {
                         try ImageTransition.moveImage(db, imageId: id, from: .held, to: .failed, reason: "dropped by hand: \(reason)", at: now)
-                    } else if identityKind == "series" {
+                    } else if identityKind == IdentityHold.Kind.series.rawValue {
                         outcome.refused.append("\(sop): its series already has the identifiers of another patient; "
                                                + "it cannot be given its own (drop it with --drop, or have it sent again under a SeriesInstanceUID of its own)")
                         continue
@@ -57,11 +62,11 @@ public enum HeldImages {
                 }
             }
             for id in toIdentify.sorted() {
-                try JobQueue.enqueue(db, seriesId: id, stage: "identify", maxAttempts: maxAttempts, now: now,
+                try SQLiteJobQueue.enqueue(db, seriesId: id, stage: "identify", maxAttempts: maxAttempts, now: now,
                                      reason: "images held for another patient's study released")
             }
             for id in toDeidentify.sorted() {
-                try JobQueue.enqueue(db, seriesId: id, stage: "deidentify", maxAttempts: maxAttempts, now: now, reason: "held images released")
+                try SQLiteJobQueue.enqueue(db, seriesId: id, stage: "deidentify", maxAttempts: maxAttempts, now: now, reason: "held images released")
             }
             outcome.seriesQueued = toIdentify.union(toDeidentify).count
             return outcome

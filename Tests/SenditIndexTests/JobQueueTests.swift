@@ -1,24 +1,18 @@
 import Foundation
-import GRDB
-@testable import Pipeline
+import SenditIndex
 import Testing
 
 @Suite struct JobQueueTests {
-    /// Imports `series` series of two images each; returns the fixture.
-    func fixture(series: Int = 1, policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30)) throws -> PipelineFixture {
-        let f = try PipelineFixture(policy: policy)
-        for s in 1...series {
-            for n in 1...2 { try f.instance(in: f.data + "/study", series: "1.2.3.\(s)", sop: "1.2.3.\(s).\(n)") }
-        }
-        _ = try f.importer.importFolder(f.data + "/study")
+    /// Records `series` series of two images each (one import); returns the fixture.
+    func fixture(series: Int = 1, policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30)) throws -> IndexFixture {
+        let f = try IndexFixture(policy: policy)
+        for s in 1...series { try f.add(series: "1.2.3.\(s)", sops: (1...2).map { "1.2.3.\(s).\($0)" }) }
         return f
     }
 
     @Test func enqueueKeepsOneQueuedJobPerSeriesAndStage() throws {
         let f = try fixture()
-        let added = try f.database.writer.write { db in
-            try JobQueue.enqueue(db, seriesId: 1, stage: "process", maxAttempts: 3, now: Date(), reason: "again")
-        }
+        let added = try f.index.enqueue(seriesId: 1, stages: ["process"], maxAttempts: { _ in 3 }, reason: "again")
         #expect(try !added && f.jobs().count == 1)
     }
 
@@ -29,8 +23,7 @@ import Testing
         #expect(job.state == .running && job.attempts == 1 && job.leaseOwner == "a")
         #expect(job.leaseExpiresAt == now.addingTimeInterval(30))
         // New images arrive for the series while it runs: a second job is queued, but not handed out.
-        try f.instance(in: f.data + "/late", series: "1.2.3.1", sop: "1.2.3.1.3")
-        _ = try f.importer.importFolder(f.data + "/late")
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.3"], folder: "late")
         #expect(try f.jobs().map(\.state) == [.running, .queued])
         #expect(try f.queue.claimNext(owner: "b", stages: ["process"], now: now) == nil)
         try f.queue.complete(job, owner: "a", next: [], now: now)
@@ -55,12 +48,9 @@ import Testing
             let job = try #require(try f.queue.claimNext(owner: "a", stages: ["process"], now: now))
             #expect(job.attempts == attempt)
             // Its images are working, as a worker leaves them.
-            _ = try f.database.writer.write { db in
-                try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "t", at: now)
-            }
-            let state = try f.queue.fail(job, owner: "a", error: "peer down", permanent: false, now: now) { db in
-                try ImageTransition.move(db, seriesId: job.seriesId, from: [.processing], to: .failed, reason: "gave up", at: now)
-            }
+            try f.queue.takeImages(for: job, from: [.new], to: .processing, now: now)
+            let state = try f.queue.fail(job, owner: "a", error: "peer down", permanent: false, now: now,
+                                         giveUp: .failImages(in: .processing))
             if attempt < 3 {
                 #expect(state == .queued)
                 let next = try #require(try f.jobs().first)
@@ -76,9 +66,7 @@ import Testing
         #expect(job.state == .failed && job.lastError == "peer down")
         #expect(try f.statuses().values.allSatisfy { $0 == .failed })
         // `sendit retry` puts images back where they were and runs the job again.
-        let retried = try f.queue.retryFailed(now: now) { db, job in
-            try ImageTransition.restoreFailed(db, seriesId: job.seriesId, at: now)
-        }
+        let retried = try f.queue.retryFailed(now: now)
         #expect(retried == 1)
         #expect(try f.statuses().values.allSatisfy { $0 == .processing })
         let again = try #require(try f.queue.claimNext(owner: "a", stages: ["process"], now: now))
@@ -107,9 +95,7 @@ import Testing
         let f = try fixture(policy: RetryPolicy(maxAttempts: 1, baseDelay: 1, maximumDelay: 1, lease: 5))
         let now = Date()
         let job = try #require(try f.queue.claimNext(owner: "dead", stages: ["process"], now: now))
-        _ = try f.database.writer.write { db in
-            try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "t", at: now)
-        }
+        try f.queue.takeImages(for: job, from: [.new], to: .processing, now: now)
         #expect(try f.queue.claimNext(owner: "b", stages: ["process"], now: now.addingTimeInterval(6)) == nil)
         #expect(try f.jobs().first?.state == .failed)
         // Its images say so, rather than staying PROCESSING for ever.
@@ -122,8 +108,7 @@ import Testing
         let a = try #require(try f.queue.claimNext(owner: "old", stages: ["process"], now: now))
         _ = try #require(try f.queue.claimNext(owner: "old", stages: ["process"], now: now))
         // A twin queued for the first series while it ran.
-        try f.instance(in: f.data + "/late", series: "1.2.3.1", sop: "1.2.3.1.9")
-        _ = try f.importer.importFolder(f.data + "/late")
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.9"], folder: "late")
         #expect(try f.jobs().count == 3)
         #expect(try f.queue.reclaimAbandoned(now: now) == 2)
         let jobs = try f.jobs()
@@ -146,12 +131,5 @@ import Testing
         #expect(DerivedStatus.derive([.done: 3, .held: 1, .failed: 1]) == .failed)
         #expect(DerivedStatus.derive([.quarantined: 2]) == .quarantined)
         #expect(DerivedStatus.derive([.quarantined: 2, .done: 1]) == .done)
-    }
-
-    @Test func theFolderContract() {
-        for finished in ["1.2.3", "patient A", "1.2.3-2", "study.dcmdir", "x"] { #expect(FolderContract.isFinished(name: finished)) }
-        for unfinished in ["1.2.3.tmp5f", "X.tmp", "X.TMP", "X.tmpfoo", ".incoming", ".hidden", ""] {
-            #expect(!FolderContract.isFinished(name: unfinished))
-        }
     }
 }

@@ -15,4 +15,15 @@ public struct DeidentifiedRecord: Codable, FetchableRecord, PersistableRecord, S
     /// What the engine did, as counts per kind of action (`removed=41 cleaned=3 …`); empty for
     /// copies made before sendit recorded it.
     public var actions: String = ""
+
+    public init(imageId: Int64, studyInstanceUID: String, seriesInstanceUID: String, sopInstanceUID: String, path: String, size: Int64, createdAt: Date, actions: String = "") {
+        self.imageId = imageId
+        self.studyInstanceUID = studyInstanceUID
+        self.seriesInstanceUID = seriesInstanceUID
+        self.sopInstanceUID = sopInstanceUID
+        self.path = path
+        self.size = size
+        self.createdAt = createdAt
+        self.actions = actions
+    }
 }

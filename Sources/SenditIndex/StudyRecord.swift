@@ -7,5 +7,10 @@ public struct StudyRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var id: Int64?
     public var studyInstanceUID: String
     public var createdAt: Date
+
+    public init(studyInstanceUID: String, createdAt: Date) {
+        self.studyInstanceUID = studyInstanceUID
+        self.createdAt = createdAt
+    }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -4,20 +4,20 @@ import GRDB
 /// An image's status from its delivery records: SENT once every enabled destination has it
 /// (stored, or skipped with a reason), DONE once every one verified it (or skipped it: a series
 /// that cannot be a NIfTI volume is recorded as such, and waits for nothing more there).
-public enum DeliveryProgress {
+enum DeliveryProgress {
     /// The delivery states that count as "at the destination" and as "verified there".
-    static let present = "('sent','done','skipped')"
-    static let final = "('done','skipped')"
+    static let present = [DeliveryRecord.State.sent, .done, .skipped].sqlList
+    static let final = [DeliveryRecord.State.done, .skipped].sqlList
 
     /// Moves the series' images on, inside the caller's transaction.
-    public static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
+    static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
         guard !destinations.isEmpty else { return }
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.status,
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(present)),
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(final))
-            FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
             """, arguments: StatementArguments(destinations + destinations) + [seriesId])
         let all = destinations.count
         for row in rows {
@@ -36,9 +36,9 @@ public enum DeliveryProgress {
 
     /// A destination gave up on a series: its images that destination has not verified (nor
     /// skipped) become FAILED with the reason; the others are left as they are.
-    public static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
+    static func giveUp(_ db: Database, seriesId: Int64, destination: String, reason: String, at: Date) throws {
         let ids = try Int64.fetchAll(db, sql: """
-            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN ('DONEPROCESSING','SENT')
+            SELECT i.id FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
             AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN \(final))
             """, arguments: [seriesId, destination])
         for id in ids {

@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+
+/// One file an import records: an image (with what is known of an earlier copy of its
+/// instance), or a file to quarantine.
+public enum ImportEntry: Sendable {
+    case image(ImportedImage, earlier: EarlierCopy?)
+    case quarantine(path: String, reason: String)
+}
+
+/// What the index records of an image file: its UIDs, SOP class, transfer syntax, modality.
+public struct ImportedImage: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var sopInstanceUID: String
+    public var sopClassUID: String
+    public var transferSyntaxUID: String
+    public var modality: String?
+
+    public init(path: String, size: Int64, studyInstanceUID: String, seriesInstanceUID: String, sopInstanceUID: String,
+                sopClassUID: String, transferSyntaxUID: String, modality: String?) {
+        self.path = path
+        self.size = size
+        self.studyInstanceUID = studyInstanceUID
+        self.seriesInstanceUID = seriesInstanceUID
+        self.sopInstanceUID = sopInstanceUID
+        self.sopClassUID = sopClassUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.modality = modality
+    }
+}
+
+/// The copy of an instance imported earlier from another file, compared with the new one
+/// before the write transaction (reading files never holds the database's write lock).
+public struct EarlierCopy: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    /// Its data set (File Meta Information aside) is the new file's.
+    public var sameDataSet: Bool
+
+    public init(path: String, size: Int64, sameDataSet: Bool) {
+        self.path = path
+        self.size = size
+        self.sameDataSet = sameDataSet
+    }
+}
+
+/// Where a quarantined file goes, and whether it is still there: the quarantine folder's rules,
+/// which the index calls while it records a row.
+public struct QuarantinePlacement: Sendable {
+    /// Whether the file exists (another importer may have moved it).
+    public let exists: @Sendable (String) -> Bool
+    /// The path it is moved to, from its row id and file name.
+    public let target: @Sendable (Int64, String) -> String
+
+    public init(exists: @escaping @Sendable (String) -> Bool, target: @escaping @Sendable (Int64, String) -> String) {
+        self.exists = exists
+        self.target = target
+    }
+}
+
+/// What recording one batch did.
+public struct ImportCounts: Sendable, Equatable {
+    public var added = 0
+    public var replaced = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    /// Series that got new or replaced images.
+    public var series = Set<Int64>()
+}
+
+/// The import's reads and writes, each one transaction.
+extension IndexDatabase {
+    /// The path and size of the files the instances were imported from, by SOPInstanceUID (for
+    /// the instances already imported).
+    public func importedCopies(sopInstanceUIDs: [String]) throws -> [String: (path: String, size: Int64)] {
+        try writer.read { db in
+            var existing: [String: (path: String, size: Int64)] = [:]
+            for start in stride(from: 0, to: sopInstanceUIDs.count, by: 500) {
+                let chunk = Array(sopInstanceUIDs[start..<min(start + 500, sopInstanceUIDs.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT sopInstanceUID, path, size FROM image WHERE sopInstanceUID IN (\(marks))",
+                                            arguments: StatementArguments(chunk)) {
+                    existing[row[0]] = (row[1], row[2])
+                }
+            }
+            return existing
+        }
+    }
+
+    /// Records a batch of files in one transaction: Study, Series and Image rows (status NEW),
+    /// duplicates and superseded copies (`otherCopy`), quarantine rows; then queues `firstStage`
+    /// for every series in `queueing` and every series that got new or replaced images.
+    /// `sameDataSet(oldPath, image)`: compares an earlier copy that changed since the
+    /// comparison (rare).
+    public func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement,
+                             sameDataSet: (String, ImportedImage) -> Bool, firstStage: String?, maxAttempts: Int,
+                             queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts {
+        try writer.write { db in
+            var counts = ImportCounts()
+            var series: [String: Int64] = [:]
+            let nowValue = now.databaseValue
+            for entry in entries {
+                switch entry {
+                case .image(let image, let earlier):
+                    if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
+                                           series: &series, counts: &counts) {
+                        counts.series.insert(id)
+                    }
+                case .quarantine(let path, let why):
+                    if try recordQuarantine(db, path: path, reason: why, placement: placement, now: now) != nil {
+                        counts.quarantined += 1
+                    }
+                }
+            }
+            if let firstStage {
+                for id in queueing.union(counts.series) {
+                    try SQLiteJobQueue.enqueue(db, seriesId: id, stage: firstStage, maxAttempts: maxAttempts, now: now, reason: reason)
+                }
+            }
+            return counts
+        }
+    }
+
+    /// Records one image; returns its series id if the series got a new or replaced image. The
+    /// common case (a new instance) is one lookup and two inserts through cached statements:
+    /// this loop is the import's hot path.
+    private func record(_ db: Database, _ h: ImportedImage, _ comparison: EarlierCopy?, sameDataSet: (String, ImportedImage) -> Bool,
+                        now: Date, nowValue: DatabaseValue, series: inout [String: Int64], counts: inout ImportCounts) throws -> Int64? {
+        let find = try db.cachedStatement(sql: "SELECT id, path, size, status FROM image WHERE sopInstanceUID = ?")
+        if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID]) {
+            let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
+            if path == h.path && size == h.size {
+                counts.duplicates += 1
+                return nil
+            }
+            let same: Bool
+            if let comparison, comparison.path == path, comparison.size == size {
+                same = comparison.sameDataSet
+            } else {
+                same = path != h.path && sameDataSet(path, h)   // changed since the comparison: rare
+            }
+            let copy = try db.cachedStatement(sql: "INSERT OR IGNORE INTO otherCopy (imageId, path, kind, at) VALUES (?, ?, ?, ?)")
+            if same {
+                try copy.execute(arguments: [id, h.path, "duplicate", nowValue])
+                counts.duplicates += 1
+                return nil
+            }
+            let seriesId = try self.seriesId(db, h, now: now, cache: &series)
+            try db.execute(sql: """
+                UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, path = ?, size = ?, status = ?,
+                statusReason = NULL, updatedAt = ? WHERE id = ?
+                """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, ImageStatus.new.rawValue, nowValue, id])
+            if path != h.path { try copy.execute(arguments: [id, path, "superseded", nowValue]) }
+            try db.execute(sql: "DELETE FROM otherCopy WHERE path = ?", arguments: [h.path])
+            // What destinations had was the older copy: the new one is delivered (and verified) again.
+            try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [id])
+            try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
+                            reason: "replaced by a newer copy with a different data set: \(h.path) (was \(path))", at: now).insert(db)
+            counts.replaced += 1
+            return seriesId
+        }
+        let seriesId = try self.seriesId(db, h, now: now, cache: &series)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, \(ImageStatus.new.sql), ?, ?)
+            """)
+        try insert.execute(arguments: [seriesId, h.sopInstanceUID, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, nowValue])
+        let event = try db.cachedStatement(sql: """
+            INSERT INTO event (entity, entityId, fromStatus, toStatus, reason, at) VALUES ('image', ?, NULL, \(ImageStatus.new.sql), ?, ?)
+            """)
+        try event.execute(arguments: [db.lastInsertedRowID, "imported from " + h.path, nowValue])
+        counts.added += 1
+        return seriesId
+    }
+
+    /// The series' row id, made (with its study's) if needed; cached for the transaction.
+    private func seriesId(_ db: Database, _ h: ImportedImage, now: Date, cache: inout [String: Int64]) throws -> Int64 {
+        if let id = cache[h.seriesInstanceUID] { return id }
+        let id = try insertedSeries(db, h, now: now)
+        cache[h.seriesInstanceUID] = id
+        return id
+    }
+
+    private func insertedSeries(_ db: Database, _ h: ImportedImage, now: Date) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [h.seriesInstanceUID]) {
+            return id
+        }
+        let studyId: Int64
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM study WHERE studyInstanceUID = ?", arguments: [h.studyInstanceUID]) {
+            studyId = id
+        } else {
+            var study = StudyRecord(studyInstanceUID: h.studyInstanceUID, createdAt: now)
+            try study.insert(db)
+            studyId = study.id!
+        }
+        var series = SeriesRecord(studyId: studyId, seriesInstanceUID: h.seriesInstanceUID, modality: h.modality, createdAt: now)
+        try series.insert(db)
+        return series.id!
+    }
+
+    /// Records that a folder was imported whole, as it was before the walk (so a rescan skips
+    /// it while unchanged), with its event.
+    public func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws {
+        try writer.write { db in
+            try folder.save(db)
+            try EventRecord(entity: "folder", entityId: nil, from: nil, to: "IMPORTED", reason: reason, at: folder.at).insert(db)
+        }
+    }
+
+    /// The folders of `paths` that were imported, as they were then.
+    public func importedFolders(paths: [String]) throws -> [String: ImportedFolderRecord] {
+        try writer.read { db in
+            var out: [String: ImportedFolderRecord] = [:]
+            for start in stride(from: 0, to: paths.count, by: 500) {
+                let chunk = Array(paths[start..<min(start + 500, paths.count)])
+                for record in try ImportedFolderRecord.filter(keys: chunk).fetchAll(db) { out[record.path] = record }
+            }
+            return out
+        }
+    }
+}

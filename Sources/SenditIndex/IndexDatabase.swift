@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+import Synchronization
+
+/// The SQLite index (one file, WAL): studies, series, images with their statuses, the job
+/// queue, the events that record every status change, the quarantine, and the other copies of
+/// imported instances (duplicates and superseded files, which clean-up must remove too: they
+/// hold the same PHI). Migrations are named
+/// and frozen: a released one is never edited; a change is a new migration.
+public final class IndexDatabase: IndexStore {
+    /// The database handle: only this module reads and writes it, each intent one transaction.
+    let writer: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        // A commit is on disk when it returns, power failure included (WAL's default, NORMAL,
+        // may lose the last commits): a quarantine row must not be lost after its file moved.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try IndexDatabase.migrator.migrate(writer)
+    }
+
+    private let lockFD = Mutex<Int32>(-1)
+
+    /// Takes an exclusive lock on `<database>.lock` for a serving node: while it is held, no
+    /// other sendit runs jobs on this database, so every job still marked running belongs to a
+    /// process that is gone. Fails at once if another node holds it.
+    public func lockForServing() throws {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DatabaseLockError(message: "cannot open \(lockPath): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw DatabaseLockError(message: "the database \(path) is in use by another sendit serve")
+        }
+        lockFD.withLock { $0 = fd }
+    }
+
+    public func unlock() {
+        lockFD.withLock {
+            if $0 >= 0 { close($0) }
+            $0 = -1
+        }
+    }
+}
+
+public struct DatabaseLockError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
