@@ -34,6 +34,14 @@ public final class DICOMServer: @unchecked Sendable {
 
     public var openAssociations: Int { state.openAssociations }
 
+    /// Connections with a thread of their own: open associations, those not yet answered, and
+    /// those rejected or released whose peer has not yet closed (each ends by ARTIM at the latest).
+    public var liveConnections: Int {
+        threads.lock()
+        defer { threads.unlock() }
+        return liveThreads
+    }
+
     /// Where the accept loop's end is reported: nil when `stop()` ended it, an error when it
     /// failed. Set before `startAccepting()`; `sendit serve`'s service group stops the node on a
     /// failure, so a dead listener never leaves the rest of the node running.

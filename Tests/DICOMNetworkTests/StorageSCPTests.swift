@@ -181,6 +181,12 @@ import Testing
         var unknownCaller = p
         unknownCaller.callingAETitle = "STRANGER"
         #expect(rejection(unknownCaller) == AAssociateRJ(result: 1, source: 1, reason: 3))
+        // The rejected connections' threads end when the server sees them closed: until then
+        // they count against the connection limit (2 × maximumAssociations), and a third
+        // connection would be closed unanswered.
+        let deadline = Date().addingTimeInterval(5)
+        while f.server.liveConnections > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(f.server.liveConnections == 0)
         let first = try RequestorAssociation(p)
         #expect(rejection(p) == AAssociateRJ(result: 2, source: 3, reason: 2))   // over the limit: transient
         try first.release()
