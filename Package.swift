@@ -1,6 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// libcurl is loaded when the HTTP clients first need it (Sources/CCurlOnDemand), not at every
+// start: the modules that import FoundationNetworking, and the executable that imports them,
+// must not ask the linker for it.
+let curlFunctions = [
+    "curl_easy_cleanup", "curl_easy_getinfo", "curl_easy_init", "curl_easy_pause", "curl_easy_setopt",
+    "curl_easy_strerror", "curl_free", "curl_global_init", "curl_multi_add_handle", "curl_multi_assign",
+    "curl_multi_cleanup", "curl_multi_info_read", "curl_multi_init", "curl_multi_remove_handle",
+    "curl_multi_setopt", "curl_multi_socket_action", "curl_slist_append", "curl_slist_free_all", "curl_url",
+    "curl_url_get", "curl_url_set", "curl_version", "curl_version_info",
+]
+let noCurlAtStartUp: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-autolink-library", "-Xfrontend", "curl"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "sendit",
     platforms: [.macOS(.v14)],
@@ -30,6 +44,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .target(name: "CCurlOnDemand", linkerSettings: [
+            // Exported, so that in a dynamic build (debug, the tests) libFoundationNetworking.so
+            // calls them too, and the tests run the forwarding the static release build runs.
+            .unsafeFlags(curlFunctions.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }, .when(platforms: [.linux])),
+        ]),
         .target(name: "DICOMCore", exclude: []),
         .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSystem"]),
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
@@ -51,12 +70,17 @@ let package = Package(
             "Deidentify", .product(name: "Crypto", package: "swift-crypto"),
             // RS256 (RSA PKCS#1 v1.5, SHA-256) for Google's service-account JWT.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+            // Not imported: defines the curl_* functions FoundationNetworking (HTTPCall) calls,
+            // loading libcurl on the first request rather than at every start.
+            "CCurlOnDemand",
+        ], swiftSettings: noCurlAtStartUp),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex", "CSystem",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+            // Not imported: defines the curl_* functions FoundationNetworking calls.
+            "CCurlOnDemand",
+        ], swiftSettings: noCurlAtStartUp),
         .executableTarget(
             name: "sendit",
             dependencies: [
@@ -65,7 +89,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            swiftSettings: noCurlAtStartUp),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
