@@ -35,6 +35,12 @@ public enum ExternalTools {
         public let stdout: Data
         public let stderr: String
         public var text: String { String(decoding: stdout, as: UTF8.self) }
+
+        public init(status: Int32, stdout: Data, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs a program (a path, or a name on the PATH) to its end, whatever its status. stderr
