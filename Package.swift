@@ -74,8 +74,14 @@ let package = Package(
             // loading libcurl on the first request rather than at every start.
             "CCurlOnDemand",
         ], swiftSettings: noCurlAtStartUp),
+        // The intake: the folder contract, watching and rescanning the data folder, importing
+        // finished folders into the index, quarantine.
+        .target(name: "SenditIntake", dependencies: [
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSystem", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Pipeline", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex", "CSystem",
+            "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex",
+            "SenditIntake", "CSystem",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             // Not imported: defines the curl_* functions FoundationNetworking calls.
@@ -85,7 +91,7 @@ let package = Package(
             name: "sendit",
             dependencies: [
                 "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "NIfTI",
-                "RemoteServices", "Pipeline", "SenditIndex",
+                "RemoteServices", "Pipeline", "SenditIndex", "SenditIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +107,7 @@ let package = Package(
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "SenditIndex", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
+            "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
             "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),

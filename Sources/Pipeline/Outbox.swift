@@ -5,6 +5,7 @@ import Crypto
 import DICOMFile
 import Deidentify
 import Foundation
+import SenditIntake
 
 /// The outbox: de-identified copies, `<outbox>/<new SeriesInstanceUID>/<new SOPInstanceUID>.dcm`.
 /// A copy is written under a temporary name in `<outbox>/.incoming`, synced, checked by the PHI

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import SenditIndex
+import SenditIntake
 
 /// Clean-up: removes DONE images (the original and its other copies when they are in the data
 /// folder, the outbox copy, then the rows) once the retention policy allows, and never before every enabled destination

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Pipeline
 import Synchronization
+import SenditIntake
 
 struct DeidCommand: ParsableCommand, ManyPathsCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SenditIntake
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

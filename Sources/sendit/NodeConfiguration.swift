@@ -5,6 +5,7 @@ import Logging
 import Pipeline
 import SenditIndex
 import RemoteServices
+import SenditIntake
 
 /// The node's configuration, typed and checked: what every command and the wiring take. Made
 /// only by `resolve`, from the defaults, the file, the environment and flags (`SettingValues`),

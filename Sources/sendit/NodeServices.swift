@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Pipeline
 import ServiceLifecycle
+import SenditIntake
 
 /// The running node as a service group (swift-service-lifecycle's `ServiceGroup`, as Hummingbird
 /// runs its application). The group starts the services in the order of `services` and shuts

@@ -4,6 +4,7 @@ import Logging
 import Pipeline
 import SenditIndex
 import RemoteServices
+import SenditIntake
 
 /// The pipeline's parts as every command builds them from the configuration: the database (its
 /// parent folder made if needed), the quarantine, the importer, the job queue and the stages.

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Pipeline
 import SenditIndex
+import SenditIntake
 
 struct ServeCommand: AsyncParsableCommand, Sendable {
     static let configuration = CommandConfiguration(

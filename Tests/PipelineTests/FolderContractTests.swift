@@ -1,4 +1,5 @@
 @testable import Pipeline
+@testable import SenditIntake
 import Testing
 
 @Suite struct FolderContractTests {

@@ -4,6 +4,7 @@ import Deidentify
 import Foundation
 import GRDB
 @testable import Pipeline
+@testable import SenditIntake
 import Synchronization
 import Testing
 @testable import SenditIndex

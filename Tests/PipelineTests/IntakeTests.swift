@@ -6,6 +6,7 @@ import Foundation
 import GRDB
 import Logging
 @testable import Pipeline
+@testable import SenditIntake
 import Testing
 
 /// The receiver, the intake and the workers together, over loopback, with a real index.

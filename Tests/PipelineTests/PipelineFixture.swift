@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Logging
 @testable import Pipeline
+@testable import SenditIntake
 @testable import SenditIndex
 
 /// A scratch folder with a real SQLite index, a quarantine and a data folder, and a way to write
