@@ -22,6 +22,22 @@ import Testing
         #expect(try F.verdict(F.gate, F.with(F.clean(), F.element(.seriesDescription, .LO, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))) == nil)
     }
 
+    /// Base64 of some digit strings has no lower-case letter: such a run is read when it decodes
+    /// to text, by the engine and by the gate; a UID's digits or an upper-case code, which decode
+    /// to bytes that are not text, are not.
+    @Test func aRunWithOneLetterCaseIsReadWhenItDecodesToText() throws {
+        let digits = Data("004004004004".utf8).base64EncodedString()
+        #expect(digits == "MDA0MDA0MDA0MDA0")
+        for (text, decodes) in [(digits, true), ("1234567890123456", false), ("PX7Q2M9K4T8W3R6Z", false)] {
+            let bytes = Array(text.utf8)
+            let engine = bytes.withUnsafeBufferPointer { b in Base64Runs.runs(b).map { Base64Runs.decode(b, $0) } }
+            var gate: [[UInt8]] = []
+            bytes.withUnsafeBufferPointer { b in GateBase64.forEachDecoded(b) { gate.append($0) } }
+            #expect(engine == (decodes ? [Array("004004004004".utf8)] : []), "\(text)")
+            #expect(gate == engine, "\(text)")
+        }
+    }
+
     @Test func utf16FromByteOneIsRefused() throws {
         let be = "Simpson".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
         let ob = DataElement(tag: Tag(group: 0x0040, element: 0xA074), vr: .OB, bytes: [0x07] + be + [0x00])

@@ -16,14 +16,25 @@ enum GateBase64 {
         }
     }
 
+    /// Text: valid UTF-8 with no control character but tab, LF and CR.
+    static func decodedIsText(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty, let text = String(validating: bytes, as: UTF8.self) else { return false }
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 0x7F || (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) { return false }
+        }
+        return true
+    }
+
     /// Calls `body` with the decoded bytes of each run in `b` of `minimumRun` characters or more.
     static func forEachDecoded(_ b: UnsafeBufferPointer<UInt8>, _ body: ([UInt8]) throws -> Void) rethrows {
         var decoded: [UInt8] = []
         var acc: UInt32 = 0, bits = 0, run = 0
-        // A run without both cases (a UID's digits, a pseudonym code) is not read as base64.
+        // A run without both cases (a UID's digits, a pseudonym code) is read only if it decodes
+        // to text (base64 of "004004004004" is MDA0MDA0MDA0MDA0: no lower-case letter).
         var upper = false, lower = false
         func end() throws {
-            if run >= minimumRun && upper && lower { try body(decoded) }
+            if run >= minimumRun && ((upper && lower) || decodedIsText(decoded)) { try body(decoded) }
             decoded.removeAll(keepingCapacity: true)
             acc = 0; bits = 0; run = 0; upper = false; lower = false
         }
