@@ -25,7 +25,7 @@ struct FaultInjection: Sendable {
     /// nil if the variable is not set; an error if it names no service of `services`.
     static func from(environment: [String: String], services: [String]) throws -> FaultInjection? {
         guard let value = environment[variable], !value.isEmpty else { return nil }
-        let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
+        let parts = value.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard services.contains(parts[0]) else {
             throw Invalid(description: "\(variable)=\(value): no such service in this node; one of \(services.joined(separator: ", ")) (test-only)")
         }

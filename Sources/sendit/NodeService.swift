@@ -45,19 +45,21 @@ struct NodeService: Service, CustomStringConvertible {
         }
         switch outcome {
         case .shutdown:
-            await stopComponent()
+            await stopComponent(grace: deadline.remaining())
         case .loopEnded(let error):
             let failure = ServiceFailure(service: name, error: error)
             logger.critical("service failed; stopping the node", metadata: [
                 "service": "\(name)", "error": "\(failure.reason)"])
-            await stopComponent()
+            // What is left of the failed component stops at once (its jobs are reclaimed at the
+            // restart): the shared SHUTDOWN_GRACE is left whole to the others, the listener's
+            // associations in progress above all.
+            await stopComponent(grace: 0)
             throw failure
         }
     }
 
     /// Runs the blocking `stop` on a thread of its own, not on Swift's cooperative pool.
-    private func stopComponent() async {
-        let grace = deadline.remaining()
+    private func stopComponent(grace: TimeInterval) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread { [stop] in
                 stop(grace)

@@ -137,6 +137,10 @@ import Testing
 
     @Test func faultInjectionIsParsedAndArmedByItsFile() throws {
         #expect(try FaultInjection.from(environment: [:], services: NodeServices.order) == nil)
+        // No service before the "@" is refused, not a crash.
+        #expect(throws: FaultInjection.Invalid.self) {
+            try FaultInjection.from(environment: ["SENDIT_FAULT_INJECT": "@"], services: NodeServices.order)
+        }
         #expect(throws: FaultInjection.Invalid.self) {
             try FaultInjection.from(environment: ["SENDIT_FAULT_INJECT": "nonsense"], services: NodeServices.order)
         }
