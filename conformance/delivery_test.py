@@ -157,7 +157,7 @@ def store(corpus, port, log_path, folders=None):
     """storescu the corpus folder (or these of its folders) to sendit in one association; returns
     the acknowledged images (those whose file storescu logged a Success or Warning response for)."""
     with storescu(port, folders or [corpus["folder"]], log_path, "+sd", "+r") as scu:
-        scu.finish(300)
+        scu.end(300)
     stored = set(acknowledged(log_path))
     return [im for im in corpus["images"] if im["path"] in stored]
 

@@ -100,7 +100,7 @@ def run_trial(n, args, files, sources, by_path, work, kill_at):
         with storescu(server.port, files, scu_log) as scu:
             killed = False
             if kill_at is None:
-                scu.finish(120)
+                scu.end(120)
                 elapsed = time.monotonic() - t0
                 server.stop()
             else:
@@ -110,7 +110,7 @@ def run_trial(n, args, files, sources, by_path, work, kill_at):
                 killed = scu.running()   # else storescu had finished: the kill is after the send
                 server.kill()
                 elapsed = time.monotonic() - t0
-                scu.finish(60)
+                scu.end(60)
     acked = acknowledged(scu_log)
     r = check(server.data, acked, sources, by_path)
     r.update(trial=n, kill_at=kill_at, killed_during_send=killed, elapsed=round(elapsed, 3),

@@ -176,7 +176,7 @@ def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
                 time.sleep(delay)
             at_kill = time.monotonic() - t0
             server.kill()
-            scu.finish(60)
+            scu.end(60)
         state = snapshot(db, data)
         acked = set(acknowledged(scu_log))
 
@@ -187,7 +187,7 @@ def run_trial(n, kind, args, files, sources, by_path, work, window, rng):
         if rest:
             scu_log2 = os.path.join(server.root, "storescu-2.log")
             with storescu(server.port, rest, scu_log2) as scu:
-                scu.finish(120)
+                scu.end(120)
             resent_ok = len(acknowledged(scu_log2))
         did_settle = wait_for(lambda: settled(db, data, len(files)), 60, 0.05)
         status = server.run("status", "--json", "--limit", "0")
@@ -310,7 +310,7 @@ def main():
             server.start()
             t0 = time.monotonic()
             with storescu(server.port, files, os.path.join(server.root, "storescu-1.log")) as scu:
-                scu.finish(120)
+                scu.end(120)
             send = time.monotonic() - t0
             ok = wait_for(lambda: settled(server.database, server.data, len(files)), 60, 0.05)
         if not ok:

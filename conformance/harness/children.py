@@ -88,6 +88,17 @@ class Child:
         self._ended()
         return self.proc.returncode
 
+    def end(self, timeout):
+        """Waits up to `timeout` seconds for the process to end on its own; one that does not is
+        killed and the test fails (RuntimeError), as a hung sender must not pass for a slow one."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.finish(0)
+            raise RuntimeError(f"{self.cmd[0]} did not end within {timeout} s: killed")
+        self._ended()
+        return self.proc.returncode
+
     def stop(self, sig=None, timeout=30):
         """Sends sig (stop_signal by default) if it runs, waits up to `timeout` seconds, then
         SIGKILL."""
