@@ -50,8 +50,11 @@ extension IndexDatabase {
     /// longer PROCESSING is left as it is).
     public func recordDeidentified(_ outcomes: [DeidentifiedOutcome], now: @autoclosure () -> Date) throws {
         try writer.write { db in
+            var tally: [Activity.Kind: (images: Int, bytes: Int64)] = [:]
+            var last = Date()
             for outcome in outcomes {
                 let at = now()
+                last = at
                 switch outcome {
                 case .placed(let copy):
                     var copy = copy
@@ -59,12 +62,17 @@ extension IndexDatabase {
                     try copy.save(db)
                     try ImageTransition.moveImage(db, imageId: copy.imageId, from: .processing, to: .doneProcessing,
                                                   reason: "de-identified to \(copy.path)", at: at)
+                    tally[.deidentified, default: (0, 0)].images += 1
+                    tally[.deidentified, default: (0, 0)].bytes += copy.size
                 case .held(let imageId, let reason):
                     try ImageTransition.moveImage(db, imageId: imageId, from: .processing, to: .held, reason: reason, at: at)
+                    tally[.held, default: (0, 0)].images += 1
                 case .refused(let imageId, let reason):
                     try ImageTransition.moveImage(db, imageId: imageId, from: .processing, to: .failed, reason: reason, at: at)
+                    tally[.failed, default: (0, 0)].images += 1
                 }
             }
+            for (kind, t) in tally { try Activity.add(db, kind, images: t.images, bytes: t.bytes, at: last) }
         }
     }
 }

@@ -82,8 +82,10 @@ extension IndexDatabase {
     public func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool,
                                  now: @autoclosure () -> Date) throws {
         try writer.write { db in
+            var delivered = 0, bytes: Int64 = 0, refused = 0, last = Date()
             for (image, answer) in answers {
                 let now = now()
+                last = now
                 let current = try Bool.fetchOne(db, sql: """
                     SELECT EXISTS (SELECT 1 FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
                     WHERE i.id = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList) AND d.createdAt = ?)
@@ -95,12 +97,15 @@ extension IndexDatabase {
                                              dimseStatus: status, detail: warning, bytes: image.size, sentAt: now,
                                              verifiedAt: verified ? now : nil, updatedAt: now)
                     try row.insert(db, onConflict: .replace)
+                    delivered += 1
+                    bytes += image.size
                     try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: row.state.rawValue,
                                     reason: "\(destination): " + (warning.map { "stored with a warning: \($0)" } ?? "stored"), at: now).insert(db)
                 case .refused(let status, let reason):
                     var row = DeliveryRecord(imageId: image.imageId, destination: destination, state: .failed,
                                              dimseStatus: status, detail: reason, bytes: image.size, updatedAt: now)
                     try row.insert(db, onConflict: .replace)
+                    refused += 1
                     try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: DeliveryRecord.State.failed.rawValue,
                                     reason: "\(destination) refused it: \(reason)", at: now).insert(db)
                     for from in [ImageStatus.doneProcessing, .sent] {
@@ -109,6 +114,8 @@ extension IndexDatabase {
                     }
                 }
             }
+            try Activity.add(db, .delivered, images: delivered, bytes: bytes, at: last)
+            try Activity.add(db, .failed, images: refused, bytes: 0, at: last)
         }
     }
 
@@ -150,6 +157,8 @@ extension IndexDatabase {
     public func recordDeliveries(imageIds: [Int64], destination: String, state: DeliveryRecord.State, detail: String,
                                  bytes: Int64, now: Date) throws {
         try writer.write { db in
+            try Activity.add(db, state == .done ? .delivered : state == .failed ? .failed : nil, images: imageIds.count,
+                             bytes: state == .done ? bytes : 0, at: now)
             for id in imageIds {
                 var row = DeliveryRecord(imageId: id, destination: destination, state: state, detail: detail, bytes: bytes,
                                          sentAt: state == .done ? now : nil, verifiedAt: state == .done ? now : nil, updatedAt: now)

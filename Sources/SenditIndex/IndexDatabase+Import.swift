@@ -67,6 +67,8 @@ public struct ImportCounts: Sendable, Equatable {
     public var replaced = 0
     public var duplicates = 0
     public var quarantined = 0
+    /// The bytes of the added and replaced images.
+    public var bytes: Int64 = 0
     /// Series that got new or replaced images.
     public var series = Set<Int64>()
 }
@@ -115,6 +117,8 @@ extension IndexDatabase {
                     }
                 }
             }
+            try Activity.add(db, .received, images: counts.added + counts.replaced, bytes: counts.bytes, at: now)
+            try Activity.add(db, .quarantined, images: counts.quarantined, bytes: 0, at: now)
             if let firstStage {
                 for id in queueing.union(counts.series) {
                     try SQLiteJobQueue.enqueue(db, seriesId: id, stage: firstStage, maxAttempts: maxAttempts, now: now, reason: reason)
@@ -160,6 +164,7 @@ extension IndexDatabase {
             try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
                             reason: "replaced by a newer copy with a different data set: \(h.path) (was \(path))", at: now).insert(db)
             counts.replaced += 1
+            counts.bytes += h.size
             return seriesId
         }
         let seriesId = try self.seriesId(db, h, now: now, cache: &series)
@@ -173,6 +178,7 @@ extension IndexDatabase {
             """)
         try event.execute(arguments: [db.lastInsertedRowID, "imported from " + h.path, nowValue])
         counts.added += 1
+        counts.bytes += h.size
         return seriesId
     }
 

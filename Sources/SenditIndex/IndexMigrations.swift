@@ -218,6 +218,56 @@ extension IndexDatabase {
         m.registerMigration("v6-deidentify-actions") { db in
             try db.execute(sql: "ALTER TABLE deidentified ADD COLUMN actions TEXT NOT NULL DEFAULT ''")
         }
+        // The web pages and JSON API: users (bcrypt hashes only), API tokens and sessions (by
+        // the SHA-256 digest of the secret, never the secret), the audit trail, and images and
+        // bytes per hour and kind (`activity`: the dashboard's chart and `sendit report`; it
+        // outlives clean-up).
+        m.registerMigration("v7-access") { db in
+            try db.execute(sql: """
+                CREATE TABLE webUser (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+                    passwordHash TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE apiToken (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+                    digest TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL,
+                    lastUsedAt DATETIME
+                );
+                CREATE TABLE webSession (
+                    digest TEXT PRIMARY KEY,
+                    userName TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+                    csrfToken TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    lastSeenAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                );
+                CREATE INDEX webSession_user ON webSession(userName);
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at DATETIME NOT NULL,
+                    actor TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX audit_at ON audit(at);
+                CREATE TABLE activity (
+                    hour TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('received','deidentified','delivered','quarantined','failed','held')),
+                    images INTEGER NOT NULL CHECK (images >= 0),
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    PRIMARY KEY (hour, kind)
+                );
+                """)
+        }
         return m
     }
 }

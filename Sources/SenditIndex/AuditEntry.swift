@@ -1,0 +1,31 @@
+import Foundation
+
+/// One line of the audit trail: who (a user, a token as `token:NAME`, or `-`), from where, did
+/// what to what, when. Never a PHI value: targets are series and study keys as the index holds
+/// them, user and token names.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public enum Action: String, CaseIterable, Codable, Sendable {
+        case login, loginFailed = "login-failed", logout
+        case retry, release, drop, forceComplete = "force-complete"
+        case userAdded = "user-added", userRemoved = "user-removed", passwordChanged = "password-changed"
+        case tokenAdded = "token-added", tokenRemoved = "token-removed"
+    }
+
+    public var id: Int64?
+    public var at: Date
+    public var actor: String
+    public var address: String
+    public var action: Action
+    public var target: String
+    public var detail: String
+
+    public init(id: Int64? = nil, at: Date, actor: String, address: String, action: Action, target: String, detail: String = "") {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.address = address
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+
+/// The pages' reads (`OverviewStore`), each one read transaction.
+extension IndexDatabase: OverviewStore {
+    public func dashboard(since: Date) throws -> DashboardFigures {
+        try writer.read { db in
+            func countBy(_ sql: String, _ arguments: StatementArguments = []) throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row[0]] = row[1] }
+                return out
+            }
+            let imagesByStatus = try countBy("SELECT status, COUNT(*) FROM image GROUP BY status")
+            var perSeries: [Int64: [ImageStatus: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT seriesId, status, COUNT(*) FROM image GROUP BY seriesId, status") {
+                if let status = ImageStatus(rawValue: row[1]) { perSeries[row[0], default: [:]][status] = row[2] }
+            }
+            var seriesByStatus: [String: Int] = [:]
+            for counts in perSeries.values { seriesByStatus[DerivedStatus.derive(counts)?.rawValue ?? "EMPTY", default: 0] += 1 }
+            var jobs: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT stage, state, COUNT(*) FROM job WHERE state IN (\(JobRecord.State.queued.sql), \(JobRecord.State.running.sql))
+                GROUP BY stage, state
+                """) {
+                jobs[row[0], default: [:]][row[1]] = row[2]
+            }
+            let pending = try countBy("""
+                SELECT v.destination, COUNT(*) FROM delivery AS v WHERE v.state = \(DeliveryRecord.State.sent.sql) GROUP BY v.destination
+                """)
+            let problems = try Row.fetchAll(db, sql: """
+                SELECT s.seriesInstanceUID, i.status, COALESCE(i.statusReason, '?'), COUNT(*), MAX(i.updatedAt) FROM image AS i
+                JOIN series AS s ON s.id = i.seriesId WHERE i.status IN (\(ImageStatus.failed.sql), \(ImageStatus.held.sql))
+                GROUP BY s.id, i.status, i.statusReason ORDER BY MAX(i.updatedAt) DESC LIMIT 10
+                """).map { ProblemLine(seriesInstanceUID: $0[0], status: $0[1], reason: $0[2], images: $0[3], at: $0[4]) }
+            return DashboardFigures(
+                studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,
+                series: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series") ?? 0,
+                images: imagesByStatus.values.reduce(0, +), imagesByStatus: imagesByStatus, seriesByStatus: seriesByStatus,
+                jobs: jobs, pendingDeliveries: pending,
+                quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,
+                activity: try activityRows(db, since: since), latestProblems: problems)
+        }
+    }
+
+    public func activity(since: Date) throws -> [ActivityRow] {
+        try writer.read { db in try activityRows(db, since: since) }
+    }
+
+    private func activityRows(_ db: Database, since: Date) throws -> [ActivityRow] {
+        try Row.fetchAll(db, sql: "SELECT hour, kind, images, bytes FROM activity WHERE hour >= ? ORDER BY hour, kind",
+                         arguments: [Activity.hour(since)]).compactMap { row in
+            guard let kind = Activity.Kind(rawValue: row[1]) else { return nil }
+            return ActivityRow(hour: row[0], kind: kind, images: row[2], bytes: row[3])
+        }
+    }
+
+    public func seriesList(_ filter: SeriesFilter) throws -> SeriesListPage {
+        try writer.read { db in
+            var conditions: [String] = [], arguments: [any DatabaseValueConvertible] = []
+            if let before = filter.before { conditions.append("s.id < ?"); arguments.append(before) }
+            if let status = filter.status {
+                conditions.append("EXISTS (SELECT 1 FROM image AS i WHERE i.seriesId = s.id AND i.status = ?)")
+                arguments.append(status.rawValue)
+            }
+            if let modality = filter.modality { conditions.append("s.modality = ?"); arguments.append(modality) }
+            if let from = filter.receivedFrom { conditions.append("s.createdAt >= ?"); arguments.append(from) }
+            if let to = filter.receivedTo { conditions.append("s.createdAt < ?"); arguments.append(to) }
+            if let uid = filter.uid, !uid.isEmpty {
+                conditions.append("(s.seriesInstanceUID >= ? AND s.seriesInstanceUID < ? OR st.studyInstanceUID >= ? AND st.studyInstanceUID < ?)")
+                arguments += [uid, uid + "\u{FFFF}", uid, uid + "\u{FFFF}"]
+            }
+            if let destination = filter.failedAt {
+                conditions.append("""
+                    EXISTS (SELECT 1 FROM image AS i JOIN delivery AS v ON v.imageId = i.id WHERE i.seriesId = s.id
+                    AND v.destination = ? AND v.state = \(DeliveryRecord.State.failed.sql))
+                    """)
+                arguments.append(destination)
+            }
+            let limit = max(1, min(filter.limit, 500))
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt FROM series AS s
+                JOIN study AS st ON st.id = s.studyId \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY s.id DESC LIMIT ?
+                """, arguments: StatementArguments(arguments + [limit + 1]))
+            var lines: [SeriesListPage.Line] = []
+            let counts = try db.cachedStatement(sql: "SELECT status, COUNT(*) FROM image WHERE seriesId = ? GROUP BY status")
+            for row in rows.prefix(limit) {
+                let id: Int64 = row[0]
+                var byStatus: [ImageStatus: Int] = [:]
+                for c in try Row.fetchAll(counts, arguments: [id]) {
+                    if let s = ImageStatus(rawValue: c[0]) { byStatus[s] = c[1] }
+                }
+                lines.append(.init(id: id, studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3], receivedAt: row[4],
+                                   images: byStatus.values.reduce(0, +), status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
+                                   imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) })))
+            }
+            return SeriesListPage(series: lines, next: rows.count > limit ? lines.last?.id : nil)
+        }
+    }
+
+    public func seriesDetail(seriesInstanceUID: String) throws -> SeriesDetail? {
+        try writer.read { db in
+            guard let series = try Row.fetchOne(db, sql: """
+                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt FROM series AS s
+                JOIN study AS st ON st.id = s.studyId WHERE s.seriesInstanceUID = ?
+                """, arguments: [seriesInstanceUID]) else { return nil }
+            let id: Int64 = series[0]
+            let images = try Row.fetchAll(db, sql: """
+                SELECT sopInstanceUID, sopClassUID, status, statusReason, size FROM image WHERE seriesId = ? ORDER BY sopInstanceUID
+                """, arguments: [id]).map { SeriesDetail.Image(sopInstanceUID: $0[0], sopClassUID: $0[1], status: $0[2], reason: $0[3], size: $0[4]) }
+            var byStatus: [ImageStatus: Int] = [:]
+            for image in images { if let s = ImageStatus(rawValue: image.status) { byStatus[s, default: 0] += 1 } }
+            let jobs = try Row.fetchAll(db, sql: """
+                SELECT stage, state, attempts, maxAttempts, lastError, updatedAt FROM job WHERE seriesId = ? ORDER BY id
+                """, arguments: [id]).map { SeriesDetail.Job(stage: $0[0], state: $0[1], attempts: $0[2], maxAttempts: $0[3], lastError: $0[4], updatedAt: $0[5]) }
+            let deliveries = try Row.fetchAll(db, sql: """
+                SELECT v.destination, v.state, COUNT(*), MAX(v.detail) FROM delivery AS v JOIN image AS i ON i.id = v.imageId
+                WHERE i.seriesId = ? GROUP BY v.destination, v.state ORDER BY v.destination, v.state
+                """, arguments: [id]).map { SeriesDetail.Delivery(destination: $0[0], state: $0[1], images: $0[2], detail: $0[3]) }
+            let events = try Row.fetchAll(db, sql: """
+                SELECT at, entity, fromStatus, toStatus, reason FROM event WHERE
+                (entity IN ('image', 'delivery') AND entityId IN (SELECT id FROM image WHERE seriesId = ?))
+                OR (entity = 'job' AND entityId IN (SELECT id FROM job WHERE seriesId = ?))
+                ORDER BY id DESC LIMIT 200
+                """, arguments: [id, id]).map { SeriesDetail.Event(at: $0[0], entity: $0[1], from: $0[2], to: $0[3], reason: $0[4]) }
+            var identifiers: [String: String] = [:]
+            if let json = try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [id]),
+               let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] {
+                for (key, value) in object { if let text = value as? String { identifiers[key] = text } }
+            }
+            return SeriesDetail(studyInstanceUID: series[1], seriesInstanceUID: series[2], modality: series[3], receivedAt: series[4],
+                                status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
+                                imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
+                                images: images, jobs: jobs, deliveries: deliveries, events: events, identifiers: identifiers)
+        }
+    }
+
+    public func quarantineList(limit: Int) throws -> [QuarantineLine] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, fileName, movedTo, reason, at FROM quarantine ORDER BY id DESC LIMIT ?",
+                             arguments: [limit]).map { QuarantineLine(id: $0[0], fileName: $0[1], movedTo: $0[2], reason: $0[3], at: $0[4]) }
+        }
+    }
+}
