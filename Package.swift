@@ -40,21 +40,29 @@ let package = Package(
         // ServiceGroup: signals go to the group, shutdown runs in reverse order, and a component
         // that fails stops the whole node instead of leaving it half-alive.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The web dashboard and JSON API (SenditWeb): Hummingbird 2 runs as a Service in the
+        // node's service group, on swift-nio; its testing API drives the route tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // bcrypt (HummingbirdBcrypt) for the web users' passwords: a slow, salted, vetted hash.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // Counters, gauges and histograms (swift-metrics), exported in Prometheus' text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .systemLibrary(name: "CSenditSystem", path: "Sources/CSenditSystem"),
         .target(name: "CCurlOnDemand", linkerSettings: [
             // Exported, so that in a dynamic build (debug, the tests) libFoundationNetworking.so
             // calls them too, and the tests run the forwarding the static release build runs.
             .unsafeFlags(curlFunctions.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }, .when(platforms: [.linux])),
         ]),
         .target(name: "DICOMCore", exclude: []),
-        .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSystem"]),
+        .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSenditSystem"]),
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSenditSystem", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Deidentify", dependencies: [
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
@@ -77,22 +85,34 @@ let package = Package(
         // The intake: the folder contract, watching and rescanning the data folder, importing
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSenditSystem", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex",
-            "SenditIntake", "CSystem",
+            "SenditIntake", "CSenditSystem",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             // Not imported: defines the curl_* functions FoundationNetworking calls.
             "CCurlOnDemand",
         ], swiftSettings: noCurlAtStartUp),
+        // The web dashboard, the JSON API, /metrics and the health checks; users, sessions and
+        // the audit trail. Reaches the node through protocols the executable implements.
+        .target(name: "SenditWeb", dependencies: [
+            "SenditIndex",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "sendit",
             dependencies: [
                 "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMNetwork", "Deidentify", "NIfTI",
-                "RemoteServices", "Pipeline", "SenditIndex", "SenditIntake",
+                "RemoteServices", "Pipeline", "SenditIndex", "SenditIntake", "SenditWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -115,6 +135,11 @@ let package = Package(
         .testTarget(name: "DeidentifyTests", dependencies: ["Deidentify", "DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
         .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),
+        .testTarget(name: "SenditWebTests", dependencies: [
+            "SenditWeb", "SenditIndex", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "senditTests", dependencies: [
             "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

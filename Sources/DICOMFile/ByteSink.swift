@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CSystem
+import CSenditSystem
 
 /// Where encoded bytes go.
 public protocol ByteSink: AnyObject {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CSenditSystem
 import DICOMCore
 import DICOMFile
 import Foundation
@@ -96,6 +96,27 @@ public final class StagingArea: @unchecked Sendable {
     public struct FinishedFolder: Equatable, Sendable {
         public let from: String
         public let to: String
+    }
+
+    /// The studies still arriving: each staging folder's name, the instances in it so far and
+    /// when the last arrived (for the web page's staging list).
+    public func foldersInProgress() -> [(name: String, images: Int, lastArrival: Date)] {
+        let folders = lock.withLock { lastArrival }
+        return folders.sorted { $0.value > $1.value }.map { name, last in
+            let count = (try? FileManager.default.contentsOfDirectory(atPath: dataFolder + "/" + name).count) ?? 0
+            return (name, count, last)
+        }
+    }
+
+    /// Marks a staging folder quiet, so that the intake's next pass finishes it now rather than
+    /// at the stable age (force-complete); false if there is no such folder in progress.
+    @discardableResult
+    public func expedite(_ name: String) -> Bool {
+        lock.withLock {
+            guard lastArrival[name] != nil else { return false }
+            lastArrival[name] = .distantPast
+            return true
+        }
     }
 
     /// Finishes every staging folder that has received nothing for `stableAge` seconds: renames

@@ -14,9 +14,7 @@ public struct DiskUsage: Codable, Sendable, Equatable {
     public var available: Int64?
 
     public static func measure(_ folder: String) -> DiskUsage {
-        var usage = DiskUsage(folder: folder, files: 0, bytes: 0, available: nil)
-        var fs = statvfs()
-        if statvfs(folder, &fs) == 0 { usage.available = Int64(fs.f_bavail) * Int64(fs.f_frsize) }
+        var usage = DiskUsage(folder: folder, files: 0, bytes: 0, available: available(folder))
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return usage }
         while let name = walker.nextObject() as? String {
             var st = stat()
@@ -25,6 +23,13 @@ public struct DiskUsage: Codable, Sendable, Equatable {
             usage.bytes += Int64(st.st_size)
         }
         return usage
+    }
+
+    /// Free bytes for an unprivileged user on the folder's file system (nil: it does not exist).
+    public static func available(_ folder: String) -> Int64? {
+        var fs = statvfs()
+        guard statvfs(folder, &fs) == 0 else { return nil }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
     }
 
     /// "1,234 files, 52.1 MB (120.4 GB free)".

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CSenditSystem
 
 /// Watches the data folder with inotify for entries created or moved in (the rename that
 /// finishes a folder). Events can be lost (the kernel queue overflows) and do not survive a

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CSenditSystem
 import Foundation
 import SenditIndex
 

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Pipeline
 import SenditIndex
+import SenditWeb
 
 extension NodeConfiguration {
     /// The one way to a configuration: every setting checked, every mistake collected, thrown as
@@ -53,8 +54,30 @@ extension NodeConfiguration {
                 return level
             })
         node.sendRetryPolicy = resolveSendRetryPolicy(&r, lease: pipeline.retry.lease)
+        node.httpEnabled = r.boolean(.httpEnabled)
+        node.web = resolveWeb(&r)
         r.checkTheRest()
         return (node, r)
+    }
+
+    static func resolveWeb(_ r: inout SettingsResolver) -> WebConfiguration {
+        var web = WebConfiguration()
+        web.host = r.text(.httpHost)
+        web.port = r.integer(.httpPort)
+        web.lockdownEnabled = r.boolean(.lockdownEnabled)
+        web.lockdownPasswords = r.value(.lockdownPasswords) { text in
+            let passwords = SettingsResolver.list(text)
+            if passwords.contains(where: { $0.count < 10 || $0.utf8.count > 72 }) {
+                throw SettingsResolver.Refusal("each password needs 10 to 72 bytes")
+            }
+            return passwords
+        }
+        web.lockdownRole = AccessRole(rawValue: r.choice(.lockdownRole)) ?? .viewer
+        web.sessionIdle = r.seconds(.sessionIdle)
+        web.sessionLifetime = r.seconds(.sessionLifetime)
+        web.showPHI = r.boolean(.showPHI)
+        web.metricsPublic = r.boolean(.metricsPublic)
+        return web
     }
 
     static func resolveServer(_ r: inout SettingsResolver) -> ServerConfiguration {

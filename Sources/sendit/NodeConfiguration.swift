@@ -2,6 +2,7 @@ import DICOMNetwork
 import Deidentify
 import Foundation
 import Logging
+import SenditWeb
 import Pipeline
 import SenditIndex
 import RemoteServices
@@ -60,4 +61,8 @@ struct NodeConfiguration {
     var cleanupInterval: TimeInterval
     /// LOG_LEVEL.
     var logLevel: Logger.Level
+    /// HTTP_ENABLED.
+    var httpEnabled: Bool = true
+    /// HTTP_HOST, HTTP_PORT, LOCKDOWN_*, SESSION_*, SHOW_PHI, METRICS_PUBLIC.
+    var web = WebConfiguration()
 }

@@ -26,6 +26,8 @@ struct NodeServices {
     static let order = ["cleanup", "send-workers", "workers", "intake", "listener"]
 
     var services: [NodeService]
+    /// The web app (Hummingbird's application is a Service of its own), when HTTP_ENABLED.
+    var web: (any Service)?
 
     init(services: [NodeService] = []) {
         self.services = services
@@ -72,9 +74,14 @@ struct NodeServices {
     /// The group: SIGTERM and SIGINT shut it down gracefully; a service that returns or throws
     /// shuts it down too.
     func group(logger: Logger) -> ServiceGroup {
-        let configurations = services.map {
+        var configurations = services.map {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                                                            failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+        }
+        // The web app starts last and stops first: while the node shuts down, nobody acts on it.
+        if let web {
+            configurations.append(.init(service: web, successTerminationBehavior: .gracefullyShutdownGroup,
+                                        failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "web"))
         }
         var configuration = ServiceGroupConfiguration(services: configurations, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]

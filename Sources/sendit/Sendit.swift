@@ -13,7 +13,8 @@ struct Sendit: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
-                      DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self])
+                      DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self, UserCommand.self,
+                      TokenCommand.self])
 
     static func main() async {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.

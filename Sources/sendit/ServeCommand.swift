@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
     @Option(name: .long, help: ArgumentHelp("Seconds without a new instance before a study is finished (overrides STABLE_AGE).", valueName: "seconds"))
     var stableAge: Double?
 
+    @Option(name: .long, help: "TCP port of the web app (overrides HTTP_PORT).")
+    var httpPort: Int?
+
     func run() async throws {
         let (node, logger) = try prepare()
         do {
@@ -68,14 +71,16 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
     /// Start-up, in order, up to the service group: settings, locks, recovery, the components.
     /// (Synchronous: the index's calls here are the blocking ones.)
     func prepare() throws -> (NodeServices, Logger) {
-        let settings = try configurationOptions.resolve([
+        let overrides: [SettingValues.Override] = [
             .init(.dicomPort, "--port", port.map(String.init)), .init(.dicomAETitle, "--aet", aet),
             .init(.dataFolder, "--data", data), .init(.stableAge, "--stable-age", stableAge.map { String($0) }),
-        ])
+            .init(.httpPort, "--http-port", httpPort.map(String.init)),
+        ]
+        let settings = try configurationOptions.resolve(overrides)
         var configuration = settings.server
         let logger = makeLogger(settings)
         let server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers, cleanup: CleanupLoop
-        let node: NodeServices
+        var node: NodeServices
         do {
             let fault = try FaultInjection.from(environment: ProcessInfo.processInfo.environment, services: NodeServices.order)
             if let fault {
@@ -126,6 +131,11 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             node = NodeServices(server: server, intake: intake, workers: workers,
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
                                 grace: configuration.shutdownGrace, fault: fault, logger: logger)
+            if settings.httpEnabled {
+                node.web = try WebWiring.application(settings, pipeline: pipeline, server: server,
+                                                      shown: configurationOptions.values(overrides).shownWithSources(),
+                                                      wake: { [workers, senders] in workers.wake(); senders.wake() }, logger: logger)
+            }
             if let fault, !node.services.contains(where: { $0.name == fault.service }) {
                 throw FaultInjection.Invalid(description: "\(FaultInjection.variable): no \(fault.service) service runs (test-only)")
             }

@@ -76,6 +76,16 @@ enum Setting: String, CaseIterable, Sendable {
     case retention = "RETENTION"
     case cleanupInterval = "CLEANUP_INTERVAL"
     case logLevel = "LOG_LEVEL"
+    case httpEnabled = "HTTP_ENABLED"
+    case httpHost = "HTTP_HOST"
+    case httpPort = "HTTP_PORT"
+    case lockdownEnabled = "LOCKDOWN_ENABLED"
+    case lockdownPasswords = "LOCKDOWN_PASSWORDS"
+    case lockdownRole = "LOCKDOWN_ROLE"
+    case sessionIdle = "SESSION_IDLE"
+    case sessionLifetime = "SESSION_LIFETIME"
+    case showPHI = "SHOW_PHI"
+    case metricsPublic = "METRICS_PUBLIC"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -248,6 +258,23 @@ enum Setting: String, CaseIterable, Sendable {
         case .logLevel:
             Declaration(kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: "info",
                         help: "the least severe log lines written")
+        case .httpEnabled: Declaration(kind: .boolean, defaultValue: "true", help: "serve the web dashboard, the JSON API, /metrics and the health checks")
+        case .httpHost: Declaration(kind: .text(optional: false), defaultValue: "127.0.0.1", help: "address the web app binds")
+        case .httpPort: Declaration(kind: .integer(0...65535), defaultValue: "8080", help: "TCP port of the web app (0: any free port)")
+        case .lockdownEnabled:
+            Declaration(kind: .boolean, defaultValue: "true",
+                        help: "every page and API route needs a login (false: open to anyone who reaches it; a warning and a banner say so)")
+        case .lockdownPasswords:
+            Declaration(kind: .special(type: "list", allowed: "passwords of at least 10 characters, comma-separated; or empty"),
+                        defaultValue: "", help: "shared passwords: each logs in as the user `shared` with LOCKDOWN_ROLE", isSecret: true)
+        case .lockdownRole:
+            Declaration(kind: .choice(["viewer", "operator", "admin"]), defaultValue: "viewer",
+                        help: "the role of the shared login, and of everyone when LOCKDOWN_ENABLED is false")
+        case .sessionIdle: Declaration(kind: .seconds, defaultValue: "1800", help: "seconds without a request after which a web session ends")
+        case .sessionLifetime: Declaration(kind: .seconds, defaultValue: "43200", help: "seconds after login at which a web session ends whatever happens")
+        case .showPHI:
+            Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (the index keeps none today)")
+        case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
         }
     }
 }

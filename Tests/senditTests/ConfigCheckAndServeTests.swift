@@ -44,7 +44,7 @@ import Testing
         // serve starts (it listens and runs the pipeline); SIGTERM then stops it with status 0.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: DumpCommandTests.sendit)
-        p.arguments = ["serve", "--config", config, "--port", "0"]
+        p.arguments = ["serve", "--config", config, "--port", "0", "--http-port", "0"]
         let errPath = root + "/serve.err"
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))

@@ -60,6 +60,7 @@ import Testing
         case .googleStorageCollection: return ("study/", "/")
         case .googleMetadataFields: return ("PatientID,Matrix", "PatientID,Nonsense")
         case .retention: return ("never", "forever")
+        case .lockdownPasswords: return ("a shared password,another password", "short")
         default: break
         }
         switch s.kind {

@@ -12,7 +12,7 @@ from .waiting import wait_for
 class Sendit:
     """sendit serve in folder `root`: data folder root/data, index root/sendit.db, var folder
     root/var (quarantine, outbox), listening as SENDIT on 127.0.0.1:port (a free port unless
-    given), nothing sent anywhere (SEND_TO_ORTHANC=false) unless `settings`, which override
+    given) and its web app on another free port (self.web), nothing sent anywhere (SEND_TO_ORTHANC=false) unless `settings`, which override
     everything, say so. start() may be called again after stop() (a restart on the same
     folders); each start logs to root/serve-N.log. The `with` block stops it (SIGTERM)."""
 
@@ -26,8 +26,10 @@ class Sendit:
         self.port = port or free_port()
         self.env = dict(os.environ, DATA_FOLDER=self.data, DATABASE=self.database, QUARANTINE_FOLDER=self.quarantine,
                         DICOM_PORT=str(self.port), DICOM_BIND_ADDRESS="127.0.0.1", DICOM_AE_TITLE="SENDIT",
-                        SEND_TO_ORTHANC="false", LOG_LEVEL="info")
+                        SEND_TO_ORTHANC="false", LOG_LEVEL="info", HTTP_PORT=str(free_port()))
         self.env.update(settings)
+        self.http_port = int(self.env["HTTP_PORT"])
+        self.web = f"http://127.0.0.1:{self.http_port}"
         self.child, self.starts, self.log_path = None, 0, None
         os.makedirs(root, exist_ok=True)
 

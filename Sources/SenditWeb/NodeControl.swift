@@ -1,0 +1,87 @@
+import Foundation
+
+/// What the web app asks of the running node beyond the index: the actions (carried out as the
+/// CLI's `retry` and `release` carry them out), the studies still in staging, the live figures
+/// and the readiness checks. The executable implements it.
+public protocol NodeControl: Sendable {
+    /// Queues the series' failed jobs and images again; returns what was done, for the page.
+    func retry(seriesInstanceUID: String) throws -> String
+    /// Releases the series' held images (or drops them: removed, never sent).
+    func release(seriesInstanceUID: String, drop: Bool) throws -> String
+    /// Finishes a study's staging folder now instead of at the stable age.
+    func forceComplete(stagingFolder: String) throws -> String
+    func stagingFolders() -> [StagingFolderLine]
+    func liveFigures() -> LiveFigures
+    func readiness() -> Readiness
+    /// The effective configuration, secrets masked, as `(key, value)` in table order.
+    func settings() -> [(key: String, value: String)]
+}
+
+public struct StagingFolderLine: Codable, Sendable, Equatable {
+    public var name: String
+    public var images: Int
+    public var lastArrival: Date
+
+    public init(name: String, images: Int, lastArrival: Date) {
+        self.name = name
+        self.images = images
+        self.lastArrival = lastArrival
+    }
+}
+
+public struct LiveFigures: Codable, Sendable, Equatable {
+    public struct Disk: Codable, Sendable, Equatable {
+        public var name: String
+        public var folder: String
+        public var files: Int
+        public var bytes: Int64
+        public var available: Int64?
+
+        public init(name: String, folder: String, files: Int, bytes: Int64, available: Int64?) {
+            self.name = name
+            self.folder = folder
+            self.files = files
+            self.bytes = bytes
+            self.available = available
+        }
+    }
+
+    public var openAssociations: Int
+    public var disks: [Disk]
+
+    public init(openAssociations: Int, disks: [Disk]) {
+        self.openAssociations = openAssociations
+        self.disks = disks
+    }
+}
+
+/// Whether the node can accept and store images now; destinations' reachability is shown but
+/// does not decide it (their jobs simply wait).
+public struct Readiness: Codable, Sendable, Equatable {
+    public struct Check: Codable, Sendable, Equatable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+
+        public init(name: String, ok: Bool, detail: String) {
+            self.name = name
+            self.ok = ok
+            self.detail = detail
+        }
+    }
+
+    public var ready: Bool { checks.allSatisfy(\.ok) }
+    public var checks: [Check]
+    /// Information only.
+    public var destinations: [Check]
+
+    public init(checks: [Check], destinations: [Check]) {
+        self.checks = checks
+        self.destinations = destinations
+    }
+}
+
+public struct NodeActionError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

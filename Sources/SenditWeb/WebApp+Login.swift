@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import SenditIndex
+
+/// Logging in and out. A login mints a new session id (a cookie set before it is never
+/// adopted), checks the form's own CSRF token (double-submitted in a cookie), and counts
+/// failures per address and per user (`LoginThrottle`). The shared LOCKDOWN_PASSWORDS log in as
+/// the user `shared` with LOCKDOWN_ROLE.
+extension WebApp {
+    static let sharedUser = "shared"
+
+    func addLoginRoutes(_ router: Router<WebRequestContext>) {
+        router.get("/login") { request, context -> Response in
+            if context.identity != nil { return WebResponses.redirect(to: "/") }
+            return loginForm(next: request.uri.queryParameters["next"].map(String.init) ?? "/", message: nil, status: .ok)
+        }
+        router.post("/login") { request, context -> Response in
+            try await login(request, context)
+        }
+        router.post("/logout") { _, context -> Response in
+            if case .session(let digest, _) = context.identity?.via {
+                try access.endSession(digest: digest, audit: AuditEntry(at: now(), actor: context.identity!.actor,
+                                                                        address: context.address, action: .logout, target: context.identity!.name))
+            }
+            var response = WebResponses.redirect(to: "/login")
+            response.setCookie(SessionCookie.cleared(SessionCookie.name, secure: configuration.secureCookies))
+            return response
+        }
+    }
+
+    func loginForm(next: String, message: String?, status: HTTPResponse.Status) -> Response {
+        let token = Secrets.random()
+        let note: HTML = message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? ""
+        let banner: HTML = configuration.lockdownEnabled ? "" : "<p class=\"banner\">The lockdown is off.</p>"
+        var response = WebResponses.html(Layout.bare(title: "Log in", body: """
+            <main class="login"><h1>sendit</h1>\(banner)\(note)
+            <form method="post" action="/login">
+            <input type="hidden" name="csrf" value="\(token)"><input type="hidden" name="next" value="\(AccessMiddleware.safeNext(next))">
+            <label>User <input name="user" autocomplete="username" required autofocus></label>
+            <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+            <button type="submit">Log in</button></form></main>
+            """), status: status)
+        response.setCookie(SessionCookie.make(SessionCookie.loginName, value: token, secure: configuration.secureCookies, maxAge: 3600))
+        return response
+    }
+
+    private func login(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let form = context.form
+        let next = AccessMiddleware.safeNext(form["next"] ?? "/")
+        let user = String((form["user"] ?? "").prefix(200)), password = form["password"] ?? ""
+        let expected = request.cookies[SessionCookie.loginName]?.value ?? ""
+        guard !expected.isEmpty, Secrets.constantTimeEqual(form["csrf"] ?? "", expected) else {
+            return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden)
+        }
+        let at = now()
+        func failed(_ detail: String, status: HTTPResponse.Status, message: String) -> Response {
+            audit(context, .loginFailed, target: user, detail: detail)
+            logger.notice("login failed", metadata: ["user": "\(user)", "address": "\(context.address)", "why": "\(detail)"])
+            return loginForm(next: next, message: message, status: status)
+        }
+        if let until = throttle.blockedUntil(address: context.address, user: user, now: at) {
+            let wait = Int(until.timeIntervalSince(at).rounded(.up))
+            var response = failed("rate limited", status: .tooManyRequests,
+                                  message: "Too many failed logins; try again in \(wait) s.")
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
+        guard let role = try authenticate(user: user, password: password) else {
+            throttle.recordFailure(address: context.address, user: user, now: at)
+            return failed("wrong user or password", status: .unauthorized, message: "Wrong user or password.")
+        }
+        throttle.recordSuccess(user: user)
+        // A new id at every login: a cookie planted before (session fixation) is never adopted.
+        if case .session(let old, _) = context.identity?.via { try access.endSession(digest: old, audit: nil) }
+        let id = Secrets.random()
+        let session = WebSession(digest: Secrets.digest(id), userName: user, role: role, csrfToken: Secrets.random(),
+                                 address: context.address, createdAt: at, lastSeenAt: at,
+                                 expiresAt: at.addingTimeInterval(configuration.sessionLifetime))
+        try access.startSession(session, audit: AuditEntry(at: at, actor: user, address: context.address, action: .login, target: user,
+                                                          detail: role.rawValue))
+        var response = WebResponses.redirect(to: next)
+        response.setCookie(SessionCookie.make(SessionCookie.name, value: id, secure: configuration.secureCookies))
+        response.setCookie(SessionCookie.cleared(SessionCookie.loginName, secure: configuration.secureCookies))
+        return response
+    }
+
+    /// The role this user and password log in with, or nil. Always one bcrypt check, so the
+    /// time does not tell whether a user exists.
+    func authenticate(user: String, password: String) throws -> AccessRole? {
+        if let stored = try access.user(named: user) {
+            return Secrets.verifyPassword(password, hash: stored.passwordHash) ? stored.role : nil
+        }
+        _ = Secrets.verifyPassword(password, hash: Self.dummyHash)
+        if user == Self.sharedUser, configuration.lockdownPasswords.contains(where: { Secrets.constantTimeEqual($0, password) }) {
+            return configuration.lockdownRole
+        }
+        return nil
+    }
+
+    /// A bcrypt hash of a random secret nobody knows, checked when the user does not exist.
+    static let dummyHash = Bcrypt.hash(Secrets.random(), cost: Secrets.bcryptCost)
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import SenditIndex
+
+/// The web app: the pages, the JSON API under /api/v1, /metrics and the health checks, behind
+/// `AccessMiddleware`. Everything it knows of the node comes through the index's protocols
+/// (`AccessStore`, `OverviewStore`) and `NodeControl`; it runs as a Service in the node's group.
+public struct WebApp: Sendable {
+    public let configuration: WebConfiguration
+    let access: any AccessStore
+    let overview: any OverviewStore
+    let control: any NodeControl
+    let metrics: WebMetrics?
+    let throttle: LoginThrottle
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(configuration: WebConfiguration, access: any AccessStore, overview: any OverviewStore, control: any NodeControl,
+                metrics: WebMetrics? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.access = access
+        self.overview = overview
+        self.control = control
+        self.metrics = metrics
+        self.throttle = LoginThrottle(limit: configuration.loginFailuresAllowed, window: configuration.loginWindow)
+        self.logger = logger
+        self.now = now
+    }
+
+    public func router() -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: AccessMiddleware(configuration: configuration, access: access, now: now))
+        addHealthRoutes(router)
+        addLoginRoutes(router)
+        addPageRoutes(router)
+        addActionRoutes(router)
+        addAPIRoutes(router)
+        return router
+    }
+
+    /// The application, listening on the configured address.
+    public func application() -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                                           serverName: nil), logger: logger)
+    }
+
+    /// The page frame for this identity.
+    func frame(_ context: WebRequestContext, current: String, refresh: Int? = nil) -> Layout.Frame {
+        Layout.Frame(identity: context.identity!, configuration: configuration, refreshSeconds: refresh, current: current)
+    }
+
+    /// nil when the identity's role allows `role`; else the refusal (a page, or JSON under /api/).
+    func refusal(_ role: AccessRole, _ request: Request, _ context: WebRequestContext) -> Response? {
+        guard let identity = context.identity else { return WebResponses.jsonError(.unauthorized, "log in first") }
+        guard !identity.role.allows(role) else { return nil }
+        let message = "this needs the \(role.rawValue) role; \(identity.name) has \(identity.role.rawValue)"
+        return request.uri.path.hasPrefix("/api/") ? WebResponses.jsonError(.forbidden, message)
+            : WebResponses.page(status: .forbidden, title: "Not allowed", message: message)
+    }
+
+    func audit(_ context: WebRequestContext, _ action: AuditEntry.Action, target: String, detail: String = "") {
+        let entry = AuditEntry(at: now(), actor: context.identity?.actor ?? "-", address: context.address, action: action,
+                               target: target, detail: detail)
+        do { try access.recordAudit(entry) } catch {
+            logger.error("audit entry not recorded", metadata: ["action": "\(action.rawValue)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import SenditIndex
+
+/// Who is asking: a logged-in user (session), an API token, or anyone when the lockdown is off.
+public struct WebIdentity: Sendable, Equatable {
+    public enum Via: Sendable, Equatable {
+        /// A browser session: its digest (to end it) and the CSRF token its POSTs must carry.
+        case session(digest: String, csrfToken: String)
+        case token
+        case lockdownOff
+    }
+
+    public var name: String
+    public var role: AccessRole
+    public var via: Via
+
+    /// How the audit trail names the actor.
+    public var actor: String {
+        switch via {
+        case .token: "token:" + name
+        case .session, .lockdownOff: name
+        }
+    }
+
+    public var csrfToken: String? {
+        if case .session(_, let token) = via { return token }
+        return nil
+    }
+}

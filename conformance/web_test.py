@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""The web test (run conformance/web-test; it picks Python and sendit).
+
+The promise: `sendit serve`'s web app shows and steers the real node, behind a login, without
+ever showing an original identifying value; its JSON API answers as its OpenAPI document says.
+
+One node delivering to a throw-away Orthanc (delivery-test's), with a long STABLE_AGE so that
+studies wait in staging:
+  1. `sendit user add` (an admin and a viewer, passwords on standard input) and `sendit token add`;
+     /healthz and /readyz answer without a login; every page and API route refuses a stranger;
+  2. the OpenAPI document is valid (openapi-spec-validator);
+  3. the admin logs in through the form (its CSRF token, a strict HttpOnly cookie);
+  4. a corpus (2 patients, 3 studies, 5 series) is sent with storescu; the staging page lists its
+     studies; the admin force-completes each; the dashboard's and the API's counts follow the
+     index (`sendit status --json`) until every image is delivered;
+  5. every page and every API answer is fetched: each API answer validated against its schema
+     (jsonschema), no page or answer holds an original patient name, ID, birth date, study date,
+     accession number or UID of the corpus;
+  6. the viewer may read but not act (403), a token acts without a CSRF token, a session POST
+     without one is refused; the audit page and API list the logins, the force-completes and the
+     failed attempts; logging out ends the session;
+  7. /metrics parses as Prometheus text (prometheus-client's parser).
+Exit 1 if any check fails.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import delivery_test as dt  # noqa: E402
+from harness import children, runs  # noqa: E402
+from harness.orthanc import Orthanc  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
+
+PATIENTS = [
+    ("Quibbleworth^Marisol", "QM40417", "19580211", "F",
+     [("20240102", [("CT", dt.CTImageStorage, 4), ("MR", dt.MRImageStorage, 3)]),
+      ("20220530", [("CT", dt.CTImageStorage, 3)])]),
+    ("Vrendahl^Osgood", "VO77120", "19830809", "M",
+     [("20210917", [("MR", dt.MRImageStorage, 3), ("CT", dt.CTImageStorage, 2)])]),
+]
+ADMIN_PASSWORD = "admin password for the web test"
+VIEWER_PASSWORD = "viewer password for the web test"
+PROBLEMS: list[str] = []
+
+
+def check(condition, message):
+    if not condition:
+        PROBLEMS.append(message)
+        print("  FAIL " + message, flush=True)
+    return condition
+
+
+class Browser:
+    """A client with its own cookies; never follows redirects (the test looks at them)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base):
+        self.base, self.jar = base, http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), self.NoRedirect)
+        self.csrf = ""
+
+    def request(self, path, form=None, headers=None, method=None):
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        req = urllib.request.Request(self.base + path, data=data, headers=headers or {}, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with self.opener.open(req, timeout=30) as r:
+                status, hdrs, body = r.status, r.headers, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            status, hdrs, body = e.code, e.headers, e.read().decode("utf-8", "replace")
+        m = re.search(r'name="csrf" value="([^"]+)"', body)
+        if m:
+            self.csrf = m.group(1)
+        return status, hdrs, body
+
+    def json(self, path, **kw):
+        status, hdrs, body = self.request(path, **kw)
+        return status, json.loads(body) if body else None
+
+    def login(self, user, password):
+        self.request("/login")
+        return self.request("/login", form={"user": user, "password": password, "csrf": self.csrf, "next": "/"})
+
+
+class Schemas:
+    """The served OpenAPI document, validated, and each answer checked against its schema."""
+
+    def __init__(self, document):
+        from openapi_spec_validator import validate
+        validate(document)
+        self.document = document
+
+    def check(self, path, method, status, value):
+        import jsonschema
+        responses = self.document["paths"][path][method]["responses"]
+        response = responses[str(status)]
+        if "$ref" in response:
+            response = self.document["components"]["responses"][response["$ref"].split("/")[-1]]
+        schema = dict(response["content"]["application/json"]["schema"], components=self.document["components"])
+        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(value), key=str)
+        check(not errors, f"{method.upper()} {path} {status}: {errors[0].message if errors else ''}")
+
+
+def sendit_cli(s, *args, stdin=None):
+    import subprocess
+    return subprocess.run([s.binary, *args], env=s.env, capture_output=True, text=True, input=stdin, timeout=60)
+
+
+def main():
+    p = runs.parser("web-test", __doc__)
+    p.add_argument("--sendit", required=True)
+    p.add_argument("--repo", required=True)
+    p.add_argument("--keep", action="store_true")
+    args = p.parse_args()
+    dt.ARGS = argparse.Namespace(sendit=args.sendit, repo=args.repo)
+    work = tempfile.mkdtemp(prefix="sendit-web-test-")
+    with children.session():
+        corpus = dt.make_corpus(work, "corpus", PATIENTS, "web")
+        forbidden = sorted(corpus["forbidden"] | {p[0] for p in PATIENTS} | {p[1] for p in PATIENTS} | {p[2] for p in PATIENTS}
+                           | {f"ACC{pi}{si}WEB" for pi in range(2) for si in range(2)})
+        with Orthanc(os.path.join(work, "orthanc")) as o, dt.node(os.path.join(work, "sendit"), o, STABLE_AGE="600") as s:
+            o.start()
+            run(s, corpus, forbidden)
+    print(f"web-test: {len(PROBLEMS)} problem(s)")
+    runs.finish_work(work, args.keep or bool(PROBLEMS))
+    return 1 if PROBLEMS else 0
+
+
+def run(s, corpus, forbidden):
+    for name, role, password in (("ada", "admin", ADMIN_PASSWORD), ("vic", "viewer", VIEWER_PASSWORD)):
+        r = sendit_cli(s, "user", "add", name, "--role", role, "--password-stdin", stdin=password + "\n")
+        check(r.returncode == 0, f"sendit user add {name}: {r.returncode} {r.stderr[-300:]}")
+    r = sendit_cli(s, "token", "add", "ci", "--role", "operator")
+    check(r.returncode == 0, f"sendit token add: {r.returncode} {r.stderr[-300:]}")
+    token = r.stdout.strip().splitlines()[-1]
+    r = sendit_cli(s, "user", "list")
+    check("ada\tadmin" in r.stdout and "vic\tviewer" in r.stdout, f"sendit user list: {r.stdout!r}")
+    s.start()
+    check(wait_for(lambda: Browser(s.web).request("/healthz")[0] == 200, 20, 0.2), "/healthz does not answer")
+    stranger = Browser(s.web)
+    status, ready = stranger.json("/readyz")
+    check(status == 200 and ready["ready"] is True, f"/readyz: {status} {ready}")
+    pages = ["/", "/series", "/held", "/staging", "/quarantine", "/audit", "/settings", "/metrics"]
+    api = ["/api/v1/dashboard", "/api/v1/series", "/api/v1/staging", "/api/v1/quarantine", "/api/v1/audit", "/api/v1/openapi.json"]
+    for path in pages:
+        status, hdrs, _ = stranger.request(path)
+        check(status == 303 and hdrs["Location"].startswith("/login"), f"stranger {path}: {status}")
+    for path in api:
+        status, body = stranger.json(path)
+        check(status == 401 and body.get("status") == 401, f"stranger {path}: {status} {body}")
+
+    admin = Browser(s.web)
+    status, hdrs, _ = admin.login("ada", ADMIN_PASSWORD)
+    cookie = [v for k, v in hdrs.items() if k.lower() == "set-cookie" and v.startswith("sendit_session=")]
+    check(status == 303 and cookie and "HttpOnly" in cookie[0] and "SameSite=Strict" in cookie[0], f"login: {status} {cookie}")
+    status, document = admin.json("/api/v1/openapi.json")
+    schemas = Schemas(document)
+
+    # Send the corpus; its studies wait in staging (STABLE_AGE=600) until force-completed.
+    acknowledged = dt.store(corpus, s.port, os.path.join(s.root, "storescu.log"))
+    check(len(acknowledged) == len(corpus["images"]), f"{len(acknowledged)} of {len(corpus['images'])} acknowledged")
+    status, staging = admin.json("/api/v1/staging")
+    schemas.check("/staging", "get", status, staging)
+    check(len(staging) == len(corpus["studies"]), f"staging lists {len(staging)} studies, expected {len(corpus['studies'])}")
+    admin.request("/staging")
+    for folder in staging:
+        status, _, body = admin.request(f"/staging/{folder['name']}/complete", form={"csrf": admin.csrf})
+        check(status == 200, f"force-complete {folder['name']}: {status} {body[-200:]}")
+        admin.request("/staging")
+    total = len(corpus["images"])
+
+    def delivered():
+        _, d = admin.json("/api/v1/dashboard")
+        return d["figures"]["images"] == 0 and s.destination()["cleanedUp"] >= total
+    seen_counts = []
+
+    def progress():
+        status, d = admin.json("/api/v1/dashboard")
+        st = s.status()
+        seen_counts.append((d["figures"]["images"], st["images"]))
+        return delivered()
+    check(wait_for(progress, 180, 0.5), f"not every image delivered: {dt.describe(s)}")
+    check(any(a > 0 for a, _ in seen_counts), "the dashboard never showed the images in the index")
+    check(all(abs(a - b) <= total for a, b in seen_counts), "dashboard and status disagree")
+    _, d = admin.json("/api/v1/dashboard")
+    activity = {row["kind"]: 0 for row in d["figures"]["activity"]}
+    for row in d["figures"]["activity"]:
+        activity[row["kind"]] += row["images"]
+    check(activity.get("received") == total and activity.get("deidentified") == total and activity.get("delivered") == total,
+          f"activity per hour: {activity}, expected {total} each")
+    problems, _ = dt.check_orthanc(o, corpus, corpus["images"], studies=len(corpus["studies"]), patients=len(PATIENTS))
+    for problem in problems:
+        check(False, problem)
+
+    # Every page and answer: schema-valid, no original value.
+    texts = []
+    for path in pages + ["/series?status=DONE", "/login"]:
+        status, _, body = admin.request(path)
+        check(status == 200, f"admin {path}: {status}")
+        texts.append((path, body))
+    for path, spec in (("/api/v1/dashboard", "/dashboard"), ("/api/v1/series", "/series"), ("/api/v1/staging", "/staging"),
+                       ("/api/v1/quarantine", "/quarantine"), ("/api/v1/audit", "/audit"), ("/api/v1/settings", "/settings"),
+                       ("/api/v1/whoami", "/whoami")):
+        status, body = admin.json(path)
+        schemas.check(spec, "get", status, body)
+        texts.append((path, json.dumps(body)))
+    _, page = admin.json("/api/v1/series?limit=500")
+    for line in page["series"]:
+        status, body = admin.json(f"/api/v1/series/{line['seriesInstanceUID']}")
+        schemas.check("/series/{uid}", "get", status, body)
+        texts.append((line["seriesInstanceUID"], json.dumps(body)))
+        status, _, html = admin.request(f"/series/{line['seriesInstanceUID']}")
+        texts.append(("page " + line["seriesInstanceUID"], html))
+    leaks = [(where, value) for where, text in texts for value in forbidden if value in text]
+    check(not leaks, f"original values shown: {leaks[:5]}")
+    print(f"  {len(texts)} pages and answers searched for {len(forbidden)} original values: {len(leaks)} found")
+
+    # Roles, tokens, CSRF.
+    viewer = Browser(s.web)
+    viewer.login("vic", VIEWER_PASSWORD)
+    status, _, _ = viewer.request("/settings")
+    check(status == 403, f"viewer /settings: {status}")
+    viewer.request("/staging")
+    status, _, _ = viewer.request("/staging/x.tmp1/complete", form={"csrf": viewer.csrf})
+    check(status == 403, f"viewer force-complete: {status}")
+    status, body = admin.json("/api/v1/staging/none.tmp1/complete", form={})
+    check(status == 403, f"session POST without CSRF header: {status} {body}")
+    status, body = Browser(s.web).json("/api/v1/staging/none.tmp1/complete", form={}, headers={"Authorization": f"Bearer {token}"})
+    schemas.check("/staging/{name}/complete", "post", status, body)
+    check(status == 409, f"token force-complete of nothing: {status} {body}")
+    status, _, _ = Browser(s.web).login("ada", "not the password")
+    check(status == 401, f"wrong password: {status}")
+    status, trail = admin.json("/api/v1/audit")
+    actions = [e["action"] for e in trail]
+    check(actions.count("force-complete") >= len(corpus["studies"]) and "login" in actions and "login-failed" in actions,
+          f"audit trail: {actions}")
+    check(any(e["actor"] == "token:ci" for e in trail), "the token's action is not in the audit trail")
+    status, _, _ = admin.request("/logout", form={"csrf": admin.csrf})
+    check(status == 303, f"logout: {status}")
+    status, _, _ = admin.request("/")
+    check(status == 303, f"after logout: {status}")
+
+    # /metrics, as Prometheus reads it.
+    from prometheus_client.parser import text_string_to_metric_families
+    _, _, text = viewer.request("/metrics")
+    try:
+        families = list(text_string_to_metric_families(text))
+        print(f"  /metrics: {len(families)} metric families")
+    except Exception as e:  # noqa: BLE001
+        check(False, f"/metrics does not parse: {e}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
