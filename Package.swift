@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Deidentify", dependencies: [
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
@@ -74,7 +74,8 @@ let package = Package(
             // loading libcurl on the first request rather than at every start.
             "CCurlOnDemand",
         ], swiftSettings: noCurlAtStartUp),
-        // The intake: the folder contract, watching and rescanning the data folder, importing
+        // The intake: the folder contract, the receiver's staging area (its InstanceStaging,
+        // which DICOMNetwork defines), watching and rescanning the data folder, importing
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSystem", .product(name: "Logging", package: "swift-log"),
@@ -109,6 +110,10 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
             "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SenditIntakeTests", dependencies: [
+            "SenditIntake", "SenditIndex", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -9,7 +9,8 @@ import Logging
 /// proper A-ASSOCIATE-RJ, transient, local limit exceeded).
 public final class DICOMServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    public let staging: StagingArea
+    /// Where received instances go (`SenditIntake`'s `StagingArea` in `sendit serve`).
+    public let staging: any InstanceStaging
     let state = ServerState()
     let logger: Logger
     private var listenFD: Int32 = -1
@@ -19,10 +20,12 @@ public final class DICOMServer: @unchecked Sendable {
     private var acceptThread: Thread?
     private var acceptLoopDone = false
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// `staging` receives every instance; its data folder is the caller's to lock and recover
+    /// (after `openPort()`, before `startAccepting()`, as `sendit serve` does).
+    public init(configuration: ServerConfiguration, staging: any InstanceStaging, logger: Logger) {
         self.configuration = configuration
+        self.staging = staging
         self.logger = logger
-        staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
     }
 
     /// Where Storage Commitment results (N-EVENT-REPORTs) go; set before `start()`, with
@@ -58,8 +61,8 @@ public final class DICOMServer: @unchecked Sendable {
         startAccepting()
     }
 
-    /// Binds and listens (connections wait in the kernel's backlog until `startAccepting()`),
-    /// then locks the data folder and recovers what a crash left in .incoming.
+    /// Binds and listens: connections wait in the kernel's backlog until `startAccepting()`, so
+    /// the staging's data folder can be locked and recovered in between, with the port ours.
     public func openPort() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetworkError.system("socket", errno) }
@@ -87,19 +90,6 @@ public final class DICOMServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: addr.sin_port))
         listenFD = fd
-        // Only now, with the port ours and the data folder locked against a second server, may
-        // what a crash left in .incoming be touched.
-        do {
-            try staging.lockAndRecover()
-        } catch {
-            close(fd)
-            listenFD = -1
-            throw error
-        }
-        if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
-            logger.notice("recovered instances left by a crash", metadata: [
-                "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
-        }
     }
 
     /// Starts the accept thread (after `openPort()`); its end is reported to `onAcceptLoopEnd`.
@@ -199,7 +189,6 @@ public final class DICOMServer: @unchecked Sendable {
         while (acceptThread != nil && !acceptLoopDone) || liveThreads > 0 { threads.wait() }
         threads.unlock()
         close(fd)   // after the accept thread is done with it
-        staging.unlock()
         logger.info("stopped")
     }
 

@@ -1,4 +1,3 @@
-import DICOMNetwork
 import Foundation
 import Logging
 import SenditIndex

@@ -13,6 +13,7 @@ import Testing
 @Suite(.serialized) struct IntakeTests {
     final class Node {
         let f: PipelineFixture
+        let staging: StagingArea
         let server: DICOMServer
         let intake: Intake
         let workers: JobWorkers
@@ -24,11 +25,15 @@ import Testing
             c.bindAddress = "127.0.0.1"
             c.dataFolder = f.data
             c.shutdownGrace = 1
-            server = try DICOMServer(configuration: c, logger: PipelineFixture.silent)
-            try server.start()
+            // As `sendit serve` starts it: the port, then the data folder's lock and recovery.
+            staging = try StagingArea(dataFolder: c.dataFolder, sync: c.sync)
+            server = DICOMServer(configuration: c, staging: staging, logger: PipelineFixture.silent)
+            try server.openPort()
+            try staging.lockAndRecover()
+            server.startAccepting()
             let workers = JobWorkers(queue: f.queue, handlers: [MarkProcessedStage()], count: 2, logger: PipelineFixture.silent)
             self.workers = workers
-            intake = Intake(dataFolder: f.data, staging: server.staging, importer: f.importer, stableAge: stableAge,
+            intake = Intake(dataFolder: f.data, staging: staging, importer: f.importer, stableAge: stableAge,
                             rescanInterval: rescanInterval, logger: PipelineFixture.silent, jobsQueued: { workers.wake() })
             try intake.start()
             workers.start()
@@ -38,6 +43,7 @@ import Testing
             server.stop()
             intake.stop()
             workers.stop(grace: 2)
+            staging.unlock()
         }
 
         func send(_ paths: [String]) -> Int {
@@ -177,36 +183,5 @@ import Testing
         usleep(300_000)
         #expect(FileManager.default.fileExists(atPath: fresh))
         #expect(try f.statuses()["4.5.6.1.1"] == nil)
-    }
-
-    @Test func aFinishedFolderNeverReplacesOneStillThere() throws {
-        let f = try PipelineFixture()
-        try FileManager.default.createDirectory(atPath: f.data + "/1.2.3", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: f.data + "/1.2.3-2", withIntermediateDirectories: true)
-        try f.instance(in: f.data + "/1.2.3.tmpff", sop: "1.2.3.1.1")
-        let staging = try StagingArea(dataFolder: f.data, sync: false)
-        let (none, _) = staging.finishQuietFolders(stableAge: 60)
-        #expect(none.isEmpty)
-        let (done, errors) = staging.finishQuietFolders(stableAge: 60, now: Date().addingTimeInterval(61))
-        #expect(errors.isEmpty && done.map(\.to) == [f.data + "/1.2.3-3"])
-        #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3-3/1.2.3.1.1.dcm"))
-    }
-
-    @Test func twoStagingFoldersOfOneStudyLeftByAnEarlierRunAreBothFinished() throws {
-        let f = try PipelineFixture()
-        try f.instance(in: f.data + "/1.2.3.tmpa", sop: "1.2.3.1.1")
-        try f.instance(in: f.data + "/1.2.3.tmpb", sop: "1.2.3.1.2")
-        let staging = try StagingArea(dataFolder: f.data, sync: false)
-        let (done, errors) = staging.finishQuietFolders(stableAge: 60, now: Date().addingTimeInterval(61))
-        #expect(errors.isEmpty && Set(done.map(\.to)) == [f.data + "/1.2.3", f.data + "/1.2.3-2"])
-    }
-
-    @Test func onlyTheReceiversOwnStagingFoldersAreFinished() {
-        #expect(StagingArea.studyKey(ofStagingFolder: "1.2.3.tmp1a2b") == "1.2.3")
-        #expect(StagingArea.studyKey(ofStagingFolder: "xdeadbeef.tmp1") == "xdeadbeef")
-        #expect(StagingArea.studyKey(ofStagingFolder: "no-uid.tmpabcdef01") == "no-uid")
-        for other in ["1.2.3.tmp", "1.2.3.tmpABC", "1.2.3.tmp123456789", "patient.tmp1", "1.2.3.tmpzz", "1.2.3", ".1.2.tmp1"] {
-            #expect(StagingArea.studyKey(ofStagingFolder: other) == nil)
-        }
     }
 }

@@ -13,6 +13,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import SenditIndex
+import SenditIntake
 
 /// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
 /// (sendit's own SCP) over loopback.
@@ -34,7 +35,8 @@ import Testing
             c.sync = false
             c.checkCalledAETitle = false
             c.acceptUnknownSOPClasses = acceptUnknown
-            server = try DICOMServer(configuration: c, logger: PipelineFixture.silent)
+            server = DICOMServer(configuration: c, staging: try StagingArea(dataFolder: c.dataFolder, sync: c.sync),
+                                 logger: PipelineFixture.silent)
             try server.start()
         }
 

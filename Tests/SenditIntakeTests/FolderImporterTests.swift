@@ -5,13 +5,13 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import GRDB
-@testable import Pipeline
+@testable import SenditIntake
 import Testing
 @testable import SenditIndex
 
 @Suite struct FolderImporterTests {
     @Test func aFolderBecomesStudySeriesAndImageRowsWithOneJobPerSeries() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/study"
         try f.instance(in: folder, series: "1.2.3.1", sop: "1.2.3.1.1")
         try f.instance(in: folder, series: "1.2.3.1", sop: "1.2.3.1.2")
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func importingTheSameFolderAgainAddsNothing() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/study"
         for n in 1...5 { try f.instance(in: folder, sop: "1.2.3.1.\(n)") }
         _ = try f.importer.importFolder(folder)
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func aReSentInstanceWithTheSameBytesIsIgnored() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1")
         try FileManager.default.createDirectory(atPath: f.data + "/b", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: first, toPath: f.data + "/b/copy.dcm")
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func aReSentInstanceWithOtherBytesReplacesTheOlderAndTheEventSaysSo() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1", pixels: Array(repeating: 1, count: 64))
         _ = try f.importer.importFolder(f.data + "/a")
         // The first copy went through the pipeline already.
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func filesThatAreNotImportableImagesAreQuarantinedWithTheirReason() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/mixed"
         let good = try f.instance(in: folder, sop: "1.2.3.1.1")
         try Data("not dicom at all".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func aQuarantineMoveCutShortByAKillIsFinishedAndNotRepeated() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/junk"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/junk.bin"))
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func aTakenQuarantineNameGetsAnotherAndAFileThatCannotMoveStaysWithItsRow() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/junk"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/a.bin"))
@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func anEntryThatCannotBeReadKeepsTheFolderForTheNextScan() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/latin1"
         try f.instance(in: folder, sop: "1.2.3.1.1")
         // A file name in Latin-1 ("é" as one byte), not UTF-8.
@@ -174,7 +174,7 @@ import Testing
     }
 
     @Test func theSameDataSetFromAnotherSenderIsADuplicateAndBothCopiesAreRecorded() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1")
         _ = try f.importer.importFolder(f.data + "/a")
         // The same data set, received from another AE: its File Meta Information differs.
@@ -194,7 +194,7 @@ import Testing
     }
 
     @Test func aRecentlyModifiedFileWaitsEvenIfItReads() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         var importer = f.importer
         importer.settle = 60
         try f.instance(in: f.data + "/fresh", sop: "1.2.3.1.1")
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func aFileTooRecentToJudgeIsLeftForTheNextScan() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         var importer = f.importer
         importer.settle = 60
         let folder = f.data + "/copying"
