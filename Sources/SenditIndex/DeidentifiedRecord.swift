@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `deidentified`: the outbox copy of an image, with its new UIDs. Only the
 /// de-identification stage writes it, after the copy passed the PHI gate.
-public struct DeidentifiedRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+public struct DeidentifiedRecord: Codable, Sendable {
     public static let databaseTableName = "deidentified"
     public var imageId: Int64
     public var studyInstanceUID: String

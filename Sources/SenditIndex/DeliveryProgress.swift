@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image's status from its delivery records: SENT once every enabled destination has it
 /// (stored, or skipped with a reason), DONE once every one verified it (or skipped it: a series

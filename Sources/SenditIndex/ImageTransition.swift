@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Moves a series' images from some statuses to another, with one event per image, inside the
 /// caller's transaction. Every image status change in sendit goes through here.

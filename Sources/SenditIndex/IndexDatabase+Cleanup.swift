@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image clean-up may remove: DONE, verified at every enabled destination.
 public struct CleanupCandidate: Sendable, Equatable {

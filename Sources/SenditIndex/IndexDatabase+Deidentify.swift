@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What the de-identify stage did to one PROCESSING image.
 public enum DeidentifiedOutcome: Sendable {

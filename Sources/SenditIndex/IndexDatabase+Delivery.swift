@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A de-identified image not yet answered for by a destination.
 public struct PendingDelivery: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One file an import records: an image (with what is known of an earlier copy of its
 /// instance), or a file to quarantine.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// The quarantine's rows: recorded (with `moved` false) before the file is moved, marked once
 /// it was. Each public method one transaction.

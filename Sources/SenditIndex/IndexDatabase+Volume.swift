@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image of a series a volume destination (Google Cloud Storage) takes at once.
 public struct VolumeImage: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Series waiting for a destination with no send job queued for it: de-identified before the
 /// destination was configured, or left by a job that failed or was retried by hand. `sendit

@@ -1,0 +1,21 @@
+internal import GRDB
+
+// How the public records are stored. GRDB is imported `internal` throughout this module, so no
+// public declaration can name a GRDB type; a record reaches GRDB's protocols only through these
+// internal ones, and another module sees plain values (it cannot import GRDB: it does not
+// depend on it).
+
+/// A row whose id the database assigns on insert (`didInsert`).
+protocol StoredRecord: Codable, FetchableRecord, MutablePersistableRecord {}
+
+/// A row whose key it carries.
+protocol StoredValue: Codable, FetchableRecord, PersistableRecord {}
+
+extension StudyRecord: StoredRecord {}
+extension SeriesRecord: StoredRecord {}
+extension ImageRecord: StoredRecord {}
+extension JobRecord: StoredRecord {}
+extension DeliveryRecord: StoredRecord {}
+extension QuarantineRecord: StoredRecord {}
+extension EventRecord: StoredValue {}
+extension DeidentifiedRecord: StoredValue {}
