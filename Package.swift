@@ -99,6 +99,10 @@ let package = Package(
             swiftSettings: noCurlAtStartUp),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The SQLite index's rows as values, states no intent makes, a database of the previous
+        // version: for the tests of the modules above the index, so that none writes SQL.
+        .target(name: "SenditIndexTestSupport", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/SenditIndexTestSupport"),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
@@ -108,7 +112,7 @@ let package = Package(
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
-            "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMDIMSE", "SenditIndexTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),

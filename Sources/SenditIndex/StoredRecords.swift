@@ -18,4 +18,29 @@ extension JobRecord: StoredRecord {}
 extension DeliveryRecord: StoredRecord {}
 extension QuarantineRecord: StoredRecord {}
 extension EventRecord: StoredValue {}
-extension DeidentifiedRecord: StoredValue {}
+
+/// A row mapped column by column.
+protocol StoredRow: FetchableRecord, PersistableRecord {}
+
+extension DeidentifiedRecord: StoredRow {
+    static let databaseTableName = "deidentified"
+
+    init(row: Row) throws {
+        self.init(DeidentifiedCopy(imageId: row["imageId"], studyInstanceUID: row["studyInstanceUID"],
+                                   seriesInstanceUID: row["seriesInstanceUID"], sopInstanceUID: row["sopInstanceUID"], path: row["path"],
+                                   size: row["size"], actions: row["actions"]),
+                  createdAt: row["createdAt"])
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["imageId"] = copy.imageId
+        container["studyInstanceUID"] = copy.studyInstanceUID
+        container["seriesInstanceUID"] = copy.seriesInstanceUID
+        container["sopInstanceUID"] = copy.sopInstanceUID
+        container["path"] = copy.path
+        container["size"] = copy.size
+        container["createdAt"] = createdAt
+        container["actions"] = copy.actions
+    }
+}
+extension ImportedFolderRecord: StoredValue {}

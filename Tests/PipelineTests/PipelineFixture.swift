@@ -1,11 +1,11 @@
 import DICOMCore
 import DICOMFile
 import Foundation
-import GRDB
 import Logging
 @testable import Pipeline
 @testable import SenditIntake
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 /// A scratch folder with a real SQLite index, a quarantine and a data folder, and a way to write
 /// small DICOM instances with chosen UIDs.
@@ -60,17 +60,17 @@ final class PipelineFixture {
         return path
     }
 
-    func images() throws -> [ImageRecord] {
-        try database.writer.read { try ImageRecord.order(Column("sopInstanceUID")).fetchAll($0) }
-    }
+    /// By SOPInstanceUID.
+    func images() throws -> [ImageRecord] { try database.images(seriesId: nil) }
 
-    func jobs() throws -> [JobRecord] {
-        try database.writer.read { try JobRecord.order(Column("id")).fetchAll($0) }
-    }
+    /// By row id.
+    func jobs() throws -> [JobRecord] { try database.jobs(seriesId: nil) }
 
-    func count(_ sql: String) throws -> Int {
-        try database.writer.read { try Int.fetchOne($0, sql: sql) ?? 0 }
-    }
+    /// What the index holds besides images and jobs.
+    var contents: IndexContents { database.contents }
+
+    /// The images in `status`.
+    func images(_ status: ImageStatus) throws -> [ImageRecord] { try images().filter { $0.status == status } }
 
     func statuses() throws -> [String: ImageStatus] {
         Dictionary(uniqueKeysWithValues: try images().map { ($0.sopInstanceUID, $0.status) })
