@@ -100,6 +100,15 @@ let package = Package(
             swiftSettings: noCurlAtStartUp),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The SQLite index's rows as values, states no intent makes, a database of the previous
+        // version: for the tests of the modules above the index, so that none writes SQL.
+        .target(name: "SenditIndexTestSupport", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/SenditIndexTestSupport"),
+        // A scratch index, quarantine and data folder with an importer, and small DICOM
+        // instances: what the intake's and the pipeline's tests share.
+        .target(name: "IntakeTestSupport", dependencies: [
+            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "DICOMCore", "DICOMFile", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/IntakeTestSupport"),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
@@ -109,11 +118,11 @@ let package = Package(
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
-            "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMDIMSE", "SenditIndexTestSupport", "IntakeTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIntakeTests", dependencies: [
-            "SenditIntake", "SenditIndex", "DICOMNetwork", "DICOMCore", "DICOMFile", .product(name: "GRDB", package: "GRDB.swift"),
+            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "IntakeTestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -7,7 +7,7 @@ import Foundation
 @testable import Pipeline
 @testable import RemoteServices
 import Testing
-@testable import SenditIndex
+import SenditIndex
 import TestSupport
 
 /// RESTIdentifiersProvider against a real HTTP server (conformance/identifiers_service.py) in
@@ -133,7 +133,7 @@ import TestSupport
         #expect(try f.jobs().map(\.state) == [.failed])
         #expect(try f.jobs().first?.lastError?.contains("HTTP 401") == true)
         #expect(try f.images().allSatisfy { $0.status == .failed && ($0.statusReason ?? "").contains("HTTP 401") })
-        #expect(try f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM deidentified") == 0)
+        #expect(try f.contents.seriesIdentifiers().count == 0)
+        #expect(try f.contents.deidentifiedCopies().count == 0)
     }
 }

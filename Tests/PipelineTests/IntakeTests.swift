@@ -3,10 +3,11 @@ import Glibc
 #endif
 import DICOMNetwork
 import Foundation
-import GRDB
 import Logging
 @testable import Pipeline
 @testable import SenditIntake
+import SenditIndex
+import SenditIndexTestSupport
 import Testing
 
 /// The receiver, the intake and the workers together, over loopback, with a real index.
@@ -70,7 +71,7 @@ import Testing
         let paths = try (1...4).map { try f.instance(in: source, sop: "1.2.3.1.\($0)") }
         #expect(node.send(paths) == 4)
         // Not before the stable age: still a staging folder.
-        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(try f.images().count == 0)
         #expect(try eventually { try f.statuses().count == 4 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
         #expect(FileManager.default.fileExists(atPath: f.data + "/1.2.3"))
         #expect(try f.images().allSatisfy { $0.path.hasPrefix(f.data + "/1.2.3/") })
@@ -78,10 +79,10 @@ import Testing
         // series is processed again for it alone.
         #expect(node.send([try f.instance(in: source, sop: "1.2.3.1.5")]) == 1)
         #expect(try eventually { try f.statuses().count == 5 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
-        #expect(try f.count("SELECT COUNT(*) FROM study") == 1)
+        #expect(try f.contents.studies().count == 1)
         #expect(try f.images().first { $0.sopInstanceUID == "1.2.3.1.5" }?.path.hasPrefix(f.data + "/1.2.3-2/") == true)
-        let processedTwice = try f.count("SELECT COUNT(*) FROM event WHERE entity = 'image' AND toStatus = 'DONEPROCESSING' GROUP BY entityId HAVING COUNT(*) > 1")
-        #expect(processedTwice == 0)
+        let processed = try f.contents.events().filter { $0.entity == "image" && $0.toStatus == ImageStatus.doneProcessing.rawValue }
+        #expect(Dictionary(grouping: processed, by: \.entityId).values.allSatisfy { $0.count == 1 }, "no image processed twice")
         // (The last job's images are DONEPROCESSING a moment before the job itself is marked done.)
         #expect(try eventually { try f.jobs().map(\.state) == [.done, .done] })
     }
@@ -108,7 +109,7 @@ import Testing
         for n in 1...3 { try f.instance(in: temporary + "/sub", series: "9.8.7", sop: "9.8.7.\(n)") }
         usleep(700_000)
         // A .tmp folder of someone else's is never finished nor imported by sendit.
-        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(try f.images().count == 0)
         #expect(FileManager.default.fileExists(atPath: temporary))
         #expect(rename(temporary, f.data + "/dropped") == 0)
         #expect(try eventually { try f.statuses().count == 3 && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
@@ -134,7 +135,7 @@ import Testing
         copy.waitUntilExit()
         #expect(copy.terminationStatus == 0)
         usleep(500_000)
-        #expect(try f.count("SELECT COUNT(*) FROM image") == 0)
+        #expect(try f.images().count == 0)
         let renamed = Date()
         #expect(rename(f.data + "/export.tmp", f.data + "/export") == 0)
         #expect(try eventually(5) { try f.statuses().count == 3 })
@@ -157,14 +158,14 @@ import Testing
             // Apart: each association's folder is finished and processed before the next one.
             #expect(try eventually { try f.statuses().count == 2 * s && f.statuses().values.allSatisfy { $0 == .doneProcessing } })
         }
-        #expect(try f.count("SELECT COUNT(*) FROM study") == 1)
-        #expect(try f.count("SELECT COUNT(*) FROM series") == 3)
+        #expect(try f.contents.studies().count == 1)
+        #expect(try f.contents.series().count == 3)
         #expect(Set(try f.images().map { ($0.path as NSString).deletingLastPathComponent })
                 == [f.data + "/1.2.3", f.data + "/1.2.3-2", f.data + "/1.2.3-3"])
         // One job per series, each done once; no image processed twice. (The last job's images
         // are DONEPROCESSING a moment before the job itself is marked done.)
         #expect(try eventually { try f.jobs().map(\.state) == [.done, .done, .done] })
-        #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'image' AND toStatus = 'DONEPROCESSING'") == 6)
+        #expect(try f.contents.events().filter { $0.entity == "image" && $0.toStatus == ImageStatus.doneProcessing.rawValue }.count == 6)
     }
 
     @Test func afterARestartAStagingFolderKeepsItsStableClockFromItsNewestFile() throws {

@@ -7,6 +7,7 @@ import DICOMNetwork
 import Foundation
 import Logging
 @testable import SenditIntake
+import IntakeTestSupport
 import Testing
 
 /// The staging area: the receiver's folder contract (`<study>.tmp<suffix>` folders, file names

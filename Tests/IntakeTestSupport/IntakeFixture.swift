@@ -1,22 +1,23 @@
 import DICOMCore
 import DICOMFile
 import Foundation
-import GRDB
 import Logging
 @testable import SenditIntake
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 /// A scratch folder with a real SQLite index, a quarantine, a data folder and an importer into
-/// them, and a way to write small DICOM instances with chosen UIDs.
-final class IntakeFixture {
-    let root: String
-    let data: String
-    let database: IndexDatabase
-    let quarantine: Quarantine
-    var importer: FolderImporter
-    let queue: JobQueue
+/// them, and a way to write small DICOM instances with chosen UIDs (the intake's and the
+/// pipeline's tests share it).
+public final class IntakeFixture {
+    public let root: String
+    public let data: String
+    public let database: IndexDatabase
+    public let quarantine: Quarantine
+    public var importer: FolderImporter
+    public let queue: JobQueue
 
-    init(policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30),
+    public init(policy: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 10, maximumDelay: 60, lease: 30),
          firstStage: String = "process") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-intake-\(UUID().uuidString)").path
         data = root + "/data"
@@ -31,11 +32,11 @@ final class IntakeFixture {
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
-    static let silent = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    public static let silent = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     /// Writes an instance into `folder` (made if needed) and returns its path.
     @discardableResult
-    func instance(in folder: String, name: String? = nil, study: String? = "1.2.3", series: String? = "1.2.3.1",
+    public func instance(in folder: String, name: String? = nil, study: String? = "1.2.3", series: String? = "1.2.3.1",
                   sop: String?, pixels: [UInt8] = Array(repeating: 7, count: 64), extra: [DataElement] = []) throws -> String {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var ds = DataSet()
@@ -59,19 +60,19 @@ final class IntakeFixture {
         return path
     }
 
-    func images() throws -> [ImageRecord] {
-        try database.writer.read { try ImageRecord.order(Column("sopInstanceUID")).fetchAll($0) }
-    }
+    /// By SOPInstanceUID.
+    public func images() throws -> [ImageRecord] { try database.images(seriesId: nil) }
 
-    func jobs() throws -> [JobRecord] {
-        try database.writer.read { try JobRecord.order(Column("id")).fetchAll($0) }
-    }
+    /// By row id.
+    public func jobs() throws -> [JobRecord] { try database.jobs(seriesId: nil) }
 
-    func count(_ sql: String) throws -> Int {
-        try database.writer.read { try Int.fetchOne($0, sql: sql) ?? 0 }
-    }
+    /// What the index holds besides images and jobs.
+    public var contents: IndexContents { database.contents }
 
-    func statuses() throws -> [String: ImageStatus] {
+    /// The images in `status`.
+    public func images(_ status: ImageStatus) throws -> [ImageRecord] { try images().filter { $0.status == status } }
+
+    public func statuses() throws -> [String: ImageStatus] {
         Dictionary(uniqueKeysWithValues: try images().map { ($0.sopInstanceUID, $0.status) })
     }
 }
