@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
-            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
