@@ -85,8 +85,8 @@ import TestSupport
             Issue.record("pydicom is not available: run scripts/test")
             return
         }
-        let script = Self.packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path
-        let files = try Self.run(python, [script, "--list"]).out.split(separator: "\n").map(String.init)
+        let script = ExternalTools.pydicomCanonical
+        let files = try ExternalTools.pydicomTestFiles(python: python)
             .filter { (try? Part10File.read(path: $0).warnings.isEmpty) == true }
         let theirs = try Self.run(python, [script, "--json"] + files).out.split(separator: "\n")
         var compared = 0, elements = 0, differences: [String] = []
