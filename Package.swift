@@ -49,12 +49,15 @@ let package = Package(
             // calls them too, and the tests run the forwarding the static release build runs.
             .unsafeFlags(curlFunctions.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }, .when(platforms: [.linux])),
         ]),
+        // A service's loop on a thread of its own, and how it ended (a leaf, Foundation only): the
+        // listener, the intake, the job workers and clean-up start their threads through it.
+        .target(name: "LoopThreads"),
         .target(name: "DICOMCore", exclude: []),
         .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSystem"]),
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "LoopThreads", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Deidentify", dependencies: [
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
@@ -78,11 +81,11 @@ let package = Package(
         // which DICOMNetwork defines), watching and rescanning the data folder, importing
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSystem", "LoopThreads", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex",
-            "SenditIntake", "CSystem",
+            "SenditIntake", "CSystem", "LoopThreads",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             // Not imported: defines the curl_* functions FoundationNetworking calls.
@@ -109,12 +112,13 @@ let package = Package(
         .target(name: "IntakeTestSupport", dependencies: [
             "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "DICOMCore", "DICOMFile", .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/IntakeTestSupport"),
+        .testTarget(name: "LoopThreadsTests", dependencies: ["LoopThreads"]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
-            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import LoopThreads
 
 /// The DICOM listener: accepts TCP connections and runs each association on its own thread.
 /// Connections beyond twice the association limit are closed at once (those up to it get a
@@ -17,8 +18,7 @@ public final class DICOMServer: @unchecked Sendable {
     private let stopLock = NSLock()
     private let threads = NSCondition()
     private var liveThreads = 0
-    private var acceptThread: Thread?
-    private var acceptLoopDone = false
+    private let acceptThread = LoopThread(name: "dicom-accept")
 
     /// `staging` receives every instance; its data folder is the caller's to lock and recover
     /// (after `openPort()`, before `startAccepting()`, as `sendit serve` does).
@@ -94,25 +94,7 @@ public final class DICOMServer: @unchecked Sendable {
 
     /// Starts the accept thread (after `openPort()`); its end is reported to `onAcceptLoopEnd`.
     public func startAccepting() {
-        let thread = Thread { [self] in
-            let end: (any Error)?
-            do {
-                try acceptLoop()
-                end = nil
-            } catch {
-                end = error
-            }
-            threads.lock()
-            acceptLoopDone = true
-            threads.broadcast()
-            threads.unlock()
-            onAcceptLoopEnd(end)
-        }
-        thread.name = "dicom-accept"
-        threads.lock()
-        acceptThread = thread
-        threads.unlock()
-        thread.start()
+        acceptThread.start({ [self] in try acceptLoop() }, onEnd: { [self] end in onAcceptLoopEnd(end) })
         logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
                                             "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
     }
@@ -184,9 +166,10 @@ public final class DICOMServer: @unchecked Sendable {
                                                 "grace_seconds": "\(grace)"])
         state.beginShutdown(grace: grace)
         shutdown(fd, Int32(SHUT_RDWR))
-        threads.lock()
         // (A port opened but never accepted on has no accept thread to wait for.)
-        while (acceptThread != nil && !acceptLoopDone) || liveThreads > 0 { threads.wait() }
+        acceptThread.waitUntilEnded()
+        threads.lock()
+        while liveThreads > 0 { threads.wait() }
         threads.unlock()
         close(fd)   // after the accept thread is done with it
         logger.info("stopped")

@@ -105,7 +105,7 @@ struct SettingValues {
     func describe() -> String {
         Setting.allCases.map { s in
             let v = self[s]
-            let shown = s.isSecret && !v.text.isEmpty ? "********" : v.text
+            let shown = s.shown(v.text)
             return "\(s.name)=\(shown)" + String(repeating: " ", count: max(1, 48 - s.name.count - shown.count)) + "# \(v.source): \(s.help)"
         }.joined(separator: "\n")
     }
