@@ -57,12 +57,15 @@ let package = Package(
             // calls them too, and the tests run the forwarding the static release build runs.
             .unsafeFlags(curlFunctions.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }, .when(platforms: [.linux])),
         ]),
+        // A service's loop on a thread of its own, and how it ended (a leaf, Foundation only): the
+        // listener, the intake, the job workers and clean-up start their threads through it.
+        .target(name: "LoopThreads"),
         .target(name: "DICOMCore", exclude: []),
         .target(name: "DICOMFile", dependencies: ["DICOMCore", "CZlib", "CSenditSystem"]),
         .target(name: "DICOMUpperLayer", dependencies: ["DICOMCore"]),
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "CSenditSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "LoopThreads", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Deidentify", dependencies: [
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
@@ -82,14 +85,15 @@ let package = Package(
             // loading libcurl on the first request rather than at every start.
             "CCurlOnDemand",
         ], swiftSettings: noCurlAtStartUp),
-        // The intake: the folder contract, watching and rescanning the data folder, importing
+        // The intake: the folder contract, the receiver's staging area (its InstanceStaging,
+        // which DICOMNetwork defines), watching and rescanning the data folder, importing
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
-            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSenditSystem", .product(name: "Logging", package: "swift-log"),
+            "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSenditSystem", "LoopThreads", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex",
-            "SenditIntake", "CSenditSystem",
+            "SenditIntake", "CSenditSystem", "LoopThreads",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             // Not imported: defines the curl_* functions FoundationNetworking calls.
@@ -119,16 +123,30 @@ let package = Package(
             swiftSettings: noCurlAtStartUp),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The SQLite index's rows as values, states no intent makes, a database of the previous
+        // version: for the tests of the modules above the index, so that none writes SQL.
+        .target(name: "SenditIndexTestSupport", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/SenditIndexTestSupport"),
+        // A scratch index, quarantine and data folder with an importer, and small DICOM
+        // instances: what the intake's and the pipeline's tests share.
+        .target(name: "IntakeTestSupport", dependencies: [
+            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "DICOMCore", "DICOMFile", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/IntakeTestSupport"),
+        .testTarget(name: "LoopThreadsTests", dependencies: ["LoopThreads"]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
-            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", .product(name: "Logging", package: "swift-log"),
+            "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
-            "DICOMDIMSE", .product(name: "GRDB", package: "GRDB.swift"),
+            "DICOMDIMSE", "SenditIndexTestSupport", "IntakeTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SenditIntakeTests", dependencies: [
+            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "IntakeTestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SenditIndexTests", dependencies: ["SenditIndex", .product(name: "GRDB", package: "GRDB.swift")]),

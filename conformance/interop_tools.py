@@ -337,7 +337,7 @@ def sendit_results(log_paths):
 # What the receivers stored
 
 def fnv_name(uid):
-    """sendit's file name for a UID that is not a valid UID (StagingArea.fileName)."""
+    """sendit's file name for a UID that is not a valid UID (SenditIntake's StagingArea.fileName)."""
     h = 0xCBF29CE484222325
     for b in uid.encode():
         h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

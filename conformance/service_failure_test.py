@@ -15,14 +15,16 @@ conformance/orthanc) as the destination, emptied between cases:
      moment when that service has work in hand:
        listener      after the first study is acknowledged; a connection then wakes the accept
                      loop (the second study is sent after the restart, as a sender retries);
-       intake        as soon as both studies are acknowledged (still in staging);
+       intake        as soon as both studies are acknowledged, with received images still in
+                     staging folders (not yet imported);
        workers       at the first "job done" of the de-identification;
        send-workers  when Orthanc holds the first image;
        cleanup       when Orthanc holds the first image;
   3. the node must exit by itself, within SHUTDOWN_GRACE + 15 s, with status 1, and its log must
      hold exactly one "service failed" line, naming that service; at the exit, work must remain
      (images in the index or files in the data folder, or a study not yet sent; else the case
-     could pass vacuously);
+     could pass vacuously); for the intake, files in the data folder must be left unimported
+     (more files there than images in the index: the intake had a folder in hand);
   4. sendit serve starts again on the same folders and index without the fault; when it has
      settled (every image delivered and cleaned up, no job queued or running), it is stopped
      with SIGTERM and must exit 0; delivery-test's checks then hold: every acknowledged image in
@@ -48,6 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import delivery_test as dt  # noqa: E402
 from harness import children, runs  # noqa: E402
 from harness.orthanc import Orthanc  # noqa: E402
+from harness.staging import sendit_index  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
 
 SERVICES = ["listener", "intake", "workers", "send-workers", "cleanup"]
@@ -73,7 +76,8 @@ def arm_when(service, s, o, corpus):
         return acked, [second], True
     acked = dt.store(corpus, s.port, os.path.join(s.root, "storescu-1.log"))
     if service == "intake":
-        seen = True
+        # Work in hand: received images still in staging folders, which only the intake finishes.
+        seen = bool(sendit_index(s.data))
     elif service == "workers":
         seen = wait_for(lambda: re.search(r'"job done" .*stage=deidentify', log_text(s)), 60, 0.01)
     else:
@@ -110,6 +114,11 @@ def run_case(service, o, corpus, work):
         at_exit = o.count()
         if not in_index and not in_data and not rest:
             problems.append("no work was left at the exit: the fault did not interrupt anything")
+        if service == "intake" and in_data <= in_index:
+            # Only the intake imports, and it stopped with the node: what is unimported at the
+            # exit was unimported at the failure.
+            problems.append(f"the intake had nothing in hand at the failure: {in_data} files in the data folder, "
+                            f"{in_index} images in the index")
         figures.update(exit=code, stopped_after_s=round(took, 1), images_in_index=in_index, files_in_data=in_data,
                        orthanc_at_exit=at_exit)
 

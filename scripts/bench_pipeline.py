@@ -19,7 +19,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -28,6 +27,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+# conformance/harness: the conformance tests' helpers (free ports, dcmtk's storescu and its log).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conformance"))
+from harness import dcmtk  # noqa: E402
+from harness.ports import free_port  # noqa: E402
 
 STABLE_AGE = 1.0
 POLL = 0.02
@@ -92,7 +96,10 @@ class Processes:
         self.live = []
 
     def start(self, cmd, **kwargs):
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, **kwargs)
+        return self.adopt(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, **kwargs))
+
+    def adopt(self, p):
+        """A process started elsewhere (a harness Child's Popen), killed at exit as the others."""
         self.live.append(p)
         with open(self.pid_file, "a") as f:
             f.write("%d\n" % p.pid)
@@ -123,12 +130,6 @@ class Processes:
             os.remove(self.pid_file)
         except OSError:
             pass
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def listening(port):
@@ -190,10 +191,7 @@ class Orthanc:
         self.procs = procs
         self.folder = folder
         self.aet = aet
-        self.dicom_port = free_port()
-        self.http_port = free_port()
-        while self.http_port == self.dicom_port:
-            self.http_port = free_port()
+        self.dicom_port, self.http_port = free_port(), free_port()   # never the same port twice
         self.url = "http://127.0.0.1:%d" % self.http_port
         os.makedirs(folder)
         config = {
@@ -253,29 +251,43 @@ class Orthanc:
 # the three pipelines
 
 
-def storescu(procs, aec, port, files):
-    cmd = ["storescu", "-aec", aec, "127.0.0.1", str(port)] + files
-    return procs.start(cmd, env=DCMTK_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def storescu(procs, aec, port, files, log_path):
+    """The harness's storescu (-v, TCP_NODELAY=1) sending files to aec at 127.0.0.1:port in one
+    association, its output in log_path; killed at exit with every other process."""
+    child = dcmtk.storescu(port, files, log_path, aec=aec)
+    procs.adopt(child.proc)
+    return child
 
 
-def finish_storescu(p, what):
-    out, err = p.communicate()
-    if p.returncode != 0 or err.strip():
-        raise BenchError("%s exited %d:\n%s%s" % (what, p.returncode, out.decode()[-1500:], err.decode()[-1500:]))
+def storescu_problem(child, n):
+    """None if the storescu ended with status 0, every one of the n files acknowledged and no
+    warning or error logged; else what went wrong, with the log's tail."""
+    stored = len(dcmtk.acknowledged(child.log_path))
+    complaints = [line for line in open(child.log_path, errors="replace") if line.startswith(("W:", "E:", "F:"))]
+    if child.returncode == 0 and stored == n and not complaints:
+        return None
+    return "exited %s, %d of %d files acknowledged:\n%s" % (child.returncode, stored, n, tail(child.log_path))
+
+
+def finish_storescu(child, what, n):
+    child.finish(None)
+    problem = storescu_problem(child, n)
+    if problem:
+        raise BenchError("%s %s" % (what, problem))
 
 
 class Waiter(threading.Thread):
-    """Waits for a process in the background and notes when it ended (perf_counter)."""
+    """Waits for a storescu (a harness Child) in the background and notes when it ended
+    (perf_counter)."""
 
-    def __init__(self, process):
+    def __init__(self, child):
         super().__init__(daemon=True)
-        self.process = process
+        self.child = child
         self.ended = None
-        self.out = self.err = b""
         self.start()
 
     def run(self):
-        self.out, self.err = self.process.communicate()
+        self.child.finish(None)
         self.ended = time.perf_counter()
 
 
@@ -342,7 +354,7 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
     warm(files)
 
     t0 = time.perf_counter()
-    sender = Waiter(storescu(procs, "SENDIT", port, files))
+    sender = Waiter(storescu(procs, "SENDIT", port, files, os.path.join(node, "storescu.log")))
     counts = {}
     while True:
         now = time.perf_counter()
@@ -364,7 +376,7 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
         if "DONE" in marks:
             break
         bad = {s: c for s, c in counts.items() if s in ("FAILED", "HELD", "QUARANTINED")}
-        if bad or (sender.ended and sender.process.returncode != 0):
+        if bad or (sender.ended and sender.child.returncode != 0):
             break
         if now - t0 > limit:
             break
@@ -373,9 +385,9 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
     sender.join()
     if db is not None:
         db.close()
-    if sender.process.returncode != 0 or sender.err.strip():
-        raise BenchError("storescu -> sendit exited %d:\n%s%s" % (sender.process.returncode, sender.out.decode()[-1500:],
-                                                                   sender.err.decode()[-1500:]))
+    problem = storescu_problem(sender.child, n)
+    if problem:
+        raise BenchError("storescu -> sendit %s" % problem)
     if "DONE" not in marks:
         status, _ = procs.run([ctx["sendit"], "status"], "sendit status", env=env)
         raise BenchError("sendit did not get all %d images to DONE within %.0f s (counts %s)\n%s\nserve log:\n%s"
@@ -408,7 +420,7 @@ def run_orthanc(ctx, run_dir):
     warm(files)
     marks = {}
     t0 = time.perf_counter()
-    finish_storescu(storescu(procs, a.aet, a.dicom_port, files), "storescu -> Orthanc A")
+    finish_storescu(storescu(procs, a.aet, a.dicom_port, files, os.path.join(run_dir, "storescu-a.log")), "storescu -> Orthanc A", n)
     marks["receive ended"] = time.perf_counter() - t0
     studies = http("GET", a.url + "/studies")
     anonymized = []
@@ -441,7 +453,8 @@ def run_dcmtk(ctx, run_dir):
     warm(files)
     marks = {}
     t0 = time.perf_counter()
-    finish_storescu(storescu(procs, first.aet, first.dicom_port, files), "storescu -> storescp")
+    finish_storescu(storescu(procs, first.aet, first.dicom_port, files, os.path.join(run_dir, "storescu-in.log")),
+                    "storescu -> storescp", n)
     marks["receive ended"] = time.perf_counter() - t0
     received = sorted(os.path.join(first.folder, f) for f in os.listdir(first.folder))
     if len(received) != n:
@@ -451,7 +464,8 @@ def run_dcmtk(ctx, run_dir):
         args += ["-m", e]
     procs.run(args + received, "dcmodify")
     marks["modified"] = time.perf_counter() - t0
-    finish_storescu(storescu(procs, final.aet, final.dicom_port, received), "storescu -> final storescp")
+    finish_storescu(storescu(procs, final.aet, final.dicom_port, received, os.path.join(run_dir, "storescu-out.log")),
+                    "storescu -> final storescp", n)
     elapsed = time.perf_counter() - t0
     first.stop()
     final.stop()
@@ -633,7 +647,7 @@ def report(args, ctx, results, n, size, load_before, load_after):
         ("disk", " ".join(output(["findmnt", "-n", "-o", "SOURCE,FSTYPE", "-T", args.work]).split()) or "unknown"),
         ("orthanc", orthanc_version[0].split("/")[-1] if orthanc_version else "unknown"),
         ("dcmtk", output(["storescp", "--version"]).splitlines()[0].strip("$ ").split(": ", 1)[-1]),
-        ("sendit", "commit " + commit),
+        ("sendit", "%s (commit %s of the tree)" % (args.sendit, commit) if os.environ.get("SENDIT_BIN") else "commit %s, %s" % (commit, args.sendit)),
     ]
     title = ("Pipeline end to end: %s (%d CT images, 512x512, %.0f kB each, %s), %d run%s each"
              % (corpus_name, n, size / n / 1000, layout, args.runs, "" if args.runs == 1 else "s"))

@@ -12,7 +12,7 @@ final class AcceptorAssociation {
     let channel: PDUChannel
     let configuration: ServerConfiguration
     let policy: AcceptorPolicy
-    let staging: StagingArea
+    let staging: any InstanceStaging
     let server: ServerState
     var logger: Logger
 
@@ -49,7 +49,7 @@ final class AcceptorAssociation {
     var eventReport: (rq: NEventReportRQ, contextID: UInt8, bytes: [UInt8])?
     static let maximumEventReportLength = 16 << 20
 
-    init(socket: Socket, configuration: ServerConfiguration, staging: StagingArea, server: ServerState, logger: Logger,
+    init(socket: Socket, configuration: ServerConfiguration, staging: any InstanceStaging, server: ServerState, logger: Logger,
          commitmentReports: StorageCommitmentHandler? = nil) {
         self.commitmentReports = commitmentReports
         socket.sendTimeout = configuration.dimseTimeout

@@ -3,26 +3,29 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import LoopThreads
 
 /// The DICOM listener: accepts TCP connections and runs each association on its own thread.
 /// Connections beyond twice the association limit are closed at once (those up to it get a
 /// proper A-ASSOCIATE-RJ, transient, local limit exceeded).
 public final class DICOMServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    public let staging: StagingArea
+    /// Where received instances go (`SenditIntake`'s `StagingArea` in `sendit serve`).
+    public let staging: any InstanceStaging
     let state = ServerState()
     let logger: Logger
     private var listenFD: Int32 = -1
     private let stopLock = NSLock()
     private let threads = NSCondition()
     private var liveThreads = 0
-    private var acceptThread: Thread?
-    private var acceptLoopDone = false
+    private let acceptThread = LoopThread(name: "dicom-accept")
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// `staging` receives every instance; its data folder is the caller's to lock and recover
+    /// (after `openPort()`, before `startAccepting()`, as `sendit serve` does).
+    public init(configuration: ServerConfiguration, staging: any InstanceStaging, logger: Logger) {
         self.configuration = configuration
+        self.staging = staging
         self.logger = logger
-        staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
     }
 
     /// Where Storage Commitment results (N-EVENT-REPORTs) go; set before `start()`, with
@@ -58,8 +61,8 @@ public final class DICOMServer: @unchecked Sendable {
         startAccepting()
     }
 
-    /// Binds and listens (connections wait in the kernel's backlog until `startAccepting()`),
-    /// then locks the data folder and recovers what a crash left in .incoming.
+    /// Binds and listens: connections wait in the kernel's backlog until `startAccepting()`, so
+    /// the staging's data folder can be locked and recovered in between, with the port ours.
     public func openPort() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetworkError.system("socket", errno) }
@@ -87,42 +90,11 @@ public final class DICOMServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: addr.sin_port))
         listenFD = fd
-        // Only now, with the port ours and the data folder locked against a second server, may
-        // what a crash left in .incoming be touched.
-        do {
-            try staging.lockAndRecover()
-        } catch {
-            close(fd)
-            listenFD = -1
-            throw error
-        }
-        if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
-            logger.notice("recovered instances left by a crash", metadata: [
-                "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
-        }
     }
 
     /// Starts the accept thread (after `openPort()`); its end is reported to `onAcceptLoopEnd`.
     public func startAccepting() {
-        let thread = Thread { [self] in
-            let end: (any Error)?
-            do {
-                try acceptLoop()
-                end = nil
-            } catch {
-                end = error
-            }
-            threads.lock()
-            acceptLoopDone = true
-            threads.broadcast()
-            threads.unlock()
-            onAcceptLoopEnd(end)
-        }
-        thread.name = "dicom-accept"
-        threads.lock()
-        acceptThread = thread
-        threads.unlock()
-        thread.start()
+        acceptThread.start({ [self] in try acceptLoop() }, onEnd: { [self] end in onAcceptLoopEnd(end) })
         logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
                                             "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
     }
@@ -194,12 +166,12 @@ public final class DICOMServer: @unchecked Sendable {
                                                 "grace_seconds": "\(grace)"])
         state.beginShutdown(grace: grace)
         shutdown(fd, Int32(SHUT_RDWR))
-        threads.lock()
         // (A port opened but never accepted on has no accept thread to wait for.)
-        while (acceptThread != nil && !acceptLoopDone) || liveThreads > 0 { threads.wait() }
+        acceptThread.waitUntilEnded()
+        threads.lock()
+        while liveThreads > 0 { threads.wait() }
         threads.unlock()
         close(fd)   // after the accept thread is done with it
-        staging.unlock()
         logger.info("stopped")
     }
 

@@ -7,10 +7,10 @@ import DICOMFile
 
 /// Receives one C-STORE data set: writes the File Meta Information, then each data set fragment
 /// as it arrives, to a .part file; when the last fragment is in, checks the data set, fsyncs
-/// and renames the file into its study's staging folder. Only then is the status Success.
+/// and has the staging (`InstanceStaging`) place the file. Only then is the status Success.
 /// The instance is never held in memory.
 final class InstanceReceiver {
-    let staging: StagingArea
+    let staging: any InstanceStaging
     let request: CStoreRQ
     let transferSyntax: TransferSyntax
     let partPath: String
@@ -18,7 +18,7 @@ final class InstanceReceiver {
     private var failure: (DIMSEStatus, String)?
     private(set) var dataSetBytes: Int = 0
 
-    init(staging: StagingArea, request: CStoreRQ, transferSyntax: UID, callingAETitle: String) {
+    init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, callingAETitle: String) {
         self.staging = staging
         self.request = request
         self.transferSyntax = TransferSyntax.lookup(transferSyntax)
@@ -26,8 +26,8 @@ final class InstanceReceiver {
         do {
             // Fragments of 64 KiB or more go straight to write(2); smaller ones are gathered.
             // Mode 0600 until the instance is complete and checked: recovery after a crash
-            // takes only files marked complete (StagingArea.completeMode).
-            let sink = try FileSink(path: partPath, capacity: 64 * 1024, mode: StagingArea.incompleteMode)
+            // takes only files marked complete (InstanceStaging.completeMode).
+            let sink = try FileSink(path: partPath, capacity: 64 * 1024, mode: type(of: staging).incompleteMode)
             sink.startsWriteback = staging.sync
             var meta = DataSet()
             meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
@@ -68,7 +68,7 @@ final class InstanceReceiver {
         // stay on disk), and be the instance the command announced.
         let file: Part10File
         do {
-            file = try Part10File.read(path: partPath, options: StagingArea.checkOptions)
+            file = try Part10File.read(path: partPath, options: type(of: staging).checkOptions)
         } catch {
             failure = (.cannotUnderstand, "data set cannot be parsed: \(error)")
             return (failure!.0, failure!.1, nil)
@@ -84,11 +84,12 @@ final class InstanceReceiver {
             return (failure!.0, failure!.1, nil)
         }
         // Durable before Success: marked complete (mode 0640) and fsynced, with its entry in
-        // .incoming; then renamed into place (see StagingArea.place for when the folder is
-        // synced too). If power fails before the rename reaches the disk, the complete .part
-        // is still in .incoming and StagingArea moves it into place at the next start.
+        // .incoming; then placed (SenditIntake's StagingArea.place renames it into its study's
+        // staging folder, and says when that folder is synced too). If power fails before the
+        // rename reaches the disk, the complete .part is still in .incoming and StagingArea moves
+        // it into place at the next start.
         do {
-            try sink.close(sync: staging.sync, mode: StagingArea.completeMode)
+            try sink.close(sync: staging.sync, mode: type(of: staging).completeMode)
             self.sink = nil
             let final = try staging.place(partPath, studyInstanceUID: file.dataSet.string(.studyInstanceUID),
                                           sopInstanceUID: request.affectedSOPInstanceUID)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LoopThreads
 
 /// Runs the retention sweep every `interval` seconds on a thread of its own, until stopped.
 public final class CleanupLoop: @unchecked Sendable {
@@ -8,7 +9,7 @@ public final class CleanupLoop: @unchecked Sendable {
     let logger: Logger
     private let condition = NSCondition()
     private var stopping = false
-    private var finished = false
+    private let thread = LoopThread(name: "cleanup")
     /// Images whose files could not be removed: skipped for an hour, so they do not hold up
     /// the others (only this thread touches them).
     private var kept: Set<Int64> = []
@@ -28,31 +29,16 @@ public final class CleanupLoop: @unchecked Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in
-            let end: (any Error)?
-            do {
-                try loop()
-                end = nil
-            } catch {
-                end = error
-            }
-            condition.lock()
-            finished = true
-            condition.broadcast()
-            condition.unlock()
-            onLoopEnd(end)
-        }
-        thread.name = "cleanup"
-        thread.start()
+        thread.start({ [self] in try loop() }, onEnd: { [self] end in onLoopEnd(end) })
     }
 
-    /// Stops after the sweep in progress, if any.
+    /// Stops after the sweep in progress, if any (at once if never started).
     public func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while !finished { condition.wait() }
         condition.unlock()
+        thread.waitUntilEnded()
     }
 
     /// Returns when stopped; throws only what `injectedFault` throws (a sweep's errors are

@@ -126,9 +126,9 @@ public struct DeidentifyStage: StageHandler {
     static func indexed(_ outcome: CopyMaker.Outcome, for image: ImageRecord) -> DeidentifiedOutcome {
         switch outcome {
         case .placed(let output, let placed):
-            .placed(DeidentifiedRecord(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
-                                       seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
-                                       path: placed.path, size: placed.size, createdAt: Date(), actions: output.report.countsText))
+            .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
+                                     seriesInstanceUID: output.seriesInstanceUID, sopInstanceUID: output.sopInstanceUID,
+                                     path: placed.path, size: placed.size, actions: output.report.countsText))
         case .held(let rule):
             .held(imageId: image.id!, reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it")
         case .refused(let reason, _):

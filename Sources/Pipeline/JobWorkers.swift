@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LoopThreads
 import SenditIndex
 
 /// The workers that run the job queue: `count` threads (blocking work such as a C-STORE to the
@@ -18,7 +19,7 @@ public final class JobWorkers: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false
     private var wakeups = 0
-    private var running = 0
+    private var threads: [LoopThread] = []
     private let ownerPrefix: String
     /// Called when a job queued further stages: wakes these workers, and whoever else runs them
     /// (the send workers are a pool of their own).
@@ -47,25 +48,11 @@ public final class JobWorkers: @unchecked Sendable {
 
     public func start() {
         for n in 0..<count {
+            let thread = LoopThread(name: "job-\(poolName)\(n)")
             condition.lock()
-            running += 1
+            threads.append(thread)
             condition.unlock()
-            let thread = Thread { [self] in
-                let end: (any Error)?
-                do {
-                    try loop(owner: "\(ownerPrefix)/\(poolName)\(n)")
-                    end = nil
-                } catch {
-                    end = error
-                }
-                condition.lock()
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
-                onLoopEnd(end)
-            }
-            thread.name = "job-\(poolName)\(n)"
-            thread.start()
+            thread.start({ [self] in try loop(owner: "\(ownerPrefix)/\(poolName)\(n)") }, onEnd: { [self] end in onLoopEnd(end) })
         }
     }
 
@@ -83,9 +70,10 @@ public final class JobWorkers: @unchecked Sendable {
         condition.lock()
         stopping = true
         condition.broadcast()
-        let deadline = Date().addingTimeInterval(grace)
-        while running > 0 && condition.wait(until: deadline) {}
+        let threads = threads
         condition.unlock()
+        let deadline = Date().addingTimeInterval(grace)
+        for thread in threads { thread.waitUntilEnded(deadline: deadline) }
     }
 
     private var isStopping: Bool {

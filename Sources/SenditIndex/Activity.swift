@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Images and bytes per hour and kind, counted in the same transaction as what they count
 /// (an import, a de-identification, a delivery), so the dashboard's chart and `sendit report`

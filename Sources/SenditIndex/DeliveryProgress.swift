@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image's status from its delivery records: SENT once every enabled destination has it
 /// (stored, or skipped with a reason), DONE once every one verified it (or skipped it: a series
@@ -42,9 +42,7 @@ enum DeliveryProgress {
             AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state IN \(final))
             """, arguments: [seriesId, destination])
         for id in ids {
-            for from in [ImageStatus.doneProcessing, .sent] {
-                try ImageTransition.moveImage(db, imageId: id, from: from, to: .failed, reason: "\(destination): gave up: \(reason)", at: at)
-            }
+            try ImageTransition.failDeidentified(db, imageId: id, reason: "\(destination): gave up: \(reason)", at: at)
         }
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `delivery`: one image at one destination. `sent` once the destination answered
 /// Success (or an accepted Warning), `done` once it was verified there, `failed` when the
 /// destination refused it for good, `skipped` when the destination cannot take it (a series that
 /// cannot be made a NIfTI volume), with the reason in `detail`. No row: not sent yet.
-public struct DeliveryRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+public struct DeliveryRecord: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable {
         case sent, done, failed, skipped
     }
@@ -37,5 +37,5 @@ public struct DeliveryRecord: Codable, FetchableRecord, MutablePersistableRecord
         self.updatedAt = updatedAt
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

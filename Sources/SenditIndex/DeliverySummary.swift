@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What `sendit send-status` shows, per destination: images waiting to be sent, series being
 /// retried (next attempt, last error), images sent but not yet verified, refused (with why),

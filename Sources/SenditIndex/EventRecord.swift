@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `event`: one status change of an entity (image, job, quarantine, folder), with why.
-public struct EventRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+public struct EventRecord: Codable, Sendable {
     public static let databaseTableName = "event"
     public var id: Int64?
     public var entity: String

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What a person does with HELD images (`sendit release`): release them, or drop them (FAILED,
 /// never sent). One transaction.

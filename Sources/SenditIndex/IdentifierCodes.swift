@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// The `identifierCode` table: every patient and study code sendit gave, with the keyed digest
 /// of the original it stands for (never the original). A code that another original already

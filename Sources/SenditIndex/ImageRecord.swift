@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `image`: one per SOPInstanceUID, with the file it was imported from and its status.
-public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+public struct ImageRecord: Codable, Sendable {
     public static let databaseTableName = "image"
     public var id: Int64?
     public var seriesId: Int64
@@ -15,5 +15,5 @@ public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var statusReason: String?
     public var createdAt: Date
     public var updatedAt: Date
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Moves a series' images from some statuses to another, with one event per image, inside the
 /// caller's transaction. Every image status change in sendit goes through here.
@@ -58,6 +58,14 @@ extension ImageTransition {
 }
 
 extension ImageTransition {
+    /// Fails a de-identified image (DONEPROCESSING or SENT) with why: a destination refused it,
+    /// or gave up on it. An image in another status is left as it is.
+    static func failDeidentified(_ db: Database, imageId: Int64, reason: String, at: Date) throws {
+        for from in [ImageStatus.doneProcessing, .sent] {
+            try moveImage(db, imageId: imageId, from: from, to: .failed, reason: reason, at: at)
+        }
+    }
+
     /// A destination's refusals of the series' FAILED images are forgotten: they are sent again.
     static func forgetRefusals(_ db: Database, seriesId: Int64) throws {
         try db.execute(sql: """

@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `importedFolder`: a finished folder as it was when imported (device, inode and
 /// modification time), so a rescan imports only folders that are new or changed.
-public struct ImportedFolderRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+public struct ImportedFolderRecord: Codable, Sendable {
     public static let databaseTableName = "importedFolder"
     public var path: String
     public var device: Int64

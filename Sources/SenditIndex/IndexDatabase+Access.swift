@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Users, tokens, sessions and the audit trail (`AccessStore`), each method one transaction.
 extension IndexDatabase: AccessStore {

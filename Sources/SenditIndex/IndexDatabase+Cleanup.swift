@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image clean-up may remove: DONE, verified at every enabled destination.
 public struct CleanupCandidate: Sendable, Equatable {
@@ -96,7 +96,7 @@ extension IndexDatabase {
             SELECT i.id, i.seriesId, i.path, i.size, d.path, d.size, d.seriesInstanceUID FROM image AS i
             LEFT JOIN deidentified AS d ON d.imageId = i.id
             WHERE i.status = \(ImageStatus.done.sql) AND i.updatedAt <= ?
-            AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN \([DeliveryRecord.State.done, .skipped].sqlList)
+            AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN \(DeliveryProgress.final)
                  AND v.destination IN (\(marks))) = ?
             \(skipping.isEmpty ? "" : "AND i.id NOT IN (\(skipping.sorted().map(String.init).joined(separator: ",")))")
             ORDER BY i.id LIMIT ?

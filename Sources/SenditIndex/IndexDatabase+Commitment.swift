@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What became of a request, once answered.
 public struct CommitmentAnswer: Sendable, Equatable {

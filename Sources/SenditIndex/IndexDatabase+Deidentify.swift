@@ -1,10 +1,10 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What the de-identify stage did to one PROCESSING image.
 public enum DeidentifiedOutcome: Sendable {
     /// Its copy passed the PHI gate and is in the outbox: DONEPROCESSING.
-    case placed(DeidentifiedRecord)
+    case placed(DeidentifiedCopy)
     /// A burned-in rule names it: HELD for a person, with why.
     case held(imageId: Int64, reason: String)
     /// It cannot be read, or the gate refused its copy: FAILED, with why.
@@ -57,9 +57,7 @@ extension IndexDatabase {
                 last = at
                 switch outcome {
                 case .placed(let copy):
-                    var copy = copy
-                    copy.createdAt = at
-                    try copy.save(db)
+                    try DeidentifiedRecord(copy, createdAt: at).save(db)
                     try ImageTransition.moveImage(db, imageId: copy.imageId, from: .processing, to: .doneProcessing,
                                                   reason: "de-identified to \(copy.path)", at: at)
                     tally[.deidentified, default: (0, 0)].images += 1

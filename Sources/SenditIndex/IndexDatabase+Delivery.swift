@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A de-identified image not yet answered for by a destination.
 public struct PendingDelivery: Sendable, Equatable {
@@ -68,10 +68,12 @@ extension IndexDatabase {
     /// How many of the series' images are still NEW or PROCESSING (being identified or
     /// de-identified).
     public func unfinishedImages(seriesId: Int64) throws -> Int {
-        try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN \([ImageStatus.new, .processing].sqlList)",
-                             arguments: [seriesId]) ?? 0
-        }
+        try writer.read { db in try unfinishedImages(db, seriesId: seriesId) }
+    }
+
+    func unfinishedImages(_ db: Database, seriesId: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN \([ImageStatus.new, .processing].sqlList)",
+                         arguments: [seriesId]) ?? 0
     }
 
     /// Records a DICOM destination's answers in one transaction. An answer is about the copy
@@ -108,10 +110,7 @@ extension IndexDatabase {
                     refused += 1
                     try EventRecord(entity: "delivery", entityId: image.imageId, from: nil, to: DeliveryRecord.State.failed.rawValue,
                                     reason: "\(destination) refused it: \(reason)", at: now).insert(db)
-                    for from in [ImageStatus.doneProcessing, .sent] {
-                        try ImageTransition.moveImage(db, imageId: image.imageId, from: from, to: .failed,
-                                                      reason: "\(destination) refused it: \(reason)", at: now)
-                    }
+                    try ImageTransition.failDeidentified(db, imageId: image.imageId, reason: "\(destination) refused it: \(reason)", at: now)
                 }
             }
             try Activity.add(db, .delivered, images: delivered, bytes: bytes, at: last)
@@ -166,10 +165,7 @@ extension IndexDatabase {
                 try EventRecord(entity: "delivery", entityId: id, from: nil, to: state.rawValue,
                                 reason: "\(destination): \(detail)", at: now).insert(db)
                 if state == .failed {
-                    for from in [ImageStatus.doneProcessing, .sent] {
-                        try ImageTransition.moveImage(db, imageId: id, from: from, to: .failed,
-                                                      reason: "\(destination) refused it: \(detail)", at: now)
-                    }
+                    try ImageTransition.failDeidentified(db, imageId: id, reason: "\(destination) refused it: \(detail)", at: now)
                 }
             }
         }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Why images are held for their patient (`identityHold.kind`): their study was seen with
 /// another patient (a person may release them to be identified as their own patient), or their

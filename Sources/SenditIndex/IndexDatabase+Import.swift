@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One file an import records: an image (with what is known of an earlier copy of its
 /// instance), or a file to quarantine.
@@ -80,8 +80,7 @@ extension IndexDatabase {
     public func importedCopies(sopInstanceUIDs: [String]) throws -> [String: (path: String, size: Int64)] {
         try writer.read { db in
             var existing: [String: (path: String, size: Int64)] = [:]
-            for start in stride(from: 0, to: sopInstanceUIDs.count, by: 500) {
-                let chunk = Array(sopInstanceUIDs[start..<min(start + 500, sopInstanceUIDs.count)])
+            for chunk in sopInstanceUIDs.sqlChunks {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 for row in try Row.fetchAll(db, sql: "SELECT sopInstanceUID, path, size FROM image WHERE sopInstanceUID IN (\(marks))",
                                             arguments: StatementArguments(chunk)) {
@@ -220,8 +219,7 @@ extension IndexDatabase {
     public func importedFolders(paths: [String]) throws -> [String: ImportedFolderRecord] {
         try writer.read { db in
             var out: [String: ImportedFolderRecord] = [:]
-            for start in stride(from: 0, to: paths.count, by: 500) {
-                let chunk = Array(paths[start..<min(start + 500, paths.count)])
+            for chunk in paths.sqlChunks {
                 for record in try ImportedFolderRecord.filter(keys: chunk).fetchAll(db) { out[record.path] = record }
             }
             return out

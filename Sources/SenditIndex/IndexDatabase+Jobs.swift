@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 extension IndexDatabase {
     /// Queues `stages` for a series now (a stage that hands over part of its work early), in

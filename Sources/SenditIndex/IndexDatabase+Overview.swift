@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// The pages' reads (`OverviewStore`), each one read transaction.
 extension IndexDatabase: OverviewStore {

@@ -1,16 +1,12 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// The quarantine's rows: recorded (with `moved` false) before the file is moved, marked once
 /// it was. Each public method one transaction.
 extension IndexDatabase {
-    /// Records a file to quarantine. Returns nil, recording nothing, if the file is gone
-    /// (another importer moved it) or already has a row that is pending or left it in place.
-    @discardableResult
-    public func recordQuarantine(path: String, reason: String, placement: QuarantinePlacement, now: Date) throws -> QuarantineRecord? {
-        try writer.write { db in try recordQuarantine(db, path: path, reason: reason, placement: placement, now: now) }
-    }
-
+    /// Records a file to quarantine, inside the caller's transaction (an import's: see
+    /// `recordImport`). Returns nil, recording nothing, if the file is gone (another importer
+    /// moved it) or already has a row that is pending or left it in place.
     func recordQuarantine(_ db: Database, path: String, reason: String, placement: QuarantinePlacement, now: Date) throws -> QuarantineRecord? {
         let source = path as NSString
         let fileName = source.lastPathComponent

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An image of a series a volume destination (Google Cloud Storage) takes at once.
 public struct VolumeImage: Sendable, Equatable {
@@ -28,8 +28,7 @@ extension IndexDatabase {
     /// de-identified images (DONEPROCESSING or SENT), by row id.
     public func volumeInput(seriesId: Int64, destination: String) throws -> (unfinished: Int, images: [VolumeImage]) {
         try writer.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN \([ImageStatus.new, .processing].sqlList)",
-                              arguments: [seriesId]) ?? 0,
+            (try unfinishedImages(db, seriesId: seriesId),
              try Row.fetchAll(db, sql: """
                 SELECT i.id, d.path, d.size, d.sopInstanceUID, d.seriesInstanceUID,
                        EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)

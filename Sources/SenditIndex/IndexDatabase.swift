@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import GRDB
+internal import GRDB
 import Synchronization
 
 /// The SQLite index (one file, WAL): studies, series, images with their statuses, the job

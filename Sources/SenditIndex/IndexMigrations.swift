@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The index's schema: migrations named and frozen (a released one is never edited; a change is
 /// a new migration). The CHECK constraints below spell out the status values as they were when

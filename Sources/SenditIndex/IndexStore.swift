@@ -36,7 +36,6 @@ public protocol IndexStore: AnyObject, Sendable {
                       firstStage: String?, maxAttempts: Int, queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws
     func importedFolders(paths: [String]) throws -> [String: ImportedFolderRecord]
-    func recordQuarantine(path: String, reason: String, placement: QuarantinePlacement, now: Date) throws -> QuarantineRecord?
     func pendingQuarantineMoves() throws -> [QuarantineRecord]
     func finishQuarantineMove(id: Int64?, movedTo: String, reason: String) throws
 

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What `sendit status` shows: counts of everything, and the series with their derived status.
 public struct IndexSummary: Codable, Sendable, Equatable {

@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `job`: one stage of one series. At most one queued and one running job per series
 /// and stage (unique partial indexes); a running job holds a lease that expires.
-public struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+public struct JobRecord: Codable, Sendable {
     public enum State: String, Codable, Sendable, CaseIterable {
         case queued, running, done, failed
     }
@@ -21,5 +21,5 @@ public struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord, Sen
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,10 +1,10 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `quarantine`: a file that could not be imported, where it came from, where it went
 /// and why. `moved` is false between the import's commit and the rename into the quarantine
 /// folder; start-up finishes such moves.
-public struct QuarantineRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+public struct QuarantineRecord: Codable, Sendable {
     public static let databaseTableName = "quarantine"
     public var id: Int64?
     public var fileName: String
@@ -23,7 +23,7 @@ public struct QuarantineRecord: Codable, FetchableRecord, MutablePersistableReco
         self.at = at
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     public var sourcePath: String { folder + "/" + fileName }
 }

@@ -9,3 +9,11 @@ extension Sequence where Element: RawRepresentable, Element.RawValue == String {
     /// `('A','B')`, for `IN`.
     var sqlList: String { "(" + map(\.sql).joined(separator: ",") + ")" }
 }
+
+extension Array {
+    /// The values in pieces of at most 500, each small enough to bind in one statement (SQLite
+    /// allows 999 parameters in the oldest versions sendit may run on).
+    var sqlChunks: [[Element]] {
+        stride(from: 0, to: count, by: 500).map { Array(self[$0..<Swift.min($0 + 500, count)]) }
+    }
+}

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 extension SQLiteJobQueue {
     /// Queues a send job for each series waiting for a destination with none queued (see

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// The job queue's operations on SQLite (see `JobQueue`): each one write transaction (GRDB's
 /// "one transaction per intent"), so a kill at any moment leaves the queue as it was before or

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Series waiting for a destination with no send job queued for it: de-identified before the
 /// destination was configured, or left by a job that failed or was retried by hand. `sendit
@@ -16,7 +16,7 @@ enum SendBacklog {
             var sql = """
                 SELECT DISTINCT i.seriesId FROM image AS i WHERE i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
                 AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?
-                                AND v.state IN \([DeliveryRecord.State.done, .skipped].sqlList))
+                                AND v.state IN \(DeliveryProgress.final))
                 AND NOT EXISTS (SELECT 1 FROM job AS j WHERE j.seriesId = i.seriesId AND j.stage = ?
                                 AND j.state IN \([JobRecord.State.queued, .running].sqlList))
                 """

@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `series`: one per SeriesInstanceUID. Its status is derived from its images.
-public struct SeriesRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+public struct SeriesRecord: Codable, Sendable {
     public static let databaseTableName = "series"
     public var id: Int64?
     public var studyId: Int64
@@ -16,5 +16,5 @@ public struct SeriesRecord: Codable, FetchableRecord, MutablePersistableRecord, 
         self.modality = modality
         self.createdAt = createdAt
     }
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `study`: one per StudyInstanceUID. Its status is derived from its images.
-public struct StudyRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+public struct StudyRecord: Codable, Sendable {
     public static let databaseTableName = "study"
     public var id: Int64?
     public var studyInstanceUID: String
@@ -12,5 +12,5 @@ public struct StudyRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         self.studyInstanceUID = studyInstanceUID
         self.createdAt = createdAt
     }
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,6 +1,6 @@
-import DICOMNetwork
 import Foundation
 import Logging
+import LoopThreads
 import SenditIndex
 
 /// The single door into the pipeline, running inside `sendit serve` on one thread: finishes the
@@ -20,7 +20,7 @@ public final class Intake: @unchecked Sendable {
     let jobsQueued: @Sendable () -> Void
     private let condition = NSCondition()
     private var stopping = false
-    private var finished = false
+    private let thread = LoopThread(name: "intake")
     /// Repeated errors (a folder that cannot be renamed, an unreadable entry) are logged once a
     /// minute, not at every tick.
     private var errorLog = RepeatLimiter(interval: 60)
@@ -64,30 +64,16 @@ public final class Intake: @unchecked Sendable {
     /// Starts the intake's thread (after `prepare()`); its end is reported to `onLoopEnd`.
     public func startWatching() {
         guard let watcher else { preconditionFailure("Intake.startWatching() before prepare()") }
-        let thread = Thread { [self] in
-            let end: (any Error)?
-            do {
-                try loop(watcher)
-                end = nil
-            } catch {
-                end = error
-            }
-            condition.lock()
-            finished = true
-            condition.broadcast()
-            condition.unlock()
-            onLoopEnd(end)
-        }
-        thread.name = "intake"
-        thread.start()
+        thread.start({ [self] in try loop(watcher) }, onEnd: { [self] end in onLoopEnd(end) })
     }
 
-    /// Stops after the current import (an interrupted one is safe: it is redone at next start).
+    /// Stops after the current import (an interrupted one is safe: it is redone at next start);
+    /// at once if never started.
     public func stop() {
         condition.lock()
         stopping = true
-        while !finished { condition.wait() }
         condition.unlock()
+        thread.waitUntilEnded()
     }
 
     private var isStopping: Bool {

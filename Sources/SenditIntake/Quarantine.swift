@@ -19,14 +19,6 @@ public struct Quarantine: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
-    /// Records a file to quarantine, in one transaction. Returns nil, recording nothing, if the
-    /// file is gone (another importer moved it) or already has a row that is pending or left it
-    /// in place.
-    @discardableResult
-    public func record(_ database: any IndexStore, path: String, reason: String, now: Date) throws -> QuarantineRecord? {
-        try database.recordQuarantine(path: path, reason: reason, placement: placement, now: now)
-    }
-
     /// The quarantine folder's rules, as the index applies them while it records a row.
     public var placement: QuarantinePlacement {
         QuarantinePlacement(exists: { FileIdentity(path: $0) != nil }, target: { [self] id, name in target(id: id, fileName: name) })

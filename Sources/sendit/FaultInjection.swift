@@ -2,7 +2,7 @@ import Foundation
 
 /// Test-only: SENDIT_FAULT_INJECT=<service>[@<file>] makes that service's loop fail (throw
 /// `InjectedFault`) at its next turn once <file> exists, or at its first turn without a file.
-/// Services: listener, intake, workers, send-workers, cleanup. Only the service-failure test
+/// Services: those of `NodeServices.Name`. Only the service-failure test
 /// (conformance/service-failure-test) sets it, to check that a failing loop stops the whole node
 /// with a non-zero status and that a restart finishes the interrupted work; `sendit serve` logs
 /// a warning whenever it is set. Nothing else reads it.

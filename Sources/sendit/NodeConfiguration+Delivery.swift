@@ -34,12 +34,12 @@ extension NodeConfiguration {
 
         let toGoogle = r.boolean(.sendToGoogle)
         let bucket = r.value(.googleCloudStorage) { text in
-            guard !text.contains("/") else { throw SettingsResolver.Refusal("must be \(Setting.googleCloudStorage.kind.allowed)") }
+            guard !text.contains("/") else { throw SettingsResolver.Refusal(Setting.googleCloudStorage.kind.mustBe) }
             return text
         }
         let collection = r.value(.googleStorageCollection) { text in
             let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            guard !trimmed.isEmpty else { throw SettingsResolver.Refusal("must be \(Setting.googleStorageCollection.kind.allowed)") }
+            guard !trimmed.isEmpty else { throw SettingsResolver.Refusal(Setting.googleStorageCollection.kind.mustBe) }
             return trimmed
         }
         let endpoint = r.url(.googleStorageEndpoint) ?? GoogleCloudStorage.defaultEndpoint

@@ -37,7 +37,7 @@ extension NodeConfiguration {
         let sendTimeout = r.seconds(.sendTimeout)
         let (destinations, googleStorage) = resolveDestinations(&r, dicomAETitle: server.aeTitle, sendTimeout: sendTimeout)
         var node = NodeConfiguration(
-            server: server, pipeline: pipeline, dataFolder: server.dataFolder, fsync: server.sync,
+            server: server, pipeline: pipeline,
             deidentification: deidentification, burnedInRules: resolveBurnedInRules(&r), jitterRange: resolveJitterRange(&r),
             identifierFields: resolveIdentifierFields(&r), identifiersURL: restful ? identifiersURL : nil,
             identifiersTimeout: r.seconds(.identifiersTimeout),
@@ -45,12 +45,12 @@ extension NodeConfiguration {
             sendWorkers: r.integer(.sendWorkers), sendAssociations: r.integer(.sendAssociations),
             sendAcceptWarnings: r.boolean(.sendAcceptWarnings), sendRetryPolicy: RetryPolicy(),
             retention: r.value(.retention) { text in
-                guard let policy = Retention.Policy(setting: text) else { throw SettingsResolver.Refusal("must be \(Setting.retention.kind.allowed)") }
+                guard let policy = Retention.Policy(setting: text) else { throw SettingsResolver.Refusal(Setting.retention.kind.mustBe) }
                 return policy
             },
             cleanupInterval: r.seconds(.cleanupInterval),
             logLevel: r.value(.logLevel) { text in
-                guard let level = Logger.Level(rawValue: text.lowercased()) else { throw SettingsResolver.Refusal("must be \(Setting.logLevel.kind.allowed)") }
+                guard let level = Logger.Level(rawValue: text.lowercased()) else { throw SettingsResolver.Refusal(Setting.logLevel.kind.mustBe) }
                 return level
             })
         node.sendRetryPolicy = resolveSendRetryPolicy(&r, lease: pipeline.retry.lease)
@@ -128,7 +128,7 @@ extension NodeConfiguration {
         p.importBatch = r.integer(.importBatch)
         if let workers = r.value(.workers, { text -> Int? in
             if text.lowercased() == "auto" { return nil }
-            guard let n = Int(text), (1...256).contains(n) else { throw SettingsResolver.Refusal("must be \(Setting.workers.kind.allowed)") }
+            guard let n = Int(text), (1...256).contains(n) else { throw SettingsResolver.Refusal(Setting.workers.kind.mustBe) }
             return n
         }) {
             p.workers = workers

@@ -19,10 +19,10 @@ struct NodeConfiguration {
     /// Intake and jobs (DATABASE, QUARANTINE_FOLDER, STABLE_AGE, WORKERS, JOB_*, OUTBOX_FOLDER,
     /// SECRETS_FILE); paths absolute.
     var pipeline: PipelineConfiguration
-    /// DATA_FOLDER, absolute.
-    var dataFolder: String
-    /// FSYNC: received instances and de-identified copies are fdatasynced.
-    var fsync: Bool
+    /// DATA_FOLDER, absolute (the listener's).
+    var dataFolder: String { server.dataFolder }
+    /// FSYNC: received instances and de-identified copies are fdatasynced (the listener's).
+    var fsync: Bool { server.sync }
 
     /// DEID_OPTIONS, DEID_PATIENT_NAME, DEID_KEEP_UNKNOWN_ATTRIBUTES, DEID_NARRATIVE_TEXT,
     /// STUDY_DEID (the recipe, parsed), DEID_SAFE_PRIVATE.

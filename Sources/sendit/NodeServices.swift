@@ -21,9 +21,18 @@ import SenditIntake
 /// folder's lock and recovery, the send backlog, finishing quarantine moves) happens in
 /// `ServeCommand` before the group is made.
 struct NodeServices {
-    /// Every service's name, in start order (the names of SENDIT_FAULT_INJECT and of the
-    /// "service failed" log line).
-    static let order = ["cleanup", "send-workers", "workers", "intake", "listener"]
+    /// The services, in start order; each one's name (the name of SENDIT_FAULT_INJECT and of
+    /// the "service failed" log line) is written here only.
+    enum Name: String, CaseIterable {
+        case cleanup
+        case sendWorkers = "send-workers"
+        case workers
+        case intake
+        case listener
+    }
+
+    /// Every service's name, in start order.
+    static let order = Name.allCases.map(\.rawValue)
 
     var services: [NodeService]
     /// The web app (Hummingbird's application is a Service of its own), when HTTP_ENABLED.
@@ -38,34 +47,35 @@ struct NodeServices {
          grace: TimeInterval, fault: FaultInjection?, logger: Logger) {
         services = []
         let deadline = ShutdownDeadline(grace: grace)
-        func service(_ name: String, start: @escaping @Sendable (@escaping @Sendable ((any Error)?) -> Void) throws -> Void,
+        func service(_ name: Name, start: @escaping @Sendable (@escaping @Sendable ((any Error)?) -> Void) throws -> Void,
                      stop: @escaping @Sendable (TimeInterval) -> Void) -> NodeService {
-            NodeService(name: name, start: start, stop: stop, deadline: deadline, logger: logger)
+            NodeService(name: name.rawValue, start: start, stop: stop, deadline: deadline, logger: logger)
         }
-        cleanup.injectedFault = fault?.fault(for: "cleanup")
-        services.append(service("cleanup", start: { ended in
+        func injected(_ name: Name) -> (@Sendable () throws -> Void)? { fault?.fault(for: name.rawValue) }
+        cleanup.injectedFault = injected(.cleanup)
+        services.append(service(.cleanup, start: { ended in
             cleanup.onLoopEnd = ended
             cleanup.start()
         }, stop: { _ in cleanup.stop() }))
         if let senders {
-            senders.injectedFault = fault?.fault(for: "send-workers")
-            services.append(service("send-workers", start: { ended in
+            senders.injectedFault = injected(.sendWorkers)
+            services.append(service(.sendWorkers, start: { ended in
                 senders.onLoopEnd = ended
                 senders.start()
             }, stop: { grace in senders.stop(grace: grace) }))
         }
-        workers.injectedFault = fault?.fault(for: "workers")
-        services.append(service("workers", start: { ended in
+        workers.injectedFault = injected(.workers)
+        services.append(service(.workers, start: { ended in
             workers.onLoopEnd = ended
             workers.start()
         }, stop: { grace in workers.stop(grace: grace) }))
-        intake.injectedFault = fault?.fault(for: "intake")
-        services.append(service("intake", start: { ended in
+        intake.injectedFault = injected(.intake)
+        services.append(service(.intake, start: { ended in
             intake.onLoopEnd = ended
             intake.startWatching()
         }, stop: { _ in intake.stop() }))
-        server.injectedFault = fault?.fault(for: "listener")
-        services.append(service("listener", start: { ended in
+        server.injectedFault = injected(.listener)
+        services.append(service(.listener, start: { ended in
             server.onAcceptLoopEnd = ended
             server.startAccepting()
         }, stop: { grace in server.stop(grace: grace) }))

@@ -89,15 +89,19 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             }
             let pipeline = try PipelineWiring(settings)
             // Order matters: the database lock first (so running jobs are known to be orphans),
-            // then the listener's port (which locks the data folder and recovers .incoming),
-            // then the intake (which finishes quarantine moves); then the service group starts
-            // the workers, the intake and the listener (NodeServices).
+            // then the listener's port, then the data folder's lock and the recovery of
+            // .incoming (the staging area's), then the intake (which finishes quarantine moves);
+            // then the service group starts the workers, the intake and the listener
+            // (NodeServices).
             try pipeline.database.lockForServing()
             let reclaimed = try pipeline.queue.reclaimAbandoned()
             if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
             // A destination verified by Storage Commitment sends its results to this listener.
             configuration.acceptStorageCommitmentReports = pipeline.destinations.contains(where: \.usesStorageCommitment)
-            server = try DICOMServer(configuration: configuration, logger: logger)
+            // The folder contract of received instances (SenditIntake), which the receiver
+            // places them through and the intake finishes.
+            let staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
+            server = DICOMServer(configuration: configuration, staging: staging, logger: logger)
             if configuration.acceptStorageCommitmentReports {
                 var titles: [String: String] = [:]
                 for d in pipeline.destinations {
@@ -108,6 +112,14 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
             try server.openPort()
+            // Only now, with the port ours and the data folder locked against a second server,
+            // may what a crash left in .incoming be touched. The lock is held until the process
+            // exits (the intake still finishes staging folders after the listener stops).
+            try staging.lockAndRecover()
+            if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
+                logger.notice("recovered instances left by a crash", metadata: [
+                    "moved_into_staging": "\(staging.recovered.count)", "incomplete_removed": "\(staging.discarded.count)"])
+            }
             workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
             // Sending has its own threads: a destination that is slow or down holds up no
@@ -124,7 +136,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             if backlog > 0 { logger.notice("series waiting to be sent were queued", metadata: ["jobs": "\(backlog)"]) }
             cleanup = CleanupLoop(retention: pipeline.retention(settings), interval: settings.cleanupInterval,
                                   logger: logger)
-            intake = Intake(dataFolder: configuration.dataFolder, staging: server.staging, importer: pipeline.importer,
+            intake = Intake(dataFolder: configuration.dataFolder, staging: staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
             try intake.prepare()
@@ -132,7 +144,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
                                 grace: configuration.shutdownGrace, fault: fault, logger: logger)
             if settings.httpEnabled {
-                node.web = try WebWiring.application(settings, pipeline: pipeline, server: server,
+                node.web = try WebWiring.application(settings, pipeline: pipeline, server: server, staging: staging,
                                                       shown: configurationOptions.values(overrides).shownWithSources(),
                                                       wake: { [workers, senders] in workers.wake(); senders.wake() }, logger: logger)
             }

@@ -52,6 +52,9 @@ extension Setting {
             }
         }
 
+        /// "must be " what is allowed: the refusal of a value this kind cannot take.
+        var mustBe: String { "must be \(allowed)" }
+
         /// Why `text` is refused ("must be …"), or nil if it is allowed. A `special` kind is
         /// checked by its parser; here only for control characters, which no setting allows.
         func refusal(_ text: String) -> String? {
@@ -70,8 +73,11 @@ extension Setting {
             case .url(let optional): allowedHere = (optional && text.isEmpty) || Self.httpURL(text) != nil
             case .special: allowedHere = true
             }
-            return allowedHere ? nil : "must be \(allowed)"
+            return allowedHere ? nil : mustBe
         }
+
+        // The readers of the plain kinds: what `refusal` checks with, and what the resolver's
+        // accessors (`SettingsResolver.integer`, `seconds`, …) convert with.
 
         static func seconds(_ text: String) -> Double? {
             guard let v = Double(text), v.isFinite else { return nil }

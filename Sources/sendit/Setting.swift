@@ -101,6 +101,9 @@ enum Setting: String, CaseIterable, Sendable {
     var help: String { declaration.help }
     var isSecret: Bool { declaration.isSecret }
 
+    /// `text` as a report or `config check` shows this setting's value: a secret's masked.
+    func shown(_ text: String) -> String { isSecret && !text.isEmpty ? "********" : text }
+
     /// The table. A new case does not compile until it is declared here.
     var declaration: Declaration {
         switch self {

@@ -104,20 +104,16 @@ struct SettingValues {
     /// `KEY=VALUE  # source: help` for every setting, secrets masked.
     func describe() -> String {
         Setting.allCases.map { s in
-            let v = self[s], shown = shown(s)
+            let v = self[s]
+            let shown = s.shown(v.text)
             return "\(s.name)=\(shown)" + String(repeating: " ", count: max(1, 48 - s.name.count - shown.count)) + "# \(v.source): \(s.help)"
         }.joined(separator: "\n")
     }
 
-    /// A setting's value as it may be shown: a secret's masked.
-    func shown(_ s: Setting) -> String {
-        let text = self[s].text
-        return s.isSecret && !text.isEmpty ? "********" : text
-    }
 
     /// Every setting with its value as it may be shown and where it came from (the web's
     /// settings page).
     func shownWithSources() -> [(key: String, value: String)] {
-        Setting.allCases.map { ($0.name, shown($0) + "  (" + "\(self[$0].source)" + ")") }
+        Setting.allCases.map { ($0.name, $0.shown(self[$0].text) + "  (" + "\(self[$0].source)" + ")") }
     }
 }

@@ -49,10 +49,7 @@ struct SettingsResolver {
     }
 
     /// The value as a report shows it: a secret masked.
-    func shown(_ setting: Setting) -> String {
-        let text = values[setting].text
-        return setting.isSecret && !text.isEmpty ? "********" : text
-    }
+    func shown(_ setting: Setting) -> String { setting.shown(values[setting].text) }
 
     /// `setting=value (source)`, for a message about another setting.
     func mention(_ setting: Setting) -> String { "\(setting.name)=\(shown(setting)) (\(values[setting].source))" }
@@ -68,26 +65,20 @@ struct SettingsResolver {
 
     // MARK: - The plain kinds
 
-    mutating func integer(_ s: Setting) -> Int {
+    /// A plain kind's value, converted by the kind's own reader: what the reader cannot read,
+    /// `Kind.refusal` has refused already (the default stands in then).
+    private mutating func converted<T>(_ s: Setting, _ read: (String) -> T?) -> T {
         value(s) { text in
-            guard let n = Int(text) else { throw Refusal("must be \(s.kind.allowed)") }
-            return n
-        }
-    }
-
-    mutating func seconds(_ s: Setting) -> TimeInterval {
-        value(s) { text in
-            guard let v = Setting.Kind.seconds(text) else { throw Refusal("must be \(s.kind.allowed)") }
+            guard let v = read(text) else { throw Refusal(s.kind.mustBe) }
             return v
         }
     }
 
-    mutating func boolean(_ s: Setting) -> Bool {
-        value(s) { text in
-            guard let b = Setting.Kind.boolean(text) else { throw Refusal("must be \(s.kind.allowed)") }
-            return b
-        }
-    }
+    mutating func integer(_ s: Setting) -> Int { converted(s) { Int($0) } }
+
+    mutating func seconds(_ s: Setting) -> TimeInterval { converted(s, Setting.Kind.seconds) }
+
+    mutating func boolean(_ s: Setting) -> Bool { converted(s, Setting.Kind.boolean) }
 
     /// A `.choice` setting's word, lower case.
     mutating func choice(_ s: Setting) -> String { value(s) { $0.lowercased() } }
@@ -105,11 +96,7 @@ struct SettingsResolver {
 
     /// A `.url` setting; nil when optional and empty.
     mutating func url(_ s: Setting) -> URL? {
-        value(s) { text in
-            guard !text.isEmpty else { return nil }
-            guard let url = Setting.Kind.httpURL(text) else { throw Refusal("must be \(s.kind.allowed)") }
-            return url
-        }
+        converted(s) { text -> URL?? in text.isEmpty ? .some(nil) : Setting.Kind.httpURL(text) }
     }
 
     /// A comma-separated list, items trimmed, empty items dropped.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Pipeline
 import SenditIndex
+import SenditIntake
 import SenditWeb
 import Metrics
 import ServiceLifecycle
@@ -13,14 +14,17 @@ import ServiceLifecycle
 final class WebWiring: NodeControl, @unchecked Sendable {
     let pipeline: PipelineWiring
     let server: DICOMServer
+    let staging: StagingArea
     let shownSettings: [(key: String, value: String)]
     let wake: @Sendable () -> Void
     private let lock = NSLock()
     private var measured: (at: Date, disks: [LiveFigures.Disk])?
 
-    init(pipeline: PipelineWiring, server: DICOMServer, settings: [(key: String, value: String)], wake: @escaping @Sendable () -> Void) {
+    init(pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea, settings: [(key: String, value: String)],
+         wake: @escaping @Sendable () -> Void) {
         self.pipeline = pipeline
         self.server = server
+        self.staging = staging
         shownSettings = settings
         self.wake = wake
     }
@@ -52,18 +56,18 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     }
 
     func forceComplete(stagingFolder: String) throws -> String {
-        guard server.staging.expedite(stagingFolder) else { throw NodeActionError("no study in progress in \(stagingFolder)") }
+        guard staging.expedite(stagingFolder) else { throw NodeActionError("no study in progress in \(stagingFolder)") }
         return "\(stagingFolder) is finished now (imported within a second)"
     }
 
     func stagingFolders() -> [StagingFolderLine] {
-        server.staging.foldersInProgress().map { StagingFolderLine(name: $0.name, images: $0.images, lastArrival: $0.lastArrival) }
+        staging.foldersInProgress().map { StagingFolderLine(name: $0.name, images: $0.images, lastArrival: $0.lastArrival) }
     }
 
     /// Free space now; files and bytes walked at most once a minute (a large data folder is
     /// slow to walk).
     func liveFigures() -> LiveFigures {
-        let folders = [("data", server.staging.dataFolder), ("outbox", pipeline.configuration.outboxFolder),
+        let folders = [("data", staging.dataFolder), ("outbox", pipeline.configuration.outboxFolder),
                        ("quarantine", pipeline.configuration.quarantineFolder)]
         let disks: [LiveFigures.Disk] = lock.withLock {
             if let measured, Date().timeIntervalSince(measured.at) < 60 {
@@ -91,7 +95,7 @@ final class WebWiring: NodeControl, @unchecked Sendable {
         } catch {
             checks.append(.init(name: "database", ok: false, detail: "\(error)"))
         }
-        let data = server.staging.dataFolder
+        let data = staging.dataFolder
         let writable = access(data, W_OK) == 0
         checks.append(.init(name: "data folder", ok: writable, detail: writable ? "\(data) writable" : "\(data) not writable"))
         for (name, folder) in [("data folder space", data), ("outbox space", pipeline.configuration.outboxFolder)] {
@@ -110,7 +114,7 @@ extension WebWiring {
     nonisolated(unsafe) static var metrics: WebMetrics?
 
     /// The web app for `sendit serve`, as a Service of the node's group.
-    static func application(_ settings: NodeConfiguration, pipeline: PipelineWiring, server: DICOMServer,
+    static func application(_ settings: NodeConfiguration, pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea,
                             shown: [(key: String, value: String)], wake: @escaping @Sendable () -> Void,
                             logger: Logger) throws -> any Service {
         if metrics == nil {
@@ -122,7 +126,7 @@ extension WebWiring {
             logger.warning("LOCKDOWN_ENABLED is false: the web pages and the API are open to anyone who reaches them",
                            metadata: ["address": "\(settings.web.host):\(settings.web.port)"])
         }
-        let control = WebWiring(pipeline: pipeline, server: server, settings: shown, wake: wake)
+        let control = WebWiring(pipeline: pipeline, server: server, staging: staging, settings: shown, wake: wake)
         let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
         logger.info("web app", metadata: ["address": "http://\(settings.web.host):\(settings.web.port)/"])

@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -189,8 +190,7 @@ import Glibc
     static func seedCorpus() throws -> [[UInt8]] {
         var seeds: [[UInt8]] = []
         if let python = TestEnvironment.python {
-            let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path
-            for path in try TestEnvironment.run(python, [script, "--list"]).text.split(separator: "\n") {
+            for path in try ExternalTools.pydicomTestFiles(python: python) {
                 guard let data = FileManager.default.contents(atPath: String(path)), data.count < 96 << 10 else { continue }
                 seeds.append(Array(data))
             }

@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
+import TestSupport
 
 /// Reads every file in pydicom's own test data (files nobody here wrote) with sendit and with
 /// pydicom, and compares tag, VR, value length, value bytes and decoded values of every element,
@@ -25,12 +26,9 @@ import Testing
     }
 
     @Test func everyPydicomTestFileReadsTheSame() throws {
-        guard let python = TestEnvironment.python else {
-            Issue.record("pydicom is not available: \(TestEnvironment.missingPeers)")
-            return
-        }
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path
-        let files = try TestEnvironment.run(python, [script, "--list"]).text.split(separator: "\n").map(String.init)
+        let python = try ExternalTools.python()   // none: the test fails, saying to run scripts/setup
+        let script = ExternalTools.pydicomCanonical
+        let files = try ExternalTools.pydicomTestFiles(python: python)
         #expect(files.count > 150, "pydicom's test data: \(files.count) files")
         let listing = try TestEnvironment.run(python, [script] + files)
         #expect(listing.status == 0, "\(listing.stderr)")

@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
+import TestSupport
 
 /// Every pydicom test file sendit reads is written back in each transfer syntax it can take
 /// (Explicit, Implicit and Deflated Explicit VR Little Endian for native pixel data; its own
@@ -26,8 +27,7 @@ import Testing
         init() throws {
             directory = try TestEnvironment.temporaryDirectory("roundtrip")
             guard let python = TestEnvironment.python else { return }
-            let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path
-            let files = try TestEnvironment.run(python, [script, "--list"]).text.split(separator: "\n").map(String.init)
+            let files = try ExternalTools.pydicomTestFiles(python: python)
             for (i, path) in files.enumerated() {
                 guard let file = try? Part10File.read(path: path) else { continue }
                 originals.append(path)
@@ -97,7 +97,7 @@ import Testing
     @Test func pydicomReadsTheOutputsWithoutNewWarningsAndTheSameContent() throws {
         let c = try corpus()
         let python = try #require(TestEnvironment.python)
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path
+        let script = ExternalTools.pydicomCanonical
         func records(_ paths: [String]) throws -> [String: [String: Any]] {
             let text = try TestEnvironment.run(python, [script] + paths).text
             var byFile: [String: [String: Any]] = [:]

@@ -6,6 +6,7 @@ import DICOMUpperLayer
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -99,7 +100,7 @@ import Glibc
 
     @Test func theSCUGivesUpOnAPeerThatStopsReading() throws {
         let scp = try FakeSCP(.neverReads)
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try ExternalTools.temporaryDirectory("hostile")
         defer { try? FileManager.default.removeItem(at: dir) }
         var ds = DataSet()
         ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
@@ -114,14 +115,6 @@ import Glibc
         #expect(results.first?.succeeded == false)
         #expect(results.first?.error?.contains("does not read") == true, "\(results)")
         #expect(Socket.now() - start < 6)
-    }
-}
-
-enum TestSupport {
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 }
 

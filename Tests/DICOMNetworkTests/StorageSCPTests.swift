@@ -11,6 +11,7 @@ import Testing
 @Suite struct StorageSCPTests {
     final class Fixture {
         let dir: URL
+        let staging: RecordingStaging
         let server: DICOMServer
         init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-scp-\(UUID().uuidString)")
@@ -22,7 +23,8 @@ import Testing
             c.artimTimeout = 2
             c.shutdownGrace = 1
             configure(&c)
-            server = try DICOMServer(configuration: c, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            staging = try RecordingStaging(dataFolder: c.dataFolder, sync: c.sync)
+            server = DICOMServer(configuration: c, staging: staging, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             try server.start()
         }
         deinit {
@@ -59,7 +61,9 @@ import Testing
         }
     }
 
-    @Test func echoAndStoreIntoTheStudysStagingFolder() throws {
+    /// Each instance is placed once complete, checked and marked complete, with its study; the
+    /// staging's folder layout is SenditIntake's (StagingAreaTests).
+    @Test func echoAndStoreThroughTheStaging() throws {
         let f = try Fixture()
         let a = try RequestorAssociation(RequestorAssociation.Parameters(
             host: "127.0.0.1", port: f.server.port, callingAETitle: "TESTSCU", calledAETitle: "SENDIT",
@@ -72,10 +76,11 @@ import Testing
         #expect(results.allSatisfy { $0.succeeded }, "\(results)")
         let stored = try f.stored()
         #expect(stored.count == 2)
-        #expect(stored.allSatisfy { $0.hasPrefix("1.2.3.4.tmp") })
-        #expect(stored.contains { $0.hasSuffix("/1.2.3.4.1.dcm") })
+        let placements = f.staging.placements
+        #expect(placements.map(\.sopInstanceUID) == ["1.2.3.4.1", "1.2.3.4.2"])
+        #expect(placements.allSatisfy { $0.studyInstanceUID == "1.2.3.4" && $0.mode == RecordingStaging.completeMode })
         // The received file: File Meta with the source AE title, the data set as sent.
-        let received = try Part10File.read(path: f.data + "/" + stored.first { $0.hasSuffix("1.2.3.4.2.dcm") }!)
+        let received = try Part10File.read(path: placements[1].path)
         #expect(received.fileMetaInformation.string(.sourceApplicationEntityTitle) == "TESTSCU")
         let original = try Part10File.read(path: paths[1])
         #expect(try DataSetEncoder(explicitVR: true).encode(received.dataSet) == DataSetEncoder(explicitVR: true).encode(original.dataSet))
@@ -92,27 +97,6 @@ import Testing
                                       shouldContinue: { reported < 2 })
         #expect(results.count == 2 && results.allSatisfy(\.succeeded))
         #expect(try f.stored().count == 2)
-    }
-
-    @Test func aReSentInstanceReplacesTheEarlierCopy() throws {
-        let f = try Fixture()
-        _ = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.9", pixels: 10)], to: f.destination())
-        _ = StorageSCU.send(paths: [try f.instance(sop: "1.2.3.4.9", pixels: 20)], to: f.destination())
-        let stored = try f.stored()
-        #expect(stored.count == 1)
-        #expect(try Part10File.read(path: f.data + "/" + stored[0]).dataSet[.pixelData]?.binaryLength == 20)
-    }
-
-    @Test func hostileUIDsNeverLeaveTheDataFolder() throws {
-        let f = try Fixture()
-        let results = StorageSCU.send(paths: [try f.instance(study: "../../escaped", sop: "1.2.3.4.5"),
-                                              try f.instance(study: "a/b", sop: "1.2.3.4.6")], to: f.destination())
-        #expect(results.allSatisfy { $0.succeeded })
-        let stored = try f.stored()
-        #expect(stored.count == 2)
-        #expect(stored.allSatisfy { $0.hasPrefix("x") && !$0.contains("..") && $0.split(separator: "/").count == 2 }, "\(stored)")
-        #expect(!FileManager.default.fileExists(atPath: f.dir.appendingPathComponent("escaped").path))
-        #expect(StagingArea.fileName(for: "..") != ".." && StagingArea.fileName(for: "1.2.3") == "1.2.3")
     }
 
     @Test func statusesForDataSetsThatAreNotWhatTheCommandSays() throws {
@@ -287,43 +271,5 @@ import Testing
         // The odd stream arrived with its NUL pad: an even-length data set (PS3.5 A.5).
         let size = try FileManager.default.attributesOfItem(atPath: f.data + "/" + stored[0])[.size] as! Int
         #expect((size - Int(received.dataSetOffset)) % 2 == 0)
-    }
-
-    /// After a crash, a complete .part (synced, its response perhaps sent, its rename lost) is
-    /// moved into its staging folder at start-up; an incomplete one is removed.
-    @Test func startUpRecoversCompletePartsAndRemovesIncompleteOnes() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-recover-\(UUID().uuidString)")
-        let incoming = dir.appendingPathComponent(".incoming")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var ds = DataSet()
-        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: UID.ctImageStorage.rawValue))
-        ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.3.4.50"))
-        ds.set(DataElement(tag: .studyInstanceUID, vr: .UI, string: "1.2.3.4"))
-        ds.set(DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: 1, count: 1000)))
-        var file = Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
-        file.fileMetaInformation.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: "CT1"))
-        let bytes = try Part10Writer.encode(file)
-        func part(_ name: String, _ data: [UInt8], complete: Bool) throws {
-            let url = incoming.appendingPathComponent(name)
-            try Data(data).write(to: url)
-            chmod(url.path, complete ? StagingArea.completeMode : StagingArea.incompleteMode)
-        }
-        try part("a.part", bytes, complete: true)
-        try part("b.part", Array(bytes.dropLast(100)), complete: false)        // cut by the crash
-        // Cut exactly before Pixel Data: it parses cleanly, but was never marked complete.
-        let cleanCut = Array(bytes.prefix(bytes.count - 1000 - 12))
-        try #require((try? Part10File.read(bytes: cleanCut))?.warnings.isEmpty == true)
-        try part("c.part", cleanCut, complete: false)
-        let staging = try StagingArea(dataFolder: dir.path)
-        try staging.lockAndRecover()
-        #expect(staging.recovered.count == 1 && staging.recovered[0].hasSuffix("/1.2.3.4.50.dcm"))
-        #expect(staging.recovered[0].contains("/1.2.3.4.tmp"))
-        #expect(staging.discarded.count == 2)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).filter { $0.hasSuffix(".part") }.isEmpty)
-        // A second server on the same data folder is refused before it touches anything.
-        let second = try StagingArea(dataFolder: dir.path)
-        #expect(throws: FileStoreError.self) { try second.lockAndRecover() }
-        staging.unlock()
     }
 }

@@ -11,16 +11,7 @@ import Testing
 @Suite struct AttackRegressionTests {
     static func outcome(_ ds: DataSet, options: Set<ProfileOption> = DeidentificationSettings.defaultOptions)
         throws -> (DataSet, PHIGate.Hit?) {
-        let out = try DeidFixture.engine(options).deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("attack-\(UUID().uuidString).dcm").path
-        defer { unlink(path) }
-        try Part10Writer.write(out.file, to: path)
-        do {
-            try PHIGate(original: ds, scope: PHIGate.Scope(options: options)).check(path: path)
-            return (out.file.dataSet, nil)
-        } catch let hit as PHIGate.Hit {
-            return (out.file.dataSet, hit)
-        }
+        try DeidFixture.outcome(ds, options: options)
     }
 
     static func base(_ extra: [DataElement], sopClass: String = UID.ctImageStorage.rawValue) -> DataSet {

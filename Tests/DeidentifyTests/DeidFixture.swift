@@ -1,6 +1,6 @@
 import DICOMCore
 import DICOMFile
-import Deidentify
+@testable import Deidentify
 import Foundation
 import TestSupport
 
@@ -16,6 +16,25 @@ enum DeidFixture {
 
     static func engine(_ options: Set<ProfileOption> = DeidentificationSettings.defaultOptions) throws -> Deidentifier {
         Deidentifier(settings: DeidentificationSettings(profile: try ConfidentialityProfile(options: options)), uids: uids)
+    }
+
+    /// De-identifies `ds` with `options` (and `recipe`), writes the copy, and runs the PHI gate on
+    /// it: the copy's data set and the gate's verdict (nil: passed).
+    static func outcome(_ ds: DataSet, options: Set<ProfileOption> = DeidentificationSettings.defaultOptions,
+                        recipe: Recipe? = nil) throws -> (DataSet, PHIGate.Hit?) {
+        var settings = DeidentificationSettings(profile: try ConfidentialityProfile(options: options))
+        settings.recipe = recipe
+        let out = try Deidentifier(settings: settings, uids: uids).deidentify(file(ds), identifiers: identifiers)
+        let folder = try ExternalTools.temporaryDirectory("outcome")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("copy.dcm").path
+        try Part10Writer.write(out.file, to: path)
+        do {
+            try PHIGate(original: ds, scope: PHIGate.Scope(options: options)).check(path: path)
+            return (out.file.dataSet, nil)
+        } catch let hit as PHIGate.Hit {
+            return (out.file.dataSet, hit)
+        }
     }
 
     static let identifiers = IdentifiersResponse(results: [

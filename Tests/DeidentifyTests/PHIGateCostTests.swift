@@ -3,6 +3,7 @@ import DICOMFile
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// What the gate costs per copy, printed (not asserted: the machine's speed varies), on the
 /// benchmark's 512 × 512 CT (scripts/make-ct-corpus.py) de-identified by the engine, native and
@@ -10,22 +11,10 @@ import Testing
 @Suite struct PHIGateCostTests {
     typealias F = PHIGateFixture
 
-    static var python: String {
-        ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? DeidFixture.repository + "/.venv/bin/python"
-    }
-
     /// Generates two 512 × 512 slices, de-identifies the first with sendit's defaults.
     func deidentifiedCT(_ folder: String) throws -> (original: DataSet, copy: Part10File) {
-        guard FileManager.default.isExecutableFile(atPath: PHIGateCostTests.python) else {
-            throw F.ToolFailure(description: "no Python at \(PHIGateCostTests.python): run scripts/setup")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: PHIGateCostTests.python)
-        p.arguments = [DeidFixture.repository + "/scripts/make-ct-corpus.py", folder, "--count", "2", "--size", "512"]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw F.ToolFailure(description: "make-ct-corpus.py exited \(p.terminationStatus)") }
+        try ExternalTools.run(try ExternalTools.python(),
+                              [DeidFixture.repository + "/scripts/make-ct-corpus.py", folder, "--count", "2", "--size", "512"])
         var input = try Part10File.read(path: folder + "/ct-512-2/CT000001.dcm")
         input.dataSet = try Deidentifier.loadingText(input.dataSet)
         // The corpus's institution is "Sendit General Hospital", and its procedure code's
@@ -67,7 +56,7 @@ import Testing
 
         // The same copy compressed by dcmcjpeg (lossless), put back by the project's writer.
         let jpegByDcmtk = folder + "/dcmtk.dcm", jpeg = folder + "/jpeg.dcm"
-        try F.run("dcmcjpeg", [native, jpegByDcmtk])
+        try ExternalTools.run("dcmcjpeg", [native, jpegByDcmtk])
         var compressed = try Part10File.read(path: jpegByDcmtk)
         compressed.dataSet = try Deidentifier.loadingText(compressed.dataSet)
         try Part10Writer.write(compressed, to: jpeg)

@@ -3,6 +3,7 @@ import DICOMFile
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// Codestreams from real encoders (dcmtk's dcmcjpeg, dcmcjpls, dcmcrle; OpenJPEG's
 /// opj_compress) walk and pass as they come; the same codestreams with a name put into a
@@ -19,7 +20,7 @@ import Testing
     func dcmtk(_ tool: String, _ options: [String] = []) throws -> Part10File {
         let input = folder + "/native-\(UUID().uuidString).dcm", output = folder + "/\(tool)-\(UUID().uuidString).dcm"
         try Part10Writer.write(Part10File(dataSet: F.clean(rows: 64, columns: 64), transferSyntax: .explicitVRLittleEndian), to: input)
-        try F.run(tool, options + [input, output])
+        try ExternalTools.run(tool, options + [input, output])
         var file = try Part10File.read(path: output)
         file.dataSet = try Deidentifier.loadingText(file.dataSet)
         return file
@@ -99,7 +100,7 @@ import Testing
     func openJPEG(_ suffix: String, _ options: [String]) throws -> (DataSet, [UInt8]) {
         let (input, ds) = try pgm()
         let output = folder + "/\(UUID().uuidString).\(suffix)"
-        try F.run("opj_compress", ["-i", input, "-o", output] + options)
+        try ExternalTools.run("opj_compress", ["-i", input, "-o", output] + options)
         return (ds, Array(try Data(contentsOf: URL(fileURLWithPath: output))))
     }
 

@@ -3,6 +3,7 @@ import DICOMFile
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// An identified CT original and a realistic de-identified copy of it (what a clean engine
 /// output looks like), written with the project's writer, for the PHI gate's tests: each test
@@ -141,11 +142,7 @@ enum PHIGateFixture {
         return out
     }
 
-    static func folder() throws -> String {
-        let f = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-gate-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
-        return f
-    }
+    static func folder() throws -> String { try ExternalTools.temporaryDirectory("gate").path }
 
     /// Writes `ds` with Part10Writer and runs the gate: its hit, or nil if the copy passed.
     static func verdict(_ gate: PHIGate, _ ds: DataSet, transferSyntax: TransferSyntax = .explicitVRLittleEndian,
@@ -180,35 +177,5 @@ enum PHIGateFixture {
     /// The original's needles searched for by the default options' gate.
     static var gate: PHIGate {
         PHIGate(original: original, scope: PHIGate.Scope(options: DeidentificationSettings.defaultOptions))
-    }
-
-    // MARK: outside programs
-
-    struct ToolFailure: Error, CustomStringConvertible { let description: String }
-
-    /// A program on the PATH (scripts/setup installs dcmtk and libopenjp2-tools); a missing one
-    /// fails the test with what to do, never skips it.
-    static func tool(_ name: String) throws -> String {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        throw ToolFailure(description: "\(name) is not on the PATH: run scripts/setup")
-    }
-
-    @discardableResult
-    static func run(_ name: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try tool(name))
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw ToolFailure(description: "\(name) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(text)") }
-        return text
     }
 }

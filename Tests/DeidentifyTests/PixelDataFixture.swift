@@ -65,11 +65,7 @@ enum PixelDataFixture {
         return ds
     }
 
-    static func temporaryDirectory(_ name: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-pixel-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
+    static func temporaryDirectory(_ name: String) throws -> String { try ExternalTools.temporaryDirectory("pixel-\(name)").path }
 
     static func write(_ ds: DataSet, _ ts: TransferSyntax, to path: String) throws {
         try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: ts), to: path)

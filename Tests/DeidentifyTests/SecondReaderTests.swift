@@ -3,14 +3,14 @@ import DICOMFile
 @testable import Deidentify
 import Foundation
 import Testing
+import TestSupport
 
 /// The second reader's reproductions: each was a way PHI could leave, or an image be lost.
 @Suite struct SecondReaderTests {
     let folder: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-review-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folder = try ExternalTools.temporaryDirectory("review").path
     }
 
     func base(_ charset: String? = nil, name: String = "Simpson^Homer") -> DataSet {
@@ -50,17 +50,7 @@ import Testing
     /// De-identifies, writes, and runs the gate: the gate's verdict (nil: passed).
     func outcome(_ ds: DataSet, options: Set<ProfileOption> = DeidentificationSettings.defaultOptions,
                  recipe: Recipe? = nil) throws -> (DataSet, PHIGate.Hit?) {
-        var settings = DeidentificationSettings(profile: try ConfidentialityProfile(options: options))
-        settings.recipe = recipe
-        let out = try Deidentifier(settings: settings, uids: DeidFixture.uids).deidentify(DeidFixture.file(ds), identifiers: DeidFixture.identifiers)
-        let path = folder + "/\(UUID().uuidString).dcm"
-        try Part10Writer.write(out.file, to: path)
-        do {
-            try PHIGate(original: ds, scope: PHIGate.Scope(options: options)).check(path: path)
-            return (out.file.dataSet, nil)
-        } catch let hit as PHIGate.Hit {
-            return (out.file.dataSet, hit)
-        }
+        try DeidFixture.outcome(ds, options: options, recipe: recipe)
     }
 
     func textItem(_ text: String, _ charset: String?) -> DataElement {

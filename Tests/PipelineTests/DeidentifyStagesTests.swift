@@ -2,12 +2,12 @@ import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
-import GRDB
 import Logging
 @testable import Pipeline
 import Synchronization
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 /// The identify and de-identify stages on a real index, outbox and job workers.
 @Suite struct DeidentifyStagesTests {
@@ -84,11 +84,11 @@ import Testing
         let reasons = try node.f.images().map { $0.statusReason ?? "" }
         #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing }, "\(reasons)")
         #expect(node.provider.calls.withLock { $0 } == 1)
-        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 2)
-        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
+        #expect(try node.f.contents.seriesIdentifiers().count == 2)
+        #expect(try Set(node.f.contents.seriesIdentifiers().map(\.json)).count == 1)
         let files = node.outboxFiles()
         #expect(files.count == 6)
-        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 6)
+        #expect(try node.f.contents.deidentifiedCopies().count == 6)
         for path in files {
             let out = try Part10File.read(path: path)
             #expect(out.dataSet.string(.patientName)?.hasPrefix("P") == true)
@@ -138,13 +138,10 @@ import Testing
         #expect(try node.run())
         let first = node.outboxFiles()
         // As if killed after the copies were placed but before the rows were written.
-        try node.f.database.writer.write { db in
-            try db.execute(sql: "UPDATE image SET status = 'PROCESSING'")
-            try db.execute(sql: "UPDATE job SET state = 'queued', attempts = 0 WHERE stage = 'deidentify'")
-        }
+        try node.f.database.interruptAsIfKilled(stage: "deidentify", images: .processing)
         #expect(try node.run())
         #expect(node.outboxFiles() == first)
-        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 2)
+        #expect(try node.f.contents.deidentifiedCopies().count == 2)
         #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing })
     }
 }
@@ -207,14 +204,14 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         let stage = IdentifyStage(provider: provider, hash: DeidentifyStagesTests.hash)
         // Series 1 is identified from its image; series 2 has no image in PROCESSING, so its
         // patient cannot be known (and its sibling's identifiers are not its to take).
-        try f.database.writer.write { db in try db.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE sopInstanceUID = '1.2.3.1.1'") }
         let first = try #require(try f.images().first { $0.sopInstanceUID == "1.2.3.1.1" }?.seriesId)
         let jobs = try f.jobs().sorted { a, _ in a.seriesId == first }
         #expect(jobs.count == 2 && jobs[0].seriesId == first)
+        #expect(try f.queue.takeImages(for: jobs[0], from: [.new], to: .processing) == 1)
         try stage.run(StageJob(job: jobs[0], database: f.database, renewLease: {}))
         try stage.run(StageJob(job: jobs[1], database: f.database, renewLease: {}))
         #expect(provider.calls.withLock { $0 } == 1)
-        #expect(try f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 1)
+        #expect(try f.contents.seriesIdentifiers().count == 1)
         let outbox = try Outbox(folder: f.root + "/var/outbox", sync: false)
         let deidentify = DeidentifyStage(engine: Deidentifier(settings: .standard, uids: UIDRemapper(hash: DeidentifyStagesTests.hash)),
                                          outbox: outbox)
@@ -281,9 +278,7 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
             stage.concurrency = 1
             stage.recordEvery = 1
             stage.syncFolders = { folders in
-                let recorded = try database.writer.read { db in
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") ?? 0
-                }
+                let recorded = try database.images(seriesId: nil).filter { $0.status == .doneProcessing }.count
                 calls.withLock { $0.append(Call(recorded: recorded, folders: Set(folders))) }
                 try Outbox.syncFolders(folders)
             }
@@ -294,7 +289,7 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         #expect(try node.f.statuses().values.allSatisfy { $0 == .doneProcessing })
         let seen = calls.withLock { $0 }
         #expect(seen.map(\.recorded) == [0, 1, 2])
-        let copies = try node.f.database.writer.read { db in try String.fetchAll(db, sql: "SELECT path FROM deidentified") }
+        let copies = try node.f.contents.deidentifiedCopies().map(\.path)
         let series = Set(copies.map { ($0 as NSString).deletingLastPathComponent })
         #expect(series.count == 1)
         #expect(seen.allSatisfy { $0.folders == series.union([outbox.folder]) })

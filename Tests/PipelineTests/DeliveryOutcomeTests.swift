@@ -4,7 +4,7 @@ import DICOMNetwork
 @testable import Pipeline
 @testable import RemoteServices
 import Testing
-@testable import SenditIndex
+import SenditIndex
 
 /// What a C-STORE answer, or its absence, means for the image.
 @Suite struct DeliveryOutcomeTests {

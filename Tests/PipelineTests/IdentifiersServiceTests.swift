@@ -7,43 +7,19 @@ import Foundation
 @testable import Pipeline
 @testable import RemoteServices
 import Testing
-@testable import SenditIndex
+import SenditIndex
 import TestSupport
 
 /// RESTIdentifiersProvider against a real HTTP server (conformance/identifiers_service.py) in
 /// each of its modes.
 @Suite(.serialized) struct IdentifiersServiceTests {
     final class Service {
-        let process = Process()
-        let port: Int
-        let log: String
+        let double: HTTPDouble
+        var port: Int { double.port }
+        var requests: [[String: Any]] { double.requests }
 
         init(mode: String, token: String? = nil) throws {
-            log = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-ids-\(UUID().uuidString).jsonl").path
-            let url = ExternalTools.packageRoot
-            let python = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? "/usr/bin/python3"
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [url.path + "/conformance/identifiers_service.py", "--mode", mode, "--log", log] + (token.map { ["--token", $0] } ?? [])
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").last ?? "") else {
-                throw CocoaError(.fileReadUnknown)
-            }
-            port = p
-        }
-
-        deinit {
-            // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(atPath: log)
-        }
-
-        var requests: [[String: Any]] {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            double = try HTTPDouble("identifiers_service.py", ["--mode", mode] + (token.map { ["--token", $0] } ?? []))
         }
 
         func provider(token: String? = "s3cret", timeout: TimeInterval = 2) -> RESTIdentifiersProvider {
@@ -133,7 +109,7 @@ import TestSupport
         #expect(try f.jobs().map(\.state) == [.failed])
         #expect(try f.jobs().first?.lastError?.contains("HTTP 401") == true)
         #expect(try f.images().allSatisfy { $0.status == .failed && ($0.statusReason ?? "").contains("HTTP 401") })
-        #expect(try f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM deidentified") == 0)
+        #expect(try f.contents.seriesIdentifiers().count == 0)
+        #expect(try f.contents.deidentifiedCopies().count == 0)
     }
 }

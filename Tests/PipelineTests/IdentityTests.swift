@@ -2,12 +2,12 @@ import DICOMCore
 import DICOMFile
 import Deidentify
 import Foundation
-import GRDB
 @testable import Pipeline
 @testable import SenditIntake
 import Synchronization
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 /// Distinct patients stay distinct, through the identify and de-identify stages on a real index:
 /// exact IDs, identifiers cached per study and patient (never per StudyInstanceUID alone), the
@@ -25,11 +25,11 @@ import Testing
 
     /// Each de-identified copy's data set, by the original's SOPInstanceUID.
     static func outputs(_ node: Node) throws -> [String: DataSet] {
-        let rows = try node.f.database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT i.sopInstanceUID, d.path FROM deidentified AS d JOIN image AS i ON i.id = d.imageId")
-        }
+        let originals = Dictionary(uniqueKeysWithValues: try node.f.images().map { ($0.id, $0.sopInstanceUID) })
         var out: [String: DataSet] = [:]
-        for row in rows { out[row[0]] = try Part10File.read(path: row[1]).dataSet }
+        for copy in try node.f.contents.deidentifiedCopies() {
+            out[try #require(originals[copy.imageId])] = try Part10File.read(path: copy.path).dataSet
+        }
         return out
     }
 
@@ -78,7 +78,7 @@ import Testing
         let a = try #require(out["1.2.3.1.1"]), b = try #require(out["1.2.4.1.1"])
         #expect(a.string(.accessionNumber) != b.string(.accessionNumber))
         #expect(a.string(.patientID) != b.string(.patientID))
-        #expect(try node.f.count("SELECT COUNT(*) FROM identifierCode WHERE kind = 'study'") == 2)
+        #expect(try node.f.contents.identifierCodes().filter { $0.kind == .study }.count == 2)
     }
 
     @Test func twoPatientsUnderOneStudyInstanceUIDAreNeverMergedAndTheLaterIsHeldUntilReleased() throws {
@@ -103,7 +103,7 @@ import Testing
         #expect(reason.contains("StudyInstanceUID 1.2.3 also holds series of another patient") && reason.contains("sendit release"))
         #expect(!reason.contains("B-2") && !reason.contains("A-1"), "a reason names no ID")
         // Only A's identifiers exist; no job failed (the de-identify stage had nothing to do).
-        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 1)
+        #expect(try node.f.contents.seriesIdentifiers().count == 1)
         #expect(try node.f.jobs().allSatisfy { $0.state == .done })
         #expect(try Self.outputs(node).count == 2)
         // `sendit status` shows the hold and its reason.
@@ -124,8 +124,8 @@ import Testing
         #expect(a.string(.patientID) != b.string(.patientID) && a.string(.accessionNumber) != b.string(.accessionNumber))
         // Nor do they share a research study: B's UIDs are remapped in a namespace of its own.
         #expect(a.string(.studyInstanceUID) != b.string(.studyInstanceUID))
-        #expect(try node.f.count("SELECT COUNT(DISTINCT patientDigest) FROM seriesIdentifiers") == 2)
-        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 2)
+        #expect(try Set(node.f.contents.seriesIdentifiers().compactMap(\.patientDigest)).count == 2)
+        #expect(try Set(node.f.contents.seriesIdentifiers().map(\.json)).count == 2)
         // The burned-in hold is released the usual way.
         #expect(try HeldImages.release(node.f.database, uids: ["1.2.3.2.2"], drop: false, reason: "no text", maxAttempts: 3).images == 1)
         #expect(try node.run())
@@ -179,7 +179,7 @@ import Testing
             #expect(try node.run())
         }
         #expect(node.provider.calls.withLock { $0 } == 1)
-        #expect(try node.f.count("SELECT COUNT(DISTINCT json) FROM seriesIdentifiers") == 1)
+        #expect(try Set(node.f.contents.seriesIdentifiers().map(\.json)).count == 1)
         let out = try Self.outputs(node)
         #expect(out.count == 3)
         #expect(Set(out.values.compactMap { $0.string(.patientID) }).count == 1)
@@ -223,8 +223,8 @@ import Testing
         #expect(reason.contains("patient code PSAME was already given to another patient"), "\(reason)")
         let job = try #require(try node.f.jobs().last { $0.stage == "identify" })
         #expect(job.state == .failed && job.attempts == 1, "refused for good, not retried")
-        #expect(try node.f.count("SELECT COUNT(*) FROM seriesIdentifiers") == 2)
-        #expect(try node.f.count("SELECT COUNT(*) FROM identifierCode WHERE kind = 'patient'") == 1)
+        #expect(try node.f.contents.seriesIdentifiers().count == 2)
+        #expect(try node.f.contents.identifierCodes().filter { $0.kind == .patient }.count == 1)
 
         // A service that gives two patients' studies one study code.
         var second = try Node()
@@ -245,22 +245,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         // The index as the previous version left it: migrations up to v4, a study identified with
         // the old codes (12 hex digits, dashes removed), one of its images still on disk.
-        let writer = try DatabasePool(path: root + "/sendit.db")
-        try IndexDatabase.migrator.migrate(writer, upTo: "v4-commitment")
         let scratch = try PipelineFixture(firstStage: "identify")
         let image = try scratch.instance(in: root + "/data/old", series: "1.2.3.1", sop: "1.2.3.1.1", extra: Self.patient("AB-123-45"))
         let legacy = #"{"results":[{"id":"AB12345","id_source":"Stanford MRN","items":[{"id":"ACC1","id_source":"DCM Accession #","jitter":-7,"jittered_timestamp":"2020-03-08T00:00:00Z","suid":"S0123456789AB"}],"jitter":-7,"jittered_timestamp":"","suid":"P0123456789AB"}]}"#
-        try writer.write { db in
-            let now = Date()
-            try db.execute(sql: "INSERT INTO study (id, studyInstanceUID, createdAt) VALUES (1, '1.2.3', ?)", arguments: [now])
-            try db.execute(sql: "INSERT INTO series (id, studyId, seriesInstanceUID, modality, createdAt) VALUES (1, 1, '1.2.3.1', 'CT', ?)", arguments: [now])
-            try db.execute(sql: """
-                INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt)
-                VALUES (1, '1.2.3.1.1', ?, '1.2.840.10008.1.2.1', ?, 1, 'DONEPROCESSING', ?, ?)
-                """, arguments: [UID.ctImageStorage.rawValue, image, now, now])
-            try db.execute(sql: "INSERT INTO seriesIdentifiers (seriesId, json, createdAt) VALUES (1, ?, ?)", arguments: [legacy, now])
-        }
-        try writer.close()
+        try PreviousVersionIndex.write(path: root + "/sendit.db", studyInstanceUID: "1.2.3", seriesInstanceUID: "1.2.3.1", modality: "CT",
+                                       sopInstanceUID: "1.2.3.1.1", sopClassUID: UID.ctImageStorage.rawValue,
+                                       transferSyntaxUID: "1.2.840.10008.1.2.1", imagePath: image, identifiersJSON: legacy)
 
         // The new version opens it (v5 applied) and goes on: a later series of the same patient
         // reuses the recorded codes; another patient's series of that study is held.
@@ -272,26 +262,20 @@ import Testing
         try scratch.instance(in: root + "/data/new", series: "1.2.3.3", sop: "1.2.3.3.1", extra: Self.patient("AB-12-345"))
         _ = try importer.importFolder(root + "/data/new")
         let stage = IdentifyStage(provider: DeidentifyStagesTests.CountingProvider(), hash: DeidentifyStagesTests.hash)
-        let jobs = try database.writer.read { try JobRecord.order(Column("id")).fetchAll($0) }
+        let jobs = try database.jobs(seriesId: nil)
         #expect(jobs.count == 2)
         for job in jobs {
-            _ = try database.writer.write { db in
-                try ImageTransition.move(db, seriesId: job.seriesId, from: [.new], to: .processing, reason: "test", at: Date())
-            }
+            _ = try database.takeImages(for: job, from: [.new], to: .processing, now: Date())
             try stage.run(StageJob(job: job, database: database, renewLease: {}))
         }
-        let rows = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT s.seriesInstanceUID, si.json, si.patientDigest FROM seriesIdentifiers AS si JOIN series AS s ON s.id = si.seriesId ORDER BY s.id")
-        }
-        #expect(rows.map { $0[0] as String } == ["1.2.3.1", "1.2.3.2"])
-        #expect(rows.allSatisfy { ($0[1] as String) == legacy }, "the recorded codes go on for the study's later series")
-        #expect(rows.allSatisfy { ($0[2] as String?) != nil } && Set(rows.map { $0[2] as String }).count == 1, "the old row learnt its patient")
-        let held = try database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT sopInstanceUID FROM image WHERE status = 'HELD'")
-        }
+        let rows = try database.contents.seriesIdentifiers()
+        #expect(rows.map(\.seriesInstanceUID) == ["1.2.3.1", "1.2.3.2"])
+        #expect(rows.allSatisfy { $0.json == legacy }, "the recorded codes go on for the study's later series")
+        #expect(rows.allSatisfy { $0.patientDigest != nil } && Set(rows.map(\.patientDigest)).count == 1, "the old row learnt its patient")
+        let held = try database.images(seriesId: nil).filter { $0.status == .held }.map(\.sopInstanceUID)
         #expect(held == ["1.2.3.3.1"])
         // The old codes are recorded against their originals from now on.
-        let recorded = try database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM identifierCode WHERE code IN ('P0123456789AB','S0123456789AB')") }
+        let recorded = try database.contents.identifierCodes().filter { ["P0123456789AB", "S0123456789AB"].contains($0.code) }.count
         #expect(recorded == 2)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
 @testable import Pipeline
 import Synchronization
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 @Suite struct JobWorkersTests {
     /// A stage that fails as told, counting its runs.
@@ -54,7 +54,7 @@ import Testing
         let job = try #require(try f.jobs().first)
         #expect(job.state == .failed && job.attempts == 3 && job.lastError?.isEmpty == false)
         #expect(try f.statuses().values.allSatisfy { $0 == .failed })
-        #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'job' AND toStatus = 'queued' AND fromStatus = 'running'") == 2)
+        #expect(try f.contents.events().filter { $0.entity == "job" && $0.toStatus == JobRecord.State.queued.rawValue && $0.fromStatus == JobRecord.State.running.rawValue }.count == 2)
     }
 
     /// Images a processing stage handed over before it gave up (de-identified, sent, waiting to
@@ -72,7 +72,7 @@ import Testing
         #expect(try runUntilSettled(f, stage))
         #expect(stage.runs.value.withLock { $0 } == 1)
         #expect(try f.jobs().first?.lastError == "destination refused the images")
-        let reason = try f.database.writer.read { try String.fetchOne($0, sql: "SELECT statusReason FROM image LIMIT 1") }
+        let reason = try f.images().first?.statusReason
         #expect(reason == "process: destination refused the images")
     }
 
@@ -80,9 +80,7 @@ import Testing
         let f = try importTwoImages(RetryPolicy())
         #expect(try runUntilSettled(f, MarkProcessedStage()))
         #expect(try f.statuses().values.allSatisfy { $0 == .doneProcessing })
-        let path = try f.database.writer.read {
-            try String.fetchAll($0, sql: "SELECT IFNULL(fromStatus, '') || '>' || toStatus FROM event WHERE entity = 'image' AND entityId = 1 ORDER BY id")
-        }
+        let path = try f.contents.events().filter { $0.entity == "image" && $0.entityId == 1 }.map { ($0.fromStatus ?? "") + ">" + $0.toStatus }
         #expect(path == [">NEW", "NEW>PROCESSING", "PROCESSING>DONEPROCESSING"])
     }
 }

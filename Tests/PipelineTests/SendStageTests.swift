@@ -6,13 +6,14 @@ import DICOMFile
 import DICOMNetwork
 import Deidentify
 import Foundation
-import GRDB
 import Logging
 @testable import Pipeline
 @testable import RemoteServices
 import Synchronization
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
+import SenditIntake
 
 /// The send stage and the clean-up on a real index and outbox, sending to real DICOM listeners
 /// (sendit's own SCP) over loopback.
@@ -34,7 +35,8 @@ import Testing
             c.sync = false
             c.checkCalledAETitle = false
             c.acceptUnknownSOPClasses = acceptUnknown
-            server = try DICOMServer(configuration: c, logger: PipelineFixture.silent)
+            server = DICOMServer(configuration: c, staging: try StagingArea(dataFolder: c.dataFolder, sync: c.sync),
+                                 logger: PipelineFixture.silent)
             try server.start()
         }
 
@@ -116,7 +118,7 @@ import Testing
         }
 
         func allDone(_ n: Int) throws -> Bool {
-            try f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == n
+            try f.images(.done).count == n
         }
 
         /// Two series of three instances in one study folder, imported.
@@ -146,12 +148,12 @@ import Testing
         let node = try Node([("a", dest.port)])
         let originals = try node.importStudy()
         #expect(try node.run(until: { try node.allDone(6) }))
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE destination = 'a' AND state = 'done' AND dimseStatus = 0") == 6)
+        #expect(try node.f.contents.deliveries().filter { $0.destination == "a" && $0.state == .done && $0.dimseStatus == 0 }.count == 6)
         // The destination holds the de-identified copies, exactly: their new SOP Instance UIDs,
         // and none of the original values.
         let received = dest.received()
         #expect(received.count == 6)
-        let newUIDs = Set(try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT sopInstanceUID FROM deidentified") })
+        let newUIDs = Set(try node.f.contents.deidentifiedCopies().map(\.sopInstanceUID))
         var receivedUIDs = Set<String>()
         for (path, bytes) in received {
             receivedUIDs.insert(try Part10File.read(path: path).sopInstanceUID?.rawValue ?? "")
@@ -166,12 +168,12 @@ import Testing
         for path in originals { #expect(!FileManager.default.fileExists(atPath: path)) }
         #expect(!FileManager.default.fileExists(atPath: node.f.data + "/study"))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: node.outbox.folder))?.filter { !$0.hasPrefix(".") } == [])
-        #expect(try node.f.count("SELECT COUNT(*) FROM image") == 0)
-        #expect(try node.f.count("SELECT COUNT(*) FROM series") == 0)
-        #expect(try node.f.count("SELECT COUNT(*) FROM study") == 0)
-        #expect(try node.f.count("SELECT SUM(images) FROM seriesSummary WHERE destinations = 'a'") == 6)
-        #expect(try node.f.count("SELECT COUNT(*) FROM seriesSummary WHERE deliveredAt IS NOT NULL") == 2)
-        #expect(try node.f.count("SELECT COUNT(*) FROM event WHERE entity = 'cleanup'") == 6)
+        #expect(try node.f.images().count == 0)
+        #expect(try node.f.contents.series().count == 0)
+        #expect(try node.f.contents.studies().count == 0)
+        #expect(try node.f.contents.seriesSummaries().filter { $0.destinations == "a" }.map(\.images).reduce(0, +) == 6)
+        #expect(try node.f.contents.seriesSummaries().filter { $0.deliveredAt != nil }.count == 2)
+        #expect(try node.f.contents.events().filter { $0.entity == "cleanup" }.count == 6)
     }
 
     @Test func aDestinationThatIsDownIsRetriedAndNothingIsRemovedUntilEveryDestinationHasIt() throws {
@@ -181,10 +183,10 @@ import Testing
         let originals = try node.importStudy()
         // "up" has every image; "down" keeps failing, so no image is SENT, let alone DONE.
         #expect(try node.run(until: {
-            try node.f.count("SELECT COUNT(*) FROM delivery WHERE destination = 'up' AND state = 'done'") == 6
-                && node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:down' AND state = 'queued' AND attempts >= 2") == 2
+            try node.f.contents.deliveries().filter { $0.destination == "up" && $0.state == .done }.count == 6
+                && node.f.jobs().filter { $0.stage == "send:down" && $0.state == .queued && $0.attempts >= 2 }.count == 2
         }))
-        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6)
+        #expect(try node.f.images(.doneProcessing).count == 6)
         let retrying = try DeliverySummary.read(node.f.database, destinations: node.destinations.map(\.indexed))
         let down = try #require(retrying.destinations.first { $0.name == "down" })
         #expect(down.retrying.count == 2 && down.retrying.allSatisfy { ($0.lastError ?? "").contains("down:") })
@@ -206,16 +208,16 @@ import Testing
         let node = try Node([("a", dest.port)])
         _ = try node.importStudy()
         #expect(try node.run(until: { try node.allDone(6) }))
-        let first = try node.f.database.writer.read { try Date.fetchOne($0, sql: "SELECT MAX(sentAt) FROM delivery") }
+        let first = try node.f.contents.deliveries().compactMap(\.sentAt).max()
         try node.f.instance(in: node.f.data + "/corrected", series: "1.2.3.1", sop: "1.2.3.1.1", pixels: Array(repeating: 9, count: 64))
         _ = try node.f.importer.importFolder(node.f.data + "/corrected")
         #expect(try node.f.statuses()["1.2.3.1.1"] == .new)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery") == 5, "the old copy's record is gone")
+        #expect(try node.f.contents.deliveries().count == 5, "the old copy's record is gone")
         #expect(try node.retention.sweep().images == 5, "the corrected image is not removed before it is delivered")
-        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == 1 }))
-        let again = try node.f.database.writer.read { try Date.fetchOne($0, sql: "SELECT sentAt FROM delivery") }
+        #expect(try node.run(until: { try node.f.images(.done).count == 1 }))
+        let again = try node.f.contents.deliveries().first?.sentAt
         #expect(again != nil && first != nil && again! > first!)
-        let newUID = try node.f.database.writer.read { try String.fetchOne($0, sql: "SELECT sopInstanceUID FROM deidentified") } ?? "?"
+        let newUID = try node.f.contents.deidentifiedCopies().first?.sopInstanceUID ?? "?"
         let copies = try dest.received().filter { try Part10File.read(path: $0.path).sopInstanceUID?.rawValue == newUID }
         #expect(!copies.isEmpty)
         #expect(copies.contains { Array($0.bytes.suffix(64)) == Array(repeating: 9, count: 64) }, "the destination got the corrected pixels")
@@ -226,33 +228,29 @@ import Testing
     func deidentifiedSeries(_ node: Node) throws -> (JobRecord, [Int64]) {
         _ = try node.importStudy()
         // De-identify only (no send stage in the workers' hands).
-        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONEPROCESSING'") == 6 },
+        #expect(try node.run(until: { try node.f.images(.doneProcessing).count == 6 },
                              handlers: Array(node.stages.prefix(2))))
         let job = try #require(try node.queue.claimNext(owner: "test", stages: ["send:a"]))
-        let ids = try node.f.database.writer.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE seriesId = ? ORDER BY id", arguments: [job.seriesId])
-        }
+        let ids = try node.f.database.images(seriesId: job.seriesId).compactMap(\.id).sorted()
         return (job, ids)
     }
 
     /// Runs the claimed send job. At each lease renewal (before each round's sending, after each
-    /// batch of answers is recorded) `change` runs in a write transaction, until it says it
-    /// changed something. Returns whether it did.
-    func runSendJob(_ node: Node, _ record: JobRecord, changeOnce change: @escaping @Sendable (Database) throws -> Bool) throws -> Bool {
+    /// batch of answers is recorded) `change` runs on the index, until it says it changed
+    /// something. Returns whether it did.
+    func runSendJob(_ node: Node, _ record: JobRecord, changeOnce change: @escaping @Sendable (IndexDatabase) throws -> Bool) throws -> Bool {
         let database = node.f.database
         let changed = Mutex(false)
         let job = StageJob(job: record, database: database, renewLease: {
             guard !changed.withLock({ $0 }) else { return }
-            if try database.writer.write({ try change($0) }) { changed.withLock { $0 = true } }
+            if try change(database) { changed.withLock { $0 = true } }
         })
         try SendStage(destination: node.destinations[0], destinations: ["a"]).run(job)
         return changed.withLock { $0 }
     }
 
     func queuedSendJobs(_ node: Node, series: Int64) throws -> Int {
-        try node.f.database.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'queued' AND seriesId = ?", arguments: [series]) ?? 0
-        }
+        try node.f.database.jobs(seriesId: series).filter { $0.stage == "send:a" && $0.state == .queued }.count
     }
 
     /// Images de-identified while a round is being sent go out in the same job, before its one
@@ -264,14 +262,13 @@ import Testing
         #expect(ids.count == 3)
         // Two of the series' three images are "still being de-identified" when the job starts;
         // they are ready once the job has begun its first round.
-        try node.f.database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'PROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]]) }
-        #expect(try runSendJob(node, record) { db in
-            try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING' WHERE id IN (?, ?)", arguments: [ids[1], ids[2]])
+        try node.f.database.forceStatus(.processing, imageIds: [ids[1], ids[2]])
+        #expect(try runSendJob(node, record) { database in
+            try database.forceStatus(.doneProcessing, imageIds: [ids[1], ids[2]])
             return true
         })
-        let list = ids.map(String.init).joined(separator: ",")
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(list))") == 3)
-        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE' AND id IN (\(list))") == 3)
+        #expect(try node.f.contents.deliveries().filter { ids.contains($0.imageId) }.count == 3)
+        #expect(try node.f.images(.done).filter { ids.contains($0.id ?? -1) }.count == 3)
         #expect(dest.received().count == 3)
         #expect(try queuedSendJobs(node, series: record.seriesId) == 0)
     }
@@ -282,14 +279,14 @@ import Testing
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
         let (record, ids) = try deidentifiedSeries(node)
-        // Withdrawn as soon as it is recorded.
-        #expect(try runSendJob(node, record) { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE imageId = ?", arguments: [ids[0]]) == 1 else { return false }
-            try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [ids[0]])
+        // Withdrawn as soon as it is recorded (as a destination that does not show it withdraws it).
+        #expect(try runSendJob(node, record) { database in
+            guard try database.contents.deliveries().filter({ $0.imageId == ids[0] }).count == 1 else { return false }
+            try database.recordVerification(destination: "a", shown: [(imageId: ids[0], present: false)])
             return true
         })
         #expect(dest.received().count == 3)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
+        #expect(try node.f.contents.deliveries().filter { $0.imageId == ids[0] }.count == 0)
         #expect(try queuedSendJobs(node, series: record.seriesId) == 1)
     }
 
@@ -302,17 +299,20 @@ import Testing
         let node = try Node([("a", dest.port)])
         let (record, ids) = try deidentifiedSeries(node)
         // The first lease renewal comes after the round has read what to send, before it sends.
-        #expect(try runSendJob(node, record) { db in
+        #expect(try runSendJob(node, record) { database in
             if deidentifiedAgain {
-                try db.execute(sql: "UPDATE deidentified SET createdAt = '2099-01-01 00:00:00.000' WHERE imageId = ?", arguments: [ids[0]])
+                // A newer copy recorded (as the de-identify stage records one).
+                let copy = try #require(try database.contents.deidentifiedCopies().first { $0.imageId == ids[0] })
+                try database.recordDeidentified([.placed(copy.copy)], now: Date().addingTimeInterval(3600))
             } else {
-                try db.execute(sql: "UPDATE image SET status = 'NEW' WHERE id = ?", arguments: [ids[0]])
+                // Imported again with another data set.
+                try database.forceStatus(.new, imageIds: [ids[0]])
             }
             return true
         })
         #expect(dest.received().count == 3)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId = \(ids[0])") == 0)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE imageId IN (\(ids[1]), \(ids[2]))") == 2)
+        #expect(try node.f.contents.deliveries().filter { $0.imageId == ids[0] }.count == 0)
+        #expect(try node.f.contents.deliveries().filter { [ids[1], ids[2]].contains($0.imageId) }.count == 2)
         // De-identified again: this job queues a send for the new copy (otherwise the new copy's
         // de-identify job will).
         #expect(try queuedSendJobs(node, series: record.seriesId) == (deidentifiedAgain ? 1 : 0))
@@ -322,18 +322,16 @@ import Testing
         let dest = try Destination()
         let node = try Node([("a", dest.port)])
         _ = try node.importStudy()
-        // Every image marked de-identified by hand, with no copy in the outbox: the sender reads
-        // only the outbox, so it has nothing to send.
-        try node.f.database.writer.write { db in
-            try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING'")
-            try db.execute(sql: "DELETE FROM job")
-            for seriesId in try Int64.fetchAll(db, sql: "SELECT id FROM series") {
-                try SQLiteJobQueue.enqueue(db, seriesId: seriesId, stage: "send:a", maxAttempts: 3, now: Date(), reason: "test")
-            }
+        // Every image marked de-identified by a stage that made no copy in the outbox: the
+        // sender reads only the outbox, so it has nothing to send.
+        while let job = try node.queue.claimNext(owner: "test", stages: ["identify"]) {
+            _ = try node.queue.takeImages(for: job, from: [.new], to: .doneProcessing)
+            try node.queue.complete(job, owner: "test", next: ["send:a"])
         }
-        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM job WHERE state = 'done'") == 2 }))
+        #expect(try node.f.images(.doneProcessing).count == 6)
+        #expect(try node.run(until: { try node.f.jobs().filter { $0.stage == "send:a" && $0.state == .done }.count == 2 }))
         #expect(dest.received().isEmpty)
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery") == 0)
+        #expect(try node.f.contents.deliveries().count == 0)
         #expect(try node.retention.sweep().images == 0)
     }
 
@@ -344,11 +342,11 @@ import Testing
         // A class no burned-in rule allows: a site's rule lets it through to the destination.
         node.rules = try BurnedInRules.parse("allow test-class if SOPClassUID is 1.2.826.0.1.3680043.9.9999.1\nhold rest otherwise\n")
         _ = try node.importStudy(sopClass: "1.2.826.0.1.3680043.9.9999.1")
-        #expect(try node.run(until: { try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'FAILED'") == 6 }))
-        let reasons = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT statusReason FROM image") }
+        #expect(try node.run(until: { try node.f.images(.failed).count == 6 }))
+        let reasons = try node.f.images().map { $0.statusReason ?? "" }
         #expect(reasons.allSatisfy { $0.contains("a refused it: no presentation context accepted") }, "\(reasons)")
-        #expect(try node.f.count("SELECT COUNT(*) FROM delivery WHERE state = 'failed'") == 6)
-        #expect(try node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'done'") == 2)
+        #expect(try node.f.contents.deliveries().filter { $0.state == .failed }.count == 6)
+        #expect(try node.f.jobs().filter { $0.stage == "send:a" && $0.state == .done }.count == 2)
         #expect(try node.retention.sweep().images == 0)
     }
 
@@ -358,11 +356,11 @@ import Testing
         let node = try Node([("a", dest.port)], verifier: OrthancREST(url: URL(string: "http://127.0.0.1:\(rest.port)")!))
         _ = try node.importStudy()
         #expect(try node.run(until: {
-            try node.f.count("SELECT COUNT(*) FROM job WHERE stage = 'send:a' AND state = 'queued' AND attempts >= 2") == 2
+            try node.f.jobs().filter { $0.stage == "send:a" && $0.state == .queued && $0.attempts >= 2 }.count == 2
         }))
-        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE status = 'DONE'") == 0)
-        #expect(try node.f.count("SELECT COUNT(*) FROM event WHERE entity = 'delivery' AND toStatus = 'unsent'") >= 6)
-        let errors = try node.f.database.writer.read { try String.fetchAll($0, sql: "SELECT lastError FROM job WHERE stage = 'send:a'") }
+        #expect(try node.f.images(.done).count == 0)
+        #expect(try node.f.contents.events().filter { $0.entity == "delivery" && $0.toStatus == "unsent" }.count >= 6)
+        let errors = try node.f.jobs().filter { $0.stage == "send:a" }.map { $0.lastError ?? "" }
         #expect(errors.allSatisfy { $0.contains("does not show") }, "\(errors)")
         #expect(try node.retention.sweep().images == 0)
     }
@@ -391,13 +389,13 @@ import Testing
         // The first image's original is "inside" a regular file: unlink fails (ENOTDIR), even as root.
         let blocker = node.f.data + "/blocker"
         #expect(FileManager.default.createFile(atPath: blocker, contents: Data()))
-        let firstId = try #require(try node.f.database.writer.read { try Int64.fetchOne($0, sql: "SELECT MIN(id) FROM image") })
-        try node.f.database.writer.write { try $0.execute(sql: "UPDATE image SET path = ? WHERE id = ?", arguments: [blocker + "/x.dcm", firstId]) }
+        let firstId = try #require(try node.f.images().compactMap(\.id).min())
+        try node.f.database.forcePath(blocker + "/x.dcm", imageId: firstId)
         let first = try node.retention.sweep(limit: 1)
         #expect(first.images == 0 && first.keptImageIds == [firstId] && first.problems.first?.contains("x.dcm") == true)
         let next = try node.retention.sweep(limit: 1, skipping: first.keptImageIds)
         #expect(next.images == 1)
-        #expect(try node.f.count("SELECT COUNT(*) FROM image WHERE id = \(firstId)") == 1, "the image whose file stays is kept")
+        #expect(try node.f.images().filter { $0.id == firstId }.count == 1, "the image whose file stays is kept")
     }
 
     @Test func retentionNeverIsNeverAndKeepsEverything() throws {
@@ -409,7 +407,7 @@ import Testing
                               destinations: ["a"], policy: .never)
         #expect(try never.sweep(now: Date().addingTimeInterval(1e9)).images == 0)
         for path in originals { #expect(FileManager.default.fileExists(atPath: path)) }
-        #expect(try node.f.count("SELECT COUNT(*) FROM deidentified") == 6)
+        #expect(try node.f.contents.deidentifiedCopies().count == 6)
     }
 }
 

@@ -1,9 +1,9 @@
 import DICOMDIMSE
 import Foundation
-import GRDB
 @testable import Pipeline
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
 
 /// Recording Storage Commitment results in the index.
 @Suite struct StorageCommitmentResultsTests {
@@ -12,18 +12,21 @@ import Testing
         let f = try PipelineFixture()
         for n in 1...3 { try f.instance(in: f.data + "/study", sop: "1.2.3.1.\(n)") }
         _ = try f.importer.importFolder(f.data + "/study")
-        try f.database.writer.write { db in
-            try db.execute(sql: "UPDATE image SET status = 'DONEPROCESSING'")
-            for image in try ImageRecord.fetchAll(db) {
-                try DeidentifiedRecord(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
-                                       sopInstanceUID: "2.25.3.\(image.sopInstanceUID.split(separator: ".").last!)",
-                                       path: "/outbox/\(image.id!).dcm", size: 10, createdAt: Date()).insert(db)
-                var row = DeliveryRecord(imageId: image.id!, destination: "orthanc", state: .sent, bytes: 10, updatedAt: Date())
-                try row.insert(db)
-            }
-            try db.execute(sql: "INSERT INTO commitmentRequest (transactionUID, destination, seriesId, images, requestedAt) VALUES ('2.25.77', 'orthanc', 1, 3, ?)",
-                           arguments: [Date()])
-        }
+        // De-identified, stored at "orthanc" (not verified), and a commitment requested: as the
+        // stages record them.
+        let job = try #require(try f.queue.claimNext(owner: "w", stages: ["process"]))
+        #expect(try f.queue.takeImages(for: job, from: [.new], to: .processing) == 3)
+        try f.database.recordDeidentified(try f.images().map { image in
+            .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
+                                     sopInstanceUID: "2.25.3.\(image.sopInstanceUID.split(separator: ".").last!)",
+                                     path: "/outbox/\(image.id!).dcm", size: 10))
+        })
+        try f.queue.complete(job, owner: "w", next: [])
+        let pending = try f.database.pendingDeliveries(seriesId: job.seriesId, destination: "orthanc")
+        #expect(pending.count == 3)
+        try f.database.recordDeliveries(pending.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "orthanc", verified: false)
+        #expect(try f.contents.deliveries().allSatisfy { $0.state == .sent })
+        try f.database.recordCommitmentRequest(transactionUID: "2.25.77", destination: "orthanc", seriesId: job.seriesId, images: 3)
         return (f, StorageCommitmentResults(database: f.database, destinations: ["orthanc"], aeTitles: ["orthanc": "ORTHANC"]))
     }
 
@@ -36,11 +39,11 @@ import Testing
         let status = results.record(StorageCommitment.Report(transactionUID: "2.25.77", committed: [Self.ref(1), Self.ref(2)],
                                                              failed: [(reference: Self.ref(3), reason: 0x0110)]), callingAETitle: "ORTHANC")
         #expect(status == .success)
-        #expect(try f.count("SELECT COUNT(*) FROM delivery WHERE state = 'done' AND verifiedAt IS NOT NULL") == 2)
-        #expect(try f.count("SELECT COUNT(*) FROM delivery") == 2, "the image not committed loses its record: it is sent again")
+        #expect(try f.contents.deliveries().filter { $0.state == .done && $0.verifiedAt != nil }.count == 2)
+        #expect(try f.contents.deliveries().count == 2, "the image not committed loses its record: it is sent again")
         #expect(try f.statuses() == ["1.2.3.1.1": .done, "1.2.3.1.2": .done, "1.2.3.1.3": .doneProcessing])
-        #expect(try f.count("SELECT COUNT(*) FROM commitmentRequest WHERE answeredAt IS NOT NULL AND committed = 2 AND failed = 1") == 1)
-        #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'delivery' AND reason LIKE '%0x0110%'") == 1)
+        #expect(try f.contents.commitmentRequests().filter { $0.answeredAt != nil && $0.committed == 2 && $0.failed == 1 }.count == 1)
+        #expect(try f.contents.events().filter { $0.entity == "delivery" && $0.reason.contains("0x0110") }.count == 1)
     }
 
     @Test func aResultForATransactionThatIsNotOursChangesNothing() throws {
@@ -48,7 +51,7 @@ import Testing
         let status = results.record(StorageCommitment.Report(transactionUID: "2.25.666", committed: [Self.ref(1), Self.ref(2), Self.ref(3)],
                                                              failed: []), callingAETitle: "MALLORY")
         #expect(status == .invalidArgumentValue)
-        #expect(try f.count("SELECT COUNT(*) FROM delivery WHERE state = 'sent'") == 3)
+        #expect(try f.contents.deliveries().filter { $0.state == .sent }.count == 3)
         #expect(try f.statuses().values.allSatisfy { $0 == .doneProcessing })
     }
 
@@ -57,8 +60,8 @@ import Testing
         let status = results.record(StorageCommitment.Report(transactionUID: "2.25.77", committed: [Self.ref(1), Self.ref(2), Self.ref(3)],
                                                              failed: []), callingAETitle: "MALLORY")
         #expect(status == .refusedNotAuthorized)
-        #expect(try f.count("SELECT COUNT(*) FROM delivery WHERE state = 'sent'") == 3)
-        #expect(try f.count("SELECT COUNT(*) FROM commitmentRequest WHERE answeredAt IS NULL") == 1)
+        #expect(try f.contents.deliveries().filter { $0.state == .sent }.count == 3)
+        #expect(try f.contents.commitmentRequests().filter { $0.answeredAt == nil }.count == 1)
     }
 
     @Test func transactionUIDsAreValidAndDistinct() {

@@ -30,11 +30,7 @@ import Testing
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String { try ExternalTools.run(executable, arguments) }
 
-    static func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-gcs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func scratch() throws -> String { try ExternalTools.temporaryDirectory("gcs").path }
 
     /// The emulator: `python -m gcp_storage_emulator start` (the CLI of `gcp-storage-emulator`).
     final class Emulator {
@@ -93,46 +89,13 @@ import Testing
 
     /// conformance/gcs_double.py with its arguments; `requests` is its log.
     final class TestDouble {
-        let process = Process()
-        let port: Int
-        let log: String
-        private let folder: String
-        var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+        let double: HTTPDouble
+        var port: Int { double.port }
+        var url: URL { double.url }
         var tokenURI: String { "http://127.0.0.1:\(port)/token" }
+        var requests: [[String: Any]] { double.requests }
 
-        init(_ arguments: [String]) throws {
-            let python = try GoogleCloudStorageTests.python()
-            let dir = try GoogleCloudStorageTests.scratch()
-            folder = dir
-            log = dir + "/requests.jsonl"
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [GoogleCloudStorageTests.packageRoot.appendingPathComponent("conformance/gcs_double.py").path, "--log", log] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            _ = FileManager.default.createFile(atPath: dir + "/double.err", contents: nil)
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/double.err"))
-            try process.run()
-            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            guard let p = Int(line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").last ?? "") else {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                let errors = (try? String(contentsOfFile: dir + "/double.err", encoding: .utf8)) ?? ""
-                try? FileManager.default.removeItem(atPath: dir)
-                throw MissingTool(description: "gcs_double.py did not start: \(line) \(errors)")
-            }
-            port = p
-        }
-
-        deinit {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-
-        var requests: [[String: Any]] {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+        init(_ arguments: [String]) throws { double = try HTTPDouble("gcs_double.py", arguments) }
 
         func requests(_ kind: String) -> [[String: Any]] { requests.filter { $0["kind"] as? String == kind } }
     }

@@ -14,9 +14,8 @@ import Testing
         let images = try f.index.deidentifyInput(seriesId: job.seriesId).images
         #expect(images.map(\.sopInstanceUID) == ["1.2.3.1.1", "1.2.3.1.2", "1.2.3.1.3"])
         try f.index.recordDeidentified(images.prefix(2).map { image in
-            .placed(DeidentifiedRecord(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
-                                       sopInstanceUID: "2.25.3.\(image.id!)", path: f.root + "/outbox/\(image.id!).dcm", size: 90,
-                                       createdAt: Date()))
+            .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
+                                     sopInstanceUID: "2.25.3.\(image.id!)", path: f.root + "/outbox/\(image.id!).dcm", size: 90))
         } + [.refused(imageId: images[2].id!, reason: "deidentify: PHI gate: PatientName")])
         try f.queue.complete(job, owner: "w", next: ["send:a"])
         return (f, job)

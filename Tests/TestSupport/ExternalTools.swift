@@ -79,6 +79,14 @@ public enum ExternalTools {
         return output
     }
 
+    /// scripts/pydicom-canonical.py: pydicom's reading of files, to compare with sendit's.
+    public static var pydicomCanonical: String { packageRoot.appendingPathComponent("scripts/pydicom-canonical.py").path }
+
+    /// pydicom's own test files (`pydicom-canonical.py --list`, run by `python`).
+    public static func pydicomTestFiles(python: String) throws -> [String] {
+        try run(python, [pydicomCanonical, "--list"]).split(separator: "\n").map(String.init)
+    }
+
     /// A new, empty folder under the system's temporary folder.
     public static func temporaryDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-tests-\(name)-\(UUID().uuidString)")

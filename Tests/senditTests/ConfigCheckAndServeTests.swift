@@ -8,11 +8,7 @@ import Testing
     let root: String
     let config: String
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-verdict-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-        config = root + "/sendit.conf"
-    }
+    init() throws { (root, config) = try PipelineCommandsTests.scratch("verdict") }
 
     func write(_ extra: String) throws {
         try ("DATA_FOLDER=\(root)/data\nDATABASE=\(root)/sendit.db\nQUARANTINE_FOLDER=\(root)/var/quarantine\n"

@@ -1,6 +1,7 @@
 import Foundation
 @testable import sendit
 import Testing
+import TestSupport
 
 /// The configuration through `NodeConfiguration.resolve`, the one function `sendit config check`,
 /// `sendit serve` and every other command call: every setting of the table with a valid and an
@@ -9,8 +10,7 @@ import Testing
     let root: String
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-config-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        root = try ExternalTools.temporaryDirectory("config").path
         try "FORMAT dicom\n%header\nADD StudyComments Montgomery\n".write(toFile: root + "/site.recipe", atomically: true, encoding: .utf8)
         try "FORMAT dicom\n%header\nREPLACE PatientName func:generate_uid\n".write(toFile: root + "/bad.recipe", atomically: true, encoding: .utf8)
         try "allow any if Modality is CT and ConversionType absent\nhold rest otherwise\n"

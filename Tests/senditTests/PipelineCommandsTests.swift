@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMFile
 import Foundation
 import Testing
+import TestSupport
 
 /// `sendit import`, `status`, `retry` and the pipeline's settings, through the real executable.
 @Suite struct PipelineCommandsTests {
@@ -9,11 +10,16 @@ import Testing
     let config: String
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-        config = root + "/sendit.conf"
+        (root, config) = try PipelineCommandsTests.scratch("cli")
         try "DATA_FOLDER=\(root)/data\nDATABASE=\(root)/sendit.db\nQUARANTINE_FOLDER=\(root)/var/quarantine\n\(PipelineCommandsTests.varSettings(root))"
             .write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    /// A scratch node folder with an empty data folder, and where its configuration file goes.
+    static func scratch(_ name: String) throws -> (root: String, config: String) {
+        let root = try ExternalTools.temporaryDirectory(name).path
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        return (root, root + "/sendit.conf")
     }
 
     static func varSettings(_ root: String) -> String {

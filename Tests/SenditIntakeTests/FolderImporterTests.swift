@@ -4,43 +4,44 @@ import Glibc
 import DICOMCore
 import DICOMFile
 import Foundation
-import GRDB
-@testable import Pipeline
+@testable import SenditIntake
 import Testing
-@testable import SenditIndex
+import SenditIndex
+import SenditIndexTestSupport
+import IntakeTestSupport
 
 @Suite struct FolderImporterTests {
     @Test func aFolderBecomesStudySeriesAndImageRowsWithOneJobPerSeries() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/study"
         try f.instance(in: folder, series: "1.2.3.1", sop: "1.2.3.1.1")
         try f.instance(in: folder, series: "1.2.3.1", sop: "1.2.3.1.2")
         try f.instance(in: folder + "/nested/deeper", series: "1.2.3.2", sop: "1.2.3.2.1")
         let report = try f.importer.importFolder(folder)
         #expect(report.added == 3 && report.series == 2 && report.quarantined == 0 && report.complete)
-        #expect(try f.count("SELECT COUNT(*) FROM study") == 1)
-        #expect(try f.count("SELECT COUNT(*) FROM series") == 2)
+        #expect(try f.contents.studies().count == 1)
+        #expect(try f.contents.series().count == 2)
         #expect(try f.images().allSatisfy { $0.status == .new && $0.path.hasPrefix(folder + "/") })
         #expect(try f.images().map(\.size).allSatisfy { $0 > 64 })
         let jobs = try f.jobs()
         #expect(jobs.count == 2 && jobs.allSatisfy { $0.state == .queued && $0.stage == "process" })
-        #expect(try f.count("SELECT COUNT(*) FROM event WHERE entity = 'image' AND toStatus = 'NEW'") == 3)
-        #expect(try f.count("SELECT COUNT(*) FROM importedFolder") == 1)
+        #expect(try f.contents.events().filter { $0.entity == "image" && $0.toStatus == ImageStatus.new.rawValue }.count == 3)
+        #expect(try f.contents.importedFolders().count == 1)
     }
 
     @Test func importingTheSameFolderAgainAddsNothing() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/study"
         for n in 1...5 { try f.instance(in: folder, sop: "1.2.3.1.\(n)") }
         _ = try f.importer.importFolder(folder)
         let again = try f.importer.importFolder(folder)
         #expect(again.added == 0 && again.duplicates == 5 && again.series == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM image") == 5)
+        #expect(try f.images().count == 5)
         #expect(try f.jobs().count == 1)
     }
 
     @Test func aReSentInstanceWithTheSameBytesIsIgnored() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1")
         try FileManager.default.createDirectory(atPath: f.data + "/b", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: first, toPath: f.data + "/b/copy.dcm")
@@ -51,30 +52,29 @@ import Testing
     }
 
     @Test func aReSentInstanceWithOtherBytesReplacesTheOlderAndTheEventSaysSo() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1", pixels: Array(repeating: 1, count: 64))
         _ = try f.importer.importFolder(f.data + "/a")
         // The first copy went through the pipeline already.
-        _ = try f.database.writer.write { db in
-            try ImageTransition.move(db, seriesId: 1, from: [.new], to: .doneProcessing, reason: "test", at: Date())
-        }
-        _ = try f.queue.claimNext(owner: "w", stages: ["process"]).map { try f.queue.complete($0, owner: "w", next: []) }
+        let job = try #require(try f.queue.claimNext(owner: "w", stages: ["process"]))
+        #expect(try f.queue.takeImages(for: job, from: [.new], to: .doneProcessing) == 1)
+        try f.queue.complete(job, owner: "w", next: [])
         let second = try f.instance(in: f.data + "/b", sop: "1.2.3.1.1", pixels: Array(repeating: 2, count: 64))
         let report = try f.importer.importFolder(f.data + "/b")
         #expect(report.replaced == 1 && report.added == 0 && report.series == 1)
         let image = try #require(try f.images().first)
         #expect(image.path == second && image.status == .new)
-        let reason = try f.database.writer.read {
-            try String.fetchOne($0, sql: "SELECT reason FROM event WHERE entity = 'image' AND fromStatus = 'DONEPROCESSING' AND toStatus = 'NEW'")
-        }
+        let reason = try f.contents.events().first {
+            $0.entity == "image" && $0.fromStatus == ImageStatus.doneProcessing.rawValue && $0.toStatus == ImageStatus.new.rawValue
+        }?.reason
         #expect(reason?.contains("replaced by a newer copy with a different data set") == true)
         #expect(reason?.contains(first) == true)
-        #expect(try f.count("SELECT COUNT(*) FROM image") == 1)
+        #expect(try f.images().count == 1)
         #expect(try f.jobs().filter { $0.state == .queued }.count == 1)
     }
 
     @Test func filesThatAreNotImportableImagesAreQuarantinedWithTheirReason() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/mixed"
         let good = try f.instance(in: folder, sop: "1.2.3.1.1")
         try Data("not dicom at all".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
@@ -95,7 +95,7 @@ import Testing
         try Part10Writer.write(Part10File(dataSet: directory, transferSyntax: .explicitVRLittleEndian), to: folder + "/DICOMDIR")
         let report = try f.importer.importFolder(folder)
         #expect(report.added == 1 && report.quarantined == 8 && report.hiddenIgnored == 1)
-        let rows = try f.database.writer.read { try QuarantineRecord.order(Column("fileName")).fetchAll($0) }
+        let rows = try f.contents.quarantined()
         let reasons = Dictionary(uniqueKeysWithValues: rows.map { ($0.fileName, $0.reason) })
         #expect(reasons["notes.txt"]?.contains("not readable as DICOM") == true)
         #expect(reasons["cut.dcm"]?.hasPrefix("truncated") == true)
@@ -112,28 +112,28 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: good) && FileManager.default.fileExists(atPath: folder + "/.DS_Store"))
         // Importing again finds nothing more to quarantine.
         #expect(try f.importer.importFolder(folder).quarantined == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 8)
+        #expect(try f.contents.quarantined().count == 8)
     }
 
     @Test func aQuarantineMoveCutShortByAKillIsFinishedAndNotRepeated() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/junk"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/junk.bin"))
         // The row committed; the kill came before the rename.
-        let row = try #require(try f.quarantine.record(f.database, path: folder + "/junk.bin", reason: "not DICOM", now: Date()))
+        let row = try #require(try f.database.recordQuarantine(path: folder + "/junk.bin", reason: "not DICOM", placement: f.quarantine.placement, now: Date()))
         // A second import before recovery records nothing new for the same file.
         _ = try f.importer.importFolder(folder)
-        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 1)
+        #expect(try f.contents.quarantined().count == 1)
         #expect(FileManager.default.fileExists(atPath: row.movedTo))
         #expect(f.quarantine.finishPendingMoves(f.database).moved == 0)
         // Another importer that read the folder before the move finds the file gone: no new row.
-        let again = try f.quarantine.record(f.database, path: folder + "/junk.bin", reason: "not DICOM", now: Date())
-        #expect(try again == nil && f.count("SELECT COUNT(*) FROM quarantine") == 1)
+        let again = try f.database.recordQuarantine(path: folder + "/junk.bin", reason: "not DICOM", placement: f.quarantine.placement, now: Date())
+        #expect(try again == nil && f.contents.quarantined().count == 1)
     }
 
     @Test func aTakenQuarantineNameGetsAnotherAndAFileThatCannotMoveStaysWithItsRow() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/junk"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/a.bin"))
@@ -141,7 +141,7 @@ import Testing
         try Data("older".utf8).write(to: URL(fileURLWithPath: f.quarantine.folder + "/1-a.bin"))
         let first = try f.importer.importFolder(folder)
         #expect(first.quarantined == 1 && first.complete)
-        let row = try #require(try f.database.writer.read { try QuarantineRecord.fetchOne($0) })
+        let row = try #require(try f.contents.quarantined().first)
         #expect(row.moved && row.movedTo == f.quarantine.folder + "/1-2-a.bin")
         #expect(try String(contentsOfFile: row.movedTo, encoding: .utf8) == "junk")
         #expect(try String(contentsOfFile: f.quarantine.folder + "/1-a.bin", encoding: .utf8) == "older")
@@ -153,14 +153,14 @@ import Testing
         let second = try f.importer.importFolder(folder)
         #expect(second.quarantined == 1 && second.leftInPlace.count == 1 && second.complete)
         #expect(FileManager.default.fileExists(atPath: folder + "/b.bin"))
-        let left = try #require(try f.database.writer.read { try QuarantineRecord.filter(Column("fileName") == "b.bin").fetchOne($0) })
+        let left = try #require(try f.contents.quarantined().first { $0.fileName == "b.bin" })
         #expect(left.moved && left.movedTo == "" && left.reason.contains("left in place"))
         #expect(try f.importer.importFolder(folder).quarantined == 0)
-        #expect(try f.count("SELECT COUNT(*) FROM quarantine") == 2)
+        #expect(try f.contents.quarantined().count == 2)
     }
 
     @Test func anEntryThatCannotBeReadKeepsTheFolderForTheNextScan() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let folder = f.data + "/latin1"
         try f.instance(in: folder, sop: "1.2.3.1.1")
         // A file name in Latin-1 ("é" as one byte), not UTF-8.
@@ -170,11 +170,11 @@ import Testing
         close(fd)
         let report = try f.importer.importFolder(folder)
         #expect(report.added == 1 && !report.complete && report.problems.first?.contains("not UTF-8") == true)
-        #expect(try f.count("SELECT COUNT(*) FROM importedFolder") == 0)
+        #expect(try f.contents.importedFolders().count == 0)
     }
 
     @Test func theSameDataSetFromAnotherSenderIsADuplicateAndBothCopiesAreRecorded() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         let first = try f.instance(in: f.data + "/a", sop: "1.2.3.1.1")
         _ = try f.importer.importFolder(f.data + "/a")
         // The same data set, received from another AE: its File Meta Information differs.
@@ -185,16 +185,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: first)) != Data(contentsOf: URL(fileURLWithPath: f.data + "/b/copy.dcm")))
         let report = try f.importer.importFolder(f.data + "/b")
         #expect(report.duplicates == 1 && report.replaced == 0)
-        let copies = try f.database.writer.read { try Row.fetchAll($0, sql: "SELECT path, kind FROM otherCopy") }
-        #expect(copies.map { "\($0[1] as String) \($0[0] as String)" } == ["duplicate " + f.data + "/b/copy.dcm"])
+        let copies = try f.contents.otherCopies()
+        #expect(copies.map { "\($0.kind.rawValue) \($0.path)" } == ["duplicate " + f.data + "/b/copy.dcm"])
         // A different data set replaces, and the superseded file is recorded for clean-up.
         try f.instance(in: f.data + "/c", sop: "1.2.3.1.1", pixels: Array(repeating: 9, count: 64))
         #expect(try f.importer.importFolder(f.data + "/c").replaced == 1)
-        #expect(try f.count("SELECT COUNT(*) FROM otherCopy WHERE kind = 'superseded' AND path = '\(first)'") == 1)
+        #expect(try f.contents.otherCopies().filter { $0.kind == .superseded && $0.path == first }.count == 1)
     }
 
     @Test func aRecentlyModifiedFileWaitsEvenIfItReads() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         var importer = f.importer
         importer.settle = 60
         try f.instance(in: f.data + "/fresh", sop: "1.2.3.1.1")
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func aFileTooRecentToJudgeIsLeftForTheNextScan() throws {
-        let f = try PipelineFixture()
+        let f = try IntakeFixture()
         var importer = f.importer
         importer.settle = 60
         let folder = f.data + "/copying"
@@ -213,7 +213,7 @@ import Testing
         try Data("half a file".utf8).write(to: URL(fileURLWithPath: folder + "/partial.dcm"))
         let report = try importer.importFolder(folder)
         #expect(report.added == 1 && report.deferred == 1 && report.quarantined == 0 && !report.complete)
-        #expect(try f.count("SELECT COUNT(*) FROM importedFolder") == 0)
+        #expect(try f.contents.importedFolders().count == 0)
         #expect(FileManager.default.fileExists(atPath: folder + "/partial.dcm"))
     }
 }

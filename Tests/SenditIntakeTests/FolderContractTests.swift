@@ -1,4 +1,3 @@
-@testable import Pipeline
 @testable import SenditIntake
 import Testing
 

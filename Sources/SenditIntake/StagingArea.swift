@@ -4,13 +4,16 @@ import Glibc
 import CSenditSystem
 import DICOMCore
 import DICOMFile
+import DICOMNetwork
 import Foundation
 
 /// The data folder as the receiver fills it (docs/design.md, data flow):
 ///   <data>/.incoming/<random>.part              instances being received
 ///   <data>/<study-key>.tmp<suffix>/<sop>.dcm     complete instances of a study still arriving
-/// A folder whose extension starts with "tmp" is unfinished; the watcher (intake) finishes it.
-public final class StagingArea: @unchecked Sendable {
+/// A folder whose extension starts with "tmp" is unfinished; the intake finishes it
+/// (`finishQuietFolders`). The receiver (`DICOMNetwork`) reaches it through `InstanceStaging`,
+/// so these rules live here alone.
+public final class StagingArea: InstanceStaging, @unchecked Sendable {
     public let dataFolder: String
     public let incomingFolder: String
     /// fdatasync each instance (and its folder) before it is acknowledged.
@@ -218,7 +221,7 @@ public final class StagingArea: @unchecked Sendable {
     /// The folder is fsynced after the rename unless the file system journals the rename with
     /// the file itself (XFS, btrfs); on others (ext4 without a journal, in particular) a rename
     /// is two independent directory writes and would not otherwise survive a power failure.
-    func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
+    public func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
         let key = StagingArea.fileName(for: studyInstanceUID)
         lock.lock()
         defer { lock.unlock() }
@@ -277,7 +280,7 @@ public final class StagingArea: @unchecked Sendable {
     }
 
     /// A new .part file name in the incoming folder.
-    func newPartPath() -> String {
+    public func newPartPath() -> String {
         incomingFolder + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
     }
 
@@ -302,11 +305,4 @@ public final class StagingArea: @unchecked Sendable {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw FileStoreError(code: errno, what: "cannot sync \(path)") }
     }
-}
-
-/// A file system failure while storing, with errno (ENOSPC, EIO, …) for the status it maps to.
-public struct FileStoreError: Error, CustomStringConvertible, Sendable {
-    public let code: Int32
-    public let what: String
-    public var description: String { "\(what): \(SystemError.message(code))" }
 }
