@@ -337,7 +337,7 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
                DICOM_PORT=str(port), DICOM_BIND_ADDRESS="127.0.0.1", DICOM_AE_TITLE="SENDIT",
                STABLE_AGE="%g" % STABLE_AGE, RESCAN_INTERVAL="1",
                ORTHANC_IPADDRESS="127.0.0.1", ORTHANC_PORT=str(dest.dicom_port), ORTHANC_AE_TITLE=dest.aet,
-               FSYNC="true", RETENTION="never", LOG_LEVEL="warning")
+               FSYNC="true", RETENTION="never", LOG_LEVEL="warning", HTTP_PORT="0")
     if to_orthanc:
         env.update(ORTHANC_URL=dest.url, ORTHANC_VERIFY="rest")
     else:
