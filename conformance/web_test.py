@@ -159,7 +159,7 @@ def run(s, o, corpus, forbidden):
     stranger = Browser(s.web)
     status, ready = stranger.json("/readyz")
     check(status == 200 and ready["ready"] is True, f"/readyz: {status} {ready}")
-    pages = ["/", "/series", "/held", "/staging", "/quarantine", "/audit", "/settings", "/metrics"]
+    pages = ["/", "/series", "/held", "/staging", "/destinations", "/quarantine", "/audit", "/settings", "/metrics"]
     api = ["/api/v1/dashboard", "/api/v1/series", "/api/v1/staging", "/api/v1/quarantine", "/api/v1/audit", "/api/v1/openapi.json"]
     for path in pages:
         status, hdrs, _ = stranger.request(path)
@@ -228,6 +228,7 @@ def run(s, o, corpus, forbidden):
         check(status == 200, f"admin {path}: {status}")
         texts.append((path, body))
     for path, spec in (("/api/v1/dashboard", "/dashboard"), ("/api/v1/series", "/series"), ("/api/v1/staging", "/staging"),
+                       ("/api/v1/destinations", "/destinations"),
                        ("/api/v1/quarantine", "/quarantine"), ("/api/v1/audit", "/audit"), ("/api/v1/settings", "/settings"),
                        ("/api/v1/whoami", "/whoami")):
         status, body = admin.json(path)
@@ -257,6 +258,10 @@ def run(s, o, corpus, forbidden):
     status, body = Browser(s.web).json("/api/v1/staging/none.tmp1/complete", form={}, headers={"Authorization": f"Bearer {token}"})
     schemas.check("/staging/{name}/complete", "post", status, body)
     check(status == 409, f"token force-complete of nothing: {status} {body}")
+    # The destination's check: a real C-ECHO to the running Orthanc.
+    status, body = Browser(s.web).json("/api/v1/destinations/orthanc/check", form={}, headers={"Authorization": f"Bearer {token}"})
+    schemas.check("/destinations/{name}/check", "post", status, body)
+    check(status == 200 and body["ok"] is True, f"destination check: {status} {body}")
     status, _, _ = Browser(s.web).login("ada", "not the password")
     check(status == 401, f"wrong password: {status}")
     status, trail = admin.json("/api/v1/audit")

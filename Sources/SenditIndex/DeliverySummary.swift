@@ -11,11 +11,24 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
         public var attempts: Int
         public var nextAttemptAt: Date
         public var lastError: String?
+
+        public init(seriesInstanceUID: String, images: Int, attempts: Int, nextAttemptAt: Date, lastError: String?) {
+            self.seriesInstanceUID = seriesInstanceUID
+            self.images = images
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.lastError = lastError
+        }
     }
 
     public struct Refusal: Codable, Sendable, Equatable {
         public var reason: String
         public var images: Int
+
+        public init(reason: String, images: Int) {
+            self.reason = reason
+            self.images = images
+        }
     }
 
     public struct Destination: Codable, Sendable, Equatable {
@@ -36,9 +49,29 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
         public var cleanedUp: Int
         /// Series whose send job failed (gave up); `sendit retry` queues them again.
         public var failedJobs: Int
+
+        public init(name: String, address: String, queued: Int, retrying: [Retrying], sent: Int, failed: Int, refusals: [Refusal],
+                    done: Int, skipped: Int, skipReasons: [Refusal], cleanedUp: Int, failedJobs: Int) {
+            self.name = name
+            self.address = address
+            self.queued = queued
+            self.retrying = retrying
+            self.sent = sent
+            self.failed = failed
+            self.refusals = refusals
+            self.done = done
+            self.skipped = skipped
+            self.skipReasons = skipReasons
+            self.cleanedUp = cleanedUp
+            self.failedJobs = failedJobs
+        }
     }
 
     public var destinations: [Destination]
+
+    public init(destinations: [Destination]) {
+        self.destinations = destinations
+    }
 
     public static func read(_ database: any IndexStore, destinations: [SendDestination]) throws -> DeliverySummary {
         try database.deliverySummary(destinations: destinations)

@@ -20,6 +20,7 @@ enum Assets {
         code, .uid { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
         .banner { background: #fff5b1; border: 1px solid var(--warn); padding: .5rem 1rem; margin: 0; }
         .error { color: var(--bad); }
+        .ok { color: #22863a; }
         .status-FAILED { color: var(--bad); font-weight: bold; }
         .status-HELD { color: var(--warn); font-weight: bold; }
         .cards { display: flex; gap: 1rem; flex-wrap: wrap; }

@@ -1,4 +1,5 @@
 import Foundation
+import SenditIndex
 
 /// What the web app asks of the running node beyond the index: the actions (carried out as the
 /// CLI's `retry` and `release` carry them out), the studies still in staging, the live figures
@@ -15,6 +16,25 @@ public protocol NodeControl: Sendable {
     func readiness() -> Readiness
     /// The effective configuration, secrets masked, as `(key, value)` in table order.
     func settings() -> [(key: String, value: String)]
+    /// Each destination's queue, retries, refusals and deliveries (as `sendit send-status`).
+    func deliverySummary() throws -> DeliverySummary
+    /// Asks a destination whether it answers now: a C-ECHO for a DICOM destination, a token
+    /// from its credentials for Cloud Storage.
+    func check(destination: String) -> DestinationCheck
+}
+
+public struct DestinationCheck: Codable, Sendable, Equatable {
+    public var destination: String
+    public var ok: Bool
+    public var detail: String
+    public var milliseconds: Int
+
+    public init(destination: String, ok: Bool, detail: String, milliseconds: Int) {
+        self.destination = destination
+        self.ok = ok
+        self.detail = detail
+        self.milliseconds = milliseconds
+    }
 }
 
 public struct StagingFolderLine: Codable, Sendable, Equatable {

@@ -35,6 +35,7 @@ public struct WebApp: Sendable {
         addLoginRoutes(router)
         addPageRoutes(router)
         addActionRoutes(router)
+        addDestinationRoutes(router)
         addAPIRoutes(router)
         return router
     }

@@ -1,4 +1,6 @@
 import DICOMNetwork
+import DICOMUpperLayer
+import RemoteServices
 import Foundation
 import Logging
 import Pipeline
@@ -15,6 +17,8 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     let pipeline: PipelineWiring
     let server: DICOMServer
     let staging: StagingArea
+    /// The Cloud Storage destination's credentials, for its check.
+    var googleTokens: (any GoogleAccessTokenProvider)?
     let shownSettings: [(key: String, value: String)]
     let wake: @Sendable () -> Void
     private let lock = NSLock()
@@ -107,6 +111,44 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     }
 
     func settings() -> [(key: String, value: String)] { shownSettings }
+
+    func deliverySummary() throws -> DeliverySummary {
+        try pipeline.database.deliverySummary(destinations: pipeline.destinations.map(\.indexed))
+    }
+
+    func check(destination name: String) -> DestinationCheck {
+        let start = Date()
+        func done(_ ok: Bool, _ detail: String) -> DestinationCheck {
+            DestinationCheck(destination: name, ok: ok, detail: detail, milliseconds: Int(Date().timeIntervalSince(start) * 1000))
+        }
+        guard let destination = pipeline.destinations.first(where: { $0.name == name }) else { return done(false, "no such destination") }
+        switch destination.target {
+        case .dicom(let d, _):
+            var p = RequestorAssociation.Parameters(
+                host: d.host, port: d.port, callingAETitle: d.callingAETitle, calledAETitle: d.calledAETitle,
+                presentationContexts: [PresentationContextRQ(id: 1, abstractSyntax: "1.2.840.10008.1.1",
+                                                             transferSyntaxes: ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"])])
+            p.connectTimeout = 5
+            p.artimTimeout = 5
+            p.dimseTimeout = 5
+            do {
+                let association = try RequestorAssociation(p)
+                let status = try association.echo()
+                try? association.release()
+                return done(status.isSuccess, "C-ECHO answered \(status)")
+            } catch {
+                return done(false, "C-ECHO failed: \(error)")
+            }
+        case .googleCloudStorage:
+            guard let tokens = googleTokens else { return done(true, "no credentials to check (an emulator or a public bucket)") }
+            do {
+                _ = try tokens.accessToken()
+                return done(true, "credentials accepted: an access token was issued")
+            } catch {
+                return done(false, "credentials refused: \(error)")
+            }
+        }
+    }
 }
 
 extension WebWiring {
@@ -127,6 +169,7 @@ extension WebWiring {
                            metadata: ["address": "\(settings.web.host):\(settings.web.port)"])
         }
         let control = WebWiring(pipeline: pipeline, server: server, staging: staging, settings: shown, wake: wake)
+        control.googleTokens = settings.googleStorage?.tokens
         let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
         logger.info("web app", metadata: ["address": "http://\(settings.web.host):\(settings.web.port)/"])

@@ -10,12 +10,13 @@ import Testing
 /// session, each role, wrong CSRF tokens, expired sessions, rate-limited logins, masked secrets,
 /// JSON errors, and every API answer checked against the OpenAPI document.
 @Suite struct WebRouteTests {
-    static let pages = ["/", "/series", "/series/1.2.3.4.1", "/held", "/staging", "/quarantine", "/audit", "/settings", "/metrics"]
+    static let pages = ["/", "/series", "/series/1.2.3.4.1", "/held", "/staging", "/destinations", "/quarantine", "/audit", "/settings",
+                        "/metrics"]
     static let apiGets = ["/api/v1/whoami", "/api/v1/dashboard", "/api/v1/series", "/api/v1/series/1.2.3.4.1", "/api/v1/staging",
-                          "/api/v1/quarantine", "/api/v1/audit", "/api/v1/settings", "/api/v1/openapi.json"]
+                          "/api/v1/destinations", "/api/v1/quarantine", "/api/v1/audit", "/api/v1/settings", "/api/v1/openapi.json"]
     static let posts = ["/series/1.2.3.4.1/retry", "/series/1.2.3.4.2/release", "/series/1.2.3.4.2/drop", "/staging/1.2.3.tmp1a/complete",
                         "/api/v1/series/1.2.3.4.1/retry", "/api/v1/series/1.2.3.4.2/release", "/api/v1/series/1.2.3.4.2/drop",
-                        "/api/v1/staging/1.2.3.tmp1a/complete"]
+                        "/api/v1/staging/1.2.3.tmp1a/complete", "/destinations/orthanc/check", "/api/v1/destinations/orthanc/check"]
 
     @Test func withoutASessionEveryRouteIsRefusedButTheOpenOnes() async throws {
         let fixture = try WebFixture()
@@ -227,6 +228,9 @@ import Testing
                 ("/api/v1/series/1.2.3.4.1/retry", .post, "/series/{uid}/retry", 200),
                 ("/api/v1/series/1.9.9/release", .post, "/series/{uid}/release", 409),
                 ("/api/v1/staging/x/complete", .post, "/staging/{name}/complete", 200),
+                ("/api/v1/destinations", .get, "/destinations", 200),
+                ("/api/v1/destinations/orthanc/check", .post, "/destinations/{name}/check", 200),
+                ("/api/v1/destinations/nowhere/check", .post, "/destinations/{name}/check", 404),
             ]
             for (uri, method, path, status) in cases {
                 let answer = try await api.request(uri, method: method, headers: auth)
@@ -256,6 +260,8 @@ import Testing
             #expect(!dashboard.body.contains("<script>"))
             #expect(dashboard.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             #expect(dashboard.headers[.cacheControl] == "no-store")
+            let destinations = try await browser.request("/destinations")
+            #expect(destinations.body.contains("&lt;b&gt;refused&lt;/b&gt;") && !destinations.body.contains("<b>refused"))
             let settings = try await browser.request("/settings")
             #expect(settings.body.contains("********"))
         }
