@@ -155,7 +155,12 @@ def run(s, o, corpus, forbidden):
     r = sendit_cli(s, "user", "list")
     check("ada\tadmin" in r.stdout and "vic\tviewer" in r.stdout, f"sendit user list: {r.stdout!r}")
     s.start()
-    check(wait_for(lambda: Browser(s.web).request("/healthz")[0] == 200, 20, 0.2), "/healthz does not answer")
+    def alive():
+        try:
+            return Browser(s.web).request("/healthz")[0] == 200
+        except OSError:   # the web app listens a moment after the DICOM listener
+            return False
+    check(wait_for(alive, 20, 0.2), "/healthz does not answer")
     stranger = Browser(s.web)
     status, ready = stranger.json("/readyz")
     check(status == 200 and ready["ready"] is True, f"/readyz: {status} {ready}")
@@ -244,6 +249,26 @@ def run(s, o, corpus, forbidden):
     leaks = [(where, value) for where, text in texts for value in forbidden if value in text]
     check(not leaks, f"original values shown: {leaks[:5]}")
     print(f"  {len(texts)} pages and answers searched for {len(forbidden)} original values: {len(leaks)} found")
+
+    # Search by an original accession number and patient ID (matched by keyed digest, never shown
+    # back) and by a coded patient ID as Orthanc holds it.
+    series_of = {}
+    for im in corpus["images"]:
+        series_of.setdefault(im["patient"], set()).add(im["series"])
+    first_study = next(im["study"] for im in corpus["images"] if im["patient"] == PATIENTS[0][1])
+    searches = [("ACC00WEB", {im["series"] for im in corpus["images"] if im["study"] == first_study}),
+                (PATIENTS[1][1], series_of[PATIENTS[1][1]])]
+    coded = {h["patient"] for h in dt.orthanc_contents(o)}
+    for value, expected in searches:
+        admin.request("/series")
+        status, _, html = admin.request("/series/search", form={"csrf": admin.csrf, "value": value})
+        shown = set(re.findall(r'href="/series/([0-9.]+)"', html))
+        check(status == 200 and shown == expected, f"search by an original value: {len(shown)} series shown, expected {len(expected)}")
+        check(value not in html, "a searched original value was shown back")
+    for code in sorted(coded)[:1]:
+        status, page = Browser(s.web).json("/api/v1/series/search", form={"value": code}, headers={"Authorization": f"Bearer {token}"})
+        schemas.check("/series/search", "post", status, page)
+        check(status == 200 and len(page["series"]) > 0, f"search by a coded patient ID: {status} {len(page.get('series', []))} series")
 
     # Roles, tokens, CSRF.
     viewer = Browser(s.web)

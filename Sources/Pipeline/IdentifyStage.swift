@@ -51,6 +51,7 @@ public struct IdentifyStage: StageHandler {
         guard let sample else { return }
         let request = try self.request(sample)
         let patient = digest("original-patient", request.originalPatientKey)
+        try recordSearchKeys(request, job)
 
         if let own = rows.first(where: { $0.seriesId == job.seriesId }) {
             guard let owner = own.patientDigest else {
@@ -113,6 +114,21 @@ public struct IdentifyStage: StageHandler {
     }
 
     /// The request for the series, from one of its images.
+    /// The keyed digests a person finds the series by on the web pages: its original patient ID
+    /// and accession number (ENTITY_ID and ITEM_ID), never kept in clear.
+    func recordSearchKeys(_ request: IdentifiersRequest, _ job: StageJob) throws {
+        let entity = request.identifiers.first
+        try job.database.recordSearchKeys(seriesId: job.seriesId, patient: entity.flatMap { Self.searchDigest(hash, $0.id) },
+                                          study: entity?.items.first.flatMap { Self.searchDigest(hash, $0.id) })
+    }
+
+    /// The digest a searched value is matched by (nil for an empty value); the web's search
+    /// computes the same from what a person types.
+    public static func searchDigest(_ hash: KeyedHash, _ value: String) -> String? {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : digest(hash, "search-value", value)
+    }
+
     func request(_ path: String) throws -> IdentifiersRequest {
         let header: Part10File
         do {

@@ -69,6 +69,20 @@ extension IndexDatabase: OverviewStore {
                 conditions.append("(s.seriesInstanceUID >= ? AND s.seriesInstanceUID < ? OR st.studyInstanceUID >= ? AND st.studyInstanceUID < ?)")
                 arguments += [uid, uid + "\u{FFFF}", uid, uid + "\u{FFFF}"]
             }
+            if !filter.searchDigests.isEmpty || filter.codedValue != nil {
+                var any: [String] = []
+                if !filter.searchDigests.isEmpty {
+                    any.append("EXISTS (SELECT 1 FROM searchKey AS k WHERE k.seriesId = s.id AND k.digest IN (\(filter.searchDigests.map { _ in "?" }.joined(separator: ","))))")
+                    arguments += filter.searchDigests
+                }
+                if let coded = filter.codedValue {
+                    // A coded value (a pseudonym or accession code the identifiers gave): as a
+                    // whole JSON string value of the series' identifiers.
+                    any.append("EXISTS (SELECT 1 FROM seriesIdentifiers AS si WHERE si.seriesId = s.id AND instr(si.json, ?) > 0)")
+                    arguments.append("\"" + coded.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"")
+                }
+                conditions.append("(" + any.joined(separator: " OR ") + ")")
+            }
             if let destination = filter.failedAt {
                 conditions.append("""
                     EXISTS (SELECT 1 FROM image AS i JOIN delivery AS v ON v.imageId = i.id WHERE i.seriesId = s.id
@@ -132,6 +146,16 @@ extension IndexDatabase: OverviewStore {
                                 status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
                                 imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
                                 images: images, jobs: jobs, deliveries: deliveries, events: events, identifiers: identifiers)
+        }
+    }
+
+    public func recordSearchKeys(seriesId: Int64, patient: String?, study: String?) throws {
+        try writer.write { db in
+            for (kind, digest) in [("patient", patient), ("study", study)] {
+                guard let digest, !digest.isEmpty else { continue }
+                try db.execute(sql: "INSERT OR IGNORE INTO searchKey (seriesId, kind, digest) VALUES (?, ?, ?)",
+                               arguments: [seriesId, kind, digest])
+            }
         }
     }
 

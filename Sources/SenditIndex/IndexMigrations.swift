@@ -219,7 +219,9 @@ extension IndexDatabase {
             try db.execute(sql: "ALTER TABLE deidentified ADD COLUMN actions TEXT NOT NULL DEFAULT ''")
         }
         // The web pages and JSON API: users (bcrypt hashes only), API tokens and sessions (by
-        // the SHA-256 digest of the secret, never the secret), the audit trail, and images and
+        // the SHA-256 digest of the secret, never the secret), the audit trail, the keyed digests
+        // of each series' original patient ID and accession number (`searchKey`: found by them,
+        // never showing or keeping them in clear), and images and
         // bytes per hour and kind (`activity`: the dashboard's chart and `sendit report`; it
         // outlives clean-up).
         m.registerMigration("v7-access") { db in
@@ -259,6 +261,13 @@ extension IndexDatabase {
                     detail TEXT NOT NULL
                 );
                 CREATE INDEX audit_at ON audit(at);
+                CREATE TABLE searchKey (
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('patient','study')),
+                    digest TEXT NOT NULL,
+                    PRIMARY KEY (seriesId, kind, digest)
+                );
+                CREATE INDEX searchKey_digest ON searchKey(digest);
                 CREATE TABLE activity (
                     hour TEXT NOT NULL,
                     kind TEXT NOT NULL CHECK (kind IN ('received','deidentified','delivered','quarantined','failed','held')),

@@ -49,6 +49,9 @@ public protocol IndexStore: AnyObject, Sendable {
     func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String, now: Date) throws
     func adoptIdentifiers(seriesId: Int64, patientDigest: String, claims: [IdentifierClaim], now: Date) throws
     func imagePaths(seriesId: Int64, limit: Int) throws -> [String]
+    /// Records the keyed digests a person may find the series by (its original patient ID and
+    /// accession number, as the identify stage reads them); again is harmless.
+    func recordSearchKeys(seriesId: Int64, patient: String?, study: String?) throws
 
     // MARK: de-identify
 

@@ -54,6 +54,10 @@ public struct SeriesFilter: Sendable, Equatable {
     public var uid: String?
     /// Series with a failed delivery record at this destination.
     public var failedAt: String?
+    /// Series whose original patient ID or accession number has one of these keyed digests.
+    public var searchDigests: [String] = []
+    /// Series whose identifiers hold this coded value (a patient or study code).
+    public var codedValue: String?
     public var limit: Int
     /// The page after the series with this row id (newest first).
     public var before: Int64?
@@ -86,6 +90,11 @@ public struct SeriesListPage: Codable, Sendable, Equatable {
     public var series: [Line]
     /// The `before` of the next page; nil on the last.
     public var next: Int64?
+
+    public init(series: [Line], next: Int64?) {
+        self.series = series
+        self.next = next
+    }
 }
 
 public struct SeriesDetail: Codable, Sendable, Equatable {

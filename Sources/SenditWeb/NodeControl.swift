@@ -18,6 +18,9 @@ public protocol NodeControl: Sendable {
     func settings() -> [(key: String, value: String)]
     /// Each destination's queue, retries, refusals and deliveries (as `sendit send-status`).
     func deliverySummary() throws -> DeliverySummary
+    /// The keyed digests a typed original patient ID or accession number is matched by (the
+    /// node's key computes them; nothing typed is kept).
+    func searchDigests(_ value: String) -> [String]
     /// Asks a destination whether it answers now: a C-ECHO for a DICOM destination, a token
     /// from its credentials for Cloud Storage.
     func check(destination: String) -> DestinationCheck

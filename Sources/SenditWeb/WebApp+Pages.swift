@@ -18,7 +18,7 @@ extension WebApp {
             }
             let page = try overview.seriesList(filter)
             return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series",
-                                                 "\(seriesFilters(filter))\(seriesTable(page, query: query))"))
+                                                 "\(searchForm(context))\(seriesFilters(filter))\(seriesTable(page, query: query))"))
         }
         router.get("/series/:uid") { _, context -> Response in
             let uid = context.parameters.get("uid") ?? ""

@@ -36,6 +36,7 @@ public struct WebApp: Sendable {
         addPageRoutes(router)
         addActionRoutes(router)
         addDestinationRoutes(router)
+        addSearchRoutes(router)
         addAPIRoutes(router)
         return router
     }

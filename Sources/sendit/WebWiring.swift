@@ -1,5 +1,6 @@
 import DICOMNetwork
 import DICOMUpperLayer
+import Deidentify
 import RemoteServices
 import Foundation
 import Logging
@@ -19,6 +20,8 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     let staging: StagingArea
     /// The Cloud Storage destination's credentials, for its check.
     var googleTokens: (any GoogleAccessTokenProvider)?
+    /// The node's DEID_KEY, for the digests of searched values.
+    var hash: KeyedHash?
     let shownSettings: [(key: String, value: String)]
     let wake: @Sendable () -> Void
     private let lock = NSLock()
@@ -112,6 +115,11 @@ final class WebWiring: NodeControl, @unchecked Sendable {
 
     func settings() -> [(key: String, value: String)] { shownSettings }
 
+    func searchDigests(_ value: String) -> [String] {
+        guard let hash, let digest = IdentifyStage.searchDigest(hash, value) else { return [] }
+        return [digest]
+    }
+
     func deliverySummary() throws -> DeliverySummary {
         try pipeline.database.deliverySummary(destinations: pipeline.destinations.map(\.indexed))
     }
@@ -170,6 +178,7 @@ extension WebWiring {
         }
         let control = WebWiring(pipeline: pipeline, server: server, staging: staging, settings: shown, wake: wake)
         control.googleTokens = settings.googleStorage?.tokens
+        control.hash = KeyedHash(key: try SecretsFile.open(settings.pipeline.secretsFile).deidentificationKey())
         let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
         logger.info("web app", metadata: ["address": "http://\(settings.web.host):\(settings.web.port)/"])

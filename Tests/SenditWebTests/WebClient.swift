@@ -22,10 +22,10 @@ struct WebClient {
     }
 
     mutating func request(_ uri: String, method: HTTPRequest.Method = .get, form: [String: String]? = nil,
-                          headers extra: HTTPFields = [:]) async throws -> Answer {
+                          headers extra: HTTPFields = [:], body raw: String? = nil) async throws -> Answer {
         var headers = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        var body: ByteBuffer?
+        var body: ByteBuffer? = raw.map { ByteBuffer(string: $0) }
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
             body = ByteBuffer(string: form.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&"))

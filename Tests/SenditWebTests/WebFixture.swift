@@ -66,6 +66,7 @@ final class WebFixture: @unchecked Sendable {
             let result: DeidentifiedOutcome = outcome == "refused" ? .refused(imageId: image, reason: hostileReason)
                 : .held(imageId: image, reason: "burned-in text rule: US without BurnedInAnnotation")
             try database.recordDeidentified([result])
+            if outcome == "refused" { try database.recordSearchKeys(seriesId: job.seriesId, patient: nil, study: "digest-of-acc-original") }
         }
     }
 }
@@ -105,6 +106,9 @@ final class RecordingControl: NodeControl, @unchecked Sendable {
                                              sent: 1, failed: 1, refusals: [.init(reason: "0xA900 dataset does not match", images: 1)], done: 5,
                                              skipped: 0, skipReasons: [], cleanedUp: 9, failedJobs: 0)])
     }
+    /// "ACC-ORIGINAL" stands for an original accession number: its digest is the one the seed
+    /// recorded for the FAILED series.
+    func searchDigests(_ value: String) -> [String] { value == "ACC-ORIGINAL" ? ["digest-of-acc-original"] : ["no-such-digest"] }
     func check(destination: String) -> DestinationCheck {
         calls.withLock { $0.append("check \(destination)") }
         return DestinationCheck(destination: destination, ok: false, detail: "C-ECHO failed: connection refused", milliseconds: 3)

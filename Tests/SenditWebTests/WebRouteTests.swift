@@ -311,6 +311,29 @@ import Testing
         }
     }
 
+    @Test func aSearchFindsASeriesByItsOriginalAccessionWithoutShowingIt() async throws {
+        let fixture = try WebFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = WebClient(client)
+            try await browser.login("viewer1")
+            _ = try await browser.request("/series")
+            let found = try await browser.request("/series/search", method: .post, form: ["csrf": browser.csrf, "value": "ACC-ORIGINAL"])
+            #expect(found.status == .ok)
+            #expect(found.body.contains("1 series match") && found.body.contains(fixture.failedSeries))
+            #expect(!found.body.contains(fixture.heldSeries))
+            #expect(!found.body.contains("ACC-ORIGINAL"), "the searched original must not be shown back")
+            let none = try await browser.request("/series/search", method: .post, form: ["csrf": browser.csrf, "value": "ACC-OTHER"])
+            #expect(none.body.contains("0 series match"))
+            let header: HTTPFields = [HTTPField.Name("X-CSRF-Token")!: browser.csrf, .contentType: "application/json"]
+            var api = browser
+            let answer = try await api.request("/api/v1/series/search", method: .post, headers: header, body: #"{"value": "ACC-ORIGINAL"}"#)
+            let json = try #require(answer.json)
+            let schema = try #require(OpenAPISchemaCheck.responseSchema(path: "/series/search", method: "post", status: 200))
+            #expect(OpenAPISchemaCheck.check(json, schema) == [])
+            #expect(((json as? [String: Any])?["series"] as? [Any])?.count == 1)
+        }
+    }
+
     @Test func readyzAnswersWithoutALoginAndIgnoresDestinations() async throws {
         let fixture = try WebFixture()
         try await fixture.app().test(.router) { client in
