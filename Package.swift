@@ -66,6 +66,8 @@ let package = Package(
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "LoopThreads", .product(name: "Logging", package: "swift-log"),
+            // Counters and the receive-time histogram of the listener (ReceiveMetrics).
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "Deidentify", dependencies: [
             // CZlib: the PHI gate inflates a deflated output itself, to search the bytes written.
@@ -90,12 +92,16 @@ let package = Package(
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSenditSystem", "LoopThreads", .product(name: "Logging", package: "swift-log"),
+            // The importer's counters (IntakeMetrics).
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMDIMSE", "DICOMNetwork", "Deidentify", "NIfTI", "RemoteServices", "SenditIndex",
             "SenditIntake", "CSenditSystem", "LoopThreads",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            // The stages' counters and histograms (PipelineMetrics).
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             // Not imported: defines the curl_* functions FoundationNetworking calls.
             "CCurlOnDemand",
         ], swiftSettings: noCurlAtStartUp),
@@ -139,11 +145,13 @@ let package = Package(
         .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "SenditIndex", "SenditIntake", "Deidentify", "NIfTI", "RemoteServices", "TestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
             "DICOMDIMSE", "SenditIndexTestSupport", "IntakeTestSupport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "SenditIntakeTests", dependencies: [
             "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "IntakeTestSupport", "DICOMNetwork", "DICOMCore", "DICOMFile",
@@ -157,6 +165,7 @@ let package = Package(
             "SenditWeb", "SenditIndex", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "senditTests", dependencies: [
             "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),

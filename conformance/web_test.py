@@ -19,7 +19,9 @@ studies wait in staging:
   6. the viewer may read but not act (403), a token acts without a CSRF token, a session POST
      without one is refused; the audit page and API list the logins, the force-completes and the
      failed attempts; logging out ends the session;
-  7. /metrics parses as Prometheus text (prometheus-client's parser).
+  7. /metrics parses as Prometheus text (prometheus-client's parser), and its counters say what the
+     index says: every image received, imported, de-identified, sent and verified once, nothing
+     failed or held, one end-to-end latency per series, no association left open.
 Exit 1 if any check fails.
 """
 from __future__ import annotations
@@ -299,14 +301,66 @@ def run(s, o, corpus, forbidden):
     status, _, _ = admin.request("/")
     check(status == 303, f"after logout: {status}")
 
-    # /metrics, as Prometheus reads it.
+    check_metrics(s, viewer, corpus, total)
+
+
+def check_metrics(s, viewer, corpus, total):
+    """/metrics, as Prometheus reads it (prometheus-client's parser), against the index after
+    the run: every image received, imported, de-identified, sent and verified once; nothing
+    failed, held, quarantined or refused by the gate; one end-to-end latency per series; no
+    association open; free space shown for each folder."""
     from prometheus_client.parser import text_string_to_metric_families
-    _, _, text = viewer.request("/metrics")
+    status, _, text = viewer.request("/metrics")
+    check(status == 200, f"/metrics: {status}")
     try:
         families = list(text_string_to_metric_families(text))
-        print(f"  /metrics: {len(families)} metric families")
     except Exception as e:  # noqa: BLE001
         check(False, f"/metrics does not parse: {e}")
+        return
+    samples = {(x.name, tuple(sorted(x.labels.items()))): x.value for f in families for x in f.samples}
+    print(f"  /metrics: {len(families)} metric families, {len(samples)} samples")
+
+    def value(name, **labels):
+        v = samples.get((name, tuple(sorted(labels.items()))))
+        check(v is not None, f"/metrics has no {name}{labels or ''}")
+        return v
+
+    st = s.status()
+    done = st["imagesByStatus"].get("DONE", 0)
+    destinations = sorted({dict(k[1])["destination"] for k in samples if k[0] == "sendit_images_sent_total"})
+    check(destinations == ["orthanc"], f"/metrics destinations: {destinations}")
+    figures = {
+        "received": value("sendit_images_received_total"),
+        "imported": value("sendit_images_imported_total"),
+        "de-identified": value("sendit_images_deidentified_total"),
+        "sent": value("sendit_images_sent_total", destination="orthanc"),
+        "verified": value("sendit_images_verified_total", destination="orthanc"),
+        "receive times": value("sendit_image_receive_seconds_count"),
+    }
+    check(all(v == total == done for v in figures.values()),
+          f"/metrics {figures}; the corpus has {total} images, the index {done} DONE")
+    zero = {name: value(name, **labels) for name, labels in (
+        ("sendit_images_failed_total", {"destination": "orthanc"}), ("sendit_images_held_total", {"stage": "identify"}),
+        ("sendit_images_held_total", {"stage": "deidentify"}), ("sendit_images_quarantined_total", {}),
+        ("sendit_gate_refusals_total", {}), ("sendit_images_deidentify_failed_total", {}), ("sendit_store_failures_total", {}),
+        ("sendit_images_undelivered", {"destination": "orthanc"}), ("sendit_open_associations", {}),
+        ("sendit_jobs_queued", {"stage": "deidentify"}), ("sendit_jobs_running", {"stage": "send:orthanc"}))}
+    check(all(v == 0 for v in zero.values()), f"/metrics, expected 0: {zero}")
+    associations, received_bytes = value("sendit_associations_total"), value("sendit_bytes_received_total")
+    check(associations is not None and associations >= 1, f"sendit_associations_total {associations}")
+    # Imported bytes are the files' (preamble and File Meta too), received ones the data sets'.
+    imported_bytes = value("sendit_bytes_imported_total")
+    check(received_bytes is not None and received_bytes > 0 and imported_bytes is not None and imported_bytes >= received_bytes,
+          f"sendit_bytes_received_total {received_bytes}, sendit_bytes_imported_total {imported_bytes}")
+    series = value("sendit_series_end_to_end_seconds_count")
+    check(series == corpus["series"], f"sendit_series_end_to_end_seconds_count {series}, the corpus has {corpus['series']} series")
+    jobs = value("sendit_job_seconds_count", stage="deidentify")
+    check(jobs is not None and jobs >= corpus["series"], f"de-identify jobs timed: {jobs} for {corpus['series']} series")
+    for folder in ("data", "outbox", "quarantine"):
+        free = value("sendit_disk_free_bytes", folder=folder)
+        check(free is not None and free > 0, f"sendit_disk_free_bytes{{folder={folder}}} {free}")
+    print(f"  /metrics: {figures} images; {associations} association(s), {received_bytes} bytes received, "
+          f"{series} series end to end")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ final class AcceptorAssociation {
 
     let started = Date()
     var stored = 0, failed = 0, echoes = 0, bytes = 0
+    /// The counters and the receive-time histogram (ReceiveMetrics), and when the C-STORE being
+    /// received began (its command: uptime nanoseconds).
+    let metrics: ReceiveMetrics.Handles
+    var storeStarted: UInt64 = 0
     var endReason = "released"
 
     /// Where Storage Commitment results go (nil: N-EVENT-REPORTs are refused).
@@ -50,8 +54,9 @@ final class AcceptorAssociation {
     static let maximumEventReportLength = 16 << 20
 
     init(socket: Socket, configuration: ServerConfiguration, staging: any InstanceStaging, server: ServerState, logger: Logger,
-         commitmentReports: StorageCommitmentHandler? = nil) {
+         commitmentReports: StorageCommitmentHandler? = nil, metrics: ReceiveMetrics = ReceiveMetrics()) {
         self.commitmentReports = commitmentReports
+        self.metrics = metrics.handles()
         socket.sendTimeout = configuration.dimseTimeout
         channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: configuration.maximumPDULength))
         self.configuration = configuration
@@ -246,6 +251,7 @@ final class AcceptorAssociation {
         leavePending()
         switch outcome {
         case .accept(let ac):
+            metrics.associations.increment()
             holdsPlace = true
             acceptance = ac
             peerMaximumLength = rq.userInformation.maximumLength ?? 0
@@ -263,6 +269,7 @@ final class AcceptorAssociation {
                 ])
             }
         case .reject(let rj, let why):
+            metrics.associationsRejected.increment()
             rejection = rj
             endReason = "rejected: \(why) (\(rj))"
             apply(machine.handle(.Evt8))
@@ -303,6 +310,7 @@ final class AcceptorAssociation {
         case .command(let message, _):
             throw DIMSEProtocolError("unexpected \(message) from an SCU")
         case .commandWithDataSet(.cStoreRQ(let rq), let ctx):
+            storeStarted = DispatchTime.now().uptimeNanoseconds
             storeContextID = ctx
             let context = contexts[ctx]!
             if rq.affectedSOPClassUID != context.abstractSyntax && !policy.acceptUnknownAbstractSyntaxes {
@@ -329,6 +337,7 @@ final class AcceptorAssociation {
             if let (rq, why) = mismatchedStore {
                 mismatchedStore = nil
                 failed += 1
+                metrics.storeFailures.increment()
                 logger.warning("C-STORE refused", metadata: ["sop_instance": "\(rq.affectedSOPInstanceUID)", "reason": "\(why)"])
                 replyStore(rq, status: .dataSetDoesNotMatchSOPClass, comment: why, on: ctx)
                 return
@@ -338,13 +347,19 @@ final class AcceptorAssociation {
             let (status, comment, path) = r.finish()
             if status.isSuccess {
                 stored += 1
+                metrics.imagesReceived.increment()
+                metrics.bytesReceived.increment(by: Int64(r.dataSetBytes))
                 logger.debug("stored", metadata: ["sop_instance": "\(r.request.affectedSOPInstanceUID)", "path": "\(path ?? "")"])
             } else {
                 failed += 1
+                metrics.storeFailures.increment()
                 logger.warning("C-STORE failed", metadata: ["sop_instance": "\(r.request.affectedSOPInstanceUID)",
                                                             "status": "\(status)", "reason": "\(comment ?? "")"])
             }
             replyStore(r.request, status: status, comment: comment, on: ctx)
+            if status.isSuccess {
+                metrics.receiveTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - storeStarted))
+            }
         }
     }
 

@@ -32,6 +32,10 @@ public final class DICOMServer: @unchecked Sendable {
     /// `configuration.acceptStorageCommitmentReports`.
     public var commitmentReports: StorageCommitmentHandler?
 
+    /// Where the associations count what they receive (set before `start()`; by default the
+    /// process's metrics system).
+    public var metrics = ReceiveMetrics()
+
     /// The port actually listened on (useful when configured as 0).
     public private(set) var port: Int = 0
 
@@ -140,7 +144,7 @@ public final class DICOMServer: @unchecked Sendable {
             }
             let thread = Thread { [self] in
                 AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger,
-                                    commitmentReports: commitmentReports).run()
+                                    commitmentReports: commitmentReports, metrics: metrics).run()
                 threads.lock()
                 liveThreads -= 1
                 threads.broadcast()

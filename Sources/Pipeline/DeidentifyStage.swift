@@ -36,6 +36,8 @@ public struct DeidentifyStage: StageHandler {
     /// identifiers were asked for one of its images; an image of another patient under the same
     /// SeriesInstanceUID is refused, never given them. Nil: not checked.
     public var patientOfImage: (@Sendable (DataSet) -> String)?
+    /// Where the recorded outcomes are counted (by default the process's metrics system).
+    public var metrics = PipelineMetrics()
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
@@ -112,14 +114,18 @@ public struct DeidentifyStage: StageHandler {
             if case .placed(_, let placed) = outcome { return placed.unsyncedFolders }
             return []
         })
+        var gateRefusals = 0
         for (outcome, image) in batch {
             if case .refused(_, let hit?) = outcome {
+                gateRefusals += 1
                 logger.error("PHI gate refused a de-identified copy; the image is FAILED", metadata: [
                     "image": "\(image.sopInstanceUID)", "file": "\(image.path)", "attribute": "\(hit.attribute)",
                     "kind": "\(hit.kind)", "where": "\(hit.location)"])
             }
         }
-        try database.recordDeidentified(batch.map { outcome, image in Self.indexed(outcome, for: image) })
+        let outcomes = batch.map { outcome, image in Self.indexed(outcome, for: image) }
+        try database.recordDeidentified(outcomes)
+        metrics.deidentified(outcomes, gateRefusals: gateRefusals)
     }
 
     /// An outcome as the index records it.

@@ -20,6 +20,8 @@ public struct GoogleStage: StageHandler {
     public let storage: GoogleCloudStorage
     public let collection: String
     public var fields: [String] = SeriesMetadata.defaultFields
+    /// Where uploads and finished series are counted (by default the process's metrics system).
+    public var metrics = PipelineMetrics()
     let logger: Logger
 
     public var stage: String { destination.stage }
@@ -60,7 +62,7 @@ public struct GoogleStage: StageHandler {
             }
             try deliver(series: series, members, job: job)
         }
-        try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
+        metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
     }
 
     func deliver(series: String, _ images: [Image], job: StageJob) throws {
@@ -117,7 +119,15 @@ public struct GoogleStage: StageHandler {
     /// Records each image not yet delivered here in `state`, with its event; a refusal fails
     /// the image.
     func record(_ images: [Image], state: DeliveryRecord.State, detail: String, bytes: Int64, job: StageJob) throws {
-        try job.database.recordDeliveries(imageIds: images.filter { !$0.done }.map(\.id), destination: destination.name,
+        let ids = images.filter { !$0.done }.map(\.id)
+        try job.database.recordDeliveries(imageIds: ids, destination: destination.name,
                                           state: state, detail: detail, bytes: bytes)
+        switch state {
+        case .done:
+            metrics.sent(ids.count, destination: destination.name)
+            metrics.verified(ids.count, destination: destination.name)
+        case .failed: metrics.failed(ids.count, destination: destination.name)
+        default: break
+        }
     }
 }

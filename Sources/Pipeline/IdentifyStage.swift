@@ -27,6 +27,8 @@ public struct IdentifyStage: StageHandler {
     /// Keys the digests of originals that the index keeps (never the clear IDs): the node's
     /// DEID_KEY, so the digests say nothing without it.
     let hash: KeyedHash
+    /// Where held images are counted (by default the process's metrics system).
+    public var metrics = PipelineMetrics()
     private let studies = KeyedLock()
 
     public init(provider: any IdentifiersProvider, hash: KeyedHash, fields: IdentifiersRequest.Fields = .init()) {
@@ -174,7 +176,8 @@ public struct IdentifyStage: StageHandler {
 
     /// Holds the series' PROCESSING images for a person, recording the patient they are of.
     func hold(_ job: StageJob, kind: IdentityHold.Kind, patient: String, reason: String) throws {
-        try job.database.holdForIdentity(seriesId: job.seriesId, kind: kind, patientDigest: patient, reason: reason)
+        metrics.heldForIdentity(try job.database.holdForIdentity(seriesId: job.seriesId, kind: kind, patientDigest: patient,
+                                                                 reason: reason))
     }
 
     /// Records the patient of identifiers an earlier sendit gave (a row without a digest), and

@@ -34,6 +34,9 @@ public final class JobWorkers: @unchecked Sendable {
     /// worker's loop as a failure would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which
     /// only the service-failure test sets).
     public var injectedFault: (@Sendable () throws -> Void)?
+    /// Where job durations and jobs failed for good are counted (by default the process's
+    /// metrics system).
+    public var metrics = PipelineMetrics()
 
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
@@ -122,10 +125,12 @@ public final class JobWorkers: @unchecked Sendable {
         do {
             let taken = try queue.takeImages(for: job, from: handler.inputStatuses, to: handler.workingStatus)
             logger.debug("job started", metadata: meta.merging(["images": "\(taken)"]) { a, _ in a })
+            let started = DispatchTime.now().uptimeNanoseconds
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
                 try queue.renew(job, owner: owner)
             }, jobsQueued: { [self] in onQueued() }))
             try queue.complete(job, owner: owner, next: handler.nextStages)
+            metrics.jobRan(stage: job.stage, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
             logger.info("job done", metadata: meta)
             if !handler.nextStages.isEmpty { onQueued() }
         } catch let lost as JobQueue.LeaseLost {
@@ -139,6 +144,7 @@ public final class JobWorkers: @unchecked Sendable {
                 let state = try queue.fail(job, owner: owner, error: "\(error)", permanent: permanent, giveUp: handler.giveUp,
                                            thenQueue: after, thenQueueReason: "\(job.stage) gave up; what it finished goes on")
                 if state == .failed && !after.isEmpty { onQueued() }
+                if state == .failed { metrics.jobFailed(stage: job.stage) }
                 let level: Logger.Level = state == .failed ? .error : .warning
                 logger.log(level: level, state == .failed ? "job failed" : "job will be retried",
                            metadata: meta.merging(["error": "\(error)"]) { a, _ in a })

@@ -28,6 +28,9 @@ public struct SendStage: StageHandler {
     /// several); each takes at least `minimumPerAssociation` images.
     public var associations = 2
     public var minimumPerAssociation = 32
+    /// Where the answers, verifications and finished series are counted (by default the
+    /// process's metrics system).
+    public var metrics = PipelineMetrics()
     let logger: Logger
 
     public var stage: String { destination.stage }
@@ -81,7 +84,7 @@ public struct SendStage: StageHandler {
             faults += try send(fresh, job: job)
             tried.formUnion(fresh.map(\.imageId))
             if !faults.isEmpty { break }
-            try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
+            metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
         }
         if pendingAgain && faults.isEmpty {
             try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
@@ -99,7 +102,7 @@ public struct SendStage: StageHandler {
                 if let fault = try commit(timeout: timeout, job: job) { faults.append(fault) }
             }
         }
-        try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations)
+        metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
         if !faults.isEmpty {
             let first = faults[0]
             throw DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
@@ -170,13 +173,18 @@ public struct SendStage: StageHandler {
         // Without verification, the C-STORE answer is final.
         let verified: Bool
         if case .none = verification { verified = true } else { verified = false }
-        try database.recordDeliveries(batch.compactMap { image, outcome -> (Pending, DeliveryAnswer)? in
+        let answers = batch.compactMap { image, outcome -> (Pending, DeliveryAnswer)? in
             switch outcome {
             case .stored(let status, let warning): (image, .stored(dimseStatus: Int(status), warning: warning))
             case .refused(let status, let reason): (image, .refused(dimseStatus: status.map(Int.init), reason: reason))
             case .retry: nil
             }
-        }, destination: destination.name, verified: verified)
+        }
+        try database.recordDeliveries(answers, destination: destination.name, verified: verified)
+        let stored = answers.filter { if case .stored = $0.1 { true } else { false } }.count
+        metrics.sent(stored, destination: destination.name)
+        metrics.failed(answers.count - stored, destination: destination.name)
+        if verified { metrics.verified(stored, destination: destination.name) }
     }
 
     /// Asks the destination which of the series' sent images it holds. Those it shows are done;
@@ -196,6 +204,7 @@ public struct SendStage: StageHandler {
         let missing = sent.filter { !present.contains($0.sop) }
         try job.database.recordVerification(destination: destination.name,
                                             shown: sent.map { (imageId: $0.id, present: present.contains($0.sop)) })
+        metrics.verified(sent.count - missing.count, destination: destination.name)
         guard let first = missing.first else { return nil }
         logger.error("destination answered Success but does not show images", metadata: [
             "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])

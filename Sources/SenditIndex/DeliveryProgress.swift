@@ -9,9 +9,11 @@ enum DeliveryProgress {
     static let present = [DeliveryRecord.State.sent, .done, .skipped].sqlList
     static let final = [DeliveryRecord.State.done, .skipped].sqlList
 
-    /// Moves the series' images on, inside the caller's transaction.
-    static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws {
-        guard !destinations.isEmpty else { return }
+    /// Moves the series' images on, inside the caller's transaction. Returns the series'
+    /// completion when this call made its last images DONE (so each series is reported once).
+    @discardableResult
+    static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws -> SeriesCompletion? {
+        guard !destinations.isEmpty else { return nil }
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.status,
@@ -20,6 +22,7 @@ enum DeliveryProgress {
             FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
             """, arguments: StatementArguments(destinations + destinations) + [seriesId])
         let all = destinations.count
+        var madeDone = 0
         for row in rows {
             let id: Int64 = row[0]
             guard let status = ImageStatus(rawValue: row[1]) else { continue }
@@ -27,11 +30,18 @@ enum DeliveryProgress {
             if verified == all {
                 try ImageTransition.moveImage(db, imageId: id, from: status, to: .done,
                                               reason: "verified at \(destinations.joined(separator: ", "))", at: now)
+                madeDone += 1
             } else if have == all && status == .doneProcessing {
                 try ImageTransition.moveImage(db, imageId: id, from: status, to: .sent,
                                               reason: "stored at \(destinations.joined(separator: ", "))", at: now)
             }
         }
+        guard madeDone > 0, let series = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), SUM(status = \(ImageStatus.done.sql)), MAX(createdAt) FROM image WHERE seriesId = ?
+            """, arguments: [seriesId]) else { return nil }
+        let images: Int = series[0], done: Int = series[1] ?? 0
+        guard images > 0, done == images, let last: Date = series[2] else { return nil }
+        return SeriesCompletion(seriesId: seriesId, images: images, lastImageAt: last, doneAt: now)
     }
 
     /// A destination gave up on a series: its images that destination has not verified (nor

@@ -59,7 +59,8 @@ extension IndexDatabase {
 
     /// Moves the series' images on from their delivery records: SENT once every destination has
     /// them, DONE once every one verified them.
-    public func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws {
+    @discardableResult
+    public func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws -> SeriesCompletion? {
         try writer.write { db in
             try DeliveryProgress.advance(db, seriesId: seriesId, destinations: destinations, at: now)
         }

@@ -100,15 +100,17 @@ extension IndexDatabase {
     }
 
     /// Holds the series' PROCESSING images for a person, recording the patient they are of.
+    @discardableResult
     public func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String,
-                                now: Date) throws {
+                                now: Date) throws -> Int {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO identityHold (imageId, patientDigest, kind, heldAt, releasedAt)
                 SELECT id, ?, ?, ?, NULL FROM image WHERE seriesId = ? AND status = \(ImageStatus.processing.sql)
                 """, arguments: [patientDigest, kind.rawValue, now, seriesId])
-            try ImageTransition.move(db, seriesId: seriesId, from: [.processing], to: .held, reason: reason, at: now)
+            let held = try ImageTransition.move(db, seriesId: seriesId, from: [.processing], to: .held, reason: reason, at: now)
             try EventRecord(entity: "series", entityId: seriesId, from: nil, to: ImageStatus.held.rawValue, reason: reason, at: now).insert(db)
+            return held
         }
     }
 

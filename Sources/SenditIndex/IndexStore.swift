@@ -46,7 +46,9 @@ public protocol IndexStore: AnyObject, Sendable {
     func identityReleased(seriesId: Int64, patientDigest: String) throws -> Bool
     func storeIdentifiers(seriesId: Int64, json: String, patientDigest: String, claims: [IdentifierClaim], reason: String,
                           now: Date) throws
-    func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String, now: Date) throws
+    /// Returns the number of images held.
+    @discardableResult
+    func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String, now: Date) throws -> Int
     func adoptIdentifiers(seriesId: Int64, patientDigest: String, claims: [IdentifierClaim], now: Date) throws
     func imagePaths(seriesId: Int64, limit: Int) throws -> [String]
     /// Records the keyed digests a person may find the series by (its original patient ID and
@@ -61,7 +63,10 @@ public protocol IndexStore: AnyObject, Sendable {
     // MARK: delivery
 
     func pendingDeliveries(seriesId: Int64, destination: String) throws -> [PendingDelivery]
-    func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws
+    /// Moves the series' images on from their delivery records; returns the series' completion
+    /// when this call made it DONE.
+    @discardableResult
+    func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws -> SeriesCompletion?
     func unfinishedImages(seriesId: Int64) throws -> Int
     func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool,
                           now: @autoclosure () -> Date) throws
@@ -105,7 +110,8 @@ extension IndexStore {
         try storeIdentifiers(seriesId: seriesId, json: json, patientDigest: patientDigest, claims: claims, reason: reason, now: Date())
     }
 
-    public func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String) throws {
+    @discardableResult
+    public func holdForIdentity(seriesId: Int64, kind: IdentityHold.Kind, patientDigest: String, reason: String) throws -> Int {
         try holdForIdentity(seriesId: seriesId, kind: kind, patientDigest: patientDigest, reason: reason, now: Date())
     }
 
@@ -117,7 +123,8 @@ extension IndexStore {
         try recordDeidentified(outcomes, now: Date())
     }
 
-    public func advanceDeliveries(seriesId: Int64, destinations: [String]) throws {
+    @discardableResult
+    public func advanceDeliveries(seriesId: Int64, destinations: [String]) throws -> SeriesCompletion? {
         try advanceDeliveries(seriesId: seriesId, destinations: destinations, now: Date())
     }
 

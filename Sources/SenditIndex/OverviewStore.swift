@@ -10,6 +10,8 @@ public protocol OverviewStore: AnyObject, Sendable {
     func quarantineList(limit: Int) throws -> [QuarantineLine]
     /// Images and bytes per hour and kind, oldest first.
     func activity(since: Date) throws -> [ActivityRow]
+    /// Jobs queued and running per stage, images not yet verified per destination (the metrics).
+    func queueDepths(destinations: [String]) throws -> QueueDepths
 }
 
 public struct ActivityRow: Codable, Sendable, Equatable {

@@ -22,6 +22,8 @@ public struct FolderImporter: Sendable {
     public var settle: TimeInterval = 2
     /// Files per write transaction.
     public var batchSize = 2000
+    /// Where each recorded batch is counted (by default the process's metrics system).
+    public var metrics = IntakeMetrics()
 
     public init(database: any IndexStore, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
         self.database = database
@@ -100,6 +102,8 @@ public struct FolderImporter: Sendable {
                 sameDataSet: { oldPath, image in byPath[image.path].map { FolderImporter.sameDataSet(oldPath, $0) } ?? false },
                 firstStage: firstStage, maxAttempts: maxAttempts, queueing: touchedSeries,
                 reason: "new images from \(folder)", now: now)
+            metrics.count(.init(imported: counts.added + counts.replaced, duplicates: counts.duplicates,
+                                quarantined: counts.quarantined, bytes: counts.bytes))
             report.added += counts.added
             report.replaced += counts.replaced
             report.duplicates += counts.duplicates

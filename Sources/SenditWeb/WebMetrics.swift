@@ -15,7 +15,15 @@ public final class WebMetrics: Sendable {
     }
 
     /// The metrics factory to bootstrap `MetricsSystem` with (once per process).
-    public var factory: any MetricsFactory { PrometheusMetricsFactory(registry: registry) }
+    public var factory: any MetricsFactory { factory(durationBuckets: [:]) }
+
+    /// The same, with the buckets (seconds) of the timers named (the others get swift-prometheus'
+    /// defaults, 5 ms to 10 s).
+    public func factory(durationBuckets: [String: [Duration]]) -> any MetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = durationBuckets
+        return factory
+    }
 
     public func exposition() -> String {
         beforeScrape()

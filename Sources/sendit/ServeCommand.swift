@@ -87,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 logger.warning("test-only fault injection is armed", metadata: [
                     "variable": "\(FaultInjection.variable)", "service": "\(fault.service)", "trigger": "\(fault.trigger ?? "-")"])
             }
+            // The metrics system first: the listener, the importer and the stages made below
+            // count into it.
+            if settings.httpEnabled { _ = WebWiring.bootstrapMetrics() }
             let pipeline = try PipelineWiring(settings)
             // Order matters: the database lock first (so running jobs are known to be orphans),
             // then the listener's port, then the data folder's lock and the recovery of

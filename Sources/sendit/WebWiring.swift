@@ -163,15 +163,52 @@ extension WebWiring {
     /// The metrics registry of this process: bootstrapped once (swift-metrics allows one).
     nonisolated(unsafe) static var metrics: WebMetrics?
 
+    /// Bootstraps the process's metrics system with the registry /metrics shows (once; later
+    /// calls return it): `serve` calls it before it makes the listener, the importer and the
+    /// stages, which count into it. The histograms get buckets in seconds fit for each.
+    static func bootstrapMetrics() -> WebMetrics {
+        if let metrics { return metrics }
+        let registry = WebMetrics()
+        MetricsSystem.bootstrap(registry.factory(durationBuckets: [
+            ReceiveMetrics.receiveSeconds: ReceiveMetrics.receiveBuckets,
+            PipelineMetrics.jobSeconds: PipelineMetrics.jobBuckets,
+            PipelineMetrics.endToEndSeconds: PipelineMetrics.endToEndBuckets,
+        ]))
+        metrics = registry
+        return registry
+    }
+
+    /// Every counter and histogram made (at zero), and the gauges read at each scrape: queue
+    /// depths from the index, open associations, free space of the data folder, outbox and
+    /// quarantine.
+    static func scrapedMetrics(pipeline: PipelineWiring, server: DICOMServer, dataFolder: String, logger: Logger) -> WebMetrics {
+        let registry = bootstrapMetrics().registry
+        let stages = pipeline.stageNames, destinations = pipeline.destinations.map(\.name)
+        ReceiveMetrics().declare()
+        IntakeMetrics().declare()
+        PipelineMetrics().declare(stages: stages, destinations: destinations)
+        let gauges = NodeGauges(stages: stages, destinations: destinations)
+        let database = pipeline.database
+        let folders = [("data", dataFolder), ("outbox", pipeline.configuration.outboxFolder),
+                       ("quarantine", pipeline.configuration.quarantineFolder)]
+        return WebMetrics(registry: registry, beforeScrape: { [server] in
+            let depths: QueueDepths
+            do {
+                depths = try database.queueDepths(destinations: destinations)
+            } catch {
+                logger.error("metrics: cannot read the queue depths", metadata: ["error": "\(error)"])
+                depths = QueueDepths()
+            }
+            gauges.set(depths: depths, openAssociations: server.openAssociations,
+                       freeBytes: folders.map { (folder: $0.0, bytes: DiskUsage.available($0.1)) })
+        })
+    }
+
     /// The web app for `sendit serve`, as a Service of the node's group.
     static func application(_ settings: NodeConfiguration, pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea,
                             shown: [(key: String, value: String)], wake: @escaping @Sendable () -> Void,
                             logger: Logger) throws -> any Service {
-        if metrics == nil {
-            let registry = WebMetrics()
-            MetricsSystem.bootstrap(registry.factory)
-            metrics = registry
-        }
+        let metrics = scrapedMetrics(pipeline: pipeline, server: server, dataFolder: staging.dataFolder, logger: logger)
         if !settings.web.lockdownEnabled {
             logger.warning("LOCKDOWN_ENABLED is false: the web pages and the API are open to anyone who reaches them",
                            metadata: ["address": "\(settings.web.host):\(settings.web.port)"])

@@ -13,7 +13,7 @@ import Testing
         let dir: URL
         let staging: RecordingStaging
         let server: DICOMServer
-        init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        init(metrics: ReceiveMetrics = ReceiveMetrics(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-scp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             var c = ServerConfiguration()
@@ -25,6 +25,7 @@ import Testing
             configure(&c)
             staging = try RecordingStaging(dataFolder: c.dataFolder, sync: c.sync)
             server = DICOMServer(configuration: c, staging: staging, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            server.metrics = metrics
             try server.start()
         }
         deinit {

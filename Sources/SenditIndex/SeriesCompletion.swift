@@ -1,0 +1,23 @@
+import Foundation
+
+/// A series that one call moved to DONE: its last images became DONE in that transaction, and
+/// every image of it is DONE now. Reported once per series (the transaction that finished it),
+/// for the end-to-end latency (from its newest image's arrival in the index to now).
+public struct SeriesCompletion: Sendable, Equatable {
+    public var seriesId: Int64
+    public var images: Int
+    /// When the series' newest image entered the index.
+    public var lastImageAt: Date
+    /// When it became DONE.
+    public var doneAt: Date
+
+    public init(seriesId: Int64, images: Int, lastImageAt: Date, doneAt: Date) {
+        self.seriesId = seriesId
+        self.images = images
+        self.lastImageAt = lastImageAt
+        self.doneAt = doneAt
+    }
+
+    /// Seconds from the newest image's arrival to DONE (never negative).
+    public var seconds: Double { max(0, doneAt.timeIntervalSince(lastImageAt)) }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import SenditIndex
+import Testing
+
+/// What the metrics read from the index: a series' completion, reported once by the call that
+/// made it DONE, and the queue depths.
+@Suite struct IndexMetricsIntentsTests {
+    /// One series of two images, de-identified (DONEPROCESSING), its send jobs queued.
+    func deidentified(imported: Date) throws -> (IndexFixture, JobRecord) {
+        let f = try IndexFixture()
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.2"], firstStage: "deidentify", now: imported)
+        let job = try #require(try f.queue.claimNext(owner: "w", stages: ["deidentify"]))
+        #expect(try f.queue.takeImages(for: job, from: [.new], to: .processing) == 2)
+        let images = try f.index.deidentifyInput(seriesId: job.seriesId).images
+        try f.index.recordDeidentified(images.map { image in
+            .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
+                                     sopInstanceUID: "2.25.3.\(image.id!)", path: f.root + "/outbox/\(image.id!).dcm", size: 90))
+        })
+        try f.queue.complete(job, owner: "w", next: ["send:a", "send:b"])
+        return (f, job)
+    }
+
+    @Test func theCallThatMakesASeriesDoneReportsItOnce() throws {
+        let imported = Date(timeIntervalSince1970: 1_700_000_000)
+        let (f, job) = try deidentified(imported: imported)
+        let destinations = ["a", "b"]
+        let a = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "a")
+        try f.index.recordDeliveries(a.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "a", verified: true)
+        // Verified at a only: not DONE yet.
+        #expect(try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: destinations, now: imported + 5) == nil)
+        let b = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "b")
+        try f.index.recordDeliveries(b.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "b", verified: true)
+        let done = try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: destinations, now: imported + 42)
+        #expect(done == SeriesCompletion(seriesId: job.seriesId, images: 2, lastImageAt: imported, doneAt: imported + 42))
+        #expect(done?.seconds == 42)
+        // Once: the next call (another destination's job) moves nothing.
+        #expect(try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: destinations, now: imported + 50) == nil)
+    }
+
+    @Test func aSeriesWithAFailedImageIsNeverReportedDone() throws {
+        let (f, job) = try deidentified(imported: Date())
+        let pending = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "a")
+        try f.index.recordDeliveries([(pending[0], .stored(dimseStatus: 0, warning: nil)),
+                                      (pending[1], .refused(dimseStatus: 0xA700, reason: "out of resources"))],
+                                     destination: "a", verified: true)
+        #expect(try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a"]) == nil)
+        #expect(try f.statuses().values.sorted { $0.rawValue < $1.rawValue } == [.done, .failed])
+    }
+
+    @Test func queueDepthsCountJobsPerStageAndWhatEachDestinationLacks() throws {
+        let (f, job) = try deidentified(imported: Date())
+        var depths = try f.database.queueDepths(destinations: ["a", "b"])
+        #expect(depths == QueueDepths(queued: ["send:a": 1, "send:b": 1], running: [:], undelivered: ["a": 2, "b": 2]))
+        _ = try #require(try f.queue.claimNext(owner: "w", stages: ["send:a"]))
+        let pending = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "a")
+        try f.index.recordDeliveries([(pending[0], .stored(dimseStatus: 0, warning: nil))], destination: "a", verified: true)
+        depths = try f.database.queueDepths(destinations: ["a", "b"])
+        #expect(depths == QueueDepths(queued: ["send:b": 1], running: ["send:a": 1], undelivered: ["a": 1, "b": 2]))
+    }
+}
