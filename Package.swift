@@ -111,6 +111,9 @@ let package = Package(
             "SenditIndex",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            // HTTPS when HTTP_TLS_CERT and HTTP_TLS_KEY are set (swift-nio-ssl underneath).
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Crypto", package: "swift-crypto"),

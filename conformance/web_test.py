@@ -27,6 +27,7 @@ Exit 1 if any check fails.
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import json
 import os
@@ -37,6 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import delivery_test as dt  # noqa: E402
@@ -142,6 +144,7 @@ def main():
         with Orthanc(os.path.join(work, "orthanc")) as o, dt.node(os.path.join(work, "sendit"), o, STABLE_AGE="600", RETENTION="never") as s:
             o.start()
             run(s, o, corpus, forbidden)
+        https(work, args.sendit)
     print(f"web-test: {len(PROBLEMS)} problem(s)")
     runs.finish_work(work, args.keep or bool(PROBLEMS))
     return 1 if PROBLEMS else 0
@@ -361,6 +364,55 @@ def check_metrics(s, viewer, corpus, total):
         check(free is not None and free > 0, f"sendit_disk_free_bytes{{folder={folder}}} {free}")
     print(f"  /metrics: {figures} images; {associations} association(s), {received_bytes} bytes received, "
           f"{series} series end to end")
+
+
+def https(work, binary):
+    """HTTP_TLS_CERT and HTTP_TLS_KEY: the web app speaks TLS (1.2 at least) only, and its session
+    cookie is Secure."""
+    import ssl
+    import subprocess
+    from harness.sendit import Sendit
+    cert, key = os.path.join(work, "web.crt"), os.path.join(work, "web.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    with Sendit(binary, os.path.join(work, "https"), HTTP_TLS_CERT=cert, HTTP_TLS_KEY=key) as s:
+        r = sendit_cli(s, "user", "add", "tess", "--role", "viewer", "--password-stdin", stdin=VIEWER_PASSWORD + "\n")
+        check(r.returncode == 0, f"user add: {r.stderr[-200:]}")
+        s.start()
+        base = s.web.replace("http://", "https://")
+        context = ssl.create_default_context(cafile=cert)
+        context.check_hostname = False
+
+        def answers():
+            try:
+                with urllib.request.urlopen(base + "/healthz", context=context, timeout=5) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        check(wait_for(answers, 20, 0.2), "HTTPS /healthz does not answer")
+        browser = Browser(base)
+        browser.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(browser.jar), Browser.NoRedirect,
+                                                     urllib.request.HTTPSHandler(context=context))
+        status, hdrs, _ = browser.login("tess", VIEWER_PASSWORD)
+        cookie = [v for k, v in hdrs.items() if k.lower() == "set-cookie" and v.startswith("sendit_session=")]
+        check(status == 303 and cookie and "Secure" in cookie[0], f"HTTPS login: {status} {cookie}")
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.check_hostname, old.verify_mode = False, ssl.CERT_NONE
+        old.set_ciphers("DEFAULT:@SECLEVEL=0")   # so that this client really offers TLS 1.1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+        try:
+            urllib.request.urlopen(base + "/healthz", context=old, timeout=5)
+            check(False, "TLS 1.1 was accepted")
+        except (ssl.SSLError, urllib.error.URLError) as e:
+            check("PROTOCOL_VERSION" in str(e).upper(), f"TLS 1.1 refused for another reason than its version: {e}")
+        try:
+            urllib.request.urlopen(s.web + "/healthz", timeout=5)
+            check(False, "plain HTTP was answered on the HTTPS port")
+        except (OSError, urllib.error.URLError, http.client.HTTPException):
+            pass
+        print("  HTTPS: TLS answered, Secure cookie, TLS 1.1 and plain HTTP refused")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import SenditIndex
 
@@ -41,10 +44,22 @@ public struct WebApp: Sendable {
         return router
     }
 
-    /// The application, listening on the configured address.
-    public func application() -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                           serverName: nil), logger: logger)
+    /// The application, listening on the configured address: HTTPS when a certificate and key
+    /// are configured (TLS 1.2 at least), else HTTP.
+    public func application() throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        } else {
+            server = .http1()
+        }
+        return Application(router: router(), server: server,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                           logger: logger)
     }
 
     /// The page frame for this identity.

@@ -16,6 +16,10 @@ public struct WebConfiguration: Sendable {
     public var sessionLifetime: TimeInterval
     /// Cookies get `Secure` (set when the app is served over HTTPS).
     public var secureCookies: Bool
+    /// PEM files of the certificate chain and its private key: HTTPS (TLS 1.2 and 1.3) instead of
+    /// HTTP when both are set.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     /// /metrics without a login (for a Prometheus scraper on a trusted network).
     public var metricsPublic: Bool
     /// Original values on the pages, to admins only, with a banner (SHOW_PHI).

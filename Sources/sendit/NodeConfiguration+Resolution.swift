@@ -77,6 +77,20 @@ extension NodeConfiguration {
         web.sessionLifetime = r.seconds(.sessionLifetime)
         web.showPHI = r.boolean(.showPHI)
         web.metricsPublic = r.boolean(.metricsPublic)
+        func readable(_ setting: Setting) -> String? {
+            r.value(setting) { text -> String? in
+                guard !text.isEmpty else { return nil }
+                let path = PipelineConfiguration.absolute(text)
+                guard FileManager.default.isReadableFile(atPath: path) else { throw SettingsResolver.Refusal("cannot read \(path)") }
+                return path
+            }
+        }
+        web.tlsCertificate = readable(.httpTLSCert)
+        web.tlsKey = readable(.httpTLSKey)
+        if (web.tlsCertificate == nil) != (web.tlsKey == nil) {
+            r.refuse(web.tlsCertificate == nil ? .httpTLSCert : .httpTLSKey, "must be set with \(web.tlsCertificate == nil ? "HTTP_TLS_KEY" : "HTTP_TLS_CERT")")
+        }
+        web.secureCookies = web.tlsCertificate != nil
         return web
     }
 

@@ -86,6 +86,8 @@ enum Setting: String, CaseIterable, Sendable {
     case sessionLifetime = "SESSION_LIFETIME"
     case showPHI = "SHOW_PHI"
     case metricsPublic = "METRICS_PUBLIC"
+    case httpTLSCert = "HTTP_TLS_CERT"
+    case httpTLSKey = "HTTP_TLS_KEY"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -278,6 +280,12 @@ enum Setting: String, CaseIterable, Sendable {
         case .showPHI:
             Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (the index keeps none today)")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
+        case .httpTLSCert:
+            Declaration(kind: .special(type: "path", allowed: "a readable PEM certificate (chain) file, or empty"), defaultValue: "",
+                        help: "HTTPS for the web app: its certificate chain (PEM; with HTTP_TLS_KEY)")
+        case .httpTLSKey:
+            Declaration(kind: .special(type: "path", allowed: "a readable PEM private key file, or empty"), defaultValue: "",
+                        help: "HTTPS for the web app: the certificate's private key (PEM; with HTTP_TLS_CERT)")
         }
     }
 }

@@ -218,7 +218,8 @@ extension WebWiring {
         control.hash = KeyedHash(key: try SecretsFile.open(settings.pipeline.secretsFile).deidentificationKey())
         let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
-        logger.info("web app", metadata: ["address": "http://\(settings.web.host):\(settings.web.port)/"])
-        return app.application()
+        let scheme = settings.web.tlsCertificate == nil ? "http" : "https"
+        logger.info("web app", metadata: ["address": "\(scheme)://\(settings.web.host):\(settings.web.port)/"])
+        return try app.application()
     }
 }

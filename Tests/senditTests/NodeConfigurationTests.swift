@@ -61,6 +61,7 @@ import TestSupport
         case .googleMetadataFields: return ("PatientID,Matrix", "PatientID,Nonsense")
         case .retention: return ("never", "forever")
         case .lockdownPasswords: return ("a shared password,another password", "short")
+        case .httpTLSCert, .httpTLSKey: return ("", root + "/missing.pem")
         default: break
         }
         switch s.kind {
