@@ -34,6 +34,10 @@ public final class JobWorkers: @unchecked Sendable {
     /// worker's loop as a failure would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which
     /// only the service-failure test sets).
     public var injectedFault: (@Sendable () throws -> Void)?
+    /// Why these workers claim no job now (the disk is low: `sendit serve` pauses the
+    /// de-identification workers, not the send workers, whose deliveries let clean-up free
+    /// space), nil when they may. Asked before each claim. Set before `start()`.
+    public var pausedBecause: @Sendable () -> String? = { nil }
 
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
@@ -88,6 +92,12 @@ public final class JobWorkers: @unchecked Sendable {
         let stages = Array(handlers.keys).sorted()
         while !isStopping {
             try injectedFault?()
+            if pausedBecause() != nil {
+                condition.lock()
+                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(idlePoll)) }
+                condition.unlock()
+                continue
+            }
             let job: JobRecord?
             do {
                 job = try queue.claimNext(owner: owner, stages: stages)
