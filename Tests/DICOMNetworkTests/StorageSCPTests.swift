@@ -13,7 +13,8 @@ import Testing
         let dir: URL
         let staging: RecordingStaging
         let server: DICOMServer
-        init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        /// `storageRefusal`: the server's question whether the disk is low (DiskLowTests).
+        init(_ configure: (inout ServerConfiguration) -> Void = { _ in }, storageRefusal: (@Sendable () -> String?)? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-scp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             var c = ServerConfiguration()
@@ -25,6 +26,7 @@ import Testing
             configure(&c)
             staging = try RecordingStaging(dataFolder: c.dataFolder, sync: c.sync)
             server = DICOMServer(configuration: c, staging: staging, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            if let storageRefusal { server.storageRefusal = storageRefusal }
             try server.start()
         }
         deinit {
