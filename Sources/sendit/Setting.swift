@@ -86,6 +86,7 @@ enum Setting: String, CaseIterable, Sendable {
     case sessionLifetime = "SESSION_LIFETIME"
     case showPHI = "SHOW_PHI"
     case metricsPublic = "METRICS_PUBLIC"
+    case diskMinFree = "DISK_MIN_FREE"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -278,6 +279,13 @@ enum Setting: String, CaseIterable, Sendable {
         case .showPHI:
             Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (the index keeps none today)")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
+        case .diskMinFree:
+            Declaration(kind: .special(type: "size, percentage or auto",
+                                       allowed: "auto; a size such as 500MB, 5 GB or 1.5GiB (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB); "
+                                           + "a percentage above 0 and below 100 such as 5%; or 0 (off)"),
+                        defaultValue: "auto",
+                        help: "free space the data folder's and outbox's file systems keep: below it associations are refused (transient), "
+                            + "C-STOREs answered A700, intake and de-identification paused (auto: the larger of 5 GB and 5 %)")
         }
     }
 }

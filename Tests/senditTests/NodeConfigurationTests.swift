@@ -61,6 +61,7 @@ import TestSupport
         case .googleMetadataFields: return ("PatientID,Matrix", "PatientID,Nonsense")
         case .retention: return ("never", "forever")
         case .lockdownPasswords: return ("a shared password,another password", "short")
+        case .diskMinFree: return ("500MB", "5 parsecs")
         default: break
         }
         switch s.kind {
