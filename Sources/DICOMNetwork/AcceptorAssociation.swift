@@ -53,10 +53,15 @@ final class AcceptorAssociation {
     var eventReport: (rq: NEventReportRQ, contextID: UInt8, bytes: [UInt8])?
     static let maximumEventReportLength = 16 << 20
 
+    /// Why nothing can be stored now (`DICOMServer.storageRefusal`).
+    let storageRefusal: @Sendable () -> String?
+
     init(socket: Socket, configuration: ServerConfiguration, staging: any InstanceStaging, server: ServerState, logger: Logger,
-         commitmentReports: StorageCommitmentHandler? = nil, metrics: ReceiveMetrics = ReceiveMetrics()) {
+         commitmentReports: StorageCommitmentHandler? = nil, metrics: ReceiveMetrics = ReceiveMetrics(),
+         storageRefusal: @escaping @Sendable () -> String? = { nil }) {
         self.commitmentReports = commitmentReports
         self.metrics = metrics.handles()
+        self.storageRefusal = storageRefusal
         socket.sendTimeout = configuration.dimseTimeout
         channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: configuration.maximumPDULength))
         self.configuration = configuration
@@ -238,8 +243,15 @@ final class AcceptorAssociation {
 
     func associationRequested() {
         guard let rq = request else { return }
+        // A low disk refuses what would store images; an association that proposes only
+        // Verification or Storage Commitment (a destination's results, which let clean-up free
+        // space) is still accepted.
+        let storesNothing = rq.presentationContexts.allSatisfy {
+            [UID.verification.rawValue, UID.storageCommitmentPushModel.rawValue].contains($0.abstractSyntax.trimmedUID)
+        }
+        let shortage = storesNothing ? nil : storageRefusal()
         let outcome = server.admit { open in
-            let answer = Negotiation.negotiate(rq, policy: policy, openAssociations: open)
+            let answer = Negotiation.negotiate(rq, policy: policy, openAssociations: open, resourceShortage: shortage)
             // An answer that cannot be encoded (a hostile request made it too long) is a rejection.
             if case .accept(let ac) = answer, (try? PDUEncoder.encode(.associateAC(ac))) == nil {
                 return .reject(AAssociateRJ(result: .rejectedPermanent, source: .dulServiceProviderACSERelated,
@@ -317,7 +329,7 @@ final class AcceptorAssociation {
                 mismatchedStore = (rq, "SOP class \(rq.affectedSOPClassUID) sent on a context for \(context.abstractSyntax)")
             } else {
                 receiver = InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(context.transferSyntax),
-                                            callingAETitle: request?.callingAETitle ?? "")
+                                            callingAETitle: request?.callingAETitle ?? "", refusal: storageRefusal)
             }
         case .commandWithDataSet(.nEventReportRQ(let rq), let ctx):
             eventReport = (rq, ctx, [])

@@ -35,6 +35,11 @@ public final class DICOMServer: @unchecked Sendable {
     /// Where the associations count what they receive (set before `start()`; by default the
     /// process's metrics system).
     public var metrics = ReceiveMetrics()
+    /// Why no instance can be stored now (the disk is low), nil when it can: asked before an
+    /// association is accepted (a reason rejects it as transient, local limit exceeded) and
+    /// before each C-STORE writes, and again every 16 MiB of its data set (a
+    /// reason answers it A700, Out of Resources). Set before `startAccepting()`.
+    public var storageRefusal: @Sendable () -> String? = { nil }
 
     /// The port actually listened on (useful when configured as 0).
     public private(set) var port: Int = 0
@@ -144,7 +149,7 @@ public final class DICOMServer: @unchecked Sendable {
             }
             let thread = Thread { [self] in
                 AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger,
-                                    commitmentReports: commitmentReports, metrics: metrics).run()
+                                    commitmentReports: commitmentReports, metrics: metrics, storageRefusal: storageRefusal).run()
                 threads.lock()
                 liveThreads -= 1
                 threads.broadcast()

@@ -17,12 +17,24 @@ final class InstanceReceiver {
     private var sink: FileSink?
     private var failure: (DIMSEStatus, String)?
     private(set) var dataSetBytes: Int = 0
+    /// Why nothing can be stored now (the disk is low; `DICOMServer.storageRefusal`).
+    let refusal: @Sendable () -> String?
+    /// Data set bytes after which the refusal is asked again (a long instance on a filling disk).
+    static let refusalRecheckBytes = 16 << 20
+    private var checkedAt = 0
 
-    init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, callingAETitle: String) {
+    init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, callingAETitle: String,
+         refusal: @escaping @Sendable () -> String? = { nil }) {
         self.staging = staging
         self.request = request
         self.transferSyntax = TransferSyntax.lookup(transferSyntax)
+        self.refusal = refusal
         partPath = staging.newPartPath()
+        // The disk is low: nothing is written; the data set is read and dropped, then A700.
+        if let reason = refusal() {
+            failure = (.refusedOutOfResources, reason)
+            return
+        }
         do {
             // Fragments of 64 KiB or more go straight to write(2); smaller ones are gathered.
             // Mode 0600 until the instance is complete and checked: recovery after a crash
@@ -47,6 +59,10 @@ final class InstanceReceiver {
     func append(_ fragment: ArraySlice<UInt8>) {
         dataSetBytes += fragment.count
         guard failure == nil, let sink else { return }
+        if dataSetBytes - checkedAt >= Self.refusalRecheckBytes {
+            checkedAt = dataSetBytes
+            if let reason = refusal() { return fail(reason) }
+        }
         do {
             try fragment.withUnsafeBytes { try sink.write($0) }
         } catch {
@@ -107,10 +123,13 @@ final class InstanceReceiver {
         unlink(partPath)
     }
 
-    /// Out of disk space, or any I/O error: A700 Refused: Out of Resources.
-    private func fail(_ error: Error) {
+    /// Out of disk space (ENOSPC, or below DISK_MIN_FREE), or any I/O error: A700 Refused: Out
+    /// of Resources. The part file is removed when the data set ends (`finish`) or is dropped.
+    private func fail(_ error: Error) { fail("\(error)") }
+
+    private func fail(_ reason: String) {
         guard failure == nil else { return }
-        failure = (.refusedOutOfResources, "\(error)")
+        failure = (.refusedOutOfResources, reason)
         if let sink { try? sink.close(sync: false) }
         sink = nil
     }

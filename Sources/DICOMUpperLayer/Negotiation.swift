@@ -17,7 +17,11 @@ public enum Negotiation {
         result: .rejectedPermanent, source: .dulServiceProviderACSERelated,
         reason: AssociateRejectReasonACSE.protocolVersionNotSupported.rawValue)
 
-    public static func negotiate(_ rq: AAssociateRQ, policy: AcceptorPolicy, openAssociations: Int) -> Outcome {
+    /// `resourceShortage`: why the node cannot take anything now (its disk is low), nil when it
+    /// can; a request otherwise acceptable is then rejected as the association limit rejects it
+    /// (transient, local limit exceeded), so the requestor tries again later.
+    public static func negotiate(_ rq: AAssociateRQ, policy: AcceptorPolicy, openAssociations: Int,
+                                 resourceShortage: String? = nil) -> Outcome {
         func reject(_ result: AssociateRejectResult, _ source: AssociateRejectSource, _ reason: UInt8, _ why: String) -> Outcome {
             .reject(AAssociateRJ(result: result, source: source, reason: reason), why)
         }
@@ -42,6 +46,10 @@ public enum Negotiation {
             return reject(.rejectedTransient, .dulServiceProviderPresentationRelated,
                           AssociateRejectReasonPresentation.localLimitExceeded.rawValue,
                           "\(openAssociations) associations already open (maximum \(policy.maximumAssociations))")
+        }
+        if let resourceShortage {
+            return reject(.rejectedTransient, .dulServiceProviderPresentationRelated,
+                          AssociateRejectReasonPresentation.localLimitExceeded.rawValue, resourceShortage)
         }
         var contexts: [PresentationContextAC] = []
         for pc in rq.presentationContexts {

@@ -37,6 +37,10 @@ public final class JobWorkers: @unchecked Sendable {
     /// Where job durations and jobs failed for good are counted (by default the process's
     /// metrics system).
     public var metrics = PipelineMetrics()
+    /// Why these workers claim no job now (the disk is low: `sendit serve` pauses the
+    /// de-identification workers, not the send workers, whose deliveries let clean-up free
+    /// space), nil when they may. Asked before each claim. Set before `start()`.
+    public var pausedBecause: @Sendable () -> String? = { nil }
 
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
@@ -91,6 +95,12 @@ public final class JobWorkers: @unchecked Sendable {
         let stages = Array(handlers.keys).sorted()
         while !isStopping {
             try injectedFault?()
+            if pausedBecause() != nil {
+                condition.lock()
+                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(idlePoll)) }
+                condition.unlock()
+                continue
+            }
             let job: JobRecord?
             do {
                 job = try queue.claimNext(owner: owner, stages: stages)

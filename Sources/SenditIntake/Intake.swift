@@ -43,6 +43,10 @@ public final class Intake: @unchecked Sendable {
     /// would (`sendit serve` sets it from SENDIT_FAULT_INJECT, which only the service-failure
     /// test sets).
     public var injectedFault: (@Sendable () throws -> Void)?
+    /// Why the intake waits now (the disk is low: `sendit serve` asks its DiskGuard), nil when it
+    /// may go on. While it waits, no staging folder is finished and no folder imported; when it
+    /// goes on, the data folder is rescanned at once. Set before `startWatching()`.
+    public var pausedBecause: @Sendable () -> String? = { nil }
     private var watcher: FolderWatcher?
 
     /// `prepare()`, then `startWatching()`.
@@ -85,8 +89,19 @@ public final class Intake: @unchecked Sendable {
     /// Returns when stopped; throws what `injectedFault` throws, or a failure of the watch.
     private func loop(_ watcher: FolderWatcher) throws {
         var lastRescan = Date.distantPast
+        var paused = false
         while !isStopping {
             try injectedFault?()
+            if pausedBecause() != nil {
+                // Events are read and dropped: the rescan after the pause finds their folders.
+                _ = try watcher.wait(timeout: tick)
+                paused = true
+                continue
+            }
+            if paused {
+                paused = false
+                lastRescan = .distantPast
+            }
             var candidates: [String] = [], ours = Set<String>()
             if let staging {
                 let (done, errors) = staging.finishQuietFolders(stableAge: stableAge)

@@ -71,10 +71,14 @@ public struct LiveFigures: Codable, Sendable, Equatable {
 
     public var openAssociations: Int
     public var disks: [Disk]
+    /// Why the node takes no images now (free space below DISK_MIN_FREE), nil when it does: the
+    /// dashboard's banner.
+    public var diskLow: String?
 
-    public init(openAssociations: Int, disks: [Disk]) {
+    public init(openAssociations: Int, disks: [Disk], diskLow: String? = nil) {
         self.openAssociations = openAssociations
         self.disks = disks
+        self.diskLow = diskLow
     }
 }
 

@@ -92,8 +92,12 @@ extension WebApp {
         let problems = f.latestProblems.map { p -> HTML in
             "<tr><td>\(Layout.date(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"/series/\(p.seriesInstanceUID)\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
         }
+        // Free space below DISK_MIN_FREE: the node takes nothing until it returns.
+        let diskBanner: HTML = live.diskLow.map { reason -> HTML in
+            "<p class=\"banner\" role=\"alert\">Disk space low: new associations are refused, C-STOREs answered A700 (out of resources), intake and de-identification paused until space returns. \(reason)</p>"
+        } ?? ""
         return """
-            <div class="cards">\(cards)</div>
+            \(diskBanner)<div class="cards">\(cards)</div>
             <h2>Last 24 hours</h2>\(ActivityChart.svg(f.activity, now: now()))
             <h2>By status</h2><table><thead><tr><th>Status</th><th class="n">Series</th><th class="n">Images</th></tr></thead><tbody>\(byStatus)</tbody></table>
             <h2>Queues</h2><table><thead><tr><th>Stage</th><th class="n">Queued</th><th class="n">Running</th></tr></thead><tbody>\(jobs)</tbody></table>

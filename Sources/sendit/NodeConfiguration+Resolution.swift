@@ -56,6 +56,10 @@ extension NodeConfiguration {
         node.sendRetryPolicy = resolveSendRetryPolicy(&r, lease: pipeline.retry.lease)
         node.httpEnabled = r.boolean(.httpEnabled)
         node.web = resolveWeb(&r)
+        node.diskMinFree = r.value(.diskMinFree) { text in
+            guard let watermark = DiskWatermark(setting: text) else { throw SettingsResolver.Refusal(Setting.diskMinFree.kind.mustBe) }
+            return watermark
+        }
         r.checkTheRest()
         return (node, r)
     }

@@ -65,4 +65,6 @@ struct NodeConfiguration {
     var httpEnabled: Bool = true
     /// HTTP_HOST, HTTP_PORT, LOCKDOWN_*, SESSION_*, SHOW_PHI, METRICS_PUBLIC.
     var web = WebConfiguration()
+    /// DISK_MIN_FREE.
+    var diskMinFree = DiskWatermark.automatic
 }

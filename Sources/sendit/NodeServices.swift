@@ -37,6 +37,9 @@ struct NodeServices {
     var services: [NodeService]
     /// The web app (Hummingbird's application is a Service of its own), when HTTP_ENABLED.
     var web: (any Service)?
+    /// Free disk space against DISK_MIN_FREE, which the listener, the intake and the workers
+    /// consult (no service: measured when asked); `observe` it to hear of changes (alerts).
+    var disk: DiskGuard?
 
     init(services: [NodeService] = []) {
         self.services = services

@@ -143,11 +143,22 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
             try intake.prepare()
+            // DISK_MIN_FREE: below it the listener refuses associations and C-STOREs, and the
+            // intake and the de-identification workers wait; sending and clean-up go on (they
+            // free space). Measured at once, so a node started on a full disk says so.
+            let disk = DiskGuard(watermark: settings.diskMinFree,
+                                 folders: [("data folder", configuration.dataFolder), ("outbox", pipeline.configuration.outboxFolder)],
+                                 logger: logger)
+            disk.current()
+            server.storageRefusal = { disk.refusal() }
+            intake.pausedBecause = { disk.pause() }
+            workers.pausedBecause = { disk.pause() }
             node = NodeServices(server: server, intake: intake, workers: workers,
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
                                 grace: configuration.shutdownGrace, fault: fault, logger: logger)
+            node.disk = disk
             if settings.httpEnabled {
-                node.web = try WebWiring.application(settings, pipeline: pipeline, server: server, staging: staging,
+                node.web = try WebWiring.application(settings, pipeline: pipeline, server: server, staging: staging, disk: disk,
                                                       shown: configurationOptions.values(overrides).shownWithSources(),
                                                       wake: { [workers, senders] in workers.wake(); senders.wake() }, logger: logger)
             }
@@ -158,7 +169,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 "database": "\(pipeline.configuration.databasePath)", "stable_age": "\(pipeline.configuration.stableAge)",
                 "workers": "\(pipeline.configuration.workers)", "quarantine": "\(pipeline.configuration.quarantineFolder)",
                 "destinations": "\(pipeline.destinations.map { "\($0.name)=\($0.address)" }.joined(separator: ","))",
-                "retention": "\(cleanup.retention.policy)"])
+                "retention": "\(cleanup.retention.policy)", "disk_min_free": "\(settings.diskMinFree)"])
             if pipeline.destinations.isEmpty {
                 logger.warning("no destination is enabled (SEND_TO_ORTHANC, EXTRA_DESTINATIONS): de-identified series stay in the outbox")
             }

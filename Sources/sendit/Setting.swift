@@ -88,6 +88,7 @@ enum Setting: String, CaseIterable, Sendable {
     case metricsPublic = "METRICS_PUBLIC"
     case httpTLSCert = "HTTP_TLS_CERT"
     case httpTLSKey = "HTTP_TLS_KEY"
+    case diskMinFree = "DISK_MIN_FREE"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -286,6 +287,13 @@ enum Setting: String, CaseIterable, Sendable {
         case .httpTLSKey:
             Declaration(kind: .special(type: "path", allowed: "a readable PEM private key file, or empty"), defaultValue: "",
                         help: "HTTPS for the web app: the certificate's private key (PEM; with HTTP_TLS_CERT)")
+        case .diskMinFree:
+            Declaration(kind: .special(type: "size, percentage or auto",
+                                       allowed: "auto; a size such as 500MB, 5 GB or 1.5GiB (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB); "
+                                           + "a percentage above 0 and below 100 such as 5%; or 0 (off)"),
+                        defaultValue: "auto",
+                        help: "free space the data folder's and outbox's file systems keep: below it associations are refused (transient), "
+                            + "C-STOREs answered A700, intake and de-identification paused (auto: the larger of 5 GB and 5 %)")
         }
     }
 }

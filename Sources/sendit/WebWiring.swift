@@ -22,16 +22,18 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     var googleTokens: (any GoogleAccessTokenProvider)?
     /// The node's DEID_KEY, for the digests of searched values.
     var hash: KeyedHash?
+    let disk: DiskGuard
     let shownSettings: [(key: String, value: String)]
     let wake: @Sendable () -> Void
     private let lock = NSLock()
     private var measured: (at: Date, disks: [LiveFigures.Disk])?
 
-    init(pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea, settings: [(key: String, value: String)],
+    init(pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea, disk: DiskGuard, settings: [(key: String, value: String)],
          wake: @escaping @Sendable () -> Void) {
         self.pipeline = pipeline
         self.server = server
         self.staging = staging
+        self.disk = disk
         shownSettings = settings
         self.wake = wake
     }
@@ -91,7 +93,7 @@ final class WebWiring: NodeControl, @unchecked Sendable {
             measured = (Date(), disks)
             return disks
         }
-        return LiveFigures(openAssociations: server.openAssociations, disks: disks)
+        return LiveFigures(openAssociations: server.openAssociations, disks: disks, diskLow: disk.current().reason)
     }
 
     func readiness() -> Readiness {
@@ -105,10 +107,9 @@ final class WebWiring: NodeControl, @unchecked Sendable {
         let data = staging.dataFolder
         let writable = access(data, W_OK) == 0
         checks.append(.init(name: "data folder", ok: writable, detail: writable ? "\(data) writable" : "\(data) not writable"))
-        for (name, folder) in [("data folder space", data), ("outbox space", pipeline.configuration.outboxFolder)] {
-            let free = DiskUsage.available(folder)
-            checks.append(.init(name: name, ok: (free ?? 0) > 0, detail: free.map { DiskUsage.format($0) + " free" } ?? "missing"))
-        }
+        // Free space of the data folder and the outbox against DISK_MIN_FREE (measured now).
+        let space = disk.current(maxAge: 0)
+        checks.append(.init(name: "disk", ok: !space.isLow, detail: space.reason ?? space.summary))
         let destinations = pipeline.destinations.map { Readiness.Check(name: $0.name, ok: true, detail: "\($0.address) (not probed)") }
         return Readiness(checks: checks, destinations: destinations)
     }
@@ -206,14 +207,14 @@ extension WebWiring {
 
     /// The web app for `sendit serve`, as a Service of the node's group.
     static func application(_ settings: NodeConfiguration, pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea,
-                            shown: [(key: String, value: String)], wake: @escaping @Sendable () -> Void,
+                            disk: DiskGuard, shown: [(key: String, value: String)], wake: @escaping @Sendable () -> Void,
                             logger: Logger) throws -> any Service {
         let metrics = scrapedMetrics(pipeline: pipeline, server: server, dataFolder: staging.dataFolder, logger: logger)
         if !settings.web.lockdownEnabled {
             logger.warning("LOCKDOWN_ENABLED is false: the web pages and the API are open to anyone who reaches them",
                            metadata: ["address": "\(settings.web.host):\(settings.web.port)"])
         }
-        let control = WebWiring(pipeline: pipeline, server: server, staging: staging, settings: shown, wake: wake)
+        let control = WebWiring(pipeline: pipeline, server: server, staging: staging, disk: disk, settings: shown, wake: wake)
         control.googleTokens = settings.googleStorage?.tokens
         control.hash = KeyedHash(key: try SecretsFile.open(settings.pipeline.secretsFile).deidentificationKey())
         let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,

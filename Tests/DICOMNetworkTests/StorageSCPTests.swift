@@ -13,7 +13,9 @@ import Testing
         let dir: URL
         let staging: RecordingStaging
         let server: DICOMServer
-        init(metrics: ReceiveMetrics = ReceiveMetrics(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        /// `storageRefusal`: the server's question whether the disk is low (DiskLowTests).
+        init(metrics: ReceiveMetrics = ReceiveMetrics(), _ configure: (inout ServerConfiguration) -> Void = { _ in },
+             storageRefusal: (@Sendable () -> String?)? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-scp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             var c = ServerConfiguration()
@@ -26,6 +28,7 @@ import Testing
             staging = try RecordingStaging(dataFolder: c.dataFolder, sync: c.sync)
             server = DICOMServer(configuration: c, staging: staging, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             server.metrics = metrics
+            if let storageRefusal { server.storageRefusal = storageRefusal }
             try server.start()
         }
         deinit {

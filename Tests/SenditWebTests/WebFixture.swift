@@ -92,11 +92,18 @@ final class RecordingControl: NodeControl, @unchecked Sendable {
     }
 
     func stagingFolders() -> [StagingFolderLine] { [StagingFolderLine(name: "1.2.3.tmp1a", images: 3, lastArrival: Date(timeIntervalSince1970: 1_800_000_000))] }
+    /// Why the node's disk is low (the DiskGuard's reason), nil when it is not.
+    let diskLow = Mutex<String?>(nil)
+
     func liveFigures() -> LiveFigures {
-        LiveFigures(openAssociations: 2, disks: [.init(name: "data", folder: "/data", files: 3, bytes: 3000, available: 1_000_000)])
+        LiveFigures(openAssociations: 2, disks: [.init(name: "data", folder: "/data", files: 3, bytes: 3000, available: 1_000_000)],
+                    diskLow: diskLow.withLock { $0 })
     }
     func readiness() -> Readiness {
-        Readiness(checks: [.init(name: "database", ok: true, detail: "ok")], destinations: [.init(name: "orthanc", ok: false, detail: "down")])
+        let low = diskLow.withLock { $0 }
+        return Readiness(checks: [.init(name: "database", ok: true, detail: "ok"),
+                                  .init(name: "disk", ok: low == nil, detail: low ?? "data folder 1.0 MB free")],
+                         destinations: [.init(name: "orthanc", ok: false, detail: "down")])
     }
     func settings() -> [(key: String, value: String)] { [("DICOM_PORT", "11112  (default)"), ("ORTHANC_PASSWORD", "********  (file)")] }
     func deliverySummary() throws -> DeliverySummary {

@@ -62,6 +62,7 @@ import TestSupport
         case .retention: return ("never", "forever")
         case .lockdownPasswords: return ("a shared password,another password", "short")
         case .httpTLSCert, .httpTLSKey: return ("", root + "/missing.pem")
+        case .diskMinFree: return ("500MB", "5 parsecs")
         default: break
         }
         switch s.kind {
