@@ -120,7 +120,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: noCurlAtStartUp),
+            swiftSettings: noCurlAtStartUp,
+            plugins: ["BuildInfo"]),
+        // Writes the git commit of the build into the executable (`sendit version`).
+        .plugin(name: "BuildInfo", capability: .buildTool(), path: "Plugins/BuildInfo"),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The SQLite index's rows as values, states no intent makes, a database of the previous
@@ -159,7 +162,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "senditTests", dependencies: [
-            "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "sendit", "DICOMCore", "DICOMFile", "SenditIndex", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
