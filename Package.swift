@@ -129,7 +129,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: noCurlAtStartUp),
+            swiftSettings: noCurlAtStartUp,
+            plugins: ["BuildInfo"]),
+        // Writes the git commit of the build into the executable (`sendit version`).
+        .plugin(name: "BuildInfo", capability: .buildTool(), path: "Plugins/BuildInfo"),
         // What the test suites share: the package root, the outside programs, running them.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The SQLite index's rows as values, states no intent makes, a database of the previous
@@ -171,7 +174,7 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "senditTests", dependencies: [
-            "sendit", "DICOMCore", "DICOMFile", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "sendit", "DICOMCore", "DICOMFile", "SenditIndex", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],

@@ -125,7 +125,9 @@ public struct JSONModelEncoder {
         return u.isEmpty
     }
 
-    static func escape(_ s: String) -> String {
+    /// A JSON string's content (without its quotes): quotes, backslashes and control characters
+    /// escaped. Also `sendit report`'s JSON.
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {

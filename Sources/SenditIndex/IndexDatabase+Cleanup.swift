@@ -117,20 +117,22 @@ extension IndexDatabase {
             JOIN study AS st ON st.id = s.studyId WHERE s.id = ?
             """, arguments: [c.seriesId]) else { return }
         let delivered = try Date.fetchOne(db, sql: "SELECT MAX(verifiedAt) FROM delivery WHERE imageId = ?", arguments: [c.id])
+        let deidentified = try Date.fetchOne(db, sql: "SELECT createdAt FROM deidentified WHERE imageId = ?", arguments: [c.id])
         let names = try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM delivery WHERE imageId = ? ORDER BY destination",
                                         arguments: [c.id]).joined(separator: ",")
         try db.execute(sql: """
             INSERT INTO seriesSummary (seriesInstanceUID, studyInstanceUID, deidentifiedSeriesInstanceUID, modality, images, bytes,
-                                       deidentifiedBytes, destinations, receivedAt, deliveredAt, cleanedAt)
-            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+                                       deidentifiedBytes, destinations, receivedAt, deliveredAt, cleanedAt, deidentifiedAt)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(seriesInstanceUID) DO UPDATE SET images = images + 1, bytes = bytes + excluded.bytes,
                 deidentifiedBytes = deidentifiedBytes + excluded.deidentifiedBytes,
                 deidentifiedSeriesInstanceUID = COALESCE(excluded.deidentifiedSeriesInstanceUID, deidentifiedSeriesInstanceUID),
                 destinations = excluded.destinations,
                 deliveredAt = MAX(COALESCE(deliveredAt, excluded.deliveredAt), COALESCE(excluded.deliveredAt, deliveredAt)),
+                deidentifiedAt = MAX(COALESCE(deidentifiedAt, excluded.deidentifiedAt), COALESCE(excluded.deidentifiedAt, deidentifiedAt)),
                 cleanedAt = excluded.cleanedAt
             """, arguments: [series[0] as String, series[1] as String, c.newSeries, series[2] as String?, c.size, c.outboxSize,
-                             names, series[3] as Date, delivered, at])
+                             names, series[3] as Date, delivered, at, deidentified])
     }
 
     /// After clean-up tidied folders: an imported folder that remains gets its new stamp (so

@@ -277,6 +277,11 @@ extension IndexDatabase {
                 );
                 """)
         }
+        // `sendit report`: when each series' last image was de-identified, kept in its summary
+        // row after clean-up (NULL for rows written before).
+        m.registerMigration("v8-report") { db in
+            try db.execute(sql: "ALTER TABLE seriesSummary ADD COLUMN deidentifiedAt DATETIME")
+        }
         return m
     }
 }

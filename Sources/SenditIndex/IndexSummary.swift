@@ -25,10 +25,12 @@ public struct IndexSummary: Codable, Sendable, Equatable {
     public var jobsByState: [String: Int]
     public var quarantined: Int
     public var foldersImported: Int
-    /// Most recently created first; at most `limit` lines.
+    /// Most recently created first: the newest `limit` series, and every series with a FAILED
+    /// or HELD image, however old.
     public var seriesLines: [SeriesLine]
 
-    /// Reads the summary (`limit`: series lines at most; nil: all).
+    /// Reads the summary (`limit`: the newest series listed, besides every FAILED or HELD one;
+    /// nil: all).
     public static func read(_ database: any IndexStore, limit: Int? = 50) throws -> IndexSummary {
         try database.summary(limit: limit)
     }
@@ -41,9 +43,14 @@ public struct IndexSummary: Codable, Sendable, Equatable {
                 return out
             }
             let byStatus = try countBy("SELECT status, COUNT(*) FROM image GROUP BY status")
+            // The newest `limit` series, and every series with a FAILED or HELD image however old:
+            // each one's reasons must be shown.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality FROM series AS s
-                JOIN study AS st ON st.id = s.studyId ORDER BY s.id DESC LIMIT ?
+                JOIN study AS st ON st.id = s.studyId
+                WHERE s.id IN (SELECT id FROM series ORDER BY id DESC LIMIT ?)
+                   OR s.id IN (SELECT seriesId FROM image WHERE status IN (\(ImageStatus.held.sql), \(ImageStatus.failed.sql)))
+                ORDER BY s.id DESC
                 """, arguments: [limit ?? -1])
             // Two grouped queries for all the listed series (not two per series).
             let ids = rows.map { $0[0] as Int64 }

@@ -3,8 +3,8 @@ import ArgumentParser
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the configuration.",
-        subcommands: [Check.self, Docs.self])
+        abstract: "Check the configuration, or write a starting file.",
+        subcommands: [Check.self, Docs.self, Init.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -7,14 +7,30 @@ struct Sendit: AsyncParsableCommand {
         commandName: "sendit",
         abstract: "A DICOM node that receives studies, de-identifies them and forwards them to a research archive.",
         discussion: """
-            Run the node with `sendit serve`. Settings come from embedded defaults, a file given
-            with --config, environment variables of the same names and flags; `sendit config check`
-            prints them and docs/configuration.md lists them. See README.md.
+            Run the node with `sendit serve`. Settings come from embedded defaults, a
+            file given with --config, environment variables of the same names and
+            flags; `sendit config check` prints them, `sendit config init` writes a
+            commented starting file, and docs/configuration.md lists them. See
+            README.md and docs/operations.md.
+
+            Exit status (every command):
+              0   success (also --help, --version; serve stopped by SIGTERM/SIGINT)
+              1   an invalid configuration (one report naming every mistake), no
+                  index at DATABASE, or the command failed: an unreadable file,
+                  FAILED images, a refused C-ECHO, nothing held to release, a file
+                  `config init` will not replace; for serve, a service that failed
+                  while the node ran
+              2   serve cannot start: the port taken, the database or data folder
+                  in use by another node, a folder it cannot make
+              3   import: files were quarantined (nothing failed)
+              64  usage: an unknown command or option, an argument missing,
+                  malformed or naming nothing (retry of a series not in the
+                  index, user add of a name taken)
             """,
-        version: "0.1.0",
+        version: VersionCommand.version,
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
                       DeidCommand.self, SendCommand.self, EchoCommand.self, DumpCommand.self, ConfigCommand.self, UserCommand.self,
-                      TokenCommand.self])
+                      TokenCommand.self, ReportCommand.self, VersionCommand.self])
 
     static func main() async {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.

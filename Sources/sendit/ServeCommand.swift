@@ -29,7 +29,9 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             their files and rows (a summary per series stays).
             After a kill, a restart resumes everything: staging folders keep their stable clock,
             unimported folders are imported, interrupted jobs run again.
-            Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
+            At start, once its port is taken, one block on stderr names the AE title and ports,
+            the web address, the folders, each destination, how images are de-identified, the
+            workers and the clean-up policy. Logs go to stderr, one line per event. SIGTERM or SIGINT stops accepting, lets
             associations and jobs finish for SHUTDOWN_GRACE seconds, then aborts them.
             The listener, the intake, the workers, the send workers and clean-up run as one
             service group: if one of them fails, the node logs "service failed" naming it, stops
@@ -173,6 +175,9 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             if pipeline.destinations.isEmpty {
                 logger.warning("no destination is enabled (SEND_TO_ORTHANC, EXTRA_DESTINATIONS): de-identified series stay in the outbox")
             }
+            // One block a person reads at start: ports, folders, destinations, de-identification.
+            StandardOutput.error(StartupSummary.lines(settings, values: configurationOptions.values(overrides), dicomPort: server.port)
+                .map { $0 + "\n" }.joined())
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)

@@ -10,7 +10,9 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             A series' status is derived from its images: FAILED if any image failed, else HELD
             if any is held, else the status of its least advanced image. Reads DATABASE only; it
-            works while `sendit serve` runs.
+            works while `sendit serve` runs. The series listed are the newest (--limit) and every
+            series with a FAILED or HELD image, however old, each with the reason of every FAILED
+            and HELD image (counted per reason); --json gives the same lines.
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -18,7 +20,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @Option(name: .long, help: "Series to list, newest first (0: all).")
+    @Option(name: .long, help: "Newest series to list (0: all); every FAILED or HELD series is listed besides.")
     var limit = 20
 
     func run() throws {
@@ -59,7 +61,7 @@ struct StatusCommand: ParsableCommand {
             }
         }
         if summary.series > summary.seriesLines.count {
-            print("(\(summary.series - summary.seriesLines.count) more series; --limit 0 lists all)")
+            print("(\(summary.series - summary.seriesLines.count) more series, none FAILED or HELD; --limit 0 lists all)")
         }
     }
 }
