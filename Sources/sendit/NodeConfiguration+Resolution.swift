@@ -56,6 +56,7 @@ extension NodeConfiguration {
         node.sendRetryPolicy = resolveSendRetryPolicy(&r, lease: pipeline.retry.lease)
         node.httpEnabled = r.boolean(.httpEnabled)
         node.web = resolveWeb(&r)
+        node.alerts = resolveAlerts(&r, node: server.aeTitle)
         r.checkTheRest()
         return (node, r)
     }

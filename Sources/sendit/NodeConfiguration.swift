@@ -65,4 +65,6 @@ struct NodeConfiguration {
     var httpEnabled: Bool = true
     /// HTTP_HOST, HTTP_PORT, LOCKDOWN_*, SESSION_*, SHOW_PHI, METRICS_PUBLIC.
     var web = WebConfiguration()
+    /// ALERT_WEBHOOK_URLS, ALERT_DESTINATION_DOWN_AFTER, ALERT_DISK_MIN_FREE (and DICOM_AE_TITLE).
+    var alerts = AlertSettings()
 }

@@ -86,6 +86,9 @@ enum Setting: String, CaseIterable, Sendable {
     case sessionLifetime = "SESSION_LIFETIME"
     case showPHI = "SHOW_PHI"
     case metricsPublic = "METRICS_PUBLIC"
+    case alertWebhookURLs = "ALERT_WEBHOOK_URLS"
+    case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
+    case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -278,6 +281,15 @@ enum Setting: String, CaseIterable, Sendable {
         case .showPHI:
             Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (the index keeps none today)")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
+        case .alertWebhookURLs:
+            Declaration(kind: .special(type: "list", allowed: "http(s) URLs, comma-separated; or empty"), defaultValue: "",
+                        help: "webhooks each alert is POSTed to as JSON (a series FAILED or HELD, a destination down, low disk, a restart after a crash); empty: no alerts",
+                        isSecret: true)
+        case .alertDestinationDownAfter:
+            Declaration(kind: .seconds, defaultValue: "900", help: "seconds a destination keeps failing before an alert says it is down")
+        case .alertDiskMinFree:
+            Declaration(kind: .special(type: "size", allowed: "bytes, or a number with kB, MB, GB or TB (powers of 1000); 0: no disk alert"),
+                        defaultValue: "5GB", help: "free space of the data folder's or the outbox's file system below which an alert is sent")
         }
     }
 }

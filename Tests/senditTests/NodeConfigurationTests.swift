@@ -61,6 +61,8 @@ import TestSupport
         case .googleMetadataFields: return ("PatientID,Matrix", "PatientID,Nonsense")
         case .retention: return ("never", "forever")
         case .lockdownPasswords: return ("a shared password,another password", "short")
+        case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
+        case .alertDiskMinFree: return ("500MB", "5 GiB")
         default: break
         }
         switch s.kind {
