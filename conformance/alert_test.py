@@ -40,18 +40,11 @@ from harness import children, runs  # noqa: E402
 from harness.orthanc import Orthanc  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
+from web_test import PROBLEMS, check  # noqa: E402 - the same failure list and check()
 
 PATIENT = ("Thistlewood^Aurelia", "TA31415", "19640229", "F",
            [("20240606", [("CT", dt.CTImageStorage, 4), ("CT", dt.CTImageStorage, 3), ("PA", dt.PHOTOACOUSTIC, 3)])])
 KINDS = ["series-failed", "series-held", "destination-down", "disk-low", "restart-after-crash"]
-PROBLEMS: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        PROBLEMS.append(message)
-        print("  FAIL " + message, flush=True)
-    return condition
 
 
 class Webhooks:
