@@ -282,6 +282,42 @@ extension IndexDatabase {
         m.registerMigration("v8-report") { db in
             try db.execute(sql: "ALTER TABLE seriesSummary ADD COLUMN deidentifiedAt DATETIME")
         }
+        // Alerts (webhooks): one row per alert raised, keyed by its condition and the how-many-th
+        // time that condition arose (a condition clears when it no longer holds, and may arise
+        // again); one delivery row per webhook (by the digest of its URL, never the URL) with
+        // its tries. `nodeRun`: each `sendit serve` and how it ended, so the next start knows the
+        // last one crashed.
+        m.registerMigration("v9-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    condition TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    clearedAt DATETIME
+                );
+                CREATE INDEX alert_open ON alert(condition) WHERE clearedAt IS NULL;
+                CREATE TABLE alertDelivery (
+                    alertId INTEGER NOT NULL REFERENCES alert(id) ON DELETE CASCADE,
+                    target TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    nextAttemptAt DATETIME NOT NULL,
+                    sentAt DATETIME,
+                    lastError TEXT,
+                    PRIMARY KEY (alertId, target)
+                );
+                CREATE INDEX alertDelivery_due ON alertDelivery(nextAttemptAt) WHERE sentAt IS NULL;
+                CREATE TABLE nodeRun (
+                    id INTEGER PRIMARY KEY,
+                    startedAt DATETIME NOT NULL,
+                    endedAt DATETIME,
+                    ending TEXT CHECK (ending IN ('clean','failed')),
+                    noticedAt DATETIME
+                );
+                """)
+        }
         return m
     }
 }

@@ -67,4 +67,6 @@ struct NodeConfiguration {
     var web = WebConfiguration()
     /// DISK_MIN_FREE.
     var diskMinFree = DiskWatermark.automatic
+    /// ALERT_WEBHOOK_URLS, ALERT_DESTINATION_DOWN_AFTER, ALERT_DISK_MIN_FREE (and DICOM_AE_TITLE).
+    var alerts = AlertSettings()
 }

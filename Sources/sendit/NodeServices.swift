@@ -3,15 +3,17 @@ import Foundation
 import Logging
 import Pipeline
 import ServiceLifecycle
+import SenditIndex
 import SenditIntake
 
 /// The running node as a service group (swift-service-lifecycle's `ServiceGroup`, as Hummingbird
 /// runs its application). The group starts the services in the order of `services` and shuts
 /// them down in the reverse order, one after the other, within one SHUTDOWN_GRACE: the listener
 /// stops accepting first (associations in progress get the grace), then the intake, the
-/// de-identification workers, the send workers, and clean-up last. SIGTERM and SIGINT start that
-/// shutdown. A service whose loop fails or ends on its own shuts the group down the same way,
-/// after which the group's `run()` throws its `ServiceFailure`.
+/// de-identification workers, the send workers, clean-up, and the alerts (when configured)
+/// last. SIGTERM and SIGINT start that shutdown. A service whose loop fails or ends on its own
+/// shuts the group down the same way, after which the group's `run()` throws its
+/// `ServiceFailure`.
 ///
 /// The Storage Commitment listener is no service of its own: results (N-EVENT-REPORT) arrive on
 /// associations that the DICOM listener accepts on its one port, so they ride with the listener
@@ -24,6 +26,8 @@ struct NodeServices {
     /// The services, in start order; each one's name (the name of SENDIT_FAULT_INJECT and of
     /// the "service failed" log line) is written here only.
     enum Name: String, CaseIterable {
+        /// Started first and stopped last, so that what happens while the node stops is alerted.
+        case alerts
         case cleanup
         case sendWorkers = "send-workers"
         case workers
@@ -40,14 +44,18 @@ struct NodeServices {
     /// Free disk space against DISK_MIN_FREE, which the listener, the intake and the workers
     /// consult (no service: measured when asked); `observe` it to hear of changes (alerts).
     var disk: DiskGuard?
+    /// Records how this run ended (`sendit serve` sets it once the run is recorded), so that
+    /// the next start knows whether it crashed.
+    var endRun: @Sendable (NodeRun.Ending) -> Void = { _ in }
 
     init(services: [NodeService] = []) {
         self.services = services
     }
 
-    /// `senders`: nil when no destination is enabled (no send workers then).
+    /// `senders`: nil when no destination is enabled (no send workers then); `alerts`: nil when
+    /// no webhook is configured.
     init(server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers?, cleanup: CleanupLoop,
-         grace: TimeInterval, fault: FaultInjection?, logger: Logger) {
+         grace: TimeInterval, fault: FaultInjection?, logger: Logger, alerts: AlertLoop? = nil) {
         services = []
         let deadline = ShutdownDeadline(grace: grace)
         func service(_ name: Name, start: @escaping @Sendable (@escaping @Sendable ((any Error)?) -> Void) throws -> Void,
@@ -55,6 +63,13 @@ struct NodeServices {
             NodeService(name: name.rawValue, start: start, stop: stop, deadline: deadline, logger: logger)
         }
         func injected(_ name: Name) -> (@Sendable () throws -> Void)? { fault?.fault(for: name.rawValue) }
+        if let alerts {
+            alerts.injectedFault = injected(.alerts)
+            services.append(service(.alerts, start: { ended in
+                alerts.onLoopEnd = ended
+                alerts.start()
+            }, stop: { _ in alerts.stop() }))
+        }
         cleanup.injectedFault = injected(.cleanup)
         services.append(service(.cleanup, start: { ended in
             cleanup.onLoopEnd = ended

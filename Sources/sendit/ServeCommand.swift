@@ -62,10 +62,13 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
         let (node, logger) = try prepare()
         do {
             try await node.group(logger: logger).run()
+            node.endRun(.clean)
         } catch is ServiceFailure {
+            node.endRun(.failed)
             throw ExitCode(1)   // logged by the service that failed, naming it, before the shutdown
         } catch {
             logger.critical("the node stopped", metadata: ["error": "\(error)"])
+            node.endRun(.failed)
             throw ExitCode(1)
         }
     }
@@ -155,9 +158,14 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             server.storageRefusal = { disk.refusal() }
             intake.pausedBecause = { disk.pause() }
             workers.pausedBecause = { disk.pause() }
+            let alerts = settings.alerts.enabled
+                ? AlertLoop(store: pipeline.database, settings: settings.alerts, destinations: pipeline.destinations.map(\.indexed),
+                            folders: [("data", configuration.dataFolder), ("outbox", pipeline.configuration.outboxFolder)],
+                            logger: logger)
+                : nil
             node = NodeServices(server: server, intake: intake, workers: workers,
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
-                                grace: configuration.shutdownGrace, fault: fault, logger: logger)
+                                grace: configuration.shutdownGrace, fault: fault, logger: logger, alerts: alerts)
             node.disk = disk
             if settings.httpEnabled {
                 node.web = try WebWiring.application(settings, pipeline: pipeline, server: server, staging: staging, disk: disk,
@@ -178,6 +186,14 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // One block a person reads at start: ports, folders, destinations, de-identification.
             StandardOutput.error(StartupSummary.lines(settings, values: configurationOptions.values(overrides), dicomPort: server.port)
                 .map { $0 + "\n" }.joined())
+            // Last, once everything could start: this run, and the alert of a run before it that
+            // did not shut down cleanly (one transaction).
+            let run = try AlertLoop.startRun(pipeline.database, settings: settings.alerts, logger: logger)
+            node.endRun = { [database = pipeline.database] ending in
+                do { try database.endNodeRun(id: run.id, ending: ending, now: Date()) } catch {
+                    logger.error("cannot record the end of this run", metadata: ["error": "\(error)"])
+                }
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)

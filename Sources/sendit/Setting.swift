@@ -89,6 +89,9 @@ enum Setting: String, CaseIterable, Sendable {
     case httpTLSCert = "HTTP_TLS_CERT"
     case httpTLSKey = "HTTP_TLS_KEY"
     case diskMinFree = "DISK_MIN_FREE"
+    case alertWebhookURLs = "ALERT_WEBHOOK_URLS"
+    case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
+    case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -294,6 +297,15 @@ enum Setting: String, CaseIterable, Sendable {
                         defaultValue: "auto",
                         help: "free space the data folder's and outbox's file systems keep: below it associations are refused (transient), "
                             + "C-STOREs answered A700, intake and de-identification paused (auto: the larger of 5 GB and 5 %)")
+        case .alertWebhookURLs:
+            Declaration(kind: .special(type: "list", allowed: "http(s) URLs, comma-separated; or empty"), defaultValue: "",
+                        help: "webhooks each alert is POSTed to as JSON (a series FAILED or HELD, a destination down, low disk, a restart after a crash); empty: no alerts",
+                        isSecret: true)
+        case .alertDestinationDownAfter:
+            Declaration(kind: .seconds, defaultValue: "900", help: "seconds a destination keeps failing before an alert says it is down")
+        case .alertDiskMinFree:
+            Declaration(kind: .special(type: "size", allowed: "bytes, or a number with kB, MB, GB or TB (powers of 1000); 0: no disk alert"),
+                        defaultValue: "5GB", help: "free space of the data folder's or the outbox's file system below which an alert is sent")
         }
     }
 }
