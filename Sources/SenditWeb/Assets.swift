@@ -16,7 +16,10 @@ enum Assets {
         h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
         table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
         th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-        td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+        td:last-child { overflow-wrap: anywhere; }
+        td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        td.empty { color: var(--muted); font-style: italic; }
+        time { white-space: nowrap; }
         code, .uid { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
         .banner { background: #fff5b1; border: 1px solid var(--warn); padding: .5rem 1rem; margin: 0; }
         .error { color: var(--bad); }
@@ -27,6 +30,7 @@ enum Assets {
         .card { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; min-width: 9rem; }
         .card b { display: block; font-size: 1.5rem; }
         form.inline { display: inline; }
+        .actions form.inline { display: inline-block; margin: 0 1rem .5rem 0; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 6px; }
         form.filters { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; }
         button { padding: .25rem .75rem; cursor: pointer; }
         button.danger { color: var(--bad); }

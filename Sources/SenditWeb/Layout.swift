@@ -66,6 +66,17 @@ enum Layout {
         return f.string(from: date)
     }
 
+    /// A date in a `<time>` element, which the stylesheet keeps on one line.
+    static func time(_ date: Date) -> HTML {
+        let text = Layout.date(date)
+        return "<time datetime=\"\(text)\">\(text)</time>"
+    }
+
+    /// The rows of a table body, or one row saying there is nothing, across `columns`.
+    static func rows(_ rows: [HTML], columns: Int, empty: String) -> HTML {
+        rows.isEmpty ? "<tr><td class=\"empty\" colspan=\"\(columns)\">\(empty)</td></tr>" : "\(rows)"
+    }
+
     static func bytes(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
         var value = Double(bytes), unit = 0

@@ -19,6 +19,13 @@ public enum Secrets {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
+    /// Whether `value` has the shape of `random()`'s output: 43 base64url characters.
+    public static func looksRandom(_ value: String) -> Bool {
+        value.utf8.count == 43 && value.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+
     /// Lowercase hex SHA-256: what the index stores of a session id or an API token.
     public static func digest(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()

@@ -13,7 +13,7 @@ extension WebApp {
     func addLoginRoutes(_ router: Router<WebRequestContext>) {
         router.get("/login") { request, context -> Response in
             if context.identity != nil { return WebResponses.redirect(to: "/") }
-            return loginForm(next: request.uri.queryParameters["next"].map(String.init) ?? "/", message: nil, status: .ok)
+            return loginForm(next: request.uri.queryParameters["next"].map(String.init) ?? "/", message: nil, status: .ok, request)
         }
         router.post("/login") { request, context -> Response in
             try await login(request, context)
@@ -29,8 +29,12 @@ extension WebApp {
         }
     }
 
-    func loginForm(next: String, message: String?, status: HTTPResponse.Status) -> Response {
-        let token = Secrets.random()
+    /// The login form and its CSRF cookie. A browser that already holds a well-formed login
+    /// cookie keeps its token: a browser fetches more than the page (its favicon, a second tab),
+    /// each redirected here, and a new token each time would make the form on screen stale.
+    func loginForm(next: String, message: String?, status: HTTPResponse.Status, _ request: Request) -> Response {
+        let held = request.cookies[SessionCookie.loginName]?.value ?? ""
+        let token = Secrets.looksRandom(held) ? held : Secrets.random()
         let note: HTML = message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? ""
         let banner: HTML = configuration.lockdownEnabled ? "" : "<p class=\"banner\">The lockdown is off.</p>"
         var response = WebResponses.html(Layout.bare(title: "Log in", body: """
@@ -51,13 +55,13 @@ extension WebApp {
         let user = String((form["user"] ?? "").prefix(200)), password = form["password"] ?? ""
         let expected = request.cookies[SessionCookie.loginName]?.value ?? ""
         guard !expected.isEmpty, Secrets.constantTimeEqual(form["csrf"] ?? "", expected) else {
-            return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden)
+            return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden, request)
         }
         let at = now()
         func failed(_ detail: String, status: HTTPResponse.Status, message: String) -> Response {
             audit(context, .loginFailed, target: user, detail: detail)
             logger.notice("login failed", metadata: ["user": "\(user)", "address": "\(context.address)", "why": "\(detail)"])
-            return loginForm(next: next, message: message, status: status)
+            return loginForm(next: next, message: message, status: status, request)
         }
         if let until = throttle.blockedUntil(address: context.address, user: user, now: at) {
             let wait = Int(until.timeIntervalSince(at).rounded(.up))

@@ -38,18 +38,18 @@ extension WebApp {
         router.get("/quarantine") { _, context -> Response in
             let lines = try overview.quarantineList(limit: 500)
             let rows = lines.map { q -> HTML in
-                "<tr><td>\(Layout.date(q.at))</td><td><code>\(q.fileName)</code></td><td>\(q.reason)</td><td><code>\(q.movedTo)</code></td></tr>"
+                "<tr><td>\(Layout.time(q.at))</td><td><code>\(q.fileName)</code></td><td>\(q.reason)</td><td><code>\(q.movedTo)</code></td></tr>"
             }
             return WebResponses.html(Layout.page(frame(context, current: "/quarantine"), title: "Quarantine", """
                 <p>Files sendit could not take, with why. They stay in the quarantine folder until someone removes them.</p>
-                <table><thead><tr><th>When</th><th>File</th><th>Reason</th><th>Now at</th></tr></thead><tbody>\(rows)</tbody></table>
+                <table><thead><tr><th>When</th><th>File</th><th>Reason</th><th>Now at</th></tr></thead><tbody>\(Layout.rows(rows, columns: 4, empty: "Nothing in quarantine."))</tbody></table>
                 """))
         }
         router.get("/audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
             let entries = try access.auditTrail(limit: 200, before: before, since: nil)
             let rows = entries.map { e -> HTML in
-                "<tr><td>\(Layout.date(e.at))</td><td>\(e.actor)</td><td>\(e.address)</td><td>\(e.action.rawValue)</td><td><code>\(e.target)</code></td><td>\(e.detail)</td></tr>"
+                "<tr><td>\(Layout.time(e.at))</td><td>\(e.actor)</td><td>\(e.address)</td><td>\(e.action.rawValue)</td><td><code>\(e.target)</code></td><td>\(e.detail)</td></tr>"
             }
             let more: HTML = entries.count == 200 ? "<p><a href=\"/audit?before=\(entries.last?.id ?? 0)\">Older</a></p>" : ""
             return WebResponses.html(Layout.page(frame(context, current: "/audit"), title: "Audit", """
@@ -90,7 +90,7 @@ extension WebApp {
             "<tr><td>\(d.name)</td><td><code>\(d.folder)</code></td><td class=\"n\">\(d.files)</td><td class=\"n\">\(Layout.bytes(d.bytes))</td><td class=\"n\">\(d.available.map(Layout.bytes) ?? "missing")</td></tr>"
         }
         let problems = f.latestProblems.map { p -> HTML in
-            "<tr><td>\(Layout.date(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"/series/\(p.seriesInstanceUID)\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
+            "<tr><td>\(Layout.time(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"/series/\(p.seriesInstanceUID)\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
         }
         // Free space below DISK_MIN_FREE: the node takes nothing until it returns.
         let diskBanner: HTML = live.diskLow.map { reason -> HTML in
@@ -100,10 +100,10 @@ extension WebApp {
             \(diskBanner)<div class="cards">\(cards)</div>
             <h2>Last 24 hours</h2>\(ActivityChart.svg(f.activity, now: now()))
             <h2>By status</h2><table><thead><tr><th>Status</th><th class="n">Series</th><th class="n">Images</th></tr></thead><tbody>\(byStatus)</tbody></table>
-            <h2>Queues</h2><table><thead><tr><th>Stage</th><th class="n">Queued</th><th class="n">Running</th></tr></thead><tbody>\(jobs)</tbody></table>
-            <table><thead><tr><th>Destination</th><th class="n">Sent, not yet verified</th></tr></thead><tbody>\(pending)</tbody></table>
+            <h2>Queues</h2><table><thead><tr><th>Stage</th><th class="n">Queued</th><th class="n">Running</th></tr></thead><tbody>\(Layout.rows(jobs, columns: 3, empty: "No job queued or running."))</tbody></table>
+            <table><thead><tr><th>Destination</th><th class="n">Sent, not yet verified</th></tr></thead><tbody>\(Layout.rows(pending, columns: 2, empty: "Nothing waits for verification."))</tbody></table>
             <h2>Disk</h2><table><thead><tr><th></th><th>Folder</th><th class="n">Files</th><th class="n">Size</th><th class="n">Free</th></tr></thead><tbody>\(disks)</tbody></table>
-            <h2>Latest problems</h2><table><thead><tr><th>When</th><th>Status</th><th>Series</th><th class="n">Images</th><th>Reason</th></tr></thead><tbody>\(problems)</tbody></table>
+            <h2>Latest problems</h2><table><thead><tr><th>When</th><th>Status</th><th>Series</th><th class="n">Images</th><th>Reason</th></tr></thead><tbody>\(Layout.rows(problems, columns: 5, empty: "No failed or held series."))</tbody></table>
             """
     }
 
@@ -126,7 +126,7 @@ extension WebApp {
     func seriesTable(_ page: SeriesListPage, query: [String: String]) -> HTML {
         let rows = page.series.map { s -> HTML in
             let counts = s.imagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "<tr><td>\(Layout.date(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td><a class=\"uid\" href=\"/series/\(s.seriesInstanceUID)\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
+            return "<tr><td>\(Layout.time(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td><a class=\"uid\" href=\"/series/\(s.seriesInstanceUID)\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
         }
         var more: HTML = ""
         if let next = page.next {
@@ -164,23 +164,23 @@ extension WebApp {
         let counts = d.imagesByStatus.sorted { $0.key < $1.key }.map { "<tr><td class=\"status-\($0.key)\">\($0.key)</td><td class=\"n\">\($0.value)</td></tr>" as HTML }
         let deliveries = d.deliveries.map { "<tr><td>\($0.destination)</td><td>\($0.state)</td><td class=\"n\">\($0.images)</td><td>\($0.detail)</td></tr>" as HTML }
         let jobs = d.jobs.map { j -> HTML in
-            "<tr><td>\(j.stage)</td><td>\(j.state)</td><td class=\"n\">\(j.attempts)/\(j.maxAttempts)</td><td>\(Layout.date(j.updatedAt))</td><td>\(j.lastError)</td></tr>"
+            "<tr><td>\(j.stage)</td><td>\(j.state)</td><td class=\"n\">\(j.maxAttempts >= 1_000_000 ? "\(j.attempts)" : "\(j.attempts)/\(j.maxAttempts)")</td><td>\(Layout.time(j.updatedAt))</td><td>\(j.lastError)</td></tr>"
         }
         let identifiers = d.identifiers.sorted { $0.key < $1.key }.map { "<tr><td>\($0.key)</td><td><code>\($0.value)</code></td></tr>" as HTML }
         let events = d.events.map { e -> HTML in
-            "<tr><td>\(Layout.date(e.at))</td><td>\(e.entity)</td><td>\(e.from ?? "")</td><td>\(e.to)</td><td>\(e.reason)</td></tr>"
+            "<tr><td>\(Layout.time(e.at))</td><td>\(e.entity)</td><td>\(e.from ?? "")</td><td>\(e.to)</td><td>\(e.reason)</td></tr>"
         }
         let images = d.images.map { i -> HTML in
             "<tr><td class=\"uid\">\(i.sopInstanceUID)</td><td class=\"status-\(i.status)\">\(i.status)</td><td class=\"n\">\(Layout.bytes(i.size))</td><td>\(i.reason)</td></tr>"
         }
         return """
-            <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), received \(Layout.date(d.receivedAt)).
+            <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), received \(Layout.time(d.receivedAt)).
             Status <b class="status-\(d.status)">\(d.status)</b>.</p>
             <div class="actions">\(actions)</div>
             <h2>Images by status</h2><table><tbody>\(counts)</tbody></table>
-            <h2>Deliveries</h2><table><thead><tr><th>Destination</th><th>State</th><th class="n">Images</th><th>Detail</th></tr></thead><tbody>\(deliveries)</tbody></table>
+            <h2>Deliveries</h2><table><thead><tr><th>Destination</th><th>State</th><th class="n">Images</th><th>Detail</th></tr></thead><tbody>\(Layout.rows(deliveries, columns: 4, empty: "Not sent yet."))</tbody></table>
             <h2>Jobs</h2><table><thead><tr><th>Stage</th><th>State</th><th class="n">Attempts</th><th>Updated</th><th>Last error</th></tr></thead><tbody>\(jobs)</tbody></table>
-            <h2>Identifiers (coded values)</h2><table><tbody>\(identifiers)</tbody></table>
+            <h2>Identifiers (coded values)</h2><table><tbody>\(Layout.rows(identifiers, columns: 2, empty: "No coded values to show."))</tbody></table>
             <h2>Timeline</h2><table><thead><tr><th>When</th><th>What</th><th>From</th><th>To</th><th>Why</th></tr></thead><tbody>\(events)</tbody></table>
             <h2>Images</h2><table><thead><tr><th>SOP Instance UID</th><th>Status</th><th class="n">Size</th><th>Reason</th></tr></thead><tbody>\(images)</tbody></table>
             """
@@ -194,11 +194,11 @@ extension WebApp {
                 <form method="post" action="/staging/\(s.name)/complete" class="inline"><input type="hidden" name="csrf" value="\(csrf)">\
                 <button type="submit">Force complete</button></form>
                 """ : ""
-            return "<tr><td><code>\(s.name)</code></td><td class=\"n\">\(s.images)</td><td>\(Layout.date(s.lastArrival))</td><td>\(action)</td></tr>"
+            return "<tr><td><code>\(s.name)</code></td><td class=\"n\">\(s.images)</td><td>\(Layout.time(s.lastArrival))</td><td>\(action)</td></tr>"
         }
         return """
             <p>Studies still arriving: each is finished when no image has come for the stable age, or now by hand.</p>
-            <table><thead><tr><th>Folder</th><th class="n">Images</th><th>Last image</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table><thead><tr><th>Folder</th><th class="n">Images</th><th>Last image</th><th></th></tr></thead><tbody>\(Layout.rows(rows, columns: 4, empty: "No study is arriving."))</tbody></table>
             """
     }
 }

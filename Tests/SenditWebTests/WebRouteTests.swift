@@ -116,6 +116,28 @@ import Testing
         }
     }
 
+    @Test func theLoginFormStaysValidWhileTheBrowserFetchesMore() async throws {
+        let fixture = try WebFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = WebClient(client)
+            _ = try await browser.request("/login")
+            let onScreen = browser.csrf
+            // A browser asks for its favicon too; a stranger is sent to /login, which must not
+            // make the form on screen stale.
+            #expect(try await browser.request("/favicon.ico").location?.hasPrefix("/login") == true)
+            _ = try await browser.request("/login?next=%2Ffavicon.ico")
+            #expect(browser.cookies["sendit_login"] == onScreen)
+            let answer = try await browser.request("/login", method: .post,
+                                                   form: ["user": "admin1", "password": WebFixture.password, "csrf": onScreen, "next": "/"])
+            #expect(answer.status == .seeOther && answer.location == "/")
+            // A cookie not shaped like a token is never echoed into the form.
+            var odd = WebClient(client)
+            odd.cookies["sendit_login"] = "not-a-token"
+            _ = try await odd.request("/login")
+            #expect(odd.csrf != "not-a-token" && Secrets.looksRandom(odd.csrf))
+        }
+    }
+
     @Test func everyPageOpensForItsRolesAndActionsNeedAnOperator() async throws {
         let fixture = try WebFixture()
         try await fixture.app().test(.router) { client in
