@@ -159,7 +159,7 @@ def bench_pages(a, sendit, folder, work, token):
     with node(sendit, folder, work, SEND_TO_ORTHANC="false") as n:
         n.start()
         status, body = get(n.web + "/api/v1/dashboard", token)
-        figures = json.loads(body)
+        figures = json.loads(body)["figures"]
         if status != 200 or figures.get("images", 0) < a.images * 0.99:
             raise BenchError(f"the dashboard shows {figures.get('images')} images, not {a.images}")
         for _, _, path in pages(a.images, a.series):   # each page once, untimed: 200 and a warm cache
