@@ -27,19 +27,11 @@ import Testing
         #expect(kept == counted, sourceLocation: sourceLocation)
     }
 
-    /// Two series: one de-identified (two DONEPROCESSING, one FAILED), one imported (NEW).
+    /// Two series: IndexIntentsTests' de-identified one (two DONEPROCESSING, one FAILED), and one
+    /// imported (NEW).
     func twoSeries() throws -> (IndexFixture, JobRecord) {
-        let f = try IndexFixture()
-        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.2", "1.2.3.1.3"], firstStage: "deidentify")
+        let (f, job) = try IndexIntentsTests().deidentified()
         try f.add(series: "1.2.3.2", sops: ["1.2.3.2.1", "1.2.3.2.2"], study: "1.2.4", folder: "other", firstStage: "identify")
-        let job = try #require(try f.queue.claimNext(owner: "w", stages: ["deidentify"]))
-        #expect(try f.queue.takeImages(for: job, from: [.new], to: .processing) == 3)
-        let images = try f.index.deidentifyInput(seriesId: job.seriesId).images
-        try f.index.recordDeidentified(images.prefix(2).map { image in
-            .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: "2.25.1", seriesInstanceUID: "2.25.2",
-                                     sopInstanceUID: "2.25.3.\(image.id!)", path: f.root + "/outbox/\(image.id!).dcm", size: 90))
-        } + [.refused(imageId: images[2].id!, reason: "deidentify: PHI gate: PatientName")])
-        try f.queue.complete(job, owner: "w", next: ["send:a"])
         return (f, job)
     }
 
