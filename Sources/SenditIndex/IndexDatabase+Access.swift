@@ -69,16 +69,20 @@ extension IndexDatabase: AccessStore {
     }
 
     public func useToken(digest: String, now: Date) throws -> APIToken? {
-        try writer.write { db in
-            guard var token = try Row.fetchOne(db, sql: "SELECT * FROM apiToken WHERE digest = ?", arguments: [digest]).flatMap(apiToken)
-            else { return nil }
-            // At most one write a minute per token, not one per request.
-            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
-                try db.execute(sql: "UPDATE apiToken SET lastUsedAt = ? WHERE name = ?", arguments: [now, token.name])
-                token.lastUsedAt = now
+        // A read first: every API request asks, and a write would queue it behind the pipeline's
+        // write transactions; the write comes at most once a minute per token.
+        guard var token = try writer.read({ db in
+            try Row.fetchOne(db, sql: "SELECT * FROM apiToken WHERE digest = ?", arguments: [digest]).flatMap(apiToken)
+        }) else { return nil }
+        if token.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
+            let still = try writer.write { db in
+                try db.execute(sql: "UPDATE apiToken SET lastUsedAt = ? WHERE name = ? AND digest = ?", arguments: [now, token.name, digest])
+                return db.changesCount == 1
             }
-            return token
+            guard still else { return nil }   // removed meanwhile
+            token.lastUsedAt = now
         }
+        return token
     }
 
     public func removeToken(named name: String, audit: AuditEntry) throws -> Bool {
@@ -111,23 +115,27 @@ extension IndexDatabase: AccessStore {
     }
 
     public func resumeSession(digest: String, idle: TimeInterval, now: Date) throws -> WebSession? {
-        try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM webSession WHERE digest = ?", arguments: [digest]),
-                  let role = AccessRole(rawValue: row["role"]) else { return nil }
-            var session = WebSession(digest: row["digest"], userName: row["userName"], role: role, csrfToken: row["csrfToken"],
-                                     address: row["address"], createdAt: row["createdAt"], lastSeenAt: row["lastSeenAt"],
-                                     expiresAt: row["expiresAt"])
-            guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle else {
-                try db.execute(sql: "DELETE FROM webSession WHERE digest = ?", arguments: [digest])
-                return nil
-            }
-            // The idle clock is kept to the second: one write per session per few seconds.
-            if now.timeIntervalSince(session.lastSeenAt) >= 5 {
-                try db.execute(sql: "UPDATE webSession SET lastSeenAt = ? WHERE digest = ?", arguments: [now, digest])
-                session.lastSeenAt = now
-            }
-            return session
+        // A read first, as for tokens: a page view writes only when the idle clock moves (every
+        // few seconds per session) or the session ended.
+        guard let row = try writer.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM webSession WHERE digest = ?", arguments: [digest]) }),
+              let role = AccessRole(rawValue: row["role"]) else { return nil }
+        var session = WebSession(digest: row["digest"], userName: row["userName"], role: role, csrfToken: row["csrfToken"],
+                                 address: row["address"], createdAt: row["createdAt"], lastSeenAt: row["lastSeenAt"],
+                                 expiresAt: row["expiresAt"])
+        guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle else {
+            try writer.write { db in try db.execute(sql: "DELETE FROM webSession WHERE digest = ?", arguments: [digest]) }
+            return nil
         }
+        // The idle clock is kept to the second: one write per session per few seconds.
+        if now.timeIntervalSince(session.lastSeenAt) >= 5 {
+            let still = try writer.write { db in
+                try db.execute(sql: "UPDATE webSession SET lastSeenAt = ? WHERE digest = ?", arguments: [now, digest])
+                return db.changesCount == 1
+            }
+            guard still else { return nil }   // ended meanwhile (logout, password change)
+            session.lastSeenAt = now
+        }
+        return session
     }
 
     public func endSession(digest: String, audit: AuditEntry?) throws {

@@ -10,9 +10,10 @@ extension IndexDatabase: OverviewStore {
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row[0]] = row[1] }
                 return out
             }
-            let imagesByStatus = try countBy("SELECT status, COUNT(*) FROM image GROUP BY status")
+            // seriesImageCount (kept by triggers, v8): one row per series and status, not one per image.
+            let imagesByStatus = try countBy("SELECT status, SUM(images) FROM seriesImageCount GROUP BY status")
             var perSeries: [Int64: [ImageStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT seriesId, status, COUNT(*) FROM image GROUP BY seriesId, status") {
+            for row in try Row.fetchAll(db, sql: "SELECT seriesId, status, images FROM seriesImageCount") {
                 if let status = ImageStatus(rawValue: row[1]) { perSeries[row[0], default: [:]][status] = row[2] }
             }
             var seriesByStatus: [String: Int] = [:]
@@ -27,10 +28,13 @@ extension IndexDatabase: OverviewStore {
             let pending = try countBy("""
                 SELECT v.destination, COUNT(*) FROM delivery AS v WHERE v.state = \(DeliveryRecord.State.sent.sql) GROUP BY v.destination
                 """)
+            // From the partial index image_problem alone (v8); the series' UIDs for the ten only.
             let problems = try Row.fetchAll(db, sql: """
-                SELECT s.seriesInstanceUID, i.status, COALESCE(i.statusReason, '?'), COUNT(*), MAX(i.updatedAt) FROM image AS i
-                JOIN series AS s ON s.id = i.seriesId WHERE i.status IN (\(ImageStatus.failed.sql), \(ImageStatus.held.sql))
-                GROUP BY s.id, i.status, i.statusReason ORDER BY MAX(i.updatedAt) DESC LIMIT 10
+                SELECT s.seriesInstanceUID, p.status, p.reason, p.images, p.at FROM (
+                    SELECT seriesId, status, COALESCE(statusReason, '?') AS reason, COUNT(*) AS images, MAX(updatedAt) AS at
+                    FROM image WHERE status IN (\(ImageStatus.failed.sql), \(ImageStatus.held.sql))
+                    GROUP BY status, seriesId, statusReason ORDER BY at DESC LIMIT 10) AS p
+                JOIN series AS s ON s.id = p.seriesId ORDER BY p.at DESC
                 """).map { ProblemLine(seriesInstanceUID: $0[0], status: $0[1], reason: $0[2], images: $0[3], at: $0[4]) }
             return DashboardFigures(
                 studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,
@@ -59,7 +63,7 @@ extension IndexDatabase: OverviewStore {
             var conditions: [String] = [], arguments: [any DatabaseValueConvertible] = []
             if let before = filter.before { conditions.append("s.id < ?"); arguments.append(before) }
             if let status = filter.status {
-                conditions.append("EXISTS (SELECT 1 FROM image AS i WHERE i.seriesId = s.id AND i.status = ?)")
+                conditions.append("s.id IN (SELECT seriesId FROM seriesImageCount WHERE status = ?)")
                 arguments.append(status.rawValue)
             }
             if let modality = filter.modality { conditions.append("s.modality = ?"); arguments.append(modality) }
@@ -84,9 +88,10 @@ extension IndexDatabase: OverviewStore {
                 conditions.append("(" + any.joined(separator: " OR ") + ")")
             }
             if let destination = filter.failedAt {
+                // From the few failed delivery records to their series, not from every series to its images.
                 conditions.append("""
-                    EXISTS (SELECT 1 FROM image AS i JOIN delivery AS v ON v.imageId = i.id WHERE i.seriesId = s.id
-                    AND v.destination = ? AND v.state = \(DeliveryRecord.State.failed.sql))
+                    s.id IN (SELECT i.seriesId FROM delivery AS v JOIN image AS i ON i.id = v.imageId
+                    WHERE v.destination = ? AND v.state = \(DeliveryRecord.State.failed.sql))
                     """)
                 arguments.append(destination)
             }
@@ -97,7 +102,7 @@ extension IndexDatabase: OverviewStore {
                 ORDER BY s.id DESC LIMIT ?
                 """, arguments: StatementArguments(arguments + [limit + 1]))
             var lines: [SeriesListPage.Line] = []
-            let counts = try db.cachedStatement(sql: "SELECT status, COUNT(*) FROM image WHERE seriesId = ? GROUP BY status")
+            let counts = try db.cachedStatement(sql: "SELECT status, images FROM seriesImageCount WHERE seriesId = ?")
             for row in rows.prefix(limit) {
                 let id: Int64 = row[0]
                 var byStatus: [ImageStatus: Int] = [:]

@@ -318,6 +318,43 @@ extension IndexDatabase {
                 );
                 """)
         }
+        // The pages' reads at a million images (scripts/bench-web): images per series and status,
+        // kept by triggers in the transaction of every image insert, status or series change and
+        // delete (so the dashboard and the series list read ~one row per series and status, not
+        // every image row); sent deliveries per destination by state first; series by modality;
+        // the FAILED and HELD images' reasons (a partial index: only those rows).
+        // No CHECK on the counts: a count the code got wrong must not stop the pipeline's writes
+        // (OverviewCountsTests compares them with the image rows).
+        m.registerMigration("v10-overview-indexes") { db in
+            try db.execute(sql: """
+                CREATE TABLE seriesImageCount (
+                    seriesId INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    images INTEGER NOT NULL,
+                    PRIMARY KEY (seriesId, status)
+                ) WITHOUT ROWID;
+                CREATE INDEX seriesImageCount_status ON seriesImageCount(status, seriesId);
+                INSERT INTO seriesImageCount (seriesId, status, images) SELECT seriesId, status, COUNT(*) FROM image GROUP BY seriesId, status;
+                CREATE TRIGGER image_count_insert AFTER INSERT ON image BEGIN
+                    INSERT INTO seriesImageCount (seriesId, status, images) VALUES (NEW.seriesId, NEW.status, 1)
+                        ON CONFLICT (seriesId, status) DO UPDATE SET images = images + 1;
+                END;
+                CREATE TRIGGER image_count_delete AFTER DELETE ON image BEGIN
+                    UPDATE seriesImageCount SET images = images - 1 WHERE seriesId = OLD.seriesId AND status = OLD.status;
+                    DELETE FROM seriesImageCount WHERE seriesId = OLD.seriesId AND status = OLD.status AND images <= 0;
+                END;
+                CREATE TRIGGER image_count_update AFTER UPDATE OF seriesId, status ON image
+                WHEN OLD.seriesId IS NOT NEW.seriesId OR OLD.status IS NOT NEW.status BEGIN
+                    UPDATE seriesImageCount SET images = images - 1 WHERE seriesId = OLD.seriesId AND status = OLD.status;
+                    DELETE FROM seriesImageCount WHERE seriesId = OLD.seriesId AND status = OLD.status AND images <= 0;
+                    INSERT INTO seriesImageCount (seriesId, status, images) VALUES (NEW.seriesId, NEW.status, 1)
+                        ON CONFLICT (seriesId, status) DO UPDATE SET images = images + 1;
+                END;
+                CREATE INDEX delivery_state_destination ON delivery(state, destination);
+                CREATE INDEX series_modality ON series(modality);
+                CREATE INDEX image_problem ON image(status, seriesId, statusReason, updatedAt) WHERE status IN ('FAILED','HELD');
+                """)
+        }
         return m
     }
 }
