@@ -22,7 +22,7 @@ struct ReportCommand: ParsableCommand {
             and token change, oldest first. TSV and CSV print each table with a header row, the
             tables separated by an empty line (--table picks one or more); CSV quotes as RFC
             4180 says. Nothing in it is an original patient name, ID, birth date or accession
-            number: the index keeps none. Reads DATABASE only; it works while `sendit serve` runs.
+            number. Reads DATABASE only; it works while `sendit serve` runs.
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
