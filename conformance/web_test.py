@@ -270,6 +270,9 @@ def run(s, o, corpus, forbidden):
         shown = set(re.findall(r'href="/series/([0-9.]+)"', html))
         check(status == 200 and shown == expected, f"search by an original value: {len(shown)} series shown, expected {len(expected)}")
         check(value not in html, "a searched original value was shown back")
+    # The series page shows the coded values (the codes Orthanc holds), never the originals.
+    _, _, html = admin.request(f"/series/{next(iter(series_of[PATIENTS[1][1]]))}")
+    check(any(c in html for c in coded), "the series page shows none of the coded patient IDs Orthanc holds")
     for code in sorted(coded)[:1]:
         status, page = Browser(s.web).json("/api/v1/series/search", form={"value": code}, headers={"Authorization": f"Bearer {token}"})
         schemas.check("/series/search", "post", status, page)

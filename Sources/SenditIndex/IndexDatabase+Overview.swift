@@ -80,10 +80,13 @@ extension IndexDatabase: OverviewStore {
                     arguments += filter.searchDigests
                 }
                 if let coded = filter.codedValue {
-                    // A coded value (a pseudonym or accession code the identifiers gave): as a
-                    // whole JSON string value of the series' identifiers.
-                    any.append("EXISTS (SELECT 1 FROM seriesIdentifiers AS si WHERE si.seriesId = s.id AND instr(si.json, ?) > 0)")
-                    arguments.append("\"" + coded.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"")
+                    // A coded value: a patient or study code (`suid`) of the series' identifiers,
+                    // never any other field of them (the answer also echoes the originals).
+                    any.append("""
+                        EXISTS (SELECT 1 FROM seriesIdentifiers AS si, json_tree(si.json) AS t
+                        WHERE si.seriesId = s.id AND t.key = 'suid' AND t.type = 'text' AND t.atom = ?)
+                        """)
+                    arguments.append(coded)
                 }
                 conditions.append("(" + any.joined(separator: " OR ") + ")")
             }
@@ -142,10 +145,21 @@ extension IndexDatabase: OverviewStore {
                 OR (entity = 'job' AND entityId IN (SELECT id FROM job WHERE seriesId = ?))
                 ORDER BY id DESC LIMIT 200
                 """, arguments: [id, id]).map { SeriesDetail.Event(at: $0[0], entity: $0[1], from: $0[2], to: $0[3], reason: $0[4]) }
+            // The coded values only: each patient's and study's code (`suid`) and date jitter,
+            // never the originals the answer echoes (`id`, `id_source`).
             var identifiers: [String: String] = [:]
             if let json = try String.fetchOne(db, sql: "SELECT json FROM seriesIdentifiers WHERE seriesId = ?", arguments: [id]),
-               let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] {
-                for (key, value) in object { if let text = value as? String { identifiers[key] = text } }
+               let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+               let results = object["results"] as? [[String: Any]] {
+                for (r, result) in results.enumerated() {
+                    let patient = results.count == 1 ? "patient" : "patient \(r + 1)"
+                    if let code = result["suid"] as? String { identifiers[patient + " code"] = code }
+                    if let jitter = result["jitter"] as? Int { identifiers[patient + " date shift (days)"] = String(jitter) }
+                    for (i, item) in ((result["items"] as? [[String: Any]]) ?? []).enumerated() {
+                        let study = (result["items"] as? [Any])?.count == 1 ? "study" : "study \(i + 1)"
+                        if let code = item["suid"] as? String { identifiers[(results.count == 1 ? "" : patient + " ") + study + " code"] = code }
+                    }
+                }
             }
             return SeriesDetail(studyInstanceUID: series[1], seriesInstanceUID: series[2], modality: series[3], receivedAt: series[4],
                                 status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",

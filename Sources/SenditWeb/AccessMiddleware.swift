@@ -68,8 +68,12 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     /// Where to go after logging in: a path on this site only (never `//host` or a scheme).
+    /// Browsers drop tabs and newlines from a URL and read `\` as `/`, so any control
+    /// character or backslash anywhere refuses the target (`/\t/evil.example` would become
+    /// `//evil.example`).
     static func safeNext(_ target: String) -> String {
-        guard target.hasPrefix("/"), !target.hasPrefix("//"), !target.hasPrefix("/\\"), !target.contains("\r"), !target.contains("\n")
+        guard target.hasPrefix("/"), !target.hasPrefix("//"),
+              !target.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" || $0.properties.isWhitespace })
         else { return "/" }
         return target
     }

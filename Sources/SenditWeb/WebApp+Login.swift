@@ -52,7 +52,7 @@ extension WebApp {
     private func login(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let form = context.form
         let next = AccessMiddleware.safeNext(form["next"] ?? "/")
-        let user = String((form["user"] ?? "").prefix(200)), password = form["password"] ?? ""
+        let user = String((form["user"] ?? "").prefix(64)), password = form["password"] ?? ""
         let expected = request.cookies[SessionCookie.loginName]?.value ?? ""
         guard !expected.isEmpty, Secrets.constantTimeEqual(form["csrf"] ?? "", expected) else {
             return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden, request)
@@ -64,9 +64,11 @@ extension WebApp {
             return loginForm(next: next, message: message, status: status, request)
         }
         if let until = throttle.blockedUntil(address: context.address, user: user, now: at) {
+            // Refused before any password check, and recorded nowhere: a flood of blocked
+            // attempts must not fill the audit trail, the log or the disk (the failures that
+            // led here are recorded).
             let wait = Int(until.timeIntervalSince(at).rounded(.up))
-            var response = failed("rate limited", status: .tooManyRequests,
-                                  message: "Too many failed logins; try again in \(wait) s.")
+            var response = loginForm(next: next, message: "Too many failed logins; try again in \(wait) s.", status: .tooManyRequests, request)
             response.headers[.retryAfter] = String(wait)
             return response
         }

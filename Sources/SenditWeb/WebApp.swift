@@ -53,14 +53,18 @@ public struct WebApp: Sendable {
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             tls.minimumTLSVersion = .tlsv12
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: Self.http1), tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = .http1(configuration: Self.http1)
         }
         return Application(router: router(), server: server,
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
                            logger: logger)
     }
+
+    /// A connection idle for 30 s is closed: idle or trickling clients cannot hold the
+    /// process's file descriptors, which the DICOM listener needs too.
+    static let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
 
     /// The page frame for this identity.
     func frame(_ context: WebRequestContext, current: String, refresh: Int? = nil) -> Layout.Frame {

@@ -34,6 +34,14 @@ struct ReportTable: Equatable {
             }
         }
 
+        /// The value as a spreadsheet may read it: a text starting with = + - @, a tab or a CR
+        /// would be taken as a formula (a user name typed at the login page, a Modality from a
+        /// data set), so it gets a leading apostrophe.
+        var spreadsheetSafe: String {
+            guard case .text(let s) = self, let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return plain }
+            return "'" + s
+        }
+
         var json: String {
             switch self {
             case .text(let s): ReportTable.jsonString(s)
@@ -52,7 +60,7 @@ struct ReportTable: Equatable {
     /// no quoting).
     var tsv: String {
         let clean = { (s: String) in String(s.map { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 }) }
-        return ([columns.joined(separator: "\t")] + rows.map { $0.map { clean($0.plain) }.joined(separator: "\t") })
+        return ([columns.joined(separator: "\t")] + rows.map { $0.map { clean($0.spreadsheetSafe) }.joined(separator: "\t") })
             .map { $0 + "\n" }.joined()
     }
 
@@ -63,7 +71,7 @@ struct ReportTable: Equatable {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        return ([columns.map(quote).joined(separator: ",")] + rows.map { $0.map { quote($0.plain) }.joined(separator: ",") })
+        return ([columns.map(quote).joined(separator: ",")] + rows.map { $0.map { quote($0.spreadsheetSafe) }.joined(separator: ",") })
             .map { $0 + "\r\n" }.joined()
     }
 

@@ -66,6 +66,17 @@ import Testing
         #expect(ReportTable(name: "t", columns: ["x"], rows: []).json == "[]")
     }
 
+    @Test func aTextASpreadsheetWouldTakeForAFormulaIsDefused() throws {
+        let table = ReportTable(name: "audit", columns: ["target", "n"],
+                                rows: [[.text("=HYPERLINK(\"http://evil/\",\"x\")"), .integer(-5)], [.text("@SUM(A1)"), .number(-1.5, digits: 1)],
+                                       [.text("+1"), .integer(1)], [.text("-x"), .integer(2)], [.text("plain"), .integer(3)]])
+        let csv = table.csv.split(separator: "\r\n").dropFirst().map(String.init)
+        #expect(csv == ["\"'=HYPERLINK(\"\"http://evil/\"\",\"\"x\"\")\",-5", "'@SUM(A1),-1.5", "'+1,1", "'-x,2", "plain,3"])
+        let tsv = table.tsv.split(separator: "\n").dropFirst().map(String.init)
+        #expect(tsv.allSatisfy { !"=+-@".contains($0.first!) })
+        #expect(table.json.contains("\"=HYPERLINK"))   // JSON is data, not a spreadsheet: kept as is
+    }
+
     @Test func theJSONHasThePeriodAndEveryTable() throws {
         let entry = AuditEntry(id: 1, at: Self.day0 + 60, actor: "cli:ops", address: "-", action: .userAdded, target: "alice", detail: "admin")
         let report = Report(since: Self.day0, generatedAt: Self.day0 + 120, days: [Report.Day(day: "2026-12-07")], series: [],
