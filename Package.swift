@@ -142,7 +142,8 @@ let package = Package(
         // A scratch index, quarantine and data folder with an importer, and small DICOM
         // instances: what the intake's and the pipeline's tests share.
         .target(name: "IntakeTestSupport", dependencies: [
-            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "DICOMCore", "DICOMFile", .product(name: "Logging", package: "swift-log"),
+            "SenditIntake", "SenditIndex", "SenditIndexTestSupport", "DICOMCore", "DICOMFile", "DICOMNetwork",
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/IntakeTestSupport"),
         .testTarget(name: "LoopThreadsTests", dependencies: ["LoopThreads"]),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),

@@ -1,5 +1,6 @@
 import DICOMCore
 import DICOMFile
+import DICOMNetwork
 import Foundation
 import Logging
 @testable import SenditIntake
@@ -71,6 +72,23 @@ public final class IntakeFixture {
 
     /// The images in `status`.
     public func images(_ status: ImageStatus) throws -> [ImageRecord] { try images().filter { $0.status == status } }
+
+    /// A DICOM listener on a free port of 127.0.0.1 placing into a staging area of the data
+    /// folder, started as `sendit serve` starts it: the port, then the data folder's lock and
+    /// recovery, then accepting.
+    public func receiver() throws -> (staging: StagingArea, server: DICOMServer) {
+        var c = ServerConfiguration()
+        c.port = 0
+        c.bindAddress = "127.0.0.1"
+        c.dataFolder = data
+        c.shutdownGrace = 1
+        let staging = try StagingArea(dataFolder: c.dataFolder, sync: c.sync)
+        let server = DICOMServer(configuration: c, staging: staging, logger: IntakeFixture.silent)
+        try server.openPort()
+        try staging.lockAndRecover()
+        server.startAccepting()
+        return (staging, server)
+    }
 
     public func statuses() throws -> [String: ImageStatus] {
         Dictionary(uniqueKeysWithValues: try images().map { ($0.sopInstanceUID, $0.status) })

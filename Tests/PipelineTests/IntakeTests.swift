@@ -21,17 +21,7 @@ import Testing
 
         init(_ f: PipelineFixture, stableAge: TimeInterval = 0.3, rescanInterval: TimeInterval = 0.5) throws {
             self.f = f
-            var c = ServerConfiguration()
-            c.port = 0
-            c.bindAddress = "127.0.0.1"
-            c.dataFolder = f.data
-            c.shutdownGrace = 1
-            // As `sendit serve` starts it: the port, then the data folder's lock and recovery.
-            staging = try StagingArea(dataFolder: c.dataFolder, sync: c.sync)
-            server = DICOMServer(configuration: c, staging: staging, logger: PipelineFixture.silent)
-            try server.openPort()
-            try staging.lockAndRecover()
-            server.startAccepting()
+            (staging, server) = try f.receiver()
             let workers = JobWorkers(queue: f.queue, handlers: [MarkProcessedStage()], count: 2, logger: PipelineFixture.silent)
             self.workers = workers
             intake = Intake(dataFolder: f.data, staging: staging, importer: f.importer, stableAge: stableAge,

@@ -23,16 +23,7 @@ import Testing
 
         init(_ f: IntakeFixture) throws {
             self.f = f
-            var c = ServerConfiguration()
-            c.port = 0
-            c.bindAddress = "127.0.0.1"
-            c.dataFolder = f.data
-            c.shutdownGrace = 1
-            staging = try StagingArea(dataFolder: c.dataFolder, sync: c.sync)
-            server = DICOMServer(configuration: c, staging: staging, logger: IntakeFixture.silent)
-            try server.openPort()
-            try staging.lockAndRecover()
-            server.startAccepting()
+            (staging, server) = try f.receiver()
         }
 
         func stop() {
