@@ -1,9 +1,11 @@
 import Foundation
 import Synchronization
 
-/// Failed logins counted per address and per user name within a sliding window: once either
-/// reaches the limit, further attempts for it are refused (without checking the password) until
-/// the oldest failure leaves the window. A success clears the user's count, not the address's.
+/// Failed logins counted per address and per user name within a sliding window: once an
+/// address reaches the limit, its attempts are refused (without checking the password) until
+/// the oldest failure leaves the window; once a user does, attempts for that user are refused
+/// from every address that has failed too (a clean address still gets through). A success
+/// clears the user's count, not the address's.
 /// Pure: the caller gives the time.
 public final class LoginThrottle: Sendable {
     private let limit: Int
@@ -15,14 +17,22 @@ public final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// When attempts for this address or user may resume; nil when they may go on now.
+    /// When attempts from this address for this user may resume; nil when they may go on now.
+    /// An address with `limit` failures is blocked; a user with `limit` failures is blocked
+    /// only from addresses that have failed too, so that guessing a known user's password from
+    /// elsewhere cannot lock the user out of a clean address.
     public func blockedUntil(address: String, user: String, now: Date) -> Date? {
         failures.withLock { table in
-            [Self.addressKey(address), Self.userKey(user)].compactMap { key -> Date? in
+            func recent(_ key: String) -> [Date] {
                 let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
                 table[key] = recent.isEmpty ? nil : recent
-                return recent.count >= limit ? recent.first.map { $0.addingTimeInterval(window) } : nil
-            }.max()
+                return recent
+            }
+            let byAddress = recent(Self.addressKey(address)), byUser = recent(Self.userKey(user))
+            var until: [Date] = []
+            if byAddress.count >= limit, let first = byAddress.first { until.append(first.addingTimeInterval(window)) }
+            if byUser.count >= limit, !byAddress.isEmpty, let first = byUser.first { until.append(first.addingTimeInterval(window)) }
+            return until.max()
         }
     }
 

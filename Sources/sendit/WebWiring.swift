@@ -27,6 +27,7 @@ final class WebWiring: NodeControl, @unchecked Sendable {
     let wake: @Sendable () -> Void
     private let lock = NSLock()
     private var measured: (at: Date, disks: [LiveFigures.Disk])?
+    private var walking = false
 
     init(pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea, disk: DiskGuard, settings: [(key: String, value: String)],
          wake: @escaping @Sendable () -> Void) {
@@ -73,25 +74,35 @@ final class WebWiring: NodeControl, @unchecked Sendable {
         staging.foldersInProgress().map { StagingFolderLine(name: $0.name, images: $0.images, lastArrival: $0.lastArrival) }
     }
 
-    /// Free space now; files and bytes walked at most once a minute (a large data folder is
-    /// slow to walk).
+    /// Free space now; files and bytes as last walked. The walk (one `lstat` per file, seconds
+    /// for a large data folder) runs on a thread of its own at most once a minute, never on the
+    /// request's thread and never under the lock: a request returns what was last measured
+    /// (nothing yet: 0 files) with the free space read now.
     func liveFigures() -> LiveFigures {
         let folders = [("data", staging.dataFolder), ("outbox", pipeline.configuration.outboxFolder),
                        ("quarantine", pipeline.configuration.quarantineFolder)]
-        let disks: [LiveFigures.Disk] = lock.withLock {
-            if let measured, Date().timeIntervalSince(measured.at) < 60 {
-                return measured.disks.map { d in
-                    var d = d
-                    d.available = DiskUsage.available(d.folder)
-                    return d
+        let (last, walk): ([LiveFigures.Disk]?, Bool) = lock.withLock {
+            let stale = measured.map { Date().timeIntervalSince($0.at) >= 60 } ?? true
+            let walk = stale && !walking
+            if walk { walking = true }
+            return (measured?.disks, walk)
+        }
+        if walk {
+            Thread.detachNewThread { [self] in
+                let disks = folders.map { name, folder in
+                    let usage = DiskUsage.measure(folder)
+                    return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available)
+                }
+                lock.withLock {
+                    measured = (Date(), disks)
+                    walking = false
                 }
             }
-            let disks = folders.map { name, folder in
-                let usage = DiskUsage.measure(folder)
-                return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available)
-            }
-            measured = (Date(), disks)
-            return disks
+        }
+        let disks = (last ?? folders.map { LiveFigures.Disk(name: $0.0, folder: $0.1, files: 0, bytes: 0, available: nil) }).map { d in
+            var d = d
+            d.available = DiskUsage.available(d.folder)
+            return d
         }
         return LiveFigures(openAssociations: server.openAssociations, disks: disks, diskLow: disk.current().reason)
     }
