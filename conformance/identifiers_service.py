@@ -57,7 +57,7 @@ def answer(request):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=0)
-    p.add_argument("--mode", default="ok", choices=["ok", "500", "flaky", "hang", "invalid", "badsuid", "401"])
+    p.add_argument("--mode", default="ok", choices=["ok", "500", "flaky", "hang", "invalid", "badsuid", "401", "echo422"])
     p.add_argument("--token")
     p.add_argument("--log")
     args = p.parse_args()
@@ -90,6 +90,8 @@ def main():
                                             "body": body.decode("utf-8", "replace")}) + "\n")
             if args.mode == "401" or (args.token and self.headers.get("Authorization") != f"Bearer {args.token}"):
                 return self.send(401, '{"error":"unauthorized"}')
+            if args.mode == "echo422":   # as FastAPI/pydantic answer: the input echoed in the error
+                return self.send(422, json.dumps({"detail": [{"msg": "unknown patient", "input": body.decode("utf-8", "replace")}]}))
             if args.mode == "hang":
                 time.sleep(3600)
                 return

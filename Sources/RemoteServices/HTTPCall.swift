@@ -80,6 +80,17 @@ public enum HTTPCall {
         return outcome
     }
 
+    /// A URL as messages may show it: scheme, host, port and path; no user, password, query or
+    /// fragment.
+    public static func shown(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(a URL)" }
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string ?? "(a URL)"
+    }
+
     /// The start of a body, on one line, for error messages.
     public static func excerpt(_ data: Data) -> String {
         let text = String(decoding: data.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")

@@ -32,9 +32,9 @@ public struct OrthancREST: Sendable, Equatable {
         let endpoint = url.appendingPathComponent("tools").appendingPathComponent("find")
         switch HTTPCall.perform("POST", endpoint, body: body, headers: headers, timeout: timeout) {
         case .failure(let why):
-            throw Failure(description: "Orthanc REST \(url.absoluteString): \(why)")
+            throw Failure(description: "Orthanc REST \(HTTPCall.shown(url)): \(why)")
         case .answer(let status, let data) where !(200..<300).contains(status):
-            throw Failure(description: "Orthanc REST \(endpoint.absoluteString): HTTP \(status) \(HTTPCall.excerpt(data))")
+            throw Failure(description: "Orthanc REST \(HTTPCall.shown(endpoint)): HTTP \(status) \(HTTPCall.excerpt(data))")
         case .answer(_, let data):
             return try Self.sopInstanceUIDs(fromFindAnswer: data)
         }

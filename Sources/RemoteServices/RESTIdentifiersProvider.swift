@@ -16,7 +16,9 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
     public var attempts = 3
     public var pause: TimeInterval = 1
 
-    public var name: String { url.absoluteString }
+    /// The service as messages name it: its URL without user, password, query or fragment (a
+    /// token there must not reach reasons, pages or alerts).
+    public var name: String { HTTPCall.shown(url) }
 
     public init(url: URL, token: String?, timeout: TimeInterval) {
         self.url = url
@@ -47,14 +49,16 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
                 do {
                     return try IdentifiersResponse.decode(data)
                 } catch {
-                    throw Refusal(description: "identifiers service \(url.absoluteString): \(error)")
+                    throw Refusal(description: "identifiers service \(name): \(error)")
                 }
-            case .answer(let status, let data) where (400..<500).contains(status) && status != 408 && status != 429:
-                throw Refusal(description: "identifiers service \(url.absoluteString) refused the request: HTTP \(status) \(RESTIdentifiersProvider.excerpt(data))")
-            case .answer(let status, let data):
-                last = ServiceError(description: "identifiers service \(url.absoluteString): HTTP \(status) \(RESTIdentifiersProvider.excerpt(data)) (after \(attempt) tries)")
+            case .answer(let status, _) where (400..<500).contains(status) && status != 408 && status != 429:
+                // The body is not quoted: a service's error often echoes its input, the original
+                // patient ID and accession number, and a reason reaches pages and alerts.
+                throw Refusal(description: "identifiers service \(name) refused the request: HTTP \(status)")
+            case .answer(let status, _):
+                last = ServiceError(description: "identifiers service \(name): HTTP \(status) (after \(attempt) tries)")
             case .failure(let why):
-                last = ServiceError(description: "identifiers service \(url.absoluteString): \(why) (after \(attempt) tries)")
+                last = ServiceError(description: "identifiers service \(name): \(why) (after \(attempt) tries)")
             }
         }
         throw last
@@ -65,6 +69,4 @@ public struct RESTIdentifiersProvider: IdentifiersProvider {
         if let token, !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
         return HTTPCall.perform("POST", url, body: body, headers: headers, timeout: timeout)
     }
-
-    static func excerpt(_ data: Data) -> String { HTTPCall.excerpt(data) }
 }

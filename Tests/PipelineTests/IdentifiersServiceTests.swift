@@ -87,6 +87,27 @@ import TestSupport
         #expect(service.requests.count == 1)
     }
 
+    /// A refusal's reason reaches the series page, the API and alerts: it must not quote the
+    /// service's body (which may echo the original patient ID and accession number) nor the
+    /// URL's user, password or query.
+    @Test func aRefusalQuotesNeitherTheBodyNorTheURLsCredentials() throws {
+        let service = try Service(mode: "echo422")
+        var p = RESTIdentifiersProvider(url: URL(string: "http://user:pa55word@127.0.0.1:\(service.port)/api/v1/identifiers?key=qs3cret")!,
+                                        token: nil, timeout: 2)
+        p.pause = 0.05
+        do {
+            _ = try p.identifiers(for: IdentifiersServiceTests.request)
+            Issue.record("an HTTP 422 was accepted")
+        } catch let error as RESTIdentifiersProvider.Refusal {
+            let text = "\(error)"
+            #expect(text.contains("HTTP 422"))
+            for secret in ["12-34-567", "ACC123", "pa55word", "user:", "qs3cret", "unknown patient"] {
+                #expect(!text.contains(secret), "\(secret) in \(text)")
+            }
+        }
+        #expect(service.requests.count == 1, "the service echoed the request it got")
+    }
+
     @Test func aWrongTokenIsARefusal() throws {
         let service = try Service(mode: "ok", token: "right")
         #expect(throws: RESTIdentifiersProvider.Refusal.self) { try service.provider(token: "wrong").identifiers(for: IdentifiersServiceTests.request) }
