@@ -183,9 +183,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             if pipeline.destinations.isEmpty {
                 logger.warning("no destination is enabled (SEND_TO_ORTHANC, EXTRA_DESTINATIONS): de-identified series stay in the outbox")
             }
-            // One block a person reads at start: ports, folders, destinations, de-identification.
-            StandardOutput.error(StartupSummary.lines(settings, values: configurationOptions.values(overrides), dicomPort: server.port)
-                .map { $0 + "\n" }.joined())
+            // One block a person reads at start: ports, folders, destinations, de-identification
+            // (with the info lines: LOG_LEVEL=warning or above keeps stderr for problems only).
+            if settings.logLevel <= .info {
+                StandardOutput.error(StartupSummary.lines(settings, values: configurationOptions.values(overrides), dicomPort: server.port)
+                    .map { $0 + "\n" }.joined())
+            }
             // Last, once everything could start: this run, and the alert of a run before it that
             // did not shut down cleanly (one transaction).
             let run = try AlertLoop.startRun(pipeline.database, settings: settings.alerts, logger: logger)
