@@ -45,10 +45,12 @@ public enum ExternalTools {
 
     /// Runs a program (a path, or a name on the PATH) to its end, whatever its status. stderr
     /// goes to a file, so neither pipe can fill up and block the child.
-    public static func launch(_ executable: String, _ arguments: [String]) throws -> Output {
+    public static func launch(_ executable: String, _ arguments: [String],
+                              environment: [String: String]? = nil) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try tool(executable))
         p.arguments = arguments
+        if let environment { p.environment = environment }
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-tool-stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }

@@ -14,7 +14,8 @@ extension NodeConfigurationTests {
         settings[setting] = example.invalid
         let path = root + "/walk.conf"
         try Self.file(settings).write(toFile: path, atomically: true, encoding: .utf8)
-        let check = try ExternalTools.launch(DumpCommandTests.sendit, ["config", "check", "--config", path])
+        let check = try ExternalTools.launch(DumpCommandTests.sendit, ["config", "check", "--config", path],
+                                             environment: Self.environmentWithoutSettings)
         let serve = try Self.launchBounded(DumpCommandTests.sendit, ["serve", "--config", path], seconds: 30)
         func problems(_ o: ExternalTools.Output) -> [String] {
             (o.text + o.stderr).split(separator: "\n").map(String.init).filter { $0.contains("(file \(path):") }
@@ -26,12 +27,21 @@ extension NodeConfigurationTests {
         #expect(!serve.stderr.contains(" listening ") && !FileManager.default.fileExists(atPath: root + "/sendit.db"))
     }
 
+    /// This process's environment without any setting: a setting in the environment outranks the
+    /// file (scripts/test exports DISK_MIN_FREE for the nodes the tests start), and the walk is
+    /// about the file's invalid value.
+    static var environmentWithoutSettings: [String: String] {
+        let names = Set(Setting.allCases.map(\.name))
+        return ProcessInfo.processInfo.environment.filter { !names.contains($0.key) }
+    }
+
     /// Runs a program to its end, killing it after `seconds` (a serve that accepted its settings
     /// would run on): a killed run reports status -1.
     static func launchBounded(_ executable: String, _ arguments: [String], seconds: Double) throws -> ExternalTools.Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        p.environment = environmentWithoutSettings
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sendit-serve-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
