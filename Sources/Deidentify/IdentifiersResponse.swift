@@ -97,6 +97,22 @@ public struct IdentifiersResponse: Codable, Sendable, Equatable {
     /// The answer gives a jitter (the entity's or its item's).
     public var hasJitter: Bool { results.first?.jitter != nil || results.first?.items.first?.jitter != nil }
 
+    /// The answer without the originals the service echoes (`id`, `id_source` of the patient and
+    /// of each study): what the index keeps, so no original patient ID, issuer or accession number
+    /// rests in it in clear. Codes, jitter and jittered timestamps stay.
+    public var coded: IdentifiersResponse {
+        var coded = self
+        for r in coded.results.indices {
+            coded.results[r].id = nil
+            coded.results[r].id_source = nil
+            for i in coded.results[r].items.indices {
+                coded.results[r].items[i].id = nil
+                coded.results[r].items[i].id_source = nil
+            }
+        }
+        return coded
+    }
+
     public func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

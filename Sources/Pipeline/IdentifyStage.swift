@@ -109,7 +109,7 @@ public struct IdentifyStage: StageHandler {
         // A second patient released from under another patient's StudyInstanceUID: its UIDs
         // are remapped in a namespace of its own, so the two never share a research study.
         response.uid_namespace = siblings.isEmpty ? nil : patient
-        try store(job, json: response.json(), patient: patient,
+        try store(job, json: response.coded.json(), patient: patient,
                   claims: [IdentifierClaim(.patient, code: response.entityCode, original: patient),
                            IdentifierClaim(.study, code: response.itemCode, original: digest("original-study", request.originalStudyKey))],
                   reason: "identifiers from \(provider.name)")

@@ -22,9 +22,17 @@ public final class IndexDatabase: IndexStore {
         configuration.busyMode = .timeout(10)
         // A commit is on disk when it returns, power failure included (WAL's default, NORMAL,
         // may lose the last commits): a quarantine row must not be lost after its file moved.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // secure_delete FAST: a row's old bytes are zeroed in its page when it is changed or
+        // deleted (no extra I/O), so a value taken out of a row does not linger beside it.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = FAST") }
         writer = try DatabasePool(path: path, configuration: configuration)
+        let applied = try writer.read { try IndexDatabase.migrator.appliedIdentifiers($0) }
         try IndexDatabase.migrator.migrate(writer)
+        // The pages "v11-identifiers-coded" rewrote replace the old ones in the database file
+        // now, not at some later checkpoint.
+        if !applied.isEmpty && !applied.contains("v11-identifiers-coded") {
+            try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        }
     }
 
     private let lockFD = Mutex<Int32>(-1)

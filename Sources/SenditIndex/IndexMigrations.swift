@@ -1,4 +1,5 @@
 internal import GRDB
+import Foundation
 
 /// The index's schema: migrations named and frozen (a released one is never edited; a change is
 /// a new migration). The CHECK constraints below spell out the status values as they were when
@@ -355,6 +356,42 @@ extension IndexDatabase {
                 CREATE INDEX image_problem ON image(status, seriesId, statusReason, updatedAt) WHERE status IN ('FAILED','HELD');
                 """)
         }
+        // No original at rest in the identifiers: each stored answer loses the `id` and
+        // `id_source` the service echoes (the original patient ID, its issuer, the accession
+        // number); only codes, jitter and jittered timestamps remain. New answers are stored so
+        // (`IdentifiersResponse.coded`); this rewrites the ones stored before.
+        m.registerMigration("v11-identifiers-coded") { db in
+            // Every old byte zeroed, in freed pages too, while these rows are rewritten.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = FAST") }
+            let rows = try Row.fetchAll(db, sql: "SELECT seriesId, json FROM seriesIdentifiers")
+            for row in rows {
+                let json: String = row["json"]
+                guard let coded = IndexDatabase.withoutOriginals(json), coded != json else { continue }
+                try db.execute(sql: "UPDATE seriesIdentifiers SET json = ? WHERE seriesId = ?", arguments: [coded, row["seriesId"] as Int64])
+            }
+        }
         return m
+    }
+
+    /// An identifiers answer (JSON) without `id` and `id_source` in its results and their
+    /// items; nil if it is not the expected JSON (left as it is: the de-identify stage refuses it).
+    static func withoutOriginals(_ json: String) -> String? {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
+              var results = object["results"] as? [[String: Any]] else { return nil }
+        for r in results.indices {
+            results[r]["id"] = nil
+            results[r]["id_source"] = nil
+            if var items = results[r]["items"] as? [[String: Any]] {
+                for i in items.indices {
+                    items[i]["id"] = nil
+                    items[i]["id_source"] = nil
+                }
+                results[r]["items"] = items
+            }
+        }
+        object["results"] = results
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }

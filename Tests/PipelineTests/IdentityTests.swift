@@ -169,6 +169,28 @@ import SenditIndexTestSupport
         #expect(try Self.outputs(node).count == 1)
     }
 
+    /// The index keeps no original patient ID, issuer or accession number in clear: the answer
+    /// the identifiers service echoes them in is stored without them, and every byte of the
+    /// database files (main, WAL) is searched for them after a series went through.
+    @Test func theIndexKeepsNoOriginalIdentifierInClear() throws {
+        let node = try Node()
+        let issuer = DataElement(tag: .issuerOfPatientID, vr: .LO, string: "NORTHWEST GENERAL MRN")
+        try node.f.instance(in: node.f.data + "/p", series: "1.2.3.1", sop: "1.2.3.1.1",
+                            extra: Self.patient("MRN-7730916", accession: "ACC-55821X", extra: [issuer]))
+        _ = try node.f.importer.importFolder(node.f.data + "/p")
+        #expect(try node.run())
+        let rows = try node.f.contents.seriesIdentifiers()
+        #expect(rows.count == 1)
+        let stored = try IdentifiersResponse.decode(Data(try #require(rows.first).json.utf8))
+        #expect(!stored.entityCode.isEmpty && !stored.itemCode.isEmpty && stored.jitterDays != 0, "the codes and the shift are kept")
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes += (FileManager.default.contents(atPath: node.f.root + "/sendit.db" + suffix) ?? Data()) }
+        #expect(bytes.count > 10_000)
+        for original in ["MRN-7730916", "ACC-55821X", "NORTHWEST GENERAL MRN"] {
+            #expect(bytes.range(of: Data(original.utf8)) == nil, "\(original) rests in the index")
+        }
+    }
+
     @Test func onePatientAndStudyInSeparateJobsRunsAndSeriesGetsOneCodeAndOneShift() throws {
         let node = try Node()
         // Three series of one study, arriving apart: each a job of its own, each run by a fresh
@@ -270,7 +292,14 @@ import SenditIndexTestSupport
         }
         let rows = try database.contents.seriesIdentifiers()
         #expect(rows.map(\.seriesInstanceUID) == ["1.2.3.1", "1.2.3.2"])
-        #expect(rows.allSatisfy { $0.json == legacy }, "the recorded codes go on for the study's later series")
+        // The migration kept the codes and dropped the originals the old answer echoed (v11).
+        let coded = #"{"results":[{"items":[{"jitter":-7,"jittered_timestamp":"2020-03-08T00:00:00Z","suid":"S0123456789AB"}],"jitter":-7,"jittered_timestamp":"","suid":"P0123456789AB"}]}"#
+        #expect(rows.allSatisfy { $0.json == coded }, "the recorded codes go on for the study's later series, without the originals")
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes += (FileManager.default.contents(atPath: root + "/sendit.db" + suffix) ?? Data()) }
+        for original in ["AB12345", "Stanford MRN", "DCM Accession #"] {
+            #expect(bytes.range(of: Data(original.utf8)) == nil, "\(original) still rests in the migrated index's pages")
+        }
         #expect(rows.allSatisfy { $0.patientDigest != nil } && Set(rows.map(\.patientDigest)).count == 1, "the old row learnt its patient")
         let held = try database.images(seriesId: nil).filter { $0.status == .held }.map(\.sopInstanceUID)
         #expect(held == ["1.2.3.3.1"])
