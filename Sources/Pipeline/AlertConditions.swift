@@ -6,7 +6,7 @@ import SenditIndex
 /// each alert's body; when to try a webhook again. One alert per condition: a series FAILED or
 /// HELD (`series-failed:<row id>`, `series-held:<row id>`), a destination failing longer than
 /// ALERT_DESTINATION_DOWN_AFTER (`destination-down:<name>`), a file system below
-/// ALERT_DISK_MIN_FREE (`disk-low:<folders>`), a restart after a run that did not shut down
+/// ALERT_DISK_MIN_FREE or DISK_MIN_FREE (`disk-low:<folders>`), a restart after a run that did not shut down
 /// (`restart-after-crash:<run id>`). A condition is alerted once while it holds; once it has
 /// cleared it may be alerted again (the index keys the N-th time `condition#N`).
 public enum AlertConditions {
@@ -15,17 +15,19 @@ public enum AlertConditions {
         case diskLow = "disk-low", restartAfterCrash = "restart-after-crash"
     }
 
-    /// A folder's free space as measured now; `device`: its file system (folders on one file
-    /// system make one condition).
+    /// A folder's free space and its file system's size as measured now; `device`: its file
+    /// system (folders on one file system make one condition).
     public struct Disk: Sendable, Equatable {
         public var name: String
         public var device: UInt64
         public var available: Int64?
+        public var total: Int64
 
-        public init(name: String, device: UInt64, available: Int64?) {
+        public init(name: String, device: UInt64, available: Int64?, total: Int64) {
             self.name = name
             self.device = device
             self.available = available
+            self.total = total
         }
     }
 
@@ -33,7 +35,7 @@ public enum AlertConditions {
         case seriesFailed(AlertObservation.Series)
         case seriesHeld(AlertObservation.Series)
         case destinationDown(AlertObservation.Destination)
-        case diskLow(folders: [String], available: Int64)
+        case diskLow(folders: [String], available: Int64, minimum: Int64)
 
         public var kind: Kind {
             switch self {
@@ -48,7 +50,7 @@ public enum AlertConditions {
             switch self {
             case .seriesFailed(let s), .seriesHeld(let s): "\(kind.rawValue):\(s.id)"
             case .destinationDown(let d): "\(kind.rawValue):\(d.name)"
-            case .diskLow(let folders, _): "\(kind.rawValue):\(folders.joined(separator: "+"))"
+            case .diskLow(let folders, _, _): "\(kind.rawValue):\(folders.joined(separator: "+"))"
             }
         }
     }
@@ -82,25 +84,25 @@ public enum AlertConditions {
         for d in o.failingDestinations {
             consider(.destinationDown(d), due: now.timeIntervalSince(d.failingSince) >= settings.destinationDownAfter)
         }
-        if settings.diskMinFree > 0 {
-            var byDevice: [UInt64: (names: [String], available: Int64)] = [:]
-            var order: [UInt64] = []
-            for disk in disks {
-                guard let available = disk.available else { continue }
-                var group = byDevice[disk.device] ?? ([], available)
-                if byDevice[disk.device] == nil { order.append(disk.device) }
-                group.names.append(disk.name)
-                group.available = min(group.available, available)
-                byDevice[disk.device] = group
-            }
-            for device in order {
-                guard let (names, available) = byDevice[device] else { continue }
-                let c = Condition.diskLow(folders: names, available: available)
-                if available < settings.diskMinFree {
-                    consider(c, due: true)
-                } else if o.open.contains(c.key) && available < settings.diskMinFree + settings.diskMinFree / 10 {
-                    holding.insert(c.key)
-                }
+        var byDevice: [UInt64: (names: [String], available: Int64, total: Int64)] = [:]
+        var order: [UInt64] = []
+        for disk in disks {
+            guard let available = disk.available else { continue }
+            var group = byDevice[disk.device] ?? ([], available, disk.total)
+            if byDevice[disk.device] == nil { order.append(disk.device) }
+            group.names.append(disk.name)
+            group.available = min(group.available, available)
+            byDevice[disk.device] = group
+        }
+        for device in order {
+            guard let (names, available, total) = byDevice[device] else { continue }
+            let minimum = settings.alertBelow(totalBytes: total)
+            guard minimum > 0 else { continue }
+            let c = Condition.diskLow(folders: names, available: available, minimum: minimum)
+            if available < minimum {
+                consider(c, due: true)
+            } else if o.open.contains(c.key) && available < minimum + minimum / 10 {
+                holding.insert(c.key)
             }
         }
         let scanned = [Kind.seriesFailed, .seriesHeld, .destinationDown, .diskLow].map { $0.rawValue + ":" }
@@ -127,10 +129,10 @@ public enum AlertConditions {
                                      lastError: masked(d.lastError))
             body.summary = "destination \(d.name) has been unreachable for \(duration(seconds)); \(d.jobs) series wait: "
                 + masked(d.lastError)
-        case .diskLow(let folders, let available):
-            body.disk = .init(folders: folders, available: available, minimum: settings.diskMinFree)
+        case .diskLow(let folders, let available, let minimum):
+            body.disk = .init(folders: folders, available: available, minimum: minimum)
             body.summary = "free space for \(folders.joined(separator: " and ")) is \(DiskUsage.format(available)), "
-                + "below \(DiskUsage.format(settings.diskMinFree))"
+                + "below \(DiskUsage.format(minimum))"
         }
         let template = body
         return NewAlert(condition: c.key, kind: c.kind.rawValue) { key in

@@ -170,15 +170,18 @@ public final class AlertLoop: @unchecked Sendable {
         return made
     }
 
-    /// The watched folders' free space now, with their file systems; a folder not made yet (the
-    /// outbox before the first copy) counts as the nearest folder above it that exists.
+    /// The watched folders' free space and file system sizes now, with their file systems; a
+    /// folder not made yet (the outbox before the first copy) counts as the nearest folder above
+    /// it that exists.
     func disks() -> [AlertConditions.Disk] {
         folders.map { folder in
             var path = folder.path, st = stat()
             while stat(path, &st) != 0 && path != "/" && !path.isEmpty {
                 path = (path as NSString).deletingLastPathComponent
             }
-            return AlertConditions.Disk(name: folder.name, device: UInt64(st.st_dev), available: DiskUsage.available(path))
+            let measured = DiskGuard.statvfsMeasure(path)
+            return AlertConditions.Disk(name: folder.name, device: UInt64(st.st_dev), available: measured?.free,
+                                        total: measured?.total ?? 0)
         }
     }
 }

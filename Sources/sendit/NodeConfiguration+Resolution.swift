@@ -60,7 +60,7 @@ extension NodeConfiguration {
             guard let watermark = DiskWatermark(setting: text) else { throw SettingsResolver.Refusal(Setting.diskMinFree.kind.mustBe) }
             return watermark
         }
-        node.alerts = resolveAlerts(&r, node: server.aeTitle)
+        node.alerts = resolveAlerts(&r, node: server.aeTitle, refuseBelow: node.diskMinFree)
         r.checkTheRest()
         return (node, r)
     }

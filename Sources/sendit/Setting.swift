@@ -304,8 +304,10 @@ enum Setting: String, CaseIterable, Sendable {
         case .alertDestinationDownAfter:
             Declaration(kind: .seconds, defaultValue: "900", help: "seconds a destination keeps failing before an alert says it is down")
         case .alertDiskMinFree:
-            Declaration(kind: .special(type: "size", allowed: "bytes, or a number with kB, MB, GB or TB (powers of 1000); 0: no disk alert"),
-                        defaultValue: "5GB", help: "free space of the data folder's or the outbox's file system below which an alert is sent")
+            Declaration(kind: .special(type: "size, percentage, auto or empty", allowed: "empty, or what DISK_MIN_FREE takes"),
+                        defaultValue: "",
+                        help: "an earlier warning: free space of the data folder's or outbox's file system below which an alert is sent; "
+                            + "the alert always comes at DISK_MIN_FREE too, whichever is larger (empty: at DISK_MIN_FREE only)")
         }
     }
 }

@@ -11,7 +11,8 @@ import Testing
         var s = AlertSettings()
         s.webhooks = [URL(string: "http://127.0.0.1:9/hook")!]
         s.destinationDownAfter = 900
-        s.diskMinFree = 5_000_000_000
+        s.diskMinFree = .bytes(5_000_000_000)
+        s.refuseBelow = .off
         s.seriesSettle = 60
         s.node = "NODE_A"
         return s
@@ -64,13 +65,13 @@ import Testing
     }
 
     @Test func foldersOnOneFileSystemMakeOneDiskConditionThatClearsTenPercentAbove() {
-        let low: [AlertConditions.Disk] = [.init(name: "data", device: 7, available: 1_000_000_000),
-                                           .init(name: "outbox", device: 7, available: 1_000_000_000),
-                                           .init(name: "other", device: 8, available: 9_000_000_000),
-                                           .init(name: "missing", device: 0, available: nil)]
+        let low: [AlertConditions.Disk] = [.init(name: "data", device: 7, available: 1_000_000_000, total: 100_000_000_000),
+                                           .init(name: "outbox", device: 7, available: 1_000_000_000, total: 100_000_000_000),
+                                           .init(name: "other", device: 8, available: 9_000_000_000, total: 100_000_000_000),
+                                           .init(name: "missing", device: 0, available: nil, total: 0)]
         var o = AlertObservation()
         let d = AlertConditions.decide(o, disks: low, settings: settings, now: t0)
-        #expect(d.raise == [.diskLow(folders: ["data", "outbox"], available: 1_000_000_000)])
+        #expect(d.raise == [.diskLow(folders: ["data", "outbox"], available: 1_000_000_000, minimum: 5_000_000_000)])
         #expect(keys(d) == ["disk-low:data+outbox"])
         o.open = ["disk-low:data+outbox"]
         let hovering = low.map { var x = $0; if x.device == 7 { x.available = 5_200_000_000 }; return x }
@@ -78,8 +79,26 @@ import Testing
         let freed = low.map { var x = $0; if x.device == 7 { x.available = 5_600_000_000 }; return x }
         #expect(AlertConditions.decide(o, disks: freed, settings: settings, now: t0).clear == ["disk-low:data+outbox"])
         var off = settings
-        off.diskMinFree = 0
+        off.diskMinFree = nil
         #expect(AlertConditions.decide(AlertObservation(), disks: low, settings: off, now: t0).raise.isEmpty)
+    }
+
+    /// The node refuses images below DISK_MIN_FREE; the alert must come there too, even when
+    /// ALERT_DISK_MIN_FREE asks for less (5 GB against 5 % of a 1 TB disk, 50 GB).
+    @Test func aDiskIsAlertedWhereTheNodeRefusesEvenBelowTheAlertsOwnMinimum() {
+        var s = settings
+        s.refuseBelow = .automatic
+        let disk = AlertConditions.Disk(name: "data", device: 7, available: 20_000_000_000, total: 1_000_000_000_000)
+        let d = AlertConditions.decide(AlertObservation(), disks: [disk], settings: s, now: t0)
+        #expect(d.raise == [.diskLow(folders: ["data"], available: 20_000_000_000, minimum: 50_000_000_000)])
+        // Without ALERT_DISK_MIN_FREE, at DISK_MIN_FREE alone; an earlier warning when it asks for more.
+        s.diskMinFree = nil
+        #expect(s.alertBelow(totalBytes: 1_000_000_000_000) == 50_000_000_000)
+        s.diskMinFree = .percent(10)
+        #expect(s.alertBelow(totalBytes: 1_000_000_000_000) == 100_000_000_000)
+        s.refuseBelow = .off
+        s.diskMinFree = nil
+        #expect(s.alertBelow(totalBytes: 1_000_000_000_000) == 0, "both off: no disk alert")
     }
 
     @Test func aBodyCarriesCountsAndMaskedReasonsNeverAUID() throws {

@@ -32,7 +32,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         var settings = AlertSettings()
         settings.webhooks = [URL(string: "http://127.0.0.1:9/a")!, URL(string: "http://127.0.0.1:9/b?token=s3cret")!]
-        settings.diskMinFree = Int64.max / 2   // every disk is "low": one condition for the one file system
+        settings.diskMinFree = .bytes(Int64(9e17))   // every disk is "low": one condition for the one file system
         let hooks = Hooks()
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         func loop(_ database: IndexDatabase) -> AlertLoop {

@@ -64,7 +64,7 @@ import TestSupport
         case .httpTLSCert, .httpTLSKey: return ("", root + "/missing.pem")
         case .diskMinFree: return ("500MB", "5 parsecs")
         case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
-        case .alertDiskMinFree: return ("500MB", "5 GiB")
+        case .alertDiskMinFree: return ("20GB", "5 parsecs")
         default: break
         }
         switch s.kind {
