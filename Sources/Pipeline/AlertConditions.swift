@@ -131,8 +131,8 @@ public enum AlertConditions {
                 + masked(d.lastError)
         case .diskLow(let folders, let available, let minimum):
             body.disk = .init(folders: folders, available: available, minimum: minimum)
-            body.summary = "free space for \(folders.joined(separator: " and ")) is \(DiskUsage.format(available)), "
-                + "below \(DiskUsage.format(minimum))"
+            body.summary = "free space for \(folders.joined(separator: " and ")) is \(ByteCount.text(available)), "
+                + "below \(ByteCount.text(minimum))"
         }
         let template = body
         return NewAlert(condition: c.key, kind: c.kind.rawValue) { key in

@@ -1,4 +1,5 @@
 import Foundation
+import SenditIndex
 
 /// What the node knows of its free disk space at one moment (`DiskGuard` measures it, the
 /// listener, the intake, the workers, the web app and the alerts read it): each watched folder's
@@ -48,7 +49,7 @@ public struct DiskState: Sendable, Equatable {
     public var reason: String? {
         guard isLow else { return nil }
         let parts = samples.filter { lowFolders.contains($0.name) }.map { s in
-            "\(s.name) \(s.path) has \(DiskUsage.format(s.free ?? 0)) free of \(DiskUsage.format(s.total ?? 0)), needs \(DiskUsage.format(minimums[s.name] ?? 0))"
+            "\(s.name) \(s.path) has \(ByteCount.text(s.free ?? 0)) free of \(ByteCount.text(s.total ?? 0)), needs \(ByteCount.text(minimums[s.name] ?? 0))"
         }
         return "free disk space below DISK_MIN_FREE: " + parts.joined(separator: "; ")
     }
@@ -56,8 +57,8 @@ public struct DiskState: Sendable, Equatable {
     /// Each folder's free space, "data folder 1.2 GB free (needs 40.0 MB)", for /readyz when fine.
     public var summary: String {
         samples.map { s in
-            "\(s.name) " + (s.free.map { DiskUsage.format($0) + " free" } ?? "missing")
-                + ((minimums[s.name] ?? 0) > 0 ? " (needs \(DiskUsage.format(minimums[s.name]!)))" : "")
+            "\(s.name) " + (s.free.map { ByteCount.text($0) + " free" } ?? "missing")
+                + ((minimums[s.name] ?? 0) > 0 ? " (needs \(ByteCount.text(minimums[s.name]!)))" : "")
         }.joined(separator: ", ")
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SenditIndex
 
 /// How much a folder holds (files and bytes, walked now; links not followed) and how much its
 /// file system has free: the data folder, the outbox and the quarantine, for `sendit status`
@@ -34,13 +35,6 @@ public struct DiskUsage: Codable, Sendable, Equatable {
 
     /// "1,234 files, 52.1 MB (120.4 GB free)".
     public var summary: String {
-        "\(files) files, \(Self.format(bytes))" + (available.map { " (\(Self.format($0)) free)" } ?? " (missing)")
-    }
-
-    public static func format(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes), unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+        "\(files) files, \(ByteCount.text(bytes))" + (available.map { " (\(ByteCount.text($0)) free)" } ?? " (missing)")
     }
 }

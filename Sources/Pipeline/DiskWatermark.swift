@@ -1,4 +1,5 @@
 import Foundation
+import SenditIndex
 
 /// DISK_MIN_FREE: the least free space the file systems of the data folder and the outbox must
 /// keep. Below it the node refuses new associations (transient, local limit exceeded), answers
@@ -62,7 +63,7 @@ public enum DiskWatermark: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .automatic: "auto (the larger of 5 GB and 5 % of the file system)"
-        case .bytes(let n): DiskUsage.format(n)
+        case .bytes(let n): ByteCount.text(n)
         case .percent(let p): String(format: "%g", p) + " % of the file system"
         case .off: "off"
         }

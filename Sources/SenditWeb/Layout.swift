@@ -76,11 +76,4 @@ enum Layout {
     static func rows(_ rows: [HTML], columns: Int, empty: String) -> HTML {
         rows.isEmpty ? "<tr><td class=\"empty\" colspan=\"\(columns)\">\(empty)</td></tr>" : "\(rows)"
     }
-
-    static func bytes(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes), unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
 }

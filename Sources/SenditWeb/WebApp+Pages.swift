@@ -87,7 +87,7 @@ extension WebApp {
         }
         let pending = f.pendingDeliveries.keys.sorted().map { "<tr><td>\($0)</td><td class=\"n\">\(f.pendingDeliveries[$0] ?? 0)</td></tr>" as HTML }
         let disks = live.disks.map { d -> HTML in
-            "<tr><td>\(d.name)</td><td><code>\(d.folder)</code></td><td class=\"n\">\(d.files)</td><td class=\"n\">\(Layout.bytes(d.bytes))</td><td class=\"n\">\(d.available.map(Layout.bytes) ?? "missing")</td></tr>"
+            "<tr><td>\(d.name)</td><td><code>\(d.folder)</code></td><td class=\"n\">\(d.files)</td><td class=\"n\">\(ByteCount.text(d.bytes))</td><td class=\"n\">\(d.available.map(ByteCount.text) ?? "missing")</td></tr>"
         }
         let problems = f.latestProblems.map { p -> HTML in
             "<tr><td>\(Layout.time(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"/series/\(p.seriesInstanceUID)\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
@@ -171,7 +171,7 @@ extension WebApp {
             "<tr><td>\(Layout.time(e.at))</td><td>\(e.entity)</td><td>\(e.from ?? "")</td><td>\(e.to)</td><td>\(e.reason)</td></tr>"
         }
         let images = d.images.map { i -> HTML in
-            "<tr><td class=\"uid\">\(i.sopInstanceUID)</td><td class=\"status-\(i.status)\">\(i.status)</td><td class=\"n\">\(Layout.bytes(i.size))</td><td>\(i.reason)</td></tr>"
+            "<tr><td class=\"uid\">\(i.sopInstanceUID)</td><td class=\"status-\(i.status)\">\(i.status)</td><td class=\"n\">\(ByteCount.text(i.size))</td><td>\(i.reason)</td></tr>"
         }
         return """
             <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), received \(Layout.time(d.receivedAt)).
