@@ -26,8 +26,7 @@ public final class AlertLoop: @unchecked Sendable {
     let post: Post
     /// Each webhook by its target (the digest of its URL, which is all the index keeps).
     let webhooks: [(target: String, url: URL)]
-    private let condition = NSCondition()
-    private var stopping = false
+    private let stopSignal = StopSignal()
     private let thread = LoopThread(name: "alerts")
     public var onLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
     /// Test-only: called before each round; what it throws ends the loop (SENDIT_FAULT_INJECT).
@@ -79,28 +78,15 @@ public final class AlertLoop: @unchecked Sendable {
 
     /// Stops after the round in progress (at once if never started).
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
+        stopSignal.stop()
         thread.waitUntilEnded()
-    }
-
-    private var isStopping: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
     }
 
     private func loop() throws {
         while true {
             try injectedFault?()
             round()
-            condition.lock()
-            if !stopping { _ = condition.wait(until: Date().addingTimeInterval(settings.interval)) }
-            let stop = stopping
-            condition.unlock()
-            if stop { return }
+            if stopSignal.pause(seconds: settings.interval) { return }
         }
     }
 
@@ -150,7 +136,7 @@ public final class AlertLoop: @unchecked Sendable {
         let urls = Dictionary(webhooks.map { ($0.target, $0.url) }, uniquingKeysWith: { a, _ in a })
         var made = 0, down: Set<String> = []
         for d in try store.dueAlertDeliveries(targets: Array(urls.keys), now: now, limit: 100) {
-            if isStopping { break }
+            if stopSignal.isStopping { break }
             // A webhook that did not take one alert is not asked again in this round.
             guard let url = urls[d.target], !down.contains(d.target) else { continue }
             let error = post(url, Data(d.body.utf8), settings.timeout)

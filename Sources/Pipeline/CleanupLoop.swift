@@ -7,8 +7,7 @@ public final class CleanupLoop: @unchecked Sendable {
     public let retention: Retention
     public let interval: TimeInterval
     let logger: Logger
-    private let condition = NSCondition()
-    private var stopping = false
+    private let stopSignal = StopSignal()
     private let thread = LoopThread(name: "cleanup")
     /// Images whose files could not be removed: skipped for an hour, so they do not hold up
     /// the others (only this thread touches them).
@@ -34,10 +33,7 @@ public final class CleanupLoop: @unchecked Sendable {
 
     /// Stops after the sweep in progress, if any (at once if never started).
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
+        stopSignal.stop()
         thread.waitUntilEnded()
     }
 
@@ -45,11 +41,7 @@ public final class CleanupLoop: @unchecked Sendable {
     /// logged, and the next sweep tries again).
     private func loop() throws {
         while true {
-            condition.lock()
-            if !stopping { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
-            let stop = stopping
-            condition.unlock()
-            if stop { return }
+            if stopSignal.pause(seconds: interval) { return }
             try injectedFault?()
             sweepOnce()
         }
@@ -72,7 +64,7 @@ public final class CleanupLoop: @unchecked Sendable {
                 total.folders += report.folders
                 total.problems += report.problems
                 if report.images == 0 { break }
-            } while !isStopping
+            } while !stopSignal.isStopping
             for problem in total.problems.prefix(5) {
                 logger.error("clean-up cannot remove a file; its image is kept", metadata: ["problem": "\(problem)"])
             }
@@ -84,11 +76,5 @@ public final class CleanupLoop: @unchecked Sendable {
         } catch {
             logger.error("clean-up failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    private var isStopping: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
     }
 }

@@ -18,8 +18,7 @@ public final class Intake: @unchecked Sendable {
     let logger: Logger
     /// Called after an import queued jobs.
     let jobsQueued: @Sendable () -> Void
-    private let condition = NSCondition()
-    private var stopping = false
+    private let stopSignal = StopSignal()
     private let thread = LoopThread(name: "intake")
     /// Repeated errors (a folder that cannot be renamed, an unreadable entry) are logged once a
     /// minute, not at every tick.
@@ -74,17 +73,11 @@ public final class Intake: @unchecked Sendable {
     /// Stops after the current import (an interrupted one is safe: it is redone at next start);
     /// at once if never started.
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.unlock()
+        stopSignal.stop()
         thread.waitUntilEnded()
     }
 
-    private var isStopping: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
-    }
+    private var isStopping: Bool { stopSignal.isStopping }
 
     /// Returns when stopped; throws what `injectedFault` throws, or a failure of the watch.
     private func loop(_ watcher: FolderWatcher) throws {
