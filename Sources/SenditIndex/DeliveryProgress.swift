@@ -37,7 +37,7 @@ enum DeliveryProgress {
             }
         }
         guard madeDone > 0, let series = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*), SUM(status = \(ImageStatus.done.sql)), MAX(createdAt) FROM image WHERE seriesId = ?
+            SELECT COUNT(*), SUM(status = \(ImageStatus.done.sql)), MAX(COALESCE(receivedAt, createdAt)) FROM image WHERE seriesId = ?
             """, arguments: [seriesId]) else { return nil }
         let images: Int = series[0], done: Int = series[1] ?? 0
         guard images > 0, done == images, let last: Date = series[2] else { return nil }

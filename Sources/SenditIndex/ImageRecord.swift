@@ -15,5 +15,7 @@ public struct ImageRecord: Codable, Sendable {
     public var statusReason: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// When its file was written (v12; nil in older rows): see `ImportedImage.receivedAt`.
+    public var receivedAt: Date?
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

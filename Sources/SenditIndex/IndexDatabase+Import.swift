@@ -18,9 +18,12 @@ public struct ImportedImage: Sendable, Equatable {
     public var sopClassUID: String
     public var transferSyntaxUID: String
     public var modality: String?
+    /// When the file was written (its modification time: when the C-STORE placed it, or when a
+    /// dropped file was written); nil: unknown, the import's time stands for it.
+    public var receivedAt: Date?
 
     public init(path: String, size: Int64, studyInstanceUID: String, seriesInstanceUID: String, sopInstanceUID: String,
-                sopClassUID: String, transferSyntaxUID: String, modality: String?) {
+                sopClassUID: String, transferSyntaxUID: String, modality: String?, receivedAt: Date? = nil) {
         self.path = path
         self.size = size
         self.studyInstanceUID = studyInstanceUID
@@ -29,6 +32,15 @@ public struct ImportedImage: Sendable, Equatable {
         self.sopClassUID = sopClassUID
         self.transferSyntaxUID = transferSyntaxUID
         self.modality = modality
+        self.receivedAt = receivedAt
+    }
+
+    /// The receipt time the index records at an import at `now`: the file's, unless it is
+    /// unknown, in the future (another clock) or more than a day old (a folder copied with its
+    /// old times), when the import's time stands for it. End-to-end latency counts from it.
+    func receipt(importedAt now: Date) -> Date {
+        guard let receivedAt, receivedAt <= now, now.timeIntervalSince(receivedAt) <= 86_400 else { return now }
+        return receivedAt
     }
 }
 
@@ -154,8 +166,9 @@ extension IndexDatabase {
             let seriesId = try self.seriesId(db, h, now: now, cache: &series)
             try db.execute(sql: """
                 UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, path = ?, size = ?, status = ?,
-                statusReason = NULL, updatedAt = ? WHERE id = ?
-                """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, ImageStatus.new.rawValue, nowValue, id])
+                statusReason = NULL, updatedAt = ?, receivedAt = ? WHERE id = ?
+                """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, ImageStatus.new.rawValue, nowValue,
+                                 h.receipt(importedAt: now), id])
             if path != h.path { try copy.execute(arguments: [id, path, "superseded", nowValue]) }
             try db.execute(sql: "DELETE FROM otherCopy WHERE path = ?", arguments: [h.path])
             // What destinations had was the older copy: the new one is delivered (and verified) again.
@@ -168,10 +181,12 @@ extension IndexDatabase {
         }
         let seriesId = try self.seriesId(db, h, now: now, cache: &series)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, \(ImageStatus.new.sql), ?, ?)
+            INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt,
+                               receivedAt)
+            VALUES (?, ?, ?, ?, ?, ?, \(ImageStatus.new.sql), ?, ?, ?)
             """)
-        try insert.execute(arguments: [seriesId, h.sopInstanceUID, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, nowValue])
+        try insert.execute(arguments: [seriesId, h.sopInstanceUID, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, nowValue,
+                                       h.receipt(importedAt: now)])
         let event = try db.cachedStatement(sql: """
             INSERT INTO event (entity, entityId, fromStatus, toStatus, reason, at) VALUES ('image', ?, NULL, \(ImageStatus.new.sql), ?, ?)
             """)

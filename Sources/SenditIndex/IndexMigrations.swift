@@ -371,6 +371,11 @@ extension IndexDatabase {
                 try db.execute(sql: "UPDATE seriesIdentifiers SET json = ? WHERE seriesId = ?", arguments: [coded, row["seriesId"] as Int64])
             }
         }
+        // When each image was received (its file's time), so the end-to-end latency counts from
+        // the last image's C-STORE, not from the import a stable age later. NULL in older rows.
+        m.registerMigration("v12-received-at") { db in
+            try db.execute(sql: "ALTER TABLE image ADD COLUMN receivedAt DATETIME")
+        }
         return m
     }
 

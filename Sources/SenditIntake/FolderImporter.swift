@@ -89,7 +89,9 @@ public struct FolderImporter: Sendable {
                 switch header {
                 case .success(let h):
                     byPath[h.path] = h
-                    entries.append(.image(h.indexed, earlier: comparisons[h.sopInstanceUID]))
+                    var image = h.indexed
+                    image.receivedAt = Date(timeIntervalSince1970: file.identity.modifiedAt)
+                    entries.append(.image(image, earlier: comparisons[h.sopInstanceUID]))
                 case .failure(let rejection):
                     entries.append(.quarantine(path: file.path, reason: rejection.reason))
                 }

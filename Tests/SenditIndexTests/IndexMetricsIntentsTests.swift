@@ -6,9 +6,9 @@ import Testing
 /// made it DONE, and the queue depths.
 @Suite struct IndexMetricsIntentsTests {
     /// One series of two images, de-identified (DONEPROCESSING), its send jobs queued.
-    func deidentified(imported: Date) throws -> (IndexFixture, JobRecord) {
+    func deidentified(imported: Date, receivedAt: [Date?]? = nil) throws -> (IndexFixture, JobRecord) {
         let f = try IndexFixture()
-        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.2"], firstStage: "deidentify", now: imported)
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.2"], firstStage: "deidentify", now: imported, receivedAt: receivedAt)
         let job = try #require(try f.queue.claimNext(owner: "w", stages: ["deidentify"]))
         #expect(try f.queue.takeImages(for: job, from: [.new], to: .processing) == 2)
         let images = try f.index.deidentifyInput(seriesId: job.seriesId).images
@@ -35,6 +35,24 @@ import Testing
         #expect(done?.seconds == 42)
         // Once: the next call (another destination's job) moves nothing.
         #expect(try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: destinations, now: imported + 50) == nil)
+    }
+
+    /// The latency counts from the newest image's receipt (its file's time), so the stable age
+    /// in staging is in it; a file more than a day old or from the future counts from the import.
+    @Test func theLatencyCountsFromTheNewestImagesReceipt() throws {
+        let imported = Date(timeIntervalSince1970: 1_700_000_000)
+        for (received, from) in [([imported - 90, imported - 60], imported - 60),
+                                 ([imported - 90, imported - 200_000], imported),   // the old file counts from the import
+                                 ([imported - 200_000, imported + 30], imported),
+                                 ([nil, nil], imported)] as [([Date?], Date)] {
+            let (f, job) = try deidentified(imported: imported, receivedAt: received)
+            for destination in ["a", "b"] {
+                let pending = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: destination)
+                try f.index.recordDeliveries(pending.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: destination, verified: true)
+            }
+            let done = try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a", "b"], now: imported + 42)
+            #expect(done?.lastImageAt == from, "received \(received)")
+        }
     }
 
     @Test func aSeriesWithAFailedImageIsNeverReportedDone() throws {

@@ -29,6 +29,18 @@ import IntakeTestSupport
         #expect(try f.contents.importedFolders().count == 1)
     }
 
+    /// An image's receipt is its file's time (when the C-STORE wrote it), not the import's.
+    @Test func anImageIsRecordedAsReceivedWhenItsFileWasWritten() throws {
+        let f = try IntakeFixture()
+        let path = try f.instance(in: f.data + "/study", series: "1.2.3.1", sop: "1.2.3.1.1")
+        let written = Date().addingTimeInterval(-120)
+        try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: path)
+        _ = try f.importer.importFolder(f.data + "/study")
+        let image = try #require(try f.images().first)
+        let received = try #require(image.receivedAt)
+        #expect(abs(received.timeIntervalSince(written)) < 0.01 && image.createdAt.timeIntervalSince(received) > 100)
+    }
+
     @Test func importingTheSameFolderAgainAddsNothing() throws {
         let f = try IntakeFixture()
         let folder = f.data + "/study"
