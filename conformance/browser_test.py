@@ -313,6 +313,9 @@ def run(page, s, o, corpus, held, work):
     page.open("/settings")
     check("DICOM_PORT" in page.text(), "the settings page shows no DICOM_PORT")
     page.shot("settings")
+    page.open("/alerts")
+    check("Alerts" in page.text(), "the alerts page does not open")
+    page.shot("alerts")
 
     # 6. The audit trail, logging out, and the logout in the trail.
     page.open("/audit")

@@ -169,7 +169,7 @@ def run(s, o, corpus, forbidden):
     stranger = Browser(s.web)
     status, ready = stranger.json("/readyz")
     check(status == 200 and ready["ready"] is True, f"/readyz: {status} {ready}")
-    pages = ["/", "/series", "/held", "/staging", "/destinations", "/quarantine", "/audit", "/settings", "/metrics"]
+    pages = ["/", "/series", "/held", "/staging", "/destinations", "/quarantine", "/alerts", "/audit", "/settings", "/metrics"]
     api = ["/api/v1/dashboard", "/api/v1/series", "/api/v1/staging", "/api/v1/quarantine", "/api/v1/audit", "/api/v1/openapi.json"]
     for path in pages:
         status, hdrs, _ = stranger.request(path)
@@ -240,7 +240,7 @@ def run(s, o, corpus, forbidden):
     for path, spec in (("/api/v1/dashboard", "/dashboard"), ("/api/v1/series", "/series"), ("/api/v1/staging", "/staging"),
                        ("/api/v1/destinations", "/destinations"),
                        ("/api/v1/quarantine", "/quarantine"), ("/api/v1/audit", "/audit"), ("/api/v1/settings", "/settings"),
-                       ("/api/v1/whoami", "/whoami")):
+                       ("/api/v1/alerts", "/alerts"), ("/api/v1/whoami", "/whoami")):
         status, body = admin.json(path)
         schemas.check(spec, "get", status, body)
         texts.append((path, json.dumps(body)))

@@ -12,6 +12,8 @@ public protocol OverviewStore: AnyObject, Sendable {
     func activity(since: Date) throws -> [ActivityRow]
     /// Jobs queued and running per stage, images not yet verified per destination (the metrics).
     func queueDepths(destinations: [String]) throws -> QueueDepths
+    /// The latest alerts, newest first, with how far their deliveries got (the Alerts page).
+    func recentAlerts(limit: Int) throws -> [AlertRecord]
 }
 
 public struct ActivityRow: Codable, Sendable, Equatable {

@@ -13,7 +13,8 @@ enum Layout {
 
     static let navigation: [(path: String, title: String, role: AccessRole)] = [
         ("/", "Dashboard", .viewer), ("/series", "Series", .viewer), ("/staging", "Staging", .viewer),
-        ("/held", "Held", .viewer), ("/destinations", "Destinations", .viewer), ("/quarantine", "Quarantine", .viewer), ("/audit", "Audit", .viewer),
+        ("/held", "Held", .viewer), ("/destinations", "Destinations", .viewer), ("/quarantine", "Quarantine", .viewer),
+        ("/alerts", "Alerts", .viewer), ("/audit", "Audit", .viewer),
         ("/settings", "Settings", .admin),
     ]
 

@@ -49,6 +49,7 @@ extension WebApp {
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
         api.get("quarantine") { _, _ -> Response in WebResponses.json(try overview.quarantineList(limit: 500)) }
+        api.get("alerts") { _, _ -> Response in WebResponses.json(try overview.recentAlerts(limit: Self.alertsShown)) }
         api.get("audit") { request, _ -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
             return WebResponses.json(try access.auditTrail(limit: 200, before: before, since: nil))

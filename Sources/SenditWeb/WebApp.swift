@@ -40,6 +40,7 @@ public struct WebApp: Sendable {
         addActionRoutes(router)
         addDestinationRoutes(router)
         addSearchRoutes(router)
+        addAlertRoutes(router)
         addAPIRoutes(router)
         return router
     }

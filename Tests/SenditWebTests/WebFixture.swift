@@ -68,6 +68,13 @@ final class WebFixture: @unchecked Sendable {
             try database.recordDeidentified([result])
             if outcome == "refused" { try database.recordSearchKeys(seriesId: job.seriesId, patient: nil, study: "digest-of-acc-original") }
         }
+        // An alert, delivered to one webhook and still tried at another.
+        let alert = NewAlert(condition: "series-failed:1", kind: "series-failed") { key in
+            #"{"key":"\#(key)","kind":"series-failed","summary":"series 1 (CT) is FAILED: 1 of 2 images FAILED"}"#
+        }
+        _ = try database.recordAlerts([alert], clearing: [], targets: ["hook-a", "hook-b"], now: Date())
+        try database.recordAlertAttempt(alertId: 1, target: "hook-a", delivered: true, error: nil, nextAttemptAt: Date(), now: Date())
+        try database.recordAlertAttempt(alertId: 1, target: "hook-b", delivered: false, error: "HTTP 503", nextAttemptAt: Date(), now: Date())
     }
 }
 

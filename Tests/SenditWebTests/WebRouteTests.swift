@@ -10,10 +10,11 @@ import Testing
 /// session, each role, wrong CSRF tokens, expired sessions, rate-limited logins, masked secrets,
 /// JSON errors, and every API answer checked against the OpenAPI document.
 @Suite struct WebRouteTests {
-    static let pages = ["/", "/series", "/series/1.2.3.4.1", "/held", "/staging", "/destinations", "/quarantine", "/audit", "/settings",
-                        "/metrics"]
+    static let pages = ["/", "/series", "/series/1.2.3.4.1", "/held", "/staging", "/destinations", "/quarantine", "/alerts", "/audit",
+                        "/settings", "/metrics"]
     static let apiGets = ["/api/v1/whoami", "/api/v1/dashboard", "/api/v1/series", "/api/v1/series/1.2.3.4.1", "/api/v1/staging",
-                          "/api/v1/destinations", "/api/v1/quarantine", "/api/v1/audit", "/api/v1/settings", "/api/v1/openapi.json"]
+                          "/api/v1/destinations", "/api/v1/quarantine", "/api/v1/alerts", "/api/v1/audit", "/api/v1/settings",
+                          "/api/v1/openapi.json"]
     static let posts = ["/series/1.2.3.4.1/retry", "/series/1.2.3.4.2/release", "/series/1.2.3.4.2/drop", "/staging/1.2.3.tmp1a/complete",
                         "/api/v1/series/1.2.3.4.1/retry", "/api/v1/series/1.2.3.4.2/release", "/api/v1/series/1.2.3.4.2/drop",
                         "/api/v1/staging/1.2.3.tmp1a/complete", "/destinations/orthanc/check", "/api/v1/destinations/orthanc/check"]
@@ -160,6 +161,22 @@ import Testing
         }
     }
 
+    /// The Alerts page: each alert's summary, whether it holds, its webhooks' progress and last
+    /// error, for every role.
+    @Test func theAlertsPageShowsEachAlertAndItsWebhooks() async throws {
+        let fixture = try WebFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = WebClient(client)
+            try await browser.login("viewer1")
+            let page = try await browser.request("/alerts")
+            #expect(page.status == .ok)
+            for text in ["series-failed:1", "series 1 (CT) is FAILED: 1 of 2 images FAILED", "holds", "1 sent",
+                         "1 still tried", "HTTP 503"] {
+                #expect(page.body.contains(text), "\(text)")
+            }
+        }
+    }
+
     @Test func aPostWithoutTheRightCSRFTokenIsRefused() async throws {
         let fixture = try WebFixture()
         try await fixture.app().test(.router) { client in
@@ -250,6 +267,7 @@ import Testing
                 ("/api/v1/series/1.2.3.4.1", .get, "/series/{uid}", 200), ("/api/v1/series/9.9", .get, "/series/{uid}", 404),
                 ("/api/v1/staging", .get, "/staging", 200), ("/api/v1/quarantine", .get, "/quarantine", 200),
                 ("/api/v1/audit", .get, "/audit", 200), ("/api/v1/settings", .get, "/settings", 200),
+                ("/api/v1/alerts", .get, "/alerts", 200),
                 ("/api/v1/series/1.2.3.4.1/retry", .post, "/series/{uid}/retry", 200),
                 ("/api/v1/series/1.9.9/release", .post, "/series/{uid}/release", 409),
                 ("/api/v1/staging/x/complete", .post, "/staging/{name}/complete", 200),
