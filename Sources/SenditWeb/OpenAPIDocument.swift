@@ -63,7 +63,7 @@ public enum OpenAPIDocument {
               "latestProblems": {"type": "array", "items": {"type": "object", "required": ["seriesInstanceUID", "status", "reason", "images", "at"], "additionalProperties": false, "properties": {"seriesInstanceUID": {"type": "string"}, "status": {"$ref": "#/components/schemas/ImageStatus"}, "reason": {"type": "string"}, "images": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}}}}}},
             "live": {"type": "object", "required": ["openAssociations", "disks"], "additionalProperties": false, "properties": {
               "openAssociations": {"type": "integer"},
-              "disks": {"type": "array", "items": {"type": "object", "required": ["name", "folder", "files", "bytes"], "additionalProperties": false, "properties": {"name": {"type": "string"}, "folder": {"type": "string"}, "files": {"type": "integer"}, "bytes": {"type": "integer"}, "available": {"type": "integer"}}}},
+              "disks": {"type": "array", "items": {"type": "object", "required": ["name", "folder", "files", "bytes"], "additionalProperties": false, "properties": {"name": {"type": "string"}, "folder": {"type": "string"}, "files": {"type": "integer"}, "bytes": {"type": "integer"}, "available": {"type": "integer"}, "countedAt": {"type": "string", "format": "date-time"}}}},
               "diskLow": {"type": "string", "description": "why the node takes no images now (free space below DISK_MIN_FREE); absent when it does"}}}}},
           "SeriesPage": {"type": "object", "required": ["series"], "additionalProperties": false, "properties": {
             "next": {"type": "integer"},

@@ -4,6 +4,12 @@ import SenditIndex
 
 /// The pages, server-rendered and usable without JavaScript; the dashboard refreshes itself.
 extension WebApp {
+    /// When the disk table's files and sizes were counted (free space is measured now).
+    static func diskCounted(_ disks: [LiveFigures.Disk]) -> HTML {
+        guard let at = disks.compactMap(\.countedAt).min() else { return "Files and sizes are being counted; free space is measured now." }
+        return "Files and sizes counted at \(Layout.time(at)) (at most once a minute); free space is measured now."
+    }
+
     func addPageRoutes(_ router: Router<WebRequestContext>) {
         router.get("/") { _, context -> Response in
             let figures = try overview.dashboard(since: now().addingTimeInterval(-24 * 3600))
@@ -103,6 +109,7 @@ extension WebApp {
             <h2>Queues</h2><table><thead><tr><th>Stage</th><th class="n">Queued</th><th class="n">Running</th></tr></thead><tbody>\(Layout.rows(jobs, columns: 3, empty: "No job queued or running."))</tbody></table>
             <table><thead><tr><th>Destination</th><th class="n">Sent, not yet verified</th></tr></thead><tbody>\(Layout.rows(pending, columns: 2, empty: "Nothing waits for verification."))</tbody></table>
             <h2>Disk</h2><table><thead><tr><th></th><th>Folder</th><th class="n">Files</th><th class="n">Size</th><th class="n">Free</th></tr></thead><tbody>\(disks)</tbody></table>
+            <p class="note">\(Self.diskCounted(live.disks))</p>
             <h2>Latest problems</h2><table><thead><tr><th>When</th><th>Status</th><th>Series</th><th class="n">Images</th><th>Reason</th></tr></thead><tbody>\(Layout.rows(problems, columns: 5, empty: "No failed or held series."))</tbody></table>
             """
     }

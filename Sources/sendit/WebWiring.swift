@@ -91,7 +91,8 @@ final class WebWiring: NodeControl, @unchecked Sendable {
             Thread.detachNewThread { [self] in
                 let disks = folders.map { name, folder in
                     let usage = DiskUsage.measure(folder)
-                    return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available)
+                    return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available,
+                                            countedAt: Date())
                 }
                 lock.withLock {
                     measured = (Date(), disks)
