@@ -49,9 +49,10 @@ extension WebApp {
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
         api.get("quarantine") { _, _ -> Response in WebResponses.json(try overview.quarantineList(limit: 500)) }
-        api.get("audit") { request, _ -> Response in
+        api.get("audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
-            return WebResponses.json(try access.auditTrail(limit: 200, before: before, since: nil))
+            return WebResponses.json(AuditView.shown(try access.auditTrail(limit: 200, before: before, since: nil),
+                                                     to: context.identity?.role ?? .viewer))
         }
         api.get("settings") { request, context -> Response in
             if let refused = refusal(.admin, request, context) { return refused }

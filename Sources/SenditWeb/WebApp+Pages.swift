@@ -47,7 +47,7 @@ extension WebApp {
         }
         router.get("/audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
-            let entries = try access.auditTrail(limit: 200, before: before, since: nil)
+            let entries = AuditView.shown(try access.auditTrail(limit: 200, before: before, since: nil), to: context.identity?.role ?? .viewer)
             let rows = entries.map { e -> HTML in
                 "<tr><td>\(Layout.time(e.at))</td><td>\(e.actor)</td><td>\(e.address)</td><td>\(e.action.rawValue)</td><td><code>\(e.target)</code></td><td>\(e.detail)</td></tr>"
             }

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SenditIndex
+import SenditWeb
+import Testing
+
+/// What the pages and the API keep from whom: typed user names of failed logins, searched
+/// values, quarantined files' paths, original values (SHOW_PHI).
+@Suite struct WebPrivacyTests {
+    /// A password typed into the user field: only admins see it on the Audit page and in the API.
+    @Test func failedLoginNamesAreShownToAdminsOnly() async throws {
+        let typed = "hunter2-typed-in-the-user-field"
+        let fixture = try WebFixture(configuration: WebConfiguration(loginFailuresAllowed: 50))
+        try await fixture.app().test(.router) { client in
+            var stranger = WebClient(client)
+            #expect(try await stranger.login(typed, "whatever").status == .unauthorized)
+            #expect(try await stranger.login("operator1", "wrong password!").status == .unauthorized)
+            for role in AccessRole.allCases {
+                var browser = WebClient(client)
+                try await browser.login(role.rawValue + "1")
+                let page = try await browser.request("/audit"), api = try await browser.request("/api/v1/audit")
+                for answer in [page, api] {
+                    #expect(answer.status == .ok)
+                    #expect(answer.body.contains(typed) == (role == .admin), "\(role)")
+                    #expect(answer.body.contains("(hidden)") == (role != .admin), "\(role)")
+                }
+                let failed = try #require(api.json as? [[String: Any]]).filter { $0["action"] as? String == "login-failed" }
+                #expect(failed.count == 2)
+                if role != .admin { #expect(failed.allSatisfy { $0["target"] as? String == "(hidden)" }) }
+            }
+        }
+        // The index keeps the name as typed (`sendit report` exports it).
+        #expect(try fixture.database.auditTrail(limit: 50, before: nil, since: nil).contains { $0.target == typed })
+    }
+}
