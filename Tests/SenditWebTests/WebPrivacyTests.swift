@@ -34,4 +34,24 @@ import Testing
         // The index keeps the name as typed (`sendit report` exports it).
         #expect(try fixture.database.auditTrail(limit: 50, before: nil, since: nil).contains { $0.target == typed })
     }
+
+    /// A search by an original (page and API) is audited with who, from where and how many
+    /// series matched; neither the value nor its digest is in the trail.
+    @Test func searchesAreAuditedWithoutTheValue() async throws {
+        let fixture = try WebFixture()
+        try await fixture.app().test(.router) { client in
+            var browser = WebClient(client)
+            try await browser.login("viewer1")
+            _ = try await browser.request("/series")
+            #expect(try await browser.request("/series/search", method: .post, form: ["csrf": browser.csrf, "value": "ACC-ORIGINAL"]).status == .ok)
+            let header: HTTPFields = [HTTPField.Name("X-CSRF-Token")!: browser.csrf, .contentType: "application/json"]
+            #expect(try await browser.request("/api/v1/series/search", method: .post, headers: header, body: #"{"value": "ACC-OTHER"}"#).status == .ok)
+        }
+        let searches = try fixture.database.auditTrail(limit: 50, before: nil, since: nil).filter { $0.action == .search }
+        #expect(searches.count == 2)
+        #expect(searches.allSatisfy { $0.actor == "viewer1" && $0.target == "search by original patient ID / accession" })
+        #expect(Set(searches.map(\.detail)) == ["1 series matched", "0 series matched"])
+        let dump = try String(decoding: JSONEncoder().encode(fixture.database.auditTrail(limit: 50, before: nil, since: nil)), as: UTF8.self)
+        for value in ["ACC-ORIGINAL", "ACC-OTHER", "digest-of-acc-original", "no-such-digest"] { #expect(!dump.contains(value), "\(value)") }
+    }
 }
