@@ -107,8 +107,14 @@ enum Setting: String, CaseIterable, Sendable {
     var help: String { declaration.help }
     var isSecret: Bool { declaration.isSecret }
 
-    /// `text` as a report or `config check` shows this setting's value: a secret's masked.
-    func shown(_ text: String) -> String { isSecret && !text.isEmpty ? "********" : text }
+    /// `text` as a report, `config check`, the start-up summary or the Settings page shows this
+    /// setting's value: a secret's masked; in any other, each http(s) URL's user, password and
+    /// query masked (`URLMask`).
+    func shown(_ text: String) -> String {
+        if isSecret && !text.isEmpty { return "********" }
+        if case .url = kind { return URLMask.masked(text, whole: true) }
+        return URLMask.masked(text, whole: false)
+    }
 
     /// The table. A new case does not compile until it is declared here.
     var declaration: Declaration {
