@@ -48,7 +48,9 @@ extension WebApp {
             return WebResponses.json(detail)
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
-        api.get("quarantine") { _, _ -> Response in WebResponses.json(try overview.quarantineList(limit: 500)) }
+        api.get("quarantine") { _, context -> Response in
+            WebResponses.json(QuarantineView.shown(try overview.quarantineList(limit: 500), to: context.identity?.role ?? .viewer))
+        }
         api.get("audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
             return WebResponses.json(AuditView.shown(try access.auditTrail(limit: 200, before: before, since: nil),

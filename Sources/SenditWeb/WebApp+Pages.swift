@@ -36,13 +36,14 @@ extension WebApp {
             WebResponses.html(Layout.page(frame(context, current: "/staging", refresh: 10), title: "Staging", staging(context)))
         }
         router.get("/quarantine") { _, context -> Response in
-            let lines = try overview.quarantineList(limit: 500)
+            let lines = QuarantineView.shown(try overview.quarantineList(limit: 500), to: context.identity?.role ?? .viewer)
             let rows = lines.map { q -> HTML in
-                "<tr><td>\(Layout.time(q.at))</td><td><code>\(q.fileName)</code></td><td>\(q.reason)</td><td><code>\(q.movedTo)</code></td></tr>"
+                "<tr><td>\(q.id)</td><td>\(Layout.time(q.at))</td><td><code>\(q.fileName ?? "")</code></td><td>\(q.reason)</td><td><code>\(q.movedTo ?? "")</code></td></tr>"
             }
+            let note = context.identity?.role == .admin ? "" : " File names are shown to admins only (a dropped folder's or file's name can be a patient's)."
             return WebResponses.html(Layout.page(frame(context, current: "/quarantine"), title: "Quarantine", """
-                <p>Files sendit could not take, with why. They stay in the quarantine folder until someone removes them.</p>
-                <table><thead><tr><th>When</th><th>File</th><th>Reason</th><th>Now at</th></tr></thead><tbody>\(Layout.rows(rows, columns: 4, empty: "Nothing in quarantine."))</tbody></table>
+                <p>Files sendit could not take, with why. They stay in the quarantine folder until someone removes them.\(note)</p>
+                <table><thead><tr><th>Id</th><th>When</th><th>File</th><th>Reason</th><th>In QUARANTINE_FOLDER as</th></tr></thead><tbody>\(Layout.rows(rows, columns: 5, empty: "Nothing in quarantine."))</tbody></table>
                 """))
         }
         router.get("/audit") { request, context -> Response in

@@ -54,4 +54,33 @@ import Testing
         let dump = try String(decoding: JSONEncoder().encode(fixture.database.auditTrail(limit: 50, before: nil, since: nil)), as: UTF8.self)
         for value in ["ACC-ORIGINAL", "ACC-OTHER", "digest-of-acc-original", "no-such-digest"] { #expect(!dump.contains(value), "\(value)") }
     }
+
+    /// A quarantined file's name and folder can be a patient's name: admins see the name and
+    /// where it is relative to QUARANTINE_FOLDER, never a full path; others its id and reason.
+    @Test func quarantinedPathsAreShownToAdminsOnlyAndNeverWhole() async throws {
+        let fixture = try WebFixture()
+        let placement = QuarantinePlacement(exists: { _ in true }, target: { id, name in "/srv/sendit/var/quarantine/\(id)-\(name)" })
+        _ = try fixture.database.recordImport([.quarantine(path: "/srv/drop/DOE^JANE/DOE_JANE_CT.dcm", reason: "not a DICOM Part 10 file")],
+                                              placement: placement, sameDataSet: { _, _ in false }, firstStage: "deidentify",
+                                              maxAttempts: 3, queueing: [], reason: "test", now: Date())
+        let id = try #require(try fixture.database.quarantineList(limit: 5).first?.id)
+        try await fixture.app().test(.router) { client in
+            for role in AccessRole.allCases {
+                var browser = WebClient(client)
+                try await browser.login(role.rawValue + "1")
+                let page = try await browser.request("/quarantine"), api = try await browser.request("/api/v1/quarantine")
+                for answer in [page, api] {
+                    #expect(answer.status == .ok)
+                    #expect(answer.body.contains("not a DICOM Part 10 file"), "\(role)")
+                    for whole in ["/srv/drop", "DOE^JANE/", "/srv/sendit"] { #expect(!answer.body.contains(whole), "\(role) \(whole)") }
+                    #expect(answer.body.contains("DOE_JANE_CT") == (role == .admin), "\(role)")
+                }
+                let line = try #require((api.json as? [[String: Any]])?.first)
+                #expect((line["id"] as? NSNumber)?.int64Value == id)
+                #expect(line["movedTo"] as? String == (role == .admin ? "\(id)-DOE_JANE_CT.dcm" : nil))
+                let schema = try #require(OpenAPISchemaCheck.responseSchema(path: "/quarantine", method: "get", status: 200))
+                #expect(OpenAPISchemaCheck.check(try #require(api.json), schema) == [])
+            }
+        }
+    }
 }
