@@ -12,6 +12,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         /// A search by a patient ID or accession number (original or coded): how many series
         /// matched, never the value searched for or its digest.
         case search
+        /// An admin was shown a series' original values (SHOW_PHI).
+        case viewOriginals = "view-originals"
     }
 
     public var id: Int64?

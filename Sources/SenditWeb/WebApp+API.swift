@@ -45,7 +45,7 @@ extension WebApp {
             guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
                 return WebResponses.jsonError(.notFound, "no series \(uid) in the index")
             }
-            return WebResponses.json(detail)
+            return WebResponses.json(SeriesAnswer(detail: detail, originals: try originals(uid, context)))
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
         api.get("quarantine") { _, context -> Response in

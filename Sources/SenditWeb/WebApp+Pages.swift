@@ -25,7 +25,8 @@ extension WebApp {
             guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
                 return WebResponses.page(status: .notFound, title: "Not found", message: "No series \(uid) in the index.")
             }
-            return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series", seriesPage(detail, context)))
+            let originals = originalsSection(try self.originals(uid, context))
+            return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series", "\(seriesPage(detail, context))\(originals)"))
         }
         router.get("/held") { _, context -> Response in
             let page = try overview.seriesList(SeriesFilter(status: .held, limit: 200))

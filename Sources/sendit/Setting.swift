@@ -288,7 +288,7 @@ enum Setting: String, CaseIterable, Sendable {
         case .sessionIdle: Declaration(kind: .seconds, defaultValue: "1800", help: "seconds without a request after which a web session ends")
         case .sessionLifetime: Declaration(kind: .seconds, defaultValue: "43200", help: "seconds after login at which a web session ends whatever happens")
         case .showPHI:
-            Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (no page shows any yet)")
+            Declaration(kind: .boolean, defaultValue: "false", help: "show admins a series' original patient name, ID, birth date and accession number (series page and API; read from a received image still on disk; each view audited), with a banner")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
         case .httpTLSCert:
             Declaration(kind: .special(type: "path", allowed: "a readable PEM certificate (chain) file, or empty"), defaultValue: "",

@@ -1,3 +1,5 @@
+import DICOMCore
+import DICOMFile
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -81,6 +83,81 @@ import Testing
                 let schema = try #require(OpenAPISchemaCheck.responseSchema(path: "/quarantine", method: "get", status: 200))
                 #expect(OpenAPISchemaCheck.check(try #require(api.json), schema) == [])
             }
+        }
+    }
+
+    static let planted = ["Planted^Patient^Shown", "PHI-PID-8086", "19370521", "ACC-PLANTED-77"]
+
+    /// The failed series' first received image, on disk with the planted originals.
+    func plantOriginal(_ fixture: WebFixture) throws {
+        var ds = DataSet()
+        ds.set(DataElement(tag: .sopClassUID, vr: .UI, string: "1.2.840.10008.5.1.4.1.1.2"))
+        ds.set(DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.3.4.1.1"))
+        ds.set(DataElement(tag: .accessionNumber, vr: .SH, string: Self.planted[3]))
+        ds.set(DataElement(tag: .patientName, vr: .PN, string: Self.planted[0]))
+        ds.set(DataElement(tag: .patientID, vr: .LO, string: Self.planted[1]))
+        ds.set(DataElement(tag: .patientBirthDate, vr: .DA, string: Self.planted[2]))
+        try FileManager.default.createDirectory(atPath: fixture.root + "/data", withIntermediateDirectories: true)
+        try Part10Writer.write(Part10File(dataSet: ds, transferSyntax: .explicitVRLittleEndian), to: fixture.root + "/data/1.2.3.4.1.1.dcm")
+    }
+
+    func views(_ fixture: WebFixture) throws -> [AuditEntry] {
+        try fixture.database.auditTrail(limit: 100, before: nil, since: nil).filter { $0.action == .viewOriginals }
+    }
+
+    /// SHOW_PHI=true: an admin sees the originals on the series page and in the API, each view
+    /// audited; a series whose files are gone says so.
+    @Test func showPHIShowsAdminsTheOriginalsAndAuditsEachView() async throws {
+        var configuration = WebConfiguration(showPHI: true)
+        configuration.loginFailuresAllowed = 50
+        let fixture = try WebFixture(configuration: configuration)
+        try plantOriginal(fixture)
+        try await fixture.app().test(.router) { client in
+            var admin = WebClient(client)
+            try await admin.login("admin1")
+            let page = try await admin.request("/series/1.2.3.4.1")
+            for value in Self.planted { #expect(page.body.contains(value), "\(value)") }
+            #expect(page.body.contains("SHOW_PHI is on"))
+            let api = try await admin.request("/api/v1/series/1.2.3.4.1")
+            let originals = try #require((api.json as? [String: Any])?["originals"] as? [String: Any])
+            #expect(originals["onDisk"] as? Bool == true && originals["patientName"] as? String == Self.planted[0]
+                    && originals["patientID"] as? String == Self.planted[1] && originals["patientBirthDate"] as? String == Self.planted[2]
+                    && originals["accessionNumber"] as? String == Self.planted[3])
+            let schema = try #require(OpenAPISchemaCheck.responseSchema(path: "/series/{uid}", method: "get", status: 200))
+            #expect(OpenAPISchemaCheck.check(try #require(api.json), schema) == [])
+            let gone = try await admin.request("/series/1.2.3.4.2")
+            #expect(gone.body.contains("originals no longer on disk"))
+        }
+        let seen = try views(fixture)
+        #expect(seen.count == 3)
+        #expect(seen.filter { $0.detail == "viewed originals of series 1.2.3.4.1" && $0.target == "1.2.3.4.1" && $0.actor == "admin1" }.count == 2)
+        #expect(seen.contains { $0.detail == "originals of series 1.2.3.4.2 no longer on disk" })
+        // The trail names the series, never a value.
+        let trail = try String(decoding: JSONEncoder().encode(fixture.database.auditTrail(limit: 100, before: nil, since: nil)), as: UTF8.self)
+        for value in Self.planted { #expect(!trail.contains(value)) }
+    }
+
+    /// Operators and viewers with SHOW_PHI, and everyone without it, never see an original:
+    /// the whole answers are searched for the planted values; nothing is audited.
+    @Test func othersAndShowPHIOffNeverSeeTheOriginals() async throws {
+        for (showPHI, roles) in [(true, [AccessRole.operator, .viewer]), (false, AccessRole.allCases)] {
+            var configuration = WebConfiguration(showPHI: showPHI)
+            configuration.loginFailuresAllowed = 50
+            let fixture = try WebFixture(configuration: configuration)
+            try plantOriginal(fixture)
+            try await fixture.app().test(.router) { client in
+                for role in roles {
+                    var browser = WebClient(client)
+                    try await browser.login(role.rawValue + "1")
+                    for route in ["/series/1.2.3.4.1", "/api/v1/series/1.2.3.4.1", "/series", "/", "/audit", "/api/v1/audit"] {
+                        let answer = try await browser.request(route)
+                        #expect(answer.status == .ok, "\(route)")
+                        for value in Self.planted { #expect(!answer.body.contains(value), "\(showPHI) \(role) \(route) \(value)") }
+                        #expect(!answer.body.contains("originals"), "\(showPHI) \(role) \(route)")
+                    }
+                }
+            }
+            #expect(try views(fixture).isEmpty)
         }
     }
 }
