@@ -60,7 +60,10 @@ extension WebApp {
         let at = now()
         func failed(_ detail: String, status: HTTPResponse.Status, message: String) -> Response {
             audit(context, .loginFailed, target: user, detail: detail)
-            logger.notice("login failed", metadata: ["user": "\(user)", "address": "\(context.address)", "why": "\(detail)"])
+            // The log names a user only if there is one: a name that is not may be a password
+            // typed into the wrong field (the audit trail shows it to admins only).
+            let known = user == Self.sharedUser || ((try? access.user(named: user)) ?? nil) != nil
+            logger.notice("login failed", metadata: ["user": "\(known ? user : "(not a user)")", "address": "\(context.address)", "why": "\(detail)"])
             return loginForm(next: next, message: message, status: status, request)
         }
         if let until = throttle.blockedUntil(address: context.address, user: user, now: at) {

@@ -107,8 +107,14 @@ enum Setting: String, CaseIterable, Sendable {
     var help: String { declaration.help }
     var isSecret: Bool { declaration.isSecret }
 
-    /// `text` as a report or `config check` shows this setting's value: a secret's masked.
-    func shown(_ text: String) -> String { isSecret && !text.isEmpty ? "********" : text }
+    /// `text` as a report, `config check`, the start-up summary or the Settings page shows this
+    /// setting's value: a secret's masked; in any other, each http(s) URL's user, password and
+    /// query masked (`URLMask`).
+    func shown(_ text: String) -> String {
+        if isSecret && !text.isEmpty { return "********" }
+        if case .url = kind { return URLMask.masked(text, whole: true) }
+        return URLMask.masked(text, whole: false)
+    }
 
     /// The table. A new case does not compile until it is declared here.
     var declaration: Declaration {
@@ -282,7 +288,7 @@ enum Setting: String, CaseIterable, Sendable {
         case .sessionIdle: Declaration(kind: .seconds, defaultValue: "1800", help: "seconds without a request after which a web session ends")
         case .sessionLifetime: Declaration(kind: .seconds, defaultValue: "43200", help: "seconds after login at which a web session ends whatever happens")
         case .showPHI:
-            Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (no page shows any yet)")
+            Declaration(kind: .boolean, defaultValue: "false", help: "show admins a series' original patient name, ID, birth date and accession number (series page and API; read from a received image still on disk; each view audited), with a banner")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
         case .httpTLSCert:
             Declaration(kind: .special(type: "path", allowed: "a readable PEM certificate (chain) file, or empty"), defaultValue: "",
