@@ -30,7 +30,7 @@ enum Layout {
             banners.append("<p class=\"banner\" role=\"alert\">SHOW_PHI is on: original values may be shown to admins.</p>")
         }
         let logout: HTML
-        if let token = frame.identity.csrfToken {
+        if case .session(_, let token) = frame.identity.via {
             logout = """
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(token)">\
                 <button type="submit">Log out</button></form>

@@ -92,6 +92,7 @@ enum Setting: String, CaseIterable, Sendable {
     case alertWebhookURLs = "ALERT_WEBHOOK_URLS"
     case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
     case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
+    case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -306,6 +307,10 @@ enum Setting: String, CaseIterable, Sendable {
         case .alertDiskMinFree:
             Declaration(kind: .special(type: "size", allowed: "bytes, or a number with kB, MB, GB or TB (powers of 1000); 0: no disk alert"),
                         defaultValue: "5GB", help: "free space of the data folder's or the outbox's file system below which an alert is sent")
+        case .httpAllowedHosts:
+            Declaration(kind: .special(type: "list", allowed: "host names, comma-separated; * (any: unsafe); or empty"), defaultValue: "",
+                        help: "more host names the web app answers to (besides HTTP_HOST, localhost, this machine's name and IP addresses); "
+                            + "others get 421 (DNS rebinding); * answers to any name (unsafe)")
         }
     }
 }

@@ -65,6 +65,7 @@ import TestSupport
         case .diskMinFree: return ("500MB", "5 parsecs")
         case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
         case .alertDiskMinFree: return ("500MB", "5 GiB")
+        case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
         default: break
         }
         switch s.kind {
