@@ -35,6 +35,10 @@ struct AccessMiddleware: RouterMiddleware {
         guard hosts.allows(request.head.authority), request.headers[HTTPField.Name("Host")!] == nil else {
             return Self.misdirected(request.head.authority ?? "", isAPI: isAPI)
         }
+        let forwarded = configuration.trustedProxies.client(peer: context.address, forwardedFor: request.headers[values: Self.forwardedFor],
+                                                            forwardedProto: request.headers[values: Self.forwardedProto])
+        context.address = forwarded.address
+        context.secure = configuration.secureCookies || forwarded.https
         context.identity = try identify(request)
         if context.identity == nil && !Self.isOpen(path, metricsPublic: configuration.metricsPublic) {
             if isAPI { return WebResponses.jsonError(.unauthorized, "log in or give an API token (Authorization: Bearer …)") }
@@ -81,6 +85,9 @@ struct AccessMiddleware: RouterMiddleware {
         }
         return nil
     }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     /// The answer to a request for a host name this node does not answer to.
     static func misdirected(_ authority: String, isAPI: Bool) -> Response {

@@ -103,6 +103,9 @@ extension NodeConfiguration {
             }
             return names
         }
+        web.trustedProxies = r.value(.trustedProxies) { text in
+            do { return try TrustedProxies(SettingsResolver.list(text)) } catch { throw SettingsResolver.Refusal("\(error)") }
+        }
         return web
     }
 

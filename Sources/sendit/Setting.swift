@@ -93,6 +93,7 @@ enum Setting: String, CaseIterable, Sendable {
     case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
     case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
     case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
+    case trustedProxies = "TRUSTED_PROXIES"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -311,6 +312,11 @@ enum Setting: String, CaseIterable, Sendable {
             Declaration(kind: .special(type: "list", allowed: "host names, comma-separated; * (any: unsafe); or empty"), defaultValue: "",
                         help: "more host names the web app answers to (besides HTTP_HOST, localhost, this machine's name and IP addresses); "
                             + "others get 421 (DNS rebinding); * answers to any name (unsafe)")
+        case .trustedProxies:
+            Declaration(kind: .special(type: "list", allowed: "IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8), comma-separated; or empty"),
+                        defaultValue: "",
+                        help: "reverse proxies in front of the web app: from these peers only, the client's address is taken from "
+                            + "X-Forwarded-For (for the login limit, the audit trail, the log) and HTTPS from X-Forwarded-Proto (Secure cookies)")
         }
     }
 }

@@ -66,6 +66,7 @@ import TestSupport
         case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
         case .alertDiskMinFree: return ("500MB", "5 GiB")
         case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
+        case .trustedProxies: return ("10.0.0.5, 172.16.0.0/12, fd00::/8", "10.0.0.0/33")
         default: break
         }
         switch s.kind {
