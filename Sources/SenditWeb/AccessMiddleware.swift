@@ -77,7 +77,8 @@ struct AccessMiddleware: RouterMiddleware {
             return WebIdentity(name: token.name, role: token.role, via: .token)
         }
         if let id = request.cookies[SessionCookie.name]?.value, !id.isEmpty,
-           let session = try access.resumeSession(digest: Secrets.digest(id), idle: configuration.sessionIdle, now: now()) {
+           let session = try access.resumeSession(digest: Secrets.digest(id), idle: configuration.sessionIdle, now: now(),
+                                                  touch: request.uri.queryParameters[Substring(Layout.autoRefresh)] == nil) {
             return WebIdentity(name: session.userName, role: session.role, via: .session(digest: session.digest, csrfToken: session.csrfToken))
         }
         if !configuration.lockdownEnabled {
