@@ -39,7 +39,7 @@ struct AccessMiddleware: RouterMiddleware {
                                                             forwardedProto: request.headers[values: Self.forwardedProto])
         context.address = forwarded.address
         context.secure = configuration.secureCookies || forwarded.https
-        context.identity = try identify(request)
+        context.identity = try identify(request, address: context.address)
         if context.identity == nil && !Self.isOpen(path, metricsPublic: configuration.metricsPublic) {
             if isAPI { return WebResponses.jsonError(.unauthorized, "log in or give an API token (Authorization: Bearer …)") }
             return WebResponses.redirect(to: "/login?next=" + WebResponses.percentEncoded(Self.safeNext(request.uri.description)))
@@ -70,7 +70,7 @@ struct AccessMiddleware: RouterMiddleware {
         return response
     }
 
-    private func identify(_ request: Request) throws -> WebIdentity? {
+    private func identify(_ request: Request, address: String) throws -> WebIdentity? {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let token = try access.useToken(digest: Secrets.digest(secret), now: now()) else { return nil }
@@ -78,7 +78,8 @@ struct AccessMiddleware: RouterMiddleware {
         }
         if let id = request.cookies[SessionCookie.name]?.value, !id.isEmpty,
            let session = try access.resumeSession(digest: Secrets.digest(id), idle: configuration.sessionIdle, now: now(),
-                                                  touch: request.uri.queryParameters[Substring(Layout.autoRefresh)] == nil) {
+                                                  touch: request.uri.queryParameters[Substring(Layout.autoRefresh)] == nil),
+           try stillGranted(session, address: address) {
             return WebIdentity(name: session.userName, role: session.role, via: .session(digest: session.digest, csrfToken: session.csrfToken))
         }
         if !configuration.lockdownEnabled {
@@ -89,6 +90,27 @@ struct AccessMiddleware: RouterMiddleware {
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+
+    /// Whether the session's role is the one its user is granted now; if not (a role changed,
+    /// the user removed, LOCKDOWN_ROLE or LOCKDOWN_PASSWORDS changed at a restart) the session
+    /// ends here, recorded in the audit trail.
+    private func stillGranted(_ session: WebSession, address: String) throws -> Bool {
+        let granted = try grantedRole(session.userName)
+        guard granted != session.role else { return true }
+        let now = granted.map { "now \($0.rawValue)" } ?? "no longer a user"
+        try access.endSession(digest: session.digest, audit: AuditEntry(
+            at: self.now(), actor: "sendit", address: address, action: .logout, target: session.userName,
+            detail: "session ended: it had the role \(session.role.rawValue), \(session.userName) is \(now)"))
+        return false
+    }
+
+    /// The role `name` logs in with now: a user's own, else the shared login's while
+    /// LOCKDOWN_PASSWORDS are set; nil when there is neither.
+    private func grantedRole(_ name: String) throws -> AccessRole? {
+        if let user = try access.user(named: name) { return user.role }
+        if name == WebApp.sharedUser, !configuration.lockdownPasswords.isEmpty { return configuration.lockdownRole }
+        return nil
+    }
 
     /// The answer to a request for a host name this node does not answer to.
     static func misdirected(_ authority: String, isAPI: Bool) -> Response {
