@@ -92,6 +92,8 @@ enum Setting: String, CaseIterable, Sendable {
     case alertWebhookURLs = "ALERT_WEBHOOK_URLS"
     case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
     case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
+    case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
+    case trustedProxies = "TRUSTED_PROXIES"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -314,6 +316,15 @@ enum Setting: String, CaseIterable, Sendable {
                         defaultValue: "",
                         help: "an earlier warning: free space of the data folder's or outbox's file system below which an alert is sent; "
                             + "the alert always comes at DISK_MIN_FREE too, whichever is larger (empty: at DISK_MIN_FREE only)")
+        case .httpAllowedHosts:
+            Declaration(kind: .special(type: "list", allowed: "host names, comma-separated; * (any: unsafe); or empty"), defaultValue: "",
+                        help: "more host names the web app answers to (besides HTTP_HOST, localhost, this machine's name and IP addresses); "
+                            + "others get 421 (DNS rebinding); * answers to any name (unsafe)")
+        case .trustedProxies:
+            Declaration(kind: .special(type: "list", allowed: "IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8), comma-separated; or empty"),
+                        defaultValue: "",
+                        help: "reverse proxies in front of the web app: from these peers only, the client's address is taken from "
+                            + "X-Forwarded-For (for the login limit, the audit trail, the log) and HTTPS from X-Forwarded-Proto (Secure cookies)")
         }
     }
 }

@@ -65,6 +65,8 @@ import TestSupport
         case .diskMinFree: return ("500MB", "5 parsecs")
         case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
         case .alertDiskMinFree: return ("20GB", "5 parsecs")
+        case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
+        case .trustedProxies: return ("10.0.0.5, 172.16.0.0/12, fd00::/8", "10.0.0.0/33")
         default: break
         }
         switch s.kind {
