@@ -6,7 +6,8 @@ import SenditIndex
 /// in the audit trail. Anyone else, or SHOW_PHI=false, or the lockdown off: never.
 extension WebApp {
     func originals(_ seriesInstanceUID: String, _ context: WebRequestContext) throws -> OriginalValues? {
-        guard configuration.showPHI, let identity = context.identity, identity.role == .admin, identity.via != .lockdownOff else { return nil }
+        guard configuration.showPHI, let identity = context.identity, identity.role == .admin else { return nil }
+        if case .lockdownOff = identity.via { return nil }
         let values = OriginalValues.read(paths: try overview.imagePaths(seriesInstanceUID: seriesInstanceUID, limit: 100))
         audit(context, .viewOriginals, target: seriesInstanceUID,
               detail: values.onDisk ? "viewed originals of series \(seriesInstanceUID)" : "originals of series \(seriesInstanceUID) no longer on disk")
