@@ -12,12 +12,11 @@ extension IndexDatabase: OverviewStore {
             }
             // seriesImageCount (kept by triggers, v8): one row per series and status, not one per image.
             let imagesByStatus = try countBy("SELECT status, SUM(images) FROM seriesImageCount GROUP BY status")
-            var perSeries: [Int64: [ImageStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT seriesId, status, images FROM seriesImageCount") {
-                if let status = ImageStatus(rawValue: row[1]) { perSeries[row[0], default: [:]][status] = row[2] }
-            }
-            var seriesByStatus: [String: Int] = [:]
-            for counts in perSeries.values { seriesByStatus[DerivedStatus.derive(counts)?.rawValue ?? "EMPTY", default: 0] += 1 }
+            // Each series' derived status computed in SQL: one row out per status, not one per series.
+            let seriesByStatus = try countBy("""
+                SELECT derived, COUNT(*) FROM (SELECT \(DerivedStatus.sqlAggregate()) AS derived FROM seriesImageCount GROUP BY seriesId)
+                GROUP BY derived
+                """)
             var jobs: [String: [String: Int]] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT stage, state, COUNT(*) FROM job WHERE state IN (\(JobRecord.State.queued.sql), \(JobRecord.State.running.sql))
