@@ -38,5 +38,11 @@ enum ActivityChart {
             """
     }
 
-    private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// A coordinate to one decimal (`12.3`, `40.0`), without `String(format:)`, which costs a
+    /// locale-aware formatter per call (hundreds per chart).
+    static func f(_ v: Double) -> String {
+        let tenths = Int((v * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
 }
