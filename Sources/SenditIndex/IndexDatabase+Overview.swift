@@ -12,10 +12,9 @@ extension IndexDatabase: OverviewStore {
             }
             // seriesImageCount (kept by triggers, v8): one row per series and status, not one per image.
             let imagesByStatus = try countBy("SELECT status, SUM(images) FROM seriesImageCount GROUP BY status")
-            // Each series' derived status computed in SQL: one row out per status, not one per series.
+            // Each series' derived status, kept by triggers (v13): a count per status from its index.
             let seriesByStatus = try countBy("""
-                SELECT derived, COUNT(*) FROM (SELECT \(DerivedStatus.sqlAggregate()) AS derived FROM seriesImageCount GROUP BY seriesId)
-                GROUP BY derived
+                SELECT derivedStatus, COUNT(*) FROM series WHERE derivedStatus <> 'EMPTY' GROUP BY derivedStatus
                 """)
             var jobs: [String: [String: Int]] = [:]
             for row in try Row.fetchAll(db, sql: """

@@ -25,6 +25,18 @@ import Testing
         let (counted, kept) = try counts(f)
         #expect(!counted.isEmpty, sourceLocation: sourceLocation)
         #expect(kept == counted, sourceLocation: sourceLocation)
+        // Each series' kept derived status (v13) is DerivedStatus.derive of its image rows.
+        let (derived, keptStatus) = try f.database.writer.read { db -> ([Int64: String], [Int64: String]) in
+            var perSeries: [Int64: [ImageStatus: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id FROM series") { perSeries[row[0]] = [:] }
+            for row in try Row.fetchAll(db, sql: "SELECT seriesId, status, COUNT(*) FROM image GROUP BY seriesId, status") {
+                perSeries[row[0], default: [:]][ImageStatus(rawValue: row[1])!] = row[2]
+            }
+            var kept: [Int64: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, derivedStatus FROM series") { kept[row[0]] = row[1] }
+            return (perSeries.mapValues { DerivedStatus.derive($0)?.rawValue ?? "EMPTY" }, kept)
+        }
+        #expect(keptStatus == derived, sourceLocation: sourceLocation)
     }
 
     /// Two series: IndexIntentsTests' de-identified one (two DONEPROCESSING, one FAILED), and one
@@ -72,10 +84,16 @@ import Testing
     @Test func theMigrationCountsWhatAnOlderIndexHolds() throws {
         let f = try IndexFixture()
         try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.2"])
-        // As if the index had been made before v10: no counts, then the migration again.
+        // As if the index had been made before v10 (and v13): no counts, no derived statuses,
+        // then the migrations again.
         try f.database.writer.write { db in
+            for name in ["image_count_insert", "image_count_delete", "image_count_update"] {
+                try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)")
+            }
             try db.execute(sql: "DROP TABLE seriesImageCount")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v10-overview-indexes'")
+            try db.execute(sql: "DROP INDEX series_derivedStatus")
+            try db.execute(sql: "ALTER TABLE series DROP COLUMN derivedStatus")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v10-overview-indexes', 'v13-series-derived-status')")
         }
         try f.database.writer.write { db in
             for name in ["image_count_insert", "image_count_delete", "image_count_update"] {
