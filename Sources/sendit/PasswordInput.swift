@@ -26,14 +26,20 @@ enum PasswordInput {
         return line
     }
 
-    /// `body` with the terminal's echo off, restored after (also when `body` throws).
+    /// `body` with the terminal's echo off, restored after (also when `body` throws, and when
+    /// Ctrl-C, a hang-up or a kill ends the process at the prompt: `restoreTerminalAndExit`).
     private static func withoutEcho<T>(_ body: () throws -> T) throws -> T {
         var saved = termios()
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw ValidationError("cannot read the terminal's settings: \(String(cString: strerror(errno)))") }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
+        terminalBeforePrompt = saved
+        for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, restoreTerminalAndExit) }
+        defer {
+            _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
+        }
         guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0 else { throw ValidationError("cannot turn the terminal's echo off") }
-        defer { _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
         return try body()
     }
 
@@ -42,4 +48,14 @@ enum PasswordInput {
         a password is never taken as an argument (it would be in the shell's history and in ps); \
         give --password-stdin and type it, or pipe it in, or leave both out for a generated one
         """)
+}
+
+/// The terminal's settings before a password prompt turned the echo off.
+nonisolated(unsafe) private var terminalBeforePrompt = termios()
+
+/// A signal at a password prompt: the echo back on (tcsetattr is async-signal-safe), then the
+/// exit status a shell gives a process ended by that signal.
+private func restoreTerminalAndExit(_ signal: Int32) {
+    _ = tcsetattr(STDIN_FILENO, TCSANOW, &terminalBeforePrompt)
+    _exit(128 + signal)
 }

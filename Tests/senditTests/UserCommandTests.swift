@@ -32,6 +32,35 @@ import TestSupport
         try IndexDatabase(path: root + "/sendit.db").user(named: name)?.passwordHash
     }
 
+    /// At a terminal the prompt turns the echo off; Ctrl-C there turns it back on before the
+    /// process ends (status 130), so the person's shell does not stay blind. A pseudo-terminal
+    /// driven by Python's pty module stands for the person.
+    @Test func ctrlCAtThePasswordPromptLeavesTheTerminalEchoing() throws {
+        let script = """
+            import os, pty, select, signal, sys, termios, time
+            signal.alarm(60)   # never hang the test run
+            pid, fd = pty.fork()
+            if pid == 0:
+                # The test runner blocks these signals in its threads, and children inherit that;
+                # a person's shell does not.
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+                os.execv(sys.argv[1], [sys.argv[1], "user", "add", "tia", "--password-stdin", "--config", sys.argv[2]])
+            out, deadline = b"", time.time() + 60
+            while b"password" not in out.lower() and time.time() < deadline:
+                if select.select([fd], [], [], 0.5)[0]:
+                    out += os.read(fd, 1000)
+            during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            os.write(fd, b"\\x03")
+            _, status = os.waitpid(pid, 0)
+            after = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            print(b"password" in out.lower(), during, after, os.waitstatus_to_exitcode(status))
+            """
+        let output = try ExternalTools.run(try ExternalTools.python(), ["-c", script, DumpCommandTests.sendit, config])
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "True False True 130",
+                "prompt seen, echo off at the prompt, echo on after Ctrl-C, status 130: \(output)")
+        #expect(try hash("tia") == nil, "nothing was added")
+    }
+
     @Test func aPipedPasswordIsOneLineAndNeverEchoed() throws {
         let added = try sendit(["user", "add", "pia", "--role", "operator", "--password-stdin"], input: "piped password 123\nsecond line\n")
         #expect(added.status == 0, "\(added.stderr)")
