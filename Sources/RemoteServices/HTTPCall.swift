@@ -46,12 +46,13 @@ public enum HTTPCall {
         }
     }
 
-    /// The request, answered with its headers.
-    public static func exchange(_ method: String, _ url: URL, body: Data? = nil, headers: [String: String] = [:],
-                                timeout: TimeInterval) -> Exchange {
+    /// The request, answered with its headers. `bodyFile`: the body is that file's bytes,
+    /// streamed from disk (a STOW-RS batch), instead of `body`.
+    public static func exchange(_ method: String, _ url: URL, body: Data? = nil, bodyFile: URL? = nil,
+                                headers: [String: String] = [:], timeout: TimeInterval) -> Exchange {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
-        request.httpBody = body
+        if bodyFile == nil { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
@@ -60,7 +61,7 @@ public enum HTTPCall {
         defer { session.finishTasksAndInvalidate() }
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome = Exchange.failure("no answer")
-        let task = session.dataTask(with: request) { data, response, error in
+        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
             if let error {
                 outcome = .failure(error.localizedDescription)
             } else if let http = response as? HTTPURLResponse {
@@ -72,6 +73,8 @@ public enum HTTPCall {
             }
             done.signal()
         }
+        let task = bodyFile.map { session.uploadTask(with: request, fromFile: $0, completionHandler: handler) }
+            ?? session.dataTask(with: request, completionHandler: handler)
         task.resume()
         if done.wait(timeout: .now() + timeout + 5) == .timedOut {
             task.cancel()
