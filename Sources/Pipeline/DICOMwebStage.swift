@@ -53,36 +53,19 @@ public struct DICOMwebStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
-        // As SendStage: what is ready, then what became ready meanwhile, until nothing new is
-        // left; a round with a fault ends it.
-        var faults: [String] = []
-        var tried = Set<Int64>()
-        var pendingAgain = false
-        while true {
-            let all = try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination.name)
-            let fresh = all.filter { !tried.contains($0.imageId) }
-            pendingAgain = pendingAgain || fresh.count < all.count
-            if fresh.isEmpty { break }
-            try job.keepAlive()
+        var faults = try DeliveryRounds.send(job, stage: stage, destination: destination.name, destinations: destinations,
+                                             metrics: metrics) { fresh in
             for batch in Self.batches(fresh, maxInstances: maxBatchInstances, maxBytes: maxBatchBytes) {
-                faults += try send(batch, job: job)
-                if !faults.isEmpty { break }
+                let faults = try send(batch, job: job)
+                if !faults.isEmpty { return faults }
             }
-            tried.formUnion(fresh.map(\.imageId))
-            if !faults.isEmpty { break }
-            metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
+            return []
         }
-        if pendingAgain && faults.isEmpty {
-            try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
-                                 reason: "images to send again after this job sent them")
-        }
+        // Verified once the series is wholly de-identified: one question per series.
         if verify, try job.database.unfinishedImages(seriesId: job.seriesId) == 0, let fault = try verifyStored(job: job) {
             faults.append(fault)
         }
-        metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
-        if let first = faults.first {
-            throw SendStage.DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
-        }
+        try DeliveryRounds.finish(job, destination: destination.name, destinations: destinations, metrics: metrics, faults: faults)
     }
 
     /// `pending` in order, cut into batches of at most `maxInstances` instances and `maxBytes`
@@ -177,10 +160,7 @@ public struct DICOMwebStage: StageHandler {
         } catch {
             return "cannot verify: \(error)"
         }
-        let missing = sent.filter { !present.contains($0.sopInstanceUID) }
-        try job.database.recordVerification(destination: destination.name,
-                                            shown: sent.map { (imageId: $0.imageId, present: present.contains($0.sopInstanceUID)) })
-        metrics.verified(sent.count - missing.count, destination: destination.name)
+        let missing = try DeliveryRounds.recordShown(sent, present: present, destination: destination.name, job: job, metrics: metrics)
         guard let first = missing.first else { return nil }
         logger.error("DICOMweb destination stored images it does not show", metadata: [
             "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sopInstanceUID)"])
