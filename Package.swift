@@ -109,6 +109,8 @@ let package = Package(
         // the audit trail. Reaches the node through protocols the executable implements.
         .target(name: "SenditWeb", dependencies: [
             "SenditIndex",
+            // SHOW_PHI: the original values, read on request from a received image's header.
+            "DICOMCore", "DICOMFile",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             // HTTPS when HTTP_TLS_CERT and HTTP_TLS_KEY are set (swift-nio-ssl underneath).
@@ -169,7 +171,7 @@ let package = Package(
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "DICOMCore", "DICOMFile", "CZlib", "TestSupport"]),
         .testTarget(name: "RemoteServicesTests", dependencies: ["RemoteServices", "TestSupport"]),
         .testTarget(name: "SenditWebTests", dependencies: [
-            "SenditWeb", "SenditIndex", "TestSupport",
+            "SenditWeb", "SenditIndex", "TestSupport", "DICOMCore", "DICOMFile",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -32,6 +32,7 @@ import http.cookiejar
 import json
 import os
 import re
+import socket
 import sys
 import tempfile
 import time
@@ -166,6 +167,7 @@ def run(s, o, corpus, forbidden):
         except OSError:   # the web app listens a moment after the DICOM listener
             return False
     check(wait_for(alive, 20, 0.2), "/healthz does not answer")
+    check_host_names(s)
     stranger = Browser(s.web)
     status, ready = stranger.json("/readyz")
     check(status == 200 and ready["ready"] is True, f"/readyz: {status} {ready}")
@@ -308,6 +310,27 @@ def run(s, o, corpus, forbidden):
     check(status == 303, f"after logout: {status}")
 
     check_metrics(s, viewer, corpus, total)
+
+
+def check_host_names(s):
+    """DNS rebinding: the node answers to its own names (this machine's host name is wired in by
+    `serve`) and refuses another with 421, naming HTTP_ALLOWED_HOSTS."""
+    def status(host):
+        conn = http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=10)
+        try:
+            conn.putrequest("GET", "/login", skip_host=True)
+            conn.putheader("Host", host)
+            conn.endheaders()
+            r = conn.getresponse()
+            return r.status, r.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+    for host in (f"127.0.0.1:{s.http_port}", f"localhost:{s.http_port}", f"{socket.gethostname()}:{s.http_port}"):
+        code, _ = status(host)
+        check(code == 200, f"Host {host}: {code}, expected 200")
+    code, body = status(f"rebound.attacker.example:{s.http_port}")
+    check(code == 421 and "HTTP_ALLOWED_HOSTS" in body, f"Host rebound.attacker.example: {code}, expected 421")
+    print(f"  Host names: 127.0.0.1, localhost and {socket.gethostname()} answered; rebound.attacker.example got {code}")
 
 
 def check_metrics(s, viewer, corpus, total):

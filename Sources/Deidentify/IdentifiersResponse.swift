@@ -62,7 +62,7 @@ public struct IdentifiersResponse: Codable, Sendable, Equatable {
         do {
             response = try JSONDecoder().decode(IdentifiersResponse.self, from: data)
         } catch {
-            throw Invalid(reason: "not the expected JSON (\(error))")
+            throw Invalid(reason: Self.problem(error))
         }
         try response.validate()
         return response
@@ -73,13 +73,31 @@ public struct IdentifiersResponse: Codable, Sendable, Equatable {
         guard let item = result.items.first else { throw Invalid(reason: "the result has no items") }
         for (what, suid) in [("entity suid", result.suid), ("item suid", item.suid)] {
             guard !suid.isEmpty, suid.utf8.count <= 64, suid.utf8.allSatisfy(IdentifiersResponse.isCodeByte) else {
-                throw Invalid(reason: "\(what) \"\(suid.prefix(70))\" is empty, too long or not [A-Za-z0-9_-]")
+                // The value is not quoted: a service may echo an original (a patient ID) there,
+                // and this reason reaches pages, alerts and logs.
+                throw Invalid(reason: "\(what) is empty, too long or not [A-Za-z0-9_-]")
             }
         }
         guard result.jittered_timestamp != nil, item.jittered_timestamp != nil else {
             throw Invalid(reason: "jittered_timestamp missing")
         }
-        guard abs(jitterDays) <= 3650 else { throw Invalid(reason: "jitter \(jitterDays) days is out of range") }
+        guard abs(jitterDays) <= 3650 else { throw Invalid(reason: "jitter is out of range (more than 3650 days)") }
+    }
+
+    /// A decoding error as the field and the problem, never a value from the body (the
+    /// decoder's own descriptions may quote one).
+    static func problem(_ error: any Error) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "the body" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "not the expected JSON: \(field(context.codingPath + [key])) is missing"
+        case .valueNotFound(_, let context)?: return "not the expected JSON: \(field(context.codingPath)) is null"
+        case .typeMismatch(_, let context)?: return "not the expected JSON: \(field(context.codingPath)) has the wrong type"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not the expected JSON (the body is not JSON)" : "not the expected JSON: \(field(context.codingPath)) is invalid"
+        default: return "not the expected JSON"
+        }
     }
 
     static func isCodeByte(_ b: UInt8) -> Bool {

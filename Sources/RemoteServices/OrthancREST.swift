@@ -33,8 +33,10 @@ public struct OrthancREST: Sendable, Equatable {
         switch HTTPCall.perform("POST", endpoint, body: body, headers: headers, timeout: timeout) {
         case .failure(let why):
             throw Failure(description: "Orthanc REST \(HTTPCall.shown(url)): \(why)")
-        case .answer(let status, let data) where !(200..<300).contains(status):
-            throw Failure(description: "Orthanc REST \(HTTPCall.shown(endpoint)): HTTP \(status) \(HTTPCall.excerpt(data))")
+        case .answer(let status, _) where !(200..<300).contains(status):
+            // The body is not quoted: an error page may echo the query, and this reason reaches
+            // pages, alerts and logs.
+            throw Failure(description: "Orthanc REST \(HTTPCall.shown(endpoint)): HTTP \(status), not a success")
         case .answer(_, let data):
             return try Self.sopInstanceUIDs(fromFindAnswer: data)
         }
@@ -43,7 +45,7 @@ public struct OrthancREST: Sendable, Equatable {
     /// The SOPInstanceUIDs in an expanded `/tools/find` answer.
     static func sopInstanceUIDs(fromFindAnswer data: Data) throws -> Set<String> {
         guard let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-            throw Failure(description: "Orthanc REST: /tools/find did not answer a JSON list \(HTTPCall.excerpt(data))")
+            throw Failure(description: "Orthanc REST: /tools/find did not answer a JSON list")
         }
         var uids = Set<String>()
         for case let instance as [String: Any] in list {

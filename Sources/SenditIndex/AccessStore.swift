@@ -27,9 +27,10 @@ public protocol AccessStore: AnyObject, Sendable {
 
     /// Starts a session; records the login in the same transaction.
     func startSession(_ session: WebSession, audit: AuditEntry) throws
-    /// The live session with this digest, its idle clock restarted; nil (and the row removed)
-    /// when it has expired (idle for `idle`, or past its `expiresAt`).
-    func resumeSession(digest: String, idle: TimeInterval, now: Date) throws -> WebSession?
+    /// The live session with this digest, its idle clock restarted unless `touch` is false (a
+    /// page's automatic refresh: not a sign of anyone there); nil (and the row removed) when it
+    /// has expired (idle for `idle`, or past its `expiresAt`).
+    func resumeSession(digest: String, idle: TimeInterval, now: Date, touch: Bool) throws -> WebSession?
     /// Ends a session (logout); records `audit` when there was one.
     func endSession(digest: String, audit: AuditEntry?) throws
 

@@ -9,6 +9,11 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         case retry, release, drop, forceComplete = "force-complete"
         case userAdded = "user-added", userRemoved = "user-removed", passwordChanged = "password-changed"
         case tokenAdded = "token-added", tokenRemoved = "token-removed"
+        /// A search by a patient ID or accession number (original or coded): how many series
+        /// matched, never the value searched for or its digest.
+        case search
+        /// An admin was shown a series' original values (SHOW_PHI).
+        case viewOriginals = "view-originals"
     }
 
     public var id: Int64?

@@ -114,7 +114,7 @@ extension IndexDatabase: AccessStore {
         }
     }
 
-    public func resumeSession(digest: String, idle: TimeInterval, now: Date) throws -> WebSession? {
+    public func resumeSession(digest: String, idle: TimeInterval, now: Date, touch: Bool) throws -> WebSession? {
         // A read first, as for tokens: a page view writes only when the idle clock moves (every
         // few seconds per session) or the session ended.
         guard let row = try writer.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM webSession WHERE digest = ?", arguments: [digest]) }),
@@ -127,7 +127,7 @@ extension IndexDatabase: AccessStore {
             return nil
         }
         // The idle clock is kept to the second: one write per session per few seconds.
-        if now.timeIntervalSince(session.lastSeenAt) >= 5 {
+        if touch, now.timeIntervalSince(session.lastSeenAt) >= 5 {
             let still = try writer.write { db in
                 try db.execute(sql: "UPDATE webSession SET lastSeenAt = ? WHERE digest = ?", arguments: [now, digest])
                 return db.changesCount == 1

@@ -184,4 +184,12 @@ extension IndexDatabase: OverviewStore {
                              arguments: [limit]).map { QuarantineLine(id: $0[0], fileName: $0[1], movedTo: $0[2], reason: $0[3], at: $0[4]) }
         }
     }
+
+    public func imagePaths(seriesInstanceUID: String, limit: Int) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT i.path FROM image AS i JOIN series AS s ON s.id = i.seriesId WHERE s.seriesInstanceUID = ? ORDER BY i.id LIMIT ?
+                """, arguments: [seriesInstanceUID, limit])
+        }
+    }
 }

@@ -17,6 +17,7 @@ public final class IndexDatabase: IndexStore {
 
     public init(path: String) throws {
         self.path = path
+        Self.createPrivately(path)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -33,6 +34,14 @@ public final class IndexDatabase: IndexStore {
         if !applied.isEmpty && !applied.contains("v11-identifiers-coded") {
             try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         }
+    }
+
+    /// A new index file is made mode 0600 before SQLite opens it: it holds the received files'
+    /// paths, UIDs and keyed digests. SQLite gives its `-wal` and `-shm` files the database
+    /// file's mode, and the `.lock` file is made 0600 too. An existing file keeps its mode.
+    static func createPrivately(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }   // else it exists (or cannot be made: SQLite says why)
     }
 
     private let lockFD = Mutex<Int32>(-1)

@@ -8,6 +8,9 @@ public protocol OverviewStore: AnyObject, Sendable {
     func seriesList(_ filter: SeriesFilter) throws -> SeriesListPage
     func seriesDetail(seriesInstanceUID: String) throws -> SeriesDetail?
     func quarantineList(limit: Int) throws -> [QuarantineLine]
+    /// Where the series' received images were stored (the image rows' paths; the files may be
+    /// gone): SHOW_PHI reads the original values from one of them, on request.
+    func imagePaths(seriesInstanceUID: String, limit: Int) throws -> [String]
     /// Images and bytes per hour and kind, oldest first.
     func activity(since: Date) throws -> [ActivityRow]
     /// Jobs queued and running per stage, images not yet verified per destination (the metrics).

@@ -11,6 +11,10 @@ enum Layout {
         var current: String
     }
 
+    /// The query parameter of a page's automatic reload: the session middleware checks the
+    /// session but does not restart its idle clock (SESSION_IDLE ends an unattended session).
+    static let autoRefresh = "auto-refresh"
+
     static let navigation: [(path: String, title: String, role: AccessRole)] = [
         ("/", "Dashboard", .viewer), ("/series", "Series", .viewer), ("/staging", "Staging", .viewer),
         ("/held", "Held", .viewer), ("/destinations", "Destinations", .viewer), ("/quarantine", "Quarantine", .viewer),
@@ -31,7 +35,7 @@ enum Layout {
             banners.append("<p class=\"banner\" role=\"alert\">SHOW_PHI is on: original values may be shown to admins.</p>")
         }
         let logout: HTML
-        if let token = frame.identity.csrfToken {
+        if case .session(_, let token) = frame.identity.via {
             logout = """
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(token)">\
                 <button type="submit">Log out</button></form>
@@ -39,7 +43,8 @@ enum Layout {
         } else {
             logout = ""
         }
-        let refresh: HTML = frame.refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
+        // The reload carries a marker: it checks the session without keeping it alive.
+        let refresh: HTML = frame.refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0); url=\(frame.current)?\(autoRefresh)=1\">" } ?? ""
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -59,13 +59,17 @@ public struct LiveFigures: Codable, Sendable, Equatable {
         public var files: Int
         public var bytes: Int64
         public var available: Int64?
+        /// When `files` and `bytes` were counted (a walk of the folder, at most once a minute);
+        /// nil: not counted yet. `available` is measured at each request.
+        public var countedAt: Date?
 
-        public init(name: String, folder: String, files: Int, bytes: Int64, available: Int64?) {
+        public init(name: String, folder: String, files: Int, bytes: Int64, available: Int64?, countedAt: Date? = nil) {
             self.name = name
             self.folder = folder
             self.files = files
             self.bytes = bytes
             self.available = available
+            self.countedAt = countedAt
         }
     }
 

@@ -45,14 +45,17 @@ extension WebApp {
             guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
                 return WebResponses.jsonError(.notFound, "no series \(uid) in the index")
             }
-            return WebResponses.json(detail)
+            return WebResponses.json(SeriesAnswer(detail: detail, originals: try originals(uid, context)))
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
-        api.get("quarantine") { _, _ -> Response in WebResponses.json(try overview.quarantineList(limit: 500)) }
+        api.get("quarantine") { _, context -> Response in
+            WebResponses.json(QuarantineView.shown(try overview.quarantineList(limit: 500), to: context.identity?.role ?? .viewer))
+        }
         api.get("alerts") { _, _ -> Response in WebResponses.json(try overview.recentAlerts(limit: Self.alertsShown)) }
-        api.get("audit") { request, _ -> Response in
+        api.get("audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
-            return WebResponses.json(try access.auditTrail(limit: 200, before: before, since: nil))
+            return WebResponses.json(AuditView.shown(try access.auditTrail(limit: 200, before: before, since: nil),
+                                                     to: context.identity?.role ?? .viewer))
         }
         api.get("settings") { request, context -> Response in
             if let refused = refusal(.admin, request, context) { return refused }

@@ -13,7 +13,7 @@ extension WebApp {
     func addLoginRoutes(_ router: Router<WebRequestContext>) {
         router.get("/login") { request, context -> Response in
             if context.identity != nil { return WebResponses.redirect(to: "/") }
-            return loginForm(next: request.uri.queryParameters["next"].map(String.init) ?? "/", message: nil, status: .ok, request)
+            return loginForm(next: request.uri.queryParameters["next"].map(String.init) ?? "/", message: nil, status: .ok, request, context)
         }
         router.post("/login") { request, context -> Response in
             try await login(request, context)
@@ -24,7 +24,7 @@ extension WebApp {
                                                                         address: context.address, action: .logout, target: context.identity!.name))
             }
             var response = WebResponses.redirect(to: "/login")
-            response.setCookie(SessionCookie.cleared(SessionCookie.name, secure: configuration.secureCookies))
+            response.setCookie(SessionCookie.cleared(SessionCookie.name, secure: context.secure))
             return response
         }
     }
@@ -32,7 +32,7 @@ extension WebApp {
     /// The login form and its CSRF cookie. A browser that already holds a well-formed login
     /// cookie keeps its token: a browser fetches more than the page (its favicon, a second tab),
     /// each redirected here, and a new token each time would make the form on screen stale.
-    func loginForm(next: String, message: String?, status: HTTPResponse.Status, _ request: Request) -> Response {
+    func loginForm(next: String, message: String?, status: HTTPResponse.Status, _ request: Request, _ context: WebRequestContext) -> Response {
         let held = request.cookies[SessionCookie.loginName]?.value ?? ""
         let token = Secrets.looksRandom(held) ? held : Secrets.random()
         let note: HTML = message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? ""
@@ -45,7 +45,7 @@ extension WebApp {
             <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
             <button type="submit">Log in</button></form></main>
             """), status: status)
-        response.setCookie(SessionCookie.make(SessionCookie.loginName, value: token, secure: configuration.secureCookies, maxAge: 3600))
+        response.setCookie(SessionCookie.make(SessionCookie.loginName, value: token, secure: context.secure, maxAge: 3600))
         return response
     }
 
@@ -55,20 +55,23 @@ extension WebApp {
         let user = String((form["user"] ?? "").prefix(64)), password = form["password"] ?? ""
         let expected = request.cookies[SessionCookie.loginName]?.value ?? ""
         guard !expected.isEmpty, Secrets.constantTimeEqual(form["csrf"] ?? "", expected) else {
-            return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden, request)
+            return loginForm(next: next, message: "The form was stale; try again.", status: .forbidden, request, context)
         }
         let at = now()
         func failed(_ detail: String, status: HTTPResponse.Status, message: String) -> Response {
             audit(context, .loginFailed, target: user, detail: detail)
-            logger.notice("login failed", metadata: ["user": "\(user)", "address": "\(context.address)", "why": "\(detail)"])
-            return loginForm(next: next, message: message, status: status, request)
+            // The log names a user only if there is one: a name that is not may be a password
+            // typed into the wrong field (the audit trail shows it to admins only).
+            let known = user == Self.sharedUser || ((try? access.user(named: user)) ?? nil) != nil
+            logger.notice("login failed", metadata: ["user": "\(known ? user : "(not a user)")", "address": "\(context.address)", "why": "\(detail)"])
+            return loginForm(next: next, message: message, status: status, request, context)
         }
         if let until = throttle.blockedUntil(address: context.address, user: user, now: at) {
             // Refused before any password check, and recorded nowhere: a flood of blocked
             // attempts must not fill the audit trail, the log or the disk (the failures that
             // led here are recorded).
             let wait = Int(until.timeIntervalSince(at).rounded(.up))
-            var response = loginForm(next: next, message: "Too many failed logins; try again in \(wait) s.", status: .tooManyRequests, request)
+            var response = loginForm(next: next, message: "Too many failed logins; try again in \(wait) s.", status: .tooManyRequests, request, context)
             response.headers[.retryAfter] = String(wait)
             return response
         }
@@ -86,8 +89,8 @@ extension WebApp {
         try access.startSession(session, audit: AuditEntry(at: at, actor: user, address: context.address, action: .login, target: user,
                                                           detail: role.rawValue))
         var response = WebResponses.redirect(to: next)
-        response.setCookie(SessionCookie.make(SessionCookie.name, value: id, secure: configuration.secureCookies))
-        response.setCookie(SessionCookie.cleared(SessionCookie.loginName, secure: configuration.secureCookies))
+        response.setCookie(SessionCookie.make(SessionCookie.name, value: id, secure: context.secure))
+        response.setCookie(SessionCookie.cleared(SessionCookie.loginName, secure: context.secure))
         return response
     }
 

@@ -4,6 +4,12 @@ import SenditIndex
 
 /// The pages, server-rendered and usable without JavaScript; the dashboard refreshes itself.
 extension WebApp {
+    /// When the disk table's files and sizes were counted (free space is measured now).
+    static func diskCounted(_ disks: [LiveFigures.Disk]) -> HTML {
+        guard let at = disks.compactMap(\.countedAt).min() else { return "Files and sizes are being counted; free space is measured now." }
+        return "Files and sizes counted at \(Layout.time(at)) (at most once a minute); free space is measured now."
+    }
+
     func addPageRoutes(_ router: Router<WebRequestContext>) {
         router.get("/") { _, context -> Response in
             let figures = try overview.dashboard(since: now().addingTimeInterval(-24 * 3600))
@@ -25,7 +31,8 @@ extension WebApp {
             guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
                 return WebResponses.page(status: .notFound, title: "Not found", message: "No series \(uid) in the index.")
             }
-            return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series", seriesPage(detail, context)))
+            let originals = originalsSection(try self.originals(uid, context))
+            return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series", "\(seriesPage(detail, context))\(originals)"))
         }
         router.get("/held") { _, context -> Response in
             let page = try overview.seriesList(SeriesFilter(status: .held, limit: 200))
@@ -36,18 +43,19 @@ extension WebApp {
             WebResponses.html(Layout.page(frame(context, current: "/staging", refresh: 10), title: "Staging", staging(context)))
         }
         router.get("/quarantine") { _, context -> Response in
-            let lines = try overview.quarantineList(limit: 500)
+            let lines = QuarantineView.shown(try overview.quarantineList(limit: 500), to: context.identity?.role ?? .viewer)
             let rows = lines.map { q -> HTML in
-                "<tr><td>\(Layout.time(q.at))</td><td><code>\(q.fileName)</code></td><td>\(q.reason)</td><td><code>\(q.movedTo)</code></td></tr>"
+                "<tr><td>\(q.id)</td><td>\(Layout.time(q.at))</td><td><code>\(q.fileName ?? "")</code></td><td>\(q.reason)</td><td><code>\(q.movedTo ?? "")</code></td></tr>"
             }
+            let note = context.identity?.role == .admin ? "" : " File names are shown to admins only (a dropped folder's or file's name can be a patient's)."
             return WebResponses.html(Layout.page(frame(context, current: "/quarantine"), title: "Quarantine", """
-                <p>Files sendit could not take, with why. They stay in the quarantine folder until someone removes them.</p>
-                <table><thead><tr><th>When</th><th>File</th><th>Reason</th><th>Now at</th></tr></thead><tbody>\(Layout.rows(rows, columns: 4, empty: "Nothing in quarantine."))</tbody></table>
+                <p>Files sendit could not take, with why. They stay in the quarantine folder until someone removes them.\(note)</p>
+                <table><thead><tr><th>Id</th><th>When</th><th>File</th><th>Reason</th><th>In QUARANTINE_FOLDER as</th></tr></thead><tbody>\(Layout.rows(rows, columns: 5, empty: "Nothing in quarantine."))</tbody></table>
                 """))
         }
         router.get("/audit") { request, context -> Response in
             let before = request.uri.queryParameters["before"].flatMap { Int64(String($0)) }
-            let entries = try access.auditTrail(limit: 200, before: before, since: nil)
+            let entries = AuditView.shown(try access.auditTrail(limit: 200, before: before, since: nil), to: context.identity?.role ?? .viewer)
             let rows = entries.map { e -> HTML in
                 "<tr><td>\(Layout.time(e.at))</td><td>\(e.actor)</td><td>\(e.address)</td><td>\(e.action.rawValue)</td><td><code>\(e.target)</code></td><td>\(e.detail)</td></tr>"
             }
@@ -103,6 +111,7 @@ extension WebApp {
             <h2>Queues</h2><table><thead><tr><th>Stage</th><th class="n">Queued</th><th class="n">Running</th></tr></thead><tbody>\(Layout.rows(jobs, columns: 3, empty: "No job queued or running."))</tbody></table>
             <table><thead><tr><th>Destination</th><th class="n">Sent, not yet verified</th></tr></thead><tbody>\(Layout.rows(pending, columns: 2, empty: "Nothing waits for verification."))</tbody></table>
             <h2>Disk</h2><table><thead><tr><th></th><th>Folder</th><th class="n">Files</th><th class="n">Size</th><th class="n">Free</th></tr></thead><tbody>\(disks)</tbody></table>
+            <p class="note">\(Self.diskCounted(live.disks))</p>
             <h2>Latest problems</h2><table><thead><tr><th>When</th><th>Status</th><th>Series</th><th class="n">Images</th><th>Reason</th></tr></thead><tbody>\(Layout.rows(problems, columns: 5, empty: "No failed or held series."))</tbody></table>
             """
     }

@@ -10,7 +10,7 @@ extension WebApp {
     func addSearchRoutes(_ router: Router<WebRequestContext>) {
         router.post("/series/search") { _, context -> Response in
             let value = String((context.form["value"] ?? "").prefix(200))
-            let page = try search(value)
+            let page = try search(value, context)
             let found: HTML = "<p>\(page.series.count) series match the value searched for (original or coded patient ID or accession number).</p>"
             return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Search",
                                                  "\(searchForm(context))\(found)\(seriesTable(page, query: [:]))"))
@@ -24,17 +24,21 @@ extension WebApp {
             guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
                 return WebResponses.jsonError(.badRequest, "give the value to search for: {\"value\": \"…\"}")
             }
-            return WebResponses.json(try search(String(value.prefix(200))))
+            return WebResponses.json(try search(String(value.prefix(200)), context))
         }
     }
 
-    func search(_ value: String) throws -> SeriesListPage {
+    /// The series a value matches; each search is in the audit trail with who, from where and
+    /// how many series matched, never the value searched for nor its digest.
+    func search(_ value: String, _ context: WebRequestContext) throws -> SeriesListPage {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return SeriesListPage(series: [], next: nil) }
         var filter = SeriesFilter(limit: 500)
         filter.searchDigests = control.searchDigests(trimmed)
         filter.codedValue = trimmed
-        return try overview.seriesList(filter)
+        let page = try overview.seriesList(filter)
+        audit(context, .search, target: "search by original patient ID / accession", detail: "\(page.series.count) series matched")
+        return page
     }
 
     func searchForm(_ context: WebRequestContext) -> HTML {

@@ -16,6 +16,8 @@ public struct WebApp: Sendable {
     let control: any NodeControl
     let metrics: WebMetrics?
     let throttle: LoginThrottle
+    /// The CSRF token of the pages when the lockdown is off (no session to hold one).
+    let processToken = Secrets.random()
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -33,7 +35,10 @@ public struct WebApp: Sendable {
 
     public func router() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
-        router.add(middleware: AccessMiddleware(configuration: configuration, access: access, now: now))
+        router.add(middleware: AccessMiddleware(configuration: configuration, access: access, now: now,
+                                                hosts: AllowedHosts(bindAddress: configuration.host, machineNames: configuration.machineNames,
+                                                                    allowed: configuration.allowedHosts),
+                                                processToken: processToken))
         addHealthRoutes(router)
         addLoginRoutes(router)
         addPageRoutes(router)

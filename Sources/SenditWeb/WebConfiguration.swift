@@ -27,6 +27,12 @@ public struct WebConfiguration: Sendable {
     /// Failed logins allowed per address, and per user, within `loginWindow`.
     public var loginFailuresAllowed: Int
     public var loginWindow: TimeInterval
+    /// HTTP_ALLOWED_HOSTS: more host names requests may be addressed to (`*`: any, unsafe);
+    /// with the machine's own names (`machineNames`) and `host`, see `AllowedHosts`.
+    public var allowedHosts: [String] = []
+    public var machineNames: [String] = []
+    /// TRUSTED_PROXIES: the peers whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    public var trustedProxies = TrustedProxies()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, lockdownEnabled: Bool = true, lockdownPasswords: [String] = [],
                 lockdownRole: AccessRole = .viewer, sessionIdle: TimeInterval = 30 * 60, sessionLifetime: TimeInterval = 12 * 3600,

@@ -6,7 +6,9 @@ public struct WebIdentity: Sendable, Equatable {
         /// A browser session: its digest (to end it) and the CSRF token its POSTs must carry.
         case session(digest: String, csrfToken: String)
         case token
-        case lockdownOff
+        /// The lockdown is off: anyone, whose POSTs carry this process's CSRF token (or an
+        /// Origin naming this host).
+        case lockdownOff(csrfToken: String)
     }
 
     public var name: String
@@ -22,7 +24,9 @@ public struct WebIdentity: Sendable, Equatable {
     }
 
     public var csrfToken: String? {
-        if case .session(_, let token) = via { return token }
-        return nil
+        switch via {
+        case .session(_, let token), .lockdownOff(let token): token
+        case .token: nil
+        }
     }
 }

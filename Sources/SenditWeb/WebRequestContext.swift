@@ -6,8 +6,11 @@ import NIOCore
 public struct WebRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: WebIdentity?
-    /// The peer's IP address ("-" when unknown, as in router tests).
+    /// The client's IP address ("-" when unknown, as in router tests): the TCP peer's, or
+    /// behind a trusted proxy the one it forwards (set by `AccessMiddleware`).
     public var address: String
+    /// The request came over HTTPS, directly or through a trusted proxy: cookies get `Secure`.
+    public var secure = false
     public var form: [String: String] = [:]
 
     public init(source: ApplicationRequestContextSource) {

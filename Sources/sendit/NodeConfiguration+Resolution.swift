@@ -96,6 +96,16 @@ extension NodeConfiguration {
             r.refuse(web.tlsCertificate == nil ? .httpTLSCert : .httpTLSKey, "must be set with \(web.tlsCertificate == nil ? "HTTP_TLS_KEY" : "HTTP_TLS_CERT")")
         }
         web.secureCookies = web.tlsCertificate != nil
+        web.allowedHosts = r.value(.httpAllowedHosts) { text in
+            let names = SettingsResolver.list(text)
+            if let bad = names.first(where: { $0 != "*" && AllowedHosts.host(of: $0) != $0.lowercased() }) {
+                throw SettingsResolver.Refusal("\"\(bad)\" is not a host name (letters, digits, - and .; no port)")
+            }
+            return names
+        }
+        web.trustedProxies = r.value(.trustedProxies) { text in
+            do { return try TrustedProxies(SettingsResolver.list(text)) } catch { throw SettingsResolver.Refusal("\(error)") }
+        }
         return web
     }
 

@@ -99,6 +99,8 @@ enum Setting: String, CaseIterable, Sendable {
     case alertWebhookURLs = "ALERT_WEBHOOK_URLS"
     case alertDestinationDownAfter = "ALERT_DESTINATION_DOWN_AFTER"
     case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
+    case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
+    case trustedProxies = "TRUSTED_PROXIES"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -114,8 +116,14 @@ enum Setting: String, CaseIterable, Sendable {
     var help: String { declaration.help }
     var isSecret: Bool { declaration.isSecret }
 
-    /// `text` as a report or `config check` shows this setting's value: a secret's masked.
-    func shown(_ text: String) -> String { isSecret && !text.isEmpty ? "********" : text }
+    /// `text` as a report, `config check`, the start-up summary or the Settings page shows this
+    /// setting's value: a secret's masked; in any other, each http(s) URL's user, password and
+    /// query masked (`URLMask`).
+    func shown(_ text: String) -> String {
+        if isSecret && !text.isEmpty { return "********" }
+        if case .url = kind { return URLMask.masked(text, whole: true) }
+        return URLMask.masked(text, whole: false)
+    }
 
     /// The table. A new case does not compile until it is declared here.
     var declaration: Declaration {
@@ -305,7 +313,7 @@ enum Setting: String, CaseIterable, Sendable {
         case .sessionIdle: Declaration(kind: .seconds, defaultValue: "1800", help: "seconds without a request after which a web session ends")
         case .sessionLifetime: Declaration(kind: .seconds, defaultValue: "43200", help: "seconds after login at which a web session ends whatever happens")
         case .showPHI:
-            Declaration(kind: .boolean, defaultValue: "false", help: "show original values to admins, with a banner (no page shows any yet)")
+            Declaration(kind: .boolean, defaultValue: "false", help: "show admins a series' original patient name, ID, birth date and accession number (series page and API; read from a received image still on disk; each view audited), with a banner")
         case .metricsPublic: Declaration(kind: .boolean, defaultValue: "false", help: "serve /metrics without a login (for a scraper on a trusted network)")
         case .httpTLSCert:
             Declaration(kind: .special(type: "path", allowed: "a readable PEM certificate (chain) file, or empty"), defaultValue: "",
@@ -331,6 +339,15 @@ enum Setting: String, CaseIterable, Sendable {
                         defaultValue: "",
                         help: "an earlier warning: free space of the data folder's or outbox's file system below which an alert is sent; "
                             + "the alert always comes at DISK_MIN_FREE too, whichever is larger (empty: at DISK_MIN_FREE only)")
+        case .httpAllowedHosts:
+            Declaration(kind: .special(type: "list", allowed: "host names, comma-separated; * (any: unsafe); or empty"), defaultValue: "",
+                        help: "more host names the web app answers to (besides HTTP_HOST, localhost, this machine's name and IP addresses); "
+                            + "others get 421 (DNS rebinding); * answers to any name (unsafe)")
+        case .trustedProxies:
+            Declaration(kind: .special(type: "list", allowed: "IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8), comma-separated; or empty"),
+                        defaultValue: "",
+                        help: "reverse proxies in front of the web app: from these peers only, the client's address is taken from "
+                            + "X-Forwarded-For (for the login limit, the audit trail, the log) and HTTPS from X-Forwarded-Proto (Secure cookies)")
         }
     }
 }

@@ -17,9 +17,9 @@ enum StartupSummary {
         let destinations = node.destinations.isEmpty
             ? ["none: de-identified series stay in the outbox (SEND_TO_ORTHANC, EXTRA_DESTINATIONS)"]
             : node.destinations.map { "\($0.name) \($0.address)" + verification($0) }
-        // The service's address without any user or password in its URL.
-        let identify = node.identifiersURL.map { url in
-            "identifiers service \(url.scheme ?? "http")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+        // The service's address with any user, password and query masked.
+        let identify = node.identifiersURL.map { _ in
+            "identifiers service " + Setting.identifiersURL.shown(values[.identifiersURL].text)
         } ?? "local keyed pseudonymizer (DEID_KEY)"
         let recipe = values[.studyDeid].text, rules = values[.burnedInRules].text
         var lines = [

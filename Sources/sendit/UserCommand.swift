@@ -11,19 +11,17 @@ struct UserCommand: ParsableCommand {
         abstract: "Add, list, remove web users, or change a password.",
         discussion: """
             Roles: viewer (reads), operator (also retry, release, drop, force-complete), admin
-            (everything, the settings page). A password is read from standard input with
-            --password-stdin, else a random one is made and printed once. Changing a password or
-            removing a user ends their sessions.
+            (everything, the settings page). With --password-stdin a password is read from
+            standard input: typed at a terminal (not echoed, asked twice) or one line from a pipe;
+            else a random one is made and printed once. Never as an argument. Changing a password
+            or removing a user ends their sessions.
             """,
         subcommands: [Add.self, List.self, Remove.self, Passwd.self])
 
     static func actor() -> String { "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown") }
 
     static func password(fromStdin: Bool) throws -> (password: String, generated: Bool) {
-        if fromStdin {
-            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
-            return (line, false)
-        }
+        if fromStdin { return (try PasswordInput.read(), false) }
         return (Secrets.random(), true)
     }
 
@@ -40,6 +38,9 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "The user name.") var name: String
         @Option(help: "viewer, operator or admin.") var role: AccessRole = .viewer
         @Flag(help: "Read the password from standard input (else one is made and printed once).") var passwordStdin = false
+        @Option(help: .hidden) var password: String?
+
+        func validate() throws { if password != nil { throw PasswordInput.refusal } }
 
         func run() throws {
             try UserCommand.validName(name)
@@ -86,6 +87,9 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var configurationOptions: ConfigurationOptions
         @Argument(help: "The user name.") var name: String
         @Flag(help: "Read the password from standard input (else one is made and printed once).") var passwordStdin = false
+        @Option(help: .hidden) var password: String?
+
+        func validate() throws { if password != nil { throw PasswordInput.refusal } }
 
         func run() throws {
             let database = try PipelineWiring(try configurationOptions.resolve(), existing: true).database

@@ -91,7 +91,8 @@ final class WebWiring: NodeControl, @unchecked Sendable {
             Thread.detachNewThread { [self] in
                 let disks = folders.map { name, folder in
                     let usage = DiskUsage.measure(folder)
-                    return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available)
+                    return LiveFigures.Disk(name: name, folder: folder, files: usage.files, bytes: usage.bytes, available: usage.available,
+                                            countedAt: Date())
                 }
                 lock.withLock {
                     measured = (Date(), disks)
@@ -219,6 +220,17 @@ extension WebWiring {
         })
     }
 
+    /// This machine's host name, and its first label when it has more: names a request to the
+    /// web app may be addressed to.
+    static func machineNames() -> [String] {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return [] }
+        let name = String(cString: buffer)
+        guard !name.isEmpty else { return [] }
+        let short = String(name.prefix { $0 != "." })
+        return short == name ? [name] : [name, short]
+    }
+
     /// The web app for `sendit serve`, as a Service of the node's group.
     static func application(_ settings: NodeConfiguration, pipeline: PipelineWiring, server: DICOMServer, staging: StagingArea,
                             disk: DiskGuard, shown: [(key: String, value: String)], wake: @escaping @Sendable () -> Void,
@@ -231,7 +243,9 @@ extension WebWiring {
         let control = WebWiring(pipeline: pipeline, server: server, staging: staging, disk: disk, settings: shown, wake: wake)
         control.googleTokens = settings.googleStorage?.tokens
         control.hash = KeyedHash(key: try SecretsFile.open(settings.pipeline.secretsFile).deidentificationKey())
-        let app = WebApp(configuration: settings.web, access: pipeline.database, overview: pipeline.database, control: control,
+        var web = settings.web
+        web.machineNames = machineNames()
+        let app = WebApp(configuration: web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
         let scheme = settings.web.tlsCertificate == nil ? "http" : "https"
         logger.info("web app", metadata: ["address": "\(scheme)://\(settings.web.host):\(settings.web.port)/"])

@@ -137,6 +137,29 @@ import Testing
         #expect(good.entityCode == "P-1_a" && good.itemCode == "S1" && good.jitterDays == -3)
     }
 
+    /// A service may echo an original where a code belongs: the refusal names the field and
+    /// the problem, never the value (it reaches pages, alerts and logs).
+    @Test func anInvalidIdentifiersResponseNamesTheFieldNotTheValue() throws {
+        let bodies = [
+            #"{"results":[{"suid":"PID-4711-Doe^Jane","jitter":-3,"jittered_timestamp":"x","items":[{"suid":"S1","jittered_timestamp":"x"}]}]}"#,
+            #"{"results":[{"suid":"P1","jitter":-3,"jittered_timestamp":"x","items":[{"suid":"PID-4711-Doe^Jane","jittered_timestamp":"x"}]}]}"#,
+            #"{"results":[{"suid":"P1","jitter":"PID-4711-Doe^Jane","items":[]}]}"#,
+            #"{"results":[{"suid":["PID-4711-Doe^Jane"],"items":[]}]}"#,
+            #"PID-4711-Doe^Jane"#,
+        ]
+        let expected = ["entity suid is empty, too long", "item suid is empty, too long", "results.[0].jitter has the wrong type",
+                        "results.[0].suid has the wrong type", "not JSON"]
+        for (body, want) in zip(bodies, expected) {
+            do {
+                _ = try IdentifiersResponse.decode(Data(body.utf8))
+                Issue.record("accepted \(body)")
+            } catch {
+                #expect("\(error)".contains(want), "\(error)")
+                #expect(!"\(error)".contains("4711") && !"\(error)".contains("Doe^Jane"), "\(error)")
+            }
+        }
+    }
+
     @Test func aSequenceThatArrivedAsUNIsParsedAndCleaned() throws {
         // (0008,114A) Referenced Instance Sequence as UN: one undefined-length item, implicit VR LE.
         var item: [UInt8] = [0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]

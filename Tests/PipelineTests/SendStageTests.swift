@@ -411,12 +411,13 @@ import SenditIntake
     }
 }
 
-/// An Orthanc REST API that holds nothing: /tools/find answers an empty list.
+/// An Orthanc REST API that holds nothing: /tools/find answers an empty list (or, given,
+/// `status` and `body`).
 final class EmptyOrthanc {
     let process = Process()
     let port: Int
 
-    init() throws {
+    init(status: Int = 200, body: String = "[]") throws {
         let python = ProcessInfo.processInfo.environment["SENDIT_PYTHON"] ?? "/usr/bin/python3"
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", """
@@ -424,14 +425,15 @@ final class EmptyOrthanc {
             class H(http.server.BaseHTTPRequestHandler):
                 def do_POST(self):
                     self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                    self.send_response(200 if self.path == '/tools/find' else 404)
-                    self.send_header('Content-Type', 'application/json'); self.send_header('Content-Length', '2'); self.end_headers()
-                    self.wfile.write(b'[]')
+                    body = sys.argv[2].encode()
+                    self.send_response(int(sys.argv[1]) if self.path == '/tools/find' else 404)
+                    self.send_header('Content-Type', 'application/json'); self.send_header('Content-Length', str(len(body))); self.end_headers()
+                    self.wfile.write(body)
                 def log_message(self, *a): pass
             s = http.server.HTTPServer(('127.0.0.1', 0), H)
             print(s.server_address[1], flush=True)
             s.serve_forever()
-            """]
+            """, String(status), body]
         let out = Pipe()
         process.standardOutput = out
         try process.run()

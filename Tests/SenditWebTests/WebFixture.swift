@@ -43,7 +43,8 @@ final class WebFixture: @unchecked Sendable {
     func app() -> some ApplicationProtocol {
         let web = WebApp(configuration: configuration, access: database, overview: database, control: control,
                          metrics: WebMetrics(), logger: .init(label: "test"), now: { [self] in self.now })
-        return Application(router: web.router())
+        // Port 0: a live test (`.live`) listens on a free port of its own.
+        return Application(router: web.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
     /// Two series: one with a FAILED image (the hostile reason), one with a HELD image.

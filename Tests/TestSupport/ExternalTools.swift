@@ -45,8 +45,9 @@ public enum ExternalTools {
 
     /// Runs a program (a path, or a name on the PATH) to its end, whatever its status. stderr
     /// goes to a file, so neither pipe can fill up and block the child.
+    /// `input`: what the program reads on its standard input (else it inherits the test's).
     public static func launch(_ executable: String, _ arguments: [String],
-                              environment: [String: String]? = nil) throws -> Output {
+                              environment: [String: String]? = nil, input: Data? = nil) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try tool(executable))
         p.arguments = arguments
@@ -58,7 +59,13 @@ public enum ExternalTools {
         let err = try FileHandle(forWritingTo: errors)
         p.standardOutput = out
         p.standardError = err
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { p.standardInput = stdin }
         try p.run()
+        if let stdin, let input {
+            try stdin.fileHandleForWriting.write(contentsOf: input)
+            try stdin.fileHandleForWriting.close()
+        }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         try? err.close()

@@ -65,6 +65,8 @@ import TestSupport
         case .diskMinFree: return ("500MB", "5 parsecs")
         case .alertWebhookURLs: return ("http://127.0.0.1:9/hook, https://example.org/x?token=abc", "http://ok.example/x,ftp://secret.example/y")
         case .alertDiskMinFree: return ("20GB", "5 parsecs")
+        case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
+        case .trustedProxies: return ("10.0.0.5, 172.16.0.0/12, fd00::/8", "10.0.0.0/33")
         default: break
         }
         switch s.kind {
@@ -240,5 +242,31 @@ import TestSupport
     @Test func secretsAreMaskedWhereValuesAreShown() {
         let values = SettingValues(file: "test.conf", text: "ORTHANC_PASSWORD=hunter2\n", environment: [:])
         #expect(!values.describe().contains("hunter2") && values.describe().contains("ORTHANC_PASSWORD=********"))
+    }
+
+    /// A URL's user, password and query may be credentials: masked in `config check` (describe),
+    /// the Settings page and the API (shownWithSources), and the start-up summary.
+    @Test func urlCredentialsAndQueriesAreMaskedWhereValuesAreShown() throws {
+        let values = SettingValues(file: "test.conf", text: """
+            ORTHANC_URL=http://orthanc:pw-in-url@127.0.0.1:8042/base?token=q-secret#frag-secret
+            IDENTIFIERS_URL=https://svc-user:svc-pass@ids.example/api?key=id-query-secret
+            DEIDENTIFY_RESTFUL=true
+            EXTRA_DESTINATIONS=peer=PEER@10.0.0.9:104 http://peer-user:peer-pass@10.0.0.9:8042/?k=peer-query;other=OTH@10.0.0.8:104
+            """, environment: [:])
+        let node = try NodeConfiguration.resolve(values)
+        let shown = [values.describe(), values.shownWithSources().map { "\($0.key)=\($0.value)" }.joined(separator: "\n"),
+                     StartupSummary.lines(node, values: values, dicomPort: 11112).joined(separator: "\n")]
+        for text in shown {
+            for secret in ["pw-in-url", "q-secret", "frag-secret", "svc-user", "svc-pass", "id-query-secret", "peer-user", "peer-pass", "peer-query"] {
+                #expect(!text.contains(secret), "\(secret) in\n\(text)")
+            }
+            #expect(text.contains("https://********@ids.example/api?********"), "\(text)")
+        }
+        #expect(shown[0].contains("ORTHANC_URL=http://********@127.0.0.1:8042/base?********"))
+        #expect(shown[0].contains("EXTRA_DESTINATIONS=peer=PEER@10.0.0.9:104 http://********@10.0.0.9:8042/?********;other=OTH@10.0.0.8:104"))
+        // The URLs themselves are used as given.
+        #expect(node.identifiersURL?.user == "svc-user")
+        #expect(URLMask.masked("httpd http://h/x ok", whole: false) == "httpd http://h/x ok")
+        #expect(URLMask.masked("a,HTTPS://u@h?x=1,b", whole: false) == "a,HTTPS://********@h?********,b")
     }
 }
