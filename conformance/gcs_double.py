@@ -7,7 +7,7 @@ stdout as "listening on 127.0.0.1 PORT") that plays three parts:
    service account: the form must be grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer
    and assertion=<JWT>; the JWT's RS256 signature is VERIFIED with the account's public key
    (openssl dgst -sha256 -verify), and its header (alg RS256, typ JWT, kid) and claims (iss,
-   scope devstorage.read_write, aud = this endpoint's URL, exp = iat + 3600, iat near now) are
+   scope devstorage.read_write or --scope, aud = this endpoint's URL, exp = iat + 3600, iat near now) are
    checked. A valid assertion is answered {"access_token", "expires_in", "token_type"}; an
    invalid one 400 {"error": "invalid_grant", "error_description": why}, as Google does.
    --token-status N answers N instead (after the checks), to test refusals and outages.
@@ -88,8 +88,8 @@ def verify_jwt(assertion, audience):
         raise ValueError("kid %r, expected %r" % (header.get("kid"), args.kid))
     if args.client_email is not None and claims.get("iss") != args.client_email:
         raise ValueError("iss %r, expected %r" % (claims.get("iss"), args.client_email))
-    if claims.get("scope") != SCOPE:
-        raise ValueError("scope %r, expected %r" % (claims.get("scope"), SCOPE))
+    if claims.get("scope") != args.scope:
+        raise ValueError("scope %r, expected %r" % (claims.get("scope"), args.scope))
     if claims.get("aud") != audience:
         raise ValueError("aud %r, expected %r" % (claims.get("aud"), audience))
     iat, exp = claims.get("iat"), claims.get("exp")
@@ -247,6 +247,7 @@ def main():
     p.add_argument("--token-status", type=int)
     p.add_argument("--require-token", action="store_true")
     p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--scope", default=SCOPE, help="the scope a JWT must ask for (the Cloud Healthcare API's for DICOMweb)")
     args = p.parse_args()
     for spec in args.fault:
         parts = spec.split("|")

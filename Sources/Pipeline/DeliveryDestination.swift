@@ -4,7 +4,8 @@ import SenditIndex
 import RemoteServices
 
 /// Where de-identified series go: a DICOM peer (C-STORE; verified through its REST API when it is
-/// an Orthanc with one configured), or a Google Cloud Storage bucket (a NIfTI volume per series).
+/// an Orthanc with one configured), a Google Cloud Storage bucket (a NIfTI volume per series),
+/// or a DICOMweb server (STOW-RS, verified by QIDO-RS).
 /// Each destination has its own send job per series (`send:<name>`), its own retries and its own
 /// delivery record per image.
 public struct DeliveryDestination: Sendable {
@@ -24,6 +25,8 @@ public struct DeliveryDestination: Sendable {
         case dicom(StorageSCU.Destination, verification: Verification)
         /// A bucket, with the object names' first part.
         case googleCloudStorage(bucket: String, collection: String)
+        /// A DICOMweb server (STOW-RS), and whether QIDO-RS verifies what it stored.
+        case dicomweb(DICOMwebClient, verify: Bool)
     }
 
     public var name: String
@@ -52,11 +55,13 @@ public struct DeliveryDestination: Sendable {
     /// The destination as the index knows it.
     public var indexed: SendDestination { SendDestination(name: name, stage: stage, address: address) }
 
-    /// For logs and `sendit send-status`: `AET@host:port`, or `gs://bucket/collection`.
+    /// For logs and `sendit send-status`: `AET@host:port`, `gs://bucket/collection`, or the
+    /// DICOMweb base URL (without credentials, query or fragment).
     public var address: String {
         switch target {
         case .dicom(let d, _): "\(d.calledAETitle)@\(d.host):\(d.port)"
         case .googleCloudStorage(let bucket, let collection): "gs://\(bucket)/\(collection)"
+        case .dicomweb(let client, _): HTTPCall.shown(client.base)
         }
     }
 

@@ -60,36 +60,9 @@ public struct SendStage: StageHandler {
 
     typealias Pending = PendingDelivery
 
-    /// The series' de-identified images without an answer from this destination yet.
-    func pending(_ job: StageJob) throws -> [Pending] {
-        try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination.name)
-    }
-
     public func run(_ job: StageJob) throws {
-        // Sends what is ready, then what became ready meanwhile (the series is still being
-        // de-identified), until nothing new is left, before the one verification: a round that
-        // ended just before the last images were handed over does not verify twice. A round
-        // with a fault ends it (the job is retried with backoff). An image pending again after
-        // this job sent it (its record was withdrawn meanwhile, by a late Storage Commitment
-        // failure, say) is left to a job queued for it.
-        var faults: [String] = []
-        var tried = Set<Int64>()
-        var pendingAgain = false
-        while true {
-            let all = try pending(job)
-            let fresh = all.filter { !tried.contains($0.imageId) }
-            pendingAgain = pendingAgain || fresh.count < all.count
-            if fresh.isEmpty { break }
-            try job.keepAlive()
-            faults += try send(fresh, job: job)
-            tried.formUnion(fresh.map(\.imageId))
-            if !faults.isEmpty { break }
-            metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
-        }
-        if pendingAgain && faults.isEmpty {
-            try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
-                                 reason: "images to send again after this job sent them")
-        }
+        var faults = try DeliveryRounds.send(job, stage: stage, destination: destination.name, destinations: destinations,
+                                             metrics: metrics) { try send($0, job: job) }
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.
         let unfinished = try job.database.unfinishedImages(seriesId: job.seriesId)
@@ -102,11 +75,7 @@ public struct SendStage: StageHandler {
                 if let fault = try commit(timeout: timeout, job: job) { faults.append(fault) }
             }
         }
-        metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
-        if !faults.isEmpty {
-            let first = faults[0]
-            throw DeliveryFault(description: "\(destination.name): \(first)" + (faults.count > 1 ? " (and \(faults.count - 1) more)" : ""))
-        }
+        try DeliveryRounds.finish(job, destination: destination.name, destinations: destinations, metrics: metrics, faults: faults)
     }
 
     /// Sends the images, on up to `associations` associations at once for a long series;
@@ -191,24 +160,19 @@ public struct SendStage: StageHandler {
     /// those it does not are sent again on the next try (their record is removed). Returns a
     /// fault if the destination could not be asked or lacks an image.
     func verify(with verifier: OrthancREST, job: StageJob) throws -> String? {
-        let sent = try job.database.sentImages(seriesId: job.seriesId, destination: destination.name).map {
-            (id: $0.imageId, series: $0.seriesInstanceUID, sop: $0.sopInstanceUID)
-        }
+        let sent = try job.database.sentImages(seriesId: job.seriesId, destination: destination.name)
         guard !sent.isEmpty else { return nil }
         var present = Set<String>()
         do {
-            for series in Set(sent.map(\.series)) { present.formUnion(try verifier.instances(inSeries: series)) }
+            for series in Set(sent.map(\.seriesInstanceUID)) { present.formUnion(try verifier.instances(inSeries: series)) }
         } catch {
             return "cannot verify: \(error)"
         }
-        let missing = sent.filter { !present.contains($0.sop) }
-        try job.database.recordVerification(destination: destination.name,
-                                            shown: sent.map { (imageId: $0.id, present: present.contains($0.sop)) })
-        metrics.verified(sent.count - missing.count, destination: destination.name)
+        let missing = try DeliveryRounds.recordShown(sent, present: present, destination: destination.name, job: job, metrics: metrics)
         guard let first = missing.first else { return nil }
         logger.error("destination answered Success but does not show images", metadata: [
-            "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sop)"])
-        return "answered Success for \(missing.count) image\(missing.count == 1 ? "" : "s") it does not show (first \(first.sop)); they are sent again"
+            "destination": "\(destination.name)", "series": "\(job.seriesId)", "missing": "\(missing.count)", "first": "\(first.sopInstanceUID)"])
+        return "answered Success for \(missing.count) image\(missing.count == 1 ? "" : "s") it does not show (first \(first.sopInstanceUID)); they are sent again"
     }
 
     /// Storage Commitment: asks the destination to commit to the series' sent images (one

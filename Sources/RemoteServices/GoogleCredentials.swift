@@ -5,7 +5,7 @@ import Foundation
 /// OAuth2 access tokens for Cloud Storage, from one of Google's two non-interactive sources:
 ///
 /// - a service account's key file (`GOOGLE_APPLICATION_CREDENTIALS`): a JWT with the account's
-///   email, the scope `devstorage.read_write`, the token URI as audience and an hour's lifetime,
+///   email, the scope (`devstorage.read_write`, or `cloud-healthcare` for a DICOM store), the token URI as audience and an hour's lifetime,
 ///   signed RS256 (RSA PKCS#1 v1.5 with SHA-256) with the account's private key, exchanged at
 ///   the token URI (RFC 7523's jwt-bearer grant) for an access token;
 /// - the GCE metadata server, on a Google Cloud machine with an attached service account
@@ -62,6 +62,8 @@ public final class GoogleCredentials: GoogleAccessTokenProvider, @unchecked Send
     }
 
     public static let scope = "https://www.googleapis.com/auth/devstorage.read_write"
+    /// The Cloud Healthcare API's scope (a DICOMweb destination that is a DICOM store).
+    public static let healthcareScope = "https://www.googleapis.com/auth/cloud-healthcare"
     public static let defaultMetadataServer = URL(string: "http://metadata.google.internal")!
     static let metadataTokenPath = "/computeMetadata/v1/instance/service-accounts/default/token"
     /// A token is not used in its last minute.
@@ -69,6 +71,8 @@ public final class GoogleCredentials: GoogleAccessTokenProvider, @unchecked Send
 
     public let source: Source
     public let timeout: TimeInterval
+    /// The OAuth2 scope asked for: Cloud Storage's unless told otherwise.
+    public let scope: String
     /// The clock; tests move it.
     var now: @Sendable () -> Date = { Date() }
 
@@ -76,39 +80,42 @@ public final class GoogleCredentials: GoogleAccessTokenProvider, @unchecked Send
     private var cached: (token: String, expires: Date)?
     private var requests = 0
 
-    public init(source: Source, timeout: TimeInterval = 30) {
+    public init(source: Source, timeout: TimeInterval = 30, scope: String = GoogleCredentials.scope) {
         self.source = source
         self.timeout = timeout
+        self.scope = scope
     }
 
     /// A service account's key file.
-    public convenience init(serviceAccountFile path: String, timeout: TimeInterval = 30) throws {
+    public convenience init(serviceAccountFile path: String, timeout: TimeInterval = 30, scope: String = GoogleCredentials.scope) throws {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw GoogleCloudError("cannot read the Google credentials file \(path): \(error.localizedDescription)", isTransient: false)
         }
-        self.init(source: .serviceAccount(try ServiceAccount(json: data, origin: "Google credentials file \(path)")), timeout: timeout)
+        self.init(source: .serviceAccount(try ServiceAccount(json: data, origin: "Google credentials file \(path)")), timeout: timeout,
+                  scope: scope)
     }
 
     /// The GCE metadata server.
-    public convenience init(metadataServer: URL = GoogleCredentials.defaultMetadataServer, timeout: TimeInterval = 30) {
-        self.init(source: .metadataServer(metadataServer), timeout: timeout)
+    public convenience init(metadataServer: URL = GoogleCredentials.defaultMetadataServer, timeout: TimeInterval = 30,
+                            scope: String = GoogleCredentials.scope) {
+        self.init(source: .metadataServer(metadataServer), timeout: timeout, scope: scope)
     }
 
     /// `GOOGLE_APPLICATION_CREDENTIALS` when it is set, otherwise the metadata server
     /// (at `http://$GCE_METADATA_HOST` when that is set, else at `metadataServer`).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
                                        metadataServer: URL = GoogleCredentials.defaultMetadataServer,
-                                       timeout: TimeInterval = 30) throws -> GoogleCredentials {
+                                       timeout: TimeInterval = 30, scope: String = GoogleCredentials.scope) throws -> GoogleCredentials {
         if let path = environment["GOOGLE_APPLICATION_CREDENTIALS"], !path.isEmpty {
-            return try GoogleCredentials(serviceAccountFile: path, timeout: timeout)
+            return try GoogleCredentials(serviceAccountFile: path, timeout: timeout, scope: scope)
         }
         if let host = environment["GCE_METADATA_HOST"], !host.isEmpty, let url = URL(string: "http://\(host)") {
-            return GoogleCredentials(metadataServer: url, timeout: timeout)
+            return GoogleCredentials(metadataServer: url, timeout: timeout, scope: scope)
         }
-        return GoogleCredentials(metadataServer: metadataServer, timeout: timeout)
+        return GoogleCredentials(metadataServer: metadataServer, timeout: timeout, scope: scope)
     }
 
     /// How many tokens were asked for so far (the others came from the cache).
@@ -128,13 +135,16 @@ public final class GoogleCredentials: GoogleAccessTokenProvider, @unchecked Send
     private func fetch(now: Date) throws -> (String, TimeInterval) {
         switch source {
         case .serviceAccount(let account):
-            let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + (try GoogleCredentials.assertion(account, now: now))
+            let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + (try GoogleCredentials.assertion(account, now: now, scope: scope))
             let outcome = HTTPCall.perform("POST", account.tokenURI, body: Data(form.utf8),
                                            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
                                            timeout: timeout)
             return try GoogleCredentials.token(from: outcome, what: "Google token endpoint \(account.tokenURI.absoluteString) for \(account.clientEmail)")
         case .metadataServer(let base):
-            let url = URL(string: base.absoluteString.trimmingSuffix("/") + GoogleCredentials.metadataTokenPath)!
+            // The machine's account has the scopes the machine was given; another scope than
+            // Cloud Storage's is asked for by name (the metadata server's `scopes` parameter).
+            let query = scope == GoogleCredentials.scope ? "" : "?scopes=" + (scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope)
+            let url = URL(string: base.absoluteString.trimmingSuffix("/") + GoogleCredentials.metadataTokenPath + query)!
             let outcome = HTTPCall.perform("GET", url, headers: ["Metadata-Flavor": "Google"], timeout: timeout)
             return try GoogleCredentials.token(from: outcome, what: "GCE metadata server \(base.absoluteString)")
         }
@@ -157,7 +167,7 @@ public final class GoogleCredentials: GoogleAccessTokenProvider, @unchecked Send
     }
 
     /// The signed JWT: header, claims and RS256 signature, each base64url without padding.
-    static func assertion(_ account: ServiceAccount, now: Date) throws -> String {
+    static func assertion(_ account: ServiceAccount, now: Date, scope: String = GoogleCredentials.scope) throws -> String {
         let issued = Int(now.timeIntervalSince1970)
         var header: [String: Any] = ["alg": "RS256", "typ": "JWT"]
         if !account.privateKeyID.isEmpty { header["kid"] = account.privateKeyID }

@@ -39,45 +39,73 @@ public enum HTTPCall {
         }
     }
 
-    private final class NoRedirects: NSObject, URLSessionTaskDelegate {
+    /// Follows no redirect, and answers an authentication challenge (a 401 with
+    /// `WWW-Authenticate`) by keeping the 401 as the answer: sendit sends its credentials in
+    /// the request and never retries with others. (FoundationNetworking on Linux, left to its
+    /// default handling, never completes such a request; rejecting the protection space ends
+    /// it as "cancelled", so the 401 is kept here to be answered instead.)
+    private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        private let lock = NSLock()
+        private var refused: HTTPURLResponse?
+        var challenged: HTTPURLResponse? { lock.withLock { refused } }
+
         func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                         newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
             completionHandler(nil)
         }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+            lock.withLock { refused = challenge.failureResponse as? HTTPURLResponse }
+            completionHandler(.rejectProtectionSpace, nil)
+        }
     }
 
-    /// The request, answered with its headers.
-    public static func exchange(_ method: String, _ url: URL, body: Data? = nil, headers: [String: String] = [:],
-                                timeout: TimeInterval) -> Exchange {
+    /// The request, answered with its headers. `bodyFile`: the body is that file's bytes,
+    /// streamed from disk (a STOW-RS batch), instead of `body`.
+    public static func exchange(_ method: String, _ url: URL, body: Data? = nil, bodyFile: URL? = nil,
+                                headers: [String: String] = [:], timeout: TimeInterval) -> Exchange {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
-        request.httpBody = body
+        if bodyFile == nil { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        let delegate = NoRedirects()
+        let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome = Exchange.failure("no answer")
-        let task = session.dataTask(with: request) { data, response, error in
+        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
             if let error {
-                outcome = .failure(error.localizedDescription)
-            } else if let http = response as? HTTPURLResponse {
-                var fields: [String: String] = [:]
-                for (name, value) in http.allHeaderFields {
-                    if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+                if let refused = delegate.challenged {
+                    outcome = .answer(Answer(status: refused.statusCode, body: Data(), headers: Self.fields(refused)))
+                } else {
+                    outcome = .failure(error.localizedDescription)
                 }
-                outcome = .answer(Answer(status: http.statusCode, body: data ?? Data(), headers: fields))
+            } else if let http = response as? HTTPURLResponse {
+                outcome = .answer(Answer(status: http.statusCode, body: data ?? Data(), headers: Self.fields(http)))
             }
             done.signal()
         }
+        let task = bodyFile.map { session.uploadTask(with: request, fromFile: $0, completionHandler: handler) }
+            ?? session.dataTask(with: request, completionHandler: handler)
         task.resume()
         if done.wait(timeout: .now() + timeout + 5) == .timedOut {
             task.cancel()
             return .failure("no answer within \(Int(timeout)) s")
         }
         return outcome
+    }
+
+    /// A response's header fields, names in lower case.
+    private static func fields(_ http: HTTPURLResponse) -> [String: String] {
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+        }
+        return fields
     }
 
     /// A URL as messages may show it: scheme, host, port and path; no user, password, query or

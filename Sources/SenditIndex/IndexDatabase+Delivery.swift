@@ -9,12 +9,15 @@ public struct PendingDelivery: Sendable, Equatable {
     public let size: Int64
     /// When the copy was made, as the index stores it: which copy this is.
     public let copiedAt: String
+    /// The copy's (de-identified) SOP Instance UID: how a DICOMweb server's answer names it.
+    public let sopInstanceUID: String
 
-    public init(imageId: Int64, path: String, size: Int64, copiedAt: String) {
+    public init(imageId: Int64, path: String, size: Int64, copiedAt: String, sopInstanceUID: String = "") {
         self.imageId = imageId
         self.path = path
         self.size = size
         self.copiedAt = copiedAt
+        self.sopInstanceUID = sopInstanceUID
     }
 }
 
@@ -32,12 +35,15 @@ public struct SentImage: Sendable, Equatable {
     public let sopClassUID: String
     public let seriesInstanceUID: String
     public let sopInstanceUID: String
+    /// The de-identified Study Instance UID (a QIDO-RS question names it).
+    public let studyInstanceUID: String
 
-    public init(imageId: Int64, sopClassUID: String, seriesInstanceUID: String, sopInstanceUID: String) {
+    public init(imageId: Int64, sopClassUID: String, seriesInstanceUID: String, sopInstanceUID: String, studyInstanceUID: String = "") {
         self.imageId = imageId
         self.sopClassUID = sopClassUID
         self.seriesInstanceUID = seriesInstanceUID
         self.sopInstanceUID = sopInstanceUID
+        self.studyInstanceUID = studyInstanceUID
     }
 }
 
@@ -47,12 +53,12 @@ extension IndexDatabase {
     public func pendingDeliveries(seriesId: Int64, destination: String) throws -> [PendingDelivery] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT i.id, d.path, d.size, d.createdAt FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
+                SELECT i.id, d.path, d.size, d.createdAt, d.sopInstanceUID FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
                 WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
                 AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ?)
                 ORDER BY i.id
                 """, arguments: [seriesId, destination]).map {
-                PendingDelivery(imageId: $0[0], path: $0[1], size: $0[2], copiedAt: $0[3])
+                PendingDelivery(imageId: $0[0], path: $0[1], size: $0[2], copiedAt: $0[3], sopInstanceUID: $0[4])
             }
         }
     }
@@ -123,11 +129,11 @@ extension IndexDatabase {
     public func sentImages(seriesId: Int64, destination: String) throws -> [SentImage] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT v.imageId, i.sopClassUID, d.seriesInstanceUID, d.sopInstanceUID FROM delivery AS v
+                SELECT v.imageId, i.sopClassUID, d.seriesInstanceUID, d.sopInstanceUID, d.studyInstanceUID FROM delivery AS v
                 JOIN image AS i ON i.id = v.imageId JOIN deidentified AS d ON d.imageId = v.imageId
                 WHERE i.seriesId = ? AND v.destination = ? AND v.state = \(DeliveryRecord.State.sent.sql) ORDER BY v.imageId
                 """, arguments: [seriesId, destination]).map {
-                SentImage(imageId: $0[0], sopClassUID: $0[1], seriesInstanceUID: $0[2], sopInstanceUID: $0[3])
+                SentImage(imageId: $0[0], sopClassUID: $0[1], seriesInstanceUID: $0[2], sopInstanceUID: $0[3], studyInstanceUID: $0[4])
             }
         }
     }

@@ -5,9 +5,9 @@ import RemoteServices
 
 extension NodeConfiguration {
     /// The enabled destinations, checked: the Orthanc of the ORTHANC_* settings when
-    /// SEND_TO_ORTHANC, the bucket when SEND_TO_GOOGLE (and its storage client), then
-    /// EXTRA_DESTINATIONS in order. Every ORTHANC_* and GOOGLE_* setting is checked whether or
-    /// not its destination is enabled.
+    /// SEND_TO_ORTHANC, the bucket when SEND_TO_GOOGLE (and its storage client), the DICOMweb
+    /// server when SEND_TO_DICOMWEB, then EXTRA_DESTINATIONS in order. Every ORTHANC_*, GOOGLE_*
+    /// and DICOMWEB_* setting is checked whether or not its destination is enabled.
     static func resolveDestinations(_ r: inout SettingsResolver, dicomAETitle: String,
                                     sendTimeout: TimeInterval) -> ([DeliveryDestination], GoogleCloudStorage?) {
         let callingSetting = r.text(.orthancCallingAETitle)
@@ -59,6 +59,10 @@ extension NodeConfiguration {
             out.append(DeliveryDestination(name: "google", target: .googleCloudStorage(bucket: bucket, collection: collection)))
         }
 
+        if let dicomweb = resolveDICOMweb(&r, credentialsPath: credentialsPath, sendTimeout: sendTimeout) {
+            out.append(dicomweb)
+        }
+
         let extras = r.value(.extraDestinations) { text in
             try SettingsResolver.list(text, separator: ";").map { entry in
                 try extraDestination(entry, calling: calling, sendTimeout: sendTimeout, commitmentTimeout: commitmentTimeout)
@@ -66,11 +70,53 @@ extension NodeConfiguration {
         }
         for extra in extras {
             if out.contains(where: { $0.name == extra.name }) {
-                r.refuse(.extraDestinations, "the name \(extra.name) is used twice (\"orthanc\" is SEND_TO_ORTHANC's, \"google\" SEND_TO_GOOGLE's)")
+                r.refuse(.extraDestinations, "the name \(extra.name) is used twice (\"orthanc\" is SEND_TO_ORTHANC's, \"google\" SEND_TO_GOOGLE's, \"dicomweb\" SEND_TO_DICOMWEB's)")
             }
             out.append(extra)
         }
         return (out, storage)
+    }
+
+    /// The DICOMweb destination ("dicomweb") when SEND_TO_DICOMWEB: DICOMWEB_URL, signed in as
+    /// DICOMWEB_AUTH says (a Google token with the Cloud Healthcare scope from the same
+    /// credentials as Cloud Storage's).
+    static func resolveDICOMweb(_ r: inout SettingsResolver, credentialsPath: String?, sendTimeout: TimeInterval) -> DeliveryDestination? {
+        let enabled = r.boolean(.sendToDICOMweb)
+        let url = r.url(.dicomwebURL)
+        let auth = r.choice(.dicomwebAuth)
+        let username = r.text(.dicomwebUsername), password = r.text(.dicomwebPassword), token = r.text(.dicomwebToken)
+        let verify = r.choice(.dicomwebVerify) == "qido"
+        guard enabled else { return nil }
+        guard let url else {
+            r.refuse(.dicomwebURL, "must name the DICOMweb service: SEND_TO_DICOMWEB is on")
+            return nil
+        }
+        var authorization = DICOMwebAuthorization.none
+        switch auth {
+        case "basic":
+            if username.isEmpty || username.contains(":") {
+                r.refuse(.dicomwebUsername, "must name the user, without a colon: DICOMWEB_AUTH is basic")
+            }
+            authorization = .basic(username: username, password: password)
+        case "bearer":
+            if token.isEmpty || token.contains(where: { $0.isWhitespace || !$0.isASCII }) {
+                r.refuse(.dicomwebToken, "must be the token (printable ASCII, no spaces): DICOMWEB_AUTH is bearer")
+            }
+            authorization = .bearer(token)
+        case "google":
+            var environment = r.values.environment
+            environment["GOOGLE_APPLICATION_CREDENTIALS"] = credentialsPath ?? ""
+            do {
+                authorization = .google(try GoogleCredentials.fromEnvironment(environment, timeout: sendTimeout,
+                                                                              scope: GoogleCredentials.healthcareScope))
+            } catch {
+                r.refuse(.googleApplicationCredentials, "\(error)")
+            }
+        default: break
+        }
+        var client = DICOMwebClient(base: url, authorization: authorization)
+        client.timeout = max(120, sendTimeout)
+        return DeliveryDestination(name: "dicomweb", target: .dicomweb(client, verify: verify))
     }
 
     /// One entry of EXTRA_DESTINATIONS: NAME=AET@HOST:PORT[ REST-URL|commitment].

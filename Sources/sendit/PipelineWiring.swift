@@ -66,7 +66,7 @@ struct PipelineWiring {
     }
 
     /// One send stage per destination (run by their own pool of workers): C-STORE for DICOM
-    /// destinations, a NIfTI upload for Google Cloud Storage.
+    /// destinations, a NIfTI upload for Google Cloud Storage, STOW-RS for DICOMweb.
     func makeSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
         let names = destinations.map(\.name)
         return try destinations.map { destination -> any StageHandler in
@@ -80,6 +80,11 @@ struct PipelineWiring {
                 guard let storage = node.googleStorage else { throw NoGoogleStorage() }
                 var stage = GoogleStage(destination: destination, destinations: names, storage: storage, logger: logger)
                 stage.fields = node.googleMetadataFields
+                return stage
+            case .dicomweb:
+                var stage = DICOMwebStage(destination: destination, destinations: names,
+                                          scratchFolder: configuration.outboxFolder + "/.incoming", logger: logger)
+                stage.acceptWarnings = node.sendAcceptWarnings
                 return stage
             }
         }

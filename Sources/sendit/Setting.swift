@@ -66,6 +66,13 @@ enum Setting: String, CaseIterable, Sendable {
     case googleStorageCollection = "GOOGLE_STORAGE_COLLECTION"
     case googleStorageEndpoint = "GOOGLE_STORAGE_ENDPOINT"
     case googleMetadataFields = "GOOGLE_METADATA_FIELDS"
+    case sendToDICOMweb = "SEND_TO_DICOMWEB"
+    case dicomwebURL = "DICOMWEB_URL"
+    case dicomwebAuth = "DICOMWEB_AUTH"
+    case dicomwebUsername = "DICOMWEB_USERNAME"
+    case dicomwebPassword = "DICOMWEB_PASSWORD"
+    case dicomwebToken = "DICOMWEB_TOKEN"
+    case dicomwebVerify = "DICOMWEB_VERIFY"
     case sendWorkers = "SEND_WORKERS"
     case sendAssociations = "SEND_ASSOCIATIONS"
     case sendRetryDelay = "SEND_RETRY_DELAY"
@@ -252,6 +259,22 @@ enum Setting: String, CaseIterable, Sendable {
             Declaration(kind: .special(type: "list", allowed: "DICOM keywords, ImageCount, SliceThickness, Matrix; comma-separated"),
                         defaultValue: SeriesMetadata.defaultFields.joined(separator: ","),
                         help: "fields of the metadata JSON: de-identified header keywords, ImageCount, SliceThickness, Matrix")
+        case .sendToDICOMweb:
+            Declaration(kind: .boolean, defaultValue: "false",
+                        help: "also store each de-identified series on the DICOMweb server at DICOMWEB_URL (STOW-RS, destination \"dicomweb\")")
+        case .dicomwebURL:
+            Declaration(kind: .url(optional: true), defaultValue: "",
+                        help: "the DICOMweb service's base URL (STOW-RS POSTs to URL/studies), e.g. http://host:8042/dicom-web or a Cloud Healthcare DICOM store's .../dicomWeb")
+        case .dicomwebAuth:
+            Declaration(kind: .choice(["none", "basic", "bearer", "google"]), defaultValue: "none",
+                        help: "how sendit signs in: none, basic (DICOMWEB_USERNAME and DICOMWEB_PASSWORD), bearer (DICOMWEB_TOKEN), "
+                            + "google (an OAuth token with the Cloud Healthcare scope, from GOOGLE_APPLICATION_CREDENTIALS or the GCE metadata server)")
+        case .dicomwebUsername: Declaration(kind: .text(optional: true), defaultValue: "", help: "user for DICOMWEB_AUTH=basic")
+        case .dicomwebPassword: Declaration(kind: .text(optional: true), defaultValue: "", help: "password for DICOMWEB_AUTH=basic", isSecret: true)
+        case .dicomwebToken: Declaration(kind: .text(optional: true), defaultValue: "", help: "the bearer token for DICOMWEB_AUTH=bearer", isSecret: true)
+        case .dicomwebVerify:
+            Declaration(kind: .choice(["qido", "none"]), defaultValue: "qido",
+                        help: "how stores are verified: qido (QIDO-RS lists the series' instances; missing ones are sent again) or none (the STOW-RS answer is final)")
         case .sendWorkers:
             Declaration(kind: .integer(1...64), defaultValue: "2",
                         help: "threads sending series (apart from WORKERS, so a slow destination holds up no de-identification)")

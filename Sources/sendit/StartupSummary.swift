@@ -48,6 +48,8 @@ enum StartupSummary {
         case .dicom(_, .orthancREST): " (verified through Orthanc's REST API)"
         case .dicom(_, .storageCommitment): " (verified by Storage Commitment)"
         case .googleCloudStorage: " (NIfTI volumes)"
+        case .dicomweb(let client, let verify):
+            " (STOW-RS, \(client.authorization.kind) authorization" + (verify ? ", verified by QIDO-RS)" : ", the STOW-RS answer final)")
         }
     }
 

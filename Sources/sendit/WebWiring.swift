@@ -168,6 +168,9 @@ final class WebWiring: NodeControl, @unchecked Sendable {
             } catch {
                 return done(false, "credentials refused: \(error)")
             }
+        case .dicomweb(let client, _):
+            let (ok, detail) = client.check()
+            return done(ok, detail)
         }
     }
 }

@@ -59,6 +59,28 @@ extension GoogleCloudStorageTests {
         }
     }
 
+    /// A DICOMweb destination that is a Cloud Healthcare DICOM store: the same service account,
+    /// the Cloud Healthcare scope, verified by the token double (which then refuses Cloud
+    /// Storage's scope), and the token as DICOMweb's bearer.
+    @Test func theCloudHealthcareScopeIsAskedForByTheDICOMwebDestination() throws {
+        try withTools {
+            let account = try Account()
+            let double = try TestDouble(account.doubleArguments() + ["--scope", GoogleCredentials.healthcareScope, "--token", "ya29.healthcare"])
+            let keyFile = try account.keyFile(tokenURI: double.tokenURI)
+            let credentials = try GoogleCredentials.fromEnvironment(["GOOGLE_APPLICATION_CREDENTIALS": keyFile], scope: GoogleCredentials.healthcareScope)
+            #expect(try DICOMwebAuthorization.google(credentials).header() == "Bearer ya29.healthcare")
+            let token = try #require(double.requests("token").first)
+            #expect(token["verified"] as? Bool == true, "\(token["reason"] ?? "")")
+            #expect((token["claims"] as? [String: Any])?["scope"] as? String == "https://www.googleapis.com/auth/cloud-healthcare")
+            do {
+                _ = try GoogleCredentials(serviceAccountFile: keyFile).accessToken()
+                Issue.record("the double took Cloud Storage's scope for the Cloud Healthcare one")
+            } catch let error as GoogleCloudError {
+                #expect(error.status == 400 && !error.isTransient)
+            }
+        }
+    }
+
     @Test func aKeyTheEndpointCannotVerifyIsAPermanentRefusalAndAnOutageTransient() throws {
         try withTools {
             let account = try Account()

@@ -18,12 +18,12 @@ import TestSupport
         try "allow x if ConversionType absent WSD\n".write(toFile: root + "/bad.rules", atomically: true, encoding: .utf8)
     }
 
-    /// Every feature on, so that resolution reads every setting: both remote destinations, the
+    /// Every feature on, so that resolution reads every setting: the remote destinations, the
     /// identifiers service; folders under `root`.
     var base: [Setting: String] {
         [.dataFolder: root + "/data", .database: root + "/sendit.db", .quarantineFolder: root + "/var/quarantine",
          .sendToGoogle: "true", .googleCloudStorage: "bucket", .deidentifyRESTful: "true",
-         .identifiersURL: "http://127.0.0.1:9/identifiers"]
+         .identifiersURL: "http://127.0.0.1:9/identifiers", .sendToDICOMweb: "true", .dicomwebURL: "http://127.0.0.1:9/dicom-web"]
     }
 
     /// A configuration file's text from settings.
@@ -189,6 +189,11 @@ import TestSupport
             ([.deidentifyRESTful: "true", .identifiersURL: ""], .identifiersURL, "DEIDENTIFY_RESTFUL is on"),
             ([.sendToGoogle: "true", .googleCloudStorage: ""], .googleCloudStorage, "SEND_TO_GOOGLE is on"),
             ([.extraDestinations: "orthanc=X@h:1"], .extraDestinations, "the name orthanc is used twice"),
+            ([.sendToDICOMweb: "true"], .dicomwebURL, "SEND_TO_DICOMWEB is on"),
+            ([.sendToDICOMweb: "true", .dicomwebURL: "http://h/dicom-web", .dicomwebAuth: "basic"], .dicomwebUsername, "DICOMWEB_AUTH is basic"),
+            ([.sendToDICOMweb: "true", .dicomwebURL: "http://h/dicom-web", .dicomwebAuth: "bearer"], .dicomwebToken, "DICOMWEB_AUTH is bearer"),
+            ([.sendToDICOMweb: "true", .dicomwebURL: "http://h/dicom-web", .extraDestinations: "dicomweb=X@h:1"], .extraDestinations,
+             "the name dicomweb is used twice"),
             ([.deidOptions: "retain-full-dates,retain-modified-dates"], .deidOptions, "exclude each other"),
         ]
         for (changes, setting, message) in cases {
@@ -200,6 +205,26 @@ import TestSupport
             }
             #expect(report.names == [setting.name] && report.description.contains(message), "\(report)")
         }
+    }
+
+    @Test func theDICOMwebDestinationIsSignedInAsConfigured() throws {
+        let on: [Setting: String] = [.dataFolder: root + "/data", .sendToDICOMweb: "true", .dicomwebURL: "https://pacs.example/dicom-web",
+                                     .dicomwebAuth: "basic", .dicomwebUsername: "sendit", .dicomwebPassword: "s3cret pass"]
+        let node = try resolve(on).get()
+        #expect(node.destinations.map(\.name) == ["orthanc", "dicomweb"])
+        let dicomweb = try #require(node.destinations.last)
+        guard case .dicomweb(let client, let verify) = dicomweb.target else { Issue.record("\(dicomweb.target)"); return }
+        #expect(verify && client.base.absoluteString == "https://pacs.example/dicom-web")
+        #expect(try client.authorization.header() == "Basic " + Data("sendit:s3cret pass".utf8).base64EncodedString())
+        #expect(dicomweb.address == "https://pacs.example/dicom-web" && dicomweb.stage == "send:dicomweb")
+        var bearer = on
+        bearer[.dicomwebAuth] = "bearer"
+        bearer[.dicomwebToken] = "abc.def"
+        bearer[.dicomwebVerify] = "none"
+        guard case .dicomweb(let client2, let verify2) = try resolve(bearer).get().destinations.last?.target else { return }
+        #expect(try !verify2 && client2.authorization.header() == "Bearer abc.def")
+        bearer[.sendToDICOMweb] = "false"
+        #expect(try resolve(bearer).get().destinations.map(\.name) == ["orthanc"])
     }
 
     @Test func theCheckedInReferenceIsWhatTheTableGenerates() throws {

@@ -1,4 +1,5 @@
 """A throw-away Orthanc, started and stopped by conformance/orthanc, and its REST API."""
+import base64
 import json
 import os
 import shutil
@@ -28,10 +29,12 @@ class Orthanc:
     """Orthanc (AE ORTHANC) in `folder`, on free DICOM and HTTP ports; `lua` a script for
     conformance/orthanc start --lua. Its modality "sendit" (AE SENDIT) is 127.0.0.1:sendit_port,
     where its Storage Commitment results go (set it before start()). start() may be called
-    again after stop() or kill9(), on the same storage. The `with` block stops it."""
+    again after stop() or kill9(), on the same storage. The `with` block stops it. `dicomweb`:
+    with the DICOMweb plugin at url + "/dicom-web"; `user` ("NAME:PASSWORD"): HTTP basic
+    authentication, which request() then uses."""
 
-    def __init__(self, folder, lua=None):
-        self.dir, self.lua = folder, lua
+    def __init__(self, folder, lua=None, dicomweb=False, user=None):
+        self.dir, self.lua, self.dicomweb, self.user = folder, lua, dicomweb, user
         self.dicom_port, self.http_port = free_port(), free_port()
         self.sendit_port = 11112
         self.url = f"http://127.0.0.1:{self.http_port}"
@@ -39,7 +42,8 @@ class Orthanc:
     def start(self):
         """Starts it and waits until REST and C-ECHO answer (conformance/orthanc does); its pid."""
         cmd = [SCRIPT, "start", self.dir, "--dicom-port", str(self.dicom_port), "--http-port", str(self.http_port),
-               "--aet", "ORTHANC", "--sendit-port", str(self.sendit_port)] + (["--lua", self.lua] if self.lua else [])
+               "--aet", "ORTHANC", "--sendit-port", str(self.sendit_port)] + (["--lua", self.lua] if self.lua else []) \
+            + (["--dicomweb"] if self.dicomweb else []) + (["--user", self.user] if self.user else [])
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"conformance/orthanc start failed: {r.stderr[-1500:]}")
@@ -73,8 +77,10 @@ class Orthanc:
 
     # ---- REST
 
-    def request(self, method, path, raw=False):
-        req = urllib.request.Request(self.url + path, method=method)
+    def request(self, method, path, raw=False, headers=None):
+        req = urllib.request.Request(self.url + path, method=method, headers=dict(headers or {}))
+        if self.user:
+            req.add_header("Authorization", "Basic " + base64.b64encode(self.user.encode()).decode())
         with urllib.request.urlopen(req, timeout=30) as r:
             body = r.read()
         return body if raw else json.loads(body or b"null")
