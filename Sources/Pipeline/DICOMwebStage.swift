@@ -15,7 +15,7 @@ import SenditIndex
 /// again on the next try. A fault that may pass (no answer, 5xx, 429, a transient Failure
 /// Reason) fails the job, which the queue tries again with backoff, sending only what the
 /// destination has not answered for.
-public struct DICOMwebStage: StageHandler {
+public struct DICOMwebStage: DeliveryStage {
     public let destination: DeliveryDestination
     let client: DICOMwebClient
     let verify: Bool
@@ -33,10 +33,6 @@ public struct DICOMwebStage: StageHandler {
     public var metrics = PipelineMetrics()
     let logger: Logger
 
-    public var stage: String { destination.stage }
-    public let inputStatuses: [ImageStatus] = []
-    public let workingStatus: ImageStatus = .doneProcessing
-    public let nextStages: [String] = []
 
     /// `destination` must be a DICOMweb one.
     public init(destination: DeliveryDestination, destinations: [String], scratchFolder: String,
@@ -167,6 +163,4 @@ public struct DICOMwebStage: StageHandler {
         return "stored \(missing.count) image\(missing.count == 1 ? "" : "s") QIDO-RS does not show (first \(first.sopInstanceUID)); they are sent again"
     }
 
-    /// Given up (by age): the images this destination does not have yet are FAILED.
-    public var giveUp: JobQueue.GiveUp { .failUndelivered(destination: destination.name) }
 }

@@ -14,7 +14,7 @@ import SenditIndex
 /// a volume (compressed pixel data, no pixel data, geometry that is not uniform) is `skipped`
 /// with the reason, never silently. Faults that may pass are retried by the job queue; a refusal
 /// (HTTP 4xx but 408/429) fails the images with the reason.
-public struct GoogleStage: StageHandler {
+public struct GoogleStage: DeliveryStage {
     public let destination: DeliveryDestination
     public let destinations: [String]
     public let storage: GoogleCloudStorage
@@ -24,10 +24,6 @@ public struct GoogleStage: StageHandler {
     public var metrics = PipelineMetrics()
     let logger: Logger
 
-    public var stage: String { destination.stage }
-    public let inputStatuses: [ImageStatus] = []
-    public let workingStatus: ImageStatus = .doneProcessing
-    public let nextStages: [String] = []
 
     public init(destination: DeliveryDestination, destinations: [String], storage: GoogleCloudStorage,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
@@ -112,9 +108,6 @@ public struct GoogleStage: StageHandler {
         }
     }
 
-    /// Given up (by age): the images this destination does not have yet are FAILED; those it
-    /// has, waiting for other destinations, are left alone.
-    public var giveUp: JobQueue.GiveUp { .failUndelivered(destination: destination.name) }
 
     /// Records each image not yet delivered here in `state`, with its event; a refusal fails
     /// the image.

@@ -14,7 +14,7 @@ import SenditIndex
 /// transient reject, out of resources, a destination that answered Success but cannot show the
 /// image) fails the job, which the queue tries again with backoff, and the next try sends only
 /// what is not yet at the destination.
-public struct SendStage: StageHandler {
+public struct SendStage: DeliveryStage {
     public let destination: DeliveryDestination
     let dicom: StorageSCU.Destination
     let verification: DeliveryDestination.Verification
@@ -33,12 +33,6 @@ public struct SendStage: StageHandler {
     public var metrics = PipelineMetrics()
     let logger: Logger
 
-    public var stage: String { destination.stage }
-    /// Images are not moved when the job starts: each destination keeps its own record, and the
-    /// image status follows from all of them.
-    public let inputStatuses: [ImageStatus] = []
-    public let workingStatus: ImageStatus = .doneProcessing
-    public let nextStages: [String] = []
 
     /// `destination` must be a DICOM one.
     public init(destination: DeliveryDestination, destinations: [String],
@@ -211,7 +205,4 @@ public struct SendStage: StageHandler {
         return "no storage commitment result within \(Int(timeout)) s (transaction \(transaction)); is this node's listener known to the destination?"
     }
 
-    /// Given up (only by age: send jobs otherwise retry without end): the images this
-    /// destination does not have yet are FAILED, with the last fault.
-    public var giveUp: JobQueue.GiveUp { .failUndelivered(destination: destination.name) }
 }

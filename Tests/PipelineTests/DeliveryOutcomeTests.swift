@@ -75,6 +75,21 @@ import SenditIndex
         #expect(!forever.isExhausted(attempts: 999_999, maxAttempts: 1_000_000, createdAt: start, now: start.addingTimeInterval(1e9)))
     }
 
+    /// Every delivery stage gives up by failing only what its destination lacks, never every
+    /// image in its working status (StageHandler's default, which would fail images other
+    /// destinations still wait for): the witness comes from DeliveryStage.
+    @Test func aDeliveryStageGivesUpOnlyWhatItsDestinationLacks() {
+        struct Probe: DeliveryStage {
+            let destination: DeliveryDestination
+            func run(_ job: StageJob) throws {}
+        }
+        let stage: any StageHandler = Probe(destination: DeliveryDestination(name: "lake", target: .googleCloudStorage(bucket: "b", collection: "c")))
+        #expect(stage.giveUp == .failUndelivered(destination: "lake"))
+        #expect(stage.stage == "send:lake" && stage.inputStatuses.isEmpty && stage.workingStatus == .doneProcessing && stage.nextStages.isEmpty)
+        let stages: [any DeliveryStage.Type] = [SendStage.self, GoogleStage.self, DICOMwebStage.self]
+        #expect(stages.count == 3)
+    }
+
     @Test func orthancFindAnswersGiveTheSOPInstanceUIDs() throws {
         let answer = #"[{"ID":"a","MainDicomTags":{"SOPInstanceUID":"2.25.1","InstanceNumber":"1"}},{"ID":"b","MainDicomTags":{"SOPInstanceUID":"2.25.2"}}]"#
         #expect(try OrthancREST.sopInstanceUIDs(fromFindAnswer: Data(answer.utf8)) == ["2.25.1", "2.25.2"])
