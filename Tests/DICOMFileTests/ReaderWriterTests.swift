@@ -145,7 +145,9 @@ import Glibc
         let out = dir.appendingPathComponent("copy.dcm").path
         try Part10Writer.write(file, to: out)
         let grown = HostileInputTests.maxResidentBytes() - before
-        #expect(grown < 64 << 20, "resident memory grew by \(grown) bytes")
+        // The peak RSS is the whole test process's, and other suites run meanwhile (one grew it
+        // by 66 MB in a CI run); a writer that loaded the value would grow it by 1 GiB.
+        #expect(grown < 256 << 20, "resident memory grew by \(grown) bytes")
         let copy = try Part10File.read(path: out, options: .strict)
         guard case .binary(.deferred(let copied)) = copy.dataSet[.pixelData]?.value else {
             Issue.record("copy lost its Pixel Data")
