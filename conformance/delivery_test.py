@@ -443,7 +443,9 @@ def case_orthanc_late(work):
         return problems, figures
 
 
-def case_orthanc_killed(work):
+def _orthanc_killed_once(work):
+    """One try of case_orthanc_killed: (problems, figures, whether the kill missed the sending)."""
+    os.makedirs(work, exist_ok=True)
     corpus = make_corpus(work, "corpus", [("Killorth^Tamsin", "KT40404", "19850505", "F",
                                            [("20240202", [("CT", CTImageStorage, ARGS.big)])])], "okill")
     with Orthanc(os.path.join(work, "orthanc")) as o, \
@@ -454,7 +456,7 @@ def case_orthanc_killed(work):
         acked = store(corpus, s.port, os.path.join(work, "storescu.log"))
         total = len(acked)
         if total < ARGS.big:
-            return [f"storescu got Success for {total} of {ARGS.big}"], {}
+            return [f"storescu got Success for {total} of {ARGS.big}"], {}, False
         problems = []
         at_kill = None
         deadline = time.monotonic() + ARGS.timeout
@@ -469,7 +471,7 @@ def case_orthanc_killed(work):
             time.sleep(0.01)
         t_kill = time.monotonic()
         if at_kill is None:
-            return [f"the kill did not fall during sending (Orthanc count {o.count()} of {total})"], {}
+            return [f"the kill did not fall during sending (Orthanc count {o.count()} of {total})"], {}, True
         time.sleep(1.5)
         d = s.destination()
         down = {"retrying": len(d["retrying"]), "lastError": d["retrying"][0]["lastError"] if d["retrying"] else None}
@@ -493,7 +495,22 @@ def case_orthanc_killed(work):
         problems += more + check_left(s)
         figures.update(acked=total, orthanc_at_kill=at_kill, after_restart=after_restart, while_down=down,
                        times=f"kill {t_kill - t0:.1f} s after the first image, done {t_done - t_kill:.1f} s after the kill")
-        return problems, figures
+        missed = after_restart is not None and after_restart >= total
+        return problems, figures, missed
+
+
+def case_orthanc_killed(work):
+    """Orthanc killed -9 while sendit sends a 300-image series, then restarted: every image
+    arrives, nothing is cleaned up while it is down. The kill is aimed by Orthanc's /statistics,
+    which lags the stores: when the restarted Orthanc already holds everything, the kill fell
+    after the sending and the try proves nothing, so it is made again (at most 3 tries, each in
+    fresh folders); a try that hit the sending decides."""
+    for attempt in range(1, 4):
+        problems, figures, missed = _orthanc_killed_once(os.path.join(work, f"try{attempt}"))
+        if not missed:
+            figures["tries"] = attempt
+            return problems, figures
+    return problems, figures
 
 
 def case_sendit_killed(work):
