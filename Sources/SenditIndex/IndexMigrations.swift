@@ -392,7 +392,9 @@ extension IndexDatabase {
                 UPDATE series SET derivedStatus = \(derived.replacingOccurrences(of: "%@", with: "series.id"));
                 CREATE INDEX series_derivedStatus ON series(derivedStatus);
                 CREATE TRIGGER series_status_insert AFTER INSERT ON seriesImageCount BEGIN \(recompute("NEW")) END;
-                CREATE TRIGGER series_status_update AFTER UPDATE ON seriesImageCount BEGIN \(recompute("NEW")) \(recompute("OLD")) END;
+                CREATE TRIGGER series_status_update AFTER UPDATE OF images ON seriesImageCount BEGIN \(recompute("NEW")) END;
+                CREATE TRIGGER series_status_move AFTER UPDATE OF seriesId ON seriesImageCount
+                WHEN OLD.seriesId IS NOT NEW.seriesId BEGIN \(recompute("NEW")) \(recompute("OLD")) END;
                 CREATE TRIGGER series_status_delete AFTER DELETE ON seriesImageCount BEGIN \(recompute("OLD")) END;
                 """)
         }
