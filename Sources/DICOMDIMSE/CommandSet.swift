@@ -111,4 +111,9 @@ enum CommandTag {
     static let requestedSOPInstanceUID = Tag.requestedSOPInstanceUID.rawValue
     static let actionTypeID = Tag.actionTypeID.rawValue
     static let eventTypeID = Tag.eventTypeID.rawValue
+    static let moveDestination = Tag.moveDestination.rawValue
+    static let remainingSubOperations = Tag.numberOfRemainingSuboperations.rawValue
+    static let completedSubOperations = Tag.numberOfCompletedSuboperations.rawValue
+    static let failedSubOperations = Tag.numberOfFailedSuboperations.rawValue
+    static let warningSubOperations = Tag.numberOfWarningSuboperations.rawValue
 }

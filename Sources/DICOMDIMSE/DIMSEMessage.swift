@@ -1,5 +1,6 @@
-/// The DIMSE messages sendit speaks (PS3.7 9.3, 10.3): C-ECHO and C-STORE, and N-ACTION and
-/// N-EVENT-REPORT for Storage Commitment (PS3.4 J), request and response.
+/// The DIMSE messages sendit speaks (PS3.7 9.3, 10.3): C-ECHO and C-STORE, C-FIND, C-MOVE, C-GET
+/// and C-CANCEL for Query/Retrieve (PS3.4 C), and N-ACTION and N-EVENT-REPORT for Storage
+/// Commitment (PS3.4 J), request and response.
 public enum DIMSEMessage: Equatable, Sendable {
     case cEchoRQ(CEchoRQ)
     case cEchoRSP(CEchoRSP)
@@ -9,6 +10,13 @@ public enum DIMSEMessage: Equatable, Sendable {
     case nActionRSP(NActionRSP)
     case nEventReportRQ(NEventReportRQ)
     case nEventReportRSP(NEventReportRSP)
+    case cFindRQ(CFindRQ)
+    case cFindRSP(QueryRetrieveRSP)
+    case cMoveRQ(CMoveRQ)
+    case cMoveRSP(QueryRetrieveRSP)
+    case cGetRQ(CGetRQ)
+    case cGetRSP(QueryRetrieveRSP)
+    case cCancelRQ(CCancelRQ)
 
     public var hasDataSet: Bool {
         switch self {
@@ -17,11 +25,13 @@ public enum DIMSEMessage: Equatable, Sendable {
         case .nActionRSP(let m): return m.hasDataSet
         case .nEventReportRQ(let m): return m.hasDataSet
         case .nEventReportRSP(let m): return m.hasDataSet
+        case .cFindRQ, .cMoveRQ, .cGetRQ: return true
+        case .cFindRSP(let m), .cMoveRSP(let m), .cGetRSP(let m): return m.hasIdentifier
         default: return false
         }
     }
 
-    /// Builds the command set, with the fields of PS3.7 Tables 9.3-1/2/12/13.
+    /// Builds the command set, with the fields of PS3.7 Tables 9.3-1 to 9.3-13 and 10.3.
     public func commandSet() -> CommandSet {
         var cs = CommandSet()
         switch self {
@@ -83,6 +93,41 @@ public enum DIMSEMessage: Equatable, Sendable {
             if let id = m.eventTypeID { cs.set(CommandTag.eventTypeID, us: id) }
             cs.set(CommandTag.commandDataSetType, us: m.hasDataSet ? 0x0001 : CommandDataSetType.null)
             cs.set(CommandTag.status, us: m.status.code)
+        case .cFindRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cFindRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.priority, us: m.priority.rawValue)
+            cs.set(CommandTag.commandDataSetType, us: 0x0001)
+        case .cMoveRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cMoveRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.moveDestination, string: m.moveDestination, padding: 0x20)
+            cs.set(CommandTag.priority, us: m.priority.rawValue)
+            cs.set(CommandTag.commandDataSetType, us: 0x0001)
+        case .cGetRQ(let m):
+            cs.set(CommandTag.affectedSOPClassUID, string: m.affectedSOPClassUID)
+            cs.set(CommandTag.commandField, us: CommandField.cGetRQ.rawValue)
+            cs.set(CommandTag.messageID, us: m.messageID)
+            cs.set(CommandTag.priority, us: m.priority.rawValue)
+            cs.set(CommandTag.commandDataSetType, us: 0x0001)
+        case .cFindRSP(let m), .cMoveRSP(let m), .cGetRSP(let m):
+            let field: CommandField = m.service == .find ? .cFindRSP : m.service == .move ? .cMoveRSP : .cGetRSP
+            if let uid = m.affectedSOPClassUID { cs.set(CommandTag.affectedSOPClassUID, string: uid) }
+            cs.set(CommandTag.commandField, us: field.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            cs.set(CommandTag.commandDataSetType, us: m.hasIdentifier ? 0x0001 : CommandDataSetType.null)
+            cs.set(CommandTag.status, us: m.status.code)
+            if let comment = m.errorComment { cs.set(CommandTag.errorComment, string: String(comment.prefix(64)), padding: 0x20) }
+            if let n = m.counts.remaining { cs.set(CommandTag.remainingSubOperations, us: n) }
+            if let n = m.counts.completed { cs.set(CommandTag.completedSubOperations, us: n) }
+            if let n = m.counts.failed { cs.set(CommandTag.failedSubOperations, us: n) }
+            if let n = m.counts.warning { cs.set(CommandTag.warningSubOperations, us: n) }
+        case .cCancelRQ(let m):
+            cs.set(CommandTag.commandField, us: CommandField.cCancelRQ.rawValue)
+            cs.set(CommandTag.messageIDBeingRespondedTo, us: m.messageIDBeingRespondedTo)
+            cs.set(CommandTag.commandDataSetType, us: CommandDataSetType.null)
         }
         return cs
     }
@@ -150,6 +195,32 @@ public enum DIMSEMessage: Equatable, Sendable {
                                                     affectedSOPInstanceUID: cs.string(CommandTag.affectedSOPInstanceUID),
                                                     eventTypeID: cs.us(CommandTag.eventTypeID),
                                                     status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")), hasDataSet: hasDataSet))
+        case .cFindRQ:
+            return .cFindRQ(CFindRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                    affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID"),
+                                    priority: Priority(rawValue: cs.us(CommandTag.priority) ?? 0) ?? .medium))
+        case .cMoveRQ:
+            return .cMoveRQ(CMoveRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                    affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID"),
+                                    moveDestination: try required(CommandTag.moveDestination, "Move Destination"),
+                                    priority: Priority(rawValue: cs.us(CommandTag.priority) ?? 0) ?? .medium))
+        case .cGetRQ:
+            return .cGetRQ(CGetRQ(messageID: try requiredUS(CommandTag.messageID, "Message ID"),
+                                  affectedSOPClassUID: try required(CommandTag.affectedSOPClassUID, "Affected SOP Class UID"),
+                                  priority: Priority(rawValue: cs.us(CommandTag.priority) ?? 0) ?? .medium))
+        case .cFindRSP, .cMoveRSP, .cGetRSP:
+            let service: QueryRetrieveService = field == CommandField.cFindRSP.rawValue ? .find : field == CommandField.cMoveRSP.rawValue ? .move : .get
+            let rsp = QueryRetrieveRSP(
+                service: service,
+                messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To"),
+                affectedSOPClassUID: cs.string(CommandTag.affectedSOPClassUID),
+                status: DIMSEStatus(try requiredUS(CommandTag.status, "Status")),
+                counts: SubOperationCounts(remaining: cs.us(CommandTag.remainingSubOperations), completed: cs.us(CommandTag.completedSubOperations),
+                                           failed: cs.us(CommandTag.failedSubOperations), warning: cs.us(CommandTag.warningSubOperations)),
+                hasIdentifier: hasDataSet, errorComment: cs.string(CommandTag.errorComment))
+            return service == .find ? .cFindRSP(rsp) : service == .move ? .cMoveRSP(rsp) : .cGetRSP(rsp)
+        case .cCancelRQ:
+            return .cCancelRQ(CCancelRQ(messageIDBeingRespondedTo: try requiredUS(CommandTag.messageIDBeingRespondedTo, "Message ID Being Responded To")))
         default:
             throw ParseError(message: "unsupported command \(CommandField(rawValue: field)?.description ?? "0x" + String(field, radix: 16))")
         }
