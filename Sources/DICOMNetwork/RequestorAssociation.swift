@@ -20,6 +20,9 @@ public final class RequestorAssociation {
         public var artimTimeout: Double = 30
         /// Seconds to wait for a DIMSE response.
         public var dimseTimeout: Double = 60
+        /// SCP/SCU Role Selection sub-items (PS3.7 D.3.3.4): for C-GET, this side as the SCP of
+        /// the Storage SOP classes whose C-STORE sub-operations come back on the association.
+        public var roleSelections: [RoleSelection] = []
 
         public init(host: String, port: Int, callingAETitle: String, calledAETitle: String,
                     presentationContexts: [PresentationContextRQ]) {
@@ -74,8 +77,27 @@ public final class RequestorAssociation {
     var peerMaximumLength: UInt32 = 0
     var messageID: UInt16 = 0
     var assembler = MessageAssembler()
-    var received: [DIMSEMessage] = []
+    var received: [Received] = []
     var failure: Failure?
+    /// The response data set being gathered (an identifier: small, and limited to
+    /// `maximumIdentifierLength`).
+    var gathering: Received?
+    /// During a C-GET: starts receiving a C-STORE sub-operation (nil: refused, its data set is
+    /// read and dropped). Set by `QueryRetrieveSCU`.
+    var subOperationReceiver: ((CStoreRQ, UInt8) -> InstanceReceiver?)?
+    /// The C-STORE sub-operation being received.
+    var receiving: (request: CStoreRQ, contextID: UInt8, receiver: InstanceReceiver?)?
+    /// Largest data set accepted in a response (a C-FIND identifier).
+    public static let maximumIdentifierLength = 1 << 20
+
+    /// A message from the peer, with its data set (a response's identifier) or, for a C-STORE
+    /// sub-operation of a C-GET, what became of the instance (status, error comment, path).
+    struct Received {
+        let message: DIMSEMessage
+        let contextID: UInt8
+        var dataSet: [UInt8]?
+        var stored: (status: DIMSEStatus, comment: String?, path: String?)?
+    }
 
     /// Connects and negotiates; throws `Failure` if the association is not established.
     public init(_ parameters: Parameters) throws(Failure) {
@@ -176,7 +198,7 @@ public final class RequestorAssociation {
     func awaitResponse(to id: UInt16) throws(Failure) -> DIMSEMessage {
         let deadline = Socket.now() + parameters.dimseTimeout
         while true {
-            if let message = received.first {
+            if let message = received.first?.message {
                 received.removeAll()
                 guard Self.respondsTo(message) == id else {
                     failure = .protocolError("expected the response to message \(id), got \(message)")
@@ -199,8 +221,46 @@ public final class RequestorAssociation {
         case .cStoreRSP(let r): return r.messageIDBeingRespondedTo
         case .nActionRSP(let r): return r.messageIDBeingRespondedTo
         case .nEventReportRSP(let r): return r.messageIDBeingRespondedTo
+        case .cFindRSP(let r), .cMoveRSP(let r), .cGetRSP(let r): return r.messageIDBeingRespondedTo
         default: return nil
         }
+    }
+
+    /// Files a message (and its data set) from the peer in `received`. A response's data set is
+    /// gathered in memory; a C-STORE sub-operation's goes to its `InstanceReceiver` as it arrives.
+    func take(_ event: MessageAssembler.Event?) throws {
+        switch event {
+        case .command(let m, let ctx)?:
+            received.append(Received(message: m, contextID: ctx))
+        case .commandWithDataSet(.cStoreRQ(let rq), let ctx)?:
+            guard let start = subOperationReceiver else { throw DIMSEProtocolError("a C-STORE-RQ outside a C-GET") }
+            receiving = (rq, ctx, start(rq, ctx))
+        case .commandWithDataSet(let m, let ctx)?:
+            gathering = Received(message: m, contextID: ctx, dataSet: [])
+        case .dataSetFragment(let data, let isLast)?:
+            if let r = receiving {
+                r.receiver?.append(data)
+                guard isLast else { return }
+                receiving = nil
+                let outcome = r.receiver?.finish() ?? (.refusedSOPClassNotSupported, "no storage context \(r.contextID) for this SOP class", nil)
+                received.append(Received(message: .cStoreRQ(r.request), contextID: r.contextID,
+                                         stored: (outcome.0, outcome.1, outcome.2)))
+            } else if var g = gathering {
+                guard g.dataSet!.count + data.count <= Self.maximumIdentifierLength else {
+                    throw DIMSEProtocolError("a response data set longer than \(Self.maximumIdentifierLength) bytes")
+                }
+                g.dataSet! += data
+                gathering = isLast ? nil : g
+                if isLast { received.append(g) }
+            }
+        case nil: break
+        }
+    }
+
+    /// Drops a C-STORE sub-operation cut short (the association ended in its middle).
+    func discardPartialSubOperation() {
+        receiving?.receiver?.discard()
+        receiving = nil
     }
 
     func readAndHandle(deadline: Double, waiting: String) throws(Failure) {
@@ -240,12 +300,7 @@ public final class RequestorAssociation {
         case .pdu(.associateRQ): try step(.Evt6)
         case .pData(let body):
             do {
-                try PDataTF.forEachValue(in: body) { pdv in
-                    switch try assembler.receive(pdv) {
-                    case .command(let m, _)?, .commandWithDataSet(let m, _)?: received.append(m)   // a response's data set is not used
-                    default: break
-                    }
-                }
+                try PDataTF.forEachValue(in: body) { pdv in try take(assembler.receive(pdv)) }
                 try step(.Evt10)
             } catch {
                 failure = .protocolError("\(error)")
@@ -296,6 +351,7 @@ public final class RequestorAssociation {
                                        implementationClassUID: Part10Writer.implementationClassUID.rawValue,
                                        implementationVersionName: Part10Writer.implementationVersionName)
             info.order = []
+            info.roleSelections = parameters.roleSelections
             try channel!.send(.associateRQ(AAssociateRQ(calledAETitle: parameters.calledAETitle, callingAETitle: parameters.callingAETitle,
                                                         presentationContexts: parameters.presentationContexts, userInformation: info)))
         case .sendPData:

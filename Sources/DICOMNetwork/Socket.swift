@@ -154,6 +154,12 @@ public final class Socket: @unchecked Sendable {
         }
     }
 
+    /// Whether bytes (or the end of the stream) can be read within `seconds`.
+    public func isReadable(within seconds: Double) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, Int32(max(0, seconds * 1000))) != 0
+    }
+
     /// Waits until the socket is ready for `events`, until `deadline`, in slices of at most
     /// 0.5 s so that `interrupted` is noticed.
     private func wait(for events: Int16, deadline: Double, what: String, interrupted: (() -> Bool)? = nil) throws {
