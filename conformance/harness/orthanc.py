@@ -31,10 +31,11 @@ class Orthanc:
     where its Storage Commitment results go (set it before start()). start() may be called
     again after stop() or kill9(), on the same storage. The `with` block stops it. `dicomweb`:
     with the DICOMweb plugin at url + "/dicom-web"; `user` ("NAME:PASSWORD"): HTTP basic
-    authentication, which request() then uses."""
+    authentication, which request() then uses. `allow_qr`: the modality "sendit" may C-FIND,
+    C-MOVE and C-GET (its AE SENDIT is then the calling AE a retrieval uses)."""
 
-    def __init__(self, folder, lua=None, dicomweb=False, user=None):
-        self.dir, self.lua, self.dicomweb, self.user = folder, lua, dicomweb, user
+    def __init__(self, folder, lua=None, dicomweb=False, user=None, allow_qr=False):
+        self.dir, self.lua, self.dicomweb, self.user, self.allow_qr = folder, lua, dicomweb, user, allow_qr
         self.dicom_port, self.http_port = free_port(), free_port()
         self.sendit_port = 11112
         self.url = f"http://127.0.0.1:{self.http_port}"
@@ -43,7 +44,8 @@ class Orthanc:
         """Starts it and waits until REST and C-ECHO answer (conformance/orthanc does); its pid."""
         cmd = [SCRIPT, "start", self.dir, "--dicom-port", str(self.dicom_port), "--http-port", str(self.http_port),
                "--aet", "ORTHANC", "--sendit-port", str(self.sendit_port)] + (["--lua", self.lua] if self.lua else []) \
-            + (["--dicomweb"] if self.dicomweb else []) + (["--user", self.user] if self.user else [])
+            + (["--dicomweb"] if self.dicomweb else []) + (["--user", self.user] if self.user else []) \
+            + (["--allow-qr"] if self.allow_qr else [])
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"conformance/orthanc start failed: {r.stderr[-1500:]}")
