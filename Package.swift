@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"]),
         .testTarget(name: "DICOMFileTests", dependencies: ["DICOMCore", "DICOMFile", "TestSupport"]),
         .testTarget(name: "DICOMUpperLayerTests", dependencies: ["DICOMUpperLayer", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer"]),
+        .testTarget(name: "DICOMDIMSETests", dependencies: ["DICOMDIMSE", "DICOMUpperLayer", "TestSupport"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: [
             "DICOMNetwork", "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),

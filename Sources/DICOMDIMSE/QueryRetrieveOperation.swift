@@ -36,6 +36,7 @@ public struct QueryRetrieveOperation: Sendable {
 
     public struct Violation: Error, Equatable, Sendable, CustomStringConvertible {
         public let message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 

@@ -120,7 +120,12 @@ import Glibc
 
 /// A minimal SCP: accepts one association, then answers (or not) as `behaviour` says.
 final class FakeSCP: @unchecked Sendable {
-    enum Behaviour { case wrongMessageID, neverReads }
+    enum Behaviour {
+        case wrongMessageID, neverReads
+        /// Reads a request (its command and its data set), then sends these messages, each with
+        /// its data set if given; a `nil` message waits for a C-CANCEL-RQ first.
+        case responses([(DIMSEMessage?, [UInt8]?)])
+    }
     let listenFD: Int32
     let port: Int
 
@@ -147,6 +152,23 @@ final class FakeSCP: @unchecked Sendable {
                                   }, userInformation: UserInformation(maximumLength: 16384))
             try? channel.send(.associateAC(ac))
             switch behaviour {
+            case .responses(let script):
+                // The request: a command PDV, then (Q/R requests have one) the data set's.
+                _ = try? channel.read(deadline: Socket.now() + 5, waiting: "command")
+                _ = try? channel.read(deadline: Socket.now() + 5, waiting: "data set")
+                for (message, dataSet) in script {
+                    guard let message else {
+                        _ = try? channel.read(deadline: Socket.now() + 5, waiting: "C-CANCEL-RQ")
+                        continue
+                    }
+                    let cmd = message.commandSet().encode()
+                    try? cmd.withUnsafeBytes { try channel.sendFragments(contextID: 1, isCommand: true, data: $0, peerMaximumLength: 0) }
+                    if let dataSet {
+                        try? dataSet.withUnsafeBytes { try channel.sendFragments(contextID: 1, isCommand: false, data: $0, peerMaximumLength: 0) }
+                    }
+                }
+                _ = try? channel.read(deadline: Socket.now() + 5, waiting: "release")
+                try? channel.send(.releaseRP)
             case .neverReads:
                 Thread.sleep(forTimeInterval: 30)
             case .wrongMessageID:
