@@ -10,13 +10,14 @@ struct GetCommand: ParsableCommand {
         commandName: "get",
         abstract: "Fetch studies from an archive into a folder: C-GET, like getscu.",
         discussion: """
-            Finds the studies the key matches (C-FIND), then fetches each one by its Study
-            Instance UID (C-GET); the instances come back on the same association and are
-            written to --out as <SOPInstanceUID>.dcm, each checked (complete DICOM, the instance
-            announced) and synced before it is acknowledged, as the listener does. Proposes up to
-            127 Storage SOP classes (current image classes first; --sop-class to choose) in
-            Explicit and Implicit VR Little Endian. Prints the sub-operation counts as they
-            arrive. Exit status 0 when every study came with no failed sub-operation, else 1.
+            Finds the studies the key matches (C-FIND), then fetches each one by its
+            Study Instance UID (C-GET); the instances come back on the same association
+            and are written to --out as <SOPInstanceUID>.dcm, each checked (complete
+            DICOM, the instance announced) and synced before it is acknowledged, as the
+            listener does. Proposes up to 127 Storage SOP classes (current image classes
+            first; --sop-class to choose) in Explicit and Implicit VR Little Endian.
+            Prints the sub-operation counts as they arrive. Exit status 0 when every
+            study came with no failed sub-operation, else 1.
 
             \(QueryRetrieveOptions.help)
             """)
@@ -25,6 +26,8 @@ struct GetCommand: ParsableCommand {
     @Option(name: .long, help: "The folder to write the instances to (made if needed).") var out: String
     @Option(name: .customLong("sop-class"), help: "A Storage SOP Class UID to accept (repeat; default: up to 127 current ones).")
     var sopClasses: [String] = []
+
+    func validate() throws { try options.refuseWildcards() }
 
     func run() throws {
         do {

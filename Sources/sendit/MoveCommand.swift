@@ -9,18 +9,21 @@ struct MoveCommand: ParsableCommand {
         commandName: "move",
         abstract: "Have an archive send studies to an AE title: C-MOVE, like movescu.",
         discussion: """
-            Finds the studies the key matches (C-FIND), then asks for each one by its Study
-            Instance UID (C-MOVE) to be sent to --dest, an AE title the archive knows (this
-            node's own listener, or any). Prints the sub-operation counts as the archive reports
-            them and each study's final status. Exit status 0 when every study was moved with no
-            failed sub-operation, 1 otherwise (no study found, a refusal such as A801 Move
-            destination unknown, a failed sub-operation, a broken association).
+            Finds the studies the key matches (C-FIND), then asks for each one by its
+            Study Instance UID (C-MOVE) to be sent to --dest, an AE title the archive
+            knows (this node's own listener, or any). Prints the sub-operation counts as
+            the archive reports them and each study's final status. Exit status 0 when
+            every study was moved with no failed sub-operation, 1 otherwise (no study
+            found, a refusal such as A801 Move destination unknown, a failed sub-
+            operation, a broken association).
 
             \(QueryRetrieveOptions.help)
             """)
 
     @OptionGroup var options: QueryRetrieveOptions
     @Option(name: .long, help: "The AE title the archive sends the instances to.") var dest: String
+
+    func validate() throws { try options.refuseWildcards() }
 
     func run() throws {
         do {

@@ -8,12 +8,13 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Look for studies or series in an archive: C-FIND, like findscu.",
         discussion: """
-            Prints one line per match with the keys the archive returned (StudyInstanceUID,
-            AccessionNumber, PatientID, StudyDate, ModalitiesInStudy, the numbers of related
-            series and instances; at SERIES level SeriesInstanceUID, Modality, SeriesNumber and
-            the number of instances), then the number of matches on stderr. --level SERIES
-            first finds the studies, then asks each one's series. Exit status 0 when the archive
-            answered Success (also with no match), 1 otherwise.
+            Prints one line per match with the keys the archive returned
+            (StudyInstanceUID, AccessionNumber, PatientID, StudyDate, ModalitiesInStudy,
+            the numbers of related series and instances; at SERIES level
+            SeriesInstanceUID, Modality, SeriesNumber and the number of instances), then
+            the number of matches on stderr. --level SERIES first finds the studies,
+            then asks each one's series. Exit status 0 when the archive answered Success
+            (also with no match), 1 otherwise.
 
             \(QueryRetrieveOptions.help)
             """)

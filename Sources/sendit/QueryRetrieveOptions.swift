@@ -18,18 +18,28 @@ struct QueryRetrieveOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds to wait for the connection and for each response.") var timeout: Double = 60
 
     static let help = """
-        These commands print original identifiers (Patient ID, Accession Number, UIDs, dates) as
-        the archive returns them: the operator asked for them. Their output is not de-identified;
-        keep it with the requester's own data.
+        These commands print original identifiers (Patient ID, Accession Number,
+        UIDs, dates) as the archive returns them: the operator asked for them. Their
+        output is not de-identified; keep it with the requester's own data.
         """
 
     func validate() throws {
         let keys = [accession, patientID, studyUID].compactMap { $0 }
         guard keys.count == 1 else { throw ValidationError("give exactly one of --accession, --patient-id, --study-uid") }
-        guard keys[0].utf8.count <= 64, !keys[0].contains("\\") else { throw ValidationError("the key is not a single DICOM value") }
+        // An empty key would match every study (universal matching).
+        guard !keys[0].isEmpty, keys[0].utf8.count <= 64, !keys[0].contains("\\") else {
+            throw ValidationError("the key is not a single, non-empty DICOM value")
+        }
         _ = try peer()
         // Patient Root asks for the patient first: only a Patient ID names one.
         if try informationModel() == .patientRoot && patientID == nil { throw ValidationError("--model patient needs --patient-id") }
+    }
+
+    /// move and get retrieve what the key matches: no wildcard, so a typo cannot fetch a whole archive.
+    func refuseWildcards() throws {
+        if [accession, patientID, studyUID].compactMap({ $0 }).contains(where: { $0.contains("*") || $0.contains("?") }) {
+            throw ValidationError("no wildcard (* or ?) in the key of a retrieval")
+        }
     }
 
     func informationModel() throws -> QueryRetrieveSCU.InformationModel {

@@ -17,7 +17,8 @@ struct Sendit: AsyncParsableCommand {
               0   success (also --help, --version; serve stopped by SIGTERM/SIGINT)
               1   an invalid configuration (one report naming every mistake), no
                   index at DATABASE, or the command failed: an unreadable file,
-                  FAILED images, a refused C-ECHO, nothing held to release, a file
+                  FAILED images, a refused C-ECHO, a failed query or retrieval,
+                  nothing held to release, a file
                   `config init` will not replace; for serve, a service that failed
                   while the node ran
               2   serve cannot start: the port taken, the database or data folder
