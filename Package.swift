@@ -92,6 +92,8 @@ let package = Package(
         // finished folders into the index, quarantine.
         .target(name: "SenditIntake", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMNetwork", "SenditIndex", "CSenditSystem", "LoopThreads", .product(name: "Logging", package: "swift-log"),
+            // The routing rules' conditions are the burned-in rules' language (BurnedInRules.Condition).
+            "Deidentify",
             // The importer's counters (IntakeMetrics).
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),

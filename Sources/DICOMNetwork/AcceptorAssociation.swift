@@ -53,6 +53,13 @@ final class AcceptorAssociation {
     var eventReport: (rq: NEventReportRQ, contextID: UInt8, bytes: [UInt8])?
     static let maximumEventReportLength = 16 << 20
 
+    let peerAddress: String
+    /// The A-ASSOCIATE-RQ's AE titles and the peer's address, for routing.
+    var peer: AssociationPeer {
+        AssociationPeer(calledAETitle: request?.calledAETitle ?? "", callingAETitle: request?.callingAETitle ?? "",
+                        address: peerAddress)
+    }
+
     /// Why nothing can be stored now (`DICOMServer.storageRefusal`).
     let storageRefusal: @Sendable () -> String?
 
@@ -70,6 +77,7 @@ final class AcceptorAssociation {
         self.server = server
         self.logger = logger
         self.logger[metadataKey: "peer"] = "\(socket.peerDescription)"
+        peerAddress = AssociationPeer.address(ofPeerDescription: socket.peerDescription)
     }
 
     /// The association counts against the server's limit from its acceptance until its release
@@ -250,8 +258,16 @@ final class AcceptorAssociation {
             [UID.verification.rawValue, UID.storageCommitmentPushModel.rawValue].contains($0.abstractSyntax.trimmedUID)
         }
         let shortage = storesNothing ? nil : storageRefusal()
+        let refusal = storesNothing ? nil : configuration.routing?.associationRefusal(peer)
         let outcome = server.admit { open in
-            let answer = Negotiation.negotiate(rq, policy: policy, openAssociations: open, resourceShortage: shortage)
+            var answer = Negotiation.negotiate(rq, policy: policy, openAssociations: open, resourceShortage: shortage)
+            // Nothing this peer could send would be routed anywhere: the standard's rejection of
+            // an unknown calling AE title, with the routing's reason in the log.
+            if case .accept = answer, let refusal {
+                answer = .reject(AAssociateRJ(result: .rejectedPermanent, source: .dulServiceUser,
+                                              reason: AssociateRejectReasonServiceUser.callingAETitleNotRecognised.rawValue),
+                                 "no routing rule takes this association: \(refusal)")
+            }
             // An answer that cannot be encoded (a hostile request made it too long) is a rejection.
             if case .accept(let ac) = answer, (try? PDUEncoder.encode(.associateAC(ac))) == nil {
                 return .reject(AAssociateRJ(result: .rejectedPermanent, source: .dulServiceProviderACSERelated,
@@ -329,7 +345,7 @@ final class AcceptorAssociation {
                 mismatchedStore = (rq, "SOP class \(rq.affectedSOPClassUID) sent on a context for \(context.abstractSyntax)")
             } else {
                 receiver = InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(context.transferSyntax),
-                                            callingAETitle: request?.callingAETitle ?? "", refusal: storageRefusal)
+                                            peer: peer, routing: configuration.routing, refusal: storageRefusal)
             }
         case .commandWithDataSet(.nEventReportRQ(let rq), let ctx):
             eventReport = (rq, ctx, [])

@@ -19,13 +19,18 @@ final class InstanceReceiver {
     private(set) var dataSetBytes: Int = 0
     /// Why nothing can be stored now (the disk is low; `DICOMServer.storageRefusal`).
     let refusal: @Sendable () -> String?
+    /// Where the instance goes (nil: the node has no routing policy), and who sent it.
+    let routing: (any InstanceRouting)?
+    let peer: AssociationPeer
     /// Data set bytes after which the refusal is asked again (a long instance on a filling disk).
     static let refusalRecheckBytes = 16 << 20
     private var checkedAt = 0
 
-    init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, callingAETitle: String,
-         refusal: @escaping @Sendable () -> String? = { nil }) {
+    init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, peer: AssociationPeer,
+         routing: (any InstanceRouting)? = nil, refusal: @escaping @Sendable () -> String? = { nil }) {
         self.staging = staging
+        self.peer = peer
+        self.routing = routing
         self.request = request
         self.transferSyntax = TransferSyntax.lookup(transferSyntax)
         self.refusal = refusal
@@ -44,7 +49,15 @@ final class InstanceReceiver {
             var meta = DataSet()
             meta.set(DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, string: request.affectedSOPClassUID))
             meta.set(DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, string: request.affectedSOPInstanceUID))
-            meta.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: callingAETitle))
+            meta.set(DataElement(tag: .sourceApplicationEntityTitle, vr: .AE, string: peer.callingAETitle))
+            // Who sent it and to which AE title: routing decides from these again when a crash
+            // left the instance in .incoming (StagingArea's recovery).
+            if routing != nil {
+                meta.set(DataElement(tag: .receivingApplicationEntityTitle, vr: .AE, string: peer.calledAETitle))
+                if !peer.address.isEmpty {
+                    meta.set(DataElement(tag: .sourcePresentationAddress, vr: .UR, string: "dicom://" + peer.address))
+                }
+            }
             let file = Part10File(fileMetaInformation: meta, dataSet: DataSet(), transferSyntax: self.transferSyntax)
             try sink.write([UInt8](repeating: 0, count: 128) + Array("DICM".utf8))
             try DataSetEncoder(explicitVR: true).encode(Part10Writer.fileMeta(for: file, transferSyntax: self.transferSyntax), into: sink)
@@ -84,7 +97,9 @@ final class InstanceReceiver {
         // stay on disk), and be the instance the command announced.
         let file: Part10File
         do {
-            file = try Part10File.read(path: partPath, options: type(of: staging).checkOptions)
+            var options = type(of: staging).checkOptions
+            if let routing { options.keepOnly?.formUnion(routing.attributes) }
+            file = try Part10File.read(path: partPath, options: options)
         } catch {
             failure = (.cannotUnderstand, "data set cannot be parsed: \(error)")
             return (failure!.0, failure!.1, nil)
@@ -99,6 +114,16 @@ final class InstanceReceiver {
                        "data set has SOP class \(sopClass ?? "none") instance \(sopInstance ?? "none"), the command \(request.affectedSOPClassUID) \(request.affectedSOPInstanceUID)")
             return (failure!.0, failure!.1, nil)
         }
+        // Routed before it is kept: a refused instance is never placed.
+        var project: String?
+        if let routing {
+            switch routing.route(file.dataSet, from: peer) {
+            case .project(let p): project = p
+            case .refuse(let why):
+                failure = (.refusedNotAuthorized, why)
+                return (failure!.0, failure!.1, nil)
+            }
+        }
         // Durable before Success: marked complete (mode 0640) and fsynced, with its entry in
         // .incoming; then placed (SenditIntake's StagingArea.place renames it into its study's
         // staging folder, and says when that folder is synced too). If power fails before the
@@ -108,7 +133,7 @@ final class InstanceReceiver {
             try sink.close(sync: staging.sync, mode: type(of: staging).completeMode)
             self.sink = nil
             let final = try staging.place(partPath, studyInstanceUID: file.dataSet.string(.studyInstanceUID),
-                                          sopInstanceUID: request.affectedSOPInstanceUID)
+                                          sopInstanceUID: request.affectedSOPInstanceUID, project: project)
             return (.success, nil, final)
         } catch {
             fail(error)

@@ -25,5 +25,14 @@ public protocol InstanceStaging: AnyObject, Sendable {
 
     /// Moves a complete instance (marked `completeMode`, synced when `sync`) from `partPath` into
     /// place, durably, replacing an earlier copy of the same instance; returns its final path.
-    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String
+    /// `project`: the project routing chose (nil: the node has none); instances of one study for
+    /// different projects are never placed together.
+    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String
+}
+
+extension InstanceStaging {
+    /// Places an instance of a node without projects.
+    public func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
+        try place(partPath, studyInstanceUID: studyInstanceUID, sopInstanceUID: sopInstanceUID, project: nil)
+    }
 }

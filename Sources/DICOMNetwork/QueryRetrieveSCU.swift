@@ -124,7 +124,8 @@ public enum QueryRetrieveSCU {
             association.subOperationReceiver = { rq, contextID in
                 guard let accepted = association.acceptedContexts[contextID], accepted.abstractSyntax == rq.affectedSOPClassUID else { return nil }
                 return InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(accepted.transferSyntax),
-                                        callingAETitle: parameters.calledAETitle)
+                                        peer: AssociationPeer(calledAETitle: parameters.callingAETitle,
+                                                              callingAETitle: parameters.calledAETitle, address: parameters.host))
             }
         }
         var operation: QueryRetrieveOperation

@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable {
     /// Accept Storage Commitment Push Model associations from a destination that sends its
     /// N-EVENT-REPORT (the result of sendit's commitment request) on an association of its own.
     public var acceptStorageCommitmentReports = false
+    /// Where received instances go (projects chosen by routing rules); nil: no projects.
+    public var routing: (any InstanceRouting)?
+    /// More Called AE Titles answered (the routing rules' own).
+    public var additionalCalledAETitles: Set<String> = []
 
     public init() {}
 
@@ -50,6 +54,7 @@ public struct ServerConfiguration: Sendable {
                                     implementationClassUID: Part10Writer.implementationClassUID.rawValue,
                                     implementationVersionName: Part10Writer.implementationVersionName)
         policy.checkCalledAETitle = checkCalledAETitle
+        policy.additionalCalledAETitles = additionalCalledAETitles
         policy.allowedCallingAETitles = allowedCallingAETitles
         policy.maximumAssociations = maximumAssociations
         policy.acceptUnknownAbstractSyntaxes = acceptUnknownSOPClasses

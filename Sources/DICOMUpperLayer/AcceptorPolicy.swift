@@ -4,6 +4,8 @@ public struct AcceptorPolicy: Sendable {
     public var aeTitle: String
     /// Reject an A-ASSOCIATE-RQ whose Called AE Title is not `aeTitle` (on by default).
     public var checkCalledAETitle: Bool = true
+    /// More Called AE Titles this node answers to (one per project, as routing rules name them).
+    public var additionalCalledAETitles: Set<String> = []
     /// If set, only these Calling AE Titles may associate.
     public var allowedCallingAETitles: Set<String>?
     /// Associations open at once; one more is rejected as transient, local limit exceeded.

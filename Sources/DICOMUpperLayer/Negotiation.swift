@@ -29,7 +29,7 @@ public enum Negotiation {
             return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.applicationContextNameNotSupported.rawValue,
                           "application context \(rq.applicationContextName) is not DICOM's")
         }
-        if policy.checkCalledAETitle && rq.calledAETitle != policy.aeTitle {
+        if policy.checkCalledAETitle && rq.calledAETitle != policy.aeTitle && !policy.additionalCalledAETitles.contains(rq.calledAETitle) {
             return reject(.rejectedPermanent, .dulServiceUser, AssociateRejectReasonServiceUser.calledAETitleNotRecognised.rawValue,
                           "called AE title \"\(rq.calledAETitle)\" is not \"\(policy.aeTitle)\"")
         }

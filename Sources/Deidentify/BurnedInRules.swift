@@ -32,7 +32,7 @@ public struct BurnedInRules: Sendable, Equatable {
         public let test: Test
         public let values: [String]   // upper-cased
 
-        func matches(_ ds: DataSet) -> Bool {
+        public func matches(_ ds: DataSet) -> Bool {
             guard ds[tag] != nil else { return test == .lacks || test == .absent }
             let found = BurnedInRules.values(of: tag, in: ds)
             switch test {
@@ -150,6 +150,24 @@ public struct BurnedInRules: Sendable, Equatable {
             rules.append(Rule(verdict: verdict, name: words[1], conditions: conditions))
         }
         return BurnedInRules(rules: rules, otherwise: otherwise)
+    }
+
+    /// Conditions written as in a rule after its `if`: `CONDITION [and CONDITION]...` (routing
+    /// rules share the language). Throws on the first mistake, naming it.
+    public static func conditions(_ text: String) throws -> [Condition] {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+        guard !words.isEmpty else { throw ParseError(line: 1, message: "no condition") }
+        if words.last?.lowercased() == "and" || words.first?.lowercased() == "and" {
+            throw ParseError(line: 1, message: "a condition must follow \"and\"")
+        }
+        var conditions: [Condition] = []
+        var rest = words[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex { $0.lowercased() == "and" } ?? rest.endIndex
+            conditions.append(try condition(Array(rest[..<end]), line: 1))
+            rest = end < rest.endIndex ? rest[(end + 1)...] : []
+        }
+        return conditions
     }
 
     static func condition(_ words: [String], line: Int) throws -> Condition {

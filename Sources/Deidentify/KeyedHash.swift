@@ -18,6 +18,12 @@ public struct KeyedHash: Sendable {
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
 
+    /// A key of its own for `purpose` (a project), derived from this one: HMAC-SHA256 of the
+    /// purpose under this key. Digests under the two keys are unrelated.
+    public func derived(for purpose: String) -> KeyedHash {
+        KeyedHash(key: digest("derived key", purpose))
+    }
+
     /// A fresh random key for a secrets file.
     public static func newKey() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }

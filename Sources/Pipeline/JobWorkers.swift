@@ -139,10 +139,11 @@ public final class JobWorkers: @unchecked Sendable {
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
                 try queue.renew(job, owner: owner)
             }, jobsQueued: { [self] in onQueued() }))
-            try queue.complete(job, owner: owner, next: handler.nextStages)
+            let next = try handler.nextStages(after: job, in: queue.database)
+            try queue.complete(job, owner: owner, next: next)
             metrics.jobRan(stage: job.stage, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
             logger.info("job done", metadata: meta)
-            if !handler.nextStages.isEmpty { onQueued() }
+            if !next.isEmpty { onQueued() }
         } catch let lost as JobQueue.LeaseLost {
             logger.warning("job taken over after its lease expired", metadata: meta.merging(["error": "\(lost)"]) { a, _ in a })
         } catch {

@@ -51,6 +51,21 @@ public struct Retention: Sendable {
     public let outboxFolder: String
     public let destinations: [String]
     public let policy: Policy
+    /// A node with projects: each project's own destinations and retention (its images are
+    /// removed only once verified at its destinations, as its policy says). Empty: one sweep
+    /// over every image with `destinations` and `policy`.
+    public var projects: [ProjectRetention] = []
+
+    public struct ProjectRetention: Sendable, Equatable {
+        public let name: String
+        public let destinations: [String]
+        public let policy: Policy
+        public init(name: String, destinations: [String], policy: Policy) {
+            self.name = name
+            self.destinations = destinations
+            self.policy = policy
+        }
+    }
 
     public init(database: any IndexStore, dataFolder: String, outboxFolder: String, destinations: [String], policy: Policy) {
         self.database = database
@@ -67,6 +82,23 @@ public struct Retention: Sendable {
     /// `skipping`: images a sweep could not remove before; left out, so that they do not fill
     /// every batch and hold up the others.
     public func sweep(now: Date = Date(), limit: Int = 2000, skipping: Set<Int64> = []) throws -> Report {
+        guard !projects.isEmpty else {
+            return try sweep(project: nil, destinations: destinations, policy: policy, now: now, limit: limit, skipping: skipping)
+        }
+        var total = Report()
+        for p in projects {
+            let r = try sweep(project: p.name, destinations: p.destinations, policy: p.policy, now: now, limit: limit, skipping: skipping)
+            total.images += r.images
+            total.bytes += r.bytes
+            total.series += r.series
+            total.folders += r.folders
+            total.problems += r.problems
+            total.keptImageIds.formUnion(r.keptImageIds)
+        }
+        return total
+    }
+
+    func sweep(project: String?, destinations: [String], policy: Policy, now: Date, limit: Int, skipping: Set<Int64>) throws -> Report {
         var report = Report()
         let cutoff: Date
         switch policy {
@@ -81,7 +113,7 @@ public struct Retention: Sendable {
         // them. A kill after some unlinks leaves rows whose files are gone; the next sweep
         // finishes them (a file already gone counts as removed).
         var folders = Set<String>()
-        let outcome = try database.cleanUp(cutoff: cutoff, limit: limit, skipping: skipping, destinations: destinations,
+        let outcome = try database.cleanUp(cutoff: cutoff, limit: limit, skipping: skipping, project: project, destinations: destinations,
                                            reason: "retention \(policy): original, other copies and outbox copy removed",
                                            now: now) { c in
             // Originals are removed only from the data folder: a folder imported from elsewhere

@@ -22,10 +22,14 @@ public protocol StageHandler: Sendable {
     /// attempt), done in the job queue's transaction. By default its images in `workingStatus`
     /// become FAILED.
     var giveUp: JobQueue.GiveUp { get }
+    /// The stages queued after this one completes for `job`'s series: `nextStages`, unless the
+    /// stage's next stages depend on the series (its project's destinations).
+    func nextStages(after job: JobRecord, in database: any IndexStore) throws -> [String]
 }
 
 extension StageHandler {
     public var giveUp: JobQueue.GiveUp { .failImages(in: workingStatus) }
+    public func nextStages(after job: JobRecord, in database: any IndexStore) throws -> [String] { nextStages }
 }
 
 /// A failure that retrying will not fix (the destination refused the image, the file is bad).

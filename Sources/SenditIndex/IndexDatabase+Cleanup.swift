@@ -57,12 +57,13 @@ extension IndexDatabase {
     /// removed are deleted (each series' summary row updated, its event recorded), while no other
     /// writer can change them; then series and studies left with no image and no pending job go.
     /// `skipping`: images a sweep could not remove before, left out.
-    public func cleanUp(cutoff: Date, limit: Int, skipping: Set<Int64>, destinations: [String], reason: String, now: Date,
+    public func cleanUp(cutoff: Date, limit: Int, skipping: Set<Int64>, project: String? = nil, destinations: [String], reason: String, now: Date,
                         removeFiles: (CleanupCandidate) -> Bool) throws -> CleanupOutcome {
         guard !destinations.isEmpty else { return CleanupOutcome() }
         return try writer.write { db in
             var outcome = CleanupOutcome()
-            for c in try eligible(db, cutoff: cutoff, limit: limit, skipping: skipping, destinations: destinations) where removeFiles(c) {
+            for c in try eligible(db, cutoff: cutoff, limit: limit, skipping: skipping, project: project, destinations: destinations)
+            where removeFiles(c) {
                 outcome.removed.append(c)
             }
             for c in outcome.removed {
@@ -90,7 +91,9 @@ extension IndexDatabase {
         }
     }
 
-    func eligible(_ db: Database, cutoff: Date, limit: Int, skipping: Set<Int64>, destinations: [String]) throws -> [CleanupCandidate] {
+    /// `project`: only that project's images (nil: every image).
+    func eligible(_ db: Database, cutoff: Date, limit: Int, skipping: Set<Int64>, project: String? = nil,
+                  destinations: [String]) throws -> [CleanupCandidate] {
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.seriesId, i.path, i.size, d.path, d.size, d.seriesInstanceUID FROM image AS i
@@ -99,9 +102,10 @@ extension IndexDatabase {
             AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN \(DeliveryProgress.final)
                  AND v.destination IN (\(marks))) = ?
             \(skipping.isEmpty ? "" : "AND i.id NOT IN (\(skipping.sorted().map(String.init).joined(separator: ",")))")
+            \(project == nil ? "" : "AND i.seriesId IN (SELECT id FROM series WHERE project = ?)")
             ORDER BY i.id LIMIT ?
             """, arguments: StatementArguments([cutoff] as [any DatabaseValueConvertible]) + StatementArguments(destinations)
-                + [destinations.count, limit])
+                + [destinations.count] + StatementArguments(project.map { [$0] } ?? []) + [limit])
         return try rows.map { row in
             let id: Int64 = row[0]
             let others = try String.fetchAll(db, sql: "SELECT path FROM otherCopy WHERE imageId = ?", arguments: [id])

@@ -21,6 +21,10 @@ public struct ImportedImage: Sendable, Equatable {
     /// When the file was written (its modification time: when the C-STORE placed it, or when a
     /// dropped file was written); nil: unknown, the import's time stands for it.
     public var receivedAt: Date?
+    /// The project routing chose ("default" on a node without projects).
+    public var project: String = ImportedImage.defaultProject
+    /// The project of a node without projects, and of every image indexed before there were any.
+    public static let defaultProject = "default"
 
     public init(path: String, size: Int64, studyInstanceUID: String, seriesInstanceUID: String, sopInstanceUID: String,
                 sopClassUID: String, transferSyntaxUID: String, modality: String?, receivedAt: Date? = nil) {
@@ -118,6 +122,14 @@ extension IndexDatabase {
             for entry in entries {
                 switch entry {
                 case .image(let image, let earlier):
+                    if let other = try otherProject(db, image) {
+                        // One study in two projects at once is not kept apart by the index: the
+                        // later copy waits in the quarantine, named, until the first is done.
+                        if try recordQuarantine(db, path: image.path, reason: "routed to project \(image.project), but its study or instance is in project \(other) on this node; import it again once that project's copy is cleaned up", placement: placement, now: now) != nil {
+                            counts.quarantined += 1
+                        }
+                        continue
+                    }
                     if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
                                            series: &series, counts: &counts) {
                         counts.series.insert(id)
@@ -137,6 +149,18 @@ extension IndexDatabase {
             }
             return counts
         }
+    }
+
+    /// The project the image's instance, series or study is already in, when it is not the
+    /// image's own (nil: none, or the same).
+    private func otherProject(_ db: Database, _ h: ImportedImage) throws -> String? {
+        let find = try db.cachedStatement(sql: """
+            SELECT project FROM study WHERE studyInstanceUID = ?2 AND project <> ?1
+            UNION ALL SELECT project FROM series WHERE seriesInstanceUID = ?3 AND project <> ?1
+            UNION ALL SELECT s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId WHERE i.sopInstanceUID = ?4 AND s.project <> ?1
+            LIMIT 1
+            """)
+        return try String.fetchOne(find, arguments: [h.project, h.studyInstanceUID, h.seriesInstanceUID, h.sopInstanceUID])
     }
 
     /// Records one image; returns its series id if the series got a new or replaced image. The
@@ -213,10 +237,12 @@ extension IndexDatabase {
             studyId = id
         } else {
             var study = StudyRecord(studyInstanceUID: h.studyInstanceUID, createdAt: now)
+            study.project = h.project
             try study.insert(db)
             studyId = study.id!
         }
         var series = SeriesRecord(studyId: studyId, seriesInstanceUID: h.seriesInstanceUID, modality: h.modality, createdAt: now)
+        series.project = h.project
         try series.insert(db)
         return series.id!
     }

@@ -17,6 +17,11 @@ extension IndexDatabase {
     }
 
     /// The row ids of series, by SeriesInstanceUID; a UID not in the index is left out.
+    /// The project a series' images were routed to (nil: no such series).
+    public func project(ofSeries seriesId: Int64) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT project FROM series WHERE id = ?", arguments: [seriesId]) }
+    }
+
     public func seriesIds(instanceUIDs: [String]) throws -> [String: Int64] {
         try writer.read { db in
             var out: [String: Int64] = [:]

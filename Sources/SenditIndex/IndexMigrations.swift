@@ -398,6 +398,16 @@ extension IndexDatabase {
                 CREATE TRIGGER series_status_delete AFTER DELETE ON seriesImageCount BEGIN \(recompute("OLD")) END;
                 """)
         }
+        // Projects: each study and series records the project routing chose for it ('default'
+        // on a node without projects, and for everything indexed before). The series' copy
+        // saves a join for the pages' project filter.
+        m.registerMigration("v14-projects") { db in
+            try db.execute(sql: """
+                ALTER TABLE study ADD COLUMN project TEXT NOT NULL DEFAULT 'default';
+                ALTER TABLE series ADD COLUMN project TEXT NOT NULL DEFAULT 'default';
+                CREATE INDEX series_project ON series(project);
+                """)
+        }
         return m
     }
 

@@ -28,6 +28,7 @@ public protocol IndexStore: AnyObject, Sendable {
     /// Queues `stages` for a series now; returns whether a job was added.
     func enqueue(seriesId: Int64, stages: [String], maxAttempts: (String) -> Int, reason: String, now: Date) throws -> Bool
     func seriesIds(instanceUIDs: [String]) throws -> [String: Int64]
+    func project(ofSeries seriesId: Int64) throws -> String?
 
     // MARK: import and quarantine
 
@@ -84,7 +85,7 @@ public protocol IndexStore: AnyObject, Sendable {
 
     // MARK: clean-up
 
-    func cleanUp(cutoff: Date, limit: Int, skipping: Set<Int64>, destinations: [String], reason: String, now: Date,
+    func cleanUp(cutoff: Date, limit: Int, skipping: Set<Int64>, project: String?, destinations: [String], reason: String, now: Date,
                  removeFiles: (CleanupCandidate) -> Bool) throws -> CleanupOutcome
     func refreshImportedFolders(_ folders: [(path: String, now: FolderStamp?)]) throws
 

@@ -9,6 +9,8 @@ public struct SeriesRecord: Codable, Sendable {
     public var seriesInstanceUID: String
     public var modality: String?
     public var createdAt: Date
+    /// The project routing chose for its images ("default": a node without projects).
+    public var project: String = ImportedImage.defaultProject
 
     public init(studyId: Int64, seriesInstanceUID: String, modality: String?, createdAt: Date) {
         self.studyId = studyId

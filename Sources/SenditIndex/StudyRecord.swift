@@ -7,6 +7,8 @@ public struct StudyRecord: Codable, Sendable {
     public var id: Int64?
     public var studyInstanceUID: String
     public var createdAt: Date
+    /// The project routing chose for its images ("default": a node without projects).
+    public var project: String = ImportedImage.defaultProject
 
     public init(studyInstanceUID: String, createdAt: Date) {
         self.studyInstanceUID = studyInstanceUID

@@ -24,6 +24,11 @@ public struct FolderImporter: Sendable {
     public var batchSize = 2000
     /// Where each recorded batch is counted (by default the process's metrics system).
     public var metrics = IntakeMetrics()
+    /// The configured projects (nil: the node has none, and everything is the default project's).
+    /// A folder named `<project>+…` goes to that project; one naming a project not configured,
+    /// or kept for the quarantine by routing (`RoutingPolicy.unroutedProject`), is quarantined
+    /// file by file with the reason; any other folder (a drop) goes to the default project.
+    public var projects: Set<String>?
 
     public init(database: any IndexStore, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
         self.database = database
@@ -69,6 +74,7 @@ public struct FolderImporter: Sendable {
         report.problems = walk.problems
         report.deferred = walk.problems.count
         var touchedSeries = Set<Int64>()
+        let (project, refusal) = projectOf(folder: folder)
         var batches = stride(from: 0, to: walk.files.count, by: batchSize).map {
             Array(walk.files[$0..<min($0 + batchSize, walk.files.count)])
         }
@@ -87,10 +93,13 @@ public struct FolderImporter: Sendable {
                     continue
                 }
                 switch header {
+                case .success(let h) where refusal != nil:
+                    entries.append(.quarantine(path: h.path, reason: refusal!))
                 case .success(let h):
                     byPath[h.path] = h
                     var image = h.indexed
                     image.receivedAt = Date(timeIntervalSince1970: file.identity.modifiedAt)
+                    image.project = project
                     entries.append(.image(image, earlier: comparisons[h.sopInstanceUID]))
                 case .failure(let rejection):
                     entries.append(.quarantine(path: file.path, reason: rejection.reason))
@@ -122,6 +131,17 @@ public struct FolderImporter: Sendable {
                 reason: "\(folder): \(report.added) added, \(report.replaced) replaced, \(report.duplicates) duplicates, \(report.quarantined) quarantined")
         }
         return report
+    }
+
+    /// The project a folder's images go to, or why they are quarantined.
+    func projectOf(folder: String) -> (project: String, refusal: String?) {
+        guard let projects else { return (ImportedImage.defaultProject, nil) }
+        guard let named = RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) else {
+            return (ImportedImage.defaultProject, nil)
+        }
+        if named == RoutingPolicy.unroutedProject { return (named, "no routing rule took it (ROUTING_UNMATCHED is quarantine)") }
+        if !projects.contains(named) { return (named, "its folder names project \(named), which is not configured") }
+        return (named, nil)
     }
 
     /// For instances of the batch already imported from another file: whether that file's data

@@ -18,6 +18,9 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     public let incomingFolder: String
     /// fdatasync each instance (and its folder) before it is acknowledged.
     public let sync: Bool
+    /// The receiver's routing (nil: no projects); recovery routes what it finds with it. Set
+    /// before `lockAndRecover`.
+    public var routing: (any InstanceRouting)?
     private let lock = NSLock()
     /// Staging folder name per study key, for studies with a folder in progress.
     private var folders: [String: String] = [:]
@@ -52,13 +55,26 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
 
     /// The study key of a folder named as this receiver names its staging folders
     /// (`<key>.tmp<1-8 lowercase hex digits>`, the key a UID, `x<hex>` or `no-uid`), else nil.
+    /// With projects, the key starts with the project's name and a `+` (`<project>+<key>`), so
+    /// instances of one study routed to two projects are staged (and imported) apart.
     public static func studyKey(ofStagingFolder name: String) -> String? {
         guard let range = name.range(of: ".tmp", options: .backwards) else { return nil }
-        let key = name[..<range.lowerBound], suffix = name[range.upperBound...]
+        var key = name[..<range.lowerBound]
+        let whole = key, suffix = name[range.upperBound...]
         guard (1...8).contains(suffix.count), suffix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        if let plus = key.firstIndex(of: "+") {
+            guard RoutingPolicy.isValidProjectName(String(key[..<plus])) else { return nil }
+            key = key[key.index(after: plus)...]
+        }
         let isHashName = key.count > 1 && key.hasPrefix("x") && key.dropFirst().allSatisfy { $0.isHexDigit && !$0.isUppercase }
         guard key == "no-uid" || isHashName || UID(String(key)).isValid else { return nil }
-        return String(key)
+        return String(whole)
+    }
+
+    /// The staging key of a study for a project (nil: the node has no projects).
+    static func key(study: String?, project: String?) -> String {
+        let key = StagingArea.fileName(for: study)
+        return project.map { $0 + "+" + key } ?? key
     }
 
     private func forgetLocked(_ name: String, key: String) {
@@ -200,17 +216,37 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             let path = incomingFolder + "/" + name
             var st = stat()
             let marked = stat(path, &st) == 0 && st.st_mode & 0o777 == StagingArea.completeMode
-            if marked, let file = try? Part10File.read(path: path, options: StagingArea.checkOptions),
+            var options = StagingArea.checkOptions
+            if let routing { options.keepOnly?.formUnion(routing.attributes) }
+            if marked, let file = try? Part10File.read(path: path, options: options),
                !file.warnings.contains(where: \.isTruncation),
                let sop = file.dataSet.string(.sopInstanceUID), !sop.isEmpty,
                sop == file.fileMetaInformation.string(.mediaStorageSOPInstanceUID),
                file.dataSet.string(.sopClassUID) == file.fileMetaInformation.string(.mediaStorageSOPClassUID),
-               let placed = try? place(path, studyInstanceUID: file.dataSet.string(.studyInstanceUID), sopInstanceUID: sop) {
+               let placed = try? place(path, studyInstanceUID: file.dataSet.string(.studyInstanceUID), sopInstanceUID: sop,
+                                       project: recoveredProject(file)) {
                 recovered.append(placed)
             } else {
                 unlink(path)
                 discarded.append(path)
             }
+        }
+    }
+
+    /// Where routing (when there is any) sends an instance found complete in .incoming: decided
+    /// again from the AE titles and address its File Meta Information recorded. One that would
+    /// now be refused (the rules changed) is kept for the quarantine, not dropped: its C-STORE
+    /// may have been answered Success.
+    func recoveredProject(_ file: Part10File) -> String? {
+        guard let routing else { return nil }
+        let meta = file.fileMetaInformation
+        var address = meta.string(.sourcePresentationAddress) ?? ""
+        if address.hasPrefix("dicom://") { address.removeFirst(8) }
+        let peer = AssociationPeer(calledAETitle: meta.string(.receivingApplicationEntityTitle) ?? "",
+                                   callingAETitle: meta.string(.sourceApplicationEntityTitle) ?? "", address: address)
+        switch routing.route(file.dataSet, from: peer) {
+        case .project(let p): return p
+        case .refuse: return RoutingPolicy.unroutedProject
         }
     }
 
@@ -221,8 +257,8 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// The folder is fsynced after the rename unless the file system journals the rename with
     /// the file itself (XFS, btrfs); on others (ext4 without a journal, in particular) a rename
     /// is two independent directory writes and would not otherwise survive a power failure.
-    public func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
-        let key = StagingArea.fileName(for: studyInstanceUID)
+    public func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+        let key = StagingArea.key(study: studyInstanceUID, project: project)
         lock.lock()
         defer { lock.unlock() }
         for attempt in 0..<2 {

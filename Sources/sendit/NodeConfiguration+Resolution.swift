@@ -61,6 +61,7 @@ extension NodeConfiguration {
             return watermark
         }
         node.alerts = resolveAlerts(&r, node: server.aeTitle, refuseBelow: node.diskMinFree)
+        resolveProjects(&r, node: &node)
         r.checkTheRest()
         return (node, r)
     }

@@ -14,6 +14,11 @@ import SenditIntake
 /// `sendit config check` and every other command call the same `resolve`, so they accept and
 /// refuse the same configurations.
 struct NodeConfiguration {
+    /// PROJECTS_FILE's projects (`default` first among them), each with its own settings and
+    /// destinations; empty: the node has no projects (everything is `default`'s, as before).
+    var projects: [NodeProject] = []
+    /// The routing rules choosing each incoming instance's project (nil: no projects).
+    var routing: RoutingPolicy?
     /// The DICOM listener (DICOM_*, DATA_FOLDER, FSYNC, SHUTDOWN_GRACE).
     var server: ServerConfiguration
     /// Intake and jobs (DATABASE, QUARANTINE_FOLDER, STABLE_AGE, WORKERS, JOB_*, OUTBOX_FOLDER,

@@ -36,6 +36,7 @@ struct PipelineWiring {
         var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.processingStages.first,
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
+        if !node.projects.isEmpty { importer.projects = Set(node.projects.map(\.name)) }
         self.importer = importer
         destinations = node.destinations
         queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses,
@@ -52,22 +53,53 @@ struct PipelineWiring {
     /// pseudonymizer) and de-identify into the outbox, which then queues a send job per
     /// destination. Opens the secrets file (making the key on first use).
     func makeStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
-        let (provider, engine, hash) = try PipelineWiring.deidentification(node)
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: node.fsync)
         outbox.removeLeftovers()
+        let stages: [any StageHandler]
+        if node.projects.isEmpty {
+            stages = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
+        } else {
+            // Each project its own identify and de-identify stages (its settings, its key, its
+            // destinations), run for the series of that project.
+            var byProject: [[String: any StageHandler]] = [[:], [:]]
+            for p in node.projects {
+                let own = try processingStages(p.configuration, project: p.name, destinations: p.destinations, outbox: outbox, logger: logger)
+                for (i, s) in own.enumerated() { byProject[i][p.name] = s }
+            }
+            stages = byProject.map { ProjectStage($0) }
+        }
+        precondition(stages.map(\.stage) == Self.processingStages)
+        return stages
+    }
+
+    /// Identify and de-identify for one project (nil: the node without projects).
+    func processingStages(_ node: NodeConfiguration, project: String?, destinations: [DeliveryDestination], outbox: Outbox,
+                          logger: Logger) throws -> [any StageHandler] {
+        let (provider, engine, hash) = try PipelineWiring.deidentification(node, project: project)
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: node.burnedInRules, logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
         let identify = IdentifyStage(provider: provider, hash: hash, fields: node.identifierFields)
         deidentify.patientOfImage = identify.patientOfImage
-        let stages: [any StageHandler] = [identify, deidentify]
-        precondition(stages.map(\.stage) == Self.processingStages)
-        return stages
+        return [identify, deidentify]
     }
 
     /// One send stage per destination (run by their own pool of workers): C-STORE for DICOM
     /// destinations, a NIfTI upload for Google Cloud Storage, STOW-RS for DICOMweb.
     func makeSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
+        guard !node.projects.isEmpty else { return try sendStages(node, destinations: destinations, logger: logger) }
+        // A destination's stage, for each project that delivers there (with that project's
+        // destinations, all of which must have an image before it is SENT, then DONE); the
+        // series of other projects are left alone there.
+        var byDestination: [String: [String: any StageHandler]] = [:]
+        for p in node.projects {
+            for stage in try sendStages(node, destinations: p.destinations, logger: logger) { byDestination[stage.stage, default: [:]][p.name] = stage }
+        }
+        return destinations.compactMap { d in byDestination[d.stage].map { ProjectStage($0, skipsOtherProjects: true) } }
+    }
+
+    /// One send stage per destination of `destinations`, each waiting for all of them.
+    func sendStages(_ node: NodeConfiguration, destinations: [DeliveryDestination], logger: Logger) throws -> [any StageHandler] {
         let names = destinations.map(\.name)
         return try destinations.map { destination -> any StageHandler in
             switch destination.target {
@@ -92,8 +124,12 @@ struct PipelineWiring {
 
     /// The clean-up of delivered images, as RETENTION says.
     func retention(_ node: NodeConfiguration) -> Retention {
-        Retention(database: database, dataFolder: node.dataFolder, outboxFolder: configuration.outboxFolder,
-                  destinations: destinations.map(\.name), policy: node.retention)
+        var retention = Retention(database: database, dataFolder: node.dataFolder, outboxFolder: configuration.outboxFolder,
+                                  destinations: destinations.map(\.name), policy: node.retention)
+        retention.projects = node.projects.map {
+            Retention.ProjectRetention(name: $0.name, destinations: $0.destinations.map(\.name), policy: $0.configuration.retention)
+        }
+        return retention
     }
 
     /// A Google destination without its storage client (resolution makes both, or neither).
@@ -104,9 +140,13 @@ struct PipelineWiring {
     /// Where identifiers come from (the service when DEIDENTIFY_RESTFUL, else the keyed local
     /// pseudonymizer) and the engine, both keyed by the secrets file's DEID_KEY; and that key's
     /// hash, which the identify stage keys its digests of originals with.
-    static func deidentification(_ node: NodeConfiguration) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
+    /// A project other than `default` is keyed by its own key, derived from DEID_KEY and its
+    /// name (HMAC-SHA256): the same patient gets unrelated pseudonyms and UIDs in two projects,
+    /// and `default` keeps the node's own key, so a node that adds projects keeps its pseudonyms.
+    static func deidentification(_ node: NodeConfiguration, project: String? = nil) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
         let secrets = try SecretsFile.open(node.pipeline.secretsFile)
-        let hash = KeyedHash(key: try secrets.deidentificationKey())
+        var hash = KeyedHash(key: try secrets.deidentificationKey())
+        if let project, project != ImportedImageProject.defaultName { hash = hash.derived(for: "sendit project key: " + project) }
         let provider: any IdentifiersProvider
         if let url = node.identifiersURL {
             provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: node.identifiersTimeout)

@@ -106,6 +106,10 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             if reclaimed > 0 { logger.notice("jobs interrupted by a stop will run again", metadata: ["jobs": "\(reclaimed)"]) }
             // A destination verified by Storage Commitment sends its results to this listener.
             configuration.acceptStorageCommitmentReports = pipeline.destinations.contains(where: \.usesStorageCommitment)
+            // Projects: the routing rules choose each instance's project; the listener answers
+            // to their AE titles too.
+            configuration.routing = settings.routing
+            configuration.additionalCalledAETitles = settings.routing?.calledAETitles ?? []
             // The folder contract of received instances (SenditIntake), which the receiver
             // places them through and the intake finishes.
             let staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
@@ -123,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // Only now, with the port ours and the data folder locked against a second server,
             // may what a crash left in .incoming be touched. The lock is held until the process
             // exits (the intake still finishes staging folders after the listener stops).
+            staging.routing = settings.routing
             try staging.lockAndRecover()
             if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
                 logger.notice("recovered instances left by a crash", metadata: [

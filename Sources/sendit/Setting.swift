@@ -101,6 +101,7 @@ enum Setting: String, CaseIterable, Sendable {
     case alertDiskMinFree = "ALERT_DISK_MIN_FREE"
     case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
     case trustedProxies = "TRUSTED_PROXIES"
+    case projectsFile = "PROJECTS_FILE"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -204,6 +205,9 @@ enum Setting: String, CaseIterable, Sendable {
         case .studyDeid:
             Declaration(kind: .special(type: "path", allowed: "a readable recipe file, or empty"), defaultValue: "",
                         help: "a recipe file (pydicom/deid %header syntax) applied after the profile")
+        case .projectsFile:
+            Declaration(kind: .special(type: "path", allowed: "a readable projects file (JSON), or empty"), defaultValue: "",
+                        help: "projects (their de-identification, destinations, retention) and the routing rules choosing them; empty: one project")
         case .burnedInRules:
             Declaration(kind: .special(type: "path", allowed: "a readable rules file, or empty"), defaultValue: "",
                         help: "rules file deciding which images are HELD for burned-in text (empty: built-in rules)")

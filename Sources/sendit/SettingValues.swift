@@ -11,9 +11,12 @@ struct SettingValues {
         case file(String, line: Int)
         case environment
         case flag(String)
+        /// A project's `settings` in PROJECTS_FILE.
+        case project(String, file: String)
 
         var description: String {
             switch self {
+            case .project(let name, let file): "project \(name) in \(file)"
             case .default: "default"
             case .file(let path, let line): "file \(path):\(line)"
             case .environment: "environment"
@@ -66,6 +69,14 @@ struct SettingValues {
         if let text { readFile(path, text) }
         for s in Setting.allCases { if let v = environment[s.name] { values[s] = Value(text: v, source: .environment) } }
         for o in overrides { if let v = o.value { values[o.setting] = Value(text: v, source: .flag(o.flag)) } }
+    }
+
+    /// These values with a project's own settings over them (they win over the file, the
+    /// environment and the flags, for that project only).
+    func overriding(_ settings: [Setting: String], source: Source) -> SettingValues {
+        var copy = self
+        for (s, text) in settings { copy.values[s] = Value(text: text, source: source) }
+        return copy
     }
 
     subscript(_ setting: Setting) -> Value { values[setting] ?? Value(text: setting.defaultValue, source: .default) }

@@ -46,7 +46,7 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
         incomingFolder + "/" + UUID().uuidString + ".part"
     }
 
-    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
+    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         var st = stat()

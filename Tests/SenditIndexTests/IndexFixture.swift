@@ -30,12 +30,14 @@ final class IndexFixture {
     /// Records images of one series, as an import of `folder` does, and queues `firstStage`.
     @discardableResult
     func add(series: String, sops: [String], study: String = "1.2.3", folder: String = "study",
-             firstStage: String? = "process", now: Date = Date(), receivedAt: [Date?]? = nil) throws -> ImportCounts {
+             firstStage: String? = "process", now: Date = Date(), receivedAt: [Date?]? = nil,
+             project: String = ImportedImage.defaultProject) throws -> ImportCounts {
         let entries = sops.enumerated().map { n, sop in
-            ImportEntry.image(ImportedImage(path: root + "/data/\(folder)/\(sop).dcm", size: 100, studyInstanceUID: study,
-                                            seriesInstanceUID: series, sopInstanceUID: sop, sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
-                                            transferSyntaxUID: "1.2.840.10008.1.2.1", modality: "CT",
-                                            receivedAt: receivedAt?[n]), earlier: nil)
+            var image = ImportedImage(path: root + "/data/\(folder)/\(sop).dcm", size: 100, studyInstanceUID: study,
+                                      seriesInstanceUID: series, sopInstanceUID: sop, sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                      transferSyntaxUID: "1.2.840.10008.1.2.1", modality: "CT", receivedAt: receivedAt?[n])
+            image.project = project
+            return ImportEntry.image(image, earlier: nil)
         }
         return try index.recordImport(entries, placement: placement, sameDataSet: { _, _ in false }, firstStage: firstStage,
                                       maxAttempts: queue.policy.maxAttempts, queueing: [], reason: "new images from \(folder)", now: now)

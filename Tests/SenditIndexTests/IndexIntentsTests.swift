@@ -126,17 +126,17 @@ import Testing
         #expect(try f.images().filter { $0.status == .done }.count == 2)
         try f.queue.complete(try #require(try f.queue.claimNext(owner: "s", stages: ["send:a"])), owner: "s", next: [])
         // Not verified at every destination: nothing.
-        var outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], destinations: ["a", "b"], reason: "t",
+        var outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], project: nil, destinations: ["a", "b"], reason: "t",
                                           now: Date()) { _ in true }
         #expect(outcome.removed.isEmpty)
         // A file that cannot be removed keeps its image.
-        outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], destinations: ["a"], reason: "t", now: Date()) {
+        outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], project: nil, destinations: ["a"], reason: "t", now: Date()) {
             $0.id != pending[0].imageId
         }
         #expect(outcome.removed.map(\.id) == [pending[1].imageId] && outcome.series == 0)
         #expect(try f.images().count == 2)
         // The FAILED image is not DONE: the series stays while it has one.
-        outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], destinations: ["a"], reason: "t", now: Date()) { _ in true }
+        outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], project: nil, destinations: ["a"], reason: "t", now: Date()) { _ in true }
         #expect(outcome.removed.map(\.id) == [pending[0].imageId] && outcome.series == 0)
         #expect(try f.images().map(\.sopInstanceUID) == ["1.2.3.1.3"])
         #expect(try f.index.summary(limit: nil).series == 1)

@@ -66,7 +66,7 @@ import Testing
         try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a"])
         try expectCountsKept(f)
         #expect(try counts(f).kept["\(job.seriesId) DONE"] == 2)
-        let outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], destinations: ["a"], reason: "t", now: Date()) { _ in true }
+        let outcome = try f.index.cleanUp(cutoff: Date(), limit: 10, skipping: [], project: nil, destinations: ["a"], reason: "t", now: Date()) { _ in true }
         #expect(outcome.removed.count == 2)
         try expectCountsKept(f)
         #expect(try counts(f).kept["\(job.seriesId) DONE"] == nil)

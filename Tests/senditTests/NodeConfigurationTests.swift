@@ -16,6 +16,10 @@ import TestSupport
         try "allow any if Modality is CT and ConversionType absent\nhold rest otherwise\n"
             .write(toFile: root + "/site.rules", atomically: true, encoding: .utf8)
         try "allow x if ConversionType absent WSD\n".write(toFile: root + "/bad.rules", atomically: true, encoding: .utf8)
+        try #"{"projects": {"lung": {"destinations": ["orthanc"], "settings": {"RETENTION": "7"}}}, "rules": [{"project": "lung", "called_ae": "LUNG"}]}"#
+            .write(toFile: root + "/site.projects", atomically: true, encoding: .utf8)
+        try #"{"projects": {"lung": {"destinations": ["orthanc"], "settings": {"RETENTION": "forever"}}}}"#
+            .write(toFile: root + "/bad.projects", atomically: true, encoding: .utf8)
     }
 
     /// Every feature on, so that resolution reads every setting: the remote destinations, the
@@ -67,6 +71,7 @@ import TestSupport
         case .alertDiskMinFree: return ("20GB", "5 parsecs")
         case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
         case .trustedProxies: return ("10.0.0.5, 172.16.0.0/12, fd00::/8", "10.0.0.0/33")
+        case .projectsFile: return (root + "/site.projects", root + "/bad.projects")
         default: break
         }
         switch s.kind {

@@ -1,0 +1,54 @@
+import Foundation
+import SenditIndex
+
+/// One stage of the pipeline for every project: runs each job with the stage of its series'
+/// project (its own de-identification, key and destinations). A series of a project the node
+/// no longer has is refused for good, named, never handled by another project's settings.
+public struct ProjectStage: StageHandler {
+    public let stage: String
+    /// The stage of each project, by project name; all of one kind (the same `stage`).
+    public let stages: [String: any StageHandler]
+    public let inputStatuses: [ImageStatus]
+    public let workingStatus: ImageStatus
+    public let giveUp: JobQueue.GiveUp
+    /// A delivery stage: a series of a project that does not deliver there (a job queued for
+    /// every destination, by `sendit retry` or after a stage gave up) is left alone, not sent.
+    public let skipsOtherProjects: Bool
+
+    public init(_ stages: [String: any StageHandler], skipsOtherProjects: Bool = false) {
+        self.skipsOtherProjects = skipsOtherProjects
+        precondition(!stages.isEmpty, "a stage for no project")
+        let first = stages.sorted { $0.key < $1.key }[0].value
+        precondition(stages.values.allSatisfy { $0.stage == first.stage && $0.workingStatus == first.workingStatus })
+        self.stages = stages
+        stage = first.stage
+        inputStatuses = first.inputStatuses
+        workingStatus = first.workingStatus
+        giveUp = first.giveUp
+    }
+
+    /// Every project's next stages (the workers' wake-up; what is queued is the series' own).
+    public var nextStages: [String] {
+        var all: [String] = []
+        for s in stages.values.flatMap(\.nextStages) where !all.contains(s) { all.append(s) }
+        return all
+    }
+
+    /// The series' project's stage; nil for a delivery stage its project does not use.
+    func handler(forSeries seriesId: Int64, in database: any IndexStore) throws -> (any StageHandler)? {
+        guard let project = try database.project(ofSeries: seriesId) else {
+            throw StageError.permanent("series \(seriesId) is not in the index")
+        }
+        if let handler = stages[project] { return handler }
+        if skipsOtherProjects { return nil }
+        throw StageError.permanent("the series is in project \(project), which is not configured (PROJECTS_FILE)")
+    }
+
+    public func run(_ job: StageJob) throws {
+        try handler(forSeries: job.seriesId, in: job.database)?.run(job)
+    }
+
+    public func nextStages(after job: JobRecord, in database: any IndexStore) throws -> [String] {
+        try handler(forSeries: job.seriesId, in: database)?.nextStages(after: job, in: database) ?? []
+    }
+}

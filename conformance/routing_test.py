@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The routing test (run conformance/routing-test; it picks Python and sendit).
+
+One sendit with a PROJECTS_FILE of three projects, each with its own destination (a dcmtk
+storescp of its own) and its own de-identification:
+  lungae  by called AE title LUNGAE (one AE title per project, as XNAT does)   -> storescp A
+  neuro   by a modality rule (Modality is MR), DEID_OPTIONS retain-uids         -> storescp B
+  trial   by a tag rule (StudyDescription contains RESEARCH)                   -> storescp C
+One patient has four studies: a CT sent to LUNGAE, an MR and a RESEARCH CT sent to SENDIT, and a
+plain CT sent to SENDIT that no rule takes (refused: C-STORE failure 0124, nothing kept). An
+association to an AE title no rule names is rejected. Checked: every acknowledged image arrives
+once, only at its project's destination; no original name, ID, date or (but for neuro's
+retain-uids) UID in any received byte; the patient's pseudonym differs in every project; neuro
+kept the original UIDs and the others did not; `sendit rules test` names the same rule and
+project for a file of each study, and exit 1 for the unmatched one. Exit 1 if a check fails.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pydicom
+from pydicom.uid import CTImageStorage, MRImageStorage
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import delivery_test as dt  # noqa: E402
+from harness import children  # noqa: E402
+from harness.children import Child  # noqa: E402
+from harness.dcmtk import acknowledged, storescu  # noqa: E402
+from harness.ports import free_ports, wait_port  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
+
+PATIENT = ("Routeworth^Philippa", "RW55012", "19610704", "F",
+           [("20240301", [("CT", CTImageStorage, 4)]),      # study 0: to LUNGAE
+            ("20240302", [("MR", MRImageStorage, 3)]),      # study 1: Modality MR -> neuro
+            ("20240303", [("CT", CTImageStorage, 3)]),      # study 2: RESEARCH -> trial
+            ("20240304", [("CT", CTImageStorage, 2)])])     # study 3: no rule
+PROJECTS = {
+    "unmatched": "refuse",
+    "projects": {
+        "lungae": {"destinations": ["a"]},
+        "neuro": {"destinations": ["b"], "settings": {"DEID_OPTIONS": "retain-uids"}},
+        "trial": {"destinations": ["c"]},
+    },
+    "rules": [
+        {"name": "lung-by-ae", "project": "lungae", "called_ae": "LUNGAE"},
+        {"name": "mr", "project": "neuro", "if": "Modality is MR"},
+        {"name": "research", "project": "trial", "if": "StudyDescription contains RESEARCH"},
+    ],
+}
+failures: list[str] = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def received(folder):
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if not f.startswith("."))
+
+
+def main():
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--sendit", required=True)
+    p.add_argument("--repo", required=True)
+    p.add_argument("--keep", action="store_true")
+    args = p.parse_args()
+    work = tempfile.mkdtemp(prefix="sendit-routing-")
+    with children.session():
+        corpus = dt.make_corpus(work, "corpus", [PATIENT], "routing")
+        by_study = {}
+        for im in corpus["images"]:
+            by_study.setdefault(im["study"], []).append(im)
+        studies = list(by_study.values())   # in the patient's order
+        for im in studies[2]:
+            ds = pydicom.dcmread(im["path"])
+            ds.StudyDescription = "RESEARCH PROTOCOL 7"
+            ds.save_as(im["path"], enforce_file_format=True)
+        ports = free_ports(3)
+        dests = {}
+        for name, port in zip("abc", ports):
+            folder = os.path.join(work, "dest-" + name)
+            os.makedirs(folder)
+            Child(["storescp", "-aet", name.upper(), "-od", folder, "+xa", str(port)], log_path=folder + ".log")
+            wait_port(port)
+            dests[name] = folder
+        projects = os.path.join(work, "projects.json")
+        with open(projects, "w") as f:
+            json.dump(PROJECTS, f)
+        extra = ";".join(f"{n}={n.upper()}@127.0.0.1:{port}" for n, port in zip("abc", ports))
+        s = Sendit(args.sendit, os.path.join(work, "node"), PROJECTS_FILE=projects, EXTRA_DESTINATIONS=extra,
+                   STABLE_AGE="1", RESCAN_INTERVAL="1", RETENTION="never")
+        with s.start():
+            def send(images, aec, tag):
+                log = os.path.join(work, f"storescu-{tag}.log")
+                with storescu(s.port, [im["path"] for im in images], log, aec=aec) as scu:
+                    scu.end(120)
+                return set(acknowledged(log)), open(log, errors="replace").read()
+            plan = [(studies[0], "LUNGAE", "a"), (studies[1], "SENDIT", "b"), (studies[2], "SENDIT", "c")]
+            for i, (images, aec, dest) in enumerate(plan):
+                ok, _ = send(images, aec, str(i))
+                check(ok == {im["path"] for im in images}, f"study {i} to {aec}: {len(ok)}/{len(images)} acknowledged")
+            ok, text = send(studies[3], "SENDIT", "unmatched")
+            check(not ok and ("0x124" in text or "0124" in text), f"the unmatched study is refused with 0124 ({len(ok)} acknowledged)")
+            _, text = send(studies[0][:1], "NOPE", "unknown-ae")
+            check("Association Rejected" in text or "rejected" in text.lower(), "an association to an AE title no rule names is rejected")
+            want = {"a": len(studies[0]), "b": len(studies[1]), "c": len(studies[2])}
+            wait_for(lambda: all(len(received(dests[d])) >= n for d, n in want.items()), 90, 0.5)
+            for d, n in want.items():
+                check(len(received(dests[d])) == n, f"destination {d} holds {len(received(dests[d]))} images, expected {n}")
+            forbidden = {v for v in corpus["forbidden"]}
+            patient_ids = {}
+            for d, folder in dests.items():
+                for path in received(folder):
+                    raw = open(path, "rb").read()
+                    ds = pydicom.dcmread(path)
+                    patient_ids.setdefault(d, set()).add(str(ds.PatientID))
+                    leaked = [v for v in forbidden if v.encode() in raw
+                              and not (d == "b" and v.startswith("2.25."))]   # neuro keeps UIDs (retain-uids)
+                    check(not leaked, f"{os.path.basename(path)} at {d}: no original value ({len(leaked)} found)")
+                    originals = {im["study"] for im in corpus["images"]}
+                    check((str(ds.StudyInstanceUID) in originals) == (d == "b"),
+                          f"{d}: study UID {'kept (retain-uids)' if d == 'b' else 'remapped'}")
+            ids = [patient_ids.get(d, set()) for d in "abc"]
+            check(all(len(x) == 1 for x in ids) and len(set().union(*ids)) == 3,
+                  f"one pseudonym per project, all different: {[sorted(x) for x in ids]}")
+            # The rule tester agrees with the node.
+            for images, aec, project in [(studies[0], "LUNGAE", "lungae"), (studies[1], "SENDIT", "neuro"), (studies[2], "SENDIT", "trial")]:
+                r = s.run("rules", "test", "--called-aet", aec, "--explain", images[0]["path"])
+                check(r.returncode == 0 and f"-> project {project}" in r.stdout and "actions:" in r.stdout,
+                      f"rules test names project {project} (exit {r.returncode})")
+                check(not any(v.encode() in r.stdout.encode() for v in ("Routeworth", "RW55012")), "rules test prints no original value")
+            r = s.run("rules", "test", studies[3][0]["path"])
+            check(r.returncode == 1 and "REFUSED" in r.stdout, f"rules test: the unmatched study is refused (exit {r.returncode})")
+        st = s.status()
+        check(st is not None, "status answers")
+    if failures:
+        print(f"routing-test: {len(failures)} checks failed (work folder {work})")
+        sys.exit(1)
+    print("routing-test: all checks passed")
+    if not args.keep:
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()
