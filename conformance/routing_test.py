@@ -12,12 +12,18 @@ association to an AE title no rule names is rejected. Checked: every acknowledge
 once, only at its project's destination; no original name, ID, date or (but for neuro's
 retain-uids) UID in any received byte; the patient's pseudonym differs in every project; neuro
 kept the original UIDs and the others did not; `sendit rules test` names the same rule and
-project for a file of each study, and exit 1 for the unmatched one. Exit 1 if a check fails.
+project for a file of each study, and exit 1 for the unmatched one.
+The projects' own rules: neuro drops a LOCALIZER series (DONE, skipped, never sent) and refuses
+a patient on its withdrawal list (FAILED, named by the list, never by the ID); trial fills the
+Clinical Trial modules and takes its subject's research ID and date offset from a lookup table,
+refusing a patient the table does not list; `sendit lookup export` writes a file of mode 0600
+and an audit entry. Exit 1 if a check fails.
 """
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,17 +40,26 @@ from harness.ports import free_ports, wait_port  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
 
-PATIENT = ("Routeworth^Philippa", "RW55012", "19610704", "F",
-           [("20240301", [("CT", CTImageStorage, 4)]),      # study 0: to LUNGAE
-            ("20240302", [("MR", MRImageStorage, 3)]),      # study 1: Modality MR -> neuro
-            ("20240303", [("CT", CTImageStorage, 3)]),      # study 2: RESEARCH -> trial
-            ("20240304", [("CT", CTImageStorage, 2)])])     # study 3: no rule
+PATIENTS = [
+    ("Routeworth^Philippa", "RW55012", "19610704", "F",
+     [("20240301", [("CT", CTImageStorage, 4)]),                              # study 0: to LUNGAE
+      ("20240302", [("MR", MRImageStorage, 3), ("MR", MRImageStorage, 2)]),   # study 1: MR -> neuro; series 2 a LOCALIZER
+      ("20240303", [("CT", CTImageStorage, 3)]),                              # study 2: RESEARCH -> trial (listed)
+      ("20240304", [("CT", CTImageStorage, 2)])]),                            # study 3: no rule
+    ("Unlistedson^Morwenna", "UL77001", "19700101", "F",
+     [("20240305", [("CT", CTImageStorage, 2)])]),                            # RESEARCH -> trial, not in its table
+    ("Withdrawnova^Ilse", "WD33003", "19750505", "F",
+     [("20240306", [("MR", MRImageStorage, 2)])]),                            # MR -> neuro, withdrawn
+]
+TABLE = "PatientID,ResearchID,DateOffset\nRW55012,SUBJ-0042,-10\n"
 PROJECTS = {
     "unmatched": "refuse",
     "projects": {
         "lungae": {"destinations": ["a"]},
-        "neuro": {"destinations": ["b"], "settings": {"DEID_OPTIONS": "retain-uids"}},
-        "trial": {"destinations": ["c"]},
+        "neuro": {"destinations": ["b"], "settings": {"DEID_OPTIONS": "retain-uids"},
+                  "drop": [{"name": "localizer", "if": "SeriesDescription contains LOCALIZER"}], "withdrawn": "optout.txt"},
+        "trial": {"destinations": ["c"], "lookup_table": "trial.csv", "unlisted": "refuse",
+                  "clinical_trial": {"sponsor": "ACME Research", "protocol_id": "PROTO-7", "site_id": "S01"}},
     },
     "rules": [
         {"name": "lung-by-ae", "project": "lungae", "called_ae": "LUNGAE"},
@@ -61,6 +76,16 @@ def check(ok, what):
         failures.append(what)
 
 
+def image_rows(s, status=None):
+    """(status, reason, project) of every image in the node's index."""
+    db = sqlite3.connect(s.database)
+    try:
+        rows = db.execute("SELECT i.status, i.statusReason, s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId").fetchall()
+    finally:
+        db.close()
+    return [r for r in rows if status is None or r[0] == status]
+
+
 def received(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if not f.startswith("."))
 
@@ -74,15 +99,27 @@ def main():
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="sendit-routing-")
     with children.session():
-        corpus = dt.make_corpus(work, "corpus", [PATIENT], "routing")
+        corpus = dt.make_corpus(work, "corpus", PATIENTS, "routing")
         by_study = {}
         for im in corpus["images"]:
             by_study.setdefault(im["study"], []).append(im)
-        studies = list(by_study.values())   # in the patient's order
-        for im in studies[2]:
+        studies = list(by_study.values())   # in the patients' order: 0-3 the first's, 4 the second's, 5 the third's
+        series_order = []
+        for im in studies[1]:
+            if im["series"] not in series_order:
+                series_order.append(im["series"])
+        localizer = series_order[1]
+        for im in studies[2] + studies[4] + [im for im in studies[1] if im["series"] == localizer]:
             ds = pydicom.dcmread(im["path"])
-            ds.StudyDescription = "RESEARCH PROTOCOL 7"
+            if im["series"] == localizer:
+                ds.SeriesDescription = "LOCALIZER 3 PLANE"
+            else:
+                ds.StudyDescription = "RESEARCH PROTOCOL 7"
             ds.save_as(im["path"], enforce_file_format=True)
+        with open(os.path.join(work, "trial.csv"), "w") as f:
+            f.write(TABLE)
+        with open(os.path.join(work, "optout.txt"), "w") as f:
+            f.write("# withdrawn from neuro\nWD33003\n")
         ports = free_ports(3)
         dests = {}
         for name, port in zip("abc", ports):
@@ -107,11 +144,14 @@ def main():
             for i, (images, aec, dest) in enumerate(plan):
                 ok, _ = send(images, aec, str(i))
                 check(ok == {im["path"] for im in images}, f"study {i} to {aec}: {len(ok)}/{len(images)} acknowledged")
+            for i in (4, 5):
+                ok, _ = send(studies[i], "SENDIT", str(i))
+                check(len(ok) == len(studies[i]), f"study {i} ({'unlisted' if i == 4 else 'withdrawn'} patient): acknowledged")
             ok, text = send(studies[3], "SENDIT", "unmatched")
             check(not ok and ("0x124" in text or "0124" in text), f"the unmatched study is refused with 0124 ({len(ok)} acknowledged)")
             _, text = send(studies[0][:1], "NOPE", "unknown-ae")
             check("Association Rejected" in text or "rejected" in text.lower(), "an association to an AE title no rule names is rejected")
-            want = {"a": len(studies[0]), "b": len(studies[1]), "c": len(studies[2])}
+            want = {"a": len(studies[0]), "b": len(studies[1]) - 2, "c": len(studies[2])}
             wait_for(lambda: all(len(received(dests[d])) >= n for d, n in want.items()), 90, 0.5)
             for d, n in want.items():
                 check(len(received(dests[d])) == n, f"destination {d} holds {len(received(dests[d]))} images, expected {n}")
@@ -128,6 +168,32 @@ def main():
                     originals = {im["study"] for im in corpus["images"]}
                     check((str(ds.StudyInstanceUID) in originals) == (d == "b"),
                           f"{d}: study UID {'kept (retain-uids)' if d == 'b' else 'remapped'}")
+            for path in received(dests["c"]):
+                ds = pydicom.dcmread(path)
+                check(ds.PatientID == "SUBJ-0042" and ds.get("ClinicalTrialSubjectID") == "SUBJ-0042",
+                      "trial: the lookup table's research ID is the Patient ID and the Clinical Trial Subject ID")
+                check(ds.get("ClinicalTrialSponsorName") == "ACME Research" and ds.get("ClinicalTrialProtocolID") == "PROTO-7"
+                      and ds.get("ClinicalTrialSiteID") == "S01", "trial: the Clinical Trial Subject module is filled")
+                check(str(ds.get("StudyDate", "")) == "20240222", f"trial: the table's date offset moved the study date ({ds.get('StudyDate')})")
+            # The node's own account: dropped, withdrawn and unlisted images, with reasons that name no ID.
+            wait_for(lambda: len(image_rows(s, "FAILED")) >= 4, 30, 0.5)
+            rows = image_rows(s)
+            dropped = [r for r in rows if r[0] == "DONE" and "dropped by the project's rule localizer" in (r[1] or "")]
+            withdrawn = [r for r in rows if r[0] == "FAILED" and "withdrawal list" in (r[1] or "")]
+            unlisted = [r for r in rows if r[0] == "FAILED" and "lookup table" in (r[1] or "")]
+            check(len(dropped) == 2 and all(r[2] == "neuro" for r in dropped), f"neuro: the localizer's 2 images dropped ({len(dropped)})")
+            check(len(withdrawn) == 2, f"neuro: the withdrawn patient's 2 images FAILED ({len(withdrawn)})")
+            check(len(unlisted) == 2, f"trial: the unlisted patient's 2 images FAILED ({len(unlisted)})")
+            check(not any(v in (r[1] or "") for r in rows for v in ("RW55012", "UL77001", "WD33003")), "no reason names a patient ID")
+            out = os.path.join(work, "exported.csv")
+            r = s.run("lookup", "export", "--project", "trial", out)
+            check(r.returncode == 0 and os.stat(out).st_mode & 0o777 == 0o600 and "SUBJ-0042" in open(out).read()
+                  and "RW55012" not in r.stdout, f"lookup export: a file of mode 0600 (exit {r.returncode}: {r.stderr[-200:]})")
+            check(s.run("lookup", "export", "--project", "trial", out).returncode != 0, "lookup export never replaces a file")
+            db = sqlite3.connect(s.database)
+            audited = db.execute("SELECT COUNT(*) FROM audit WHERE action = 'lookup-exported' AND target = 'trial'").fetchone()[0]
+            db.close()
+            check(audited == 1, f"lookup export is in the audit trail ({audited})")
             ids = [patient_ids.get(d, set()) for d in "abc"]
             check(all(len(x) == 1 for x in ids) and len(set().union(*ids)) == 3,
                   f"one pseudonym per project, all different: {[sorted(x) for x in ids]}")

@@ -60,11 +60,16 @@ public struct Recipe: Sendable, Equatable {
 
     static let variables: Set<String> = ["entity_id", "item_id", "jitter", "entity_timestamp", "item_timestamp"]
 
+    /// This recipe's lines, then `other`'s.
+    public func appending(_ other: Recipe) -> Recipe {
+        Recipe(lines: lines + other.lines, source: source + " + " + other.source)
+    }
+
     public static func parse(_ text: String, source: String) throws -> Recipe {
         var lines: [Line] = []
         var section: String? = nil
         var problems: [String] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let number = n + 1
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }

@@ -11,6 +11,19 @@ public struct CopyMaker: Sendable {
     public let outbox: Outbox
     public let rules: BurnedInRules
     public let gateScope: PHIGate.Scope
+    /// A project's drop rules: an image that matches one (a localizer, a scout, a dose screen
+    /// nobody wants) is not de-identified nor sent; checked before the burned-in rules.
+    public var drop: [Drop] = []
+
+    /// A drop rule: its name and its conditions (the burned-in rules' language).
+    public struct Drop: Sendable, Equatable {
+        public let name: String
+        public let conditions: [BurnedInRules.Condition]
+        public init(name: String, conditions: [BurnedInRules.Condition]) {
+            self.name = name
+            self.conditions = conditions
+        }
+    }
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules) {
         self.engine = engine
@@ -23,6 +36,8 @@ public struct CopyMaker: Sendable {
         case placed(Deidentifier.Output, Outbox.Placed)
         /// A burned-in rule names it: nothing written.
         case held(rule: String)
+        /// A drop rule names it: nothing written, nothing sent.
+        case dropped(rule: String)
         /// The file's own fault (unreadable, truncated, no UIDs) or the gate's refusal: nothing
         /// written. `gate` says which.
         case refused(reason: String, gate: PHIGate.Hit?)
@@ -35,6 +50,7 @@ public struct CopyMaker: Sendable {
         do {
             var input = try Part10File.read(path: path)
             input.dataSet = try Deidentifier.loadingText(input.dataSet)
+            if let rule = drop.first(where: { $0.conditions.allSatisfy { $0.matches(input.dataSet) } }) { return .dropped(rule: rule.name) }
             if applyRules, let rule = rules.holdingRule(for: input.dataSet) { return .held(rule: rule) }
             let output: Deidentifier.Output
             do {

@@ -25,7 +25,7 @@ public struct DeidentifyStage: StageHandler {
     public var recordEvery = 32
     /// The send stages' attempt limit, for the jobs queued early.
     public var sendMaxAttempts: @Sendable (String) -> Int = { _ in 1_000_000 }
-    public let copies: CopyMaker
+    public var copies: CopyMaker
     let logger: Logger
     /// Syncs the outbox folders a batch's copies were renamed into, before the batch is
     /// recorded (replaced by tests, to see when it is called).
@@ -123,13 +123,14 @@ public struct DeidentifyStage: StageHandler {
                     "kind": "\(hit.kind)", "where": "\(hit.location)"])
             }
         }
-        let outcomes = batch.map { outcome, image in Self.indexed(outcome, for: image) }
+        let destinations = nextStages.map { String($0.dropFirst(DeliveryDestination.stagePrefix.count)) }
+        let outcomes = batch.map { outcome, image in Self.indexed(outcome, for: image, destinations: destinations) }
         try database.recordDeidentified(outcomes)
         metrics.deidentified(outcomes, gateRefusals: gateRefusals)
     }
 
     /// An outcome as the index records it.
-    static func indexed(_ outcome: CopyMaker.Outcome, for image: ImageRecord) -> DeidentifiedOutcome {
+    static func indexed(_ outcome: CopyMaker.Outcome, for image: ImageRecord, destinations: [String] = []) -> DeidentifiedOutcome {
         switch outcome {
         case .placed(let output, let placed):
             .placed(DeidentifiedCopy(imageId: image.id!, studyInstanceUID: output.studyInstanceUID,
@@ -137,6 +138,9 @@ public struct DeidentifyStage: StageHandler {
                                      path: placed.path, size: placed.size, actions: output.report.countsText))
         case .held(let rule):
             .held(imageId: image.id!, reason: "burned-in rule \(rule): may carry text in its pixels; `sendit release` sends it")
+        case .dropped(let rule):
+            .dropped(imageId: image.id!, reason: "dropped by the project's rule \(rule): not de-identified, not sent",
+                     destinations: destinations)
         case .refused(let reason, _):
             .refused(imageId: image.id!, reason: "deidentify: \(reason)")
         }

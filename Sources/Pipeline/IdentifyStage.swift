@@ -30,6 +30,10 @@ public struct IdentifyStage: StageHandler {
     /// Where held images are counted (by default the process's metrics system).
     public var metrics = PipelineMetrics()
     private let studies = KeyedLock()
+    /// What a patient's code stands for when it is not the patient alone (a lookup table that
+    /// maps two originals to one research ID: `ProjectIdentifiers.claimedOriginal`); nil: the
+    /// patient.
+    public var claimedOriginal: (@Sendable (IdentifiersRequest) -> String?)?
 
     public init(provider: any IdentifiersProvider, hash: KeyedHash, fields: IdentifiersRequest.Fields = .init()) {
         self.provider = provider
@@ -100,6 +104,8 @@ public struct IdentifyStage: StageHandler {
             response = try provider.identifiers(for: request)
         } catch let refusal as RESTIdentifiersProvider.Refusal {
             throw StageError.permanent(refusal.description)
+        } catch let refusal as IdentifiersRefusal {
+            throw StageError.permanent(refusal.description)
         }
         do {
             try response.validate()
@@ -110,7 +116,8 @@ public struct IdentifyStage: StageHandler {
         // are remapped in a namespace of its own, so the two never share a research study.
         response.uid_namespace = siblings.isEmpty ? nil : patient
         try store(job, json: response.coded.json(), patient: patient,
-                  claims: [IdentifierClaim(.patient, code: response.entityCode, original: patient),
+                  claims: [IdentifierClaim(.patient, code: response.entityCode,
+                                           original: claimedOriginal?(request).map { digest("research-id", $0) } ?? patient),
                            IdentifierClaim(.study, code: response.itemCode, original: digest("original-study", request.originalStudyKey))],
                   reason: "identifiers from \(provider.name)")
     }

@@ -57,6 +57,7 @@ public struct PipelineMetrics: Sendable {
             case .placed: placed += 1
             case .held: held += 1
             case .refused: refused += 1
+            case .dropped: break
             }
         }
         add(Self.deidentified, placed)

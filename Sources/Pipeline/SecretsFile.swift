@@ -31,7 +31,7 @@ public struct SecretsFile: Sendable {
             throw SecretsError(message: "cannot read secrets file \(path): \(error.localizedDescription)")
         }
         var values: [String: String] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let eq = line.firstIndex(of: "=") else { throw SecretsError(message: "\(path):\(n + 1): expected KEY=VALUE") }

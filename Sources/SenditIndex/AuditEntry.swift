@@ -14,6 +14,9 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         case search
         /// An admin was shown a series' original values (SHOW_PHI).
         case viewOriginals = "view-originals"
+        /// A project's lookup table (the link between original and research IDs) imported or
+        /// exported: the project and the count of patients, never an ID.
+        case lookupImported = "lookup-imported", lookupExported = "lookup-exported"
     }
 
     public var id: Int64?

@@ -9,6 +9,9 @@ public enum DeidentifiedOutcome: Sendable {
     case held(imageId: Int64, reason: String)
     /// It cannot be read, or the gate refused its copy: FAILED, with why.
     case refused(imageId: Int64, reason: String)
+    /// A project's drop rule names it: DONE without a copy, with why; each of `destinations`
+    /// records it skipped, so clean-up removes it as it removes what was delivered.
+    case dropped(imageId: Int64, reason: String, destinations: [String])
 }
 
 /// What de-identifying a series starts from.
@@ -68,6 +71,12 @@ extension IndexDatabase {
                 case .refused(let imageId, let reason):
                     try ImageTransition.moveImage(db, imageId: imageId, from: .processing, to: .failed, reason: reason, at: at)
                     tally[.failed, default: (0, 0)].images += 1
+                case .dropped(let imageId, let reason, let destinations):
+                    for d in destinations {
+                        var skipped = DeliveryRecord(imageId: imageId, destination: d, state: .skipped, detail: reason, bytes: 0, updatedAt: at)
+                        try skipped.insert(db, onConflict: .ignore)
+                    }
+                    try ImageTransition.moveImage(db, imageId: imageId, from: .processing, to: .done, reason: reason, at: at)
                 }
             }
             for (kind, t) in tally { try Activity.add(db, kind, images: t.images, bytes: t.bytes, at: last) }

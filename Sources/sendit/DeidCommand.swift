@@ -115,6 +115,9 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
                 case .held(let rule):
                     line = "\(file): HELD by burned-in rule \(rule)"
                     outcome = .held
+                case .dropped(let rule):
+                    line = "\(file): DROPPED by rule \(rule)"
+                    outcome = .held
                 case .refused(let reason, _):
                     line = "\(file): FAILED: \(reason)"
                 }

@@ -1,3 +1,4 @@
+import Deidentify
 import Foundation
 import Pipeline
 import SenditIntake
@@ -8,6 +9,13 @@ struct NodeProject {
     let name: String
     let configuration: NodeConfiguration
     let destinations: [DeliveryDestination]
+    /// Its drop rules, lookup table (and what becomes of unlisted patients) and withdrawal list.
+    var drop: [CopyMaker.Drop] = []
+    var lookup: LookupTable?
+    /// Where the lookup table is read from (absolute; nil: none configured).
+    var lookupPath: String?
+    var refuseUnlisted = false
+    var withdrawn: Set<String> = []
 }
 
 extension NodeConfiguration {
@@ -42,9 +50,54 @@ extension NodeConfiguration {
                 configuration = own
             }
             let destinations = p.destinations.map { list in node.destinations.filter { list.contains($0.name) } } ?? node.destinations
-            resolved.append(NodeProject(name: p.name, configuration: configuration, destinations: destinations))
+            var project = NodeProject(name: p.name, configuration: configuration, destinations: destinations)
+            do {
+                try resolveExtras(p.extras, into: &project, folder: (path as NSString).deletingLastPathComponent)
+            } catch {
+                r.refuse(.projectsFile, "project \(p.name): \(error)")
+            }
+            resolved.append(project)
         }
         node.projects = resolved
         node.routing = projects.policy
+    }
+
+    struct ExtraProblem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads a project's lookup table and withdrawal list, parses its drop rules and adds its
+    /// Clinical Trial attributes to its recipe. A mistake names the file and line, never a value.
+    static func resolveExtras(_ e: ProjectExtras, into project: inout NodeProject, folder: String) throws {
+        func read(_ path: String) throws -> String {
+            let full = path.hasPrefix("/") ? path : folder + "/" + path
+            do { return try String(contentsOfFile: full, encoding: .utf8) } catch {
+                throw ExtraProblem(description: "\(full) cannot be read: \(error.localizedDescription)")
+            }
+        }
+        project.drop = try e.drop.map { CopyMaker.Drop(name: $0.name, conditions: try BurnedInRules.conditions($0.conditions)) }
+        if let table = e.lookupTable {
+            project.lookupPath = table.hasPrefix("/") ? table : folder + "/" + table
+            do { project.lookup = try LookupTable.parse(try read(table)) } catch let m as LookupTable.Mistakes {
+                throw ExtraProblem(description: "lookup table \(table): \(m)")
+            }
+            project.refuseUnlisted = e.refuseUnlisted
+        }
+        if let list = e.withdrawn {
+            project.withdrawn = Set(try read(list).split(whereSeparator: \.isNewline).compactMap { line in
+                let id = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                    .trimmingCharacters(in: .whitespaces) ?? ""
+                return id.isEmpty ? nil : id
+            })
+        }
+        if let text = e.trialRecipe {
+            let trial = try Recipe.parse(text, source: "project \(project.name)'s clinical_trial")
+            var configuration = project.configuration
+            configuration.deidentification.recipe = configuration.deidentification.recipe.map { $0.appending(trial) } ?? trial
+            project = NodeProject(name: project.name, configuration: configuration, destinations: project.destinations,
+                                  drop: project.drop, lookup: project.lookup, lookupPath: project.lookupPath,
+                                  refuseUnlisted: project.refuseUnlisted,
+                                  withdrawn: project.withdrawn)
+        }
     }
 }

@@ -63,7 +63,7 @@ struct PipelineWiring {
             // destinations), run for the series of that project.
             var byProject: [[String: any StageHandler]] = [[:], [:]]
             for p in node.projects {
-                let own = try processingStages(p.configuration, project: p.name, destinations: p.destinations, outbox: outbox, logger: logger)
+                let own = try processingStages(p.configuration, project: p, destinations: p.destinations, outbox: outbox, logger: logger)
                 for (i, s) in own.enumerated() { byProject[i][p.name] = s }
             }
             stages = byProject.map { ProjectStage($0) }
@@ -73,13 +73,15 @@ struct PipelineWiring {
     }
 
     /// Identify and de-identify for one project (nil: the node without projects).
-    func processingStages(_ node: NodeConfiguration, project: String?, destinations: [DeliveryDestination], outbox: Outbox,
+    func processingStages(_ node: NodeConfiguration, project: NodeProject?, destinations: [DeliveryDestination], outbox: Outbox,
                           logger: Logger) throws -> [any StageHandler] {
         let (provider, engine, hash) = try PipelineWiring.deidentification(node, project: project)
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: node.burnedInRules, logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
-        let identify = IdentifyStage(provider: provider, hash: hash, fields: node.identifierFields)
+        deidentify.copies.drop = project?.drop ?? []
+        var identify = IdentifyStage(provider: provider, hash: hash, fields: node.identifierFields)
+        if let own = provider as? ProjectIdentifiers { identify.claimedOriginal = { own.claimedOriginal(for: $0) } }
         deidentify.patientOfImage = identify.patientOfImage
         return [identify, deidentify]
     }
@@ -143,15 +145,24 @@ struct PipelineWiring {
     /// A project other than `default` is keyed by its own key, derived from DEID_KEY and its
     /// name (HMAC-SHA256): the same patient gets unrelated pseudonyms and UIDs in two projects,
     /// and `default` keeps the node's own key, so a node that adds projects keeps its pseudonyms.
-    static func deidentification(_ node: NodeConfiguration, project: String? = nil) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
+    /// With a lookup table or a withdrawal list, the project's `ProjectIdentifiers` stand in
+    /// front of the provider.
+    static func deidentification(_ node: NodeConfiguration, project: NodeProject? = nil) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
         let secrets = try SecretsFile.open(node.pipeline.secretsFile)
         var hash = KeyedHash(key: try secrets.deidentificationKey())
-        if let project, project != ImportedImageProject.defaultName { hash = hash.derived(for: "sendit project key: " + project) }
-        let provider: any IdentifiersProvider
+        if let name = project?.name, name != ImportedImageProject.defaultName { hash = hash.derived(for: "sendit project key: " + name) }
+        var provider: any IdentifiersProvider
         if let url = node.identifiersURL {
             provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: node.identifiersTimeout)
         } else {
             provider = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash, jitterRange: node.jitterRange))
+        }
+        if let project, project.lookup != nil || !project.withdrawn.isEmpty {
+            var own = ProjectIdentifiers(base: provider, project: project.name)
+            own.lookup = project.lookup
+            own.refuseUnlisted = project.refuseUnlisted
+            own.withdrawn = project.withdrawn
+            provider = own
         }
         return (provider, Deidentifier(settings: node.deidentification, uids: UIDRemapper(hash: hash)), hash)
     }

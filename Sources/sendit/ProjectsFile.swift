@@ -24,6 +24,7 @@ struct ProjectsFile: Equatable {
         /// nil: every destination of the node (only `default` may leave them out).
         let destinations: [String]?
         let settings: [Setting: String]
+        var extras = ProjectExtras()
     }
 
     let projects: [Project]
@@ -65,7 +66,10 @@ struct ProjectsFile: Equatable {
                 continue
             }
             guard let body = declared[name] as? [String: Any] else { mistakes.append("\(where_) must be an object"); continue }
-            for key in body.keys where !["destinations", "settings"].contains(key) { mistakes.append("\(where_): unknown key \"\(key)\"") }
+            for key in body.keys where !(["destinations", "settings"] + ProjectExtras.keys).contains(key) {
+                mistakes.append("\(where_): unknown key \"\(key)\"")
+            }
+            let extras = ProjectExtras.parse(body, project: name, mistakes: &mistakes)
             var destinations: [String]?
             if let d = body["destinations"] {
                 if let list = d as? [String] {
@@ -92,7 +96,7 @@ struct ProjectsFile: Equatable {
                     }
                 } else { mistakes.append("\(where_): \"settings\" must be an object") }
             }
-            projects.append(Project(name: name, destinations: destinations, settings: settings))
+            projects.append(Project(name: name, destinations: destinations, settings: settings, extras: extras))
         }
         if !projects.contains(where: { $0.name == ImportedImageProject.defaultName }) {
             projects.insert(Project(name: ImportedImageProject.defaultName, destinations: nil, settings: [:]), at: 0)

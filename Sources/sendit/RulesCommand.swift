@@ -79,10 +79,20 @@ struct RulesCommand: ParsableCommand {
             let verdict = c.burnedInRules.decision(for: file.dataSet)
             let burnedIn = verdict.verdict == .hold ? "HELD by " + (verdict.rule ?? "") : "allowed" + (verdict.rule.map { " by " + $0 } ?? "")
             let destinations = project.destinations.map(\.name).joined(separator: ", ")
+            let drop = project.drop.first { $0.conditions.allSatisfy { $0.matches(file.dataSet) } }
+            var lists: [String] = []
+            if let table = project.lookup {
+                let listed = IdentifiersRequest(dataSet: file.dataSet, fields: c.identifierFields).identifiers.first.map { table.patients[$0.id] != nil } ?? false
+                lists.append("lookup table: the patient is \(listed ? "listed" : project.refuseUnlisted ? "not listed (refused)" : "not listed (pseudonymized)")")
+            }
+            if !project.withdrawn.isEmpty {
+                let out = IdentifiersRequest(dataSet: file.dataSet, fields: c.identifierFields).identifiers.first.map { project.withdrawn.contains($0.id) } ?? false
+                lists.append("withdrawal list: \(out ? "ON IT (refused)" : "not on it")")
+            }
             return """
                 \(path): rule "\(rule.name)" -> project \(project.name)
                   de-identification: options \(options.isEmpty ? "none (Basic Profile)" : options); recipe \(c.deidentification.recipe == nil ? "none" : "yes"); identifiers from the \(identifiers)
-                  burned-in rules: \(burnedIn)
+                  burned-in rules: \(burnedIn)\(drop.map { "\n  DROPPED by the project's rule " + $0.name + ": not de-identified, not sent" } ?? "")\(lists.map { "\n  " + $0 }.joined())
                   destinations: \(destinations.isEmpty ? "none" : destinations); retention \(c.retention)
                 """
         }
@@ -90,7 +100,7 @@ struct RulesCommand: ParsableCommand {
         /// What the project's engine does to the file (counts per kind of action), with its own key.
         static func counts(_ file: Part10File, project: NodeProject) throws -> String {
             guard project.configuration.identifiersURL == nil else { return "  actions: not counted (identifiers come from a service)" }
-            let (provider, engine, _) = try PipelineWiring.deidentification(project.configuration, project: project.name)
+            let (provider, engine, _) = try PipelineWiring.deidentification(project.configuration, project: project)
             let identifiers = try provider.identifiers(for: IdentifiersRequest(dataSet: file.dataSet, fields: project.configuration.identifierFields))
             let output = try engine.deidentify(file, identifiers: identifiers)
             return "  actions: \(output.report.countsText)"

@@ -31,7 +31,7 @@ struct Sendit: AsyncParsableCommand {
         version: VersionCommand.version,
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
                       DeidCommand.self, SendCommand.self, EchoCommand.self, QueryCommand.self, MoveCommand.self, GetCommand.self, DumpCommand.self, ConfigCommand.self, UserCommand.self,
-                      TokenCommand.self, ReportCommand.self, RulesCommand.self, VersionCommand.self])
+                      TokenCommand.self, ReportCommand.self, RulesCommand.self, LookupCommand.self, VersionCommand.self])
 
     static func main() async {
         // A peer that closes while we write must be an error, never a SIGPIPE that ends the node.

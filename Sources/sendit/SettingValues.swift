@@ -83,7 +83,7 @@ struct SettingValues {
 
     private mutating func readFile(_ path: String, _ text: String) {
         var lineOf: [Setting: Int] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let source = Source.file(path, line: n + 1)
