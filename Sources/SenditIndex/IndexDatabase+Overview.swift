@@ -65,6 +65,7 @@ extension IndexDatabase: OverviewStore {
                 arguments.append(status.rawValue)
             }
             if let modality = filter.modality { conditions.append("s.modality = ?"); arguments.append(modality) }
+            if let project = filter.project { conditions.append("s.project = ?"); arguments.append(project) }
             if let from = filter.receivedFrom { conditions.append("s.createdAt >= ?"); arguments.append(from) }
             if let to = filter.receivedTo { conditions.append("s.createdAt < ?"); arguments.append(to) }
             if let uid = filter.uid, !uid.isEmpty {
@@ -98,7 +99,7 @@ extension IndexDatabase: OverviewStore {
             }
             let limit = max(1, min(filter.limit, 500))
             let rows = try Row.fetchAll(db, sql: """
-                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt FROM series AS s
+                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt, s.project FROM series AS s
                 JOIN study AS st ON st.id = s.studyId \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 ORDER BY s.id DESC LIMIT ?
                 """, arguments: StatementArguments(arguments + [limit + 1]))
@@ -110,7 +111,7 @@ extension IndexDatabase: OverviewStore {
                 for c in try Row.fetchAll(counts, arguments: [id]) {
                     if let s = ImageStatus(rawValue: c[0]) { byStatus[s] = c[1] }
                 }
-                lines.append(.init(id: id, studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3], receivedAt: row[4],
+                lines.append(.init(id: id, studyInstanceUID: row[1], seriesInstanceUID: row[2], modality: row[3], project: row[5], receivedAt: row[4],
                                    images: byStatus.values.reduce(0, +), status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
                                    imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) })))
             }
@@ -121,7 +122,7 @@ extension IndexDatabase: OverviewStore {
     public func seriesDetail(seriesInstanceUID: String) throws -> SeriesDetail? {
         try writer.read { db in
             guard let series = try Row.fetchOne(db, sql: """
-                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt FROM series AS s
+                SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt, s.project FROM series AS s
                 JOIN study AS st ON st.id = s.studyId WHERE s.seriesInstanceUID = ?
                 """, arguments: [seriesInstanceUID]) else { return nil }
             let id: Int64 = series[0]
@@ -159,7 +160,8 @@ extension IndexDatabase: OverviewStore {
                     }
                 }
             }
-            return SeriesDetail(studyInstanceUID: series[1], seriesInstanceUID: series[2], modality: series[3], receivedAt: series[4],
+            return SeriesDetail(studyInstanceUID: series[1], seriesInstanceUID: series[2], modality: series[3], project: series[5],
+                                receivedAt: series[4],
                                 status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
                                 imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
                                 images: images, jobs: jobs, deliveries: deliveries, events: events, identifiers: identifiers)

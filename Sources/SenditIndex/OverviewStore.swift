@@ -55,6 +55,8 @@ public struct SeriesFilter: Sendable, Equatable {
     /// Series with at least one image in this status (FAILED, HELD, …), or of this derived status.
     public var status: ImageStatus?
     public var modality: String?
+    /// Only this project's series.
+    public var project: String?
     public var receivedFrom: Date?
     public var receivedTo: Date?
     /// A SeriesInstanceUID or StudyInstanceUID, or the start of one.
@@ -88,6 +90,8 @@ public struct SeriesListPage: Codable, Sendable, Equatable {
         public var studyInstanceUID: String
         public var seriesInstanceUID: String
         public var modality: String?
+        /// The project routing chose ("default" without projects).
+        public var project: String
         public var receivedAt: Date
         public var images: Int
         public var status: String
@@ -140,6 +144,7 @@ public struct SeriesDetail: Codable, Sendable, Equatable {
     public var studyInstanceUID: String
     public var seriesInstanceUID: String
     public var modality: String?
+    public var project: String
     public var receivedAt: Date
     public var status: String
     public var imagesByStatus: [String: Int]

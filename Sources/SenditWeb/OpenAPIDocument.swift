@@ -16,6 +16,7 @@ public enum OpenAPIDocument {
           "parameters": [
             {"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/ImageStatus"}},
             {"name": "modality", "in": "query", "schema": {"type": "string"}},
+            {"name": "project", "in": "query", "schema": {"type": "string"}, "description": "only this project's series (PROJECTS_FILE; default without projects)"},
             {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
             {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
             {"name": "uid", "in": "query", "schema": {"type": "string"}, "description": "A SeriesInstanceUID or StudyInstanceUID, or its start"},
@@ -67,11 +68,11 @@ public enum OpenAPIDocument {
               "diskLow": {"type": "string", "description": "why the node takes no images now (free space below DISK_MIN_FREE); absent when it does"}}}}},
           "SeriesPage": {"type": "object", "required": ["series"], "additionalProperties": false, "properties": {
             "next": {"type": "integer"},
-            "series": {"type": "array", "items": {"type": "object", "required": ["id", "studyInstanceUID", "seriesInstanceUID", "receivedAt", "images", "status", "imagesByStatus"], "additionalProperties": false, "properties": {
-              "id": {"type": "integer"}, "studyInstanceUID": {"type": "string"}, "seriesInstanceUID": {"type": "string"}, "modality": {"type": "string"},
+            "series": {"type": "array", "items": {"type": "object", "required": ["id", "studyInstanceUID", "seriesInstanceUID", "project", "receivedAt", "images", "status", "imagesByStatus"], "additionalProperties": false, "properties": {
+              "id": {"type": "integer"}, "studyInstanceUID": {"type": "string"}, "seriesInstanceUID": {"type": "string"}, "modality": {"type": "string"}, "project": {"type": "string"},
               "receivedAt": {"type": "string", "format": "date-time"}, "images": {"type": "integer"}, "status": {"type": "string"}, "imagesByStatus": {"$ref": "#/components/schemas/Counts"}}}}}},
-          "SeriesDetail": {"type": "object", "required": ["studyInstanceUID", "seriesInstanceUID", "receivedAt", "status", "imagesByStatus", "images", "jobs", "deliveries", "events", "identifiers"], "additionalProperties": false, "properties": {
-            "studyInstanceUID": {"type": "string"}, "seriesInstanceUID": {"type": "string"}, "modality": {"type": "string"},
+          "SeriesDetail": {"type": "object", "required": ["studyInstanceUID", "seriesInstanceUID", "project", "receivedAt", "status", "imagesByStatus", "images", "jobs", "deliveries", "events", "identifiers"], "additionalProperties": false, "properties": {
+            "studyInstanceUID": {"type": "string"}, "seriesInstanceUID": {"type": "string"}, "modality": {"type": "string"}, "project": {"type": "string"},
             "receivedAt": {"type": "string", "format": "date-time"}, "status": {"type": "string"}, "imagesByStatus": {"$ref": "#/components/schemas/Counts"},
             "images": {"type": "array", "items": {"type": "object", "required": ["sopInstanceUID", "sopClassUID", "status", "size"], "additionalProperties": false, "properties": {"sopInstanceUID": {"type": "string"}, "sopClassUID": {"type": "string"}, "status": {"$ref": "#/components/schemas/ImageStatus"}, "reason": {"type": "string"}, "size": {"type": "integer"}}}},
             "jobs": {"type": "array", "items": {"type": "object", "required": ["stage", "state", "attempts", "maxAttempts", "updatedAt"], "additionalProperties": false, "properties": {"stage": {"type": "string"}, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]}, "attempts": {"type": "integer"}, "maxAttempts": {"type": "integer"}, "lastError": {"type": "string"}, "updatedAt": {"type": "string", "format": "date-time"}}}},
@@ -89,7 +90,7 @@ public enum OpenAPIDocument {
           "StagingFolder": {"type": "object", "required": ["name", "images", "lastArrival"], "additionalProperties": false, "properties": {"name": {"type": "string"}, "images": {"type": "integer"}, "lastArrival": {"type": "string", "format": "date-time"}}},
           "QuarantineLine": {"type": "object", "description": "fileName (as received) and movedTo (relative to QUARANTINE_FOLDER; empty: left in place) for admins only", "required": ["id", "reason", "at"], "additionalProperties": false, "properties": {"id": {"type": "integer"}, "fileName": {"type": "string"}, "movedTo": {"type": "string"}, "reason": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}},
           "AlertRecord": {"type": "object", "required": ["id", "key", "condition", "kind", "body", "createdAt", "delivered", "pending"], "additionalProperties": false, "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "condition": {"type": "string"}, "kind": {"type": "string", "enum": ["series-failed", "series-held", "destination-down", "disk-low", "restart-after-crash"]}, "body": {"type": "string", "description": "the JSON POSTed to the webhooks"}, "createdAt": {"type": "string", "format": "date-time"}, "clearedAt": {"type": "string", "format": "date-time"}, "delivered": {"type": "integer"}, "pending": {"type": "integer"}, "lastError": {"type": "string"}}},
-          "AuditEntry": {"type": "object", "required": ["at", "actor", "address", "action", "target", "detail"], "additionalProperties": false, "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "address": {"type": "string"}, "action": {"type": "string", "enum": ["login", "login-failed", "logout", "retry", "release", "drop", "force-complete", "user-added", "user-removed", "password-changed", "token-added", "token-removed", "search", "view-originals"]}, "target": {"type": "string"}, "detail": {"type": "string"}}}
+          "AuditEntry": {"type": "object", "required": ["at", "actor", "address", "action", "target", "detail"], "additionalProperties": false, "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "address": {"type": "string"}, "action": {"type": "string", "enum": ["login", "login-failed", "logout", "retry", "release", "drop", "force-complete", "user-added", "user-removed", "password-changed", "token-added", "token-removed", "search", "view-originals", "lookup-imported", "lookup-exported"]}, "target": {"type": "string"}, "detail": {"type": "string"}}}
         }
       }
     }

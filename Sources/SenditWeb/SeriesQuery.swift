@@ -27,6 +27,7 @@ enum SeriesQuery {
             filter.status = status
         }
         filter.modality = text("modality")
+        filter.project = text("project")
         if let d = text("from") {
             guard let day = parseDay(d) else { throw Invalid(description: "from: a date as YYYY-MM-DD") }
             filter.receivedFrom = day

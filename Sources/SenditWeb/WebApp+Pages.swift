@@ -124,6 +124,7 @@ extension WebApp {
             <form class="filters" method="get" action="/series">
             <label>Status <select name="status">\(options)</select></label>
             <label>Modality <input name="modality" size="4" value="\(filter.modality)"></label>
+            <label>Project <input name="project" size="10" value="\(filter.project)"></label>
             <label>Received from <input name="from" type="date" value="\(filter.receivedFrom.map(SeriesQuery.day))"></label>
             <label>to <input name="to" type="date" value="\(filter.receivedTo.map(SeriesQuery.day))"></label>
             <label>UID <input name="uid" value="\(filter.uid)"></label>
@@ -135,7 +136,7 @@ extension WebApp {
     func seriesTable(_ page: SeriesListPage, query: [String: String]) -> HTML {
         let rows = page.series.map { s -> HTML in
             let counts = s.imagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "<tr><td>\(Layout.time(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td><a class=\"uid\" href=\"/series/\(s.seriesInstanceUID)\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
+            return "<tr><td>\(Layout.time(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td>\(s.project)</td><td><a class=\"uid\" href=\"/series/\(s.seriesInstanceUID)\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
         }
         var more: HTML = ""
         if let next = page.next {
@@ -145,7 +146,7 @@ extension WebApp {
             more = "<p><a href=\"/series?\(parts.joined(separator: "&"))\">Next page</a></p>"
         }
         return """
-            <table><thead><tr><th>Received</th><th>Status</th><th>Modality</th><th>Series</th><th class="n">Images</th><th>By status</th></tr></thead>
+            <table><thead><tr><th>Received</th><th>Status</th><th>Modality</th><th>Project</th><th>Series</th><th class="n">Images</th><th>By status</th></tr></thead>
             <tbody>\(rows)</tbody></table>\(more)
             """
     }
@@ -183,7 +184,7 @@ extension WebApp {
             "<tr><td class=\"uid\">\(i.sopInstanceUID)</td><td class=\"status-\(i.status)\">\(i.status)</td><td class=\"n\">\(ByteCount.text(i.size))</td><td>\(i.reason)</td></tr>"
         }
         return """
-            <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), received \(Layout.time(d.receivedAt)).
+            <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), project \(d.project), received \(Layout.time(d.receivedAt)).
             Status <b class="status-\(d.status)">\(d.status)</b>.</p>
             <div class="actions">\(actions)</div>
             <h2>Images by status</h2><table><tbody>\(counts)</tbody></table>

@@ -288,6 +288,11 @@ import Testing
             let second = try await api.request("/api/v1/series?limit=1&before=\(next)", headers: auth)
             #expect(((second.json as? [String: Any])?["series"] as? [Any])?.count == 1)
             #expect(try await api.request("/api/v1/nothing", headers: auth).status == .notFound)
+            // Every series says its project, and the list filters by it.
+            let all = ((try await api.request("/api/v1/series", headers: auth).json as? [String: Any])?["series"] as? [[String: Any]]) ?? []
+            #expect(!all.isEmpty && all.allSatisfy { $0["project"] as? String == "default" })
+            let none = (try await api.request("/api/v1/series?project=lung", headers: auth).json as? [String: Any])?["series"] as? [Any]
+            #expect(none?.isEmpty == true)
         }
     }
 
