@@ -17,7 +17,9 @@ The projects' own rules: neuro drops a LOCALIZER series (DONE, skipped, never se
 a patient on its withdrawal list (FAILED, named by the list, never by the ID); trial fills the
 Clinical Trial modules and takes its subject's research ID and date offset from a lookup table,
 refusing a patient the table does not list; `sendit lookup export` writes a file of mode 0600
-and an audit entry. Exit 1 if a check fails.
+and an audit entry. A folder dropped into the data folder is routed file by file by the rules on
+the data (its MR goes to neuro, its CT, which no such rule takes, to the quarantine, named).
+Exit 1 if a check fails.
 """
 from __future__ import annotations
 
@@ -50,6 +52,9 @@ PATIENTS = [
      [("20240305", [("CT", CTImageStorage, 2)])]),                            # RESEARCH -> trial, not in its table
     ("Withdrawnova^Ilse", "WD33003", "19750505", "F",
      [("20240306", [("MR", MRImageStorage, 2)])]),                            # MR -> neuro, withdrawn
+    ("Dropperton^Ada", "DA44004", "19800808", "F",
+     [("20240307", [("MR", MRImageStorage, 2)]),                              # dropped in a folder: MR -> neuro
+      ("20240308", [("CT", CTImageStorage, 1)])]),                            # dropped in a folder: no rule takes it
 ]
 TABLE = "PatientID,ResearchID,DateOffset\nRW55012,SUBJ-0042,-10\n"
 PROJECTS = {
@@ -151,7 +156,13 @@ def main():
             check(not ok and ("0x124" in text or "0124" in text), f"the unmatched study is refused with 0124 ({len(ok)} acknowledged)")
             _, text = send(studies[0][:1], "NOPE", "unknown-ae")
             check("Association Rejected" in text or "rejected" in text.lower(), "an association to an AE title no rule names is rejected")
-            want = {"a": len(studies[0]), "b": len(studies[1]) - 2, "c": len(studies[2])}
+            # A folder drop, by the folder contract (written as .tmp, then renamed).
+            drop = os.path.join(s.data, "dropped.tmp")
+            os.makedirs(drop)
+            for im in studies[6] + studies[7]:
+                subprocess.run(["cp", im["path"], os.path.join(drop, im["sop"] + ".dcm")], check=True)
+            os.rename(drop, os.path.join(s.data, "dropped"))
+            want = {"a": len(studies[0]), "b": len(studies[1]) - 2 + len(studies[6]), "c": len(studies[2])}
             wait_for(lambda: all(len(received(dests[d])) >= n for d, n in want.items()), 90, 0.5)
             for d, n in want.items():
                 check(len(received(dests[d])) == n, f"destination {d} holds {len(received(dests[d]))} images, expected {n}")
@@ -185,6 +196,11 @@ def main():
             check(len(withdrawn) == 2, f"neuro: the withdrawn patient's 2 images FAILED ({len(withdrawn)})")
             check(len(unlisted) == 2, f"trial: the unlisted patient's 2 images FAILED ({len(unlisted)})")
             check(not any(v in (r[1] or "") for r in rows for v in ("RW55012", "UL77001", "WD33003")), "no reason names a patient ID")
+            db = sqlite3.connect(s.database)
+            quarantined = db.execute("SELECT reason FROM quarantine").fetchall()
+            db.close()
+            check(len(quarantined) == 1 and "no routing rule takes" in quarantined[0][0],
+                  f"the dropped CT no rule takes is quarantined, named ({quarantined})")
             out = os.path.join(work, "exported.csv")
             r = s.run("lookup", "export", "--project", "trial", out)
             check(r.returncode == 0 and os.stat(out).st_mode & 0o777 == 0o600 and "SUBJ-0042" in open(out).read()
@@ -195,8 +211,8 @@ def main():
             db.close()
             check(audited == 1, f"lookup export is in the audit trail ({audited})")
             ids = [patient_ids.get(d, set()) for d in "abc"]
-            check(all(len(x) == 1 for x in ids) and len(set().union(*ids)) == 3,
-                  f"one pseudonym per project, all different: {[sorted(x) for x in ids]}")
+            check(len(ids[0]) == 1 and len(ids[1]) == 2 and len(ids[2]) == 1 and len(set().union(*ids)) == 4,
+                  f"one pseudonym per patient and project, none shared between projects: {[sorted(x) for x in ids]}")
             # The rule tester agrees with the node.
             for images, aec, project in [(studies[0], "LUNGAE", "lungae"), (studies[1], "SENDIT", "neuro"), (studies[2], "SENDIT", "trial")]:
                 r = s.run("rules", "test", "--called-aet", aec, "--explain", images[0]["path"])

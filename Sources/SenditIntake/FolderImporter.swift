@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Dispatch
 import Foundation
 import SenditIndex
@@ -29,6 +30,10 @@ public struct FolderImporter: Sendable {
     /// or kept for the quarantine by routing (`RoutingPolicy.unroutedProject`), is quarantined
     /// file by file with the reason; any other folder (a drop) goes to the default project.
     public var projects: Set<String>?
+    /// With projects: a dropped folder that names none is routed file by file by the rules on
+    /// the data (those on AE titles and addresses cannot match a file); what no rule takes is
+    /// quarantined with the reason.
+    public var routing: RoutingPolicy?
 
     public init(database: any IndexStore, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
         self.database = database
@@ -75,12 +80,15 @@ public struct FolderImporter: Sendable {
         report.deferred = walk.problems.count
         var touchedSeries = Set<Int64>()
         let (project, refusal) = projectOf(folder: folder)
+        // A drop that names no project, on a node with projects: each file routed by the rules.
+        let routeEach = projects != nil && routing != nil
+            && RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) == nil
         var batches = stride(from: 0, to: walk.files.count, by: batchSize).map {
             Array(walk.files[$0..<min($0 + batchSize, walk.files.count)])
         }
         if batches.isEmpty { batches = [[]] }
         for (n, batch) in batches.enumerated() {
-            let headers = FolderImporter.readHeaders(batch)
+            let headers = FolderImporter.readHeaders(batch, routing: routeEach ? routing : nil)
             // A file modified within the settle time may still be being written.
             let settled = batch.map { now.timeIntervalSince1970 - $0.identity.modifiedAt >= settle }
             let comparisons = try compareWithImported(zip(headers, settled).compactMap { $1 ? try? $0.get() : nil })
@@ -95,11 +103,14 @@ public struct FolderImporter: Sendable {
                 switch header {
                 case .success(let h) where refusal != nil:
                     entries.append(.quarantine(path: h.path, reason: refusal!))
+                case .success(let h) where FolderImporter.unrouted(h.route):
+                    entries.append(.quarantine(path: h.path, reason: "a dropped file no routing rule takes (its folder names no project)"))
                 case .success(let h):
                     byPath[h.path] = h
                     var image = h.indexed
                     image.receivedAt = Date(timeIntervalSince1970: file.identity.modifiedAt)
                     image.project = project
+                    if case .project(let routed?) = h.route { image.project = routed }
                     entries.append(.image(image, earlier: comparisons[h.sopInstanceUID]))
                 case .failure(let rejection):
                     entries.append(.quarantine(path: file.path, reason: rejection.reason))
@@ -131,6 +142,14 @@ public struct FolderImporter: Sendable {
                 reason: "\(folder): \(report.added) added, \(report.replaced) replaced, \(report.duplicates) duplicates, \(report.quarantined) quarantined")
         }
         return report
+    }
+
+    /// Whether routing took no project for a dropped file.
+    static func unrouted(_ route: RoutingVerdict?) -> Bool {
+        switch route {
+        case .refuse?, .project(RoutingPolicy.unroutedProject)?: true
+        default: false
+        }
     }
 
     /// The project a folder's images go to, or why they are quarantined.
@@ -165,13 +184,13 @@ public struct FolderImporter: Sendable {
     }
 
     /// Reads headers on all cores.
-    static func readHeaders(_ files: [(path: String, identity: FileIdentity)]) -> [Result<ImageHeader, ImageHeader.Rejection>] {
+    static func readHeaders(_ files: [(path: String, identity: FileIdentity)], routing: RoutingPolicy? = nil) -> [Result<ImageHeader, ImageHeader.Rejection>] {
         let results = UnsafeMutableBufferPointer<Result<ImageHeader, ImageHeader.Rejection>?>.allocate(capacity: files.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let out = results
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            out[i] = ImageHeader.read(path: files[i].path, size: files[i].identity.size)
+            out[i] = ImageHeader.read(path: files[i].path, size: files[i].identity.size, routing: routing)
         }
         return results.map { $0! }
     }

@@ -1,5 +1,6 @@
 import DICOMCore
 import DICOMFile
+import DICOMNetwork
 
 /// What the index needs from one file: its three UIDs, SOP class, transfer syntax, modality.
 /// Reading it walks the whole data set (values are skipped, not read, so Pixel Data costs a
@@ -16,6 +17,8 @@ public struct ImageHeader: Equatable, Sendable {
     /// Where the data set starts (after the File Meta Information): two copies of an instance
     /// are the same if their bytes from here on are.
     public var dataSetOffset: UInt64 = 0
+    /// Where routing sends the file (read with `routing`; nil: not asked).
+    public var route: RoutingVerdict?
 
     /// Only these top-level elements are kept.
     public static let readOptions = ReadOptions(keepingOnly: [
@@ -28,16 +31,25 @@ public struct ImageHeader: Equatable, Sendable {
     }
 
     /// Reads a file's header, or says why it is not an importable image.
-    public static func read(path: String, size: Int64) -> Result<ImageHeader, Rejection> {
+    /// With `routing`, the rules' attributes are read too and the file is routed as an instance
+    /// from no association (a folder drop): only rules on the data can take it.
+    public static func read(path: String, size: Int64, routing: RoutingPolicy? = nil) -> Result<ImageHeader, Rejection> {
         let file: Part10File
+        var options = readOptions
+        if let routing { options.keepOnly?.formUnion(routing.attributes) }
         do {
-            file = try Part10File.read(path: path, options: readOptions)
+            file = try Part10File.read(path: path, options: options)
         } catch let error as DICOMReadError {
             return .failure(Rejection(reason: "not readable as DICOM: offset \(error.offset): \(error.reason)"))
         } catch {
             return .failure(Rejection(reason: "not readable: \(error)"))
         }
-        return header(of: file, path: path, size: size)
+        var result = header(of: file, path: path, size: size)
+        if let routing, case .success(var h) = result {
+            h.route = routing.route(file.dataSet, from: AssociationPeer(calledAETitle: "", callingAETitle: "", address: ""))
+            result = .success(h)
+        }
+        return result
     }
 
     /// The checks on a file already read: pure, so they are tested without files.

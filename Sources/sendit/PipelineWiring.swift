@@ -36,7 +36,10 @@ struct PipelineWiring {
         var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.processingStages.first,
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
-        if !node.projects.isEmpty { importer.projects = Set(node.projects.map(\.name)) }
+        if !node.projects.isEmpty {
+            importer.projects = Set(node.projects.map(\.name))
+            importer.routing = node.routing
+        }
         self.importer = importer
         destinations = node.destinations
         queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses,
