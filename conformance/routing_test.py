@@ -19,12 +19,15 @@ Clinical Trial modules and takes its subject's research ID and date offset from 
 refusing a patient the table does not list; `sendit lookup export` writes a file of mode 0600
 and an audit entry. A folder dropped into the data folder is routed file by file by the rules on
 the data (its MR goes to neuro, its CT, which no such rule takes, to the quarantine, named).
+Projects and rules reload on SIGHUP: a new project answering to a new AE title takes a study;
+a broken file keeps the rules in force, with an error logged, and the node serving.
 Exit 1 if a check fails.
 """
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -221,6 +224,27 @@ def main():
                 check(not any(v.encode() in r.stdout.encode() for v in ("Routeworth", "RW55012")), "rules test prints no original value")
             r = s.run("rules", "test", studies[3][0]["path"])
             check(r.returncode == 1 and "REFUSED" in r.stdout, f"rules test: the unmatched study is refused (exit {r.returncode})")
+            # SIGHUP: a new project, with an AE title of its own, without a restart.
+            PROJECTS["projects"]["late"] = {"destinations": ["a"]}
+            PROJECTS["rules"].insert(0, {"name": "late-by-ae", "project": "late", "called_ae": "LATE"})
+            with open(projects, "w") as f:
+                json.dump(PROJECTS, f)
+            os.kill(s.child.pid, signal.SIGHUP)
+            check(wait_for(lambda: s.log_lines("reloaded on SIGHUP"), 20, 0.2), "SIGHUP: the projects are reloaded")
+            before = len(received(dests["a"]))
+            ok, _ = send(studies[7], "LATE", "late")
+            check(len(ok) == len(studies[7]), f"SIGHUP: the new project's AE title takes a study ({len(ok)} acknowledged)")
+            check(wait_for(lambda: len(received(dests["a"])) == before + len(studies[7]), 60, 0.5),
+                  "SIGHUP: the new project's study reaches its destination")
+            with open(projects, "w") as f:
+                f.write("{ not json")
+            os.kill(s.child.pid, signal.SIGHUP)
+            check(wait_for(lambda: s.log_lines("not reloaded on SIGHUP"), 20, 0.2) and s.running(),
+                  "SIGHUP with a broken file: refused, logged, the node serving")
+            r = subprocess.run(["echoscu", "-aet", "STORESCU", "-aec", "LATE", "127.0.0.1", str(s.port)], capture_output=True)
+            check(r.returncode == 0, "SIGHUP with a broken file: the rules in force stay (LATE still answered)")
+            with open(projects, "w") as f:
+                json.dump(PROJECTS, f)
         st = s.status()
         check(st is not None, "status answers")
     if failures:

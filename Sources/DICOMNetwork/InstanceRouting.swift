@@ -37,6 +37,8 @@ public enum RoutingVerdict: Sendable, Equatable {
 public protocol InstanceRouting: Sendable {
     /// The attributes `route` reads: the receiver's check keeps them (it keeps few otherwise).
     var attributes: Set<Tag> { get }
+    /// The Called AE Titles the routing answers to, besides the node's own.
+    var calledAETitles: Set<String> { get }
     /// Why nothing from this peer can be routed (the association is rejected), or nil.
     func associationRefusal(_ peer: AssociationPeer) -> String?
     /// The instance's project, or why it is refused (answered with a failure status).

@@ -37,8 +37,6 @@ public struct ServerConfiguration: Sendable {
     public var acceptStorageCommitmentReports = false
     /// Where received instances go (projects chosen by routing rules); nil: no projects.
     public var routing: (any InstanceRouting)?
-    /// More Called AE Titles answered (the routing rules' own).
-    public var additionalCalledAETitles: Set<String> = []
 
     public init() {}
 
@@ -54,7 +52,8 @@ public struct ServerConfiguration: Sendable {
                                     implementationClassUID: Part10Writer.implementationClassUID.rawValue,
                                     implementationVersionName: Part10Writer.implementationVersionName)
         policy.checkCalledAETitle = checkCalledAETitle
-        policy.additionalCalledAETitles = additionalCalledAETitles
+        // The routing's AE titles as they are now (SIGHUP may change them for later associations).
+        policy.additionalCalledAETitles = routing?.calledAETitles ?? []
         policy.allowedCallingAETitles = allowedCallingAETitles
         policy.maximumAssociations = maximumAssociations
         policy.acceptUnknownAbstractSyntaxes = acceptUnknownSOPClasses

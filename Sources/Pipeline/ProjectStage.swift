@@ -4,10 +4,22 @@ import SenditIndex
 /// One stage of the pipeline for every project: runs each job with the stage of its series'
 /// project (its own de-identification, key and destinations). A series of a project the node
 /// no longer has is refused for good, named, never handled by another project's settings.
+/// The projects' stages are in a `Table`, which SIGHUP may fill anew; a job already running
+/// finishes with the stage it started with.
 public struct ProjectStage: StageHandler {
     public let stage: String
+    public let table: Table
     /// The stage of each project, by project name; all of one kind (the same `stage`).
-    public let stages: [String: any StageHandler]
+    public var stages: [String: any StageHandler] { table.stages }
+
+    /// The projects' stages in force.
+    public final class Table: @unchecked Sendable {
+        private let lock = NSLock()
+        private var current: [String: any StageHandler]
+        public init(_ stages: [String: any StageHandler]) { current = stages }
+        public var stages: [String: any StageHandler] { lock.withLock { current } }
+        public func replace(_ stages: [String: any StageHandler]) { lock.withLock { current = stages } }
+    }
     public let inputStatuses: [ImageStatus]
     public let workingStatus: ImageStatus
     public let giveUp: JobQueue.GiveUp
@@ -15,12 +27,12 @@ public struct ProjectStage: StageHandler {
     /// every destination, by `sendit retry` or after a stage gave up) is left alone, not sent.
     public let skipsOtherProjects: Bool
 
-    public init(_ stages: [String: any StageHandler], skipsOtherProjects: Bool = false) {
+    /// `kind`: a stage of the kind every project's is (its name, statuses and giving up).
+    public init(_ stages: [String: any StageHandler], kind: any StageHandler, skipsOtherProjects: Bool = false) {
         self.skipsOtherProjects = skipsOtherProjects
-        precondition(!stages.isEmpty, "a stage for no project")
-        let first = stages.sorted { $0.key < $1.key }[0].value
+        let first = kind
         precondition(stages.values.allSatisfy { $0.stage == first.stage && $0.workingStatus == first.workingStatus })
-        self.stages = stages
+        table = Table(stages)
         stage = first.stage
         inputStatuses = first.inputStatuses
         workingStatus = first.workingStatus

@@ -52,9 +52,10 @@ public struct Retention: Sendable {
     public let destinations: [String]
     public let policy: Policy
     /// A node with projects: each project's own destinations and retention (its images are
-    /// removed only once verified at its destinations, as its policy says). Empty: one sweep
-    /// over every image with `destinations` and `policy`.
-    public var projects: [ProjectRetention] = []
+    /// removed only once verified at its destinations, as its policy says), as they are now
+    /// (SIGHUP may change them). Empty: one sweep over every image with `destinations` and
+    /// `policy`.
+    public var projects: @Sendable () -> [ProjectRetention] = { [] }
 
     public struct ProjectRetention: Sendable, Equatable {
         public let name: String
@@ -82,6 +83,7 @@ public struct Retention: Sendable {
     /// `skipping`: images a sweep could not remove before; left out, so that they do not fill
     /// every batch and hold up the others.
     public func sweep(now: Date = Date(), limit: Int = 2000, skipping: Set<Int64> = []) throws -> Report {
+        let projects = self.projects()
         guard !projects.isEmpty else {
             return try sweep(project: nil, destinations: destinations, policy: policy, now: now, limit: limit, skipping: skipping)
         }

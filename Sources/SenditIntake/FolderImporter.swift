@@ -25,15 +25,13 @@ public struct FolderImporter: Sendable {
     public var batchSize = 2000
     /// Where each recorded batch is counted (by default the process's metrics system).
     public var metrics = IntakeMetrics()
-    /// The configured projects (nil: the node has none, and everything is the default project's).
-    /// A folder named `<project>+…` goes to that project; one naming a project not configured,
-    /// or kept for the quarantine by routing (`RoutingPolicy.unroutedProject`), is quarantined
-    /// file by file with the reason; any other folder (a drop) goes to the default project.
-    public var projects: Set<String>?
-    /// With projects: a dropped folder that names none is routed file by file by the rules on
-    /// the data (those on AE titles and addresses cannot match a file); what no rule takes is
-    /// quarantined with the reason.
-    public var routing: RoutingPolicy?
+    /// The configured projects and their rules (nil: the node has none, and everything is the
+    /// default project's). A folder named `<project>+…` goes to that project; one naming a
+    /// project not configured, or kept for the quarantine by routing
+    /// (`RoutingPolicy.unroutedProject`), is quarantined file by file with the reason; any other
+    /// folder (a drop) is routed file by file by the rules on the data (those on AE titles and
+    /// addresses cannot match a file), and what no rule takes is quarantined with the reason.
+    public var routing: ProjectRouting?
 
     public init(database: any IndexStore, quarantine: Quarantine, firstStage: String?, maxAttempts: Int) {
         self.database = database
@@ -81,14 +79,14 @@ public struct FolderImporter: Sendable {
         var touchedSeries = Set<Int64>()
         let (project, refusal) = projectOf(folder: folder)
         // A drop that names no project, on a node with projects: each file routed by the rules.
-        let routeEach = projects != nil && routing != nil
-            && RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) == nil
+        let policy = routing?.policy
+        let routeEach = policy != nil && RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) == nil
         var batches = stride(from: 0, to: walk.files.count, by: batchSize).map {
             Array(walk.files[$0..<min($0 + batchSize, walk.files.count)])
         }
         if batches.isEmpty { batches = [[]] }
         for (n, batch) in batches.enumerated() {
-            let headers = FolderImporter.readHeaders(batch, routing: routeEach ? routing : nil)
+            let headers = FolderImporter.readHeaders(batch, routing: routeEach ? policy : nil)
             // A file modified within the settle time may still be being written.
             let settled = batch.map { now.timeIntervalSince1970 - $0.identity.modifiedAt >= settle }
             let comparisons = try compareWithImported(zip(headers, settled).compactMap { $1 ? try? $0.get() : nil })
@@ -154,7 +152,7 @@ public struct FolderImporter: Sendable {
 
     /// The project a folder's images go to, or why they are quarantined.
     func projectOf(folder: String) -> (project: String, refusal: String?) {
-        guard let projects else { return (ImportedImage.defaultProject, nil) }
+        guard let projects = routing?.projects else { return (ImportedImage.defaultProject, nil) }
         guard let named = RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) else {
             return (ImportedImage.defaultProject, nil)
         }

@@ -16,6 +16,9 @@ struct PipelineWiring {
     let queue: JobQueue
     /// The enabled destinations (SEND_TO_ORTHANC, EXTRA_DESTINATIONS), each with its send stage.
     let destinations: [DeliveryDestination]
+    /// The projects' routing in force (nil: no projects); SIGHUP replaces what it holds.
+    let routing: ProjectRouting?
+    let reloadable = Reloadable()
     /// The stages before sending, first first, and the status each holds its images in.
     static let processingStages = ["identify", "deidentify"]
     static let workingStatuses: [String: ImageStatus] = ["identify": .processing, "deidentify": .processing]
@@ -36,10 +39,12 @@ struct PipelineWiring {
         var importer = FolderImporter(database: database, quarantine: quarantine, firstStage: Self.processingStages.first,
                                       maxAttempts: configuration.retry.maxAttempts)
         importer.batchSize = configuration.importBatch
-        if !node.projects.isEmpty {
-            importer.projects = Set(node.projects.map(\.name))
-            importer.routing = node.routing
+        if let policy = node.routing {
+            routing = ProjectRouting(policy: policy, projects: Set(node.projects.map(\.name)))
+        } else {
+            routing = nil
         }
+        importer.routing = routing
         self.importer = importer
         destinations = node.destinations
         queue = JobQueue(database: database, policy: configuration.retry, workingStatuses: Self.workingStatuses,
@@ -64,15 +69,60 @@ struct PipelineWiring {
         } else {
             // Each project its own identify and de-identify stages (its settings, its key, its
             // destinations), run for the series of that project.
-            var byProject: [[String: any StageHandler]] = [[:], [:]]
-            for p in node.projects {
-                let own = try processingStages(p.configuration, project: p, destinations: p.destinations, outbox: outbox, logger: logger)
-                for (i, s) in own.enumerated() { byProject[i][p.name] = s }
-            }
-            stages = byProject.map { ProjectStage($0) }
+            let byProject = try projectProcessingStages(node, outbox: outbox, logger: logger)
+            let kinds = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
+            let own = zip(byProject, kinds).map { ProjectStage($0, kind: $1) }
+            reloadable.outbox = outbox
+            reloadable.processing = own.map(\.table)
+            stages = own
         }
         precondition(stages.map(\.stage) == Self.processingStages)
         return stages
+    }
+
+    /// Every project's identify stages, then every project's de-identify stages, by project.
+    func projectProcessingStages(_ node: NodeConfiguration, outbox: Outbox, logger: Logger) throws -> [[String: any StageHandler]] {
+        var byProject: [[String: any StageHandler]] = [[:], [:]]
+        for p in node.projects {
+            let own = try processingStages(p.configuration, project: p, destinations: p.destinations, outbox: outbox, logger: logger)
+            for (i, s) in own.enumerated() { byProject[i][p.name] = s }
+        }
+        return byProject
+    }
+
+    /// What SIGHUP replaces: the projects' stage tables and retention (set by `makeStages`,
+    /// `makeSendStages` and `retention`).
+    final class Reloadable: @unchecked Sendable {
+        var outbox: Outbox?
+        var processing: [ProjectStage.Table] = []
+        var delivery: [String: ProjectStage.Table] = [:]
+        private let lock = NSLock()
+        private var retentionNow: [Retention.ProjectRetention] = []
+        var retention: [Retention.ProjectRetention] {
+            get { lock.withLock { retentionNow } }
+            set { lock.withLock { retentionNow = newValue } }
+        }
+    }
+
+    /// Replaces the projects and their rules with `node`'s (SIGHUP): the routing, each stage's
+    /// projects, retention. The node's own settings (listener, destinations, storage) stay as
+    /// they were; a project naming a destination the node does not have was refused when
+    /// `node` was resolved.
+    func reload(_ node: NodeConfiguration, logger: Logger) throws {
+        guard let routing, let policy = node.routing, let outbox = reloadable.outbox else {
+            throw ReloadRefused(why: "the node was started without PROJECTS_FILE (or with it, and it is now empty): restart it to change that")
+        }
+        let processing = try projectProcessingStages(node, outbox: outbox, logger: logger)
+        let delivery = try projectSendStages(node, logger: logger)
+        for (table, stages) in zip(reloadable.processing, processing) { table.replace(stages) }
+        for (stage, table) in reloadable.delivery { table.replace(delivery[stage] ?? [:]) }
+        reloadable.retention = Self.projectRetention(node)
+        routing.replace(policy: policy, projects: Set(node.projects.map(\.name)))
+    }
+
+    struct ReloadRefused: Error, CustomStringConvertible {
+        let why: String
+        var description: String { why }
     }
 
     /// Identify and de-identify for one project (nil: the node without projects).
@@ -92,15 +142,26 @@ struct PipelineWiring {
     /// One send stage per destination (run by their own pool of workers): C-STORE for DICOM
     /// destinations, a NIfTI upload for Google Cloud Storage, STOW-RS for DICOMweb.
     func makeSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
-        guard !node.projects.isEmpty else { return try sendStages(node, destinations: destinations, logger: logger) }
+        let kinds = try sendStages(node, destinations: destinations, logger: logger)
+        guard !node.projects.isEmpty else { return kinds }
         // A destination's stage, for each project that delivers there (with that project's
         // destinations, all of which must have an image before it is SENT, then DONE); the
         // series of other projects are left alone there.
+        let byDestination = try projectSendStages(node, logger: logger)
+        return kinds.map { kind in
+            let stage = ProjectStage(byDestination[kind.stage] ?? [:], kind: kind, skipsOtherProjects: true)
+            reloadable.delivery[kind.stage] = stage.table
+            return stage
+        }
+    }
+
+    /// By send stage, the stage of each project that delivers there.
+    func projectSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [String: [String: any StageHandler]] {
         var byDestination: [String: [String: any StageHandler]] = [:]
         for p in node.projects {
             for stage in try sendStages(node, destinations: p.destinations, logger: logger) { byDestination[stage.stage, default: [:]][p.name] = stage }
         }
-        return destinations.compactMap { d in byDestination[d.stage].map { ProjectStage($0, skipsOtherProjects: true) } }
+        return byDestination
     }
 
     /// One send stage per destination of `destinations`, each waiting for all of them.
@@ -131,10 +192,15 @@ struct PipelineWiring {
     func retention(_ node: NodeConfiguration) -> Retention {
         var retention = Retention(database: database, dataFolder: node.dataFolder, outboxFolder: configuration.outboxFolder,
                                   destinations: destinations.map(\.name), policy: node.retention)
-        retention.projects = node.projects.map {
+        reloadable.retention = Self.projectRetention(node)
+        retention.projects = { [reloadable] in reloadable.retention }
+        return retention
+    }
+
+    static func projectRetention(_ node: NodeConfiguration) -> [Retention.ProjectRetention] {
+        node.projects.map {
             Retention.ProjectRetention(name: $0.name, destinations: $0.destinations.map(\.name), policy: $0.configuration.retention)
         }
-        return retention
     }
 
     /// A Google destination without its storage client (resolution makes both, or neither).

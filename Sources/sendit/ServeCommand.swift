@@ -108,8 +108,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             configuration.acceptStorageCommitmentReports = pipeline.destinations.contains(where: \.usesStorageCommitment)
             // Projects: the routing rules choose each instance's project; the listener answers
             // to their AE titles too.
-            configuration.routing = settings.routing
-            configuration.additionalCalledAETitles = settings.routing?.calledAETitles ?? []
+            configuration.routing = pipeline.routing
             // The folder contract of received instances (SenditIntake), which the receiver
             // places them through and the intake finishes.
             let staging = try StagingArea(dataFolder: configuration.dataFolder, sync: configuration.sync)
@@ -127,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // Only now, with the port ours and the data folder locked against a second server,
             // may what a crash left in .incoming be touched. The lock is held until the process
             // exits (the intake still finishes staging folders after the listener stops).
-            staging.routing = settings.routing
+            staging.routing = pipeline.routing
             try staging.lockAndRecover()
             if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
                 logger.notice("recovered instances left by a crash", metadata: [
@@ -172,6 +171,16 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
                                 grace: configuration.shutdownGrace, fault: fault, logger: logger, alerts: alerts)
             node.disk = disk
+            // SIGHUP: the projects and their routing rules (PROJECTS_FILE and its files) again.
+            let reload = ReloadSignal(logger: logger)
+            if pipeline.routing != nil {
+                reload.add("projects and routing rules") { [configurationOptions] in
+                    let fresh = try configurationOptions.resolve(overrides)
+                    try pipeline.reload(fresh, logger: logger)
+                    return "\(fresh.projects.count) projects, \(fresh.routing?.rules.count ?? 0) rules"
+                }
+            }
+            reload.install()
             if settings.httpEnabled {
                 node.web = try WebWiring.application(settings, pipeline: pipeline, server: server, staging: staging, disk: disk,
                                                       shown: configurationOptions.values(overrides).shownWithSources(),
