@@ -408,6 +408,65 @@ extension IndexDatabase {
                 CREATE INDEX series_project ON series(project);
                 """)
         }
+        // Retrieval from an archive (`sendit retrieve`): a job per requester's list, an item per
+        // value (the requester's own input, kept as given: shown only to operators allowed to
+        // retrieve), a row per study an item's C-FIND found, with its state, so a kill resumes.
+        m.registerMigration("v15-retrieval") { db in
+            let items = RetrievalItem.State.allCases.sqlList
+            let studies = RetrievalStudy.State.allCases.sqlList
+            let kinds = RetrievalList.Kind.allCases.sqlList
+            try db.execute(sql: """
+                CREATE TABLE retrievalJob (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    method TEXT NOT NULL CHECK (method IN ('move','get')),
+                    requester TEXT NOT NULL,
+                    paused INTEGER NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE retrievalItem (
+                    id INTEGER PRIMARY KEY,
+                    jobId INTEGER NOT NULL REFERENCES retrievalJob(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN \(kinds)),
+                    value TEXT NOT NULL,
+                    researchId TEXT,
+                    dates TEXT,
+                    state TEXT NOT NULL CHECK (state IN \(items)),
+                    outcome TEXT,
+                    studiesFound INTEGER,
+                    remaining INTEGER NOT NULL DEFAULT 0,
+                    completed INTEGER NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    warning INTEGER NOT NULL DEFAULT 0,
+                    finalStatus TEXT,
+                    statusMeaning TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    notBefore DATETIME,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE INDEX retrievalItem_job ON retrievalItem(jobId, state);
+                CREATE TABLE retrievalStudy (
+                    id INTEGER PRIMARY KEY,
+                    itemId INTEGER NOT NULL REFERENCES retrievalItem(id) ON DELETE CASCADE,
+                    studyInstanceUID TEXT NOT NULL,
+                    expectedInstances INTEGER,
+                    state TEXT NOT NULL CHECK (state IN \(studies)),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    remaining INTEGER NOT NULL DEFAULT 0,
+                    completed INTEGER NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    warning INTEGER NOT NULL DEFAULT 0,
+                    finalStatus TEXT,
+                    statusMeaning TEXT,
+                    notBefore DATETIME,
+                    updatedAt DATETIME NOT NULL,
+                    UNIQUE (itemId, studyInstanceUID)
+                );
+                CREATE INDEX retrievalStudy_state ON retrievalStudy(state);
+                """)
+        }
         return m
     }
 
