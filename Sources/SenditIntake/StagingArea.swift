@@ -28,6 +28,9 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// start-up: its newest file's modification time), for stable-age completion. Holds the
     /// folders in `folders` and any others of the same study left by an earlier run.
     private var lastArrival: [String: Date] = [:]
+    /// Studies (by key) whose number of instances is known (a retrieval's C-FIND): the
+    /// instances arrived since (and found in its staging folder then), until it is complete.
+    private var expected: [String: (count: Int, arrived: Set<String>)] = [:]
 
     /// What start-up found in .incoming: complete instances moved into their staging folders,
     /// and incomplete ones removed.
@@ -136,6 +139,44 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             lastArrival[name] = .distantPast
             return true
         }
+    }
+
+    /// Expects `count` instances of a study (a retrieval): once that many different instances
+    /// have arrived (counting those already in its staging folder), the folder is marked quiet
+    /// as `expedite` does, so the intake finishes it at its next pass rather than at the stable
+    /// age. Returns true when that is already the case. `count` 0 or less: nothing is expected.
+    @discardableResult
+    public func expectInstances(studyInstanceUID: String, count: Int) -> Bool {
+        let key = StagingArea.fileName(for: studyInstanceUID)
+        return lock.withLock {
+            guard count > 0 else {
+                expected[key] = nil
+                return false
+            }
+            var arrived = Set<String>()
+            if let name = folders[key] {
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder + "/" + name)) ?? [] where file.hasSuffix(".dcm") {
+                    arrived.insert(String(file.dropLast(4)))
+                }
+            }
+            expected[key] = (count, arrived)
+            return completeLocked(key, folder: folders[key])
+        }
+    }
+
+    /// Forgets what `expectInstances` expected of a study (its retrieval ended).
+    public func forgetExpectedInstances(studyInstanceUID: String) {
+        let key = StagingArea.fileName(for: studyInstanceUID)
+        lock.withLock { expected[key] = nil }
+    }
+
+    /// Under the lock: if the study's expected instances have all arrived, marks its folder
+    /// quiet and forgets the expectation; true if so.
+    private func completeLocked(_ key: String, folder name: String?) -> Bool {
+        guard let e = expected[key], e.arrived.count >= e.count else { return false }
+        expected[key] = nil
+        if let name, lastArrival[name] != nil { lastArrival[name] = .distantPast }
+        return true
     }
 
     /// Finishes every staging folder that has received nothing for `stableAge` seconds: renames
@@ -267,6 +308,10 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if rename(path, final) == 0 {
                 lastArrival[name] = Date()
+                if expected[key] != nil {
+                    expected[key]!.arrived.insert(StagingArea.fileName(for: sopInstanceUID))
+                    _ = completeLocked(key, folder: name)
+                }
                 if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
                 return final
             }
