@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// The studies this node is retrieving, as the receiver's routing asks: an instance of one of
+/// them goes to its job's project, not through the routing rules.
+public protocol RetrievalClaims: AnyObject, Sendable {
+    /// The project and retrieval item of a study being retrieved, or nil.
+    func claim(studyUID: String) -> (project: String, item: Int64)?
+}
+
+/// The claims of the serve process, in memory (the index holds them durably: at start-up the
+/// studies moving or arrived are claimed again). Thread-safe.
+public final class RetrievalRegistry: RetrievalClaims {
+    public struct Entry: Sendable, Equatable {
+        public var project: String
+        public var item: Int64
+        public var expectedInstances: Int?
+        public init(project: String, item: Int64, expectedInstances: Int?) {
+            self.project = project
+            self.item = item
+            self.expectedInstances = expectedInstances
+        }
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    public init() {}
+
+    public func claim(studyUID: String) -> (project: String, item: Int64)? {
+        entries.withLock { $0[studyUID].map { ($0.project, $0.item) } }
+    }
+
+    public func entry(studyUID: String) -> Entry? { entries.withLock { $0[studyUID] } }
+
+    public func register(studyUID: String, _ entry: Entry) { entries.withLock { $0[studyUID] = entry } }
+
+    public func release(studyUID: String) { entries.withLock { $0[studyUID] = nil } }
+
+    public var count: Int { entries.withLock { $0.count } }
+}

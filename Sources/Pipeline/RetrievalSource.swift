@@ -1,0 +1,58 @@
+import DICOMNetwork
+import Foundation
+import SenditIndex
+
+/// An archive sendit retrieves from (RETRIEVE_SOURCES: `NAME=AET@HOST:PORT[ move|get]`).
+public struct RetrievalSource: Sendable, Equatable {
+    public var name: String
+    public var calledAETitle: String
+    public var host: String
+    public var port: Int
+    public var method: RetrievalJob.Method
+
+    public init(name: String, calledAETitle: String, host: String, port: Int, method: RetrievalJob.Method) {
+        self.name = name
+        self.calledAETitle = calledAETitle
+        self.host = host
+        self.port = port
+        self.method = method
+    }
+
+    public struct Invalid: Error, Equatable, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// One entry: `NAME=AET@HOST:PORT`, optionally followed by ` move` or ` get` (else
+    /// `defaultMethod`). NAME: letters, digits, `-` and `_`, at most 64.
+    public static func parse(_ entry: String, defaultMethod: RetrievalJob.Method) throws(Invalid) -> RetrievalSource {
+        let bad = Invalid(description: "\"\(entry)\" is not NAME=AET@HOST:PORT[ move|get]")
+        guard let eq = entry.firstIndex(of: "=") else { throw bad }
+        let name = entry[..<eq].trimmingCharacters(in: .whitespaces)
+        let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard RetrievalJob.isValidProject(name), (1...2).contains(parts.count),
+              let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
+              let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
+        let host = String(parts[0][parts[0].index(after: at)..<colon]), called = String(parts[0][..<at])
+        guard !host.isEmpty else { throw Invalid(description: "\(name): the host is empty") }
+        guard (1...65535).contains(port) else { throw Invalid(description: "\(name): the port must be 1 to 65535, not \(port)") }
+        guard (1...16).contains(called.count), !called.contains("\\"), !called.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Invalid(description: "\(name): AE title \"\(called)\" must be 1 to 16 characters, no backslash")
+        }
+        var method = defaultMethod
+        if parts.count == 2 {
+            guard let m = RetrievalJob.Method(rawValue: parts[1].lowercased()) else { throw bad }
+            method = m
+        }
+        return RetrievalSource(name: name, calledAETitle: called, host: host, port: port, method: method)
+    }
+
+    /// The association parameters towards this archive (contexts are the Q/R SCU's).
+    public func peer(callingAETitle: String, timeout: TimeInterval) -> RequestorAssociation.Parameters {
+        var p = RequestorAssociation.Parameters(host: host, port: port, callingAETitle: callingAETitle, calledAETitle: calledAETitle,
+                                                presentationContexts: [])
+        p.connectTimeout = timeout
+        p.artimTimeout = timeout
+        p.dimseTimeout = timeout
+        return p
+    }
+}
