@@ -17,6 +17,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         /// A project's lookup table (the link between original and research IDs) imported or
         /// exported: the project and the count of patients, never an ID.
         case lookupImported = "lookup-imported", lookupExported = "lookup-exported"
+        /// A retrieval job was asked for, paused or resumed (by job id and counts, never a value).
+        case retrievalRequested = "retrieval-requested", retrievalPaused = "retrieval-paused", retrievalResumed = "retrieval-resumed"
     }
 
     public var id: Int64?

@@ -15,6 +15,8 @@ public struct WebApp: Sendable {
     let overview: any OverviewStore
     let control: any NodeControl
     let metrics: WebMetrics?
+    /// Retrieval jobs (RETRIEVE_SOURCES), or nil.
+    public var retrievals: RetrievalAccess?
     let throttle: LoginThrottle
     /// The CSRF token of the pages when the lockdown is off (no session to hold one).
     let processToken = Secrets.random()
@@ -46,6 +48,7 @@ public struct WebApp: Sendable {
         addDestinationRoutes(router)
         addSearchRoutes(router)
         addAlertRoutes(router)
+        addRetrievalRoutes(router)
         addAPIRoutes(router)
         return router
     }
