@@ -62,6 +62,7 @@ extension NodeConfiguration {
         }
         node.alerts = resolveAlerts(&r, node: server.aeTitle, refuseBelow: node.diskMinFree)
         resolveProjects(&r, node: &node)
+        node.retrieval = resolveRetrieval(&r, aeTitle: server.aeTitle)
         r.checkTheRest()
         return (node, r)
     }

@@ -74,4 +74,7 @@ struct NodeConfiguration {
     var diskMinFree = DiskWatermark.automatic
     /// ALERT_WEBHOOK_URLS, ALERT_DESTINATION_DOWN_AFTER, ALERT_DISK_MIN_FREE (and DICOM_AE_TITLE).
     var alerts = AlertSettings()
+    /// RETRIEVE_SOURCES, RETRIEVE_METHOD, RETRIEVE_MAX_ACTIVE, RETRIEVE_WINDOW, RETRIEVE_TIMEOUT
+    /// (and DICOM_AE_TITLE, the move destination).
+    var retrieval = RetrievalConfiguration(settings: RetrievalLoop.Settings(sources: [], aeTitle: "SENDIT"), timeout: 600)
 }

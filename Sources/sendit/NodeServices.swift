@@ -33,6 +33,10 @@ struct NodeServices {
         case workers
         case intake
         case listener
+        /// Retrieval from archives (RETRIEVE_SOURCES): started once the listener takes the
+        /// C-MOVEs' instances, stopped first (its operations are cancelled, asked for again at
+        /// the next start).
+        case retrieval
     }
 
     /// Every service's name, in start order.
@@ -47,15 +51,18 @@ struct NodeServices {
     /// Records how this run ended (`sendit serve` sets it once the run is recorded), so that
     /// the next start knows whether it crashed.
     var endRun: @Sendable (NodeRun.Ending) -> Void = { _ in }
+    /// The studies being retrieved (RETRIEVE_SOURCES), for the receiver's routing: their
+    /// instances go to the retrieval job's project.
+    var retrievalClaims: (any RetrievalClaims)?
 
     init(services: [NodeService] = []) {
         self.services = services
     }
 
     /// `senders`: nil when no destination is enabled (no send workers then); `alerts`: nil when
-    /// no webhook is configured.
+    /// no webhook is configured; `retrieval`: nil without RETRIEVE_SOURCES.
     init(server: DICOMServer, intake: Intake, workers: JobWorkers, senders: JobWorkers?, cleanup: CleanupLoop,
-         grace: TimeInterval, fault: FaultInjection?, logger: Logger, alerts: AlertLoop? = nil) {
+         grace: TimeInterval, fault: FaultInjection?, logger: Logger, alerts: AlertLoop? = nil, retrieval: RetrievalLoop? = nil) {
         services = []
         let deadline = ShutdownDeadline(grace: grace)
         func service(_ name: Name, start: @escaping @Sendable (@escaping @Sendable ((any Error)?) -> Void) throws -> Void,
@@ -97,6 +104,13 @@ struct NodeServices {
             server.onAcceptLoopEnd = ended
             server.startAccepting()
         }, stop: { grace in server.stop(grace: grace) }))
+        if let retrieval {
+            retrieval.injectedFault = injected(.retrieval)
+            services.append(service(.retrieval, start: { ended in
+                retrieval.onLoopEnd = ended
+                retrieval.start()
+            }, stop: { _ in retrieval.stop() }))
+        }
     }
 
     /// The group: SIGTERM and SIGINT shut it down gracefully; a service that returns or throws

@@ -30,7 +30,7 @@ struct Sendit: AsyncParsableCommand {
             """,
         version: VersionCommand.version,
         subcommands: [ServeCommand.self, ImportCommand.self, StatusCommand.self, SendStatusCommand.self, RetryCommand.self, ReleaseCommand.self,
-                      DeidCommand.self, SendCommand.self, EchoCommand.self, QueryCommand.self, MoveCommand.self, GetCommand.self, DumpCommand.self, ConfigCommand.self, UserCommand.self,
+                      DeidCommand.self, SendCommand.self, EchoCommand.self, QueryCommand.self, MoveCommand.self, GetCommand.self, RetrieveCommand.self, DumpCommand.self, ConfigCommand.self, UserCommand.self,
                       TokenCommand.self, ReportCommand.self, RulesCommand.self, LookupCommand.self, VersionCommand.self])
 
     static func main() async {

@@ -167,9 +167,20 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                             folders: [("data", configuration.dataFolder), ("outbox", pipeline.configuration.outboxFolder)],
                             logger: logger)
                 : nil
+            // RETRIEVE_SOURCES: the retrieval jobs in the index are carried out here; C-MOVEs'
+            // instances come to the listener, C-GETs' into the same staging area.
+            var retrieval: RetrievalLoop?
+            if settings.retrieval.enabled {
+                let loop = RetrievalLoop(store: pipeline.database, settings: settings.retrieval.settings, staging: staging,
+                                         peer: DICOMRetrievalPeer(callingAETitle: configuration.aeTitle, timeout: settings.retrieval.timeout),
+                                         logger: logger)
+                try loop.prepare()
+                retrieval = loop
+            }
             node = NodeServices(server: server, intake: intake, workers: workers,
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
-                                grace: configuration.shutdownGrace, fault: fault, logger: logger, alerts: alerts)
+                                grace: configuration.shutdownGrace, fault: fault, logger: logger, alerts: alerts, retrieval: retrieval)
+            node.retrievalClaims = retrieval?.registry
             node.disk = disk
             // SIGHUP: the projects and their routing rules (PROJECTS_FILE and its files) again.
             let reload = ReloadSignal(logger: logger)

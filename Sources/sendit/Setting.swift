@@ -102,6 +102,11 @@ enum Setting: String, CaseIterable, Sendable {
     case httpAllowedHosts = "HTTP_ALLOWED_HOSTS"
     case trustedProxies = "TRUSTED_PROXIES"
     case projectsFile = "PROJECTS_FILE"
+    case retrieveSources = "RETRIEVE_SOURCES"
+    case retrieveMethod = "RETRIEVE_METHOD"
+    case retrieveMaxActive = "RETRIEVE_MAX_ACTIVE"
+    case retrieveWindow = "RETRIEVE_WINDOW"
+    case retrieveTimeout = "RETRIEVE_TIMEOUT"
 
     /// A setting's type, default and meaning.
     struct Declaration: Sendable {
@@ -352,6 +357,22 @@ enum Setting: String, CaseIterable, Sendable {
                         defaultValue: "",
                         help: "reverse proxies in front of the web app: from these peers only, the client's address is taken from "
                             + "X-Forwarded-For (for the login limit, the audit trail, the log) and HTTPS from X-Forwarded-Proto (Secure cookies)")
+        case .retrieveSources:
+            Declaration(kind: .special(type: "list", allowed: "NAME=AET@HOST:PORT[ move|get] entries, ;-separated; or empty"),
+                        defaultValue: "",
+                        help: "archives to retrieve from (`sendit retrieve --from NAME`); each must know DICOM_AE_TITLE as a move "
+                            + "destination (C-MOVE) or allow C-GET; empty: no retrieval")
+        case .retrieveMethod:
+            Declaration(kind: .choice(["move", "get"]), defaultValue: "move",
+                        help: "how studies are retrieved when a RETRIEVE_SOURCES entry does not say: C-MOVE to DICOM_AE_TITLE, or C-GET")
+        case .retrieveMaxActive:
+            Declaration(kind: .integer(1...16), defaultValue: "1", help: "studies retrieved at once (C-FIND, C-MOVE or C-GET operations)")
+        case .retrieveWindow:
+            Declaration(kind: .special(type: "time window", allowed: "HH:MM-HH:MM (local time; may wrap past midnight), or empty"),
+                        defaultValue: "", help: "when retrievals run, e.g. 20:00-06:00 (empty: always)")
+        case .retrieveTimeout:
+            Declaration(kind: .seconds, defaultValue: "600",
+                        help: "seconds to wait for an archive's connection and each response (a C-MOVE's Pending responses included)")
         }
     }
 }

@@ -245,8 +245,12 @@ extension WebWiring {
         control.hash = KeyedHash(key: try SecretsFile.open(settings.pipeline.secretsFile).deidentificationKey())
         var web = settings.web
         web.machineNames = machineNames()
-        let app = WebApp(configuration: web, access: pipeline.database, overview: pipeline.database, control: control,
+        var app = WebApp(configuration: web, access: pipeline.database, overview: pipeline.database, control: control,
                          metrics: metrics, logger: logger)
+        if settings.retrieval.enabled {
+            app.retrievals = RetrievalAccess(store: pipeline.database, sources: Dictionary(
+                settings.retrieval.settings.sources.map { ($0.name, $0.method) }, uniquingKeysWith: { a, _ in a }))
+        }
         let scheme = settings.web.tlsCertificate == nil ? "http" : "https"
         logger.info("web app", metadata: ["address": "\(scheme)://\(settings.web.host):\(settings.web.port)/"])
         return try app.application()

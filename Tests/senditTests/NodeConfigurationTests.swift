@@ -72,6 +72,8 @@ import TestSupport
         case .httpAllowedHosts: return ("sendit.example.org, sendit", "sendit.example.org:8080")
         case .trustedProxies: return ("10.0.0.5, 172.16.0.0/12, fd00::/8", "10.0.0.0/33")
         case .projectsFile: return (root + "/site.projects", root + "/bad.projects")
+        case .retrieveSources: return ("pacs=PACS@10.0.0.2:104;old=OLD@h:11112 get", "pacs=PACS@10.0.0.2")
+        case .retrieveWindow: return ("20:00-06:00", "20:00")
         default: break
         }
         switch s.kind {
@@ -200,6 +202,7 @@ import TestSupport
             ([.sendToDICOMweb: "true", .dicomwebURL: "http://h/dicom-web", .extraDestinations: "dicomweb=X@h:1"], .extraDestinations,
              "the name dicomweb is used twice"),
             ([.deidOptions: "retain-full-dates,retain-modified-dates"], .deidOptions, "exclude each other"),
+            ([.retrieveSources: "pacs=A@h:1;pacs=B@h:2"], .retrieveSources, "the name pacs is used twice"),
         ]
         for (changes, setting, message) in cases {
             var settings: [Setting: String] = [.dataFolder: root + "/data"]
