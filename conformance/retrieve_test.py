@@ -27,7 +27,8 @@ with an accession and a research ID column, given to `sendit retrieve --wait --s
   kill               20 studies of 4 images by C-MOVE from dcmqrscp; sendit is killed (-9)
                      once 5 studies are done, then started again: the job ends with 20
                      retrieved; dcmqrscp received 20 C-MOVEs plus at most one per study that
-                     was moving at the kill, none for a study done before it; the destination
+                     was moving at the kill (the attempts sendit recorded, less those the kill
+                     cut before their request went out), none for a study done before it; the destination
                      holds the 20 studies more, 80 instances, each once
 A case fails if it could pass vacuously (nothing retrieved). Exit 1 if any case fails.
 """
@@ -51,6 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import children, runs  # noqa: E402
 from harness.children import Child  # noqa: E402
 from harness.corpora import ct_series  # noqa: E402
+from harness.dcmtk import storescu  # noqa: E402
 from harness.orthanc import Orthanc  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
@@ -71,12 +73,9 @@ def check(case, ok, detail):
 
 
 def store(port, aec, files, log_path):
-    r = subprocess.run(["storescu", "-aet", "STORESCU", "-aec", aec, "127.0.0.1", str(port), *files],
-                       capture_output=True, text=True, env=dict(os.environ, TCP_NODELAY="1"))
-    with open(log_path, "w") as f:
-        f.write(r.stdout + r.stderr)
-    if r.returncode != 0:
-        raise RuntimeError(f"storescu to {aec} failed: {r.stderr[-500:]}")
+    """Fills an archive: one storescu association, which must end well within two minutes."""
+    if storescu(port, files, log_path, aec=aec).end(120) != 0:
+        raise RuntimeError(f"storescu to {aec} failed; see {log_path}")
 
 
 def corpus(work, seeds, count):
@@ -304,7 +303,9 @@ def run_kill(work, node, studies, dest, qr_log):
     delivered = wait_for(lambda: sum(n for s, n in destination_studies(dest).items() if s not in before) >= 80, 90, 0.5)
     new = {s: n for s, n in destination_studies(dest).items() if s not in before}
     ok = (finished and len(items) == 20 and all(i["outcome"] == "retrieved" for i in items) and len(done_before) >= 5
-          and moves == sum(attempts.values()) and 20 <= moves <= 20 + len(moving) and not (twice & done_before)
+          # A study claimed at the kill may have died before its C-MOVE-RQ went out: recorded, not received.
+          and sum(attempts.values()) - len(moving) <= moves <= sum(attempts.values()) and 20 <= moves <= 20 + len(moving)
+          and not (twice & done_before)
           and twice <= moving and delivered and len(new) == 20 and all(n == 4 for n in new.values()))
     check("kill", ok, f"killed with {len(done_before)} studies retrieved and {len(moving)} moving; after the restart: "
           f"{sum(1 for i in items if i['outcome'] == 'retrieved')}/20 retrieved; dcmqrscp received {moves} C-MOVEs "
