@@ -58,6 +58,10 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
     @Option(name: .long, help: "TCP port of the web app (overrides HTTP_PORT).")
     var httpPort: Int?
 
+    @Flag(name: .customLong("receive-only"),
+          help: "For benchmarks: receive and retrieve into the staging area only; nothing is imported, de-identified or sent.")
+    var receiveOnly = false
+
     func run() async throws {
         let (node, logger) = try prepare()
         do {
@@ -161,6 +165,10 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             disk.current()
             server.storageRefusal = { disk.refusal() }
             intake.pausedBecause = { disk.pause() }
+            if receiveOnly {
+                intake.pausedBecause = { "--receive-only" }
+                logger.warning("--receive-only: studies stay in the staging area; nothing is imported, de-identified or sent")
+            }
             workers.pausedBecause = { disk.pause() }
             let alerts = settings.alerts.enabled
                 ? AlertLoop(store: pipeline.database, settings: settings.alerts, destinations: pipeline.destinations.map(\.indexed),
