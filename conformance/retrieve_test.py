@@ -28,8 +28,10 @@ with an accession and a research ID column, given to `sendit retrieve --wait --s
                      once 5 studies are done, then started again: the job ends with 20
                      retrieved; dcmqrscp received 20 C-MOVEs plus at most one per study that
                      was moving at the kill (the attempts sendit recorded, less those the kill
-                     cut before their request went out), none for a study done before it; the destination
-                     holds the 20 studies more, 80 instances, each once
+                     cut before their request went out), none for a study done before it; an
+                     instance sent again is recorded as a duplicate, never as a new copy to
+                     deliver again (the index's events); the destination holds the 20 studies
+                     more, 80 instances
 A case fails if it could pass vacuously (nothing retrieved). Exit 1 if any case fails.
 """
 from __future__ import annotations
@@ -298,6 +300,9 @@ def run_kill(work, node, studies, dest, qr_log):
     with sqlite3.connect(f"file:{node.database}?mode=ro", uri=True) as db:
         attempts = dict(db.execute("""SELECT s.studyInstanceUID, s.attempts FROM retrievalStudy s JOIN retrievalItem i ON i.id = s.itemId
                                       WHERE i.jobId = ?""", (int(job),)).fetchall())
+        # Re-sent instances must be recognised, never taken for new data and delivered again.
+        replaced = db.execute("SELECT COUNT(*) FROM event WHERE entity = 'image' AND reason LIKE 'replaced by a newer copy%'").fetchone()[0]
+        duplicates = db.execute("SELECT COUNT(*) FROM otherCopy WHERE kind = 'duplicate'").fetchone()[0]
     moves = move_requests(qr_log) - moves_before
     twice = {u for u, n in attempts.items() if n > 1}
     delivered = wait_for(lambda: sum(n for s, n in destination_studies(dest).items() if s not in before) >= 80, 90, 0.5)
@@ -305,12 +310,13 @@ def run_kill(work, node, studies, dest, qr_log):
     ok = (finished and len(items) == 20 and all(i["outcome"] == "retrieved" for i in items) and len(done_before) >= 5
           # A study claimed at the kill may have died before its C-MOVE-RQ went out: recorded, not received.
           and sum(attempts.values()) - len(moving) <= moves <= sum(attempts.values()) and 20 <= moves <= 20 + len(moving)
-          and not (twice & done_before)
+          and not (twice & done_before) and replaced == 0
           and twice <= moving and delivered and len(new) == 20 and all(n == 4 for n in new.values()))
     check("kill", ok, f"killed with {len(done_before)} studies retrieved and {len(moving)} moving; after the restart: "
           f"{sum(1 for i in items if i['outcome'] == 'retrieved')}/20 retrieved; dcmqrscp received {moves} C-MOVEs "
           f"(attempts recorded {sum(attempts.values())}; moved twice: {len(twice)}, of them done before the kill: "
-          f"{len(twice & done_before)}); destination: {len(new)} studies more, {sum(new.values())} instances"
+          f"{len(twice & done_before)}); re-sent instances recognised as duplicates: {duplicates}, taken as new copies: {replaced}; "
+          f"destination: {len(new)} studies more, {sum(new.values())} instances"
           + ("" if ok else f"; status: {status.stdout[-400:]}"))
 
 
