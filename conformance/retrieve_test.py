@@ -32,12 +32,16 @@ with an accession and a research ID column, given to `sendit retrieve --wait --s
                      instance sent again is recorded as a duplicate, never as a new copy to
                      deliver again (the index's events); the destination holds the 20 studies
                      more, 80 instances
+  project            the node has a PROJECTS_FILE whose only rule takes nothing from the
+                     archives: every retrieved study is in the retrieval's project (by its
+                     claim, not the rules); a retrieval into a project the node lacks is refused
 A case fails if it could pass vacuously (nothing retrieved). Exit 1 if any case fails.
 """
 from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import os
 import re
 import sqlite3
@@ -63,6 +67,9 @@ from harness.waiting import wait_for  # noqa: E402
 ARGS = None
 RESULTS = []
 STABLE_AGE = 15
+
+
+PROJECT = "research"
 
 
 def log(msg):
@@ -124,7 +131,7 @@ def write_list(path, rows):
 
 
 def retrieve(node, source, list_path, summary, timeout=150):
-    r = node.run("retrieve", "--from", source, "--project", "default", "--accessions", list_path, "--wait", "--summary", summary,
+    r = node.run("retrieve", "--from", source, "--project", PROJECT, "--accessions", list_path, "--wait", "--summary", summary,
                  timeout=timeout)
     return r
 
@@ -193,14 +200,27 @@ def main():
             store(qr_port, "QRSCP", [f for _, _, fs in qr_studies + kill_studies for f in fs], os.path.join(work, "storescu-qr.log"))
             sources = (f"pacs=ORTHANC@127.0.0.1:{pacs.dicom_port};qr=QRSCP@127.0.0.1:{qr_port} move;"
                        f"qrget=QRSCP@127.0.0.1:{qr_port} get")
+            # One project, whose only rule takes nothing from the archives: what they send is the
+            # retrievals', and goes to the retrieval's project by its claim, not through the rules.
+            projects = os.path.join(work, "projects.json")
+            with open(projects, "w") as f:
+                json.dump({"projects": {PROJECT: {"destinations": ["orthanc"], "settings": {"DEID_OPTIONS": "retain-patient-characteristics"}}},
+                           "rules": [{"project": PROJECT, "called_ae": "NOT-SENDIT"}]}, f)
             node = Sendit(ARGS.sendit, os.path.join(work, "sendit"), port=sendit_port, STABLE_AGE=str(STABLE_AGE),
                           SEND_TO_ORTHANC="true", ORTHANC_PORT=str(dest.dicom_port), ORTHANC_URL=dest.url,
-                          RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="60", HTTP_ENABLED="false")
+                          RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="60", HTTP_ENABLED="false", PROJECTS_FILE=projects)
             node.start()
             try:
                 run_orthanc(work, node, pacs_studies, dest)
                 run_dcmqrscp(work, node, qr_studies, dest)
                 run_kill(work, node, kill_studies, dest, os.path.join(work, qr_log))
+                db = sqlite3.connect(node.database)
+                by_project = dict(db.execute("SELECT project, COUNT(*) FROM series GROUP BY project").fetchall())
+                db.close()
+                check("project", set(by_project) == {PROJECT},
+                      f"series by project {by_project}: every retrieved study is in the retrieval's project, none refused by the rules")
+                r = node.run("retrieve", "--from", "pacs", "--project", "nosuch", "--accessions", os.path.join(work, "pacs-list.csv"))
+                check("unknown-project", r.returncode != 0 and "no project nosuch" in r.stderr, f"exit {r.returncode}: {r.stderr.strip()[-120:]}")
             finally:
                 node.stop()
                 qr.stop()
@@ -276,7 +296,7 @@ def run_kill(work, node, studies, dest, qr_log):
     moves_before = move_requests(qr_log)
     list_path = os.path.join(work, "kill.csv")
     write_list(list_path, [(a, "") for a, _, _ in studies])
-    r = node.run("retrieve", "--from", "qr", "--project", "default", "--accessions", list_path)
+    r = node.run("retrieve", "--from", "qr", "--project", PROJECT, "--accessions", list_path)
     m = re.match(r"job (\d+):", r.stdout)
     if r.returncode != 0 or not m:
         check("kill", False, f"retrieve: exit {r.returncode} {r.stdout[-200:]} {r.stderr[-200:]}")

@@ -78,10 +78,12 @@ public enum QueryRetrieveSCU {
     /// `storageClasses` (at most 127; proposed with Explicit and Implicit VR Little Endian) and
     /// are placed by `staging`. Each one's status and path (nil unless stored) to `onInstance`.
     public static func get(_ identifier: DataSet, model: InformationModel = .studyRoot, peer: RequestorAssociation.Parameters,
-                           into staging: any InstanceStaging, storageClasses: [String] = defaultStorageClasses,
+                           into staging: any InstanceStaging, routing: (any InstanceRouting)? = nil,
+                           storageClasses: [String] = defaultStorageClasses,
                            cancel: Cancel? = nil, onProgress: (SubOperationCounts) -> Void,
                            onInstance: (DIMSEStatus, String?) -> Void = { _, _ in }) throws -> Outcome {
         try run(.get, identifier, model: model, peer: peer, cancel: cancel, storage: Array(storageClasses.prefix(127)), staging: staging,
+                routing: routing,
                 make: { .cGetRQ(CGetRQ(messageID: $0, affectedSOPClassUID: model.sopClassUID(.get))) },
                 onMatch: { _ in }, onProgress: onProgress, onInstance: onInstance)
     }
@@ -110,7 +112,7 @@ public enum QueryRetrieveSCU {
 
     static func run(_ service: QueryRetrieveService, _ identifier: DataSet, model: InformationModel,
                     peer: RequestorAssociation.Parameters, cancel: Cancel?, storage: [String], staging: (any InstanceStaging)?,
-                    make: (UInt16) -> DIMSEMessage, onMatch: (DataSet) -> Void, onProgress: (SubOperationCounts) -> Void,
+                    routing: (any InstanceRouting)? = nil, make: (UInt16) -> DIMSEMessage, onMatch: (DataSet) -> Void, onProgress: (SubOperationCounts) -> Void,
                     onInstance: (DIMSEStatus, String?) -> Void) throws -> Outcome {
         var parameters = peer
         (parameters.presentationContexts, parameters.roleSelections) = negotiation(service, model: model, storage: storage)
@@ -125,7 +127,8 @@ public enum QueryRetrieveSCU {
                 guard let accepted = association.acceptedContexts[contextID], accepted.abstractSyntax == rq.affectedSOPClassUID else { return nil }
                 return InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(accepted.transferSyntax),
                                         peer: AssociationPeer(calledAETitle: parameters.callingAETitle,
-                                                              callingAETitle: parameters.calledAETitle, address: parameters.host))
+                                                              callingAETitle: parameters.calledAETitle, address: parameters.host),
+                                        routing: routing)
             }
         }
         var operation: QueryRetrieveOperation

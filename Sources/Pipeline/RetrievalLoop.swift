@@ -170,11 +170,12 @@ public final class RetrievalLoop: @unchecked Sendable {
     private func claim(_ study: RetrievalStudy, project: String) {
         registry.register(studyUID: study.studyInstanceUID,
                           .init(project: project, item: study.itemId, expectedInstances: study.expectedInstances))
-        if let n = study.expectedInstances { staging?.expectInstances(studyInstanceUID: study.studyInstanceUID, count: n) }
+        if let n = study.expectedInstances { staging?.expectInstances(studyInstanceUID: study.studyInstanceUID, count: n, project: project) }
     }
 
     private func release(_ study: RetrievalStudy) {
+        let project = registry.entry(studyUID: study.studyInstanceUID)?.project
         registry.release(studyUID: study.studyInstanceUID)
-        staging?.forgetExpectedInstances(studyInstanceUID: study.studyInstanceUID)
+        staging?.forgetExpectedInstances(studyInstanceUID: study.studyInstanceUID, project: project)
     }
 }

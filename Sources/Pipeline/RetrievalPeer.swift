@@ -22,6 +22,9 @@ public protocol RetrievalPeer: Sendable {
 public struct DICOMRetrievalPeer: RetrievalPeer {
     public var callingAETitle: String
     public var timeout: TimeInterval
+    /// Where C-GET's instances go: the node's routing, which sends a retrieved study to its
+    /// job's project (nil: a node without projects).
+    public var routing: (any InstanceRouting)?
 
     public init(callingAETitle: String, timeout: TimeInterval) {
         self.callingAETitle = callingAETitle
@@ -83,6 +86,7 @@ public struct DICOMRetrievalPeer: RetrievalPeer {
         var stored = 0
         let outcome = try QueryRetrieveSCU.get(Self.studyIdentifier(studyUID), model: .studyRoot,
                                                peer: source.peer(callingAETitle: callingAETitle, timeout: timeout), into: staging,
+                                               routing: routing,
                                                cancel: cancel, onProgress: { progress(Self.counts($0)) },
                                                onInstance: { _, path in if path != nil { stored += 1 } })
         return (Self.ending(outcome), stored)

@@ -9,6 +9,16 @@ import Foundation
 public final class ProjectRouting: InstanceRouting, @unchecked Sendable {
     private let lock = NSLock()
     private var current: (policy: RoutingPolicy, projects: Set<String>)
+    private var retrieval: (claims: @Sendable (String) -> String?, sources: Set<String>)?
+
+    /// The studies being retrieved go to their job's project, not through the rules (`claims`:
+    /// StudyInstanceUID to project); associations from the retrieval sources' AE titles are
+    /// accepted whatever the rules say (their instances are then routed as any other's).
+    public func retrieving(claims: @escaping @Sendable (String) -> String?, sources: Set<String>) {
+        lock.lock()
+        retrieval = (claims, sources)
+        lock.unlock()
+    }
 
     public init(policy: RoutingPolicy, projects: Set<String>) {
         current = (policy, projects)
@@ -23,6 +33,21 @@ public final class ProjectRouting: InstanceRouting, @unchecked Sendable {
 
     public var attributes: Set<Tag> { policy.attributes }
     public var calledAETitles: Set<String> { policy.calledAETitles }
-    public func associationRefusal(_ peer: AssociationPeer) -> String? { policy.associationRefusal(peer) }
-    public func route(_ dataSet: DataSet, from peer: AssociationPeer) -> RoutingVerdict { policy.route(dataSet, from: peer) }
+    private var retrievalInForce: (claims: @Sendable (String) -> String?, sources: Set<String>)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return retrieval
+    }
+
+    public func associationRefusal(_ peer: AssociationPeer) -> String? {
+        if let sources = retrievalInForce?.sources, sources.contains(peer.callingAETitle) { return nil }
+        return policy.associationRefusal(peer)
+    }
+
+    public func route(_ dataSet: DataSet, from peer: AssociationPeer) -> RoutingVerdict {
+        if let claims = retrievalInForce?.claims, let study = dataSet.string(.studyInstanceUID), let project = claims(study) {
+            return .project(project)
+        }
+        return policy.route(dataSet, from: peer)
+    }
 }

@@ -146,8 +146,10 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// as `expedite` does, so the intake finishes it at its next pass rather than at the stable
     /// age. Returns true when that is already the case. `count` 0 or less: nothing is expected.
     @discardableResult
-    public func expectInstances(studyInstanceUID: String, count: Int) -> Bool {
-        let key = StagingArea.fileName(for: studyInstanceUID)
+    /// `project`: the retrieval's; on a node with projects (`routing` set) the study's
+    /// instances are staged under it.
+    public func expectInstances(studyInstanceUID: String, count: Int, project: String? = nil) -> Bool {
+        let key = StagingArea.key(study: studyInstanceUID, project: routing == nil ? nil : project)
         return lock.withLock {
             guard count > 0 else {
                 expected[key] = nil
@@ -165,8 +167,8 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     }
 
     /// Forgets what `expectInstances` expected of a study (its retrieval ended).
-    public func forgetExpectedInstances(studyInstanceUID: String) {
-        let key = StagingArea.fileName(for: studyInstanceUID)
+    public func forgetExpectedInstances(studyInstanceUID: String, project: String? = nil) {
+        let key = StagingArea.key(study: studyInstanceUID, project: routing == nil ? nil : project)
         lock.withLock { expected[key] = nil }
     }
 

@@ -5,6 +5,8 @@ import SenditIndex
 public struct RetrievalAccess: Sendable {
     public var store: any RetrievalStore
     public var sources: [String: RetrievalJob.Method]
+    /// The node's projects as they are now (SIGHUP may change them): a retrieval goes to one.
+    public var projects: @Sendable () -> Set<String> = { ["default"] }
 
     public init(store: any RetrievalStore, sources: [String: RetrievalJob.Method]) {
         self.store = store

@@ -53,7 +53,7 @@ extension WebApp {
                 return WebResponses.jsonError(.badRequest, "give {\"source\", \"kind\", \"values\" or \"list\", optionally \"project\" and \"dates\"}")
             }
             do {
-                let (job, list, dates) = try Self.retrieval(body, sources: retrievals.sources, requester: context.identity?.actor ?? "-", now: now())
+                let (job, list, dates) = try Self.retrieval(body, sources: retrievals.sources, projects: retrievals.projects(), requester: context.identity?.actor ?? "-", now: now())
                 let id = try retrievals.store.createRetrieval(job, list: list, dates: dates, now: now())
                 audit(context, .retrievalRequested, target: "retrieval job \(id)",
                       detail: "\(list.entries.count) \(list.kind.rawValue) values from \(job.source) into project \(job.project)")
@@ -81,13 +81,17 @@ extension WebApp {
     }
 
     /// The job a request asks for; refusals name the field, never a value of the list.
-    static func retrieval(_ body: RetrievalRequest, sources: [String: RetrievalJob.Method], requester: String, now: Date)
+    static func retrieval(_ body: RetrievalRequest, sources: [String: RetrievalJob.Method], projects: Set<String> = ["default"],
+                          requester: String, now: Date)
         throws(RetrievalList.Invalid) -> (RetrievalJob, RetrievalList, String?) {
         guard let method = sources[body.source] else {
             throw RetrievalList.Invalid("no archive \(body.source.prefix(64)) (RETRIEVE_SOURCES: \(sources.keys.sorted().joined(separator: ", ")))")
         }
         let project = body.project ?? "default"
         guard RetrievalJob.isValidProject(project) else { throw RetrievalList.Invalid("project must be 1 to 64 letters, digits, - or _") }
+        guard projects.contains(project) else {
+            throw RetrievalList.Invalid("no project \(project) on this node (\(projects.sorted().joined(separator: ", ")))")
+        }
         guard let kind = RetrievalList.Kind(rawValue: body.kind) else { throw RetrievalList.Invalid("kind must be accession, patient_id or study_uid") }
         if let dates = body.dates, !RetrievalList.isDateRange(dates) {
             throw RetrievalList.Invalid("dates must be YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD")

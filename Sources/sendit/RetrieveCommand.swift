@@ -86,6 +86,10 @@ struct RetrieveCommand: ParsableCommand {
             let names = node.retrieval.settings.sources.map(\.name)
             throw ValidationError("no archive \(from ?? "") in RETRIEVE_SOURCES" + (names.isEmpty ? " (it is empty)" : " (\(names.joined(separator: ", ")))"))
         }
+        let projects = node.projects.isEmpty ? [ImportedImageProject.defaultName] : node.projects.map(\.name)
+        guard projects.contains(project) else {
+            throw ValidationError("no project \(project) on this node (\(projects.joined(separator: ", ")); PROJECTS_FILE)")
+        }
         let requester = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "\(getuid())")
         let id = try store.createRetrieval(RetrievalJob(source: source.name, project: project, method: source.method, createdAt: Date(),
                                                         requester: requester),

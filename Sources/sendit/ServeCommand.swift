@@ -130,7 +130,21 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // Only now, with the port ours and the data folder locked against a second server,
             // may what a crash left in .incoming be touched. The lock is held until the process
             // exits (the intake still finishes staging folders after the listener stops).
+            // Retrieval first: the studies it is retrieving are claimed before the recovery of
+            // .incoming routes what a crash left there.
             staging.routing = pipeline.routing
+            var retrieval: RetrievalLoop?
+            if settings.retrieval.enabled {
+                var peer = DICOMRetrievalPeer(callingAETitle: configuration.aeTitle, timeout: settings.retrieval.timeout)
+                peer.routing = pipeline.routing
+                let loop = RetrievalLoop(store: pipeline.database, settings: settings.retrieval.settings, staging: staging,
+                                         peer: peer, logger: logger)
+                // What arrives of a study being retrieved goes to its job's project.
+                pipeline.routing?.retrieving(claims: { [registry = loop.registry] in registry.claim(studyUID: $0)?.project },
+                                             sources: Set(settings.retrieval.settings.sources.map(\.calledAETitle)))
+                try loop.prepare()
+                retrieval = loop
+            }
             try staging.lockAndRecover()
             if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
                 logger.notice("recovered instances left by a crash", metadata: [
@@ -177,14 +191,6 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 : nil
             // RETRIEVE_SOURCES: the retrieval jobs in the index are carried out here; C-MOVEs'
             // instances come to the listener, C-GETs' into the same staging area.
-            var retrieval: RetrievalLoop?
-            if settings.retrieval.enabled {
-                let loop = RetrievalLoop(store: pipeline.database, settings: settings.retrieval.settings, staging: staging,
-                                         peer: DICOMRetrievalPeer(callingAETitle: configuration.aeTitle, timeout: settings.retrieval.timeout),
-                                         logger: logger)
-                try loop.prepare()
-                retrieval = loop
-            }
             node = NodeServices(server: server, intake: intake, workers: workers,
                                 senders: pipeline.destinations.isEmpty ? nil : senders, cleanup: cleanup,
                                 grace: configuration.shutdownGrace, fault: fault, logger: logger, alerts: alerts, retrieval: retrieval)

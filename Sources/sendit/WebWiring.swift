@@ -250,6 +250,7 @@ extension WebWiring {
         if settings.retrieval.enabled {
             app.retrievals = RetrievalAccess(store: pipeline.database, sources: Dictionary(
                 settings.retrieval.settings.sources.map { ($0.name, $0.method) }, uniquingKeysWith: { a, _ in a }))
+            if let routing = pipeline.routing { app.retrievals?.projects = { routing.projects } }
         }
         let scheme = settings.web.tlsCertificate == nil ? "http" : "https"
         logger.info("web app", metadata: ["address": "\(scheme)://\(settings.web.host):\(settings.web.port)/"])

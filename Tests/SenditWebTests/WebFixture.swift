@@ -44,6 +44,7 @@ final class WebFixture: @unchecked Sendable {
         var web = WebApp(configuration: configuration, access: database, overview: database, control: control,
                          metrics: WebMetrics(), logger: .init(label: "test"), now: { [self] in self.now })
         web.retrievals = RetrievalAccess(store: database, sources: ["pacs": .move])
+        web.retrievals?.projects = { ["default", "lung"] }
         // Port 0: a live test (`.live`) listens on a free port of its own.
         return Application(router: web.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }

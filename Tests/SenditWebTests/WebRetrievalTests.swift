@@ -35,6 +35,9 @@ import Testing
             var api = WebClient(client)
             let body = #"{"source": "pacs", "project": "lung", "kind": "accession", "list": "accession,research_id\nACCSECRET1,RSECRET1\nACCSECRET2,\n", "dates": "20200101-"}"#
             #expect(try await api.request("/api/v1/retrievals", method: .post, headers: auth[.operator]!, body: body).status == .forbidden)
+            let elsewhere = body.replacingOccurrences(of: #""project": "lung""#, with: #""project": "gut""#)
+            let refused = try await api.request("/api/v1/retrievals", method: .post, headers: auth[.admin]!, body: elsewhere)
+            #expect(refused.status == .badRequest && refused.body.contains("no project gut") && !refused.body.contains("SECRET"))
             let created = try await api.request("/api/v1/retrievals", method: .post, headers: auth[.admin]!, body: body)
             #expect(created.status == .created)
             try conforms(created, "/retrievals", "post")
