@@ -1,6 +1,6 @@
 import DICOMUpperLayer
 
-/// PDUs over a socket. The 6-byte header is read and checked first (PDUHeader.check), so a PDU
+/// PDUs over a byte stream (a socket, or TLS over one). The 6-byte header is read and checked first (PDUHeader.check), so a PDU
 /// longer than allowed is refused before its body is read. P-DATA-TF bodies are read into one
 /// buffer reused for the whole association and handed out as a slice, not decoded into values.
 final class PDUChannel {
@@ -12,12 +12,12 @@ final class PDUChannel {
         case invalid(PDUError)
     }
 
-    let socket: Socket
+    let socket: any ByteStream
     var limits: PDUHeader.Limits
     private var header = [UInt8](repeating: 0, count: PDUHeader.size)
     private var body: [UInt8] = []
 
-    init(socket: Socket, limits: PDUHeader.Limits) {
+    init(socket: any ByteStream, limits: PDUHeader.Limits) {
         self.socket = socket
         self.limits = limits
     }

@@ -5,7 +5,7 @@ import Glibc
 /// A connected TCP socket (blocking, with poll() for timeouts). TCP_NODELAY is always set: a
 /// DIMSE sender waits for each response, and Nagle's algorithm would hold back the last small
 /// segment of every message (dcmtk as shipped stalls ~40 ms per message without it).
-public final class Socket: @unchecked Sendable {
+public final class Socket: ByteStream, @unchecked Sendable {
     public let fd: Int32
     public let peerDescription: String
     private var isClosed = false
@@ -112,7 +112,7 @@ public final class Socket: @unchecked Sendable {
     /// acknowledges only once it has waited 2 ms.
     public var quickAcknowledgement = false
 
-    private func acknowledgeNow() {
+    func acknowledgeNow() {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -162,7 +162,7 @@ public final class Socket: @unchecked Sendable {
 
     /// Waits until the socket is ready for `events`, until `deadline`, in slices of at most
     /// 0.5 s so that `interrupted` is noticed.
-    private func wait(for events: Int16, deadline: Double, what: String, interrupted: (() -> Bool)? = nil) throws {
+    func wait(for events: Int16, deadline: Double, what: String, interrupted: (() -> Bool)? = nil) throws {
         while true {
             if let interrupted, interrupted() { throw NetworkError.timedOut("\(what): interrupted") }
             let left = deadline - Socket.now()
@@ -172,10 +172,6 @@ public final class Socket: @unchecked Sendable {
             if r > 0 { return }
             if r < 0 && errno != EINTR { throw NetworkError.system("poll", errno) }
         }
-    }
-
-    public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write([$0]) }
     }
 
     /// Stops further sends (the peer reads end of stream) but keeps reading possible.
