@@ -52,6 +52,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSenditSystem", path: "Sources/CSenditSystem"),
+        // OpenSSL from the system (Debian: libssl-dev, as dcmtk uses it) for DICOM over TLS: the
+        // listener and the requestor run blocking sockets on threads, which a TLS session over
+        // the same socket fits (swift-nio-ssl would need NIO's event loops under them).
+        .systemLibrary(name: "CSSL", path: "Sources/CSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "CCurlOnDemand", linkerSettings: [
             // Exported, so that in a dynamic build (debug, the tests) libFoundationNetworking.so
             // calls them too, and the tests run the forwarding the static release build runs.
@@ -66,6 +70,8 @@ let package = Package(
         .target(name: "DICOMDIMSE", dependencies: ["DICOMCore", "DICOMUpperLayer"]),
         .target(name: "DICOMNetwork", dependencies: [
             "DICOMCore", "DICOMFile", "DICOMUpperLayer", "DICOMDIMSE", "LoopThreads", .product(name: "Logging", package: "swift-log"),
+            // DICOM over TLS (TLSContext, TLSStream).
+            "CSSL",
             // Counters and the receive-time histogram of the listener (ReceiveMetrics).
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),

@@ -11,7 +11,7 @@ import Logging
 final class AcceptorAssociation {
     let channel: PDUChannel
     let configuration: ServerConfiguration
-    let policy: AcceptorPolicy
+    var policy: AcceptorPolicy
     let staging: any InstanceStaging
     let server: ServerState
     var logger: Logger
@@ -63,7 +63,7 @@ final class AcceptorAssociation {
     /// Why nothing can be stored now (`DICOMServer.storageRefusal`).
     let storageRefusal: @Sendable () -> String?
 
-    init(socket: Socket, configuration: ServerConfiguration, staging: any InstanceStaging, server: ServerState, logger: Logger,
+    init(socket: any ByteStream, configuration: ServerConfiguration, staging: any InstanceStaging, server: ServerState, logger: Logger,
          commitmentReports: StorageCommitmentHandler? = nil, metrics: ReceiveMetrics = ReceiveMetrics(),
          storageRefusal: @escaping @Sendable () -> String? = { nil }) {
         self.commitmentReports = commitmentReports
@@ -78,6 +78,17 @@ final class AcceptorAssociation {
         self.logger = logger
         self.logger[metadataKey: "peer"] = "\(socket.peerDescription)"
         peerAddress = AssociationPeer.address(ofPeerDescription: socket.peerDescription)
+        if let tls = socket as? TLSStream {
+            // Over TLS, the certificate's subject may narrow the calling AE titles allowed
+            // (DICOM_TLS_AE_SUBJECTS): a refusal is the allow-list's (calling AE title not
+            // recognised), with the subject in the log line.
+            self.logger[metadataKey: "tls"] = "\(tls.protocolVersion) \(tls.cipher)"
+            self.logger[metadataKey: "tls_subject"] = "\(tls.peerSubject ?? "none")"
+            if let subjects = configuration.tls?.subjects,
+               let allowed = subjects.allowedCallingAETitles(subject: tls.peerSubject, commonName: tls.peerCommonName) {
+                policy.allowedCallingAETitles = policy.allowedCallingAETitles.map { $0.intersection(allowed) } ?? allowed
+            }
+        }
     }
 
     /// The association counts against the server's limit from its acceptance until its release

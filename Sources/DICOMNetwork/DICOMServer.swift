@@ -15,6 +15,10 @@ public final class DICOMServer: @unchecked Sendable {
     let state = ServerState()
     let logger: Logger
     private var listenFD: Int32 = -1
+    private var tlsListenFD: Int32 = -1
+    private let tlsAcceptThread = LoopThread(name: "dicom-accept-tls")
+    /// The TLS listener's current context (nil: no TLS listener).
+    public private(set) var tlsContexts: TLSContextStore?
     private let stopLock = NSLock()
     private let threads = NSCondition()
     private var liveThreads = 0
@@ -43,6 +47,8 @@ public final class DICOMServer: @unchecked Sendable {
 
     /// The port actually listened on (useful when configured as 0).
     public private(set) var port: Int = 0
+    /// The TLS port actually listened on (0: none).
+    public private(set) var tlsPort: Int = 0
 
     public var openAssociations: Int { state.openAssociations }
 
@@ -72,14 +78,26 @@ public final class DICOMServer: @unchecked Sendable {
 
     /// Binds and listens: connections wait in the kernel's backlog until `startAccepting()`, so
     /// the staging's data folder can be locked and recovered in between, with the port ours.
+    /// With a TLS port, its context is made here (a certificate or key that cannot be loaded
+    /// is an error now, not at the first connection).
     public func openPort() throws {
+        if configuration.plainListener {
+            (listenFD, port) = try listen(on: configuration.port)
+        }
+        if let tlsPort = configuration.tlsPort, let settings = configuration.tls {
+            tlsContexts = try TLSContextStore(name: "the DICOM TLS listener", server: settings)
+            (tlsListenFD, self.tlsPort) = try listen(on: tlsPort)
+        }
+    }
+
+    func listen(on port: Int) throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetworkError.system("socket", errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(configuration.port).bigEndian)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
         guard inet_pton(AF_INET, configuration.bindAddress, &addr.sin_addr) == 1 else {
             close(fd)
             throw NetworkError.refused("invalid listen address \(configuration.bindAddress)")
@@ -90,27 +108,42 @@ public final class DICOMServer: @unchecked Sendable {
         guard bound == 0 else {
             let e = errno
             close(fd)
-            throw NetworkError.refused("cannot listen on \(configuration.bindAddress):\(configuration.port): \(SystemError.message(e))")
+            throw NetworkError.refused("cannot listen on \(configuration.bindAddress):\(port): \(SystemError.message(e))")
         }
-        guard listen(fd, 128) == 0 else { throw NetworkError.system("listen", errno) }
+        guard Glibc.listen(fd, 128) == 0 else { throw NetworkError.system("listen", errno) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         withUnsafeMutablePointer(to: &addr) {
             _ = $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        listenFD = fd
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
-    /// Starts the accept thread (after `openPort()`); its end is reported to `onAcceptLoopEnd`.
+    /// Makes the TLS listener's context again from its files (SIGHUP): new connections use the
+    /// new certificate, open associations keep theirs. On failure the old context stays.
+    public func reloadTLS() throws {
+        try tlsContexts?.reload()
+    }
+
+    /// Starts the accept threads (after `openPort()`); their end is reported to `onAcceptLoopEnd`.
     public func startAccepting() {
-        acceptThread.start({ [self] in try acceptLoop() }, onEnd: { [self] end in onAcceptLoopEnd(end) })
-        logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
-                                            "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
+        if listenFD >= 0 {
+            let fd = listenFD
+            acceptThread.start({ [self] in try acceptLoop(fd, tls: nil) }, onEnd: { [self] end in onAcceptLoopEnd(end) })
+            logger.info("listening", metadata: ["port": "\(port)", "aet": "\(configuration.aeTitle)",
+                                                "data": "\(configuration.dataFolder)", "fsync": "\(configuration.sync)"])
+        }
+        if tlsListenFD >= 0, let tlsContexts {
+            let fd = tlsListenFD
+            tlsAcceptThread.start({ [self] in try acceptLoop(fd, tls: tlsContexts) }, onEnd: { [self] end in onAcceptLoopEnd(end) })
+            logger.info("listening", metadata: ["port": "\(tlsPort)", "tls": "true", "aet": "\(configuration.aeTitle)",
+                                                "client_certificates": "\(configuration.tls?.clientCertificates.rawValue ?? "none")"])
+        }
     }
 
     /// Returns when `stop()` shut the listener down; throws only what `injectedFault` throws.
-    func acceptLoop() throws {
-        let listenFD = self.listenFD
+    /// `tls`: the TLS listener's contexts (each connection's handshake runs on its own thread,
+    /// within ARTIM, before the association).
+    func acceptLoop(_ listenFD: Int32, tls: TLSContextStore?) throws {
         while true {
             try injectedFault?()
             var peer = sockaddr_storage()
@@ -148,8 +181,10 @@ public final class DICOMServer: @unchecked Sendable {
                 continue
             }
             let thread = Thread { [self] in
-                AcceptorAssociation(socket: socket, configuration: configuration, staging: staging, server: state, logger: logger,
-                                    commitmentReports: commitmentReports, metrics: metrics, storageRefusal: storageRefusal).run()
+                if let stream = secure(socket, tls: tls) {
+                    AcceptorAssociation(socket: stream, configuration: configuration, staging: staging, server: state, logger: logger,
+                                        commitmentReports: commitmentReports, metrics: metrics, storageRefusal: storageRefusal).run()
+                }
                 threads.lock()
                 liveThreads -= 1
                 threads.broadcast()
@@ -160,6 +195,23 @@ public final class DICOMServer: @unchecked Sendable {
         }
     }
 
+    /// The connection as the association reads it: the socket itself, or TLS over it once the
+    /// handshake succeeded within ARTIM. A failed handshake (a plaintext client, a certificate
+    /// that does not verify, one that trickles) ends this connection only, with a log line.
+    func secure(_ socket: Socket, tls: TLSContextStore?) -> (any ByteStream)? {
+        guard let tls else { return socket }
+        do {
+            return try TLSStream.accept(socket, context: tls.current, deadline: Socket.now() + configuration.artimTimeout) { [state] in
+                state.isShuttingDown && !state.withinGrace
+            }
+        } catch {
+            state.endPending()
+            logger.warning("TLS handshake failed; connection closed", metadata: ["peer": "\(socket.peerDescription)", "reason": "\(error)"])
+            socket.close()
+            return nil
+        }
+    }
+
     /// Stops accepting, lets associations finish for `grace` seconds (by default
     /// `configuration.shutdownGrace`), then aborts the rest, and returns when every association
     /// has ended.
@@ -167,20 +219,22 @@ public final class DICOMServer: @unchecked Sendable {
         let grace = grace ?? configuration.shutdownGrace
         // Idempotent: SIGTERM and SIGINT may both arrive, on different threads.
         stopLock.lock()
-        let fd = listenFD
+        let fds = [listenFD, tlsListenFD].filter { $0 >= 0 }
         listenFD = -1
+        tlsListenFD = -1
         stopLock.unlock()
-        guard fd >= 0 else { return }
+        guard !fds.isEmpty else { return }
         logger.info("shutting down", metadata: ["open_associations": "\(state.openAssociations)",
                                                 "grace_seconds": "\(grace)"])
         state.beginShutdown(grace: grace)
-        shutdown(fd, Int32(SHUT_RDWR))
+        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
         // (A port opened but never accepted on has no accept thread to wait for.)
         acceptThread.waitUntilEnded()
+        tlsAcceptThread.waitUntilEnded()
         threads.lock()
         while liveThreads > 0 { threads.wait() }
         threads.unlock()
-        close(fd)   // after the accept thread is done with it
+        for fd in fds { close(fd) }   // after the accept threads are done with them
         logger.info("stopped")
     }
 

@@ -4,6 +4,9 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut(String)
     case system(String, Int32)
     case refused(String)
+    /// A TLS handshake or record failed (a certificate that does not verify, a peer that does not
+    /// speak TLS, a protocol error): never retried in clear text.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -11,6 +14,7 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut(let what): return "timed out \(what)"
         case .system(let call, let code): return "\(call) failed: \(SystemError.message(code))"
         case .refused(let why): return why
+        case .tls(let why): return "TLS: \(why)"
         }
     }
 }

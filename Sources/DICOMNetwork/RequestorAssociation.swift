@@ -23,6 +23,9 @@ public final class RequestorAssociation {
         /// SCP/SCU Role Selection sub-items (PS3.7 D.3.3.4): for C-GET, this side as the SCP of
         /// the Storage SOP classes whose C-STORE sub-operations come back on the association.
         public var roleSelections: [RoleSelection] = []
+        /// DICOM over TLS (nil: clear text): the handshake follows the connection, within
+        /// `artimTimeout`; a failure ends the attempt (nothing is ever sent in clear instead).
+        public var tls: TLSContextStore?
 
         public init(host: String, port: Int, callingAETitle: String, calledAETitle: String,
                     presentationContexts: [PresentationContextRQ]) {
@@ -339,9 +342,14 @@ public final class RequestorAssociation {
         case .openTransport:
             do {
                 let socket = try Socket.connect(host: parameters.host, port: parameters.port, timeout: parameters.connectTimeout)
-                socket.sendTimeout = parameters.dimseTimeout
-                socket.quickAcknowledgement = true
-                channel = PDUChannel(socket: socket, limits: PDUHeader.Limits(maximumDataLength: parameters.maximumPDULength))
+                var stream: any ByteStream = socket
+                if let tls = parameters.tls {
+                    stream = try TLSStream.connect(socket, host: parameters.host, context: tls.current,
+                                                   deadline: Socket.now() + parameters.artimTimeout)
+                }
+                stream.sendTimeout = parameters.dimseTimeout
+                stream.quickAcknowledgement = true
+                channel = PDUChannel(socket: stream, limits: PDUHeader.Limits(maximumDataLength: parameters.maximumPDULength))
             } catch let e as NetworkError {
                 throw Failure.network(e)
             }

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     public var acceptStorageCommitmentReports = false
     /// Where received instances go (projects chosen by routing rules); nil: no projects.
     public var routing: (any InstanceRouting)?
+    /// The DICOM over TLS listener's port (nil: none; 2762 is IANA's) and its settings.
+    public var tlsPort: Int?
+    public var tls: TLSServerSettings?
+    /// Whether the clear-text listener on `port` runs (false: TLS only).
+    public var plainListener = true
 
     public init() {}
 

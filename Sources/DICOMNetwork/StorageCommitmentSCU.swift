@@ -23,6 +23,7 @@ public enum StorageCommitmentSCU {
         parameters.maximumPDULength = d.maximumPDULength
         parameters.connectTimeout = d.connectTimeout
         parameters.dimseTimeout = d.dimseTimeout
+        parameters.tls = d.tls
         let association = try RequestorAssociation(parameters)
         guard let ctx = association.context(for: StorageCommitment.sopClassUID, transferSyntaxes: syntaxes) else {
             association.abort()

@@ -21,6 +21,8 @@ public enum StorageSCU {
         public var maximumPDULength: UInt32 = 128 * 1024
         public var connectTimeout: Double = 15
         public var dimseTimeout: Double = 60
+        /// DICOM over TLS to this destination (nil: clear text).
+        public var tls: TLSContextStore?
 
         public init(host: String, port: Int, calledAETitle: String, callingAETitle: String) {
             self.host = host
@@ -156,6 +158,7 @@ public enum StorageSCU {
         parameters.maximumPDULength = d.maximumPDULength
         parameters.connectTimeout = d.connectTimeout
         parameters.dimseTimeout = d.dimseTimeout
+        parameters.tls = d.tls
         var results: [FileResult] = []
         func report(_ r: FileResult) {
             results.append(r)
