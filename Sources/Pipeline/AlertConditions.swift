@@ -82,7 +82,10 @@ public enum AlertConditions {
             }
         }
         for d in o.failingDestinations {
-            consider(.destinationDown(d), due: now.timeIntervalSince(d.failingSince) >= settings.destinationDownAfter)
+            // A TLS failure (a certificate that does not verify, a peer that does not speak TLS)
+            // does not pass by waiting: it is alerted at once.
+            consider(.destinationDown(d), due: now.timeIntervalSince(d.failingSince) >= settings.destinationDownAfter
+                                                || isTLSFailure(d.lastError))
         }
         var byDevice: [UInt64: (names: [String], available: Int64, total: Int64)] = [:]
         var order: [UInt64] = []
@@ -110,6 +113,11 @@ public enum AlertConditions {
         return Decision(raise: raise, clear: clear)
     }
 
+    /// Whether a destination's last error is a TLS failure (`NetworkError.tls`'s "TLS: …").
+    public static func isTLSFailure(_ lastError: String) -> Bool {
+        lastError.contains("TLS: ")
+    }
+
     /// The alert of a condition; `reasons`: those recorded on the series' FAILED (or HELD) images.
     public static func alert(_ c: Condition, reasons: [AlertObservation.Reason] = [], settings: AlertSettings,
                              now: Date) -> NewAlert {
@@ -127,7 +135,8 @@ public enum AlertConditions {
             let seconds = max(0, Int(now.timeIntervalSince(d.failingSince)))
             body.destination = .init(name: d.name, failingSince: d.failingSince, seconds: seconds, jobs: d.jobs,
                                      lastError: masked(d.lastError))
-            body.summary = "destination \(d.name) has been unreachable for \(duration(seconds)); \(d.jobs) series wait: "
+            body.summary = (isTLSFailure(d.lastError) ? "destination \(d.name) fails DICOM over TLS (nothing is sent in clear text)"
+                            : "destination \(d.name) has been unreachable") + " for \(duration(seconds)); \(d.jobs) series wait: "
                 + masked(d.lastError)
         case .diskLow(let folders, let available, let minimum):
             body.disk = .init(folders: folders, available: available, minimum: minimum)

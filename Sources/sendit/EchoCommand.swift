@@ -12,6 +12,7 @@ struct EchoCommand: ParsableCommand {
     @Option(name: .long, help: "Calling AE title (this side).") var aet = "SENDIT"
     @Option(name: .long, help: "Called AE title (the peer).") var aec = "ANY-SCP"
     @Option(name: .long, help: "Seconds to wait for the connection and each answer.") var timeout: Double = 15
+    @OptionGroup var tls: TLSOptions
     @Argument(help: "Peer host name or address.") var host: String
     @Argument(help: "Peer TCP port.") var port: Int
 
@@ -24,12 +25,13 @@ struct EchoCommand: ParsableCommand {
         p.connectTimeout = timeout
         p.artimTimeout = timeout
         p.dimseTimeout = timeout
+        p.tls = try tls.store()
         do {
             let association = try RequestorAssociation(p)
             let status = try association.echo()
             try association.release()
             let ms = Int(Date().timeIntervalSince(start) * 1000)
-            print("C-ECHO \(host):\(port) (\(aec)): \(status) in \(ms) ms")
+            print("C-ECHO \(host):\(port) (\(aec))\(p.tls == nil ? "" : " over TLS"): \(status) in \(ms) ms")
             if !status.isSuccess { throw ExitCode(1) }
         } catch let failure as RequestorAssociation.Failure {
             FileHandle.standardError.write(Data("sendit echo: \(host):\(port) (\(aec)): \(failure)\n".utf8))

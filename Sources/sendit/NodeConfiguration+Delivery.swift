@@ -19,6 +19,7 @@ extension NodeConfiguration {
         var orthanc = StorageSCU.Destination(host: r.text(.orthancIPAddress), port: r.integer(.orthancPort),
                                              calledAETitle: r.text(.orthancAETitle), callingAETitle: calling)
         orthanc.dimseTimeout = sendTimeout
+        orthanc.tls = r.value(.orthancTLS) { text in try TLSOptions.destinationStore(text, name: "orthanc") }
         let verify = r.choice(.orthancVerify)
         var rest = OrthancREST(url: r.url(.orthancURL) ?? URL(fileURLWithPath: "/"), username: r.text(.orthancUsername),
                                password: r.text(.orthancPassword))
@@ -119,13 +120,20 @@ extension NodeConfiguration {
         return DeliveryDestination(name: "dicomweb", target: .dicomweb(client, verify: verify))
     }
 
-    /// One entry of EXTRA_DESTINATIONS: NAME=AET@HOST:PORT[ REST-URL|commitment].
+    /// One entry of EXTRA_DESTINATIONS: NAME=AET@HOST:PORT[ REST-URL|commitment][ tls:OPTIONS]
+    /// (OPTIONS as ORTHANC_TLS takes them, without spaces).
     static func extraDestination(_ entry: String, calling: String, sendTimeout: TimeInterval,
                                  commitmentTimeout: TimeInterval) throws -> DeliveryDestination {
-        let bad = SettingsResolver.Refusal("\"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL|commitment]")
+        let bad = SettingsResolver.Refusal("\"\(entry)\" is not NAME=AET@HOST:PORT[ REST-URL|commitment][ tls:OPTIONS]")
         guard let eq = entry.firstIndex(of: "=") else { throw bad }
         let name = String(entry[..<eq]).trimmingCharacters(in: .whitespaces)
-        let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var tlsOptions: String? = nil
+        if let last = parts.last, parts.count >= 2, last.hasPrefix("tls:") {
+            tlsOptions = String(last.dropFirst(4))
+            parts.removeLast()
+            guard !tlsOptions!.isEmpty else { throw SettingsResolver.Refusal("\(name): tls: needs its options (\(TLSOptions.allowed))") }
+        }
         guard DeliveryDestination.isValidName(name), (1...2).contains(parts.count),
               let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
               let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
@@ -137,6 +145,13 @@ extension NodeConfiguration {
         }
         var dicom = StorageSCU.Destination(host: host, port: port, calledAETitle: called, callingAETitle: calling)
         dicom.dimseTimeout = sendTimeout
+        if let tlsOptions {
+            do {
+                dicom.tls = try TLSOptions.destinationStore(tlsOptions, name: name)
+            } catch let refusal as SettingsResolver.Refusal {
+                throw SettingsResolver.Refusal("\(name): \(refusal.message)")
+            }
+        }
         var verification = DeliveryDestination.Verification.none
         if parts.count == 2 {
             if parts[1] == "commitment" {

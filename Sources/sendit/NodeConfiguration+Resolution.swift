@@ -84,16 +84,8 @@ extension NodeConfiguration {
         web.sessionLifetime = r.seconds(.sessionLifetime)
         web.showPHI = r.boolean(.showPHI)
         web.metricsPublic = r.boolean(.metricsPublic)
-        func readable(_ setting: Setting) -> String? {
-            r.value(setting) { text -> String? in
-                guard !text.isEmpty else { return nil }
-                let path = PipelineConfiguration.absolute(text)
-                guard FileManager.default.isReadableFile(atPath: path) else { throw SettingsResolver.Refusal("cannot read \(path)") }
-                return path
-            }
-        }
-        web.tlsCertificate = readable(.httpTLSCert)
-        web.tlsKey = readable(.httpTLSKey)
+        web.tlsCertificate = r.readableFile(.httpTLSCert)
+        web.tlsKey = r.readableFile(.httpTLSKey)
         if (web.tlsCertificate == nil) != (web.tlsKey == nil) {
             r.refuse(web.tlsCertificate == nil ? .httpTLSCert : .httpTLSKey, "must be set with \(web.tlsCertificate == nil ? "HTTP_TLS_KEY" : "HTTP_TLS_CERT")")
         }
@@ -140,6 +132,7 @@ extension NodeConfiguration {
         c.dimseTimeout = r.seconds(.dicomDIMSETimeout)
         c.sync = r.boolean(.fsync)
         c.shutdownGrace = r.seconds(.shutdownGrace)
+        resolveServerTLS(&r, &c)
         return c
     }
 

@@ -16,6 +16,7 @@ struct QueryRetrieveOptions: ParsableArguments {
     @Option(name: .customLong("study-uid"), help: "Study Instance UID to look for.") var studyUID: String?
     @Option(name: .long, help: "Information model: study (Study Root) or patient (Patient Root).") var model = "study"
     @Option(name: .long, help: "Seconds to wait for the connection and for each response.") var timeout: Double = 60
+    @OptionGroup var tls: TLSOptions
 
     static let help = """
         These commands print original identifiers (Patient ID, Accession Number,
@@ -60,6 +61,7 @@ struct QueryRetrieveOptions: ParsableArguments {
         p.connectTimeout = timeout
         p.artimTimeout = timeout
         p.dimseTimeout = timeout
+        p.tls = try tls.store()
         return p
     }
 

@@ -15,13 +15,14 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
             summary; exit status 1 if any file was not stored.
             """)
 
-    static let optionsTakingValues: Set<String> = ["--aet", "--aec", "--timeout", "--max-pdu"]
+    static let optionsTakingValues = Set(["--aet", "--aec", "--timeout", "--max-pdu"]).union(TLSOptions.optionsTakingValues)
 
     @Option(name: .long, help: "Calling AE title (this side).") var aet = "SENDIT"
     @Option(name: .long, help: "Called AE title (the peer).") var aec = "ANY-SCP"
     @Option(name: .long, help: "Seconds to wait for the connection and for each response.") var timeout: Double = 60
     @Option(name: .customLong("max-pdu"), help: "Maximum PDU length received.") var maxPDU: UInt32 = 128 * 1024
     @Flag(name: .shortAndLong, help: "Print only failures and the summary.") var quiet = false
+    @OptionGroup var tls: TLSOptions
     @Argument(help: "Peer host, peer port, then files or folders. A path starting with '-' goes after '--'.")
     var paths: [String] = []
 
@@ -36,6 +37,7 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
         destination.connectTimeout = timeout
         destination.dimseTimeout = timeout
         destination.maximumPDULength = maxPDU
+        destination.tls = try tls.store()
         let start = Date()
         var sent = 0, warnings = 0, failed = 0, bytes: UInt64 = 0
         _ = StorageSCU.send(paths: files, to: destination) { r in

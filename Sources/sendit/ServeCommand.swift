@@ -127,6 +127,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
             try server.openPort()
+            // SIGHUP: the TLS certificates (the listener's, the destinations') are read again.
+            let destinationTLS = pipeline.destinations.compactMap { d -> TLSContextStore? in
+                if case .dicom(let dicom, _) = d.target { return dicom.tls }
+                return nil
+            }
+            TLSReload.install([server.tlsContexts].compactMap { $0 } + destinationTLS, logger: logger)
             // Only now, with the port ours and the data folder locked against a second server,
             // may what a crash left in .incoming be touched. The lock is held until the process
             // exits (the intake still finishes staging folders after the listener stops).

@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Deidentify
 import Pipeline
 
@@ -20,6 +21,13 @@ enum Setting: String, CaseIterable, Sendable {
     case dicomARTIMTimeout = "DICOM_ARTIM_TIMEOUT"
     case dicomIdleTimeout = "DICOM_IDLE_TIMEOUT"
     case dicomDIMSETimeout = "DICOM_DIMSE_TIMEOUT"
+    case dicomTLSPort = "DICOM_TLS_PORT"
+    case dicomTLSOnly = "DICOM_TLS_ONLY"
+    case dicomTLSCert = "DICOM_TLS_CERT"
+    case dicomTLSKey = "DICOM_TLS_KEY"
+    case dicomTLSCA = "DICOM_TLS_CA"
+    case dicomTLSClientCerts = "DICOM_TLS_CLIENT_CERTS"
+    case dicomTLSAESubjects = "DICOM_TLS_AE_SUBJECTS"
     case fsync = "FSYNC"
     case shutdownGrace = "SHUTDOWN_GRACE"
     case database = "DATABASE"
@@ -54,6 +62,7 @@ enum Setting: String, CaseIterable, Sendable {
     case orthancPort = "ORTHANC_PORT"
     case orthancAETitle = "ORTHANC_AE_TITLE"
     case orthancCallingAETitle = "ORTHANC_CALLING_AE_TITLE"
+    case orthancTLS = "ORTHANC_TLS"
     case orthancVerify = "ORTHANC_VERIFY"
     case commitmentTimeout = "COMMITMENT_TIMEOUT"
     case orthancURL = "ORTHANC_URL"
@@ -159,6 +168,30 @@ enum Setting: String, CaseIterable, Sendable {
             Declaration(kind: .seconds, defaultValue: "30", help: "seconds to wait for an A-ASSOCIATE-RQ, or for the peer to close")
         case .dicomIdleTimeout: Declaration(kind: .seconds, defaultValue: "60", help: "seconds an association may stay silent between messages")
         case .dicomDIMSETimeout: Declaration(kind: .seconds, defaultValue: "60", help: "seconds to wait for the next fragment of a message")
+        case .dicomTLSPort:
+            Declaration(kind: .special(type: "port or empty", allowed: "0 to 65535 (2762: IANA's port for DICOM over TLS), or empty"),
+                        defaultValue: "", help: "TCP port of the DICOM over TLS listener, beside DICOM_PORT (empty: none; TLS 1.2 and 1.3, BCP 195 ciphers)")
+        case .dicomTLSOnly:
+            Declaration(kind: .boolean, defaultValue: "false", help: "listen on DICOM_TLS_PORT only: no clear-text listener on DICOM_PORT")
+        case .dicomTLSCert:
+            Declaration(kind: .special(type: "path", allowed: "a readable PEM certificate (chain) file, or empty"), defaultValue: "",
+                        help: "the TLS listener's certificate chain (PEM, its own certificate first; needed with DICOM_TLS_PORT)")
+        case .dicomTLSKey:
+            Declaration(kind: .special(type: "path", allowed: "a readable PEM private key file, or empty"), defaultValue: "",
+                        help: "the TLS listener certificate's private key (PEM; needed with DICOM_TLS_PORT)")
+        case .dicomTLSCA:
+            Declaration(kind: .special(type: "path", allowed: "a readable PEM CA bundle file, or empty"), defaultValue: "",
+                        help: "the CA certificates (PEM) client certificates are verified against (needed unless DICOM_TLS_CLIENT_CERTS is none)")
+        case .dicomTLSClientCerts:
+            Declaration(kind: .choice(TLSServerSettings.ClientCertificates.allCases.map(\.rawValue)), defaultValue: "none",
+                        help: "client certificates on the TLS listener: none (not asked for), optional (one sent must verify against DICOM_TLS_CA), "
+                            + "required (mutual TLS: a peer without a valid one is refused)")
+        case .dicomTLSAESubjects:
+            Declaration(kind: .special(type: "list", allowed: "SUBJECT->AE[,AE...] entries, ;-separated (SUBJECT: a whole RFC 2253 subject such as "
+                                        + "CN=ct1,O=Hospital, or a common name alone); or empty"),
+                        defaultValue: "",
+                        help: "the calling AE titles each client certificate may use on the TLS listener (empty: any; set: a peer whose certificate "
+                            + "is not listed may call as none)")
         case .fsync: Declaration(kind: .boolean, defaultValue: "true", help: "fdatasync each received instance and de-identified copy before going on")
         case .shutdownGrace: Declaration(kind: .seconds, defaultValue: "10", help: "seconds associations and jobs get to finish on shutdown")
         case .database: Declaration(kind: .path(optional: false), defaultValue: "./sendit.db", help: "the SQLite index (studies, series, images, jobs, events)")
@@ -237,6 +270,10 @@ enum Setting: String, CaseIterable, Sendable {
             Declaration(kind: .aeTitle(optional: false), defaultValue: "ORTHANC", help: "the destination Orthanc's AE title (called AE)")
         case .orthancCallingAETitle:
             Declaration(kind: .aeTitle(optional: true), defaultValue: "", help: "calling AE title towards Orthanc (empty: DICOM_AE_TITLE)")
+        case .orthancTLS:
+            Declaration(kind: .special(type: "TLS options or empty", allowed: TLSOptions.allowed), defaultValue: "",
+                        help: "DICOM over TLS to the Orthanc: the server certificate checked against ca= (and its name) or pin=, "
+                            + "optional client certificate (empty: clear text; a failure never falls back to it)")
         case .orthancVerify:
             Declaration(kind: .choice(["rest", "commitment", "none"]), defaultValue: "rest",
                         help: "how stores are verified: rest (Orthanc's REST API at ORTHANC_URL), commitment (Storage Commitment) or none")
@@ -247,8 +284,9 @@ enum Setting: String, CaseIterable, Sendable {
         case .orthancUsername: Declaration(kind: .text(optional: true), defaultValue: "", help: "user for ORTHANC_URL (HTTP basic; empty: none)")
         case .orthancPassword: Declaration(kind: .text(optional: true), defaultValue: "", help: "password for ORTHANC_URL", isSecret: true)
         case .extraDestinations:
-            Declaration(kind: .special(type: "list", allowed: "NAME=AET@HOST:PORT[ REST-URL|commitment] entries, ;-separated"),
-                        defaultValue: "", help: "more DICOM destinations, and how stores are verified there")
+            Declaration(kind: .special(type: "list", allowed: "NAME=AET@HOST:PORT[ REST-URL|commitment][ tls:OPTIONS] entries, ;-separated "
+                                        + "(OPTIONS as ORTHANC_TLS takes them, without spaces)"),
+                        defaultValue: "", help: "more DICOM destinations, how stores are verified there, and DICOM over TLS to them")
         case .sendToGoogle:
             Declaration(kind: .boolean, defaultValue: "false",
                         help: "also upload each series to Google Cloud Storage as a NIfTI volume (.nii.gz) with a metadata JSON")

@@ -94,6 +94,16 @@ struct SettingsResolver {
         value(s) { $0.isEmpty ? nil : PipelineConfiguration.absolute($0) }
     }
 
+    /// A file that must be readable (made absolute); nil when empty.
+    mutating func readableFile(_ s: Setting) -> String? {
+        value(s) { text -> String? in
+            guard !text.isEmpty else { return nil }
+            let path = PipelineConfiguration.absolute(text)
+            guard FileManager.default.isReadableFile(atPath: path) else { throw SettingsResolver.Refusal("cannot read \(path)") }
+            return path
+        }
+    }
+
     /// A `.url` setting; nil when optional and empty.
     mutating func url(_ s: Setting) -> URL? {
         converted(s) { text -> URL?? in text.isEmpty ? .some(nil) : Setting.Kind.httpURL(text) }

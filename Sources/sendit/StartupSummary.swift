@@ -5,6 +5,11 @@ import Pipeline
 /// what an operator checks first (ports, folders, destinations, how images are de-identified,
 /// the web address). Pure: the configuration in, lines out. No secret is in it.
 enum StartupSummary {
+    static func overTLS(_ d: DeliveryDestination) -> String {
+        if case .dicom(let dicom, _) = d.target, dicom.tls != nil { return " over TLS" }
+        return ""
+    }
+
     /// `dicomPort`: the port the listener holds (DICOM_PORT=0 picks a free one).
     static func lines(_ node: NodeConfiguration, values: SettingValues, dicomPort: Int) -> [String] {
         let server = node.server, pipeline = node.pipeline
@@ -16,7 +21,7 @@ enum StartupSummary {
         }
         let destinations = node.destinations.isEmpty
             ? ["none: de-identified series stay in the outbox (SEND_TO_ORTHANC, EXTRA_DESTINATIONS)"]
-            : node.destinations.map { "\($0.name) \($0.address)" + verification($0) }
+            : node.destinations.map { "\($0.name) \($0.address)" + verification($0) + overTLS($0) }
         // The service's address with any user, password and query masked.
         let identify = node.identifiersURL.map { _ in
             "identifiers service " + Setting.identifiersURL.shown(values[.identifiersURL].text)
@@ -26,6 +31,8 @@ enum StartupSummary {
             "sendit \(VersionCommand.version) (build \(BuildCommit.commit)) starting",
             "  DICOM           \(server.aeTitle) on \(server.bindAddress):\(dicomPort); callers \(callers); "
                 + "at most \(server.maximumAssociations) associations",
+            "  DICOM over TLS  " + (server.tlsPort.map { "port \($0)" + (server.plainListener ? "" : " only (DICOM_TLS_ONLY)")
+                + "; client certificates \(server.tls?.clientCertificates.rawValue ?? "none")" } ?? "off (DICOM_TLS_PORT empty)"),
             "  web             \(web)",
             "  data folder     \(server.dataFolder) (a study is finished \(format(pipeline.stableAge)) s after its last image)",
             "  index           \(pipeline.databasePath)",

@@ -59,7 +59,8 @@ import TestSupport
         case .burnedInRules: return (root + "/site.rules", root + "/bad.rules")
         case .entityID: return ("PatientName", "PatientIdentifier")
         case .itemID: return ("StudyID", "Accession")
-        case .extraDestinations: return ("pacs=PACS@10.0.0.2:104 commitment;b=B@h:1 http://h:8042", "pacs=PACS@10.0.0.2")
+        case .extraDestinations:
+            return ("pacs=PACS@10.0.0.2:104 commitment;b=B@h:1 http://h:8042;c=C@h:2762 tls:ca=system", "pacs=PACS@10.0.0.2")
         case .googleCloudStorage: return ("other-bucket", "a/b")
         case .googleStorageCollection: return ("study/", "/")
         case .googleMetadataFields: return ("PatientID,Matrix", "PatientID,Nonsense")
@@ -74,6 +75,12 @@ import TestSupport
         case .projectsFile: return (root + "/site.projects", root + "/bad.projects")
         case .retrieveSources: return ("pacs=PACS@10.0.0.2:104;old=OLD@h:11112 get", "pacs=PACS@10.0.0.2")
         case .retrieveWindow: return ("20:00-06:00", "20:00")
+        // (With a port, DICOM_TLS_CERT and _KEY must be set: TLSConfigurationTests.)
+        case .dicomTLSPort: return ("", "70000")
+        case .dicomTLSOnly: return ("false", "maybe")
+        case .dicomTLSCert, .dicomTLSKey, .dicomTLSCA: return ("", root + "/missing.pem")
+        case .dicomTLSAESubjects: return ("CN=ct1,O=Hospital->CT1,CT1B; pacs->PACS", "ct1->ABCDEFGHIJKLMNOPQ")
+        case .orthancTLS: return ("ca=system,name=orthanc.example.org", "ca=/a,pin=/b")
         default: break
         }
         switch s.kind {
