@@ -64,6 +64,18 @@ import Testing
         #expect(AlertConditions.decide(o, disks: [], settings: settings, now: t0).clear == ["destination-down:orthanc"])
     }
 
+    /// A TLS failure (a certificate that does not verify) does not pass by waiting: alerted at
+    /// once, saying so; the images wait (nothing goes in clear text).
+    @Test func aDestinationFailingTLSIsDownAtOnce() throws {
+        let tls = AlertObservation.Destination(name: "pacs", failingSince: t0, jobs: 1, lastError:
+            "pacs: TLS: handshake failed: certificate verification failed: certificate has expired")
+        let d = AlertConditions.decide(AlertObservation(failingDestinations: [tls]), disks: [], settings: settings, now: t0)
+        #expect(keys(d) == ["destination-down:pacs"])
+        let body = try AlertBody.decode(AlertConditions.alert(d.raise[0], settings: settings, now: t0).body("destination-down:pacs"))
+        #expect(body.summary.contains("fails DICOM over TLS") && body.summary.contains("certificate has expired"), "\(body.summary)")
+        #expect(!AlertConditions.isTLSFailure("pacs: connection refused"))
+    }
+
     @Test func foldersOnOneFileSystemMakeOneDiskConditionThatClearsTenPercentAbove() {
         let low: [AlertConditions.Disk] = [.init(name: "data", device: 7, available: 1_000_000_000, total: 100_000_000_000),
                                            .init(name: "outbox", device: 7, available: 1_000_000_000, total: 100_000_000_000),
