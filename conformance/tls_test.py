@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+"""The DICOM over TLS test (run conformance/tls-test; it picks Python and sendit).
+
+A throw-away CA and certificates are made with the openssl CLI at run time (RSA 2048; a CA,
+another CA, and leaf certificates: valid for localhost/127.0.0.1, expired, self-signed, signed
+by the other CA, for the wrong host name; client certificates whose subject is allowed or
+not allowed for its calling AE title, expired, from the other CA). Then, on loopback:
+
+  acceptor, server-only (DICOM_TLS_PORT beside DICOM_PORT, DICOM_TLS_CLIENT_CERTS=none):
+    echoscu-tls, storescu-tls   dcmtk `echoscu +tla` / `storescu +tla` (verifying sendit's
+                                certificate against the CA): Success, 5 images stored
+    pynetdicom-tls              pynetdicom with an ssl.SSLContext (server name checked): C-ECHO
+                                and a C-STORE, Success
+    plaintext-on-tls-port       plain echoscu to the TLS port fails; the log says why
+    trickled-handshake          a client that sends its ClientHello a byte at a time is cut off
+                                by ARTIM (DICOM_ARTIM_TIMEOUT=3) with a log line
+    sighup-reload               the certificate files replaced and SIGHUP: a new connection sees
+                                the new certificate, an association opened before goes on
+  acceptor, mutual (DICOM_TLS_CLIENT_CERTS=required, DICOM_TLS_AE_SUBJECTS):
+    mutual-echoscu, mutual-storescu, mutual-pynetdicom   an allowed client certificate: Success
+    no-client-cert, client-cert-other-ca, client-cert-expired   the handshake fails, logged
+    subject-not-allowed         a valid certificate whose subject may not call as its AE title:
+                                A-ASSOCIATE-RJ (calling AE title not recognised), the subject logged
+  after every hostile case the node still answers plain echoscu and TLS echoscu.
+  requestor (sendit echo/send with --tls-*):
+    send-storescp-tls, send-storescp-mutual   `storescp +tls` server-only and mutual: all stored
+    echo-pinned                 a pinned self-signed certificate: Success; a pin of another: refused
+    refuse-wrong-host, refuse-expired, refuse-other-ca, refuse-self-signed, refuse-no-client-cert
+                                `sendit echo` exits 1 naming the reason
+    orthanc-tls                 `sendit send` to Orthanc with DicomTlsEnabled (mutual): all stored
+  pipeline (sendit serve):
+    destination-tls-failure     an EXTRA_DESTINATIONS entry with tls: to a storescp whose
+                                certificate is expired: the destination fails with the reason,
+                                nothing reaches it, the images wait; ORTHANC_TLS to Orthanc
+                                (mutual) meanwhile delivers and verifies them all
+    destination-tls-recovers    the storescp restarted with a valid certificate: all delivered
+A case fails if it could pass vacuously. Exit 1 if any case fails. About a minute.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import children, runs  # noqa: E402
+from harness.children import Child  # noqa: E402
+from harness.corpora import ct_series  # noqa: E402
+from harness.ports import free_port, wait_port  # noqa: E402
+from harness.sendit import Sendit  # noqa: E402
+from harness.waiting import wait_for  # noqa: E402
+
+ARGS = None
+RESULTS = []
+WORK = None
+PKI = None
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def check(case, ok, detail):
+    detail = " ".join(detail.split())
+    RESULTS.append((case, bool(ok), detail))
+    log(f"{case}: {'pass' if ok else 'FAIL'}  {detail}")
+
+
+def run(cmd, timeout=60, env=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return r.returncode, r.stdout + r.stderr
+
+
+# ---- certificates
+
+class Certificates:
+    """A CA, another CA and leaf certificates under folder, made with the openssl CLI."""
+
+    def __init__(self, folder):
+        self.dir = folder
+        os.makedirs(folder, exist_ok=True)
+        self.ca = self._ca("ca", "sendit test CA")
+        self.other_ca = self._ca("other-ca", "another CA")
+        self.server = self._leaf("server", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
+        self.server2 = self._leaf("server2", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
+        self.wrong_host = self._leaf("wrong-host", "wrong.example.org", self.ca, san="DNS:wrong.example.org")
+        self.other = self._leaf("server-other-ca", "localhost", self.other_ca, san="DNS:localhost,IP:127.0.0.1")
+        self.self_signed = self._self_signed("self-signed", "localhost")
+        self.expired = self._expired("expired", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
+        self.client_ok = self._leaf("client-ok", "modality-ok", self.ca, client=True)
+        self.client_bad = self._leaf("client-bad", "modality-bad", self.ca, client=True)
+        self.client_other = self._leaf("client-other-ca", "modality-ok", self.other_ca, client=True)
+        self.client_expired = self._expired("client-expired", "modality-ok", self.ca, client=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _openssl(self, *args):
+        r = subprocess.run(["openssl", *args], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"openssl {' '.join(args)}: {r.stderr[-800:]}")
+
+    def _ca(self, name, cn):
+        key, pem = self.path(name + ".key"), self.path(name + ".pem")
+        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days", "2",
+                      "-subj", f"/O=sendit tests/CN={cn}", "-addext", "basicConstraints=critical,CA:TRUE",
+                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        return (pem, key)
+
+    def _extensions(self, name, san, client):
+        ext = self.path(name + ".ext")
+        with open(ext, "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n")
+            f.write(f"extendedKeyUsage={'clientAuth' if client else 'serverAuth'}\n")
+            if san:
+                f.write(f"subjectAltName={san}\n")
+        return ext
+
+    def _request(self, name, cn):
+        key, csr = self.path(name + ".key"), self.path(name + ".csr")
+        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/O=sendit tests/CN={cn}")
+        return key, csr
+
+    def _leaf(self, name, cn, ca, san=None, client=False):
+        key, csr = self._request(name, cn)
+        pem = self.path(name + ".pem")
+        self._openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-set_serial", str(abs(hash(name)) % 10**12),
+                      "-days", "2", "-out", pem, "-extfile", self._extensions(name, san, client))
+        return (pem, key)
+
+    def _self_signed(self, name, cn):
+        key, pem = self.path(name + ".key"), self.path(name + ".pem")
+        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days", "2",
+                      "-subj", f"/CN={cn}", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
+        return (pem, key)
+
+    def _expired(self, name, cn, ca, san=None, client=False):
+        """Valid in January 2020 only: `openssl ca` takes explicit dates (x509 -req does not)."""
+        key, csr = self._request(name, cn)
+        pem = self.path(name + ".pem")
+        db = self.path(name + "-db")
+        os.makedirs(db, exist_ok=True)
+        open(os.path.join(db, "index.txt"), "w").close()
+        with open(os.path.join(db, "serial"), "w") as f:
+            f.write("1000\n")
+        conf = os.path.join(db, "ca.cnf")
+        with open(conf, "w") as f:
+            f.write(f"[ca]\ndefault_ca=c\n[c]\ndatabase={db}/index.txt\nserial={db}/serial\nnew_certs_dir={db}\n"
+                    f"default_md=sha256\npolicy=p\ncopy_extensions=none\n[p]\ncommonName=supplied\norganizationName=optional\n")
+        self._openssl("ca", "-batch", "-config", conf, "-cert", ca[0], "-keyfile", ca[1], "-in", csr, "-out", pem,
+                      "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext",
+                      "-extfile", self._extensions(name, san, client))
+        return (pem, key)
+
+
+# ---- peers
+
+def echoscu(port, tls=None, aet="ECHOSCU", aec="SENDIT", timeout=20):
+    """dcmtk echoscu to 127.0.0.1:port; tls: None (clear), "anonymous", or (cert, key); the
+    peer's certificate verified against the CA. (exit status, output)"""
+    cmd = ["echoscu", "-aet", aet, "-aec", aec, "-to", "10", "-ta", "10", "-td", "10"]
+    cmd += tls_options(tls)
+    return run(cmd + ["127.0.0.1", str(port)], timeout=timeout)
+
+
+def tls_options(tls):
+    if tls is None:
+        return []
+    trust = ["+cf", PKI.ca[0]]
+    if tls == "anonymous":
+        return ["+tla"] + trust
+    return ["+tls", tls[1], tls[0]] + trust
+
+
+def storescu(port, files, tls=None, aet="STORESCU"):
+    return run(["storescu", "-aet", aet, "-aec", "SENDIT", *tls_options(tls), "127.0.0.1", str(port), *files], timeout=60)
+
+
+def node_answers(node):
+    """Plain echoscu on DICOM_PORT and TLS echoscu on DICOM_TLS_PORT both answer."""
+    tls = "anonymous" if node.env.get("DICOM_TLS_CLIENT_CERTS", "none") == "none" else PKI.client_ok
+    plain, _ = echoscu(node.port)
+    secure, _ = echoscu(node.tls_port, tls)
+    return plain == 0 and secure == 0
+
+
+def pynetdicom_context(client=None, verify_name=True):
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=PKI.ca[0])
+    ctx.check_hostname = verify_name
+    if client:
+        ctx.load_cert_chain(client[0], client[1])
+    return ctx
+
+
+def pynetdicom_echo_store(port, ctx, files, aet="PYNETDICOM"):
+    """C-ECHO then C-STORE of files over TLS with pynetdicom: (echo status, [store statuses])."""
+    from pydicom import dcmread
+    from pynetdicom import AE
+    from pynetdicom.sop_class import CTImageStorage, Verification
+    ae = AE(ae_title=aet)
+    ae.add_requested_context(Verification)
+    ae.add_requested_context(CTImageStorage)
+    assoc = ae.associate("127.0.0.1", port, ae_title="SENDIT", tls_args=(ctx, "localhost"))
+    if not assoc.is_established:
+        return None, []
+    echo = assoc.send_c_echo()
+    stores = [assoc.send_c_store(dcmread(f)) for f in files]
+    assoc.release()
+    return (echo.Status if echo else None), [s.Status if s else None for s in stores]
+
+
+class Storescp:
+    """dcmtk storescp +tls on port, writing to folder; tls_mode "server" (-ic) or "mutual" (+cf CA, -rc)."""
+
+    def __init__(self, folder, cert, port=None, mutual=False):
+        os.makedirs(folder, exist_ok=True)
+        self.folder, self.port = folder, port or free_port()
+        peer = ["+cf", PKI.ca[0], "-rc"] if mutual else ["-ic"]
+        self.child = Child(["storescp", "-od", folder, "-aet", "STORESCP", "+tls", cert[1], cert[0], *peer, str(self.port)],
+                           log_path=folder + ".log")
+        wait_port(self.port, 10)
+
+    def files(self):
+        return sorted(f for f in os.listdir(self.folder) if not f.startswith("."))
+
+    def stop(self):
+        self.child.stop()
+
+
+def sendit_cli(*args, timeout=120):
+    return run([ARGS.sendit, *args], timeout=timeout)
+
+
+def tls_node(root, **settings):
+    tls_port = free_port()
+    env = dict(DICOM_TLS_PORT=str(tls_port), DICOM_TLS_CERT=os.path.join(root, "node.pem"),
+               DICOM_TLS_KEY=os.path.join(root, "node.key"), DICOM_ARTIM_TIMEOUT="3", HTTP_ENABLED="false")
+    os.makedirs(root, exist_ok=True)
+    shutil.copy(PKI.server[0], env["DICOM_TLS_CERT"])
+    shutil.copy(PKI.server[1], env["DICOM_TLS_KEY"])
+    env.update(settings)
+    node = Sendit(ARGS.sendit, root, **env)
+    node.tls_port = tls_port
+    node.start()
+    wait_port(tls_port, 10)
+    return node
+
+
+def stored_over_tls(node, count):
+    """Associations the node logged as ended with `count` images stored over TLS."""
+    return [l for l in node.log_lines("association ended") if re.search(rf"\bstored={count}\b", l) and "tls=" in l]
+
+
+# ---- the cases
+
+def acceptor_server_only(files):
+    node = tls_node(os.path.join(WORK, "node1"))
+    try:
+        code, out = echoscu(node.tls_port, "anonymous")
+        check("echoscu-tls", code == 0, f"echoscu +tla: exit {code}")
+        code, out = storescu(node.tls_port, files[:5], "anonymous")
+        ok = wait_for(lambda: stored_over_tls(node, 5), 10, 0.2)
+        check("storescu-tls", code == 0 and ok, f"storescu +tla: exit {code}; 5 stored over TLS: {bool(ok)}")
+        echo, stores = pynetdicom_echo_store(node.tls_port, pynetdicom_context(), files[5:7])
+        check("pynetdicom-tls", echo == 0 and stores == [0, 0], f"pynetdicom: C-ECHO {echo}, C-STORE {stores}")
+
+        before = len(node.log_lines("TLS handshake failed"))
+        code, out = echoscu(node.tls_port)
+        failed = wait_for(lambda: len(node.log_lines("TLS handshake failed")) > before, 10, 0.2)
+        line = (node.log_lines("TLS handshake failed") or [""])[-1]
+        check("plaintext-on-tls-port", code != 0 and failed and node_answers(node),
+              f"plain echoscu to the TLS port: exit {code}; logged: {line[-140:]}")
+
+        before = len(node.log_lines("TLS handshake failed"))
+        elapsed, closed = trickle(node.tls_port)
+        logged = wait_for(lambda: [l for l in node.log_lines("TLS handshake failed")[before:] if "timed out" in l], 5, 0.2)
+        check("trickled-handshake", closed and 2.5 <= elapsed <= 8 and logged and node_answers(node),
+              f"connection closed after {elapsed:.1f} s (ARTIM 3 s): {closed}; logged: {bool(logged)}")
+
+        sighup_reload(node)
+    finally:
+        node.stop()
+
+
+def trickle(port):
+    """Sends a TLS ClientHello one byte every 0.4 s; (seconds until the server closed, closed?)."""
+    ctx = ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = outgoing.read()
+    s = socket.create_connection(("127.0.0.1", port))
+    start = time.monotonic()
+    try:
+        for i in range(len(hello) - 1):   # never the whole hello
+            s.sendall(hello[i:i + 1])
+            s.settimeout(0.4)
+            try:
+                if s.recv(1) == b"":
+                    return time.monotonic() - start, True
+            except socket.timeout:
+                pass
+            except (ConnectionResetError, BrokenPipeError):
+                return time.monotonic() - start, True
+            if time.monotonic() - start > 20:
+                break
+        return time.monotonic() - start, False
+    except (ConnectionResetError, BrokenPipeError):
+        return time.monotonic() - start, True
+    finally:
+        s.close()
+
+
+def served_serial(port):
+    """The serial number of the certificate the TLS port shows now."""
+    ctx = ssl.create_default_context(cafile=PKI.ca[0])
+    with socket.create_connection(("127.0.0.1", port)) as raw, ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        der = s.getpeercert(binary_form=True)
+    r = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-serial"], input=der, capture_output=True)
+    return r.stdout.decode().strip()
+
+
+def pem_serial(path):
+    return subprocess.run(["openssl", "x509", "-in", path, "-noout", "-serial"], capture_output=True, text=True).stdout.strip()
+
+
+def sighup_reload(node):
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification
+    before = served_serial(node.tls_port)
+    ae = AE(ae_title="PYNETDICOM")
+    ae.add_requested_context(Verification)
+    assoc = ae.associate("127.0.0.1", node.tls_port, ae_title="SENDIT", tls_args=(pynetdicom_context(), "localhost"))
+    shutil.copy(PKI.server2[0], node.env["DICOM_TLS_CERT"])
+    shutil.copy(PKI.server2[1], node.env["DICOM_TLS_KEY"])
+    os.kill(node.child.pid, signal.SIGHUP)
+    reloaded = wait_for(lambda: node.log_lines("TLS certificates reloaded"), 5, 0.1)
+    after = served_serial(node.tls_port)
+    open_goes_on = assoc.is_established and (assoc.send_c_echo().Status == 0)
+    if assoc.is_established:
+        assoc.release()
+    check("sighup-reload", reloaded and before == pem_serial(PKI.server[0]) and after == pem_serial(PKI.server2[0]) and open_goes_on,
+          f"served {before} then {after} after SIGHUP; the association opened before answered C-ECHO: {open_goes_on}")
+
+
+def acceptor_mutual(files):
+    node = tls_node(os.path.join(WORK, "node2"), DICOM_TLS_CA=PKI.ca[0], DICOM_TLS_CLIENT_CERTS="required",
+                    DICOM_TLS_AE_SUBJECTS="modality-ok->ECHOSCU,STORESCU,PYNETDICOM")
+    try:
+        code, _ = echoscu(node.tls_port, PKI.client_ok)
+        check("mutual-echoscu", code == 0, f"echoscu +tls with an allowed certificate: exit {code}")
+        code, _ = storescu(node.tls_port, files[:3], PKI.client_ok)
+        ok = wait_for(lambda: stored_over_tls(node, 3), 10, 0.2)
+        check("mutual-storescu", code == 0 and ok, f"storescu +tls: exit {code}; 3 stored over TLS: {bool(ok)}")
+        echo, stores = pynetdicom_echo_store(node.tls_port, pynetdicom_context(PKI.client_ok), files[3:4])
+        check("mutual-pynetdicom", echo == 0 and stores == [0], f"pynetdicom with a client certificate: C-ECHO {echo}, C-STORE {stores}")
+
+        for case, tls, needle in [("no-client-cert", "anonymous", "certificate"),
+                                  ("client-cert-other-ca", PKI.client_other, "certificate"),
+                                  ("client-cert-expired", PKI.client_expired, "expired")]:
+            before = len(node.log_lines("TLS handshake failed"))
+            code, _ = echoscu(node.tls_port, tls)
+            logged = wait_for(lambda: node.log_lines("TLS handshake failed")[before:], 5, 0.1)
+            line = logged[-1] if logged else ""
+            check(case, code != 0 and needle in line and node_answers(node), f"echoscu: exit {code}; logged: {line[-150:]}")
+
+        code, out = echoscu(node.tls_port, PKI.client_bad)
+        rejected = wait_for(lambda: [l for l in node.log_lines("association ended") if "modality-bad" in l and "rejected" in l], 5, 0.1)
+        check("subject-not-allowed", code != 0 and "Rejected" in out and rejected and node_answers(node),
+              f"echoscu with CN=modality-bad as ECHOSCU: exit {code}; logged: {(rejected or [''])[-1][-200:]}")
+    finally:
+        node.stop()
+
+
+def requestor(files):
+    base = os.path.join(WORK, "scp")
+    scp = Storescp(base + "-server", PKI.server)
+    try:
+        code, out = sendit_cli("send", "-q", "--aec", "STORESCP", "--tls-ca", PKI.ca[0], "127.0.0.1", str(scp.port), *files[:10])
+        ok = wait_for(lambda: len(scp.files()) == 10, 10, 0.1)
+        check("send-storescp-tls", code == 0 and ok, f"sendit send --tls-ca to storescp +tls: exit {code}, {len(scp.files())} files")
+        code, out = sendit_cli("echo", "--aec", "STORESCP", "--tls-ca", PKI.ca[0], "--tls-name", "wrong.example.org", "127.0.0.1",
+                               str(scp.port))
+        check("refuse-wrong-name", code == 1 and "hostname mismatch" in out, f"--tls-name wrong.example.org: exit {code}: {out.strip()[-160:]}")
+    finally:
+        scp.stop()
+    scp = Storescp(base + "-mutual", PKI.server, mutual=True)
+    try:
+        code, out = sendit_cli("send", "-q", "--aec", "STORESCP", "--tls-ca", PKI.ca[0], "--tls-cert", PKI.client_ok[0],
+                               "--tls-key", PKI.client_ok[1], "127.0.0.1", str(scp.port), *files[:10])
+        ok = wait_for(lambda: len(scp.files()) == 10, 10, 0.1)
+        check("send-storescp-mutual", code == 0 and ok, f"with a client certificate: exit {code}, {len(scp.files())} files")
+        code, out = sendit_cli("echo", "--aec", "STORESCP", "--tls-ca", PKI.ca[0], "127.0.0.1", str(scp.port))
+        check("refuse-no-client-cert", code == 1 and "TLS" in out, f"without one: exit {code}: {out.strip()[-160:]}")
+    finally:
+        scp.stop()
+    for case, cert, needle in [("refuse-wrong-host", PKI.wrong_host, "address mismatch"),
+                               ("refuse-expired", PKI.expired, "certificate has expired"),
+                               ("refuse-other-ca", PKI.other, "unable to get local issuer certificate"),
+                               ("refuse-self-signed", PKI.self_signed, "self.signed certificate")]:
+        scp = Storescp(f"{base}-{case}", cert)
+        try:
+            code, out = sendit_cli("send", "--aec", "STORESCP", "--tls-ca", PKI.ca[0], "127.0.0.1", str(scp.port), files[0])
+            check(case, code == 1 and re.search(needle, out) and scp.files() == [],
+                  f"sendit send: exit {code}, {len(scp.files())} files at the peer: {out.strip()[-170:]}")
+        finally:
+            scp.stop()
+    scp = Storescp(base + "-pinned", PKI.self_signed)
+    try:
+        code, out = sendit_cli("echo", "--aec", "STORESCP", "--tls-pin", PKI.self_signed[0], "127.0.0.1", str(scp.port))
+        code2, out2 = sendit_cli("echo", "--aec", "STORESCP", "--tls-pin", PKI.server[0], "127.0.0.1", str(scp.port))
+        check("echo-pinned", code == 0 and code2 == 1 and "not the pinned one" in out2,
+              f"pinned: exit {code}; another pinned: exit {code2}: {out2.strip()[-120:]}")
+    finally:
+        scp.stop()
+
+
+class TLSOrthanc:
+    """Orthanc (AE ORTHANC) with DicomTlsEnabled (client certificates required, verified
+    against the CA), on free ports; its own configuration under folder."""
+
+    def __init__(self, folder):
+        self.dir = folder
+        os.makedirs(folder, exist_ok=True)
+        self.dicom_port, self.http_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        config = {
+            "Name": "sendit-tls-test", "StorageDirectory": f"{folder}/storage", "IndexDirectory": f"{folder}/index",
+            "HttpPort": self.http_port, "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
+            "DicomAet": "ORTHANC", "DicomPort": self.dicom_port, "DicomCheckCalledAet": True,
+            "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "StableAge": 2,
+            "DicomTlsEnabled": True, "DicomTlsCertificate": PKI.server[0], "DicomTlsPrivateKey": PKI.server[1],
+            "DicomTlsTrustedCertificates": PKI.ca[0], "DicomTlsRemoteCertificateRequired": True,
+        }
+        with open(f"{folder}/orthanc.json", "w") as f:
+            json.dump(config, f)
+        binary = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
+        self.child = Child([binary, f"{folder}/orthanc.json"], log_path=f"{folder}/orthanc.log")
+        if not wait_for(lambda: self.count() is not None, 30, 0.2):
+            raise RuntimeError("Orthanc with DicomTlsEnabled did not start: see " + f"{folder}/orthanc.log")
+
+    def count(self):
+        import urllib.request
+        try:
+            with urllib.request.urlopen(self.url + "/statistics", timeout=5) as r:
+                return json.loads(r.read())["CountInstances"]
+        except OSError:
+            return None
+
+    def stop(self):
+        self.child.stop()
+
+
+def orthanc_and_pipeline(files, orthanc):
+    code, out = sendit_cli("send", "-q", "--aec", "ORTHANC", "--tls-ca", PKI.ca[0], "--tls-cert", PKI.client_ok[0],
+                           "--tls-key", PKI.client_ok[1], "127.0.0.1", str(orthanc.dicom_port), *files[:10])
+    check("orthanc-tls", code == 0 and orthanc.count() == 10, f"sendit send to Orthanc (DicomTlsEnabled, mutual): exit {code}, "
+          f"Orthanc holds {orthanc.count()}")
+
+    expired_scp = Storescp(os.path.join(WORK, "dest-expired"), PKI.expired)
+    port = expired_scp.port
+    orthanc_tls = f"ca={PKI.ca[0]},cert={PKI.client_ok[0]},key={PKI.client_ok[1]}"
+    node = Sendit(ARGS.sendit, os.path.join(WORK, "node3"), SEND_TO_ORTHANC="true", ORTHANC_IPADDRESS="127.0.0.1",
+                  ORTHANC_PORT=str(orthanc.dicom_port), ORTHANC_TLS=orthanc_tls, ORTHANC_VERIFY="rest", ORTHANC_URL=orthanc.url,
+                  EXTRA_DESTINATIONS=f"tlsdest=STORESCP@127.0.0.1:{port} tls:ca={PKI.ca[0]}", STABLE_AGE="1",
+                  SEND_RETRY_DELAY="1", SEND_RETRY_MAX_DELAY="2", HTTP_ENABLED="false", LOG_LEVEL="info")
+    node.start()
+    try:
+        batch = files[10:30]
+        code, _ = storescu(node.port, batch)
+
+        def tlsdest():
+            return {d["name"]: d for d in node.send_status()["destinations"]}.get("tlsdest", {})
+
+        def reason(d):
+            return " ".join(r.get("lastError") or "" for r in d.get("retrying", []))
+        delivered = wait_for(lambda: orthanc.count() == 30, 40, 0.5)
+        failing = wait_for(lambda: "certificate has expired" in reason(tlsdest()), 30, 0.5)
+        d = tlsdest()
+        waiting = d.get("queued", 0) + sum(r["images"] for r in d.get("retrying", []))
+        check("destination-tls-failure", code == 0 and delivered and failing and expired_scp.files() == []
+              and waiting == 20 and d.get("sent") == 0 and d.get("failed") == 0,
+              f"Orthanc over TLS holds {orthanc.count()} (30 expected); tlsdest: {waiting} images wait, sent {d.get('sent')}, "
+              f"failed {d.get('failed')}, reason: {reason(d)[-120:]}; {len(expired_scp.files())} files at the expired peer")
+        expired_scp.stop()
+        good = Storescp(os.path.join(WORK, "dest-good"), PKI.server, port=port)
+        try:
+            arrived = wait_for(lambda: len(good.files()) == 20, 60, 0.5)
+            check("destination-tls-recovers", arrived, f"the peer with a valid certificate received {len(good.files())} of 20")
+        finally:
+            good.stop()
+    finally:
+        node.stop()
+
+
+def main():
+    global ARGS, WORK, PKI
+    p = runs.parser("conformance/tls-test", __doc__)
+    runs.add_common_options(p, "nothing (the corpus is fixed)", "the cases")
+    ARGS = p.parse_args()
+    WORK = tempfile.mkdtemp(prefix="sendit-tls-")
+    started = time.monotonic()
+    with children.session():
+        PKI = Certificates(os.path.join(WORK, "pki"))
+        log(f"certificates made in {time.monotonic() - started:.1f} s")
+        files = ct_series(30, 64, seed=7)
+        acceptor_server_only(files)
+        acceptor_mutual(files)
+        requestor(files)
+        orthanc = TLSOrthanc(os.path.join(WORK, "orthanc"))
+        try:
+            orthanc_and_pipeline(files, orthanc)
+        finally:
+            orthanc.stop()
+    failed = [c for c, ok, _ in RESULTS if not ok]
+    log(f"tls-test: {len(RESULTS) - len(failed)} of {len(RESULTS)} cases passed in {time.monotonic() - started:.0f} s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    if ARGS.json:
+        with open(ARGS.json, "w") as f:
+            json.dump([{"case": c, "ok": ok, "detail": d} for c, ok, d in RESULTS], f, indent=1)
+    runs.finish_work(WORK, ARGS.keep or bool(failed))
+    return 1 if failed else 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
