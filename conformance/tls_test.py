@@ -28,6 +28,8 @@ not allowed for its calling AE title, expired, from the other CA). Then, on loop
     refuse-wrong-host, refuse-expired, refuse-other-ca, refuse-self-signed, refuse-no-client-cert
                                 `sendit echo` exits 1 naming the reason
     orthanc-tls                 `sendit send` to Orthanc with DicomTlsEnabled (mutual): all stored
+    orthanc-tls-retrieval       `sendit query` and `sendit get` from that Orthanc over TLS: the study
+                                found, its 10 instances fetched; the same query in clear text fails
   pipeline (sendit serve):
     destination-tls-failure     an EXTRA_DESTINATIONS entry with tls: to a storescp whose
                                 certificate is expired: the destination fails with the reason,
@@ -439,7 +441,8 @@ class TLSOrthanc:
             "Name": "sendit-tls-test", "StorageDirectory": f"{folder}/storage", "IndexDirectory": f"{folder}/index",
             "HttpPort": self.http_port, "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
             "DicomAet": "ORTHANC", "DicomPort": self.dicom_port, "DicomCheckCalledAet": True,
-            "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "StableAge": 2,
+            "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowFind": True,
+            "DicomAlwaysAllowGet": True, "StableAge": 2,
             "DicomTlsEnabled": True, "DicomTlsCertificate": PKI.server[0], "DicomTlsPrivateKey": PKI.server[1],
             "DicomTlsTrustedCertificates": PKI.ca[0], "DicomTlsRemoteCertificateRequired": True,
         }
@@ -467,6 +470,20 @@ def orthanc_and_pipeline(files, orthanc):
                            "--tls-key", PKI.client_ok[1], "127.0.0.1", str(orthanc.dicom_port), *files[:10])
     check("orthanc-tls", code == 0 and orthanc.count() == 10, f"sendit send to Orthanc (DicomTlsEnabled, mutual): exit {code}, "
           f"Orthanc holds {orthanc.count()}")
+
+    # Orthanc as a TLS retrieval source: sendit query and get with the same options.
+    import pydicom
+    study = pydicom.dcmread(files[0], stop_before_pixels=True).StudyInstanceUID
+    tls = ["--tls-ca", PKI.ca[0], "--tls-cert", PKI.client_ok[0], "--tls-key", PKI.client_ok[1]]
+    source = ["--from", f"127.0.0.1:{orthanc.dicom_port}", "--aec", "ORTHANC", "--study-uid", study]
+    code, out = sendit_cli("query", *source, *tls)
+    out_dir = os.path.join(WORK, "retrieved")
+    code2, out2 = sendit_cli("get", *source, "--out", out_dir, *tls)
+    got = [f for f in os.listdir(out_dir) if f.endswith(".dcm")] if os.path.isdir(out_dir) else []
+    code3, out3 = sendit_cli("query", *source)
+    check("orthanc-tls-retrieval", code == 0 and study in out and code2 == 0 and len(got) == 10 and code3 != 0,
+          f"sendit query over TLS: exit {code}, study found: {study in out}; sendit get over TLS: exit {code2}, {len(got)} files; "
+          f"the same query in clear text: exit {code3}")
 
     expired_scp = Storescp(os.path.join(WORK, "dest-expired"), PKI.expired)
     port = expired_scp.port
