@@ -132,7 +132,15 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 if case .dicom(let dicom, _) = d.target { return dicom.tls }
                 return nil
             }
-            TLSReload.install([server.tlsContexts].compactMap { $0 } + destinationTLS, logger: logger)
+            // SIGHUP reloads what can change without a restart (ReloadSignal): open associations
+            // keep what they began with.
+            let reload = ReloadSignal(logger: logger)
+            for store in [server.tlsContexts].compactMap({ $0 }) + destinationTLS {
+                reload.add("TLS certificates reloaded for \(store.name)") {
+                    try store.reload()
+                    return "new connections use them"
+                }
+            }
             // Only now, with the port ours and the data folder locked against a second server,
             // may what a crash left in .incoming be touched. The lock is held until the process
             // exits (the intake still finishes staging folders after the listener stops).
@@ -203,7 +211,6 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             node.retrievalClaims = retrieval?.registry
             node.disk = disk
             // SIGHUP: the projects and their routing rules (PROJECTS_FILE and its files) again.
-            let reload = ReloadSignal(logger: logger)
             if pipeline.routing != nil {
                 reload.add("projects and routing rules") { [configurationOptions] in
                     let fresh = try configurationOptions.resolve(overrides)
