@@ -117,7 +117,7 @@ extension IndexDatabase {
     /// Adds the image to its series' summary row.
     func summarize(_ db: Database, _ c: CleanupCandidate, at: Date) throws {
         guard let series = try Row.fetchOne(db, sql: """
-            SELECT s.seriesInstanceUID, st.studyInstanceUID, s.modality, s.createdAt FROM series AS s
+            SELECT s.seriesInstanceUID, st.studyInstanceUID, s.modality, s.createdAt, s.project FROM series AS s
             JOIN study AS st ON st.id = s.studyId WHERE s.id = ?
             """, arguments: [c.seriesId]) else { return }
         let delivered = try Date.fetchOne(db, sql: "SELECT MAX(verifiedAt) FROM delivery WHERE imageId = ?", arguments: [c.id])
@@ -126,8 +126,8 @@ extension IndexDatabase {
                                         arguments: [c.id]).joined(separator: ",")
         try db.execute(sql: """
             INSERT INTO seriesSummary (seriesInstanceUID, studyInstanceUID, deidentifiedSeriesInstanceUID, modality, images, bytes,
-                                       deidentifiedBytes, destinations, receivedAt, deliveredAt, cleanedAt, deidentifiedAt)
-            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+                                       deidentifiedBytes, destinations, receivedAt, deliveredAt, cleanedAt, deidentifiedAt, project)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(seriesInstanceUID) DO UPDATE SET images = images + 1, bytes = bytes + excluded.bytes,
                 deidentifiedBytes = deidentifiedBytes + excluded.deidentifiedBytes,
                 deidentifiedSeriesInstanceUID = COALESCE(excluded.deidentifiedSeriesInstanceUID, deidentifiedSeriesInstanceUID),
@@ -136,7 +136,7 @@ extension IndexDatabase {
                 deidentifiedAt = MAX(COALESCE(deidentifiedAt, excluded.deidentifiedAt), COALESCE(excluded.deidentifiedAt, deidentifiedAt)),
                 cleanedAt = excluded.cleanedAt
             """, arguments: [series[0] as String, series[1] as String, c.newSeries, series[2] as String?, c.size, c.outboxSize,
-                             names, series[3] as Date, delivered, at, deidentified])
+                             names, series[3] as Date, delivered, at, deidentified, series[4] as String])
     }
 
     /// After clean-up tidied folders: an imported folder that remains gets its new stamp (so

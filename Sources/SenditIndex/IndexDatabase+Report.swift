@@ -33,7 +33,7 @@ extension IndexDatabase: ReportStore {
                 delivered[row[0]] = (row[1] as Date?, ((row[2] as String?) ?? "").split(separator: ",").map(String.init))
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT s.id, s.seriesInstanceUID, st.studyInstanceUID, s.modality, s.createdAt FROM series AS s
+                SELECT s.id, s.seriesInstanceUID, st.studyInstanceUID, s.modality, s.createdAt, s.project FROM series AS s
                 JOIN study AS st ON st.id = s.studyId WHERE s.createdAt >= ?
                 """, arguments: [since]) {
                 let id: Int64 = row[0], c = counts[id] ?? [:]
@@ -46,11 +46,12 @@ extension IndexDatabase: ReportStore {
                     deidentifiedBytes: deidentified[id]?.bytes ?? 0,
                     destinations: (delivered[id]?.destinations ?? []).sorted().joined(separator: ","), receivedAt: row[4],
                     deidentifiedAt: deidentified[id]?.at, deliveredAt: allDone ? delivered[id]?.at : nil)
+                out[row[1]]?.project = row[5]
             }
             // What clean-up removed: its summary rows, merged into the series still there.
             for row in try Row.fetchAll(db, sql: """
                 SELECT seriesInstanceUID, studyInstanceUID, deidentifiedSeriesInstanceUID, modality, images, bytes, deidentifiedBytes,
-                       destinations, receivedAt, deidentifiedAt, deliveredAt FROM seriesSummary WHERE receivedAt >= ?
+                       destinations, receivedAt, deidentifiedAt, deliveredAt, project FROM seriesSummary WHERE receivedAt >= ?
                 """, arguments: [since]) {
                 let uid: String = row[0], images: Int = row[4], deidentifiedAt: Date? = row[9], deliveredAt: Date? = row[10]
                 let destinations = ((row[7] as String?) ?? "").split(separator: ",").map(String.init)
@@ -59,6 +60,7 @@ extension IndexDatabase: ReportStore {
                                            modality: row[3], status: "CLEANED", images: images, cleanedImages: images, bytes: row[5],
                                            deidentifiedBytes: row[6], destinations: destinations.sorted().joined(separator: ","),
                                            receivedAt: row[8], deidentifiedAt: deidentifiedAt, deliveredAt: deliveredAt)
+                    out[uid]?.project = row[11]
                     continue
                 }
                 let allDone = s.status == ImageStatus.done.rawValue

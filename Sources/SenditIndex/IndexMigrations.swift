@@ -467,6 +467,10 @@ extension IndexDatabase {
                 CREATE INDEX retrievalStudy_state ON retrievalStudy(state);
                 """)
         }
+        // A cleaned-up series' summary keeps its project (reports per project).
+        m.registerMigration("v16-summary-project") { db in
+            try db.execute(sql: "ALTER TABLE seriesSummary ADD COLUMN project TEXT NOT NULL DEFAULT 'default'")
+        }
         return m
     }
 

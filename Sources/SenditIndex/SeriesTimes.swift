@@ -29,6 +29,8 @@ public struct SeriesTimes: Codable, Sendable, Equatable {
     /// When its last image was verified at its last destination; nil until every image of the
     /// series is DONE (or cleaned up).
     public var deliveredAt: Date?
+    /// The project routing chose ("default" without projects).
+    public var project = "default"
 
     public init(seriesInstanceUID: String, studyInstanceUID: String, deidentifiedSeriesInstanceUID: String? = nil,
                 modality: String? = nil, status: String, images: Int, cleanedImages: Int = 0, bytes: Int64, deidentifiedBytes: Int64 = 0,

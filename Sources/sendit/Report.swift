@@ -73,13 +73,13 @@ struct Report: Equatable {
                 name: "series",
                 columns: ["series_uid", "study_uid", "deidentified_series_uid", "modality", "status", "images", "cleaned_images",
                           "received_gb", "deidentified_gb", "destinations", "received_at", "deidentified_at", "delivered_at",
-                          "deidentify_seconds", "deliver_seconds", "total_seconds"],
+                          "deidentify_seconds", "deliver_seconds", "total_seconds", "project"],
                 rows: series.map { s in
                     [.text(s.seriesInstanceUID), .text(s.studyInstanceUID), .maybe(s.deidentifiedSeriesInstanceUID), .maybe(s.modality),
                      .text(s.status), .count(s.images), .count(s.cleanedImages), Self.gigabytes(s.bytes), Self.gigabytes(s.deidentifiedBytes),
                      .text(s.destinations), .at(s.receivedAt), .at(s.deidentifiedAt), .at(s.deliveredAt),
                      .seconds(from: s.receivedAt, to: s.deidentifiedAt), .seconds(from: s.deidentifiedAt, to: s.deliveredAt),
-                     .seconds(from: s.receivedAt, to: s.deliveredAt)]
+                     .seconds(from: s.receivedAt, to: s.deliveredAt), .text(s.project)]
                 })
         case .audit:
             return ReportTable(

@@ -17,7 +17,8 @@ struct ReportCommand: ParsableCommand {
             which outlives clean-up); series: each series received in the period, still in the
             index or cleaned up since, with its status, images, destinations, when it was
             received, de-identified (its last image) and delivered (its last image verified at
-            its last destination; empty until every image is DONE), and the seconds between;
+            its last destination; empty until every image is DONE), the seconds between, and its
+            project (--project keeps one project's series);
             audit: every login, failed login, logout, retry, release, drop, force-complete, user
             and token change, oldest first. TSV and CSV print each table with a header row, the
             tables separated by an empty line (--table picks one or more); CSV quotes as RFC
@@ -36,6 +37,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("table"), help: "days, series or audit; repeat for several (default: all three).")
     var tables: [Report.Table] = []
 
+    @Option(name: .long, help: "Only this project's series in the series table (its last column is each series' project).")
+    var project: String?
+
     func validate() throws {
         guard (1...36_500).contains(days) else { throw ValidationError("--days must be from 1 to 36500") }
     }
@@ -46,7 +50,8 @@ struct ReportCommand: ParsableCommand {
         let since = Report.start(days: days, now: now)
         let report = Report(since: since, generatedAt: now,
                             days: Report.days(try database.activity(since: since), since: since, now: now),
-                            series: try database.seriesTimes(since: since), audit: try Self.auditTrail(database, since: since))
+                            series: try database.seriesTimes(since: since).filter { project == nil || $0.project == project },
+                            audit: try Self.auditTrail(database, since: since))
         print(report.render(format, tables: tables.isEmpty ? Report.Table.allCases : tables), terminator: "")
     }
 

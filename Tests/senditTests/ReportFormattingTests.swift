@@ -46,10 +46,10 @@ import Testing
         let report = Report(since: Self.day0, generatedAt: Self.day0 + 1000, days: [], series: series, audit: [])
         let lines = report.render(.csv, tables: [.series]).components(separatedBy: "\r\n")
         #expect(lines[0] == "series_uid,study_uid,deidentified_series_uid,modality,status,images,cleaned_images,received_gb,deidentified_gb,"
-                + "destinations,received_at,deidentified_at,delivered_at,deidentify_seconds,deliver_seconds,total_seconds")
+                + "destinations,received_at,deidentified_at,delivered_at,deidentify_seconds,deliver_seconds,total_seconds,project")
         #expect(lines[1] == "1.2.1,1.2,2.25.9,CT,CLEANED,3,3,0.003,0.003,orthanc,2026-12-07T00:01:40Z,2026-12-07T00:01:41Z,"
-                + "2026-12-07T00:01:44Z,1.000,3.000,4.000")
-        #expect(lines[2] == "1.2.2,1.2,,,HELD,1,0,0.000,0.000,,2026-12-07T00:01:40Z,,,,,")
+                + "2026-12-07T00:01:44Z,1.000,3.000,4.000,default")
+        #expect(lines[2] == "1.2.2,1.2,,,HELD,1,0,0.000,0.000,,2026-12-07T00:01:40Z,,,,,,default")
         #expect(lines.count == 4 && lines[3].isEmpty)
     }
 
