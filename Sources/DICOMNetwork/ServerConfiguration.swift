@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSServerSettings?
     /// Whether the clear-text listener on `port` runs (false: TLS only).
     public var plainListener = true
+    /// The Asynchronous Operations Window accepted from a requestor proposing one: requests it
+    /// may keep outstanding (still performed and answered one at a time, in order).
+    public var asynchronousOperationsWindow = 8
 
     public init() {}
 
@@ -70,6 +73,7 @@ public struct ServerConfiguration: Sendable {
             policy.requestorSCPRoles = [UID.storageCommitmentPushModel.rawValue]
         }
         policy.maximumPDULength = maximumPDULength
+        policy.asynchronousOperationsWindow = asynchronousOperationsWindow
         return policy
     }
 }

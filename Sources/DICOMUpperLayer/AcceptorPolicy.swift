@@ -28,6 +28,10 @@ public struct AcceptorPolicy: Sendable {
     /// SOP classes for which the requestor may take the SCP role (an SCP of Storage Commitment
     /// that opens an association to send its N-EVENT-REPORT).
     public var requestorSCPRoles: Set<String> = []
+    /// The most requests a requestor may keep outstanding (its Maximum Number Operations
+    /// Invoked, when it proposes an Asynchronous Operations Window); 1: one at a time. This
+    /// side performs them one at a time, in order, and invokes none.
+    public var asynchronousOperationsWindow: Int = 1
     public var implementationClassUID: String
     public var implementationVersionName: String
 

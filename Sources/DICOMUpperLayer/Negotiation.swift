@@ -57,9 +57,8 @@ public enum Negotiation {
         }
         var info = UserInformation(maximumLength: policy.maximumPDULength, implementationClassUID: policy.implementationClassUID,
                                    implementationVersionName: policy.implementationVersionName)
-        if rq.userInformation.asynchronousOperationsWindow != nil {
-            // Operations are performed one at a time.
-            info.asynchronousOperationsWindow = AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1)
+        if let proposed = rq.userInformation.asynchronousOperationsWindow {
+            info.asynchronousOperationsWindow = asynchronousOperationsWindow(proposed, policy: policy)
         }
         let accepted = Set(contexts.filter(\.isAccepted).map { pc in
             rq.presentationContexts.first { $0.id == pc.id }!.abstractSyntax.trimmedUID
@@ -80,6 +79,16 @@ public enum Negotiation {
         }
         return .accept(AAssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle,
                                     presentationContexts: contexts, userInformation: info))
+    }
+
+    /// The answer to a proposed window (PS3.7 D.3.3.3): the requestor may invoke as many as it
+    /// proposed (0: unlimited) up to the policy's window; it performs at most one for us, as
+    /// this side invokes nothing on it. Requests are performed and answered in order, which a
+    /// window allows.
+    static func asynchronousOperationsWindow(_ proposed: AsynchronousOperationsWindow, policy: AcceptorPolicy) -> AsynchronousOperationsWindow {
+        let limit = UInt16(clamping: max(1, policy.asynchronousOperationsWindow))
+        let invoked = proposed.maximumInvoked == 0 ? limit : min(proposed.maximumInvoked, limit)
+        return AsynchronousOperationsWindow(maximumInvoked: invoked, maximumPerformed: 1)
     }
 
     static func answer(_ pc: PresentationContextRQ, policy: AcceptorPolicy) -> PresentationContextAC {

@@ -157,3 +157,29 @@ import Testing
         }
     }
 }
+
+extension NegotiationTests {
+    @Test func aProposedWindowIsAcceptedUpToThePolicysWindow() throws {
+        func answer(_ invoked: UInt16, performed: UInt16 = 3, policyWindow: Int) throws -> AsynchronousOperationsWindow? {
+            var rq = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: [Self.explicitLE])])
+            rq.userInformation.asynchronousOperationsWindow = AsynchronousOperationsWindow(maximumInvoked: invoked, maximumPerformed: performed)
+            var p = policy
+            p.asynchronousOperationsWindow = policyWindow
+            guard case .accept(let ac) = Negotiation.negotiate(rq, policy: p, openAssociations: 0) else { throw Rejected() }
+            return ac.userInformation.asynchronousOperationsWindow
+        }
+        #expect(try answer(16, policyWindow: 8) == AsynchronousOperationsWindow(maximumInvoked: 8, maximumPerformed: 1))
+        #expect(try answer(4, policyWindow: 8) == AsynchronousOperationsWindow(maximumInvoked: 4, maximumPerformed: 1))
+        #expect(try answer(0, policyWindow: 8) == AsynchronousOperationsWindow(maximumInvoked: 8, maximumPerformed: 1), "unlimited asked")
+        #expect(try answer(16, policyWindow: 1) == AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1))
+        // Not proposed: not answered.
+        var rq = request(contexts: [PresentationContextRQ(id: 1, abstractSyntax: Self.ct, transferSyntaxes: [Self.explicitLE])])
+        rq.userInformation.asynchronousOperationsWindow = nil
+        var p = policy
+        p.asynchronousOperationsWindow = 8
+        guard case .accept(let ac) = Negotiation.negotiate(rq, policy: p, openAssociations: 0) else { throw Rejected() }
+        #expect(ac.userInformation.asynchronousOperationsWindow == nil)
+    }
+
+    struct Rejected: Error {}
+}
