@@ -26,6 +26,10 @@ public final class RequestorAssociation {
         /// DICOM over TLS (nil: clear text): the handshake follows the connection, within
         /// `artimTimeout`; a failure ends the attempt (nothing is ever sent in clear instead).
         public var tls: TLSContextStore?
+        /// Requests this side may keep outstanding (the Asynchronous Operations Window it
+        /// proposes, PS3.7 D.3.3.3, as Maximum Number Operations Invoked; it performs one at a
+        /// time). 1: no window proposed, one request at a time.
+        public var asynchronousOperationsWindow = 1
 
         public init(host: String, port: Int, callingAETitle: String, calledAETitle: String,
                     presentationContexts: [PresentationContextRQ]) {
@@ -75,6 +79,9 @@ public final class RequestorAssociation {
     public private(set) var acceptance: AAssociateAC?
     /// Accepted contexts: ID → (abstract syntax, transfer syntax).
     public private(set) var acceptedContexts: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
+    /// Requests that may be outstanding at once, as negotiated (1 unless the peer accepted a
+    /// window: see `OperationsWindow.negotiated`).
+    public private(set) var operationsWindow = 1
     var channel: PDUChannel?
     var machine = ULStateMachine()
     var peerMaximumLength: UInt32 = 0
@@ -141,11 +148,37 @@ public final class RequestorAssociation {
     /// function that sends a chunk of it (and must be called in order, the last call last).
     public func store(sopClassUID: String, sopInstanceUID: String, contextID: UInt8,
                       dataSet: @escaping (_ send: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws -> Void) throws(Failure) -> CStoreRSP {
+        let id = try startStore(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, contextID: contextID, dataSet: dataSet)
+        guard case .cStoreRSP(let rsp) = try awaitResponse(to: id) else { throw Failure.protocolError("unexpected response to C-STORE") }
+        return rsp
+    }
+
+    /// Sends a C-STORE-RQ and its data set without waiting for the response (within the
+    /// negotiated `operationsWindow`, which the caller keeps); returns its Message ID.
+    public func startStore(sopClassUID: String, sopInstanceUID: String, contextID: UInt8,
+                           dataSet: @escaping (_ send: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws -> Void) throws(Failure) -> UInt16 {
         let id = nextMessageID()
         try send(.cStoreRQ(CStoreRQ(messageID: id, affectedSOPClassUID: sopClassUID, affectedSOPInstanceUID: sopInstanceUID)),
                  contextID: contextID, dataSet: dataSet)
-        guard case .cStoreRSP(let rsp) = try awaitResponse(to: id) else { throw Failure.protocolError("unexpected response to C-STORE") }
-        return rsp
+        return id
+    }
+
+    /// The next C-STORE-RSP from the peer, whichever request it answers (responses under a
+    /// window may come in any order). `waiting`: waits up to the DIMSE timeout; otherwise
+    /// returns nil at once if nothing has arrived. Any other message aborts the association.
+    public func storeResponse(waiting: Bool) throws(Failure) -> CStoreRSP? {
+        let deadline = Socket.now() + parameters.dimseTimeout
+        while true {
+            if !received.isEmpty {
+                let r = received.removeFirst()
+                guard case .cStoreRSP(let rsp) = r.message else { throw abort(because: "expected a C-STORE response, got \(r.message)") }
+                return rsp
+            }
+            if let failure { throw failure }
+            guard machine.state == .Sta6, let channel else { throw Failure.aborted("association ended before the response") }
+            if !waiting && !assembler.isReceivingDataSet && !channel.socket.isReadable(within: 0) { return nil }
+            try readAndHandle(deadline: deadline, waiting: "waiting for C-STORE responses")
+        }
     }
 
     /// N-ACTION with a data set (already encoded in the context's transfer syntax): the peer's
@@ -290,6 +323,8 @@ public final class RequestorAssociation {
         switch incoming {
         case .pdu(.associateAC(let ac)):
             acceptance = ac
+            operationsWindow = OperationsWindow<Void>.negotiated(proposed: parameters.asynchronousOperationsWindow,
+                                                                 answer: ac.userInformation.asynchronousOperationsWindow)
             peerMaximumLength = ac.userInformation.maximumLength ?? 0
             for pc in ac.presentationContexts where pc.isAccepted {
                 if let proposed = parameters.presentationContexts.first(where: { $0.id == pc.id }) {
@@ -360,6 +395,10 @@ public final class RequestorAssociation {
                                        implementationVersionName: Part10Writer.implementationVersionName)
             info.order = []
             info.roleSelections = parameters.roleSelections
+            if parameters.asynchronousOperationsWindow > 1 {
+                info.asynchronousOperationsWindow = AsynchronousOperationsWindow(
+                    maximumInvoked: UInt16(min(parameters.asynchronousOperationsWindow, Int(UInt16.max))), maximumPerformed: 1)
+            }
             try channel!.send(.associateRQ(AAssociateRQ(calledAETitle: parameters.calledAETitle, callingAETitle: parameters.callingAETitle,
                                                         presentationContexts: parameters.presentationContexts, userInformation: info)))
         case .sendPData:

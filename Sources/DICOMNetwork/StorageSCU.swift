@@ -11,7 +11,9 @@ import Foundation
 /// proposes a presentation context per SOP class and transfer syntax of the files (plus
 /// Explicit and Implicit VR Little Endian for native data), reuses one association for many
 /// files (a new one for each 128 contexts), streams each data set from its file when the
-/// peer accepted its transfer syntax, and reports a status per file.
+/// peer accepted its transfer syntax, and reports a status per file. If the peer accepts an
+/// Asynchronous Operations Window, up to that many C-STOREs are outstanding at once and each
+/// response is matched to its file by its Message ID Being Responded To.
 public enum StorageSCU {
     public struct Destination: Sendable {
         public var host: String
@@ -23,6 +25,11 @@ public enum StorageSCU {
         public var dimseTimeout: Double = 60
         /// DICOM over TLS to this destination (nil: clear text).
         public var tls: TLSContextStore?
+        /// C-STOREs kept outstanding on one association if the peer accepts an Asynchronous
+        /// Operations Window (PS3.7 D.3.3.3) that large; 1: none proposed, one at a time.
+        public var asynchronousOperationsWindow = 1
+        /// A bandwidth cap shared by every association using this destination (nil: none).
+        public var rateLimit: RateLimit?
 
         public init(host: String, port: Int, calledAETitle: String, callingAETitle: String) {
             self.host = host
@@ -159,6 +166,7 @@ public enum StorageSCU {
         parameters.connectTimeout = d.connectTimeout
         parameters.dimseTimeout = d.dimseTimeout
         parameters.tls = d.tls
+        parameters.asynchronousOperationsWindow = d.asynchronousOperationsWindow
         var results: [FileResult] = []
         func report(_ r: FileResult) {
             results.append(r)
@@ -168,8 +176,9 @@ public enum StorageSCU {
             report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: nil, errorComment: nil, error: why, bytes: 0,
                               notSent: reason))
         }
-        // A file that breaks the association (the peer aborts) fails alone: the rest go on a new
-        // association. If a new association cannot be opened, the rest fail with that reason.
+        // A failure that breaks the association (the peer aborts, a timeout) fails the files
+        // sent and not yet answered, exactly those: the rest go on a new association. If a new
+        // association cannot be opened, the rest fail with that reason.
         var remaining = files[...]
         while !remaining.isEmpty {
             let association: RequestorAssociation
@@ -180,11 +189,48 @@ public enum StorageSCU {
                 for f in remaining { notSent(f, "\(error)", .association(transient: transient)) }
                 return results
             }
+            var window = OperationsWindow<Prepared>(capacity: association.operationsWindow)
             var broken = false
-            while let f = remaining.first, !broken {
-                guard shouldContinue() else {
-                    remaining = []
+            var stopped = false
+            func fail(_ failure: RequestorAssociation.Failure) {
+                for f in window.abandon() {
+                    notSent(f, "no response before the association ended: \(failure)", .association(transient: failure.isTransient))
+                }
+                broken = true
+            }
+            func answer(_ rsp: CStoreRSP) {
+                guard let f = window.answered(rsp.messageIDBeingRespondedTo) else {
+                    fail(association.abort(because: "a C-STORE response to message \(rsp.messageIDBeingRespondedTo), which is not outstanding"))
+                    return
+                }
+                if rsp.affectedSOPInstanceUID != f.sopInstance && !rsp.affectedSOPInstanceUID.isEmpty {
+                    // The response names another instance than the request it answers: the
+                    // peer confused them; nothing it says on this association can be trusted.
+                    let failure = association.abort(because: "the response to message \(rsp.messageIDBeingRespondedTo) names instance \(rsp.affectedSOPInstanceUID), not \(f.sopInstance)")
+                    notSent(f, "\(failure)", .association(transient: failure.isTransient))
+                    fail(failure)
+                    return
+                }
+                report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: rsp.status, errorComment: rsp.errorComment,
+                                  error: nil, bytes: f.size))
+            }
+            while !broken {
+                // Responses that have arrived are taken first; a full window waits for one.
+                do throws(RequestorAssociation.Failure) {
+                    let mustWait = window.isFull || ((remaining.isEmpty || stopped) && !window.isEmpty)
+                    if !window.isEmpty, let rsp = try association.storeResponse(waiting: mustWait) {
+                        answer(rsp)
+                        continue
+                    }
+                } catch {
+                    fail(error)
                     break
+                }
+                guard !stopped, let f = remaining.first else { break }
+                guard shouldContinue() else {
+                    stopped = true
+                    remaining = []
+                    continue
                 }
                 remaining = remaining.dropFirst()
                 guard let ctx = association.context(for: f.sopClass, transferSyntaxes: proposals(for: f.transferSyntax)) else {
@@ -192,13 +238,17 @@ public enum StorageSCU {
                     continue
                 }
                 do {
-                    let writer = try dataSetWriter(for: f, in: TransferSyntax.lookup(UID(ctx.transferSyntax)))
-                    let rsp = try association.store(sopClassUID: f.sopClass, sopInstanceUID: f.sopInstance, contextID: ctx.id, dataSet: writer)
-                    report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: rsp.status, errorComment: rsp.errorComment,
-                                      error: nil, bytes: f.size))
+                    let writer = try dataSetWriter(for: f, in: TransferSyntax.lookup(UID(ctx.transferSyntax)), rateLimit: d.rateLimit)
+                    let id = try association.startStore(sopClassUID: f.sopClass, sopInstanceUID: f.sopInstance, contextID: ctx.id,
+                                                        dataSet: writer)
+                    if !window.sent(id, f) {   // cannot happen: IDs repeat only after 65535 requests
+                        let failure = association.abort(because: "message ID \(id) is already outstanding")
+                        notSent(f, "\(failure)", .local)
+                        fail(failure)
+                    }
                 } catch let failure as RequestorAssociation.Failure {
                     notSent(f, "\(failure)", failure.isLocal ? .local : .association(transient: failure.isTransient))
-                    broken = true
+                    fail(failure)
                 } catch {
                     notSent(f, "\(error)", .local)
                 }
@@ -210,6 +260,18 @@ public enum StorageSCU {
 
     /// The data set in the context's transfer syntax: the file's bytes as they are if it is the
     /// file's own syntax, otherwise re-encoded (in memory) as Explicit or Implicit VR LE.
+    static func dataSetWriter(for f: Prepared, in ts: TransferSyntax, rateLimit: RateLimit? = nil) throws
+        -> (_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void {
+        guard let rateLimit else { return try dataSetWriter(for: f, in: ts) }
+        let write = try dataSetWriter(for: f, in: ts)
+        return { send in
+            try write { chunk, isLast in
+                rateLimit.take(chunk.count)
+                try send(chunk, isLast)
+            }
+        }
+    }
+
     static func dataSetWriter(for f: Prepared, in ts: TransferSyntax) throws
         -> (_ send: (UnsafeRawBufferPointer, Bool) throws -> Void) throws -> Void {
         // A data set must have even length (PS3.5 7.1, A.5). An odd deflated stream gets its NUL
