@@ -165,4 +165,27 @@ extension NodeConfiguration {
         }
         return DeliveryDestination(name: name, dicom: dicom, verification: verification)
     }
+
+    /// SEND_ASYNC_WINDOW and SEND_MAX_RATE, for every DICOM destination: the window it proposes,
+    /// and a bandwidth cap of its own (one token bucket per destination, shared by its
+    /// associations and send workers).
+    static func resolveSendLimits(_ r: inout SettingsResolver, _ destinations: [DeliveryDestination]) -> [DeliveryDestination] {
+        let window = r.integer(.sendAsyncWindow)
+        let rate = r.value(.sendMaxRate) { text -> Int64? in
+            let t = text.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty || t == "0" { return nil }
+            guard case .bytes(let n)? = DiskWatermark(setting: t), n >= 1000 else {
+                throw SettingsResolver.Refusal(Setting.sendMaxRate.kind.mustBe + " (at least 1kB)")
+            }
+            return n
+        }
+        return destinations.map { destination in
+            guard case .dicom(var dicom, let verification) = destination.target else { return destination }
+            dicom.asynchronousOperationsWindow = window
+            dicom.rateLimit = rate.map { RateLimit(bytesPerSecond: Double($0)) }
+            var out = destination
+            out.target = .dicom(dicom, verification: verification)
+            return out
+        }
+    }
 }

@@ -35,7 +35,8 @@ extension NodeConfiguration {
         let identifiersURL = r.url(.identifiersURL)
         if restful && identifiersURL == nil { r.refuse(.identifiersURL, "must be an http(s) URL: DEIDENTIFY_RESTFUL is on") }
         let sendTimeout = r.seconds(.sendTimeout)
-        let (destinations, googleStorage) = resolveDestinations(&r, dicomAETitle: server.aeTitle, sendTimeout: sendTimeout)
+        var (destinations, googleStorage) = resolveDestinations(&r, dicomAETitle: server.aeTitle, sendTimeout: sendTimeout)
+        destinations = resolveSendLimits(&r, destinations)
         var node = NodeConfiguration(
             server: server, pipeline: pipeline,
             deidentification: deidentification, burnedInRules: resolveBurnedInRules(&r), jitterRange: resolveJitterRange(&r),
@@ -130,6 +131,7 @@ extension NodeConfiguration {
         c.artimTimeout = r.seconds(.dicomARTIMTimeout)
         c.idleTimeout = r.seconds(.dicomIdleTimeout)
         c.dimseTimeout = r.seconds(.dicomDIMSETimeout)
+        c.asynchronousOperationsWindow = r.integer(.dicomAsyncWindow)
         c.sync = r.boolean(.fsync)
         c.shutdownGrace = r.seconds(.shutdownGrace)
         resolveServerTLS(&r, &c)

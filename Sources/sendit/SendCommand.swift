@@ -1,6 +1,8 @@
 import ArgumentParser
 import DICOMNetwork
 import Foundation
+import Pipeline
+import Synchronization
 
 struct SendCommand: ParsableCommand, ManyPathsCommand {
     static let configuration = CommandConfiguration(
@@ -11,16 +13,24 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
             reported and skipped). One association carries many files; presentation contexts are
             proposed from the files' SOP classes and transfer syntaxes, with Explicit and Implicit
             VR Little Endian offered for uncompressed data. Data sets are sent as they are in the
-            file when the peer accepts their transfer syntax. Prints one line per file and a
-            summary; exit status 1 if any file was not stored.
+            file when the peer accepts their transfer syntax. With --associations N the files are
+            split among N associations at once; each proposes an Asynchronous Operations Window
+            of --window C-STOREs (kept outstanding if the peer accepts it). Prints one line per
+            file and a summary; exit status 1 if any file was not stored.
             """)
 
-    static let optionsTakingValues = Set(["--aet", "--aec", "--timeout", "--max-pdu"]).union(TLSOptions.optionsTakingValues)
+    static let optionsTakingValues = Set(["--aet", "--aec", "--timeout", "--max-pdu", "--associations", "--window", "--max-rate"])
+        .union(TLSOptions.optionsTakingValues)
 
     @Option(name: .long, help: "Calling AE title (this side).") var aet = "SENDIT"
     @Option(name: .long, help: "Called AE title (the peer).") var aec = "ANY-SCP"
     @Option(name: .long, help: "Seconds to wait for the connection and for each response.") var timeout: Double = 60
     @Option(name: .customLong("max-pdu"), help: "Maximum PDU length received.") var maxPDU: UInt32 = 128 * 1024
+    @Option(name: .long, help: "Associations at once (the files are split among them).") var associations = 1
+    @Option(name: .long, help: "C-STOREs outstanding per association if the peer accepts that window (1: one at a time).")
+    var window = 8
+    @Option(name: .customLong("max-rate"), help: "Bandwidth cap over all associations, e.g. 10MB (bytes a second).")
+    var maxRate: String?
     @Flag(name: .shortAndLong, help: "Print only failures and the summary.") var quiet = false
     @OptionGroup var tls: TLSOptions
     @Argument(help: "Peer host, peer port, then files or folders. A path starting with '-' goes after '--'.")
@@ -38,20 +48,42 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
         destination.dimseTimeout = timeout
         destination.maximumPDULength = maxPDU
         destination.tls = try tls.store()
+        guard (1...16).contains(associations) else { throw ValidationError("--associations must be 1 to 16") }
+        guard (1...64).contains(window) else { throw ValidationError("--window must be 1 to 64") }
+        destination.asynchronousOperationsWindow = window
+        if let maxRate {
+            guard case .bytes(let n)? = DiskWatermark(setting: maxRate) else {
+                throw ValidationError("--max-rate must be a size such as 10MB, not \(maxRate)")
+            }
+            destination.rateLimit = RateLimit(bytesPerSecond: Double(n))
+        }
         let start = Date()
-        var sent = 0, warnings = 0, failed = 0, bytes: UInt64 = 0
-        _ = StorageSCU.send(paths: files, to: destination) { r in
-            bytes += r.bytes
-            if let status = r.status, r.succeeded {
-                sent += 1
-                if status.isWarning { warnings += 1 }
-                if !quiet || status.isWarning { StandardOutput.write("\(r.path): \(status)\n") }
-            } else {
-                failed += 1
-                let why = r.status.map { "\($0)" + (r.errorComment.map { " (\($0))" } ?? "") } ?? r.error ?? "not sent"
-                StandardOutput.error("\(r.path): FAILED: \(why)\n")   // flushes stdout first: lines stay whole and in order
+        struct Tally { var sent = 0, warnings = 0, failed = 0, bytes: UInt64 = 0 }
+        let tally = Mutex(Tally())
+        let quiet = quiet
+        let report: @Sendable (StorageSCU.FileResult) -> Void = { r in
+            tally.withLock { t in
+                t.bytes += r.bytes
+                if let status = r.status, r.succeeded {
+                    t.sent += 1
+                    if status.isWarning { t.warnings += 1 }
+                    if !quiet || status.isWarning { StandardOutput.write("\(r.path): \(status)\n") }
+                } else {
+                    t.failed += 1
+                    let why = r.status.map { "\($0)" + (r.errorComment.map { " (\($0))" } ?? "") } ?? r.error ?? "not sent"
+                    StandardOutput.error("\(r.path): FAILED: \(why)\n")   // flushes stdout first: lines stay whole and in order
+                }
             }
         }
+        // Contiguous slices, one per association (as the send stage splits a series).
+        let parts = max(1, min(associations, files.count))
+        let chunk = (files.count + parts - 1) / parts
+        let target = destination, all = files
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = Array(all[min(all.count, part * chunk)..<min(all.count, (part + 1) * chunk)])
+            _ = StorageSCU.send(paths: slice, to: target, progress: report)
+        }
+        let (sent, warnings, failed, bytes) = tally.withLock { ($0.sent, $0.warnings, $0.failed, $0.bytes) }
         let seconds = max(Date().timeIntervalSince(start), 0.001)
         StandardOutput.write(String(format: "sent %d of %d files (%d with warnings, %d failed) in %.2f s, %.1f MB/s, %.0f files/s\n",
                                     sent, files.count, warnings, failed, seconds, Double(bytes) / seconds / 1e6, Double(sent) / seconds))

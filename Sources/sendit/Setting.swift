@@ -28,6 +28,7 @@ enum Setting: String, CaseIterable, Sendable {
     case dicomTLSCA = "DICOM_TLS_CA"
     case dicomTLSClientCerts = "DICOM_TLS_CLIENT_CERTS"
     case dicomTLSAESubjects = "DICOM_TLS_AE_SUBJECTS"
+    case dicomAsyncWindow = "DICOM_ASYNC_WINDOW"
     case fsync = "FSYNC"
     case shutdownGrace = "SHUTDOWN_GRACE"
     case database = "DATABASE"
@@ -84,6 +85,8 @@ enum Setting: String, CaseIterable, Sendable {
     case dicomwebVerify = "DICOMWEB_VERIFY"
     case sendWorkers = "SEND_WORKERS"
     case sendAssociations = "SEND_ASSOCIATIONS"
+    case sendAsyncWindow = "SEND_ASYNC_WINDOW"
+    case sendMaxRate = "SEND_MAX_RATE"
     case sendRetryDelay = "SEND_RETRY_DELAY"
     case sendRetryMaxDelay = "SEND_RETRY_MAX_DELAY"
     case sendGiveUpAfter = "SEND_GIVE_UP_AFTER"
@@ -192,6 +195,10 @@ enum Setting: String, CaseIterable, Sendable {
                         defaultValue: "",
                         help: "the calling AE titles each client certificate may use on the TLS listener (empty: any; set: a peer whose certificate "
                             + "is not listed may call as none)")
+        case .dicomAsyncWindow:
+            Declaration(kind: .integer(1...64), defaultValue: "8",
+                        help: "the Asynchronous Operations Window accepted from a requestor that proposes one: requests it may keep "
+                            + "outstanding (they are still performed and answered one at a time, in order; 1: answer 1/1)")
         case .fsync: Declaration(kind: .boolean, defaultValue: "true", help: "fdatasync each received instance and de-identified copy before going on")
         case .shutdownGrace: Declaration(kind: .seconds, defaultValue: "10", help: "seconds associations and jobs get to finish on shutdown")
         case .database: Declaration(kind: .path(optional: false), defaultValue: "./sendit.db", help: "the SQLite index (studies, series, images, jobs, events)")
@@ -328,6 +335,16 @@ enum Setting: String, CaseIterable, Sendable {
         case .sendAssociations:
             Declaration(kind: .integer(1...16), defaultValue: "2",
                         help: "associations at once to a destination for one long series (32 images each at least)")
+        case .sendAsyncWindow:
+            Declaration(kind: .integer(1...64), defaultValue: "8",
+                        help: "C-STOREs outstanding at once on one association to a DICOM destination that accepts an Asynchronous "
+                            + "Operations Window that large (PS3.7 D.3.3.3; 1: none proposed, one at a time); "
+                            + "8 keeps a 50 ms round trip from capping an association at 20 images/s")
+        case .sendMaxRate:
+            Declaration(kind: .special(type: "size per second, or empty", allowed: "empty or 0 (no cap); a size such as 10MB or 2.5 MiB"),
+                        defaultValue: "",
+                        help: "bandwidth cap per DICOM destination, in bytes a second over all its associations (a shared hospital link); "
+                            + "empty: none")
         case .sendRetryDelay:
             Declaration(kind: .seconds, defaultValue: "10",
                         help: "seconds before a failed send is tried again; doubles each time up to SEND_RETRY_MAX_DELAY")

@@ -81,6 +81,7 @@ import TestSupport
         case .dicomTLSCert, .dicomTLSKey, .dicomTLSCA: return ("", root + "/missing.pem")
         case .dicomTLSAESubjects: return ("CN=ct1,O=Hospital->CT1,CT1B; pacs->PACS", "ct1->ABCDEFGHIJKLMNOPQ")
         case .orthancTLS: return ("ca=system,name=orthanc.example.org", "ca=/a,pin=/b")
+        case .sendMaxRate: return ("10MB", "10%")
         default: break
         }
         switch s.kind {
