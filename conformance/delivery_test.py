@@ -27,6 +27,12 @@ through Orthanc's REST API and `sendit status --json` / `sendit send-status --js
                      random number between 1 and all-but-one of the corpus' instances, and
                      restarted on the same folders and index; every instance arrives exactly
                      once and nothing is left. One Orthanc, emptied between trials.
+                     With --wan MS: over a wide-area link, i.e. through scripts/delay-proxy
+                     (MS each way) to Orthanc and to a second destination that accepts an
+                     Asynchronous Operations Window of 8 and answers out of order
+                     (window_acceptor.py, EXTRA_DESTINATIONS, no verification), sendit sending
+                     on SEND_ASSOCIATIONS=4 with SEND_ASYNC_WINDOW=8; the kill falls while
+                     both are incomplete, and every instance arrives exactly once at both.
   refused-sop-class  Orthanc 1.10 refuses a SOP class it does not know (Photoacoustic Image
                      Storage, 2023: its presentation context is rejected): those images are
                      FAILED with the reason in send-status refusals; the others are delivered
@@ -67,6 +73,7 @@ from harness.orthanc import Orthanc  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
+from harness.wan import DelayProxy, WindowAcceptor  # noqa: E402
 
 PHOTOACOUSTIC = "1.2.840.10008.5.1.4.1.1.6.3"   # Photoacoustic Image Storage: unknown to Orthanc 1.10.1 (DCMTK 3.6.7)
 CASES = ["end-to-end", "orthanc-late", "orthanc-killed", "sendit-killed", "refused-sop-class", "filtered-success",
@@ -520,12 +527,13 @@ def case_sendit_killed(work):
               ("20240910", [("CT", CTImageStorage, ARGS.per_series)])])]
     corpus = make_corpus(work, "corpus", spec, "skill")
     problems, trials, kills, checked, restarts_waited = [], [], 0, 0, []
+    wan = WAN(work) if ARGS.wan else None
     with Orthanc(os.path.join(work, "orthanc")) as o:
         o.start()
         for n in range(1, ARGS.trials + 1):
             if n > 1:
                 o.empty()
-            with node(os.path.join(work, f"trial{n:02d}"), o) as s:
+            with node(os.path.join(work, f"trial{n:02d}"), o, **(wan.start(o, n) if wan else {})) as s:
                 s.start()
                 tp = []
                 acked = store(corpus, s.port, os.path.join(s.root, "storescu.log"))
@@ -537,6 +545,8 @@ def case_sendit_killed(work):
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
                     c = o.count() or 0
+                    if wan:   # the windowed destination is the faster one: the kill falls while it is sending
+                        c = wan.count()
                     if c >= target:
                         if c < total:
                             s.kill()
@@ -547,7 +557,7 @@ def case_sendit_killed(work):
                 after_kill = None
                 if at_kill is not None:
                     time.sleep(0.3)   # /statistics lags a little; nothing arrives once sendit is dead
-                    after_kill = o.count()
+                    after_kill = o.count() if not wan else wan.count()
                 if at_kill is None or after_kill is None or after_kill >= total:
                     tp.append(f"no kill during sending: target {target}, Orthanc count {at_kill} at the kill, "
                               f"{after_kill if after_kill is not None else o.count()} of {total} after it")
@@ -562,22 +572,77 @@ def case_sendit_killed(work):
                 if not ok:
                     tp.append(f"trial {n}: not delivered within {ARGS.timeout} s of the restart: {describe(s)}")
                 more, fig = check_orthanc(o, corpus, acked, phi=False, studies=2, patients=1)
-                tp += more + check_left(s)
+                tp += more + check_left(s) + (wan.check(acked) if wan else [])
                 checked += fig["instances"]
                 trials.append({"trial": n, "target": target, "at_kill": at_kill, "after_kill": after_kill,
                                "after_restart_s": round(waited, 1),
                                "ok": not tp})
-                log(f"    trial {n:2d}: kill at {at_kill} of {total} in Orthanc (target {target}; {after_kill} once "
+                where = "at the window destination (Orthanc %s)" % o.count() if wan else "in Orthanc"
+                log(f"    trial {n:2d}: kill at {at_kill} of {total} {where} (target {target}; {after_kill} once "
                     f"settled), "
                     f"delivered {waited:.1f} s after the restart  {'FAIL' if tp else 'ok'}")
                 for p in tp[:4]:
                     log(f"      {p}")
                 problems += [f"trial {n}: {p}" for p in tp]
+        wan_figures = {}
+        if wan:
+            wan.stop()
+            wan_figures = wan.figures()
+            problems += wan.problems
         if kills < ARGS.trials:
             problems.append(f"only {kills} of {ARGS.trials} kills fell during sending")
         return problems, {"trials": len(trials), "kills_during_sending": kills, "instances_checked": checked,
                           "images_per_trial": len(corpus["images"]), "seed": ARGS.seed,
-                          "restart_to_done_s": f"{min(restarts_waited):.1f}-{max(restarts_waited):.1f}"}
+                          "restart_to_done_s": f"{min(restarts_waited):.1f}-{max(restarts_waited):.1f}",
+                          **wan_figures}
+
+
+class WAN:
+    """--wan: the delay proxies in front of Orthanc and of a window acceptor (a new one per
+    trial), the settings that send through them, and the acceptor's checks."""
+
+    def __init__(self, work):
+        self.work, self.acceptor, self.proxies, self.problems = work, None, [], []
+        self.windows, self.most_outstanding = set(), 0
+
+    def start(self, o, trial):
+        self.stop()
+        self.acceptor = WindowAcceptor(os.path.join(self.work, f"acceptor{trial:02d}"), window=8)
+        self.proxies = [DelayProxy(o.dicom_port, ARGS.wan), DelayProxy(self.acceptor.port, ARGS.wan)]
+        return dict(ORTHANC_PORT=str(self.proxies[0].port), SEND_ASSOCIATIONS="4", SEND_ASYNC_WINDOW="8",
+                    EXTRA_DESTINATIONS=f"window=WINDOW@127.0.0.1:{self.proxies[1].port}")
+
+    def count(self):
+        return len(self.acceptor.stored())
+
+    def check(self, acked):
+        """Problems unless the acceptor holds each acknowledged image exactly once (by its pixel
+        data, as check_orthanc finds them), under a window of 8 that was used."""
+        problems, held = [], {}
+        for uid in self.acceptor.stored():
+            ds = pydicom.dcmread(os.path.join(self.acceptor.folder, uid + ".dcm"))
+            held.setdefault(hashlib.sha256(ds.PixelData).hexdigest(), []).append(uid)
+        wanted = {im["pixels"] for im in acked}
+        twice = [v for v in held.values() if len(v) > 1]
+        if twice:
+            problems.append(f"window destination: {len(twice)} images under two SOP Instance UIDs, e.g. {twice[0]}")
+        if set(held) != wanted:
+            problems.append(f"window destination: holds {len(held)} distinct images, expected {len(wanted)} "
+                            f"({len(wanted - set(held))} missing)")
+        self.windows |= {e["window"] for e in self.acceptor.events("associate")}
+        self.most_outstanding = max([self.most_outstanding] + [e["outstanding"] for e in self.acceptor.events("received")])
+        return problems
+
+    def stop(self):
+        for p in self.proxies + ([self.acceptor] if self.acceptor else []):
+            p.stop()
+        self.proxies = []
+
+    def figures(self):
+        if self.windows != {8} or self.most_outstanding < 2:
+            self.problems.append(f"the window was not used: windows {self.windows}, at most {self.most_outstanding} outstanding")
+        return {"wan_delay_ms": ARGS.wan, "window_negotiated": sorted(self.windows, key=str),
+                "most_outstanding": self.most_outstanding}
 
 
 def case_refused_sop_class(work):
@@ -741,6 +806,8 @@ def main():
     p.add_argument("--late", type=float, default=120, help="orthanc-late: seconds before Orthanc starts (default 120)")
     p.add_argument("--watch", type=float, default=20, help="filtered-success: seconds to watch the dropped images (default 20)")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for delivery (default 120)")
+    p.add_argument("--wan", type=float, default=0, metavar="MS",
+                   help="sendit-killed over scripts/delay-proxy (MS each way), 4 associations, a window of 8 (default 0: off)")
     runs.add_common_options(p, "the kill points", "the results")
     ARGS = p.parse_args()
     if ARGS.trials < 1 or ARGS.big < 3 or ARGS.per_series < 2:

@@ -14,6 +14,8 @@ sys.path): `from harness import ...`. Modules, by idea:
   corpora    generated CT series (scripts/make-ct-corpus.py), their UIDs, their data sets
   part10     Part 10 files as bytes: File Meta, data set bytes
   staging    what sendit's receiver holds in its staging folders
+  wan        scripts/delay-proxy (a wide-area link on loopback) and window_acceptor.py (a peer
+             accepting an Asynchronous Operations Window, answering out of order)
 
 Nothing here imports pydicom or numpy: the scripts that need them import them.
 """
