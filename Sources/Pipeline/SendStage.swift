@@ -99,25 +99,24 @@ public struct SendStage: DeliveryStage {
         let parts = pending.count >= 2 * minimumPerAssociation ? min(associations, pending.count / minimumPerAssociation) : 1
         let chunk = (pending.count + parts - 1) / parts
         let every = recordEvery
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let slice = pending[(part * chunk)..<min(pending.count, (part + 1) * chunk)]
-            // Once recording failed (the lease was lost: another worker has the job), the rest of
-            // the slice is not sent.
-            _ = StorageSCU.send(paths: slice.map(\.path), to: dicom, progress: { result in
-                guard let image = byPath[result.path] else { return }
-                let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
-                progress.withLock { p in
-                    switch outcome {
-                    case .stored: p.stored += 1
-                    case .refused: p.refused += 1
-                    case .retry(let why): p.faults.append(why)
-                    }
-                    if case .retry = outcome { return }
-                    p.buffer.append((image, outcome))
-                    if p.buffer.count >= every { flush(&p) }
+        let slices = (0..<parts).map { part in pending[(part * chunk)..<min(pending.count, (part + 1) * chunk)].map(\.path) }
+        let acceptWarnings = acceptWarnings
+        // Once recording failed (the lease was lost: another worker has the job), the rest of
+        // each slice is not sent.
+        StorageSCU.send(slices: slices, to: dicom, progress: { result in
+            guard let image = byPath[result.path] else { return }
+            let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
+            progress.withLock { p in
+                switch outcome {
+                case .stored: p.stored += 1
+                case .refused: p.refused += 1
+                case .retry(let why): p.faults.append(why)
                 }
-            }, shouldContinue: { progress.withLock { $0.thrown == nil } })
-        }
+                if case .retry = outcome { return }
+                p.buffer.append((image, outcome))
+                if p.buffer.count >= every { flush(&p) }
+            }
+        }, shouldContinue: { progress.withLock { $0.thrown == nil } })
         let outcome = progress.withLock { p in
             flush(&p)
             return p

@@ -78,11 +78,8 @@ struct SendCommand: ParsableCommand, ManyPathsCommand {
         // Contiguous slices, one per association (as the send stage splits a series).
         let parts = max(1, min(associations, files.count))
         let chunk = (files.count + parts - 1) / parts
-        let target = destination, all = files
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let slice = Array(all[min(all.count, part * chunk)..<min(all.count, (part + 1) * chunk)])
-            _ = StorageSCU.send(paths: slice, to: target, progress: report)
-        }
+        let slices = (0..<parts).map { part in Array(files[min(files.count, part * chunk)..<min(files.count, (part + 1) * chunk)]) }
+        StorageSCU.send(slices: slices, to: destination, progress: report)
         let (sent, warnings, failed, bytes) = tally.withLock { ($0.sent, $0.warnings, $0.failed, $0.bytes) }
         let seconds = max(Date().timeIntervalSince(start), 0.001)
         StandardOutput.write(String(format: "sent %d of %d files (%d with warnings, %d failed) in %.2f s, %.1f MB/s, %.0f files/s\n",
