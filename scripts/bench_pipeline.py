@@ -187,7 +187,7 @@ class Orthanc:
     authentication, any calling AE may store), run with TCP_NODELAY=1 as dcmtk is. Orthanc's
     defaults otherwise (SyncStorageArea true, its SQLite index)."""
 
-    def __init__(self, procs, binary, folder, aet, modalities=None):
+    def __init__(self, procs, binary, folder, aet, modalities=None, extra=None):
         self.procs = procs
         self.folder = folder
         self.aet = aet
@@ -218,6 +218,7 @@ class Orthanc:
             "DicomModalities": {name: {"AET": m.aet, "Host": "127.0.0.1", "Port": m.dicom_port}
                                 for name, m in (modalities or {}).items()},
         }
+        config.update(extra or {})   # more settings (bench-wan: DicomThreadsCount)
         self.config = os.path.join(folder, "orthanc.json")
         with open(self.config, "w") as f:
             json.dump(config, f, indent=2)
