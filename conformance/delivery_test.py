@@ -816,26 +816,9 @@ def main():
     cases = ARGS.case or CASES
     work = tempfile.mkdtemp(prefix="sendit-delivery-test.")
     log(f"delivery-test: sendit {ARGS.sendit}, Orthanc {orthanc.version()}, cases {', '.join(cases)}, seed {ARGS.seed}")
-    results, failed = [], False
+    failed = True
     try:
-        for name in cases:
-            t0 = time.monotonic()
-            cwork = os.path.join(work, name)
-            os.makedirs(cwork)
-            try:
-                problems, figures = RUNNERS[name](cwork)
-            except Exception as e:  # noqa: BLE001 - a case that cannot run fails, the others still run
-                problems, figures = [f"{type(e).__name__}: {e}"], {}
-            took = time.monotonic() - t0
-            failed |= bool(problems)
-            results.append({"case": name, "ok": not problems, "seconds": round(took, 1), "figures": figures,
-                            "problems": problems})
-            shown = "; ".join(f"{k} {v}" for k, v in figures.items())
-            log(f"case {name:17s} {'FAIL' if problems else 'ok  '} {took:5.1f} s  {shown}")
-            for prob in problems[:8]:
-                log(f"    {prob}")
-            if len(problems) > 8:
-                log(f"    ... and {len(problems) - 8} more")
+        results, failed = runs.run_cases(cases, RUNNERS, work, log)
         passed = sum(1 for r in results if r["ok"])
         log(f"delivery-test: {passed} passed, {len(results) - passed} failed")
         if ARGS.json:

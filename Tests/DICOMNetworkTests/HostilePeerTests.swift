@@ -129,7 +129,8 @@ final class FakeSCP: @unchecked Sendable {
     let listenFD: Int32
     let port: Int
 
-    init(_ behaviour: Behaviour) throws {
+    /// A listening socket on 127.0.0.1, on a free port.
+    static func listenOnLoopback() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -138,8 +139,13 @@ final class FakeSCP: @unchecked Sendable {
         listen(fd, 4)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
+    init(_ behaviour: Behaviour) throws {
+        let (fd, port) = Self.listenOnLoopback()
         listenFD = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        self.port = port
         Thread.detachNewThread {
             let conn = accept(fd, nil, nil)
             guard conn >= 0 else { return }

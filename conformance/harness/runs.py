@@ -30,3 +30,30 @@ def finish_work(work, keep):
         print(f"work folder kept: {work}", file=sys.stderr)
     else:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def run_cases(names, runners, work, log, width=17):
+    """Runs each named case as runners[name](work/name) -> (problems, figures), one line each
+    (problems below it, at most 8); a case that raises fails, the others still run. Returns
+    (results as dicts for --json, True if any failed)."""
+    import os
+    import time
+    results, failed = [], False
+    for name in names:
+        t0 = time.monotonic()
+        cwork = os.path.join(work, name)
+        os.makedirs(cwork)
+        try:
+            problems, figures = runners[name](cwork)
+        except Exception as e:  # noqa: BLE001 - a case that cannot run fails, the others still run
+            problems, figures = [f"{type(e).__name__}: {e}"], {}
+        took = time.monotonic() - t0
+        failed |= bool(problems)
+        results.append({"case": name, "ok": not problems, "seconds": round(took, 1), "figures": figures, "problems": problems})
+        shown = "; ".join(f"{k} {v}" for k, v in figures.items())
+        log(f"case {name:{width}s} {'FAIL' if problems else 'ok  '} {took:5.1f} s  {shown}")
+        for prob in problems[:8]:
+            log(f"    {prob}")
+        if len(problems) > 8:
+            log(f"    ... and {len(problems) - 8} more")
+    return results, failed
