@@ -32,7 +32,8 @@ through Orthanc's REST API and `sendit status --json` / `sendit send-status --js
                      Asynchronous Operations Window of 8 and answers out of order
                      (window_acceptor.py, EXTRA_DESTINATIONS, no verification), sendit sending
                      on SEND_ASSOCIATIONS=4 with SEND_ASYNC_WINDOW=8; the kill falls while
-                     both are incomplete, and every instance arrives exactly once at both.
+                     the window destination is incomplete (Orthanc's count then is printed),
+                     and every instance arrives exactly once at both.
   refused-sop-class  Orthanc 1.10 refuses a SOP class it does not know (Photoacoustic Image
                      Storage, 2023: its presentation context is rejected): those images are
                      FAILED with the reason in send-status refusals; the others are delivered
@@ -541,7 +542,7 @@ def case_sendit_killed(work):
                 if total != len(corpus["images"]):
                     tp.append(f"storescu got Success for {total} of {len(corpus['images'])}")
                 target = rng.randint(1, total * 9 // 10)   # not at the very end: the kill must land while sending
-                at_kill = None
+                at_kill = orthanc_at_kill = None
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
                     c = o.count() or 0
@@ -551,6 +552,7 @@ def case_sendit_killed(work):
                         if c < total:
                             s.kill()
                             at_kill = c
+                            orthanc_at_kill = o.count() if wan else None
                             # what Orthanc got after the kill (responses in flight)
                         break
                     time.sleep(0.005)
@@ -577,7 +579,7 @@ def case_sendit_killed(work):
                 trials.append({"trial": n, "target": target, "at_kill": at_kill, "after_kill": after_kill,
                                "after_restart_s": round(waited, 1),
                                "ok": not tp})
-                where = "at the window destination (Orthanc %s)" % o.count() if wan else "in Orthanc"
+                where = f"at the window destination (Orthanc then {orthanc_at_kill})" if wan else "in Orthanc"
                 log(f"    trial {n:2d}: kill at {at_kill} of {total} {where} (target {target}; {after_kill} once "
                     f"settled), "
                     f"delivered {waited:.1f} s after the restart  {'FAIL' if tp else 'ok'}")
