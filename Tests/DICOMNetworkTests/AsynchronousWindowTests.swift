@@ -15,6 +15,14 @@ import Testing
         return d
     }
 
+    /// An association to sendit's listener proposing a window of 8.
+    static func proposingEight(to f: StorageSCPTests.Fixture) throws -> RequestorAssociation {
+        var p = RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
+                                                calledAETitle: "SENDIT", presentationContexts: f.contexts())
+        p.asynchronousOperationsWindow = 8
+        return try RequestorAssociation(p)
+    }
+
     static func files(_ f: StorageSCPTests.Fixture, _ n: Int) throws -> [String] {
         try (1...n).map { try f.instance(sop: "1.2.3.9.\($0)") }
     }
@@ -82,10 +90,7 @@ import Testing
 
     @Test func sendItsOwnListenerAcceptsAWindowAndStoresEverything() throws {
         let f = try StorageSCPTests.Fixture { $0.asynchronousOperationsWindow = 4 }
-        var p = RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
-                                                calledAETitle: "SENDIT", presentationContexts: f.contexts())
-        p.asynchronousOperationsWindow = 8
-        let a = try RequestorAssociation(p)
+        let a = try Self.proposingEight(to: f)
         #expect(a.operationsWindow == 4, "negotiated down to the listener's window")
         #expect(a.acceptance?.userInformation.asynchronousOperationsWindow == AsynchronousOperationsWindow(maximumInvoked: 4, maximumPerformed: 1))
         try a.release()
@@ -99,10 +104,7 @@ import Testing
 
     @Test func aListenerWithWindowOneAnswersOneOne() throws {
         let f = try StorageSCPTests.Fixture { $0.asynchronousOperationsWindow = 1 }
-        var p = RequestorAssociation.Parameters(host: "127.0.0.1", port: f.server.port, callingAETitle: "T",
-                                                calledAETitle: "SENDIT", presentationContexts: f.contexts())
-        p.asynchronousOperationsWindow = 8
-        let a = try RequestorAssociation(p)
+        let a = try Self.proposingEight(to: f)
         #expect(a.operationsWindow == 1)
         #expect(a.acceptance?.userInformation.asynchronousOperationsWindow == AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1))
         try a.release()
