@@ -20,7 +20,10 @@ refusing a patient the table does not list; `sendit lookup export` writes a file
 and an audit entry. A folder dropped into the data folder is routed file by file by the rules on
 the data (its MR goes to neuro, its CT, which no such rule takes, to the quarantine, named).
 Projects and rules reload on SIGHUP: a new project answering to a new AE title takes a study;
-a broken file keeps the rules in force, with an error logged, and the node serving.
+a broken file keeps the rules in force, with an error logged, and the node serving. A patient
+who withdraws (added to the list, SIGHUP) after a first series was sent: the study's next
+series is refused, though its identifiers were already given. A node without PROJECTS_FILE
+lives through SIGHUP (systemctl reload).
 Exit 1 if a check fails.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 import sqlite3
 import subprocess
 import sys
@@ -55,6 +59,8 @@ PATIENTS = [
      [("20240305", [("CT", CTImageStorage, 2)])]),                            # RESEARCH -> trial, not in its table
     ("Withdrawnova^Ilse", "WD33003", "19750505", "F",
      [("20240306", [("MR", MRImageStorage, 2)])]),                            # MR -> neuro, withdrawn
+    ("Laterova^Wren", "LW66006", "19850303", "F",
+     [("20240309", [("MR", MRImageStorage, 2), ("MR", MRImageStorage, 2)])]),  # MR -> neuro; withdraws between its series
     ("Dropperton^Ada", "DA44004", "19800808", "F",
      [("20240307", [("MR", MRImageStorage, 2)]),                              # dropped in a folder: MR -> neuro
       ("20240308", [("CT", CTImageStorage, 1)])]),                            # dropped in a folder: no rule takes it
@@ -162,10 +168,13 @@ def main():
             # A folder drop, by the folder contract (written as .tmp, then renamed).
             drop = os.path.join(s.data, "dropped.tmp")
             os.makedirs(drop)
-            for im in studies[6] + studies[7]:
+            for im in studies[7] + studies[8]:
                 subprocess.run(["cp", im["path"], os.path.join(drop, im["sop"] + ".dcm")], check=True)
             os.rename(drop, os.path.join(s.data, "dropped"))
-            want = {"a": len(studies[0]), "b": len(studies[1]) - 2 + len(studies[6]), "c": len(studies[2])}
+            later = [[im for im in studies[6] if im["series"] == u] for u in dict.fromkeys(im["series"] for im in studies[6])]
+            ok, _ = send(later[0], "SENDIT", "later-1")
+            check(len(ok) == len(later[0]), "the later-withdrawing patient's first series: acknowledged")
+            want = {"a": len(studies[0]), "b": len(studies[1]) - 2 + len(studies[7]) + len(later[0]), "c": len(studies[2])}
             wait_for(lambda: all(len(received(dests[d])) >= n for d, n in want.items()), 90, 0.5)
             for d, n in want.items():
                 check(len(received(dests[d])) == n, f"destination {d} holds {len(received(dests[d]))} images, expected {n}")
@@ -214,7 +223,7 @@ def main():
             db.close()
             check(audited == 1, f"lookup export is in the audit trail ({audited})")
             ids = [patient_ids.get(d, set()) for d in "abc"]
-            check(len(ids[0]) == 1 and len(ids[1]) == 2 and len(ids[2]) == 1 and len(set().union(*ids)) == 4,
+            check(len(ids[0]) == 1 and len(ids[1]) == 3 and len(ids[2]) == 1 and len(set().union(*ids)) == 5,
                   f"one pseudonym per patient and project, none shared between projects: {[sorted(x) for x in ids]}")
             # The rule tester agrees with the node.
             for images, aec, project in [(studies[0], "LUNGAE", "lungae"), (studies[1], "SENDIT", "neuro"), (studies[2], "SENDIT", "trial")]:
@@ -224,17 +233,29 @@ def main():
                 check(not any(v.encode() in r.stdout.encode() for v in ("Routeworth", "RW55012")), "rules test prints no original value")
             r = s.run("rules", "test", studies[3][0]["path"])
             check(r.returncode == 1 and "REFUSED" in r.stdout, f"rules test: the unmatched study is refused (exit {r.returncode})")
+            # The patient withdraws after a first series went out: the next is refused.
+            with open(os.path.join(work, "optout.txt"), "a") as f:
+                f.write("LW66006\n")
+            os.kill(s.child.pid, signal.SIGHUP)
+            check(wait_for(lambda: len(s.log_lines("reloaded on SIGHUP")) >= 1, 20, 0.2), "SIGHUP: the withdrawal list is reloaded")
+            b_before = len(received(dests["b"]))
+            ok, _ = send(later[1], "SENDIT", "later-2")
+            check(len(ok) == len(later[1]), "the withdrawn patient's second series: acknowledged")
+            refused = wait_for(lambda: sum(1 for r in image_rows(s, "FAILED") if "withdrawal list" in (r[1] or "")) >= 4, 60, 0.5)
+            time.sleep(2)
+            check(refused and len(received(dests["b"])) == b_before,
+                  f"withdrawn after identification: the next series FAILED, nothing more at b ({len(received(dests['b'])) - b_before} more)")
             # SIGHUP: a new project, with an AE title of its own, without a restart.
             PROJECTS["projects"]["late"] = {"destinations": ["a"]}
             PROJECTS["rules"].insert(0, {"name": "late-by-ae", "project": "late", "called_ae": "LATE"})
             with open(projects, "w") as f:
                 json.dump(PROJECTS, f)
             os.kill(s.child.pid, signal.SIGHUP)
-            check(wait_for(lambda: s.log_lines("reloaded on SIGHUP"), 20, 0.2), "SIGHUP: the projects are reloaded")
+            check(wait_for(lambda: len(s.log_lines("reloaded on SIGHUP")) >= 2, 20, 0.2), "SIGHUP: the projects are reloaded")
             before = len(received(dests["a"]))
-            ok, _ = send(studies[7], "LATE", "late")
-            check(len(ok) == len(studies[7]), f"SIGHUP: the new project's AE title takes a study ({len(ok)} acknowledged)")
-            check(wait_for(lambda: len(received(dests["a"])) == before + len(studies[7]), 60, 0.5),
+            ok, _ = send(studies[8], "LATE", "late")
+            check(len(ok) == len(studies[8]), f"SIGHUP: the new project's AE title takes a study ({len(ok)} acknowledged)")
+            check(wait_for(lambda: len(received(dests["a"])) == before + len(studies[8]), 60, 0.5),
                   "SIGHUP: the new project's study reaches its destination")
             with open(projects, "w") as f:
                 f.write("{ not json")
@@ -247,6 +268,12 @@ def main():
                 json.dump(PROJECTS, f)
         st = s.status()
         check(st is not None, "status answers")
+        # systemctl reload on a node with nothing to reload: it goes on.
+        plain = Sendit(args.sendit, os.path.join(work, "plain"))
+        with plain.start():
+            os.kill(plain.child.pid, signal.SIGHUP)
+            check(wait_for(lambda: plain.log_lines("nothing to reload"), 20, 0.2) and plain.running(),
+                  "SIGHUP on a node without PROJECTS_FILE or TLS: logged, the node serving")
     if failures:
         print(f"routing-test: {len(failures)} checks failed (work folder {work})")
         sys.exit(1)

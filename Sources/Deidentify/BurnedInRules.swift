@@ -188,6 +188,7 @@ public struct BurnedInRules: Sendable, Equatable {
         for piece in joined.split(separator: "|") {
             var v = piece.trimmingCharacters(in: .whitespaces)
             if v.count >= 2 && v.hasPrefix("\"") && v.hasSuffix("\"") { v = String(v.dropFirst().dropLast()) }
+            guard !v.isEmpty else { throw ParseError(line: line, message: "\(keyword) \(test.rawValue): an empty value") }
             if entry.vr == .UI && !v.first!.isNumber {
                 guard let uid = UIDRegistry.all.first(where: { $0.keyword == v })?.uid.rawValue else {
                     throw ParseError(line: line, message: "\"\(v)\" is not a UID keyword of the registry")

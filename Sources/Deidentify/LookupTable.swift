@@ -40,7 +40,10 @@ public struct LookupTable: Sendable, Equatable {
         guard let header = lines.first else { throw Mistakes(messages: ["the table is empty (a header row is needed)"]) }
         let names = fields(header).map { $0.lowercased().filter { !$0.isWhitespace && $0 != "_" } }
         var mistakes: [String] = []
-        for n in names where !columns.contains(n) { mistakes.append("line 1: unknown column \"\(n)\" (known: PatientID, ResearchID, AccessionNumber, ResearchAccessionNumber, DateOffset)") }
+        // Never the field's text: a table saved without its header has a patient's IDs here.
+        for (i, n) in names.enumerated() where !columns.contains(n) {
+            mistakes.append("line 1: column \(i + 1) is not a known column name (known: PatientID, ResearchID, AccessionNumber, ResearchAccessionNumber, DateOffset; is the header row missing?)")
+        }
         guard let pid = names.firstIndex(of: "patientid"), let rid = names.firstIndex(of: "researchid") else {
             throw Mistakes(messages: mistakes + ["line 1: the header must name PatientID and ResearchID"])
         }

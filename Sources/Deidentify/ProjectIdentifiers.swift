@@ -20,15 +20,19 @@ public struct ProjectIdentifiers: IdentifiersProvider {
 
     public var name: String { base.name + (lookup == nil ? "" : " and project \(project)'s lookup table") }
 
-    public func identifiers(for request: IdentifiersRequest) throws -> IdentifiersResponse {
+    /// Why the request's patient is refused (withdrawn; unlisted where that is refused), or nil.
+    public func refusal(for request: IdentifiersRequest) -> String? {
         let original = request.identifiers.first?.id ?? ""
-        if withdrawn.contains(original) {
-            throw IdentifiersRefusal(reason: "the patient is on project \(project)'s withdrawal list: nothing of theirs is sent")
+        if withdrawn.contains(original) { return "the patient is on project \(project)'s withdrawal list: nothing of theirs is sent" }
+        if refuseUnlisted && lookup?.patients[original] == nil {
+            return "the patient is not in project \(project)'s lookup table, and the project refuses unlisted patients"
         }
-        let listed = lookup?.patients[original]
-        if listed == nil && refuseUnlisted {
-            throw IdentifiersRefusal(reason: "the patient is not in project \(project)'s lookup table, and the project refuses unlisted patients")
-        }
+        return nil
+    }
+
+    public func identifiers(for request: IdentifiersRequest) throws -> IdentifiersResponse {
+        if let why = refusal(for: request) { throw IdentifiersRefusal(reason: why) }
+        let listed = lookup?.patients[request.identifiers.first?.id ?? ""]
         var response = try base.identifiers(for: request)
         guard let listed, !response.results.isEmpty else { return response }
         response.results[0].suid = listed.researchID

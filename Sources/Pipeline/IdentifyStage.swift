@@ -34,6 +34,13 @@ public struct IdentifyStage: StageHandler {
     /// maps two originals to one research ID: `ProjectIdentifiers.claimedOriginal`); nil: the
     /// patient.
     public var claimedOriginal: (@Sendable (IdentifiersRequest) -> String?)?
+    /// Why a patient's images are refused whatever identifiers exist (a project's withdrawal
+    /// list: `ProjectIdentifiers.refusal`); nil: none.
+    public var refusal: (@Sendable (IdentifiersRequest) -> String?)?
+    /// Prefixed to the codes claimed in the index's node-wide table of codes: a project's own
+    /// namespace, so one research ID (a lookup table's) can stand in two projects. Empty for
+    /// the default project (its claims as before there were projects).
+    public var claimNamespace = ""
 
     public init(provider: any IdentifiersProvider, hash: KeyedHash, fields: IdentifiersRequest.Fields = .init()) {
         self.provider = provider
@@ -56,6 +63,9 @@ public struct IdentifyStage: StageHandler {
         // Nothing to identify: the patient is known only from an image.
         guard let sample else { return }
         let request = try self.request(sample)
+        // Before identifiers are given or reused: a project's withdrawal list (and a lookup table
+        // that refuses unlisted patients) holds for every series, the study's first or not.
+        if let why = refusal?(request) { throw StageError.permanent("identify: " + why) }
         let patient = digest("original-patient", request.originalPatientKey)
         try recordSearchKeys(request, job)
 
@@ -116,9 +126,9 @@ public struct IdentifyStage: StageHandler {
         // are remapped in a namespace of its own, so the two never share a research study.
         response.uid_namespace = siblings.isEmpty ? nil : patient
         try store(job, json: response.coded.json(), patient: patient,
-                  claims: [IdentifierClaim(.patient, code: response.entityCode,
+                  claims: [IdentifierClaim(.patient, code: claimNamespace + response.entityCode,
                                            original: claimedOriginal?(request).map { digest("research-id", $0) } ?? patient),
-                           IdentifierClaim(.study, code: response.itemCode, original: digest("original-study", request.originalStudyKey))],
+                           IdentifierClaim(.study, code: claimNamespace + response.itemCode, original: digest("original-study", request.originalStudyKey))],
                   reason: "identifiers from \(provider.name)")
     }
 

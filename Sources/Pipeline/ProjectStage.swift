@@ -16,23 +16,34 @@ public struct ProjectStage: StageHandler {
     public final class Table: @unchecked Sendable {
         private let lock = NSLock()
         private var current: [String: any StageHandler]
-        public init(_ stages: [String: any StageHandler]) { current = stages }
+        private var configured: Set<String>
+        /// `projects`: every configured project (a delivery stage has stages for some only).
+        public init(_ stages: [String: any StageHandler], projects: Set<String>) {
+            current = stages
+            configured = projects
+        }
         public var stages: [String: any StageHandler] { lock.withLock { current } }
-        public func replace(_ stages: [String: any StageHandler]) { lock.withLock { current = stages } }
+        public var projects: Set<String> { lock.withLock { configured } }
+        public func replace(_ stages: [String: any StageHandler], projects: Set<String>) {
+            lock.withLock {
+                current = stages
+                configured = projects
+            }
+        }
     }
     public let inputStatuses: [ImageStatus]
     public let workingStatus: ImageStatus
     public let giveUp: JobQueue.GiveUp
-    /// A delivery stage: a series of a project that does not deliver there (a job queued for
-    /// every destination, by `sendit retry` or after a stage gave up) is left alone, not sent.
+    /// A delivery stage: a series of a configured project that does not deliver there (a job
+    /// queued for every destination, by `sendit retry` or after a stage gave up) is left alone.
     public let skipsOtherProjects: Bool
 
     /// `kind`: a stage of the kind every project's is (its name, statuses and giving up).
-    public init(_ stages: [String: any StageHandler], kind: any StageHandler, skipsOtherProjects: Bool = false) {
+    public init(_ stages: [String: any StageHandler], kind: any StageHandler, projects: Set<String>, skipsOtherProjects: Bool = false) {
         self.skipsOtherProjects = skipsOtherProjects
         let first = kind
         precondition(stages.values.allSatisfy { $0.stage == first.stage && $0.workingStatus == first.workingStatus })
-        table = Table(stages)
+        table = Table(stages, projects: projects)
         stage = first.stage
         inputStatuses = first.inputStatuses
         workingStatus = first.workingStatus
@@ -51,9 +62,11 @@ public struct ProjectStage: StageHandler {
         guard let project = try database.project(ofSeries: seriesId) else {
             throw StageError.permanent("series \(seriesId) is not in the index")
         }
-        if let handler = stages[project] { return handler }
-        if skipsOtherProjects { return nil }
-        throw StageError.permanent("the series is in project \(project), which is not configured (PROJECTS_FILE)")
+        if let handler = table.stages[project] { return handler }
+        // A configured project that does not deliver here: left alone. A project the node does
+        // not have (PROJECTS_FILE changed): refused, named, never another project's settings.
+        if skipsOtherProjects && table.projects.contains(project) { return nil }
+        throw StageError.permanent("the series is in project \(project), which this node does not have (PROJECTS_FILE)")
     }
 
     public func run(_ job: StageJob) throws {

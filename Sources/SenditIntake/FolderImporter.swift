@@ -152,7 +152,14 @@ public struct FolderImporter: Sendable {
 
     /// The project a folder's images go to, or why they are quarantined.
     func projectOf(folder: String) -> (project: String, refusal: String?) {
-        guard let projects = routing?.projects else { return (ImportedImage.defaultProject, nil) }
+        guard let projects = routing?.projects else {
+            // A node without projects: a folder a node with projects staged for one of them
+            // (before PROJECTS_FILE was taken away) is not the default project's to send.
+            if let named = RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent), named != ImportedImage.defaultProject {
+                return (named, "its folder names project \(named), and this node has no projects (PROJECTS_FILE)")
+            }
+            return (ImportedImage.defaultProject, nil)
+        }
         guard let named = RoutingPolicy.project(ofFolderName: (folder as NSString).lastPathComponent) else {
             return (ImportedImage.defaultProject, nil)
         }

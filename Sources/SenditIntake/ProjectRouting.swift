@@ -20,18 +20,26 @@ public final class ProjectRouting: InstanceRouting, @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Every attribute any policy in force has read: an instance parsed just before a reload
+    /// still keeps what the new rules read.
+    private var everRead: Set<Tag>
+
     public init(policy: RoutingPolicy, projects: Set<String>) {
         current = (policy, projects)
+        everRead = policy.attributes
     }
 
     public var policy: RoutingPolicy { lock.withLock { current.policy } }
     public var projects: Set<String> { lock.withLock { current.projects } }
 
     public func replace(policy: RoutingPolicy, projects: Set<String>) {
-        lock.withLock { current = (policy, projects) }
+        lock.withLock {
+            current = (policy, projects)
+            everRead.formUnion(policy.attributes)
+        }
     }
 
-    public var attributes: Set<Tag> { policy.attributes }
+    public var attributes: Set<Tag> { lock.withLock { everRead } }
     public var calledAETitles: Set<String> { policy.calledAETitles }
     private var retrievalInForce: (claims: @Sendable (String) -> String?, sources: Set<String>)? {
         lock.lock()

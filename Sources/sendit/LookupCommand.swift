@@ -2,6 +2,7 @@ import ArgumentParser
 import CSenditSystem
 import Deidentify
 import Foundation
+import Pipeline
 import SenditIndex
 
 /// `sendit lookup import|export`: a project's lookup table (the link between original and
@@ -57,16 +58,41 @@ struct LookupCommand: ParsableCommand {
         @Argument(help: "The CSV file (PatientID,ResearchID[,AccessionNumber,ResearchAccessionNumber][,DateOffset]).") var file: String
 
         func run() throws {
-            let node = try configurationOptions.resolve()
-            let p = try LookupCommand.project(node, project)
-            guard let path = p.lookupPath else { throw ValidationError("project \(project) names no lookup_table file in PROJECTS_FILE") }
+            // The configuration reads the table it replaces: a first table, or one that does not
+            // parse, leaves it unresolvable; the path then comes from PROJECTS_FILE itself.
+            let node = try? configurationOptions.resolve()
+            let path: String
+            if let node {
+                guard let p = node.projects.first(where: { $0.name == project }) else { throw ValidationError("no project \(project) in PROJECTS_FILE") }
+                guard let own = p.lookupPath else { throw ValidationError("project \(project) names no lookup_table file in PROJECTS_FILE") }
+                path = own
+            } else {
+                path = try Import.tablePath(configurationOptions.values()[.projectsFile].text, project: project)
+            }
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file)") }
             let table: LookupTable
             do { table = try LookupTable.parse(text) } catch { throw ValidationError("\(file): \(error)") }
             try LookupCommand.writePrivate(text, to: path, replace: true)
-            try LookupCommand.audit(node, .lookupImported, project: project, detail: "\(table.patients.count) patients")
-            print("project \(project): lookup table of \(table.patients.count) patients and \(table.accessions.count) accession numbers written to \(path) (mode 0600); restart the node to use it")
+            // Now the configuration resolves (unless something else is wrong): the audit entry.
+            try LookupCommand.audit(try node ?? configurationOptions.resolve(), .lookupImported, project: project,
+                                    detail: "\(table.patients.count) patients")
+            print("project \(project): lookup table of \(table.patients.count) patients and \(table.accessions.count) accession numbers written to \(path) (mode 0600); `systemctl reload sendit` (SIGHUP) puts it in force")
+        }
+
+        /// The project's lookup_table path as PROJECTS_FILE names it (relative to that file).
+        static func tablePath(_ projectsFile: String, project: String) throws -> String {
+            guard !projectsFile.isEmpty else { throw ValidationError("PROJECTS_FILE is not set") }
+            let file = PipelineConfiguration.absolute(projectsFile)
+            guard let data = FileManager.default.contents(atPath: file),
+                  let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let projects = root["projects"] as? [String: Any], let body = projects[project] as? [String: Any] else {
+                throw ValidationError("no project \(project) in \(file)")
+            }
+            guard let path = body["lookup_table"] as? String, !path.isEmpty else {
+                throw ValidationError("project \(project) names no lookup_table file in \(file)")
+            }
+            return path.hasPrefix("/") ? path : (file as NSString).deletingLastPathComponent + "/" + path
         }
     }
 

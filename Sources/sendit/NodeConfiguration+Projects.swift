@@ -84,10 +84,10 @@ extension NodeConfiguration {
             project.refuseUnlisted = e.refuseUnlisted
         }
         if let list = e.withdrawn {
+            // One ID a line; a line starting with # is a comment (an ID may itself hold a #).
             project.withdrawn = Set(try read(list).split(whereSeparator: \.isNewline).compactMap { line in
-                let id = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                    .trimmingCharacters(in: .whitespaces) ?? ""
-                return id.isEmpty ? nil : id
+                let id = line.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
+                return id.isEmpty || id.hasPrefix("#") ? nil : id
             })
         }
         if let text = e.trialRecipe {

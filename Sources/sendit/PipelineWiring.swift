@@ -63,19 +63,17 @@ struct PipelineWiring {
     func makeStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
         let outbox = try Outbox(folder: configuration.outboxFolder, sync: node.fsync)
         outbox.removeLeftovers()
-        let stages: [any StageHandler]
-        if node.projects.isEmpty {
-            stages = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
-        } else {
-            // Each project its own identify and de-identify stages (its settings, its key, its
-            // destinations), run for the series of that project.
-            let byProject = try projectProcessingStages(node, outbox: outbox, logger: logger)
-            let kinds = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
-            let own = zip(byProject, kinds).map { ProjectStage($0, kind: $1) }
-            reloadable.outbox = outbox
-            reloadable.processing = own.map(\.table)
-            stages = own
-        }
+        // Each project its own identify and de-identify stages (its settings, its key, its
+        // destinations), run for the series of that project. A node without projects has one,
+        // default: a series left of a project it no longer has is refused, named, not processed
+        // with the node's settings.
+        let kinds = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
+        let byProject = node.projects.isEmpty
+            ? kinds.map { [ImportedImageProject.defaultName: $0] } : try projectProcessingStages(node, outbox: outbox, logger: logger)
+        let own = zip(byProject, kinds).map { ProjectStage($0, kind: $1, projects: Self.projectNames(node)) }
+        reloadable.outbox = outbox
+        reloadable.processing = own.map(\.table)
+        let stages: [any StageHandler] = own
         precondition(stages.map(\.stage) == Self.processingStages)
         return stages
     }
@@ -112,12 +110,23 @@ struct PipelineWiring {
         guard let routing, let policy = node.routing, let outbox = reloadable.outbox else {
             throw ReloadRefused(why: "the node was started without PROJECTS_FILE (or with it, and it is now empty): restart it to change that")
         }
+        // The destinations are the node's: a change there (one added, removed or moved) has no
+        // worker or would redirect images already promised elsewhere, so it waits for a restart.
+        guard node.destinations.map(\.indexed) == destinations.map(\.indexed) else {
+            throw ReloadRefused(why: "the node's destinations changed (EXTRA_DESTINATIONS, ORTHANC_*, DICOMWEB_*, GOOGLE_*): restart the node for that; nothing was reloaded")
+        }
         let processing = try projectProcessingStages(node, outbox: outbox, logger: logger)
         let delivery = try projectSendStages(node, logger: logger)
-        for (table, stages) in zip(reloadable.processing, processing) { table.replace(stages) }
-        for (stage, table) in reloadable.delivery { table.replace(delivery[stage] ?? [:]) }
+        let names = Self.projectNames(node)
+        for (table, stages) in zip(reloadable.processing, processing) { table.replace(stages, projects: names) }
+        for (stage, table) in reloadable.delivery { table.replace(delivery[stage] ?? [:], projects: names) }
         reloadable.retention = Self.projectRetention(node)
         routing.replace(policy: policy, projects: Set(node.projects.map(\.name)))
+    }
+
+    /// The node's projects' names (`default` alone without PROJECTS_FILE).
+    static func projectNames(_ node: NodeConfiguration) -> Set<String> {
+        node.projects.isEmpty ? [ImportedImageProject.defaultName] : Set(node.projects.map(\.name))
     }
 
     struct ReloadRefused: Error, CustomStringConvertible {
@@ -134,7 +143,11 @@ struct PipelineWiring {
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }
         deidentify.copies.drop = project?.drop ?? []
         var identify = IdentifyStage(provider: provider, hash: hash, fields: node.identifierFields)
-        if let own = provider as? ProjectIdentifiers { identify.claimedOriginal = { own.claimedOriginal(for: $0) } }
+        if let own = provider as? ProjectIdentifiers {
+            identify.claimedOriginal = { own.claimedOriginal(for: $0) }
+            identify.refusal = { own.refusal(for: $0) }
+        }
+        if let name = project?.name, name != ImportedImageProject.defaultName { identify.claimNamespace = "project " + name + ": " }
         deidentify.patientOfImage = identify.patientOfImage
         return [identify, deidentify]
     }
@@ -143,13 +156,14 @@ struct PipelineWiring {
     /// destinations, a NIfTI upload for Google Cloud Storage, STOW-RS for DICOMweb.
     func makeSendStages(_ node: NodeConfiguration, logger: Logger) throws -> [any StageHandler] {
         let kinds = try sendStages(node, destinations: destinations, logger: logger)
-        guard !node.projects.isEmpty else { return kinds }
         // A destination's stage, for each project that delivers there (with that project's
         // destinations, all of which must have an image before it is SENT, then DONE); the
-        // series of other projects are left alone there.
-        let byDestination = try projectSendStages(node, logger: logger)
+        // series of other projects are left alone there. Without projects: default's, as before.
+        let byDestination = node.projects.isEmpty
+            ? Dictionary(uniqueKeysWithValues: kinds.map { ($0.stage, [ImportedImageProject.defaultName: $0]) })
+            : try projectSendStages(node, logger: logger)
         return kinds.map { kind in
-            let stage = ProjectStage(byDestination[kind.stage] ?? [:], kind: kind, skipsOtherProjects: true)
+            let stage = ProjectStage(byDestination[kind.stage] ?? [:], kind: kind, projects: Self.projectNames(node), skipsOtherProjects: true)
             reloadable.delivery[kind.stage] = stage.table
             return stage
         }

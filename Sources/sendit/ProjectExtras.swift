@@ -60,8 +60,11 @@ struct ProjectExtras: Equatable {
                         mistakes.append("\(at): clinical_trial: unknown key \"\(key)\" (\(trialAttributes.map(\.key).joined(separator: ", ")))")
                         continue
                     }
-                    guard let text = value as? String, !text.isEmpty, text.count <= 64, !text.contains("\\"), !text.contains("\n") else {
-                        mistakes.append("\(at): clinical_trial: \(key) must be a text of 1 to 64 characters")
+                    // No backslash (a multi-value separator) and no line break or control character
+                    // (each would end the recipe line it is written into).
+                    guard let text = value as? String, !text.isEmpty, text.count <= 64, !text.contains("\\"),
+                          !text.contains(where: { $0.isNewline }), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                        mistakes.append("\(at): clinical_trial: \(key) must be a text of 1 to 64 characters, without a backslash, line break or control character")
                         continue
                     }
                     e.clinicalTrial[key] = text

@@ -119,8 +119,8 @@ struct ProjectsFile: Equatable {
             func list(_ key: String) -> [String] {
                 switch body[key] {
                 case nil: return []
-                case let s as String: return [s]
-                case let l as [String]: return l
+                case let s as String: return [s.trimmingCharacters(in: .whitespaces)]
+                case let l as [String]: return l.map { $0.trimmingCharacters(in: .whitespaces) }
                 default: mistakes.append("\(name): \"\(key)\" must be a string or a list of strings"); return []
                 }
             }

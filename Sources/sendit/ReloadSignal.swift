@@ -19,9 +19,13 @@ final class ReloadSignal: @unchecked Sendable {
     /// `run` returns what it did, for the log line.
     func add(_ name: String, _ run: @escaping () throws -> String) { actions.append((name, run)) }
 
-    /// Starts listening for SIGHUP (nothing when no action was added).
+    /// From the start of `serve`: SIGHUP (`systemctl reload`) never ends the node, even before
+    /// the handler is installed or when there is nothing to reload.
+    static func ignoreUntilInstalled() { signal(SIGHUP, SIG_IGN) }
+
+    /// Starts listening for SIGHUP.
     func install() {
-        guard !actions.isEmpty, source == nil else { return }
+        guard source == nil else { return }
         signal(SIGHUP, SIG_IGN)
         let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sendit-sighup"))
         s.setEventHandler { [self] in reload() }
@@ -33,6 +37,10 @@ final class ReloadSignal: @unchecked Sendable {
     /// Runs every action; returns how many failed.
     @discardableResult
     func reload() -> Int {
+        if actions.isEmpty {
+            logger.notice("SIGHUP: nothing to reload on this node (no PROJECTS_FILE, no TLS); the node goes on")
+            return 0
+        }
         var failed = 0
         for action in actions {
             do {

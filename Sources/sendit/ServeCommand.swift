@@ -85,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             .init(.dataFolder, "--data", data), .init(.stableAge, "--stable-age", stableAge.map { String($0) }),
             .init(.httpPort, "--http-port", httpPort.map(String.init)),
         ]
+        ReloadSignal.ignoreUntilInstalled()
         let settings = try configurationOptions.resolve(overrides)
         var configuration = settings.server
         let logger = makeLogger(settings)
@@ -215,7 +216,13 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 reload.add("projects and routing rules") { [configurationOptions] in
                     let fresh = try configurationOptions.resolve(overrides)
                     try pipeline.reload(fresh, logger: logger)
-                    return "\(fresh.projects.count) projects, \(fresh.routing?.rules.count ?? 0) rules"
+                    // A project that now delivers elsewhere: its de-identified series are queued
+                    // for its destinations as at start-up (a job for one it left does nothing).
+                    let queued = try pipeline.queue.enqueueBacklog(destinations: pipeline.destinations.map(\.indexed),
+                                                                   reason: "projects reloaded (SIGHUP)")
+                    workers.wake()
+                    senders.wake()
+                    return "\(fresh.projects.count) projects, \(fresh.routing?.rules.count ?? 0) rules; \(queued) send jobs queued"
                 }
             }
             reload.install()

@@ -44,12 +44,20 @@ import Testing
             Issue.record("accepted")
         } catch {
             let text = error.description
-            for expected in ["unknown column \"color\"", "line 2: DateOffset", "line 3: this PatientID has another", "line 4: PatientID and ResearchID must not be empty", "line 5: ResearchID is not"] {
+            for expected in ["column 4 is not a known column name", "line 2: DateOffset", "line 3: this PatientID has another", "line 4: PatientID and ResearchID must not be empty", "line 5: ResearchID is not"] {
                 #expect(text.contains(expected), "\(expected) in \(text)")
             }
             #expect(!text.contains("SECRET"))
         }
         #expect(throws: LookupTable.Mistakes.self) { try LookupTable.parse("PatientID,Other\n1,2\n") }
+        // A table saved without its header row: its first line is a patient's IDs, never echoed.
+        do {
+            _ = try LookupTable.parse("RW55012,SUBJ-001\nRW55013,SUBJ-002\n")
+            Issue.record("a headerless table was accepted")
+        } catch {
+            #expect(error.description.contains("header row") && !error.description.lowercased().contains("rw55012")
+                    && !error.description.lowercased().contains("subj-001"), "\(error)")
+        }
         #expect(throws: LookupTable.Mistakes.self) { try LookupTable.parse("") }
     }
 

@@ -40,6 +40,24 @@ import SenditIntake
         }
     }
 
+    @Test func hostileValuesAreRefusedNotObeyed() throws {
+        // An empty UID value once crashed the condition parser (a force-unwrap).
+        for condition in [#"SOPClassUID is \"\""#, "SOPClassUID is A| |B"] {
+            #expect(throws: ProjectsFile.Mistakes.self) {
+                try ProjectsFile.parse(#"{"projects": {"a": {"destinations": []}}, "rules": [{"project": "a", "if": "\#(condition)"}]}"#, destinations: [])
+            }
+        }
+        // A line break of any kind in a Clinical Trial value would start a recipe line of its own.
+        for value in [#"Site\rKEEP PatientName"#, #"Site\u2028KEEP PatientName"#, #"Site\fX"#] {
+            #expect(throws: ProjectsFile.Mistakes.self) {
+                try ProjectsFile.parse(#"{"projects": {"a": {"destinations": [], "clinical_trial": {"site_name": "\#(value)"}}}}"#, destinations: [])
+            }
+        }
+        // AE titles are compared as DICOM pads them: without surrounding spaces.
+        let file = try ProjectsFile.parse(#"{"projects": {"a": {"destinations": []}}, "rules": [{"project": "a", "called_ae": " LUNG "}]}"#, destinations: [])
+        #expect(file.policy.rules[0].calledAETitles == ["LUNG"])
+    }
+
     @Test func notJSONIsSaidSo() {
         #expect(throws: ProjectsFile.Mistakes.self) { try ProjectsFile.parse("RETENTION=7", destinations: []) }
     }
