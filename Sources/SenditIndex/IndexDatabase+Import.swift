@@ -118,21 +118,29 @@ extension IndexDatabase {
         try writer.write { db in
             var counts = ImportCounts()
             var series: [String: Int64] = [:]
+            // Series (with their project) whose study and series were found in no other project
+            // in this transaction: checked once per series, not per image (the hot path).
+            var clearSeries = Set<String>()
             let nowValue = now.databaseValue
             for entry in entries {
                 switch entry {
                 case .image(let image, let earlier):
-                    if let other = try otherProject(db, image) {
+                    do {
+                        let key = image.project + "\u{0}" + image.seriesInstanceUID
+                        if !clearSeries.contains(key) {
+                            if let other = try otherProject(db, image) { throw ProjectConflict(other: other) }
+                            clearSeries.insert(key)
+                        }
+                        if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
+                                               series: &series, counts: &counts) {
+                            counts.series.insert(id)
+                        }
+                    } catch let conflict as ProjectConflict {
                         // One study in two projects at once is not kept apart by the index: the
                         // later copy waits in the quarantine, named, until the first is done.
-                        if try recordQuarantine(db, path: image.path, reason: "routed to project \(image.project), but its study or instance is in project \(other) on this node; import it again once that project's copy is cleaned up", placement: placement, now: now) != nil {
+                        if try recordQuarantine(db, path: image.path, reason: "routed to project \(image.project), but its study or instance is in project \(conflict.other) on this node; import it again once that project's copy is cleaned up", placement: placement, now: now) != nil {
                             counts.quarantined += 1
                         }
-                        continue
-                    }
-                    if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
-                                           series: &series, counts: &counts) {
-                        counts.series.insert(id)
                     }
                 case .quarantine(let path, let why):
                     if try recordQuarantine(db, path: path, reason: why, placement: placement, now: now) != nil {
@@ -151,16 +159,20 @@ extension IndexDatabase {
         }
     }
 
-    /// The project the image's instance, series or study is already in, when it is not the
-    /// image's own (nil: none, or the same).
+    /// The project the image's study or series is already in, when it is not the image's own
+    /// (nil: none, or the same). The instance's own is checked where `record` finds it.
     private func otherProject(_ db: Database, _ h: ImportedImage) throws -> String? {
         let find = try db.cachedStatement(sql: """
             SELECT project FROM study WHERE studyInstanceUID = ?2 AND project <> ?1
             UNION ALL SELECT project FROM series WHERE seriesInstanceUID = ?3 AND project <> ?1
-            UNION ALL SELECT s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId WHERE i.sopInstanceUID = ?4 AND s.project <> ?1
             LIMIT 1
             """)
-        return try String.fetchOne(find, arguments: [h.project, h.studyInstanceUID, h.seriesInstanceUID, h.sopInstanceUID])
+        return try String.fetchOne(find, arguments: [h.project, h.studyInstanceUID, h.seriesInstanceUID])
+    }
+
+    /// An image whose study, series or instance another project holds: it is quarantined.
+    private struct ProjectConflict: Error {
+        let other: String
     }
 
     /// Records one image; returns its series id if the series got a new or replaced image. The
@@ -168,9 +180,14 @@ extension IndexDatabase {
     /// this loop is the import's hot path.
     private func record(_ db: Database, _ h: ImportedImage, _ comparison: EarlierCopy?, sameDataSet: (String, ImportedImage) -> Bool,
                         now: Date, nowValue: DatabaseValue, series: inout [String: Int64], counts: inout ImportCounts) throws -> Int64? {
-        let find = try db.cachedStatement(sql: "SELECT id, path, size, status FROM image WHERE sopInstanceUID = ?")
+        let find = try db.cachedStatement(sql: """
+            SELECT i.id, i.path, i.size, i.status, s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId
+            WHERE i.sopInstanceUID = ?
+            """)
         if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID]) {
             let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
+            let project: String = existing[4]
+            if project != h.project { throw ProjectConflict(other: project) }
             if path == h.path && size == h.size {
                 counts.duplicates += 1
                 return nil

@@ -69,7 +69,7 @@ struct PipelineWiring {
         // with the node's settings.
         let kinds = try processingStages(node, project: nil, destinations: destinations, outbox: outbox, logger: logger)
         let byProject = node.projects.isEmpty
-            ? kinds.map { [ImportedImageProject.defaultName: $0] } : try projectProcessingStages(node, outbox: outbox, logger: logger)
+            ? kinds.map { [ImportedImage.defaultProject: $0] } : try projectProcessingStages(node, outbox: outbox, logger: logger)
         let own = zip(byProject, kinds).map { ProjectStage($0, kind: $1, projects: Self.projectNames(node)) }
         reloadable.outbox = outbox
         reloadable.processing = own.map(\.table)
@@ -126,7 +126,7 @@ struct PipelineWiring {
 
     /// The node's projects' names (`default` alone without PROJECTS_FILE).
     static func projectNames(_ node: NodeConfiguration) -> Set<String> {
-        node.projects.isEmpty ? [ImportedImageProject.defaultName] : Set(node.projects.map(\.name))
+        node.projects.isEmpty ? [ImportedImage.defaultProject] : Set(node.projects.map(\.name))
     }
 
     struct ReloadRefused: Error, CustomStringConvertible {
@@ -147,7 +147,7 @@ struct PipelineWiring {
             identify.claimedOriginal = { own.claimedOriginal(for: $0) }
             identify.refusal = { own.refusal(for: $0) }
         }
-        if let name = project?.name, name != ImportedImageProject.defaultName { identify.claimNamespace = "project " + name + ": " }
+        if let name = project?.name, name != ImportedImage.defaultProject { identify.claimNamespace = "project " + name + ": " }
         deidentify.patientOfImage = identify.patientOfImage
         return [identify, deidentify]
     }
@@ -160,7 +160,7 @@ struct PipelineWiring {
         // destinations, all of which must have an image before it is SENT, then DONE); the
         // series of other projects are left alone there. Without projects: default's, as before.
         let byDestination = node.projects.isEmpty
-            ? Dictionary(uniqueKeysWithValues: kinds.map { ($0.stage, [ImportedImageProject.defaultName: $0]) })
+            ? Dictionary(uniqueKeysWithValues: kinds.map { ($0.stage, [ImportedImage.defaultProject: $0]) })
             : try projectSendStages(node, logger: logger)
         return kinds.map { kind in
             let stage = ProjectStage(byDestination[kind.stage] ?? [:], kind: kind, projects: Self.projectNames(node), skipsOtherProjects: true)
@@ -233,7 +233,7 @@ struct PipelineWiring {
     static func deidentification(_ node: NodeConfiguration, project: NodeProject? = nil) throws -> (any IdentifiersProvider, Deidentifier, KeyedHash) {
         let secrets = try SecretsFile.open(node.pipeline.secretsFile)
         var hash = KeyedHash(key: try secrets.deidentificationKey())
-        if let name = project?.name, name != ImportedImageProject.defaultName { hash = hash.derived(for: "sendit project key: " + name) }
+        if let name = project?.name, name != ImportedImage.defaultProject { hash = hash.derived(for: "sendit project key: " + name) }
         var provider: any IdentifiersProvider
         if let url = node.identifiersURL {
             provider = RESTIdentifiersProvider(url: url, token: secrets.values["IDENTIFIERS_TOKEN"], timeout: node.identifiersTimeout)

@@ -1,5 +1,6 @@
 import Deidentify
 import Foundation
+import SenditIndex
 import SenditIntake
 
 /// PROJECTS_FILE: the node's projects and the routing rules that choose each study's project,
@@ -78,7 +79,7 @@ struct ProjectsFile: Equatable {
                     }
                     destinations = list
                 } else { mistakes.append("\(where_): \"destinations\" must be a list of destination names") }
-            } else if name != ImportedImageProject.defaultName {
+            } else if name != ImportedImage.defaultProject {
                 mistakes.append("\(where_): \"destinations\" is required (a list of the node's destinations; [] for none)")
             }
             var settings: [Setting: String] = [:]
@@ -98,8 +99,8 @@ struct ProjectsFile: Equatable {
             }
             projects.append(Project(name: name, destinations: destinations, settings: settings, extras: extras))
         }
-        if !projects.contains(where: { $0.name == ImportedImageProject.defaultName }) {
-            projects.insert(Project(name: ImportedImageProject.defaultName, destinations: nil, settings: [:]), at: 0)
+        if !projects.contains(where: { $0.name == ImportedImage.defaultProject }) {
+            projects.insert(Project(name: ImportedImage.defaultProject, destinations: nil, settings: [:]), at: 0)
         }
         let names = Set(projects.map(\.name))
         var rules: [RoutingRule] = []
@@ -143,9 +144,4 @@ struct ProjectsFile: Equatable {
         guard mistakes.isEmpty else { throw Mistakes(messages: mistakes) }
         return ProjectsFile(projects: projects, policy: RoutingPolicy(rules: rules, unmatched: unmatched))
     }
-}
-
-/// The default project's name, as the index records it.
-enum ImportedImageProject {
-    static let defaultName = "default"
 }

@@ -86,7 +86,7 @@ struct RetrieveCommand: ParsableCommand {
             let names = node.retrieval.settings.sources.map(\.name)
             throw ValidationError("no archive \(from ?? "") in RETRIEVE_SOURCES" + (names.isEmpty ? " (it is empty)" : " (\(names.joined(separator: ", ")))"))
         }
-        let projects = node.projects.isEmpty ? [ImportedImageProject.defaultName] : node.projects.map(\.name)
+        let projects = node.projects.isEmpty ? [ImportedImage.defaultProject] : node.projects.map(\.name)
         guard projects.contains(project) else {
             throw ValidationError("no project \(project) on this node (\(projects.joined(separator: ", ")); PROJECTS_FILE)")
         }
