@@ -49,6 +49,13 @@ final class WindowedSCP: @unchecked Sendable {
                 Self.serve(PDUChannel(socket: s, limits: PDUHeader.Limits(maximumDataLength: 1 << 20)), window: window, status: status,
                            abortAfter: aborted ? nil : abortAfter, answeredBeforeAbort: answeredBeforeAbort, log: log)
                 aborted = true   // the abort falls on the first association only
+                // As PS3.8 has an acceptor wait for the requestor to close after an A-ABORT: stop
+                // writing and read what is still coming before closing. Closing with requests
+                // unread sends a reset, which can take the last answers written with it off the
+                // requestor's receive queue (the test saw an answered image counted unanswered).
+                s.shutdownWrite()
+                var scratch = [UInt8](repeating: 0, count: 1 << 16)
+                while s.isReadable(within: 2), read(conn, &scratch, scratch.count) > 0 {}
                 s.close()
             }
         }
