@@ -174,6 +174,13 @@ def run(args, py, repo, root, running):
     # Finished folders, by the folder contract: written as NAME.tmp, then renamed.
     for kind in PHI:
         shutil.copytree(os.path.join(import_dir, kind), os.path.join(data, kind + ".tmp"))
+        if kind == "sagittal":
+            # Copied with their times kept (cp -p, rsync -t): all but one file an hour old, the
+            # last one just written. The folder must wait for it, not send a volume missing it.
+            names = sorted(os.listdir(os.path.join(data, kind + ".tmp")))
+            for name in names[:-1]:
+                past = time.time() - 3600
+                os.utime(os.path.join(data, kind + ".tmp", name), (past, past))
         os.rename(os.path.join(data, kind + ".tmp"), os.path.join(data, kind))
 
     def status(command):

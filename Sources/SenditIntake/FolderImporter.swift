@@ -52,9 +52,12 @@ public struct FolderImporter: Sendable {
         /// bytes): ignored, and recorded as other copies.
         public var duplicates = 0
         public var quarantined = 0
-        /// Files modified within the settle time, and entries that could not be read: the folder
-        /// is not marked imported, so the next scan looks again.
+        /// Entries that could not be read, and, while any file was modified within the settle
+        /// time, every file of the folder: the folder is not marked imported, so the next scan
+        /// looks again.
         public var deferred = 0
+        /// Files modified within the settle time (nothing of the folder was imported).
+        public var unsettled = 0
         /// Why entries could not be read (also counted in `deferred`).
         public var problems: [String] = []
         /// Quarantined files that could not be moved (left where they are, with their row).
@@ -76,6 +79,16 @@ public struct FolderImporter: Sendable {
         report.hiddenIgnored = walk.hidden
         report.problems = walk.problems
         report.deferred = walk.problems.count
+        // A file modified within the settle time may still be being written: the whole folder
+        // waits for the next scan. Importing the settled part would let its series be
+        // de-identified and sent before the rest arrives (a NIfTI volume with slices missing;
+        // files copied with their times kept, by `cp -p` or rsync, settle at different moments).
+        let unsettled = walk.files.filter { now.timeIntervalSince1970 - $0.identity.modifiedAt < settle }.count
+        if unsettled > 0 {
+            report.deferred += walk.files.count
+            report.unsettled = unsettled
+            return report
+        }
         var touchedSeries = Set<Int64>()
         let (project, refusal) = projectOf(folder: folder)
         // A drop that names no project, on a node with projects: each file routed by the rules.
@@ -87,17 +100,11 @@ public struct FolderImporter: Sendable {
         if batches.isEmpty { batches = [[]] }
         for (n, batch) in batches.enumerated() {
             let headers = FolderImporter.readHeaders(batch, routing: routeEach ? policy : nil)
-            // A file modified within the settle time may still be being written.
-            let settled = batch.map { now.timeIntervalSince1970 - $0.identity.modifiedAt >= settle }
-            let comparisons = try compareWithImported(zip(headers, settled).compactMap { $1 ? try? $0.get() : nil })
+            let comparisons = try compareWithImported(headers.compactMap { try? $0.get() })
             let others = n == 0 ? walk.others : []
             var entries: [ImportEntry] = []
             var byPath: [String: ImageHeader] = [:]
-            for ((file, header), isSettled) in zip(zip(batch, headers), settled) {
-                guard isSettled else {
-                    report.deferred += 1
-                    continue
-                }
+            for (file, header) in zip(batch, headers) {
                 switch header {
                 case .success(let h) where refusal != nil:
                     entries.append(.quarantine(path: h.path, reason: refusal!))

@@ -156,10 +156,13 @@ public final class Intake: @unchecked Sendable {
             if ownStaging { importer.settle = 0 }
             let report = try importer.importFolder(folder)
             let level: Logger.Level = report.quarantined > 0 || report.deferred > 0 ? .warning : .info
-            logger.log(level: level, report.complete ? "folder imported" : "folder imported in part; it will be scanned again", metadata: [
+            let message: Logger.Message = report.complete ? "folder imported"
+                : report.unsettled > 0 ? "folder left for the next scan: files in it changed within the settle time"
+                : "folder imported in part; it will be scanned again"
+            logger.log(level: report.unsettled > 0 && report.problems.isEmpty ? .info : level, message, metadata: [
                 "folder": "\(folder)", "added": "\(report.added)", "replaced": "\(report.replaced)",
                 "duplicates": "\(report.duplicates)", "quarantined": "\(report.quarantined)",
-                "deferred": "\(report.deferred)", "series": "\(report.series)",
+                "deferred": "\(report.deferred)", "unsettled": "\(report.unsettled)", "series": "\(report.series)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
             ])
             for problem in report.problems where errorLog.shouldLog(problem) {

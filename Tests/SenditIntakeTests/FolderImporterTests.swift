@@ -224,8 +224,34 @@ import IntakeTestSupport
         #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
         try Data("half a file".utf8).write(to: URL(fileURLWithPath: folder + "/partial.dcm"))
         let report = try importer.importFolder(folder)
-        #expect(report.added == 1 && report.deferred == 1 && report.quarantined == 0 && !report.complete)
+        // Nothing of the folder is imported while one of its files may still be being written:
+        // a series imported in part would be de-identified and sent without the rest.
+        #expect(report.added == 0 && report.deferred == 2 && report.unsettled == 1 && report.quarantined == 0 && !report.complete)
         #expect(try f.contents.importedFolders().count == 0)
+        #expect(try f.contents.studies().isEmpty)
         #expect(FileManager.default.fileExists(atPath: folder + "/partial.dcm"))
+        // Once the last file has settled, the folder is judged whole.
+        var later = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, folder + "/partial.dcm", &later, 0) == 0)
+        let again = try importer.importFolder(folder)
+        #expect(again.added == 1 && again.quarantined == 1 && again.complete)
+    }
+
+    @Test func aFolderWhoseFilesKeptTheirTimesIsImportedWholeOrNotAtAll() throws {
+        // `cp -p` or rsync keeps each file's time: part of a folder settles before the rest.
+        let f = try IntakeFixture()
+        var importer = f.importer
+        importer.settle = 60
+        let folder = f.data + "/rsynced"
+        for n in 1...3 {
+            let path = try f.instance(in: folder, sop: "1.2.3.1.\(n)")
+            if n < 3 {
+                var old = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+                #expect(utimensat(AT_FDCWD, path, &old, 0) == 0)
+            }
+        }
+        let report = try importer.importFolder(folder)
+        #expect(report.added == 0 && report.series == 0 && report.unsettled == 1 && !report.complete)
+        #expect(try f.jobs().isEmpty, "no stage queued for a series imported in part")
     }
 }
