@@ -13,6 +13,9 @@ once, only at its project's destination; no original name, ID, date or (but for 
 retain-uids) UID in any received byte; the patient's pseudonym differs in every project; neuro
 kept the original UIDs and the others did not; `sendit rules test` names the same rule and
 project for a file of each study, and exit 1 for the unmatched one.
+One study of RESEARCH MR and CT series is split by rule (MR to neuro, CT to trial) and also sent
+whole to LUNGAE: the index holds it in three projects, each destination gets only its project's
+part, de-identified its way, with a pseudonym of its own, nothing quarantined.
 The projects' own rules: neuro drops a LOCALIZER series (DONE, skipped, never sent) and refuses
 a patient on its withdrawal list (FAILED, named by the list, never by the ID); trial fills the
 Clinical Trial modules and takes its subject's research ID and date offset from a lookup table,
@@ -64,8 +67,10 @@ PATIENTS = [
     ("Dropperton^Ada", "DA44004", "19800808", "F",
      [("20240307", [("MR", MRImageStorage, 2)]),                              # dropped in a folder: MR -> neuro
       ("20240308", [("CT", CTImageStorage, 1)])]),                            # dropped in a folder: no rule takes it
+    ("Splitwell^Orla", "SP22002", "19900909", "F",
+     [("20240310", [("MR", MRImageStorage, 2), ("CT", CTImageStorage, 2)])]),  # RESEARCH: MR -> neuro, CT -> trial; all to LUNGAE too
 ]
-TABLE = "PatientID,ResearchID,DateOffset\nRW55012,SUBJ-0042,-10\n"
+TABLE = "PatientID,ResearchID,DateOffset\nRW55012,SUBJ-0042,-10\nSP22002,SUBJ-0077,-30\n"
 PROJECTS = {
     "unmatched": "refuse",
     "projects": {
@@ -104,6 +109,58 @@ def received(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if not f.startswith("."))
 
 
+def split_study(s, work, send, study, dests, corpus):
+    """One study in three projects at once: split by rule (its MR series to neuro, its CT
+    series to trial), then sent whole to LUNGAE (lungae). Each project gets its own rows, its
+    own de-identification and only its own part; nothing is quarantined or mixed."""
+    before = {d: set(received(f)) for d, f in dests.items()}
+    db = sqlite3.connect(s.database)
+    quarantined_before = db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
+    db.close()
+    ok, _ = send(study, "SENDIT", "split")
+    check(len(ok) == len(study), f"split study: {len(ok)}/{len(study)} acknowledged on SENDIT (split by rule)")
+    ok, _ = send(study, "LUNGAE", "split-lungae")
+    check(len(ok) == len(study), f"split study: {len(ok)}/{len(study)} acknowledged again on LUNGAE")
+    want = {"a": len(study), "b": 2, "c": 2}
+    wait_for(lambda: all(len(set(received(dests[d])) - before[d]) >= n for d, n in want.items()), 90, 0.5)
+    time.sleep(2)   # anything mixed in would arrive by now
+    new = {d: sorted(set(received(dests[d])) - before[d]) for d in dests}
+    for d, n in want.items():
+        check(len(new[d]) == n, f"split study: destination {d} got {len(new[d])} images, expected {n}")
+    original_study = study[0]["study"]
+    # This patient's own values (another patient's date may be what a shift makes of this one's).
+    source = pydicom.dcmread(study[0]["path"])
+    forbidden = {"Splitwell^Orla", "Splitwell", "SP22002", "19900909", "20240310", str(source.AccessionNumber),
+                 str(source.FrameOfReferenceUID)} | {im[k] for im in study for k in ("study", "series", "sop")}
+    seen = {}
+    for d, paths in new.items():
+        for path in paths:
+            raw = open(path, "rb").read()
+            ds = pydicom.dcmread(path)
+            seen.setdefault(d, set()).add((str(ds.PatientID), str(ds.StudyInstanceUID), str(ds.Modality)))
+            leaked = [v for v in forbidden if v.encode() in raw and not (d == "b" and v.startswith("2.25."))]
+            check(not leaked, f"split study: {os.path.basename(path)} at {d} carries no original value ({len(leaked)} found)")
+    check({m for _, _, m in seen.get("b", set())} == {"MR"} and {m for _, _, m in seen.get("c", set())} == {"CT"},
+          f"split study: neuro got only the MR series, trial only the CT series ({seen.get('b')}, {seen.get('c')})")
+    check({m for _, _, m in seen.get("a", set())} == {"MR", "CT"}, "split study: lungae got the whole study")
+    ids = {d: {p for p, _, _ in v} for d, v in seen.items()}
+    uids = {d: {u for _, u, _ in v} for d, v in seen.items()}
+    check(ids.get("c") == {"SUBJ-0077"}, f"split study: trial's subject from its lookup table ({ids.get('c')})")
+    check(all(len(v) == 1 for v in ids.values()) and len(set().union(*ids.values())) == 3,
+          f"split study: one pseudonym per project, none shared: {ids}")
+    check(uids.get("b") == {original_study} and original_study not in uids.get("a", set()) | uids.get("c", set())
+          and uids.get("a") != uids.get("c"), "split study: neuro kept the study UID, lungae and trial each their own")
+    db = sqlite3.connect(s.database)
+    projects = [r[0] for r in db.execute("SELECT project FROM study WHERE studyInstanceUID = ? ORDER BY project", (original_study,))]
+    images = db.execute("""SELECT COUNT(*) FROM image AS i JOIN series AS se ON se.id = i.seriesId JOIN study AS st ON st.id = se.studyId
+                           WHERE st.studyInstanceUID = ?""", (original_study,)).fetchone()[0]
+    quarantined = db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
+    db.close()
+    check(projects == ["lungae", "neuro", "trial"], f"split study: the index holds it in three projects ({projects})")
+    check(images == 2 * len(study), f"split study: {images} image rows, expected {2 * len(study)}")
+    check(quarantined == quarantined_before, f"split study: nothing quarantined ({quarantined - quarantined_before})")
+
+
 def main():
     import argparse
     p = argparse.ArgumentParser()
@@ -123,7 +180,7 @@ def main():
             if im["series"] not in series_order:
                 series_order.append(im["series"])
         localizer = series_order[1]
-        for im in studies[2] + studies[4] + [im for im in studies[1] if im["series"] == localizer]:
+        for im in studies[2] + studies[4] + studies[9] + [im for im in studies[1] if im["series"] == localizer]:
             ds = pydicom.dcmread(im["path"])
             if im["series"] == localizer:
                 ds.SeriesDescription = "LOCALIZER 3 PLANE"
@@ -245,6 +302,7 @@ def main():
             time.sleep(2)
             check(refused and len(received(dests["b"])) == b_before,
                   f"withdrawn after identification: the next series FAILED, nothing more at b ({len(received(dests['b'])) - b_before} more)")
+            split_study(s, work, send, studies[9], dests, corpus)
             # SIGHUP: a new project, with an AE title of its own, without a restart.
             PROJECTS["projects"]["late"] = {"destinations": ["a"]}
             PROJECTS["rules"].insert(0, {"name": "late-by-ae", "project": "late", "called_ae": "LATE"})

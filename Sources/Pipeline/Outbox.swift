@@ -25,6 +25,18 @@ public struct Outbox: Sendable {
         try FileManager.default.createDirectory(atPath: folder + "/.incoming", withIntermediateDirectories: true)
     }
 
+    /// A project's own outbox, `<outbox>/projects/<name>` (the same settings): one study may be
+    /// in two projects at once, and both may de-identify it to the same UIDs (both keeping the
+    /// UIDs, or one identifiers service answering both), yet each copy stays its project's.
+    /// (No SeriesInstanceUID is `projects`: the series folders cannot collide with it.)
+    public func forProject(_ name: String) throws -> Outbox {
+        var own = try Outbox(folder: folder + "/projects/" + name, sync: sync)
+        own.syncsFoldersLater = syncsFoldersLater
+        // The new folders' entries on disk before any copy is recorded in them.
+        if sync { try Outbox.syncFolders([folder, folder + "/projects", own.folder]) }
+        return own
+    }
+
     /// Removes temporary files a stop left behind. Returns how many.
     @discardableResult
     public func removeLeftovers() -> Int {

@@ -155,7 +155,7 @@ public final class RetrievalLoop: @unchecked Sendable {
     /// Arrived studies whose instances are in the index (or that waited long enough) are done.
     func finishArrived() throws {
         for f in try store.retrievalStudiesInFlight() where f.study.state == .arrived {
-            let indexed = try store.indexedInstances(studyInstanceUID: f.study.studyInstanceUID)
+            let indexed = try store.indexedInstances(studyInstanceUID: f.study.studyInstanceUID, project: indexedProject(f.project))
             guard settings.decision.isDone(f.study, indexed: indexed, now: now()) else { continue }
             var result = RetrievalMoveResult(state: .done, counts: f.study.counts, finalStatus: f.study.finalStatus,
                                              meaning: f.study.statusMeaning)
@@ -165,6 +165,12 @@ public final class RetrievalLoop: @unchecked Sendable {
             logger.info("retrieved study in the index", metadata: ["item": "\(f.study.itemId)", "study": "\(f.study.studyInstanceUID)",
                                                                    "instances": "\(indexed)"])
         }
+    }
+
+    /// The project a retrieved study is indexed in: the job's, on a node with projects; on one
+    /// without, everything is the default project's.
+    private func indexedProject(_ project: String) -> String {
+        staging?.routing == nil ? ImportedImage.defaultProject : project
     }
 
     private func claim(_ study: RetrievalStudy, project: String) {

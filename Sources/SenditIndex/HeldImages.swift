@@ -22,13 +22,14 @@ public enum HeldImages {
         public var refused: [String] = []
     }
 
-    public static func release(_ database: any IndexStore, uids: [String], drop: Bool, reason: String,
+    /// `project`: only that project's images (nil: every project's with those UIDs).
+    public static func release(_ database: any IndexStore, uids: [String], project: String? = nil, drop: Bool, reason: String,
                                maxAttempts: Int, now: Date = Date()) throws -> Outcome {
-        try database.releaseHeld(uids: uids, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
+        try database.releaseHeld(uids: uids, project: project, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
     }
 
     /// `uids`: SOPInstanceUIDs or SeriesInstanceUIDs.
-    static func releaseSQLite(_ database: IndexDatabase, uids: [String], drop: Bool, reason: String,
+    static func releaseSQLite(_ database: IndexDatabase, uids: [String], project: String?, drop: Bool, reason: String,
                                maxAttempts: Int, now: Date = Date()) throws -> Outcome {
         try database.writer.write { db in
             var outcome = Outcome()
@@ -37,8 +38,9 @@ public enum HeldImages {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT i.id, i.seriesId, i.sopInstanceUID, h.kind FROM image AS i JOIN series AS s ON s.id = i.seriesId
                     LEFT JOIN identityHold AS h ON h.imageId = i.id AND h.releasedAt IS NULL
-                    WHERE i.status = \(ImageStatus.held.sql) AND (i.sopInstanceUID = ? OR s.seriesInstanceUID = ?)
-                    """, arguments: [uid, uid])
+                    WHERE i.status = \(ImageStatus.held.sql) AND (i.sopInstanceUID = ?1 OR s.seriesInstanceUID = ?1)
+                    AND (?2 IS NULL OR s.project = ?2)
+                    """, arguments: [uid, project])
                 if rows.isEmpty { outcome.unmatched.append(uid) }
                 for row in rows {
                     let id: Int64 = row[0], seriesId: Int64 = row[1], sop: String = row[2], identityKind: String? = row[3]

@@ -128,7 +128,7 @@ extension IndexDatabase {
             INSERT INTO seriesSummary (seriesInstanceUID, studyInstanceUID, deidentifiedSeriesInstanceUID, modality, images, bytes,
                                        deidentifiedBytes, destinations, receivedAt, deliveredAt, cleanedAt, deidentifiedAt, project)
             VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(seriesInstanceUID) DO UPDATE SET images = images + 1, bytes = bytes + excluded.bytes,
+            ON CONFLICT(project, seriesInstanceUID) DO UPDATE SET images = images + 1, bytes = bytes + excluded.bytes,
                 deidentifiedBytes = deidentifiedBytes + excluded.deidentifiedBytes,
                 deidentifiedSeriesInstanceUID = COALESCE(excluded.deidentifiedSeriesInstanceUID, deidentifiedSeriesInstanceUID),
                 destinations = excluded.destinations,

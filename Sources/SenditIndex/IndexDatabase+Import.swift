@@ -63,6 +63,17 @@ public struct EarlierCopy: Sendable, Equatable {
     }
 }
 
+/// An instance as the index keys it: one SOP Instance UID may be in several projects.
+public struct InstanceKey: Hashable, Sendable {
+    public var project: String
+    public var sopInstanceUID: String
+
+    public init(project: String, sopInstanceUID: String) {
+        self.project = project
+        self.sopInstanceUID = sopInstanceUID
+    }
+}
+
 /// Where a quarantined file goes, and whether it is still there: the quarantine folder's rules,
 /// which the index calls while it records a row.
 public struct QuarantinePlacement: Sendable {
@@ -91,16 +102,20 @@ public struct ImportCounts: Sendable, Equatable {
 
 /// The import's reads and writes, each one transaction.
 extension IndexDatabase {
-    /// The path and size of the files the instances were imported from, by SOPInstanceUID (for
-    /// the instances already imported).
-    public func importedCopies(sopInstanceUIDs: [String]) throws -> [String: (path: String, size: Int64)] {
+    /// The path and size of the files the instances were imported from (for the instances
+    /// already imported into the same project).
+    public func importedCopies(of instances: [InstanceKey]) throws -> [InstanceKey: (path: String, size: Int64)] {
         try writer.read { db in
-            var existing: [String: (path: String, size: Int64)] = [:]
-            for chunk in sopInstanceUIDs.sqlChunks {
+            var existing: [InstanceKey: (path: String, size: Int64)] = [:]
+            let wanted = Set(instances)
+            for chunk in Array(Set(instances.map(\.sopInstanceUID))).sqlChunks {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT sopInstanceUID, path, size FROM image WHERE sopInstanceUID IN (\(marks))",
-                                            arguments: StatementArguments(chunk)) {
-                    existing[row[0]] = (row[1], row[2])
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT i.sopInstanceUID, s.project, i.path, i.size FROM image AS i JOIN series AS s ON s.id = i.seriesId
+                    WHERE i.sopInstanceUID IN (\(marks))
+                    """, arguments: StatementArguments(chunk)) {
+                    let key = InstanceKey(project: row[1], sopInstanceUID: row[0])
+                    if wanted.contains(key) { existing[key] = (row[2], row[3]) }
                 }
             }
             return existing
@@ -118,29 +133,13 @@ extension IndexDatabase {
         try writer.write { db in
             var counts = ImportCounts()
             var series: [String: Int64] = [:]
-            // Series (with their project) whose study and series were found in no other project
-            // in this transaction: checked once per series, not per image (the hot path).
-            var clearSeries = Set<String>()
             let nowValue = now.databaseValue
             for entry in entries {
                 switch entry {
                 case .image(let image, let earlier):
-                    do {
-                        let key = image.project + "\u{0}" + image.seriesInstanceUID
-                        if !clearSeries.contains(key) {
-                            if let other = try otherProject(db, image) { throw ProjectConflict(other: other) }
-                            clearSeries.insert(key)
-                        }
-                        if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
-                                               series: &series, counts: &counts) {
-                            counts.series.insert(id)
-                        }
-                    } catch let conflict as ProjectConflict {
-                        // One study in two projects at once is not kept apart by the index: the
-                        // later copy waits in the quarantine, named, until the first is done.
-                        if try recordQuarantine(db, path: image.path, reason: "routed to project \(image.project), but its study or instance is in project \(conflict.other) on this node; import it again once that project's copy is cleaned up", placement: placement, now: now) != nil {
-                            counts.quarantined += 1
-                        }
+                    if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
+                                           series: &series, counts: &counts) {
+                        counts.series.insert(id)
                     }
                 case .quarantine(let path, let why):
                     if try recordQuarantine(db, path: path, reason: why, placement: placement, now: now) != nil {
@@ -159,35 +158,17 @@ extension IndexDatabase {
         }
     }
 
-    /// The project the image's study or series is already in, when it is not the image's own
-    /// (nil: none, or the same). The instance's own is checked where `record` finds it.
-    private func otherProject(_ db: Database, _ h: ImportedImage) throws -> String? {
-        let find = try db.cachedStatement(sql: """
-            SELECT project FROM study WHERE studyInstanceUID = ?2 AND project <> ?1
-            UNION ALL SELECT project FROM series WHERE seriesInstanceUID = ?3 AND project <> ?1
-            LIMIT 1
-            """)
-        return try String.fetchOne(find, arguments: [h.project, h.studyInstanceUID, h.seriesInstanceUID])
-    }
-
-    /// An image whose study, series or instance another project holds: it is quarantined.
-    private struct ProjectConflict: Error {
-        let other: String
-    }
-
     /// Records one image; returns its series id if the series got a new or replaced image. The
     /// common case (a new instance) is one lookup and two inserts through cached statements:
     /// this loop is the import's hot path.
     private func record(_ db: Database, _ h: ImportedImage, _ comparison: EarlierCopy?, sameDataSet: (String, ImportedImage) -> Bool,
                         now: Date, nowValue: DatabaseValue, series: inout [String: Int64], counts: inout ImportCounts) throws -> Int64? {
         let find = try db.cachedStatement(sql: """
-            SELECT i.id, i.path, i.size, i.status, s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId
-            WHERE i.sopInstanceUID = ?
+            SELECT i.id, i.path, i.size, i.status FROM image AS i JOIN series AS s ON s.id = i.seriesId
+            WHERE i.sopInstanceUID = ? AND s.project = ?
             """)
-        if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID]) {
+        if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID, h.project]) {
             let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
-            let project: String = existing[4]
-            if project != h.project { throw ProjectConflict(other: project) }
             if path == h.path && size == h.size {
                 counts.duplicates += 1
                 return nil
@@ -237,20 +218,24 @@ extension IndexDatabase {
         return seriesId
     }
 
-    /// The series' row id, made (with its study's) if needed; cached for the transaction.
+    /// The series' row id in the image's project, made (with its study's) if needed; cached for
+    /// the transaction.
     private func seriesId(_ db: Database, _ h: ImportedImage, now: Date, cache: inout [String: Int64]) throws -> Int64 {
-        if let id = cache[h.seriesInstanceUID] { return id }
+        let key = h.project + "\u{0}" + h.seriesInstanceUID
+        if let id = cache[key] { return id }
         let id = try insertedSeries(db, h, now: now)
-        cache[h.seriesInstanceUID] = id
+        cache[key] = id
         return id
     }
 
     private func insertedSeries(_ db: Database, _ h: ImportedImage, now: Date) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [h.seriesInstanceUID]) {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ? AND project = ?",
+                                       arguments: [h.seriesInstanceUID, h.project]) {
             return id
         }
         let studyId: Int64
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM study WHERE studyInstanceUID = ?", arguments: [h.studyInstanceUID]) {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM study WHERE studyInstanceUID = ? AND project = ?",
+                                       arguments: [h.studyInstanceUID, h.project]) {
             studyId = id
         } else {
             var study = StudyRecord(studyInstanceUID: h.studyInstanceUID, createdAt: now)

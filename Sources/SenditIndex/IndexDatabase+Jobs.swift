@@ -16,19 +16,20 @@ extension IndexDatabase {
         }
     }
 
-    /// The row ids of series, by SeriesInstanceUID; a UID not in the index is left out.
     /// The project a series' images were routed to (nil: no such series).
     public func project(ofSeries seriesId: Int64) throws -> String? {
         try writer.read { db in try String.fetchOne(db, sql: "SELECT project FROM series WHERE id = ?", arguments: [seriesId]) }
     }
 
-    public func seriesIds(instanceUIDs: [String]) throws -> [String: Int64] {
+    /// The row ids of series, by SeriesInstanceUID: each UID's series in `project`, or in every
+    /// project that holds one (nil); a UID not in the index is left out.
+    public func seriesIds(instanceUIDs: [String], project: String?) throws -> [String: [Int64]] {
         try writer.read { db in
-            var out: [String: Int64] = [:]
+            var out: [String: [Int64]] = [:]
             for uid in instanceUIDs {
-                if let id = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [uid]) {
-                    out[uid] = id
-                }
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?1 AND (?2 IS NULL OR project = ?2) ORDER BY id",
+                                             arguments: [uid, project])
+                if !ids.isEmpty { out[uid] = ids }
             }
             return out
         }
@@ -87,8 +88,8 @@ extension IndexDatabase {
         try DeliverySummary.readSQLite(self, destinations: destinations)
     }
 
-    public func releaseHeld(uids: [String], drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome {
-        try HeldImages.releaseSQLite(self, uids: uids, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
+    public func releaseHeld(uids: [String], project: String?, drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome {
+        try HeldImages.releaseSQLite(self, uids: uids, project: project, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
     }
 
     public func jobs(seriesId: Int64?) throws -> [JobRecord] {

@@ -119,12 +119,13 @@ extension IndexDatabase: OverviewStore {
         }
     }
 
-    public func seriesDetail(seriesInstanceUID: String) throws -> SeriesDetail? {
+    public func seriesDetail(seriesInstanceUID: String, project: String?) throws -> SeriesDetail? {
         try writer.read { db in
-            guard let series = try Row.fetchOne(db, sql: """
+            let all = try Row.fetchAll(db, sql: """
                 SELECT s.id, st.studyInstanceUID, s.seriesInstanceUID, s.modality, s.createdAt, s.project FROM series AS s
-                JOIN study AS st ON st.id = s.studyId WHERE s.seriesInstanceUID = ?
-                """, arguments: [seriesInstanceUID]) else { return nil }
+                JOIN study AS st ON st.id = s.studyId WHERE s.seriesInstanceUID = ? ORDER BY s.id DESC
+                """, arguments: [seriesInstanceUID])
+            guard let series = project.map({ p in all.first { $0[5] == p } }) ?? all.first else { return nil }
             let id: Int64 = series[0]
             let images = try Row.fetchAll(db, sql: """
                 SELECT sopInstanceUID, sopClassUID, status, statusReason, size FROM image WHERE seriesId = ? ORDER BY sopInstanceUID
@@ -164,7 +165,8 @@ extension IndexDatabase: OverviewStore {
                                 receivedAt: series[4],
                                 status: DerivedStatus.derive(byStatus)?.rawValue ?? "EMPTY",
                                 imagesByStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
-                                images: images, jobs: jobs, deliveries: deliveries, events: events, identifiers: identifiers)
+                                images: images, jobs: jobs, deliveries: deliveries, events: events, identifiers: identifiers,
+                                alsoIn: all.map { $0[5] as String }.filter { $0 != series[5] as String }.sorted())
         }
     }
 
@@ -185,11 +187,12 @@ extension IndexDatabase: OverviewStore {
         }
     }
 
-    public func imagePaths(seriesInstanceUID: String, limit: Int) throws -> [String] {
+    public func imagePaths(seriesInstanceUID: String, project: String?, limit: Int) throws -> [String] {
         try writer.read { db in
             try String.fetchAll(db, sql: """
-                SELECT i.path FROM image AS i JOIN series AS s ON s.id = i.seriesId WHERE s.seriesInstanceUID = ? ORDER BY i.id LIMIT ?
-                """, arguments: [seriesInstanceUID, limit])
+                SELECT i.path FROM image AS i JOIN series AS s ON s.id = i.seriesId
+                WHERE s.seriesInstanceUID = ?1 AND (?2 IS NULL OR s.project = ?2) ORDER BY i.id LIMIT ?3
+                """, arguments: [seriesInstanceUID, project, limit])
         }
     }
 }

@@ -8,7 +8,9 @@ extension IndexDatabase: ReportStore {
 
     public func seriesTimes(since: Date) throws -> [SeriesTimes] {
         try writer.read { db in
+            // By project and SeriesInstanceUID: one series may be in several projects.
             var out: [String: SeriesTimes] = [:]
+            func key(_ project: String, _ uid: String) -> String { project + "\u{0}" + uid }
             // The series still in the index: a few grouped queries, not some per series.
             let recent = "SELECT id FROM series WHERE createdAt >= ?"
             var counts: [Int64: [ImageStatus: Int]] = [:], bytes: [Int64: Int64] = [:]
@@ -40,13 +42,14 @@ extension IndexDatabase: ReportStore {
                 let status = DerivedStatus.derive(c)?.rawValue ?? "EMPTY"
                 let images = c.values.reduce(0, +)
                 let allDone = images > 0 && c[.done] == images
-                out[row[1]] = SeriesTimes(
+                let k = key(row[5], row[1])
+                out[k] = SeriesTimes(
                     seriesInstanceUID: row[1], studyInstanceUID: row[2], deidentifiedSeriesInstanceUID: deidentified[id]?.uid,
                     modality: row[3], status: status, images: images, bytes: bytes[id] ?? 0,
                     deidentifiedBytes: deidentified[id]?.bytes ?? 0,
                     destinations: (delivered[id]?.destinations ?? []).sorted().joined(separator: ","), receivedAt: row[4],
                     deidentifiedAt: deidentified[id]?.at, deliveredAt: allDone ? delivered[id]?.at : nil)
-                out[row[1]]?.project = row[5]
+                out[k]?.project = row[5]
             }
             // What clean-up removed: its summary rows, merged into the series still there.
             for row in try Row.fetchAll(db, sql: """
@@ -55,12 +58,13 @@ extension IndexDatabase: ReportStore {
                 """, arguments: [since]) {
                 let uid: String = row[0], images: Int = row[4], deidentifiedAt: Date? = row[9], deliveredAt: Date? = row[10]
                 let destinations = ((row[7] as String?) ?? "").split(separator: ",").map(String.init)
-                guard var s = out[uid] else {
-                    out[uid] = SeriesTimes(seriesInstanceUID: uid, studyInstanceUID: row[1], deidentifiedSeriesInstanceUID: row[2],
+                let k = key(row[11], uid)
+                guard var s = out[k] else {
+                    out[k] = SeriesTimes(seriesInstanceUID: uid, studyInstanceUID: row[1], deidentifiedSeriesInstanceUID: row[2],
                                            modality: row[3], status: "CLEANED", images: images, cleanedImages: images, bytes: row[5],
                                            deidentifiedBytes: row[6], destinations: destinations.sorted().joined(separator: ","),
                                            receivedAt: row[8], deidentifiedAt: deidentifiedAt, deliveredAt: deliveredAt)
-                    out[uid]?.project = row[11]
+                    out[k]?.project = row[11]
                     continue
                 }
                 let allDone = s.status == ImageStatus.done.rawValue
@@ -72,9 +76,9 @@ extension IndexDatabase: ReportStore {
                 s.destinations = Set(s.destinations.split(separator: ",").map(String.init) + destinations).sorted().joined(separator: ",")
                 s.deidentifiedAt = [s.deidentifiedAt, deidentifiedAt].compactMap { $0 }.max()
                 s.deliveredAt = allDone ? [s.deliveredAt, deliveredAt].compactMap { $0 }.max() : nil
-                out[uid] = s
+                out[k] = s
             }
-            return out.values.sorted { ($0.receivedAt, $0.seriesInstanceUID) < ($1.receivedAt, $1.seriesInstanceUID) }
+            return out.values.sorted { ($0.receivedAt, $0.seriesInstanceUID, $0.project) < ($1.receivedAt, $1.seriesInstanceUID, $1.project) }
         }
     }
 }

@@ -158,12 +158,12 @@ extension IndexDatabase: RetrievalStore {
         }
     }
 
-    public func indexedInstances(studyInstanceUID: String) throws -> Int {
+    public func indexedInstances(studyInstanceUID: String, project: String) throws -> Int {
         try writer.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM image AS i JOIN series AS s ON s.id = i.seriesId JOIN study AS t ON t.id = s.studyId
-                WHERE t.studyInstanceUID = ?
-                """, arguments: [studyInstanceUID]) ?? 0
+                WHERE t.studyInstanceUID = ? AND t.project = ?
+                """, arguments: [studyInstanceUID, project]) ?? 0
         }
     }
 

@@ -471,6 +471,9 @@ extension IndexDatabase {
         m.registerMigration("v16-summary-project") { db in
             try db.execute(sql: "ALTER TABLE seriesSummary ADD COLUMN project TEXT NOT NULL DEFAULT 'default'")
         }
+        // One study, series or instance in several projects at once: keys per project
+        // (IndexMigrations+ProjectKeys.swift).
+        m.registerMigration("v17-project-keys") { db in try IndexDatabase.migrateToProjectKeys(db) }
         return m
     }
 

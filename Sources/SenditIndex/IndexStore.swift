@@ -27,12 +27,12 @@ public protocol IndexStore: AnyObject, Sendable {
                            now: Date, queue: JobQueue) throws -> Int
     /// Queues `stages` for a series now; returns whether a job was added.
     func enqueue(seriesId: Int64, stages: [String], maxAttempts: (String) -> Int, reason: String, now: Date) throws -> Bool
-    func seriesIds(instanceUIDs: [String]) throws -> [String: Int64]
+    func seriesIds(instanceUIDs: [String], project: String?) throws -> [String: [Int64]]
     func project(ofSeries seriesId: Int64) throws -> String?
 
     // MARK: import and quarantine
 
-    func importedCopies(sopInstanceUIDs: [String]) throws -> [String: (path: String, size: Int64)]
+    func importedCopies(of instances: [InstanceKey]) throws -> [InstanceKey: (path: String, size: Int64)]
     func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement, sameDataSet: (String, ImportedImage) -> Bool,
                       firstStage: String?, maxAttempts: Int, queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws
@@ -93,7 +93,7 @@ public protocol IndexStore: AnyObject, Sendable {
 
     func summary(limit: Int?) throws -> IndexSummary
     func deliverySummary(destinations: [SendDestination]) throws -> DeliverySummary
-    func releaseHeld(uids: [String], drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome
+    func releaseHeld(uids: [String], project: String?, drop: Bool, reason: String, maxAttempts: Int, now: Date) throws -> HeldImages.Outcome
     /// The jobs (of one series; nil: all), by row id.
     func jobs(seriesId: Int64?) throws -> [JobRecord]
     /// The images (of one series; nil: all), by SOPInstanceUID.

@@ -6,11 +6,13 @@ import Foundation
 public protocol OverviewStore: AnyObject, Sendable {
     func dashboard(since: Date) throws -> DashboardFigures
     func seriesList(_ filter: SeriesFilter) throws -> SeriesListPage
-    func seriesDetail(seriesInstanceUID: String) throws -> SeriesDetail?
+    /// The series in `project`; nil project: in the project that received it last, when
+    /// several hold the same UID (`SeriesDetail.alsoIn` names the others).
+    func seriesDetail(seriesInstanceUID: String, project: String?) throws -> SeriesDetail?
     func quarantineList(limit: Int) throws -> [QuarantineLine]
     /// Where the series' received images were stored (the image rows' paths; the files may be
     /// gone): SHOW_PHI reads the original values from one of them, on request.
-    func imagePaths(seriesInstanceUID: String, limit: Int) throws -> [String]
+    func imagePaths(seriesInstanceUID: String, project: String?, limit: Int) throws -> [String]
     /// Images and bytes per hour and kind, oldest first.
     func activity(since: Date) throws -> [ActivityRow]
     /// Jobs queued and running per stage, images not yet verified per destination (the metrics).
@@ -155,6 +157,8 @@ public struct SeriesDetail: Codable, Sendable, Equatable {
     public var events: [Event]
     /// The coded values the identifiers step gave (never the originals).
     public var identifiers: [String: String]
+    /// The other projects that hold a series of the same UID (a study sent to two projects).
+    public var alsoIn: [String] = []
 }
 
 public struct QuarantineLine: Codable, Sendable, Equatable {

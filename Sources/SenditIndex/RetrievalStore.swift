@@ -28,8 +28,8 @@ public protocol RetrievalStore: AnyObject, Sendable {
     func recordRetrievalMove(studyId: Int64, result: RetrievalMoveResult, now: Date) throws
     /// Studies moving or arrived (not yet in the index), with their job's project.
     func retrievalStudiesInFlight() throws -> [RetrievalInFlight]
-    /// The instances of a study in the index (imported from the staging area).
-    func indexedInstances(studyInstanceUID: String) throws -> Int
+    /// The instances of a study in the index, in `project` (imported from the staging area).
+    func indexedInstances(studyInstanceUID: String, project: String) throws -> Int
 }
 
 /// What the retrieval loop does next.

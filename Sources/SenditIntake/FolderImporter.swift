@@ -100,7 +100,7 @@ public struct FolderImporter: Sendable {
         if batches.isEmpty { batches = [[]] }
         for (n, batch) in batches.enumerated() {
             let headers = FolderImporter.readHeaders(batch, routing: routeEach ? policy : nil)
-            let comparisons = try compareWithImported(headers.compactMap { try? $0.get() })
+            let comparisons = try compareWithImported(headers.compactMap { try? $0.get() }, folderProject: project)
             let others = n == 0 ? walk.others : []
             var entries: [ImportEntry] = []
             var byPath: [String: ImageHeader] = [:]
@@ -114,9 +114,8 @@ public struct FolderImporter: Sendable {
                     byPath[h.path] = h
                     var image = h.indexed
                     image.receivedAt = Date(timeIntervalSince1970: file.identity.modifiedAt)
-                    image.project = project
-                    if case .project(let routed?) = h.route { image.project = routed }
-                    entries.append(.image(image, earlier: comparisons[h.sopInstanceUID]))
+                    image.project = FolderImporter.project(of: h, folderProject: project)
+                    entries.append(.image(image, earlier: comparisons[InstanceKey(project: image.project, sopInstanceUID: h.sopInstanceUID)]))
                 case .failure(let rejection):
                     entries.append(.quarantine(path: file.path, reason: rejection.reason))
                 }
@@ -180,14 +179,21 @@ public struct FolderImporter: Sendable {
     /// never holds the database's write lock.
     typealias Comparison = EarlierCopy
 
-    private func compareWithImported(_ headers: [ImageHeader]) throws -> [String: Comparison] {
-        let existing = try database.importedCopies(sopInstanceUIDs: headers.map(\.sopInstanceUID))
-        var result: [String: Comparison] = [:]
-        for h in headers {
-            guard let (path, size) = existing[h.sopInstanceUID], path != h.path else { continue }
-            result[h.sopInstanceUID] = Comparison(path: path, size: size, sameDataSet: FolderImporter.sameDataSet(path, h))
+    private func compareWithImported(_ headers: [ImageHeader], folderProject: String) throws -> [InstanceKey: Comparison] {
+        let keys = headers.map { InstanceKey(project: FolderImporter.project(of: $0, folderProject: folderProject), sopInstanceUID: $0.sopInstanceUID) }
+        let existing = try database.importedCopies(of: keys)
+        var result: [InstanceKey: Comparison] = [:]
+        for (h, key) in zip(headers, keys) {
+            guard let (path, size) = existing[key], path != h.path else { continue }
+            result[key] = Comparison(path: path, size: size, sameDataSet: FolderImporter.sameDataSet(path, h))
         }
         return result
+    }
+
+    /// The project a file goes to: the one routing chose for it, else its folder's.
+    static func project(of h: ImageHeader, folderProject: String) -> String {
+        if case .project(let routed?) = h.route { return routed }
+        return folderProject
     }
 
     static func sameDataSet(_ oldPath: String, _ h: ImageHeader) -> Bool {

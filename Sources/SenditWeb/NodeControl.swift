@@ -6,9 +6,10 @@ import SenditIndex
 /// and the readiness checks. The executable implements it.
 public protocol NodeControl: Sendable {
     /// Queues the series' failed jobs and images again; returns what was done, for the page.
-    func retry(seriesInstanceUID: String) throws -> String
+    /// `project`: the series of that project (nil: of every project holding the UID).
+    func retry(seriesInstanceUID: String, project: String?) throws -> String
     /// Releases the series' held images (or drops them: removed, never sent).
-    func release(seriesInstanceUID: String, drop: Bool) throws -> String
+    func release(seriesInstanceUID: String, project: String?, drop: Bool) throws -> String
     /// Finishes a study's staging folder now instead of at the stable age.
     func forceComplete(stagingFolder: String) throws -> String
     func stagingFolders() -> [StagingFolderLine]

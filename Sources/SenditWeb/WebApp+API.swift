@@ -40,12 +40,12 @@ extension WebApp {
                 return WebResponses.jsonError(.badRequest, invalid.description)
             }
         }
-        api.get("series/:uid") { _, context -> Response in
+        api.get("series/:uid") { request, context -> Response in
             let uid = context.parameters.get("uid") ?? ""
-            guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
+            guard let detail = try overview.seriesDetail(seriesInstanceUID: uid, project: Self.project(request)) else {
                 return WebResponses.jsonError(.notFound, "no series \(uid) in the index")
             }
-            return WebResponses.json(SeriesAnswer(detail: detail, originals: try originals(uid, context)))
+            return WebResponses.json(SeriesAnswer(detail: detail, originals: try originals(uid, project: detail.project, context)))
         }
         api.get("staging") { _, _ -> Response in WebResponses.json(control.stagingFolders()) }
         api.get("quarantine") { _, context -> Response in

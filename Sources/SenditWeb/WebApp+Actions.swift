@@ -26,11 +26,13 @@ extension WebApp {
                 if action != .retry, context.form["confirm"] != "yes" {
                     return WebResponses.page(status: .badRequest, title: "Not confirmed", message: "Tick the confirmation box to \(action.rawValue) the held images.")
                 }
-                return respond(request, context, page: "/series/\(uid)") { try perform(action, uid: uid, context) }
+                let project = Self.project(request)
+                let page = project.map { Self.seriesLink(uid, project: $0) } ?? "/series/\(uid)"
+                return respond(request, context, page: page) { try perform(action, uid: uid, project: project, context) }
             }
             router.post("/api/v1/series/:uid/\(action.rawValue)") { request, context -> Response in
                 let uid = context.parameters.get("uid") ?? ""
-                return respond(request, context, page: nil) { try perform(action, uid: uid, context) }
+                return respond(request, context, page: nil) { try perform(action, uid: uid, project: Self.project(request), context) }
             }
         }
         router.post("/staging/:name/complete") { request, context -> Response in
@@ -65,17 +67,19 @@ extension WebApp {
         }
     }
 
-    private func perform(_ action: Action, uid: String, _ context: WebRequestContext) throws -> String {
+    /// `project`: the series of that project (nil: of every project holding the UID).
+    private func perform(_ action: Action, uid: String, project: String?, _ context: WebRequestContext) throws -> String {
+        let target = project.map { "\(uid) (project \($0))" } ?? uid
         do {
             let message = switch action {
-            case .retry: try control.retry(seriesInstanceUID: uid)
-            case .release: try control.release(seriesInstanceUID: uid, drop: false)
-            case .drop: try control.release(seriesInstanceUID: uid, drop: true)
+            case .retry: try control.retry(seriesInstanceUID: uid, project: project)
+            case .release: try control.release(seriesInstanceUID: uid, project: project, drop: false)
+            case .drop: try control.release(seriesInstanceUID: uid, project: project, drop: true)
             }
-            audit(context, action.audit, target: uid, detail: message)
+            audit(context, action.audit, target: target, detail: message)
             return message
         } catch {
-            audit(context, action.audit, target: uid, detail: "refused: \(error)")
+            audit(context, action.audit, target: target, detail: "refused: \(error)")
             throw error
         }
     }

@@ -5,10 +5,10 @@ import SenditIndex
 /// read on request from a received image still on disk (`OriginalValues`); every such view is
 /// in the audit trail. Anyone else, or SHOW_PHI=false, or the lockdown off: never.
 extension WebApp {
-    func originals(_ seriesInstanceUID: String, _ context: WebRequestContext) throws -> OriginalValues? {
+    func originals(_ seriesInstanceUID: String, project: String, _ context: WebRequestContext) throws -> OriginalValues? {
         guard configuration.showPHI, let identity = context.identity, identity.role == .admin else { return nil }
         if case .lockdownOff = identity.via { return nil }
-        let values = OriginalValues.read(paths: try overview.imagePaths(seriesInstanceUID: seriesInstanceUID, limit: 100))
+        let values = OriginalValues.read(paths: try overview.imagePaths(seriesInstanceUID: seriesInstanceUID, project: project, limit: 100))
         audit(context, .viewOriginals, target: seriesInstanceUID,
               detail: values.onDisk ? "viewed originals of series \(seriesInstanceUID)" : "originals of series \(seriesInstanceUID) no longer on disk")
         return values

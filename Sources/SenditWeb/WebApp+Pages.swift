@@ -26,12 +26,12 @@ extension WebApp {
             return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series",
                                                  "\(searchForm(context))\(seriesFilters(filter))\(seriesTable(page, query: query))"))
         }
-        router.get("/series/:uid") { _, context -> Response in
+        router.get("/series/:uid") { request, context -> Response in
             let uid = context.parameters.get("uid") ?? ""
-            guard let detail = try overview.seriesDetail(seriesInstanceUID: uid) else {
+            guard let detail = try overview.seriesDetail(seriesInstanceUID: uid, project: Self.project(request)) else {
                 return WebResponses.page(status: .notFound, title: "Not found", message: "No series \(uid) in the index.")
             }
-            let originals = originalsSection(try self.originals(uid, context))
+            let originals = originalsSection(try self.originals(uid, project: detail.project, context))
             return WebResponses.html(Layout.page(frame(context, current: "/series"), title: "Series", "\(seriesPage(detail, context))\(originals)"))
         }
         router.get("/held") { _, context -> Response in
@@ -136,7 +136,7 @@ extension WebApp {
     func seriesTable(_ page: SeriesListPage, query: [String: String]) -> HTML {
         let rows = page.series.map { s -> HTML in
             let counts = s.imagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "<tr><td>\(Layout.time(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td>\(s.project)</td><td><a class=\"uid\" href=\"/series/\(s.seriesInstanceUID)\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
+            return "<tr><td>\(Layout.time(s.receivedAt))</td><td class=\"status-\(s.status)\">\(s.status)</td><td>\(s.modality)</td><td>\(s.project)</td><td><a class=\"uid\" href=\"\(Self.seriesLink(s.seriesInstanceUID, project: s.project))\">\(s.seriesInstanceUID)</a></td><td class=\"n\">\(s.images)</td><td>\(counts)</td></tr>"
         }
         var more: HTML = ""
         if let next = page.next {
@@ -159,7 +159,7 @@ extension WebApp {
             func button(_ action: String, _ label: String, confirm: String?, danger: Bool = false) -> HTML {
                 let check: HTML = confirm.map { "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> \($0)</label> " } ?? ""
                 return """
-                    <form method="post" action="/series/\(d.seriesInstanceUID)/\(action)" class="inline">\
+                    <form method="post" action="/series/\(d.seriesInstanceUID)/\(action)?project=\(WebResponses.percentEncoded(d.project))" class="inline">\
                     <input type="hidden" name="csrf" value="\(csrf)">\(check)<button type="submit"\(danger ? " class=\"danger\"" : "")>\(label)</button></form>
                     """
             }
@@ -180,12 +180,16 @@ extension WebApp {
         let events = d.events.map { e -> HTML in
             "<tr><td>\(Layout.time(e.at))</td><td>\(e.entity)</td><td>\(e.from ?? "")</td><td>\(e.to)</td><td>\(e.reason)</td></tr>"
         }
+        let otherLinks: [HTML] = d.alsoIn.enumerated().map { n, project in
+            "\(n > 0 ? ", " : "")<a href=\"\(Self.seriesLink(d.seriesInstanceUID, project: project))\">\(project)</a>"
+        }
+        let also: HTML = d.alsoIn.isEmpty ? "" : "<p>The same series is also in project \(otherLinks), de-identified and sent there by that project's own settings.</p>"
         let images = d.images.map { i -> HTML in
             "<tr><td class=\"uid\">\(i.sopInstanceUID)</td><td class=\"status-\(i.status)\">\(i.status)</td><td class=\"n\">\(ByteCount.text(i.size))</td><td>\(i.reason)</td></tr>"
         }
         return """
             <p>Series <span class="uid">\(d.seriesInstanceUID)</span> of study <span class="uid">\(d.studyInstanceUID)</span>, \(d.modality ?? "no modality"), project \(d.project), received \(Layout.time(d.receivedAt)).
-            Status <b class="status-\(d.status)">\(d.status)</b>.</p>
+            Status <b class="status-\(d.status)">\(d.status)</b>.</p>\(also)
             <div class="actions">\(actions)</div>
             <h2>Images by status</h2><table><tbody>\(counts)</tbody></table>
             <h2>Deliveries</h2><table><thead><tr><th>Destination</th><th>State</th><th class="n">Images</th><th>Detail</th></tr></thead><tbody>\(Layout.rows(deliveries, columns: 4, empty: "Not sent yet."))</tbody></table>
@@ -210,5 +214,18 @@ extension WebApp {
             <p>Studies still arriving: each is finished when no image has come for the stable age, or now by hand.</p>
             <table><thead><tr><th>Folder</th><th class="n">Images</th><th>Last image</th><th></th></tr></thead><tbody>\(Layout.rows(rows, columns: 4, empty: "No study is arriving."))</tbody></table>
             """
+    }
+}
+
+extension WebApp {
+    /// The project a series page or action names (`?project=`): one SeriesInstanceUID may be in
+    /// several projects at once. nil: none named.
+    static func project(_ request: Request) -> String? {
+        request.uri.queryParameters["project"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A series page's address, naming its project.
+    static func seriesLink(_ seriesInstanceUID: String, project: String) -> String {
+        "/series/\(seriesInstanceUID)?project=\(WebResponses.percentEncoded(project))"
     }
 }

@@ -138,6 +138,12 @@ struct PipelineWiring {
     func processingStages(_ node: NodeConfiguration, project: NodeProject?, destinations: [DeliveryDestination], outbox: Outbox,
                           logger: Logger) throws -> [any StageHandler] {
         let (provider, engine, hash) = try PipelineWiring.deidentification(node, project: project)
+        // The default project keeps the outbox itself (as a node without projects); any other its own.
+        var outbox = outbox
+        if let name = project?.name, name != ImportedImage.defaultProject {
+            outbox = try outbox.forProject(name)
+            outbox.removeLeftovers()
+        }
         var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: node.burnedInRules, logger: logger)
         deidentify.nextStages = destinations.map(\.stage)
         deidentify.sendMaxAttempts = { [queue] in queue.policy(for: $0).maxAttempts }

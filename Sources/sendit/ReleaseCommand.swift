@@ -17,8 +17,10 @@ struct ReleaseCommand: ParsableCommand {
             study's other patient is identified as its own patient (never with the other
             patient's identifiers), then de-identified as any other. `--drop` marks them FAILED
             instead, so they are never sent. An image whose series already has another
-            patient's identifiers cannot be released, only dropped. Exit status 1 if a UID
-            names nothing HELD or an image cannot be released.
+            patient's identifiers cannot be released, only dropped. A study sent to two
+            projects is held in each: `--project NAME` releases only that project's images
+            (without it, every project's). Exit status 1 if a UID names nothing HELD or an
+            image cannot be released.
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -29,12 +31,15 @@ struct ReleaseCommand: ParsableCommand {
     @Option(name: .long, help: "Why (recorded in the events).")
     var reason: String = "looked at, no text in the pixels"
 
+    @Option(name: .long, help: "Only this project's images (default: every project's with those UIDs).")
+    var project: String?
+
     @Argument(help: "SOPInstanceUIDs or SeriesInstanceUIDs.")
     var uids: [String]
 
     func run() throws {
         let pipeline = try PipelineWiring(try configurationOptions.resolve(), existing: true)
-        let outcome = try HeldImages.release(pipeline.database, uids: uids, drop: drop, reason: reason,
+        let outcome = try HeldImages.release(pipeline.database, uids: uids, project: project, drop: drop, reason: reason,
                                              maxAttempts: pipeline.configuration.retry.maxAttempts)
         let n = outcome.images
         print("\(n) image\(n == 1 ? "" : "s") \(drop ? "dropped" : "released")"

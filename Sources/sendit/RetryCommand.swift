@@ -17,6 +17,9 @@ struct RetryCommand: ParsableCommand {
 
     @OptionGroup var configurationOptions: ConfigurationOptions
 
+    @Option(name: .long, help: "Only this project's series of those UIDs (default: every project's).")
+    var project: String?
+
     @Argument(help: "SeriesInstanceUIDs (none: every failed job).")
     var series: [String] = []
 
@@ -24,10 +27,12 @@ struct RetryCommand: ParsableCommand {
         let pipeline = try PipelineWiring(try configurationOptions.resolve(), existing: true)
         var ids: [Int64]? = nil
         if !series.isEmpty {
-            let known = try pipeline.database.seriesIds(instanceUIDs: series)
-            ids = try series.map { uid in
-                guard let id = known[uid] else { throw ValidationError("no series \(uid) in the index") }
-                return id
+            let known = try pipeline.database.seriesIds(instanceUIDs: series, project: project)
+            ids = try series.flatMap { uid in
+                guard let ids = known[uid] else {
+                    throw ValidationError("no series \(uid) in the index" + (project.map { " (project \($0))" } ?? ""))
+                }
+                return ids
             }
         }
         let now = Date()

@@ -39,13 +39,15 @@ final class WebWiring: NodeControl, @unchecked Sendable {
         self.wake = wake
     }
 
-    private func seriesId(_ uid: String) throws -> Int64 {
-        guard let id = try pipeline.database.seriesIds(instanceUIDs: [uid])[uid] else { throw NodeActionError("no series \(uid) in the index") }
-        return id
+    private func seriesIds(_ uid: String, project: String?) throws -> [Int64] {
+        guard let ids = try pipeline.database.seriesIds(instanceUIDs: [uid], project: project)[uid] else {
+            throw NodeActionError("no series \(uid) in the index" + (project.map { " (project \($0))" } ?? ""))
+        }
+        return ids
     }
 
-    func retry(seriesInstanceUID: String) throws -> String {
-        let ids = [try seriesId(seriesInstanceUID)], now = Date()
+    func retry(seriesInstanceUID: String, project: String?) throws -> String {
+        let ids = try seriesIds(seriesInstanceUID, project: project), now = Date()
         let jobs = try pipeline.queue.retryFailed(seriesIds: ids, now: now)
         let images = try pipeline.queue.retryFailedImages(seriesIds: ids, stages: [(.new, "identify"), (.processing, "deidentify")],
                                                           destinations: pipeline.destinations.map(\.indexed), now: now)
@@ -54,9 +56,9 @@ final class WebWiring: NodeControl, @unchecked Sendable {
         return "\(jobs) failed job\(jobs == 1 ? "" : "s") queued again; \(images) failed image\(images == 1 ? "" : "s") put back"
     }
 
-    func release(seriesInstanceUID: String, drop: Bool) throws -> String {
-        _ = try seriesId(seriesInstanceUID)
-        let outcome = try HeldImages.release(pipeline.database, uids: [seriesInstanceUID], drop: drop,
+    func release(seriesInstanceUID: String, project: String?, drop: Bool) throws -> String {
+        _ = try seriesIds(seriesInstanceUID, project: project)
+        let outcome = try HeldImages.release(pipeline.database, uids: [seriesInstanceUID], project: project, drop: drop,
                                              reason: drop ? "dropped on the web page" : "released on the web page",
                                              maxAttempts: pipeline.configuration.retry.maxAttempts)
         if let refusal = outcome.refused.first { throw NodeActionError("not released: \(refusal)") }

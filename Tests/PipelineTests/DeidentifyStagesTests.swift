@@ -259,6 +259,22 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         #expect(FileManager.default.fileExists(atPath: placed[1].path) && placed[1].path.hasPrefix(f.root))
     }
 
+    /// One study in two projects, both de-identifying to the same UIDs (same key here; in life
+    /// both keeping the UIDs, or one identifiers service): each project's copy has its own file.
+    @Test func twoProjectsOutboxesKeepTheSameInstancesCopiesApart() throws {
+        let (f, outbox, placed) = try placeTwo(sync: true, later: false)
+        let neuro = try outbox.forProject("neuro")
+        #expect(neuro.folder == outbox.folder + "/projects/neuro")
+        let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        let local = LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: KeyedHash(key: [UInt8](repeating: 3, count: 32))))
+        let input = try Part10File.read(path: f.data + "/s/1.2.3.1.1.dcm")
+        let output = try engine.deidentify(input, identifiers: try local.identifiers(for: IdentifiersRequest(dataSet: input.dataSet)))
+        let other = try neuro.place(output, gate: PHIGate(original: input.dataSet))
+        #expect(other.path != placed[0].path && other.path.hasPrefix(neuro.folder + "/"))
+        #expect((other.path as NSString).lastPathComponent == (placed[0].path as NSString).lastPathComponent)
+        #expect(FileManager.default.fileExists(atPath: placed[0].path) && FileManager.default.fileExists(atPath: other.path))
+    }
+
     @Test func otherwisePlaceSyncsItselfOrNothingIsSynced() throws {
         #expect(try placeTwo(sync: true, later: false).2.allSatisfy { $0.unsyncedFolders.isEmpty })
         #expect(try placeTwo(sync: false, later: true).2.allSatisfy { $0.unsyncedFolders.isEmpty })

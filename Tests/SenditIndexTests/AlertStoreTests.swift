@@ -16,7 +16,7 @@ import Testing
         try f.add(series: "1.9.1", sops: ["1.9.1.1", "1.9.1.2", "1.9.1.3"], now: t0)
         try f.add(series: "1.9.2", sops: ["1.9.2.1", "1.9.2.2"], now: t0)
         try f.add(series: "1.9.3", sops: ["1.9.3.1"], now: t0)
-        let ids = try f.index.seriesIds(instanceUIDs: ["1.9.1", "1.9.2", "1.9.3"])
+        let ids = try f.index.seriesIds(instanceUIDs: ["1.9.1", "1.9.2", "1.9.3"], project: nil).mapValues { $0[0] }
         // Series 1: its job fails for good; its images FAILED with the reason.
         for _ in 0..<2 {
             let job = try #require(try f.queue.claimNext(owner: "w", stages: ["process"], now: t0))
@@ -53,7 +53,7 @@ import Testing
     @Test func aJobPutBackAfterAStopIsNoFailingDestination() throws {
         let f = try IndexFixture()
         try f.add(series: "1.8.1", sops: ["1.8.1.1"], firstStage: nil)
-        let id = try #require(try f.index.seriesIds(instanceUIDs: ["1.8.1"])["1.8.1"])
+        let id = try #require(try f.index.seriesIds(instanceUIDs: ["1.8.1"], project: nil).mapValues { $0[0] }["1.8.1"])
         _ = try f.index.enqueue(seriesId: id, stages: ["send:a"], maxAttempts: { _ in 100 }, reason: "test", now: Date())
         _ = try #require(try f.queue.claimNext(owner: "s", stages: ["send:a"]))
         #expect(try f.queue.reclaimAbandoned() == 1)

@@ -144,6 +144,6 @@ import Testing
 
     @Test func aSeriesIsFoundByItsInstanceUID() throws {
         let (f, job) = try deidentified()
-        #expect(try f.index.seriesIds(instanceUIDs: ["1.2.3.1", "9.9"]) == ["1.2.3.1": job.seriesId])
+        #expect(try f.index.seriesIds(instanceUIDs: ["1.2.3.1", "9.9"], project: nil).mapValues { $0[0] } == ["1.2.3.1": job.seriesId])
     }
 }

@@ -3,8 +3,9 @@ import Testing
 import GRDB
 @testable import SenditIndex
 
-/// Each study and series records its project; a study (or series, or instance) already held by
-/// one project is never mixed into another: the later copy is quarantined, named.
+/// Each study and series records its project; one study, series or instance may be in several
+/// projects at once (a study split by rule, or sent to two projects' AE titles), each project
+/// with rows of its own, never mixed.
 @Suite struct ProjectImportTests {
     @Test func aSeriesRecordsItsProject() throws {
         let f = try IndexFixture()
@@ -14,24 +15,44 @@ import GRDB
         #expect(try f.index.project(ofSeries: id + 100) == nil)
     }
 
-    @Test func aStudyInOneProjectIsNotMixedIntoAnother() throws {
+    @Test func oneStudyInTwoProjectsHasRowsInEachNeverMixed() throws {
         let f = try IndexFixture()
         try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], project: "lung")
-        // Another series of the same study, an instance of the same series, and the same instance,
-        // each routed to another project: quarantined, not added.
-        for (series, sop) in [("1.2.3.2", "1.2.3.2.1"), ("1.2.3.1", "1.2.3.1.9"), ("1.2.3.1", "1.2.3.1.1")] {
-            let counts = try f.add(series: series, sops: [sop], folder: "neuro+study", project: "neuro")
-            #expect(counts.added == 0 && counts.quarantined == 1, "\(sop)")
+        // The same instance, another of the same series and a series of its own, in another
+        // project: each added to that project's rows, none quarantined.
+        let neuro = try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1", "1.2.3.1.9"], folder: "neuro+study", project: "neuro")
+        #expect(neuro.added == 2 && neuro.quarantined == 0 && neuro.duplicates == 0)
+        #expect(try f.add(series: "1.2.3.2", sops: ["1.2.3.2.1"], folder: "neuro+study", project: "neuro").added == 1)
+        let rows = try f.database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT st.project, st.studyInstanceUID, s.seriesInstanceUID, i.sopInstanceUID FROM image AS i
+                JOIN series AS s ON s.id = i.seriesId JOIN study AS st ON st.id = s.studyId ORDER BY i.id
+                """).map { "\($0[0] as String) \($0[1] as String) \($0[2] as String) \($0[3] as String)" }
         }
-        #expect(try f.images().count == 1)
-        let reasons = try f.database.writer.read { try String.fetchAll($0, sql: "SELECT reason FROM quarantine") }
-        #expect(reasons.count == 3 && reasons.allSatisfy { $0.contains("project neuro") && $0.contains("project lung") })
-        // Within one batch: the series is found clear once, and an instance another project
-        // holds, sent under a new series, is still caught (the check per instance, not per series).
-        let mixed = try f.add(series: "9.9.1", sops: ["9.9.1.1", "1.2.3.1.1", "9.9.1.2"], study: "9.9", folder: "neuro+other", project: "neuro")
-        #expect(mixed.added == 2 && mixed.quarantined == 1)
-        #expect(try f.images().filter { $0.sopInstanceUID == "1.2.3.1.1" }.count == 1)
-        // The same project adds to it as before.
-        #expect(try f.add(series: "1.2.3.2", sops: ["1.2.3.2.1"], project: "lung").added == 1)
+        #expect(rows == ["lung 1.2.3 1.2.3.1 1.2.3.1.1", "neuro 1.2.3 1.2.3.1 1.2.3.1.1", "neuro 1.2.3 1.2.3.1 1.2.3.1.9",
+                         "neuro 1.2.3 1.2.3.2 1.2.3.2.1"])
+        let studies = try f.database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM study WHERE studyInstanceUID = '1.2.3'") }
+        #expect(studies == 2)
+        // Each series row its own job: the projects' pipelines never share a series.
+        #expect(Set(try f.jobs().map(\.seriesId)).count == 3)
+        // Imported again, each copy is recognised in its own project only.
+        #expect(try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], project: "lung").duplicates == 1)
+        #expect(try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], folder: "neuro+study", project: "neuro").duplicates == 1)
+        #expect(try f.images().count == 4)
+        // Lookups by UID name the project, or answer for every project holding it.
+        let both = try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: nil)["1.2.3.1"] ?? []
+        #expect(both.count == 2)
+        let lungId = try #require(try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: "lung")["1.2.3.1"]?.first)
+        #expect(try f.index.project(ofSeries: lungId) == "lung")
+        #expect(try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: "trial").isEmpty)
+        let latest = try #require(try f.database.seriesDetail(seriesInstanceUID: "1.2.3.1", project: nil))
+        #expect(latest.project == "neuro" && latest.alsoIn == ["lung"] && latest.images.count == 2)
+        let lung = try #require(try f.database.seriesDetail(seriesInstanceUID: "1.2.3.1", project: "lung"))
+        #expect(lung.project == "lung" && lung.alsoIn == ["neuro"] && lung.images.count == 1)
+        #expect(try f.database.seriesDetail(seriesInstanceUID: "1.2.3.1", project: "trial") == nil)
+        #expect(try f.database.imagePaths(seriesInstanceUID: "1.2.3.1", project: "lung", limit: 10).count == 1)
+        #expect(try f.database.imagePaths(seriesInstanceUID: "1.2.3.1", project: nil, limit: 10).count == 3)
+        #expect(try f.database.importedCopies(of: [InstanceKey(project: "lung", sopInstanceUID: "1.2.3.1.9")]).isEmpty)
+        #expect(try f.database.importedCopies(of: [InstanceKey(project: "neuro", sopInstanceUID: "1.2.3.1.9")]).count == 1)
     }
 }

@@ -96,8 +96,8 @@ import Testing
         let f = try IndexFixture()
         try f.add(series: "1.5.1", sops: ["1.5.1.1", "1.5.1.2"], study: "1.5")
         try f.add(series: "1.5.2", sops: ["1.5.2.1"], study: "1.5")
-        #expect(try f.database.indexedInstances(studyInstanceUID: "1.5") == 3)
-        #expect(try f.database.indexedInstances(studyInstanceUID: "1.6") == 0)
+        #expect(try f.database.indexedInstances(studyInstanceUID: "1.5", project: "default") == 3)
+        #expect(try f.database.indexedInstances(studyInstanceUID: "1.6", project: "default") == 0)
     }
 
     @Test func theOutcomeFollowsFromTheStudies() {

@@ -85,13 +85,13 @@ final class WebFixture: @unchecked Sendable {
 final class RecordingControl: NodeControl, @unchecked Sendable {
     let calls = Mutex<[String]>([])
 
-    func retry(seriesInstanceUID: String) throws -> String {
-        calls.withLock { $0.append("retry \(seriesInstanceUID)") }
+    func retry(seriesInstanceUID: String, project: String?) throws -> String {
+        calls.withLock { $0.append("retry \(seriesInstanceUID)" + (project.map { " in \($0)" } ?? "")) }
         return "1 failed job queued again"
     }
 
-    func release(seriesInstanceUID: String, drop: Bool) throws -> String {
-        calls.withLock { $0.append("\(drop ? "drop" : "release") \(seriesInstanceUID)") }
+    func release(seriesInstanceUID: String, project: String?, drop: Bool) throws -> String {
+        calls.withLock { $0.append("\(drop ? "drop" : "release") \(seriesInstanceUID)" + (project.map { " in \($0)" } ?? "")) }
         guard seriesInstanceUID != "1.9.9" else { throw NodeActionError("nothing HELD in series 1.9.9") }
         return "1 image \(drop ? "dropped" : "released")"
     }
