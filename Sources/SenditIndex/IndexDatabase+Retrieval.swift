@@ -63,6 +63,9 @@ extension IndexDatabase: RetrievalStore {
         }
     }
 
+    /// A study another job is moving (or whose arrivals are not yet in the index) waits: what
+    /// arrives is matched to its job by the StudyInstanceUID, so one study is retrieved for one
+    /// job (one project) at a time.
     public func claimRetrievalWork(sources: [String], now: Date) throws -> RetrievalWork? {
         guard !sources.isEmpty else { return nil }
         return try writer.write { db in
@@ -71,6 +74,8 @@ extension IndexDatabase: RetrievalStore {
             if let row = try Row.fetchOne(db, sql: """
                 SELECT s.id FROM retrievalStudy AS s JOIN retrievalItem AS i ON i.id = s.itemId JOIN retrievalJob AS j ON j.id = i.jobId
                 WHERE s.state = 'queued' AND (s.notBefore IS NULL OR s.notBefore <= ?) AND \(open)
+                AND NOT EXISTS (SELECT 1 FROM retrievalStudy AS o WHERE o.studyInstanceUID = s.studyInstanceUID
+                                AND o.state IN ('moving','arrived') AND o.id <> s.id)
                 ORDER BY j.id, i.id, s.id LIMIT 1
                 """, arguments: StatementArguments([now]) + StatementArguments(sources)) {
                 let id: Int64 = row[0]

@@ -14,6 +14,41 @@ import Testing
                                                            requester: "cli:test"), list: list, dates: "20200101-", now: t0)
     }
 
+    @Test func oneStudyListedByTwoJobsIsRetrievedForOneAtATime() throws {
+        let f = try IndexFixture()
+        _ = try job(f, values: ["A1"])
+        let list = RetrievalList(kind: .accession, entries: [RetrievalList.Entry(value: "A9")])
+        _ = try f.database.createRetrieval(RetrievalJob(source: "pacs", project: "neuro", method: .move, createdAt: t0, requester: "cli:test"),
+                                           list: list, dates: nil, now: t0)
+        for _ in 0..<2 {
+            guard case .find(_, let item) = try #require(try f.database.claimRetrievalWork(sources: ["pacs"], now: t0)) else {
+                Issue.record("expected a find")
+                return
+            }
+            try f.database.recordRetrievalFind(itemId: item.id, result: .found([("1.2.1", 3)]), now: t0)
+            if item.value == "A1" {
+                guard case .move(let j, _, let s) = try #require(try f.database.claimRetrievalWork(sources: ["pacs"], now: t0)) else {
+                    Issue.record("expected the move")
+                    return
+                }
+                #expect(j.project == "lung" && s.studyInstanceUID == "1.2.1")
+            }
+        }
+        // lung's job is moving study 1.2.1: neuro's copy of it waits (its arrivals would be lung's).
+        #expect(try f.database.claimRetrievalWork(sources: ["pacs"], now: t0) == nil)
+        let moving = try #require(try f.database.retrievalStudiesInFlight().first)
+        try f.database.recordRetrievalMove(studyId: moving.study.id, result: RetrievalMoveResult(
+            state: .arrived, counts: RetrievalCounts(completed: 3), finalStatus: "0x0000", meaning: "Success"), now: t0)
+        #expect(try f.database.claimRetrievalWork(sources: ["pacs"], now: t0) == nil)
+        try f.database.recordRetrievalMove(studyId: moving.study.id, result: RetrievalMoveResult(
+            state: .done, counts: RetrievalCounts(completed: 3), finalStatus: "0x0000", meaning: "Success"), now: t0)
+        guard case .move(let j, _, let s) = try #require(try f.database.claimRetrievalWork(sources: ["pacs"], now: t0)) else {
+            Issue.record("expected neuro's move once lung's is done")
+            return
+        }
+        #expect(j.project == "neuro" && s.studyInstanceUID == "1.2.1")
+    }
+
     @Test func aFindQueuesItsStudiesWhichAreMovedBeforeTheNextItemIsSearched() throws {
         let f = try IndexFixture()
         let id = try job(f, values: ["A1", "A2"])
