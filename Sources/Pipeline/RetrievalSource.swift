@@ -29,7 +29,7 @@ public struct RetrievalSource: Sendable, Equatable {
         guard let eq = entry.firstIndex(of: "=") else { throw bad }
         let name = entry[..<eq].trimmingCharacters(in: .whitespaces)
         let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard RetrievalJob.isValidProject(name), (1...2).contains(parts.count),
+        guard RetrievalJob.isSimpleName(name), (1...2).contains(parts.count),
               let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
               let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
         let host = String(parts[0][parts[0].index(after: at)..<colon]), called = String(parts[0][..<at])

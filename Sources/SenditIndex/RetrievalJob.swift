@@ -28,8 +28,9 @@ public struct RetrievalJob: Sendable, Equatable, Codable {
         self.requester = requester
     }
 
-    /// A project name as accepted for now: a simple identifier.
-    public static func isValidProject(_ name: String) -> Bool {
+    /// A retrieval source's name: 1 to 64 letters, digits, `-` or `_`. (A project's name is
+    /// checked against the node's projects, whose names RoutingPolicy.isValidProjectName rules.)
+    public static func isSimpleName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count) && name.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D
         }

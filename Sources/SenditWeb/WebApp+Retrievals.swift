@@ -88,9 +88,8 @@ extension WebApp {
             throw RetrievalList.Invalid("no archive \(body.source.prefix(64)) (RETRIEVE_SOURCES: \(sources.keys.sorted().joined(separator: ", ")))")
         }
         let project = body.project ?? "default"
-        guard RetrievalJob.isValidProject(project) else { throw RetrievalList.Invalid("project must be 1 to 64 letters, digits, - or _") }
         guard projects.contains(project) else {
-            throw RetrievalList.Invalid("no project \(project) on this node (\(projects.sorted().joined(separator: ", ")))")
+            throw RetrievalList.Invalid("no project \(project.prefix(64)) on this node (\(projects.sorted().joined(separator: ", ")))")
         }
         guard let kind = RetrievalList.Kind(rawValue: body.kind) else { throw RetrievalList.Invalid("kind must be accession, patient_id or study_uid") }
         if let dates = body.dates, !RetrievalList.isDateRange(dates) {

@@ -29,7 +29,7 @@ struct RetrieveCommand: ParsableCommand {
     @OptionGroup var configurationOptions: ConfigurationOptions
 
     @Option(name: .long, help: "The archive: a name of RETRIEVE_SOURCES.") var from: String?
-    @Option(name: .long, help: "The project the studies go to (letters, digits, - and _).") var project = "default"
+    @Option(name: .long, help: "The project the studies go to (one of PROJECTS_FILE's; default without it).") var project = "default"
     @Option(name: .long, help: "A file of accession numbers.") var accessions: String?
     @Option(name: .customLong("patient-ids"), help: "A file of patient IDs.") var patientIDs: String?
     @Option(name: .customLong("study-uids"), help: "A file of Study Instance UIDs.") var studyUIDs: String?
@@ -50,7 +50,6 @@ struct RetrieveCommand: ParsableCommand {
         if !files.isEmpty {
             guard files.count == 1 else { throw ValidationError("give one list: --accessions, --patient-ids or --study-uids") }
             guard from != nil else { throw ValidationError("--from NAME names the archive (RETRIEVE_SOURCES)") }
-            guard RetrievalJob.isValidProject(project) else { throw ValidationError("--project must be 1 to 64 letters, digits, - or _") }
             if let dates, !Self.isDateRange(dates) { throw ValidationError("--dates must be YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD") }
             if summary != nil && !wait { throw ValidationError("--summary needs --wait (or use --status JOB --summary FILE)") }
         }

@@ -39,12 +39,12 @@ import Testing
         #expect(throws: RetrievalList.Invalid.self) { try RetrievalList.parse(String(repeating: "9", count: 17), kind: .accession) }
     }
 
-    @Test func projectNamesAreSimpleIdentifiers() {
-        #expect(RetrievalJob.isValidProject("default"))
-        #expect(RetrievalJob.isValidProject("lung-CT_2026"))
-        #expect(!RetrievalJob.isValidProject(""))
-        #expect(!RetrievalJob.isValidProject("a b"))
-        #expect(!RetrievalJob.isValidProject("a/b"))
-        #expect(!RetrievalJob.isValidProject(String(repeating: "a", count: 65)))
+    @Test func sourceNamesAreSimpleIdentifiers() {
+        #expect(RetrievalJob.isSimpleName("default"))
+        #expect(RetrievalJob.isSimpleName("lung-CT_2026"))
+        #expect(!RetrievalJob.isSimpleName(""))
+        #expect(!RetrievalJob.isSimpleName("a b"))
+        #expect(!RetrievalJob.isSimpleName("a/b"))
+        #expect(!RetrievalJob.isSimpleName(String(repeating: "a", count: 65)))
     }
 }
