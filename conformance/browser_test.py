@@ -110,6 +110,10 @@ class Page:
                 if tick:
                     form.find_element("css selector", "input[name=confirm]").click()
                 form.find_element("css selector", "button[type=submit]").click()
+                # The click returns before the answer is loaded: wait for the old page to go.
+                from selenium.webdriver.support import expected_conditions
+                from selenium.webdriver.support.ui import WebDriverWait
+                WebDriverWait(self.d, 30).until(expected_conditions.staleness_of(form))
                 self.sources.append((self.path, self.d.page_source))
                 return
             except StaleElementReferenceException:
@@ -279,7 +283,7 @@ def run(page, s, o, corpus, held, work):
     page.open(f"/series/{held_uid}")
     check("burned-in-annotation" in page.text(), "the held series' page does not name the burned-in rule")
     page.shot("series-held")
-    page.submit("form[action$='/release']", tick=True)
+    page.submit("form[action*='/release?']", tick=True)
     check(f"{len(held)} images released" in page.text(), f"release: {page.text()[-200:]}")
     page.shot("released")
 
@@ -298,7 +302,7 @@ def run(page, s, o, corpus, held, work):
     events_before = _timeline(page)
     check("Status FAILED" in page.text(), "the failed series' page does not say FAILED")
     page.shot("series-failed")
-    page.submit("form[action$='/retry']")
+    page.submit("form[action*='/retry?']")
     check("put back" in page.text() or "queued again" in page.text(), f"retry: {page.text()[-200:]}")
 
     def failed_again():
