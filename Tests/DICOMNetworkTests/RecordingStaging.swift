@@ -46,7 +46,8 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
         incomingFolder + "/" + UUID().uuidString + ".part"
     }
 
-    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?,
+               durability: InstanceDurability) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         var st = stat()
