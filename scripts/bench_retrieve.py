@@ -23,6 +23,12 @@ from harness.corpora import ct_series  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 
 ARCHIVE_CORE, RETRIEVER_CORE = "1", "0"
+# sendit is measured with its default (each pushed instance synced; its own retrieval's synced
+# per study) and with FSYNC=false (nothing synced), in one run.
+FSYNC_VALUES = ("true", "false")
+FSYNC_LABEL = {"true": "FSYNC=true (default)", "false": "FSYNC=false"}
+STAGING = "sendit retrieve into staging, %s"
+END_TO_END = "sendit end to end (de-identified, delivered, verified), %s"
 
 
 def pin(pid, core):
@@ -158,34 +164,55 @@ def main():
         rows.append(("Orthanc B /modalities/pacs/move (by Study UID)", seconds))
         print("bench-retrieve: Orthanc move %.2f s" % seconds, file=sys.stderr)
 
-        node = sendit_node(procs, args, args.work, "sendit-staging", port, pacs, {}, receive_only=True)
-        seconds = sendit_retrieve(procs, args, node, studies, "SELECT SUM(completed) FROM retrievalStudy", total)
-        procs.kill(node.process)
-        rows.append(("sendit retrieve into staging", seconds))
-        print("bench-retrieve: sendit into staging %.2f s" % seconds, file=sys.stderr)
+        for fsync in FSYNC_VALUES:
+            node = sendit_node(procs, args, args.work, "sendit-staging-fsync-" + fsync, port, pacs, {"FSYNC": fsync}, receive_only=True)
+            seconds = sendit_retrieve(procs, args, node, studies, "SELECT SUM(completed) FROM retrievalStudy", total)
+            procs.kill(node.process)
+            rows.append((STAGING % FSYNC_LABEL[fsync], seconds))
+            print("bench-retrieve: sendit into staging, FSYNC=%s %.2f s" % (fsync, seconds), file=sys.stderr)
 
-        target = Orthanc(procs, args.orthanc, os.path.join(args.work, "target"), "TARGET")
-        pin(target.process.pid, ARCHIVE_CORE)
-        node = sendit_node(procs, args, args.work, "sendit-e2e", port, pacs,
-                           {"SEND_TO_ORTHANC": "true", "ORTHANC_PORT": str(target.dicom_port), "ORTHANC_AE_TITLE": "TARGET",
-                            "ORTHANC_URL": target.url}, receive_only=False)
-        seconds = sendit_retrieve(procs, args, node, studies, "SELECT COUNT(*) FROM image WHERE status = 'DONE'", total)
-        rows.append(("sendit end to end (de-identified, delivered, verified)", seconds))
-        print("bench-retrieve: sendit end to end %.2f s" % seconds, file=sys.stderr)
+        for fsync in FSYNC_VALUES:
+            target = Orthanc(procs, args.orthanc, os.path.join(args.work, "target-fsync-" + fsync), "TARGET")
+            pin(target.process.pid, ARCHIVE_CORE)
+            node = sendit_node(procs, args, args.work, "sendit-e2e-fsync-" + fsync, port, pacs,
+                               {"FSYNC": fsync, "SEND_TO_ORTHANC": "true", "ORTHANC_PORT": str(target.dicom_port),
+                                "ORTHANC_AE_TITLE": "TARGET", "ORTHANC_URL": target.url}, receive_only=False)
+            seconds = sendit_retrieve(procs, args, node, studies, "SELECT COUNT(*) FROM image WHERE status = 'DONE'", total)
+            procs.kill(node.process)
+            procs.kill(target.process)
+            rows.append((END_TO_END % FSYNC_LABEL[fsync], seconds))
+            print("bench-retrieve: sendit end to end, FSYNC=%s %.2f s" % (fsync, seconds), file=sys.stderr)
     finally:
         procs.kill_all()
     load_after = loadavg()
     by = dict(rows)
     cpu = output(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"]).strip()
-    print("bench-retrieve: %d studies x %d images (%dx%d CT), %s, %s, nproc %s; load %s before, %s after"
-          % (args.studies, args.images, args.size, args.size, datetime.date.today(), cpu or platform.processor(),
-             os.cpu_count(), load_before, load_after))
-    print("| retrieval | seconds | images/s |\n|---|---|---|" if args.markdown else "")
-    for name, s in rows:
-        print(("| %s | %.2f | %.0f |" if args.markdown else "%-56s %8.2f s %8.0f images/s") % (name, s, total / s))
-    r = by["movescu -> storescp"] / by["sendit retrieve into staging"]
-    print("sendit into staging / movescu -> storescp: %.2fx (target >= 1x: %s)" % (r, "met" if r >= 1 else "NOT met"))
-    print("sendit into staging / Orthanc move: %.2fx" % (by["Orthanc B /modalities/pacs/move (by Study UID)"] / by["sendit retrieve into staging"]))
+    commit = output(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always", "--dirty"]).strip()
+    print("bench-retrieve: %d studies x %d images (%dx%d CT), %s UTC, %s (git %s), %s, nproc %s; load %s before, %s after"
+          % (args.studies, args.images, args.size, args.size, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+             args.sendit, commit, cpu or platform.processor(), os.cpu_count(), load_before, load_after))
+    ratios = []
+    for fsync in FSYNC_VALUES:
+        r = by["movescu -> storescp"] / by[STAGING % FSYNC_LABEL[fsync]]
+        ratios.append(("sendit into staging (FSYNC=%s) / movescu -> storescp%s" % (fsync, " (target >= 1x)" if fsync == "true" else ""),
+                       "%.2fx%s" % (r, (" met" if r >= 1 else " NOT met") if fsync == "true" else "")))
+    for fsync in FSYNC_VALUES:
+        ratios.append(("sendit into staging (FSYNC=%s) / Orthanc's move" % fsync,
+                       "%.2fx" % (by["Orthanc B /modalities/pacs/move (by Study UID)"] / by[STAGING % FSYNC_LABEL[fsync]])))
+    if args.markdown:
+        # Ready to paste into benchmarks/README.md (section bench-retrieve).
+        print("\n| retrieval | seconds | images/s |\n|---|---:|---:|")
+        for name, s in rows:
+            print("| %s | %.2f | %.0f |" % (name.replace(" -> ", " → "), s, total / s))
+        for name, r in ratios:
+            name = name.replace(" -> ", " → ").replace(" / ", " ÷ ").replace(">=", "≥").replace("x)", "×)")
+            r = r.replace("x", "×")
+            print(("| **%s** | **%s** | |" if "target" in name else "| %s | %s | |") % (name, r))
+    else:
+        for name, s in rows:
+            print("%-64s %8.2f s %8.0f images/s" % (name, s, total / s))
+        for name, r in ratios:
+            print("%s: %s" % (name, r))
 
 
 if __name__ == "__main__":

@@ -36,8 +36,17 @@ static inline long long sendit_copy_file_range(int in, long long *in_offset, int
     *in_offset = offset;
     return r;
 }
+
+/// syncfs(2): writes out and flushes everything of the file system holding `fd`.
+static inline int sendit_syncfs(int fd) {
+    return syncfs(fd);
+}
 #else
 #include <errno.h>
+static inline int sendit_syncfs(int fd) {
+    errno = ENOSYS;
+    return -1;
+}
 static inline long long sendit_copy_file_range(int in, long long *in_offset, int out, long long length) {
     errno = ENOSYS;
     return -1;

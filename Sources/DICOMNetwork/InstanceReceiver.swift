@@ -22,14 +22,17 @@ final class InstanceReceiver {
     /// Where the instance goes (nil: the node has no routing policy), and who sent it.
     let routing: (any InstanceRouting)?
     let peer: AssociationPeer
+    /// A C-STORE sub-operation of a C-GET this node sent (`InstanceArrival.onOwnGet`).
+    let onOwnGet: Bool
     /// Data set bytes after which the refusal is asked again (a long instance on a filling disk).
     static let refusalRecheckBytes = 16 << 20
     private var checkedAt = 0
 
     init(staging: any InstanceStaging, request: CStoreRQ, transferSyntax: UID, peer: AssociationPeer,
-         routing: (any InstanceRouting)? = nil, refusal: @escaping @Sendable () -> String? = { nil }) {
+         routing: (any InstanceRouting)? = nil, onOwnGet: Bool = false, refusal: @escaping @Sendable () -> String? = { nil }) {
         self.staging = staging
         self.peer = peer
+        self.onOwnGet = onOwnGet
         self.routing = routing
         self.request = request
         self.transferSyntax = TransferSyntax.lookup(transferSyntax)
@@ -128,12 +131,19 @@ final class InstanceReceiver {
         // .incoming; then placed (SenditIntake's StagingArea.place renames it into its study's
         // staging folder, and says when that folder is synced too). If power fails before the
         // rename reaches the disk, the complete .part is still in .incoming and StagingArea moves
-        // it into place at the next start.
+        // it into place at the next start. Except an instance of this node's own retrieval of a
+        // study (the staging decides): left unmarked and unsynced, it is synced with its study.
+        let study = file.dataSet.string(.studyInstanceUID)
+        let durability = staging.sync
+            ? staging.durability(of: InstanceArrival(studyInstanceUID: study, peer: peer, moveOriginatorAETitle: request.moveOriginatorAETitle,
+                                                     moveOriginatorMessageID: request.moveOriginatorMessageID, onOwnGet: onOwnGet))
+            : .beforeSuccess
         do {
-            try sink.close(sync: staging.sync, mode: type(of: staging).completeMode)
+            let now = durability == .beforeSuccess
+            try sink.close(sync: staging.sync && now, mode: now ? type(of: staging).completeMode : nil)
             self.sink = nil
-            let final = try staging.place(partPath, studyInstanceUID: file.dataSet.string(.studyInstanceUID),
-                                          sopInstanceUID: request.affectedSOPInstanceUID, project: project)
+            let final = try staging.place(partPath, studyInstanceUID: study, sopInstanceUID: request.affectedSOPInstanceUID,
+                                          project: project, durability: durability)
             return (.success, nil, final)
         } catch {
             fail(error)

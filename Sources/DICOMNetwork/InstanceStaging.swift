@@ -23,14 +23,30 @@ public protocol InstanceStaging: AnyObject, Sendable {
     /// How a received instance is checked before it is placed.
     static var checkOptions: ReadOptions { get }
 
-    /// Moves a complete instance (marked `completeMode`, synced when `sync`) from `partPath` into
-    /// place, durably, replacing an earlier copy of the same instance; returns its final path.
-    /// `project`: the project routing chose (nil: the node has none); instances of one study for
-    /// different projects are never placed together.
-    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String
+    /// When an instance is made durable (asked only when `sync`): before its Success, unless it
+    /// is a sub-operation of this node's own retrieval of its study (see `InstanceDurability`).
+    func durability(of arrival: InstanceArrival) -> InstanceDurability
+
+    /// Moves a complete instance from `partPath` into place, replacing an earlier copy of the
+    /// same instance; returns its final path. `beforeSuccess`: the part file is marked
+    /// `completeMode` and synced (when `sync`), and placed durably. `withItsStudy`: it is
+    /// neither (still `incompleteMode`: recovery after a crash drops it), and it is placed where
+    /// the staging syncs it with its study. `project`: the project routing chose (nil: the node
+    /// has none); instances of one study for different projects are never placed together.
+    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?,
+               durability: InstanceDurability) throws -> String
 }
 
 extension InstanceStaging {
+    /// Every instance durable before its Success: a staging that defers nothing.
+    public func durability(of arrival: InstanceArrival) -> InstanceDurability { .beforeSuccess }
+
+    /// Places an instance made durable before its Success.
+    public func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+        try place(partPath, studyInstanceUID: studyInstanceUID, sopInstanceUID: sopInstanceUID, project: project,
+                  durability: .beforeSuccess)
+    }
+
     /// Places an instance of a node without projects.
     public func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String) throws -> String {
         try place(partPath, studyInstanceUID: studyInstanceUID, sopInstanceUID: sopInstanceUID, project: nil)

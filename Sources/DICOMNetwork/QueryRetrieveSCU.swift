@@ -128,7 +128,7 @@ public enum QueryRetrieveSCU {
                 return InstanceReceiver(staging: staging, request: rq, transferSyntax: UID(accepted.transferSyntax),
                                         peer: AssociationPeer(calledAETitle: parameters.callingAETitle,
                                                               callingAETitle: parameters.calledAETitle, address: parameters.host),
-                                        routing: routing)
+                                        routing: routing, onOwnGet: true)
             }
         }
         var operation: QueryRetrieveOperation

@@ -23,6 +23,9 @@ public final class RetrievalRegistry: RetrievalClaims {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The studies a C-MOVE or C-GET of this node is retrieving now: the source's AE title and
+    /// how many operations (of the same study) are running.
+    private let running = Mutex<[String: (source: String, count: Int)]>([:])
 
     public init() {}
 
@@ -37,4 +40,20 @@ public final class RetrievalRegistry: RetrievalClaims {
     public func release(studyUID: String) { entries.withLock { $0[studyUID] = nil } }
 
     public var count: Int { entries.withLock { $0.count } }
+
+    /// A C-MOVE or C-GET of the study from the source with this AE title begins.
+    public func beginRetrieving(studyUID: String, sourceAETitle: String) {
+        running.withLock { $0[studyUID] = (sourceAETitle, ($0[studyUID]?.count ?? 0) + 1) }
+    }
+
+    /// The operation `beginRetrieving` announced has ended (its final response is in).
+    public func endRetrieving(studyUID: String) {
+        running.withLock {
+            guard let r = $0[studyUID] else { return }
+            $0[studyUID] = r.count > 1 ? (r.source, r.count - 1) : nil
+        }
+    }
+
+    /// The AE title of the source a C-MOVE or C-GET of the study is running from, or nil.
+    public func retrievingFrom(studyUID: String) -> String? { running.withLock { $0[studyUID]?.source } }
 }

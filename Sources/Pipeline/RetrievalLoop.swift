@@ -13,7 +13,9 @@ import Synchronization
 /// the staging area), its counts and final status recorded. While it is retrieved the study is
 /// claimed (`RetrievalClaims`: what arrives goes to the job's project) and the staging area
 /// expects its NumberOfStudyRelatedInstances (finished at once when all are in, not at the
-/// stable age). An arrived study is done once its instances are in the index. A kill leaves
+/// stable age). While its C-MOVE or C-GET runs, the study's instances are answered before they
+/// are synced (`RetrievalDurabilityRule`); when it ends, they are made durable (`syncStudy`)
+/// before the index records how it ended. An arrived study is done once its instances are in the index. A kill leaves
 /// the work `moving`: the next start asks for it again; what had arrived is recognised (the
 /// staging area replaces a same-named instance, the importer records a re-sent one as a
 /// duplicate), so nothing is delivered twice.
@@ -48,6 +50,9 @@ public final class RetrievalLoop: @unchecked Sendable {
     private let running = Mutex<[Int: QueryRetrieveSCU.Cancel]>([:])
     public var onLoopEnd: @Sendable ((any Error)?) -> Void = { _ in }
     public var injectedFault: (@Sendable () throws -> Void)?
+    /// Makes what a study's retrieval placed unsynced durable (the staging area's
+    /// `syncRetrievedStudy`): called when its operation ended, before the index records it.
+    public var syncStudy: @Sendable (_ studyUID: String, _ project: String) throws -> Void
 
     public init(store: any RetrievalStore, settings: Settings, staging: StagingArea?, registry: RetrievalRegistry = RetrievalRegistry(),
                 peer: any RetrievalPeer, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -58,6 +63,7 @@ public final class RetrievalLoop: @unchecked Sendable {
         self.peer = peer
         self.logger = logger
         self.now = now
+        syncStudy = { [staging] study, project in try staging?.syncRetrievedStudy(studyInstanceUID: study, project: project) }
     }
 
     /// At start-up: work a kill cut short is queued again, and the studies moving or arrived are
@@ -129,7 +135,8 @@ public final class RetrievalLoop: @unchecked Sendable {
         case .move(let job, let item, let study):
             guard let source = settings.sources.first(where: { $0.name == job.source }) else { return }
             claim(study, project: job.project)
-            let result: RetrievalMoveResult
+            registry.beginRetrieving(studyUID: study.studyInstanceUID, sourceAETitle: source.calledAETitle)
+            var result: RetrievalMoveResult
             do {
                 if job.method == .get, let staging {
                     let (ending, stored) = try peer.get(studyUID: study.studyInstanceUID, from: source, into: staging, cancel: cancel,
@@ -142,6 +149,16 @@ public final class RetrievalLoop: @unchecked Sendable {
                 }
             } catch {
                 result = settings.decision.moveError("\(error)", attempts: study.attempts, now: now())
+            }
+            // Instances arriving from now on are synced before their Success; those that arrived
+            // unsynced are made durable before the index says how the retrieval ended. If they
+            // cannot be, the study is asked for again (or fails after its attempts).
+            registry.endRetrieving(studyUID: study.studyInstanceUID)
+            do {
+                try syncStudy(study.studyInstanceUID, job.project)
+            } catch {
+                result = settings.decision.moveError("the retrieved instances cannot be made durable: \(error)", attempts: study.attempts,
+                                                     now: now())
             }
             try store.recordRetrievalMove(studyId: study.id, result: result, now: now())
             if result.state == .failed { release(study) }

@@ -31,7 +31,9 @@ public final class RetrieveFolder: InstanceStaging {
         incoming + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
     }
 
-    public func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+    /// Always durable before Success (`durability(of:)` is the protocol's: nothing deferred).
+    public func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?,
+                      durability: InstanceDurability) throws -> String {
         // The name comes from the peer: a UID is digits and dots, nothing that leaves the folder.
         guard !sopInstanceUID.isEmpty, sopInstanceUID.count <= 64, sopInstanceUID.allSatisfy({ $0 == "." || $0.isASCII && $0.isNumber }) else {
             throw FileStoreError(code: EINVAL, what: "SOP Instance UID \(sopInstanceUID.prefix(64)) is not a UID")

@@ -21,21 +21,34 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// The receiver's routing (nil: no projects); recovery routes what it finds with it. Set
     /// before `lockAndRecover`.
     public var routing: (any InstanceRouting)?
-    private let lock = NSLock()
+    let lock = NSLock()
     /// Staging folder name per study key, for studies with a folder in progress.
     private var folders: [String: String] = [:]
+    /// The folder per study key that takes the instances of this node's own retrievals
+    /// acknowledged before they were synced (`InstanceDurability.withItsStudy`): never the
+    /// folder of pushed instances, so a folder marked unsynced holds nothing a sender handed over.
+    var retrievalFolders: [String: String] = [:]
+    /// Folders (by name) holding instances not yet synced, each with a count of its arrivals
+    /// (a sync covers the arrivals counted before it began). Each has its marker
+    /// `.incoming/<name>.unsynced`, made durable before the first such instance entered.
+    var unsynced: [String: Int] = [:]
+    /// Which received instances are synced with their study (`sendit serve` with retrieval:
+    /// `RetrievalDurabilityRule` over the retrievals running); nil: every one before Success.
+    public var deferral: (@Sendable (InstanceArrival) -> InstanceDurability)?
+    /// Makes the files of folders and the folders durable (`syncFolders`); tests record it.
+    var syncFolders: ([String]) throws -> Void = StagingArea.syncFileSystem
     /// Every staging folder to finish (by name), with when it last received an instance (at
     /// start-up: its newest file's modification time), for stable-age completion. Holds the
     /// folders in `folders` and any others of the same study left by an earlier run.
-    private var lastArrival: [String: Date] = [:]
+    var lastArrival: [String: Date] = [:]
     /// Studies (by key) whose number of instances is known (a retrieval's C-FIND): the
     /// instances arrived since (and found in its staging folder then), until it is complete.
     private var expected: [String: (count: Int, arrived: Set<String>)] = [:]
 
     /// What start-up found in .incoming: complete instances moved into their staging folders,
     /// and incomplete ones removed.
-    public private(set) var recovered: [String] = []
-    public private(set) var discarded: [String] = []
+    public internal(set) var recovered: [String] = []
+    public internal(set) var discarded: [String] = []
 
     public init(dataFolder: String, sync: Bool = true) throws {
         self.dataFolder = dataFolder
@@ -48,6 +61,12 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             if let key = StagingArea.studyKey(ofStagingFolder: name) {
                 let newest = StagingArea.newestModification(dataFolder + "/" + name)
                 lastArrival[name] = newest
+                // A folder marked unsynced holds a retrieval's instances only: it takes them
+                // again (`lockAndRecover` checks and syncs what survived).
+                if FileManager.default.fileExists(atPath: unsyncedMarker(name)) {
+                    retrievalFolders[key] = name
+                    continue
+                }
                 // Two folders of one study (a crash between finishing and a new arrival, say):
                 // the newer takes the study's next instances; both are finished when quiet.
                 if let other = folders[key], let otherNewest = lastArrival[other], otherNewest >= newest { continue }
@@ -80,9 +99,11 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         return project.map { $0 + "+" + key } ?? key
     }
 
-    private func forgetLocked(_ name: String, key: String) {
+    func forgetLocked(_ name: String, key: String) {
         lastArrival[name] = nil
         if folders[key] == name { folders[key] = nil }
+        if retrievalFolders[key] == name { retrievalFolders[key] = nil }
+        if unsynced.removeValue(forKey: name) != nil { unlink(unsyncedMarker(name)) }
     }
 
     /// Renames a folder without replacing an existing one: renameat2(RENAME_NOREPLACE), or on a
@@ -156,13 +177,13 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
                 return false
             }
             var arrived = Set<String>()
-            if let name = folders[key] {
+            for name in [folders[key], retrievalFolders[key]].compactMap({ $0 }) {
                 for file in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder + "/" + name)) ?? [] where file.hasSuffix(".dcm") {
                     arrived.insert(String(file.dropLast(4)))
                 }
             }
             expected[key] = (count, arrived)
-            return completeLocked(key, folder: folders[key])
+            return completeLocked(key)
         }
     }
 
@@ -172,12 +193,14 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         lock.withLock { expected[key] = nil }
     }
 
-    /// Under the lock: if the study's expected instances have all arrived, marks its folder
+    /// Under the lock: if the study's expected instances have all arrived, marks its folders
     /// quiet and forgets the expectation; true if so.
-    private func completeLocked(_ key: String, folder name: String?) -> Bool {
+    private func completeLocked(_ key: String) -> Bool {
         guard let e = expected[key], e.arrived.count >= e.count else { return false }
         expected[key] = nil
-        if let name, lastArrival[name] != nil { lastArrival[name] = .distantPast }
+        for name in [folders[key], retrievalFolders[key]].compactMap({ $0 }) where lastArrival[name] != nil {
+            lastArrival[name] = .distantPast
+        }
         return true
     }
 
@@ -186,12 +209,21 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// there; never replacing one) atomically, under the lock, so no instance can be moved into
     /// it meanwhile; the study's next instance starts a new staging folder. Errors are returned
     /// with the folder they concern; the folder stays as it is, to be tried again.
+    ///
+    /// A quiet folder holding instances not yet synced (a retrieval's) is synced first, outside
+    /// the lock, and finished only if nothing arrived in it meanwhile.
     public func finishQuietFolders(stableAge: TimeInterval, now: Date = Date()) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
+        var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
+        let synced = syncQuietUnsynced(stableAge: stableAge, now: now, errors: &errors)
         lock.lock()
         defer { lock.unlock() }
-        var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
         for (name, last) in lastArrival.sorted(by: { $0.key < $1.key }) {
             guard now.timeIntervalSince(last) >= stableAge, let key = StagingArea.studyKey(ofStagingFolder: name) else { continue }
+            // Never finished before its instances are durable.
+            if let arrivals = unsynced[name] {
+                guard synced[name] == arrivals else { continue }
+                unmarkLocked(name)
+            }
             let from = dataFolder + "/" + name
             var attempt = 1
             while true {
@@ -233,6 +265,7 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             throw FileStoreError(code: EWOULDBLOCK, what: "the data folder \(dataFolder) is in use by another sendit")
         }
         lockFD = fd
+        try recoverUnsynced()
         try recoverIncoming()
     }
 
@@ -300,21 +333,32 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// The folder is fsynced after the rename unless the file system journals the rename with
     /// the file itself (XFS, btrfs); on others (ext4 without a journal, in particular) a rename
     /// is two independent directory writes and would not otherwise survive a power failure.
-    public func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+    ///
+    /// `withItsStudy`: into the study's retrieval folder, marked unsynced first; neither the
+    /// file nor the folder is synced (`syncRetrievedStudy` and `finishQuietFolders` do).
+    public func place(_ path: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?,
+                      durability: InstanceDurability) throws -> String {
         let key = StagingArea.key(study: studyInstanceUID, project: project)
+        let deferred = sync && durability == .withItsStudy
         lock.lock()
         defer { lock.unlock() }
         for attempt in 0..<2 {
-            let name = try stagingFolderLocked(forStudyKey: key)
+            let name = try deferred ? retrievalFolderLocked(forStudyKey: key) : stagingFolderLocked(forStudyKey: key)
             let folder = dataFolder + "/" + name
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
+            if deferred { try markUnsyncedLocked(name) }
             if rename(path, final) == 0 {
                 lastArrival[name] = Date()
                 if expected[key] != nil {
                     expected[key]!.arrived.insert(StagingArea.fileName(for: sopInstanceUID))
-                    _ = completeLocked(key, folder: name)
+                    _ = completeLocked(key)
                 }
-                if sync && !renameIsJournaled { try StagingArea.syncDirectory(folder) }
+                if deferred {
+                    unsynced[name, default: 0] += 1
+                    chmod(final, StagingArea.completeMode)
+                } else if sync && !renameIsJournaled {
+                    try StagingArea.syncDirectory(folder)
+                }
                 return final
             }
             // The folder went away behind our back: forget it and make a new one, once.
@@ -367,18 +411,30 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         incomingFolder + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
     }
 
-    /// The staging folder of a study (created if needed): `<key>.tmp<suffix>`. The caller holds
-    /// the lock.
-    /// The name of the study's staging folder, made if needed.
+    /// The name of the study's staging folder (`<key>.tmp<suffix>`), made if needed. The caller
+    /// holds the lock.
     private func stagingFolderLocked(forStudyKey key: String) throws -> String {
         if let name = folders[key] { return name }
+        let name = try newFolderLocked(forStudyKey: key)
+        folders[key] = name
+        return name
+    }
+
+    /// The study's retrieval folder (see `retrievalFolders`), made if needed. Under the lock.
+    func retrievalFolderLocked(forStudyKey key: String) throws -> String {
+        if let name = retrievalFolders[key] { return name }
+        let name = try newFolderLocked(forStudyKey: key)
+        retrievalFolders[key] = name
+        return name
+    }
+
+    private func newFolderLocked(forStudyKey key: String) throws -> String {
         let name = key + ".tmp" + String(UInt32.random(in: 1...UInt32.max), radix: 16)
         let path = dataFolder + "/" + name
         guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
             throw FileStoreError(code: errno, what: "cannot create \(path)")
         }
         if sync { try StagingArea.syncDirectory(dataFolder) }
-        folders[key] = name
         return name
     }
 

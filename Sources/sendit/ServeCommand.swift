@@ -157,6 +157,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 // What arrives of a study being retrieved goes to its job's project.
                 pipeline.routing?.retrieving(claims: { [registry = loop.registry] in registry.claim(studyUID: $0)?.project },
                                              sources: Set(settings.retrieval.settings.sources.map(\.calledAETitle)))
+                // The instances of its own C-MOVEs and C-GETs are answered before they are synced,
+                // and synced with their study (docs/operations.md, retrieval; invariant 1).
+                let rule = RetrievalDurabilityRule(aeTitle: configuration.aeTitle)
+                staging.deferral = { [registry = loop.registry] arrival in
+                    rule.durability(of: arrival, retrievingFrom: arrival.studyInstanceUID.flatMap { registry.retrievingFrom(studyUID: $0) })
+                }
                 try loop.prepare()
                 retrieval = loop
             }

@@ -15,6 +15,7 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
         let sopInstanceUID: String
         let path: String
         let mode: mode_t
+        var durability: InstanceDurability = .beforeSuccess
     }
 
     static let incompleteMode: mode_t = 0o600
@@ -26,6 +27,9 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
     let placedFolder: String
     private let lock = NSLock()
     private var recorded: [Placement] = []
+    private var asked: [InstanceArrival] = []
+    /// What `durability(of:)` answers.
+    var durabilityAnswer: InstanceDurability = .beforeSuccess
 
     init(dataFolder: String, sync: Bool = true) throws {
         self.sync = sync
@@ -42,11 +46,22 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
         return recorded
     }
 
+    /// The arrivals the receiver asked `durability(of:)` about.
+    var arrivals: [InstanceArrival] { lock.withLock { asked } }
+
+    func durability(of arrival: InstanceArrival) -> InstanceDurability {
+        lock.withLock {
+            asked.append(arrival)
+            return durabilityAnswer
+        }
+    }
+
     func newPartPath() -> String {
         incomingFolder + "/" + UUID().uuidString + ".part"
     }
 
-    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?) throws -> String {
+    func place(_ partPath: String, studyInstanceUID: String?, sopInstanceUID: String, project: String?,
+               durability: InstanceDurability) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         var st = stat()
@@ -54,7 +69,7 @@ final class RecordingStaging: InstanceStaging, @unchecked Sendable {
         let final = placedFolder + "/\(recorded.count + 1).dcm"
         guard rename(partPath, final) == 0 else { throw CocoaError(.fileWriteUnknown) }
         recorded.append(Placement(studyInstanceUID: studyInstanceUID, sopInstanceUID: sopInstanceUID, path: final,
-                                  mode: st.st_mode & 0o777))
+                                  mode: st.st_mode & 0o777, durability: durability))
         return final
     }
 }
