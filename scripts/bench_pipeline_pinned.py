@@ -27,8 +27,8 @@ from bench_pipeline import (POLL, BenchError, Orthanc, Processes, cpu_seconds, f
 
 DESTINATION_CPU = 1
 OTHERS_CPU = 0
-# sendit send's --associations for the limit, and sendit serve's SEND_ASSOCIATIONS (its default):
-# the same number of associations into the destination.
+# The default of --associations: sendit send's --associations for the limit and sendit serve's
+# SEND_ASSOCIATIONS (its default), the same number of associations into the destination.
 ASSOCIATIONS = 2
 # sendit's stages, in order, as the index records them per image (see stage_times).
 STAGES = ("received", "imported", "identified", "de-identified", "sent", "verified")
@@ -62,13 +62,13 @@ def finish(dest, result):
 
 
 def run_limit(ctx, run_dir):
-    """sendit send, ASSOCIATIONS at once, straight into the destination; timed from its start to
+    """sendit send, ctx["associations"] at once, straight into the destination; timed from its start to
     its exit (every C-STORE answered), then the destination's count is checked."""
     files, n = ctx["files"], len(ctx["files"])
     dest = destination(ctx, run_dir)
     warm(files)
     t0 = time.perf_counter()
-    ctx["procs"].run([ctx["sendit"], "send", "-q", "--aec", dest.aet, "--associations", str(ASSOCIATIONS),
+    ctx["procs"].run([ctx["sendit"], "send", "-q", "--aec", dest.aet, "--associations", str(ctx["associations"]),
                       "--timeout", "120", "127.0.0.1", str(dest.dicom_port), *files], "sendit send")
     elapsed = time.perf_counter() - t0
     wait_count(dest, n)
@@ -78,7 +78,7 @@ def run_limit(ctx, run_dir):
 def run_sendit(ctx, run_dir):
     dest = destination(ctx, run_dir)
     r = sendit_pipeline(ctx, run_dir, True, dest=dest, groups=ctx["groups"],
-                        extra_env={"SEND_ASSOCIATIONS": str(ASSOCIATIONS)})
+                        extra_env={"SEND_ASSOCIATIONS": str(ctx["associations"])})
     wait_count(dest, len(ctx["files"]))
     r["stages"] = stage_times(r["database"], r["started"])
     return finish(dest, r)
@@ -100,11 +100,11 @@ def run_dcmtk_chain(ctx, run_dir):
 
 CONTENDERS = {
     "limit": ("sendit send (the limit)", run_limit,
-              "sendit send --associations %d straight into the destination, timed to its exit" % ASSOCIATIONS),
+              "sendit send --associations {associations} straight into the destination, timed to its exit"),
     "sendit": ("sendit end to end", run_sendit,
                "storescu -> sendit serve -> the destination (Basic Profile + default options, PHI gate, fsync, "
-               "SQLite index, SEND_ASSOCIATIONS=%d; timed until every image is DONE, i.e. verified at the "
-               "destination through its REST API, minus STABLE_AGE 1 s)" % ASSOCIATIONS),
+               "SQLite index, SEND_ASSOCIATIONS={associations}; timed until every image is DONE, i.e. verified "
+               "at the destination through its REST API, minus STABLE_AGE 1 s)"),
     "orthanc": ("Orthanc alone", run_orthanc_alone,
                 "storescu -> Orthanc A (CPU 0), /studies/{id}/anonymize, /modalities/b/store -> the destination "
                 "(serial; timed until the store answered and the destination counts every instance)"),
@@ -219,7 +219,8 @@ def main_run(args):
     procs = Processes(os.path.join(args.work, "pids"))
     groups = sender_groups(files, args.studies, args.series, args.senders)
     ctx = {"procs": procs, "files": files, "sendit": args.sendit, "orthanc": args.orthanc, "notes": [],
-           "sendit_log": [], "studies": args.studies, "groups": groups}
+           "sendit_log": [], "studies": args.studies, "groups": groups,
+           "associations": args.associations}
     load_before = loadavg()
     results = {name: [] for name in only}
     try:
@@ -266,7 +267,8 @@ def report(args, ctx, results, n, groups, load_before, load_after):
              "everything else on CPU %d, %d run%s each"
              % (mode, os.path.basename(args.corpus.rstrip("/")), n, layout, len(groups), DESTINATION_CPU, OTHERS_CPU,
                 args.runs, "" if args.runs == 1 else "s"))
-    notes = ["%s: %s" % (CONTENDERS[name][0], CONTENDERS[name][2]) for name in results]
+    notes = ["%s: %s" % (CONTENDERS[name][0], CONTENDERS[name][2].format(associations=args.associations))
+             for name in results]
     notes += [
         "every run: a fresh, empty destination Orthanc (TCP_NODELAY=1, SyncStorageArea true) pinned to CPU %d "
         "with taskset; the driver, and so sendit, storescu, storescp, dcmodify and Orthanc A, pinned to CPU %d"
@@ -276,8 +278,10 @@ def report(args, ctx, results, n, groups, load_before, load_after):
         "/statistics CountInstances, checked for sendit too); sendit's minus its STABLE_AGE of 1 s, the wait "
         "for the last study to be quiet; x limit: median img/s over the limit's",
         "%d storescu process%s (TCP_NODELAY=1) at once, each sending whole studies in order (study i to "
-        "sender i mod %d); the dcmtk chain sends its modified files back out by as many at once"
-        % (len(groups), "" if len(groups) == 1 else "es", len(groups)),
+        "sender i mod %d); the dcmtk chain sends its modified files back out by as many at once (so into the "
+        "destination over %d association%s at once; sendit send over %d; sendit serve over up to SEND_WORKERS "
+        "(2) x %d)" % (len(groups), "" if len(groups) == 1 else "es", len(groups), len(groups),
+                       "" if len(groups) == 1 else "s", args.associations, args.associations),
         "destination CPU: the destination Orthanc's user + system time during the run; sender CPU: sendit "
         "serve's (from storescu's start to the last DONE) or Orthanc A's (start-up included)",
     ]
@@ -332,6 +336,7 @@ def main():
     p.add_argument("--studies", type=int, default=1)
     p.add_argument("--series", type=int, default=1)
     p.add_argument("--senders", type=int, default=1)
+    p.add_argument("--associations", type=int, default=ASSOCIATIONS)
     p.add_argument("--sustained", action="store_true")
     p.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
