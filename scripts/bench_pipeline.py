@@ -282,8 +282,9 @@ def finish_storescu(child, what, n):
 def store_all(procs, aec, port, groups, log_prefix, what):
     """One storescu per group of files, all started at once (log_prefix.log, or with several
     groups log_prefix-1.log, ...); returns when every one ended, each checked."""
-    children = [storescu(procs, aec, port, group, "%s%s.log" % (log_prefix, "" if len(groups) == 1 else "-%d" % (i + 1)))
-                for i, group in enumerate(groups)]
+    suffixes = [""] if len(groups) == 1 else ["-%d" % (i + 1) for i in range(len(groups))]
+    children = [storescu(procs, aec, port, group, log_prefix + suffix + ".log")
+                for group, suffix in zip(groups, suffixes)]
     for child, group in zip(children, groups):
         finish_storescu(child, what, len(group))
 
@@ -447,7 +448,8 @@ def run_orthanc(ctx, run_dir, dest=None, groups=None):
     warm(files)
     marks = {}
     t0 = time.perf_counter()
-    store_all(procs, a.aet, a.dicom_port, groups or [files], os.path.join(run_dir, "storescu-a"), "storescu -> Orthanc A")
+    store_all(procs, a.aet, a.dicom_port, groups or [files], os.path.join(run_dir, "storescu-a"),
+              "storescu -> Orthanc A")
     marks["receive ended"] = time.perf_counter() - t0
     studies = http("GET", a.url + "/studies")
     anonymized = []
@@ -497,7 +499,8 @@ def run_dcmtk(ctx, run_dir, dest=None, groups=None):
     procs.run(args + received, "dcmodify")
     marks["modified"] = time.perf_counter() - t0
     outgoing = [received[i::len(groups)] for i in range(len(groups))]
-    store_all(procs, final.aet, final.dicom_port, outgoing, os.path.join(run_dir, "storescu-out"), "storescu -> final receiver")
+    store_all(procs, final.aet, final.dicom_port, outgoing, os.path.join(run_dir, "storescu-out"),
+              "storescu -> final receiver")
     elapsed = time.perf_counter() - t0
     first.stop()
     stored = final.count()
@@ -564,25 +567,41 @@ def main_run(args):
     for name in only:
         if name not in PIPELINES:
             raise BenchError("unknown pipeline %r in --only (%s)" % (name, ", ".join(PIPELINES)))
-    files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith(".dcm"))
+    files = corpus_files(args.corpus, args.work, args.runs * len(only))
     n = len(files)
     size = sum(os.path.getsize(f) for f in files)
-    need = size * 3.2 * args.runs * len(only) + (1 << 30)
-    if shutil.disk_usage(args.work).free < need:
-        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
-                         % (need / 1e9, args.work, shutil.disk_usage(args.work).free / 1e9))
-    procs = Processes(os.path.join(args.work, "pids"))
-    ctx = {"procs": procs, "files": files, "sendit": args.sendit, "orthanc": args.orthanc, "notes": [],
-           "sendit_log": [], "studies": args.studies}
+    ctx = {"procs": Processes(os.path.join(args.work, "pids")), "files": files, "sendit": args.sendit,
+           "orthanc": args.orthanc, "notes": [], "sendit_log": [], "studies": args.studies}
     load_before = loadavg()
+    results = take_turns(ctx, args.work, args.runs, only, PIPELINES)
+    load_after = loadavg()
+    report(args, ctx, results, n, size, load_before, load_after)
+
+
+def corpus_files(corpus, work, runs):
+    """The corpus's files, sorted; fails unless work has room for `runs` runs (every pipeline's
+    copies, about 3.2 times the corpus each) and 1 GB more."""
+    files = sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".dcm"))
+    need = sum(os.path.getsize(f) for f in files) * 3.2 * runs + (1 << 30)
+    if shutil.disk_usage(work).free < need:
+        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
+                         % (need / 1e9, work, shutil.disk_usage(work).free / 1e9))
+    return files
+
+
+def take_turns(ctx, work, runs, only, table):
+    """Runs each pipeline named in `only` (table: name -> (title, function, description)) `runs`
+    times, taking turns, each in a fresh folder under work; prints each run's time. Returns
+    {name: [result of each run]}. Every process started is killed at the end, however it ends."""
+    n = len(ctx["files"])
     results = {name: [] for name in only}
     try:
-        for run in range(args.runs):
+        for run in range(runs):
             for name in only:
-                run_dir = os.path.join(args.work, "run%d-%s" % (run + 1, name))
+                run_dir = os.path.join(work, "run%d-%s" % (run + 1, name))
                 os.makedirs(run_dir)
-                print("bench-pipeline: run %d of %d: %s" % (run + 1, args.runs, PIPELINES[name][0]), file=sys.stderr)
-                r = PIPELINES[name][1](ctx, run_dir)
+                print("bench-pipeline: run %d of %d: %s" % (run + 1, runs, table[name][0]), file=sys.stderr)
+                r = table[name][1](ctx, run_dir)
                 print("bench-pipeline:   %.2f s, %.0f images/s (%s)" % (
                     r["seconds"], n / r["seconds"],
                     ", ".join("%s %.2f s" % (k, v) for k, v in sorted(r["marks"].items(), key=lambda kv: kv[1]))),
@@ -590,9 +609,8 @@ def main_run(args):
                 results[name].append(r)
                 settle(run_dir)
     finally:
-        procs.kill_all()
-    load_after = loadavg()
-    report(args, ctx, results, n, size, load_before, load_after)
+        ctx["procs"].kill_all()
+    return results
 
 
 def fmt_rate(x):
@@ -690,7 +708,13 @@ def report(args, ctx, results, n, size, load_before, load_after):
     machine = machine_lines(args.orthanc, args.sendit, args.work, load_before, load_after)
     title = ("Pipeline end to end: %s (%d CT images, 512x512, %.0f kB each, %s), %d run%s each"
              % (corpus_name, n, size / n / 1000, layout, args.runs, "" if args.runs == 1 else "s"))
-    if args.markdown:
+    print_report(args.markdown, title, columns, rows, targets, ratios, notes, machine)
+
+
+def print_report(markdown, title, columns, rows, targets, ratios, notes, machine):
+    """The report: a table (columns, rows), targets (in bold in markdown) and other ratios as
+    (name, value), notes (a note starting with two spaces is a sub-item) and the machine."""
+    if markdown:
         print("### " + title + "\n")
         print("| " + " | ".join(columns) + " |")
         print("| --- | " + " | ".join("---:" for _ in columns[1:]) + " |")
@@ -724,6 +748,31 @@ def report(args, ctx, results, n, size, load_before, load_after):
             print("  %-8s %s" % (name, value))
 
 
+def guarded(run, args):
+    """run(args), the exit status: 1 after a BenchError (printed), else 0. SIGTERM (the
+    wrapper's trap, a CI timeout) unwinds, so the finally of take_turns kills every process."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        run(args)
+    except BenchError as e:
+        print("bench-pipeline: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_arguments(p, only):
+    """The options of a `run` command (only: the default of --only)."""
+    p.add_argument("--sendit", required=True)
+    p.add_argument("--orthanc", required=True)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--only", default=only)
+    p.add_argument("--studies", type=int, default=1)
+    p.add_argument("--series", type=int, default=1)
+    p.add_argument("--markdown", action="store_true")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -732,28 +781,12 @@ def main():
     p.add_argument("out")
     p.add_argument("studies", type=int)
     p.add_argument("series", type=int)
-    p = sub.add_parser("run")
-    p.add_argument("--sendit", required=True)
-    p.add_argument("--orthanc", required=True)
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--work", required=True)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--only", default="sendit,sendit-storescp,orthanc,dcmtk")
-    p.add_argument("--studies", type=int, default=1)
-    p.add_argument("--series", type=int, default=1)
-    p.add_argument("--markdown", action="store_true")
+    run_arguments(sub.add_parser("run"), ",".join(PIPELINES))
     args = parser.parse_args()
     if args.command == "split":
         split(args.base, args.out, args.studies, args.series)
         return 0
-    # SIGTERM (the wrapper's trap, a CI timeout): unwind, so the finally kills every process.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main_run(args)
-    except BenchError as e:
-        print("bench-pipeline: %s" % e, file=sys.stderr)
-        return 1
-    return 0
+    return guarded(main_run, args)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
   bench_pipeline_pinned.py run --sendit BIN --orthanc BIN --corpus DIR --work DIR [--runs N]
                                [--only limit,sendit,orthanc,dcmtk] [--studies M] [--series S]
-                               [--senders K] [--sustained] [--markdown]
+                               [--senders K] [--associations A] [--sustained] [--markdown]
 
 The destination is a fresh Orthanc per run, pinned to CPU 1 with taskset; this process, and so
 every process it starts (sendit, storescu, storescp, dcmodify, Orthanc A), is pinned to CPU 0.
@@ -13,8 +13,6 @@ and each contender's rate is given as a ratio to the limit's (medians).
 import argparse
 import datetime
 import os
-import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -22,8 +20,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_pipeline import (POLL, BenchError, Orthanc, Processes, cpu_seconds, fmt_rate, loadavg,  # noqa: E402
-                            machine_lines, run_dcmtk, run_orthanc, sendit_pipeline, settle, warm)
+from bench_pipeline import (POLL, BenchError, Orthanc, Processes, corpus_files, cpu_seconds, fmt_rate,  # noqa: E402
+                            guarded, loadavg, machine_lines, print_report, run_arguments, run_dcmtk, run_orthanc,
+                            sendit_pipeline, take_turns, warm)
 
 DESTINATION_CPU = 1
 OTHERS_CPU = 0
@@ -36,7 +35,8 @@ STAGES = ("received", "imported", "identified", "de-identified", "sent", "verifi
 
 def destination(ctx, run_dir):
     """A fresh, empty Orthanc on CPU DESTINATION_CPU; its CPU time so far noted."""
-    dest = Orthanc(ctx["procs"], ctx["orthanc"], os.path.join(run_dir, "destination"), "DEST", cpus=str(DESTINATION_CPU))
+    dest = Orthanc(ctx["procs"], ctx["orthanc"], os.path.join(run_dir, "destination"), "DEST",
+                   cpus=str(DESTINATION_CPU))
     if os.sched_getaffinity(dest.process.pid) != {DESTINATION_CPU}:
         raise BenchError("the destination Orthanc is not pinned to CPU %d" % DESTINATION_CPU)
     dest.cpu_before = cpu_seconds(dest.process.pid)
@@ -210,35 +210,14 @@ def main_run(args):
             raise BenchError("unknown contender %r in --only (%s)" % (name, ", ".join(CONTENDERS)))
     if "limit" not in only:
         only.insert(0, "limit")   # the ratios need it
-    files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith(".dcm"))
-    n = len(files)
-    need = sum(os.path.getsize(f) for f in files) * 3.2 * args.runs * len(only) + (1 << 30)
-    if shutil.disk_usage(args.work).free < need:
-        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
-                         % (need / 1e9, args.work, shutil.disk_usage(args.work).free / 1e9))
-    procs = Processes(os.path.join(args.work, "pids"))
+    files = corpus_files(args.corpus, args.work, args.runs * len(only))
     groups = sender_groups(files, args.studies, args.series, args.senders)
-    ctx = {"procs": procs, "files": files, "sendit": args.sendit, "orthanc": args.orthanc, "notes": [],
-           "sendit_log": [], "studies": args.studies, "groups": groups,
+    ctx = {"procs": Processes(os.path.join(args.work, "pids")), "files": files, "sendit": args.sendit,
+           "orthanc": args.orthanc, "notes": [], "sendit_log": [], "studies": args.studies, "groups": groups,
            "associations": args.associations}
     load_before = loadavg()
-    results = {name: [] for name in only}
-    try:
-        for run in range(args.runs):
-            for name in only:
-                run_dir = os.path.join(args.work, "run%d-%s" % (run + 1, name))
-                os.makedirs(run_dir)
-                print("bench-pipeline: run %d of %d: %s" % (run + 1, args.runs, CONTENDERS[name][0]), file=sys.stderr)
-                r = CONTENDERS[name][1](ctx, run_dir)
-                print("bench-pipeline:   %.2f s, %.0f images/s (%s)" % (
-                    r["seconds"], n / r["seconds"],
-                    ", ".join("%s %.2f s" % (k, v) for k, v in sorted(r["marks"].items(), key=lambda kv: kv[1]))),
-                    file=sys.stderr)
-                results[name].append(r)
-                settle(run_dir)
-    finally:
-        procs.kill_all()
-    report(args, ctx, results, n, groups, load_before, loadavg())
+    results = take_turns(ctx, args.work, args.runs, only, CONTENDERS)
+    report(args, ctx, results, len(files), groups, load_before, loadavg())
 
 
 def report(args, ctx, results, n, groups, load_before, load_after):
@@ -259,15 +238,16 @@ def report(args, ctx, results, n, groups, load_before, load_after):
     targets = []
     if "sendit" in medians:
         ratio = medians["sendit"] / limit
-        targets.append("sendit end to end / sendit send (median) >= 0.8x: %.2fx: %s"
-                       % (ratio, "met" if ratio >= 0.8 else "NOT met"))
+        targets.append(("sendit end to end / sendit send (median) >= 0.8x",
+                        "%.2fx: %s" % (ratio, "met" if ratio >= 0.8 else "NOT met")))
     mode = "sustained" if args.sustained else "pinned"
     layout = "%d stud%s x %d series" % (args.studies, "y" if args.studies == 1 else "ies", args.series)
-    title = ("Pipeline, %s: %s (%d CT images, %s), %d storescu at once, destination Orthanc on CPU %d, "
-             "everything else on CPU %d, %d run%s each"
-             % (mode, os.path.basename(args.corpus.rstrip("/")), n, layout, len(groups), DESTINATION_CPU, OTHERS_CPU,
-                args.runs, "" if args.runs == 1 else "s"))
-    notes = ["%s: %s" % (CONTENDERS[name][0], CONTENDERS[name][2].format(associations=args.associations))
+    size = sum(os.path.getsize(f) for f in ctx["files"]) / n
+    title = ("Pipeline, %s: %s (%d CT images, 512x512, %.0f kB each, %s), %d storescu at once, destination "
+             "Orthanc on CPU %d, everything else on CPU %d, %d run%s each"
+             % (mode, os.path.basename(args.corpus.rstrip("/")), n, size / 1000, layout, len(groups), DESTINATION_CPU,
+                OTHERS_CPU, args.runs, "" if args.runs == 1 else "s"))
+    notes = ["%s: %s" % (CONTENDERS[name][0], CONTENDERS[name][2].replace("{associations}", str(args.associations)))
              for name in results]
     notes += [
         "every run: a fresh, empty destination Orthanc (TCP_NODELAY=1, SyncStorageArea true) pinned to CPU %d "
@@ -292,62 +272,19 @@ def report(args, ctx, results, n, groups, load_before, load_after):
             len(ctx["sendit_log"]), (": " + " | ".join(ctx["sendit_log"][:3])) if ctx["sendit_log"] else ""))
     notes += ctx["notes"]
     machine = machine_lines(args.orthanc, args.sendit, args.work, load_before, load_after)
-    if args.markdown:
-        print("### " + title + "\n")
-        print("| " + " | ".join(columns) + " |")
-        print("| --- | " + " | ".join("---:" for _ in columns[1:]) + " |")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-        print("\nTarget:\n")
-        for line in targets:
-            print("- **%s**" % line)
-        print("\nNotes:\n")
-        for note in notes:
-            print(("  - " + note[2:]) if note.startswith("  ") else "- " + note)
-        print("\nMachine:\n")
-        for name, value in machine:
-            print("- %s: %s" % (name, value))
-    else:
-        print(title + "\n")
-        widths = [max(len(r[i]) for r in rows + [columns]) for i in range(len(columns))]
-        for row in [columns] + rows:
-            print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
-        print("\ntarget")
-        for line in targets:
-            print("  " + line)
-        print("notes")
-        for note in notes:
-            print("  " + note)
-        print("machine")
-        for name, value in machine:
-            print("  %-8s %s" % (name, value))
+    print_report(args.markdown, title, columns, rows, targets, [], notes, machine)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run")
-    p.add_argument("--sendit", required=True)
-    p.add_argument("--orthanc", required=True)
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--work", required=True)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(CONTENDERS))
-    p.add_argument("--studies", type=int, default=1)
-    p.add_argument("--series", type=int, default=1)
+    run_arguments(p, ",".join(CONTENDERS))
     p.add_argument("--senders", type=int, default=1)
     p.add_argument("--associations", type=int, default=ASSOCIATIONS)
     p.add_argument("--sustained", action="store_true")
-    p.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    # SIGTERM (the wrapper's trap, a CI timeout): unwind, so the finally kills every process.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main_run(args)
-    except BenchError as e:
-        print("bench-pipeline: %s" % e, file=sys.stderr)
-        return 1
-    return 0
+    return guarded(main_run, args)
 
 
 if __name__ == "__main__":
