@@ -187,7 +187,7 @@ class Orthanc:
     authentication, any calling AE may store), run with TCP_NODELAY=1 as dcmtk is. Orthanc's
     defaults otherwise (SyncStorageArea true, its SQLite index)."""
 
-    def __init__(self, procs, binary, folder, aet, modalities=None, extra=None):
+    def __init__(self, procs, binary, folder, aet, modalities=None, extra=None, cpus=None):
         self.procs = procs
         self.folder = folder
         self.aet = aet
@@ -226,7 +226,9 @@ class Orthanc:
         with open(self.log, "w") as log:
             # TCP_NODELAY=1: Orthanc's DICOM code is dcmtk's, which without it stalls ~40 ms per
             # message (Nagle and delayed ACKs): 100 images from storescu took 5 s instead of 0.5 s.
-            self.process = procs.start([binary, self.config], env=DCMTK_ENV, stdout=log, stderr=log,
+            # cpus (e.g. "1"): pinned there with taskset, which execs Orthanc (the same PID).
+            pin = ["taskset", "-c", cpus] if cpus else []
+            self.process = procs.start(pin + [binary, self.config], env=DCMTK_ENV, stdout=log, stderr=log,
                                        start_new_session=True)
         deadline = time.monotonic() + 30
         while True:
@@ -277,6 +279,16 @@ def finish_storescu(child, what, n):
         raise BenchError("%s %s" % (what, problem))
 
 
+def store_all(procs, aec, port, groups, log_prefix, what):
+    """One storescu per group of files, all started at once (log_prefix.log, or with several
+    groups log_prefix-1.log, ...); returns when every one ended, each checked."""
+    suffixes = [""] if len(groups) == 1 else ["-%d" % (i + 1) for i in range(len(groups))]
+    children = [storescu(procs, aec, port, group, log_prefix + suffix + ".log")
+                for group, suffix in zip(groups, suffixes)]
+    for child, group in zip(children, groups):
+        finish_storescu(child, what, len(group))
+
+
 class Waiter(threading.Thread):
     """Waits for a storescu (a harness Child) in the background and notes when it ended
     (perf_counter)."""
@@ -295,16 +307,18 @@ class Waiter(threading.Thread):
 class Storescp:
     """dcmtk storescp into a folder (no fsync, no database)."""
 
-    def __init__(self, procs, folder, aet):
+    def __init__(self, procs, folder, aet, fork=False):
         self.procs = procs
         self.folder = folder
         self.aet = aet
         os.makedirs(folder)
         self.dicom_port = free_port()
         self.log = folder + ".log"
+        # fork: a child process per association, so several storescu can send at once (without
+        # it storescp serves one association after the other).
         with open(self.log, "w") as log:
-            self.process = procs.start(["storescp", "-aet", aet, "-od", folder, str(self.dicom_port)],
-                                       env=DCMTK_ENV, stdout=log, stderr=log)
+            self.process = procs.start(["storescp", "-aet", aet, "-od", folder] + (["--fork"] if fork else [])
+                                       + [str(self.dicom_port)], env=DCMTK_ENV, stdout=log, stderr=log)
         wait_listening(self.process, self.dicom_port, "storescp " + aet, self.log)
 
     def count(self):
@@ -322,12 +336,17 @@ def run_sendit_storescp(ctx, run_dir):
     return sendit_pipeline(ctx, run_dir, to_orthanc=False)
 
 
-def sendit_pipeline(ctx, run_dir, to_orthanc):
+def sendit_pipeline(ctx, run_dir, to_orthanc, dest=None, groups=None, extra_env=None):
+    """storescu -> sendit serve -> dest (made and stopped here unless given: an Orthanc, or with
+    to_orthanc False a storescp). groups: the files split among storescu processes started at
+    once (default: one storescu sending every file). extra_env: more settings for sendit serve."""
     procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
-    if to_orthanc:
+    own_dest = dest is None
+    if dest is None and to_orthanc:
         dest = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "destination"), "DEST")
-    else:
+    elif dest is None:
         dest = Storescp(procs, os.path.join(run_dir, "destination"), "DEST")
+    groups = groups or [files]
     node = os.path.join(run_dir, "node")
     os.makedirs(node)
     port = free_port()
@@ -343,6 +362,7 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
         env.update(ORTHANC_URL=dest.url, ORTHANC_VERIFY="rest")
     else:
         env.update(ORTHANC_VERIFY="none")
+    env.update(extra_env or {})
     log_path = os.path.join(node, "serve.log")
     log = open(log_path, "w")
     server = procs.start([ctx["sendit"], "serve"], env=env, stdout=log, stderr=log)
@@ -354,8 +374,10 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
     limit = 60 + n * 0.5
     warm(files)
 
-    t0 = time.perf_counter()
-    sender = Waiter(storescu(procs, "SENDIT", port, files, os.path.join(node, "storescu.log")))
+    wall0, t0 = time.time(), time.perf_counter()
+    senders = [Waiter(storescu(procs, "SENDIT", port, group,
+                               os.path.join(node, "storescu.log" if len(groups) == 1 else "storescu-%d.log" % (i + 1))))
+               for i, group in enumerate(groups)]
     counts = {}
     while True:
         now = time.perf_counter()
@@ -377,18 +399,19 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
         if "DONE" in marks:
             break
         bad = {s: c for s, c in counts.items() if s in ("FAILED", "HELD", "QUARANTINED")}
-        if bad or (sender.ended and sender.child.returncode != 0):
+        if bad or any(s.ended and s.child.returncode != 0 for s in senders):
             break
         if now - t0 > limit:
             break
         time.sleep(POLL)
     cpu = cpu_seconds(server.pid) - cpu_before
-    sender.join()
+    for sender, group in zip(senders, groups):
+        sender.join()
+        problem = storescu_problem(sender.child, len(group))
+        if problem:
+            raise BenchError("storescu -> sendit %s" % problem)
     if db is not None:
         db.close()
-    problem = storescu_problem(sender.child, n)
-    if problem:
-        raise BenchError("storescu -> sendit %s" % problem)
     if "DONE" not in marks:
         status, _ = procs.run([ctx["sendit"], "status"], "sendit status", env=env)
         raise BenchError("sendit did not get all %d images to DONE within %.0f s (counts %s)\n%s\nserve log:\n%s"
@@ -408,20 +431,25 @@ def sendit_pipeline(ctx, run_dir, to_orthanc):
         procs.kill(server)
         ctx["notes"].append("sendit serve did not stop within 20 s of SIGTERM (killed)")
     log.close()
-    dest.stop()
+    if own_dest:
+        dest.stop()
     ctx["sendit_log"].extend(line for line in open(log_path).read().splitlines() if line.strip())
-    marks["receive ended"] = sender.ended - t0
-    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu}
+    marks["receive ended"] = max(s.ended for s in senders) - t0
+    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu,
+            "database": db_path, "started": wall0}
 
 
-def run_orthanc(ctx, run_dir):
+def run_orthanc(ctx, run_dir, dest=None, groups=None):
+    """storescu -> Orthanc A, anonymize, store -> Orthanc B (made and stopped here unless dest
+    is given). groups: the files split among storescu processes started at once."""
     procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
-    b = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "orthanc-b"), "ORTHANCB")
+    b = dest or Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "orthanc-b"), "ORTHANCB")
     a = Orthanc(procs, ctx["orthanc"], os.path.join(run_dir, "orthanc-a"), "ORTHANCA", modalities={"b": b})
     warm(files)
     marks = {}
     t0 = time.perf_counter()
-    finish_storescu(storescu(procs, a.aet, a.dicom_port, files, os.path.join(run_dir, "storescu-a.log")), "storescu -> Orthanc A", n)
+    store_all(procs, a.aet, a.dicom_port, groups or [files], os.path.join(run_dir, "storescu-a"),
+              "storescu -> Orthanc A")
     marks["receive ended"] = time.perf_counter() - t0
     studies = http("GET", a.url + "/studies")
     anonymized = []
@@ -439,23 +467,28 @@ def run_orthanc(ctx, run_dir):
     elapsed = time.perf_counter() - t0
     if b.count() != n:
         raise BenchError("Orthanc B holds %d instances, not %d" % (b.count(), n))
-    cpu = cpu_seconds(a.process.pid) + cpu_seconds(b.process.pid)
+    cpu_a = cpu_seconds(a.process.pid)
+    cpu = cpu_a + cpu_seconds(b.process.pid)
     a.stop()
-    b.stop()
+    if dest is None:
+        b.stop()
     if len(studies) != ctx["studies"]:
         ctx["notes"].append("Orthanc A held %d studies, %d expected" % (len(studies), ctx["studies"]))
-    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu}
+    return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": cpu, "cpu_a": cpu_a}
 
 
-def run_dcmtk(ctx, run_dir):
+def run_dcmtk(ctx, run_dir, dest=None, groups=None):
+    """storescu -> storescp, dcmodify, storescu -> a final storescp (made and stopped here unless
+    dest is given). groups: the files split among storescu processes started at once (storescp
+    then forks a child per association); the modified files go out by as many at once."""
     procs, files, n = ctx["procs"], ctx["files"], len(ctx["files"])
-    first = Storescp(procs, os.path.join(run_dir, "dcmtk-in"), "RECEIVE")
-    final = Storescp(procs, os.path.join(run_dir, "dcmtk-out"), "FINAL")
+    groups = groups or [files]
+    first = Storescp(procs, os.path.join(run_dir, "dcmtk-in"), "RECEIVE", fork=len(groups) > 1)
+    final = dest or Storescp(procs, os.path.join(run_dir, "dcmtk-out"), "FINAL")
     warm(files)
     marks = {}
     t0 = time.perf_counter()
-    finish_storescu(storescu(procs, first.aet, first.dicom_port, files, os.path.join(run_dir, "storescu-in.log")),
-                    "storescu -> storescp", n)
+    store_all(procs, first.aet, first.dicom_port, groups, os.path.join(run_dir, "storescu-in"), "storescu -> storescp")
     marks["receive ended"] = time.perf_counter() - t0
     received = sorted(os.path.join(first.folder, f) for f in os.listdir(first.folder))
     if len(received) != n:
@@ -465,14 +498,16 @@ def run_dcmtk(ctx, run_dir):
         args += ["-m", e]
     procs.run(args + received, "dcmodify")
     marks["modified"] = time.perf_counter() - t0
-    finish_storescu(storescu(procs, final.aet, final.dicom_port, received, os.path.join(run_dir, "storescu-out.log")),
-                    "storescu -> final storescp", n)
+    outgoing = [received[i::len(groups)] for i in range(len(groups))]
+    store_all(procs, final.aet, final.dicom_port, outgoing, os.path.join(run_dir, "storescu-out"),
+              "storescu -> final receiver")
     elapsed = time.perf_counter() - t0
     first.stop()
-    final.stop()
     stored = final.count()
+    if dest is None:
+        final.stop()
     if stored != n:
-        raise BenchError("the final storescp wrote %d files, not %d" % (stored, n))
+        raise BenchError("the final receiver holds %d files, not %d" % (stored, n))
     return {"seconds": elapsed, "receive": marks["receive ended"], "marks": marks, "cpu": None}
 
 
@@ -532,25 +567,41 @@ def main_run(args):
     for name in only:
         if name not in PIPELINES:
             raise BenchError("unknown pipeline %r in --only (%s)" % (name, ", ".join(PIPELINES)))
-    files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith(".dcm"))
+    files = corpus_files(args.corpus, args.work, args.runs * len(only))
     n = len(files)
     size = sum(os.path.getsize(f) for f in files)
-    need = size * 3.2 * args.runs * len(only) + (1 << 30)
-    if shutil.disk_usage(args.work).free < need:
-        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
-                         % (need / 1e9, args.work, shutil.disk_usage(args.work).free / 1e9))
-    procs = Processes(os.path.join(args.work, "pids"))
-    ctx = {"procs": procs, "files": files, "sendit": args.sendit, "orthanc": args.orthanc, "notes": [],
-           "sendit_log": [], "studies": args.studies}
+    ctx = {"procs": Processes(os.path.join(args.work, "pids")), "files": files, "sendit": args.sendit,
+           "orthanc": args.orthanc, "notes": [], "sendit_log": [], "studies": args.studies}
     load_before = loadavg()
+    results = take_turns(ctx, args.work, args.runs, only, PIPELINES)
+    load_after = loadavg()
+    report(args, ctx, results, n, size, load_before, load_after)
+
+
+def corpus_files(corpus, work, runs):
+    """The corpus's files, sorted; fails unless work has room for `runs` runs (every pipeline's
+    copies, about 3.2 times the corpus each) and 1 GB more."""
+    files = sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".dcm"))
+    need = sum(os.path.getsize(f) for f in files) * 3.2 * runs + (1 << 30)
+    if shutil.disk_usage(work).free < need:
+        raise BenchError("about %.1f GB free needed under %s, %.1f GB there"
+                         % (need / 1e9, work, shutil.disk_usage(work).free / 1e9))
+    return files
+
+
+def take_turns(ctx, work, runs, only, table):
+    """Runs each pipeline named in `only` (table: name -> (title, function, description)) `runs`
+    times, taking turns, each in a fresh folder under work; prints each run's time. Returns
+    {name: [result of each run]}. Every process started is killed at the end, however it ends."""
+    n = len(ctx["files"])
     results = {name: [] for name in only}
     try:
-        for run in range(args.runs):
+        for run in range(runs):
             for name in only:
-                run_dir = os.path.join(args.work, "run%d-%s" % (run + 1, name))
+                run_dir = os.path.join(work, "run%d-%s" % (run + 1, name))
                 os.makedirs(run_dir)
-                print("bench-pipeline: run %d of %d: %s" % (run + 1, args.runs, PIPELINES[name][0]), file=sys.stderr)
-                r = PIPELINES[name][1](ctx, run_dir)
+                print("bench-pipeline: run %d of %d: %s" % (run + 1, runs, table[name][0]), file=sys.stderr)
+                r = table[name][1](ctx, run_dir)
                 print("bench-pipeline:   %.2f s, %.0f images/s (%s)" % (
                     r["seconds"], n / r["seconds"],
                     ", ".join("%s %.2f s" % (k, v) for k, v in sorted(r["marks"].items(), key=lambda kv: kv[1]))),
@@ -558,13 +609,34 @@ def main_run(args):
                 results[name].append(r)
                 settle(run_dir)
     finally:
-        procs.kill_all()
-    load_after = loadavg()
-    report(args, ctx, results, n, size, load_before, load_after)
+        ctx["procs"].kill_all()
+    return results
 
 
 def fmt_rate(x):
     return "{:,.0f}".format(x)
+
+
+def machine_lines(orthanc, sendit, work, load_before, load_after):
+    """The machine and the software measured: (name, value) pairs for the report."""
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor() or "unknown")
+    commit = output(["git", "rev-parse", "--short", "HEAD"]).strip()
+    if output(["git", "status", "--porcelain", "--", "Sources", "Package.swift"]):
+        commit += " with uncommitted changes in Sources/ or Package.swift"
+    orthanc_version = output([orthanc, "--version"]).splitlines()
+    machine = [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("cpu", "%s, nproc %s" % (cpu, output(["nproc", "--all"]).strip())),
+        ("memory", "%.0f GiB" % (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)),
+        ("load", "load average %s before, %s after (1, 5, 15 min)" % (load_before, load_after)),
+        ("os", "%s %s" % (platform.system(), platform.release())),
+        ("disk", " ".join(output(["findmnt", "-n", "-o", "SOURCE,FSTYPE", "-T", work]).split()) or "unknown"),
+        ("orthanc", orthanc_version[0].split("/")[-1] if orthanc_version else "unknown"),
+        ("dcmtk", output(["storescp", "--version"]).splitlines()[0].strip("$ ").split(": ", 1)[-1]),
+        ("sendit", "%s (commit %s of the tree)" % (sendit, commit) if os.environ.get("SENDIT_BIN") else "commit %s, %s" % (commit, sendit)),
+    ]
+    return machine
 
 
 def report(args, ctx, results, n, size, load_before, load_after):
@@ -633,26 +705,16 @@ def report(args, ctx, results, n, size, load_before, load_after):
     else:
         notes.append("sendit serve logged nothing at warning or above")
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor() or "unknown")
-    commit = output(["git", "rev-parse", "--short", "HEAD"]).strip()
-    if output(["git", "status", "--porcelain", "--", "Sources", "Package.swift"]):
-        commit += " with uncommitted changes in Sources/ or Package.swift"
-    orthanc_version = output([args.orthanc, "--version"]).splitlines()
-    machine = [
-        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-        ("cpu", "%s, nproc %s" % (cpu, output(["nproc"]).strip())),
-        ("memory", "%.0f GiB" % (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)),
-        ("load", "load average %s before, %s after (1, 5, 15 min)" % (load_before, load_after)),
-        ("os", "%s %s" % (platform.system(), platform.release())),
-        ("disk", " ".join(output(["findmnt", "-n", "-o", "SOURCE,FSTYPE", "-T", args.work]).split()) or "unknown"),
-        ("orthanc", orthanc_version[0].split("/")[-1] if orthanc_version else "unknown"),
-        ("dcmtk", output(["storescp", "--version"]).splitlines()[0].strip("$ ").split(": ", 1)[-1]),
-        ("sendit", "%s (commit %s of the tree)" % (args.sendit, commit) if os.environ.get("SENDIT_BIN") else "commit %s, %s" % (commit, args.sendit)),
-    ]
+    machine = machine_lines(args.orthanc, args.sendit, args.work, load_before, load_after)
     title = ("Pipeline end to end: %s (%d CT images, 512x512, %.0f kB each, %s), %d run%s each"
              % (corpus_name, n, size / n / 1000, layout, args.runs, "" if args.runs == 1 else "s"))
-    if args.markdown:
+    print_report(args.markdown, title, columns, rows, targets, ratios, notes, machine)
+
+
+def print_report(markdown, title, columns, rows, targets, ratios, notes, machine):
+    """The report: a table (columns, rows), targets (in bold in markdown) and other ratios as
+    (name, value), notes (a note starting with two spaces is a sub-item) and the machine."""
+    if markdown:
         print("### " + title + "\n")
         print("| " + " | ".join(columns) + " |")
         print("| --- | " + " | ".join("---:" for _ in columns[1:]) + " |")
@@ -686,6 +748,31 @@ def report(args, ctx, results, n, size, load_before, load_after):
             print("  %-8s %s" % (name, value))
 
 
+def guarded(run, args):
+    """run(args), the exit status: 1 after a BenchError (printed), else 0. SIGTERM (the
+    wrapper's trap, a CI timeout) unwinds, so the finally of take_turns kills every process."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        run(args)
+    except BenchError as e:
+        print("bench-pipeline: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_arguments(p, only):
+    """The options of a `run` command (only: the default of --only)."""
+    p.add_argument("--sendit", required=True)
+    p.add_argument("--orthanc", required=True)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--only", default=only)
+    p.add_argument("--studies", type=int, default=1)
+    p.add_argument("--series", type=int, default=1)
+    p.add_argument("--markdown", action="store_true")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -694,28 +781,12 @@ def main():
     p.add_argument("out")
     p.add_argument("studies", type=int)
     p.add_argument("series", type=int)
-    p = sub.add_parser("run")
-    p.add_argument("--sendit", required=True)
-    p.add_argument("--orthanc", required=True)
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--work", required=True)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--only", default="sendit,sendit-storescp,orthanc,dcmtk")
-    p.add_argument("--studies", type=int, default=1)
-    p.add_argument("--series", type=int, default=1)
-    p.add_argument("--markdown", action="store_true")
+    run_arguments(sub.add_parser("run"), ",".join(PIPELINES))
     args = parser.parse_args()
     if args.command == "split":
         split(args.base, args.out, args.studies, args.series)
         return 0
-    # SIGTERM (the wrapper's trap, a CI timeout): unwind, so the finally kills every process.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main_run(args)
-    except BenchError as e:
-        print("bench-pipeline: %s" % e, file=sys.stderr)
-        return 1
-    return 0
+    return guarded(main_run, args)
 
 
 if __name__ == "__main__":
