@@ -40,6 +40,8 @@ not allowed for its calling AE title, expired, from the other CA). Then, on loop
                                 Orthanc's certificate: the item waits (queued, nothing completed)
                                 with "TLS: handshake failed: certificate verification failed: ..."
                                 as its reason, logged; no association reached sendit
+    orthanc-tls-retrieval-resumes    that source's CA file put right and SIGHUP: the waiting item
+                                is tried again (30 s after the first try) and retrieved over TLS
   pipeline (sendit serve):
     destination-tls-failure     an EXTRA_DESTINATIONS entry with tls: to a storescp whose
                                 certificate is expired: the destination fails with the reason,
@@ -420,8 +422,11 @@ def retrieval_over_tls(files, orthanc):
     import pydicom
     study = pydicom.dcmread(files[0], stop_before_pixels=True).StudyInstanceUID
     client = f"cert={PKI.client_ok[0]},key={PKI.client_ok[1]}"
+    # wrongca trusts another CA (a copy, put right later) than the one that signed Orthanc's certificate.
+    wrong_trust = os.path.join(WORK, "wrongca-trust.pem")
+    shutil.copy(PKI.other_ca[0], wrong_trust)
     sources = (f"tlspacs=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={PKI.ca[0]},{client};"
-               f"wrongca=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={PKI.other_ca[0]},{client}")
+               f"wrongca=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={wrong_trust},{client}")
     node = tls_node(os.path.join(WORK, "node4"), DICOM_TLS_CA=PKI.ca[0], DICOM_TLS_CLIENT_CERTS="required",
                     RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="30")
     try:
@@ -473,6 +478,16 @@ def retrieval_over_tls(files, orthanc):
               f"sendit retrieve --from wrongca: the item {row_now.get('outcome')!r}, completed {row_now.get('completed')}, "
               f"reason: {meaning[-110:]}; logged: {bool(logged)}; no association reached sendit since: "
               f"{len(node.log_lines('association ended')) == before}")
+        # The pause is not a failure: the trusted CA put right and SIGHUP, the next try (30 s
+        # after the first) retrieves the study.
+        shutil.copy(PKI.ca[0], wrong_trust)
+        os.kill(node.child.pid, signal.SIGHUP)
+        reloaded = wait_for(lambda: node.log_lines("TLS certificates reloaded for retrieval source wrongca"), 5, 0.1)
+        done = wait_for(lambda: (retrieval_summary(node, job.group(1), path) or [{}])[0].get("outcome") == "retrieved", 50, 1) if job else False
+        thrice = wait_for(lambda: len(from_orthanc()) == 3, 10, 0.2)
+        check("orthanc-tls-retrieval-resumes", reloaded and done and thrice,
+              f"the source's CA put right, SIGHUP: reloaded {bool(reloaded)}; the waiting item retrieved: {bool(done)}, "
+              f"its 10 instances over TLS: {bool(thrice)}")
         check("node-answers-after-retrieval", node_answers(node), "plain and TLS echoscu after the retrieval cases")
     finally:
         node.stop()
