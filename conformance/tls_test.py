@@ -30,6 +30,18 @@ not allowed for its calling AE title, expired, from the other CA). Then, on loop
     orthanc-tls                 `sendit send` to Orthanc with DicomTlsEnabled (mutual): all stored
     orthanc-tls-retrieval       `sendit query` and `sendit get` from that Orthanc over TLS: the study
                                 found, its 10 instances fetched; the same query in clear text fails
+  retrieval over TLS (sendit serve with a mutual TLS listener; Orthanc's modality entry for it,
+  made by REST, has "UseDicomTls": true, so C-MOVE sub-associations come to DICOM_TLS_PORT):
+    orthanc-tls-move            `sendit move --tls-*` of the study to SENDIT: exit 0, 10 stored over
+                                TLS by Orthanc's sub-association
+    orthanc-tls-retrieval-job   `sendit retrieve --from tlspacs` (RETRIEVE_SOURCES `tls:`): the item
+                                retrieved, 10 completed, arrived over TLS again
+    orthanc-tls-retrieval-wrong-ca   a source trusting another CA than the one that signed
+                                Orthanc's certificate: the item waits (queued, nothing completed)
+                                with "TLS: handshake failed: certificate verification failed: ..."
+                                as its reason, logged; no association reached sendit
+    orthanc-tls-retrieval-resumes    that source's CA file put right and SIGHUP: the waiting item
+                                is tried again (30 s after the first try) and retrieved over TLS
   pipeline (sendit serve):
     destination-tls-failure     an EXTRA_DESTINATIONS entry with tls: to a storescp whose
                                 certificate is expired: the destination fails with the reason,
@@ -54,6 +66,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import children, runs  # noqa: E402
+from harness.certificates import Certificates  # noqa: E402
 from harness.children import Child  # noqa: E402
 from harness.corpora import ct_series  # noqa: E402
 from harness.ports import free_port, wait_port  # noqa: E402
@@ -79,88 +92,6 @@ def check(case, ok, detail):
 def run(cmd, timeout=60, env=None):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     return r.returncode, r.stdout + r.stderr
-
-
-# ---- certificates
-
-class Certificates:
-    """A CA, another CA and leaf certificates under folder, made with the openssl CLI."""
-
-    def __init__(self, folder):
-        self.dir = folder
-        os.makedirs(folder, exist_ok=True)
-        self.ca = self._ca("ca", "sendit test CA")
-        self.other_ca = self._ca("other-ca", "another CA")
-        self.server = self._leaf("server", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
-        self.server2 = self._leaf("server2", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
-        self.wrong_host = self._leaf("wrong-host", "wrong.example.org", self.ca, san="DNS:wrong.example.org")
-        self.other = self._leaf("server-other-ca", "localhost", self.other_ca, san="DNS:localhost,IP:127.0.0.1")
-        self.self_signed = self._self_signed("self-signed", "localhost")
-        self.expired = self._expired("expired", "localhost", self.ca, san="DNS:localhost,IP:127.0.0.1")
-        self.client_ok = self._leaf("client-ok", "modality-ok", self.ca, client=True)
-        self.client_bad = self._leaf("client-bad", "modality-bad", self.ca, client=True)
-        self.client_other = self._leaf("client-other-ca", "modality-ok", self.other_ca, client=True)
-        self.client_expired = self._expired("client-expired", "modality-ok", self.ca, client=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def _openssl(self, *args):
-        r = subprocess.run(["openssl", *args], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"openssl {' '.join(args)}: {r.stderr[-800:]}")
-
-    def _ca(self, name, cn):
-        key, pem = self.path(name + ".key"), self.path(name + ".pem")
-        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days", "2",
-                      "-subj", f"/O=sendit tests/CN={cn}", "-addext", "basicConstraints=critical,CA:TRUE",
-                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        return (pem, key)
-
-    def _extensions(self, name, san, client):
-        ext = self.path(name + ".ext")
-        with open(ext, "w") as f:
-            f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n")
-            f.write(f"extendedKeyUsage={'clientAuth' if client else 'serverAuth'}\n")
-            if san:
-                f.write(f"subjectAltName={san}\n")
-        return ext
-
-    def _request(self, name, cn):
-        key, csr = self.path(name + ".key"), self.path(name + ".csr")
-        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/O=sendit tests/CN={cn}")
-        return key, csr
-
-    def _leaf(self, name, cn, ca, san=None, client=False):
-        key, csr = self._request(name, cn)
-        pem = self.path(name + ".pem")
-        self._openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-set_serial", str(abs(hash(name)) % 10**12),
-                      "-days", "2", "-out", pem, "-extfile", self._extensions(name, san, client))
-        return (pem, key)
-
-    def _self_signed(self, name, cn):
-        key, pem = self.path(name + ".key"), self.path(name + ".pem")
-        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days", "2",
-                      "-subj", f"/CN={cn}", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
-        return (pem, key)
-
-    def _expired(self, name, cn, ca, san=None, client=False):
-        """Valid in January 2020 only: `openssl ca` takes explicit dates (x509 -req does not)."""
-        key, csr = self._request(name, cn)
-        pem = self.path(name + ".pem")
-        db = self.path(name + "-db")
-        os.makedirs(db, exist_ok=True)
-        open(os.path.join(db, "index.txt"), "w").close()
-        with open(os.path.join(db, "serial"), "w") as f:
-            f.write("1000\n")
-        conf = os.path.join(db, "ca.cnf")
-        with open(conf, "w") as f:
-            f.write(f"[ca]\ndefault_ca=c\n[c]\ndatabase={db}/index.txt\nserial={db}/serial\nnew_certs_dir={db}\n"
-                    f"default_md=sha256\npolicy=p\ncopy_extensions=none\n[p]\ncommonName=supplied\norganizationName=optional\n")
-        self._openssl("ca", "-batch", "-config", conf, "-cert", ca[0], "-keyfile", ca[1], "-in", csr, "-out", pem,
-                      "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext",
-                      "-extfile", self._extensions(name, san, client))
-        return (pem, key)
 
 
 # ---- peers
@@ -443,7 +374,7 @@ class TLSOrthanc:
             "DicomAet": "ORTHANC", "DicomPort": self.dicom_port, "DicomCheckCalledAet": True,
             "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowFind": True,
             "DicomAlwaysAllowGet": True, "StableAge": 2,
-            "DicomTlsEnabled": True, "DicomTlsCertificate": PKI.server[0], "DicomTlsPrivateKey": PKI.server[1],
+            "DicomTlsEnabled": True, "DicomTlsCertificate": PKI.orthanc[0], "DicomTlsPrivateKey": PKI.orthanc[1],
             "DicomTlsTrustedCertificates": PKI.ca[0], "DicomTlsRemoteCertificateRequired": True,
         }
         with open(f"{folder}/orthanc.json", "w") as f:
@@ -461,8 +392,105 @@ class TLSOrthanc:
         except OSError:
             return None
 
+    def add_modality(self, name, aet, port, tls):
+        """A DicomModalities entry made by REST (PUT /modalities/NAME): where a C-MOVE to aet goes."""
+        import urllib.request
+        body = json.dumps({"AET": aet, "Host": "127.0.0.1", "Port": port, "UseDicomTls": tls}).encode()
+        req = urllib.request.Request(f"{self.url}/modalities/{name}", data=body, method="PUT")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+
     def stop(self):
         self.child.stop()
+
+
+def retrieval_summary(node, job, path):
+    """The rows of `sendit retrieve --status JOB --summary path` (its CSV)."""
+    import csv
+    node.run("retrieve", "--status", job, "--summary", path)
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def retrieval_over_tls(files, orthanc):
+    """Orthanc (DicomTlsEnabled, client certificates required) as the clinical archive, sendit
+    retrieving from it over TLS: its modality entry for sendit uses TLS (UseDicomTls), so the
+    C-MOVE sub-associations come to sendit's TLS listener (mutual: Orthanc's certificate is
+    verified against the CA)."""
+    import pydicom
+    study = pydicom.dcmread(files[0], stop_before_pixels=True).StudyInstanceUID
+    client = f"cert={PKI.client_ok[0]},key={PKI.client_ok[1]}"
+    # wrongca trusts another CA (a copy, put right later) than the one that signed Orthanc's certificate.
+    wrong_trust = os.path.join(WORK, "wrongca-trust.pem")
+    shutil.copy(PKI.other_ca[0], wrong_trust)
+    sources = (f"tlspacs=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={PKI.ca[0]},{client};"
+               f"wrongca=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={wrong_trust},{client}")
+    node = tls_node(os.path.join(WORK, "node4"), DICOM_TLS_CA=PKI.ca[0], DICOM_TLS_CLIENT_CERTS="required",
+                    RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="30")
+    try:
+        orthanc.add_modality("sendit", "SENDIT", node.tls_port, True)
+
+        def from_orthanc():
+            return [l for l in stored_over_tls(node, 10) if "ORTHANC" in l]
+        tls = ["--tls-ca", PKI.ca[0], "--tls-cert", PKI.client_ok[0], "--tls-key", PKI.client_ok[1]]
+        code, out = sendit_cli("move", "--from", f"127.0.0.1:{orthanc.dicom_port}", "--aec", "ORTHANC", "--study-uid", study,
+                               "--dest", "SENDIT", *tls)
+        arrived = wait_for(lambda: len(from_orthanc()) == 1, 20, 0.2)
+        check("orthanc-tls-move", code == 0 and arrived,
+              f"sendit move --tls-* from Orthanc (DicomTlsEnabled) to SENDIT: exit {code}; the sub-association from ORTHANC "
+              f"stored 10 over TLS on DICOM_TLS_PORT: {bool(arrived)}; {out.strip().splitlines()[-1][-120:] if out.strip() else ''}")
+
+        listed = os.path.join(WORK, "tls-list.csv")
+        with open(listed, "w") as f:
+            f.write(f"study_uid\n{study}\n")
+        r = node.run("retrieve", "--from", "tlspacs", "--study-uids", listed, "--wait", "--summary",
+                     os.path.join(WORK, "tls-summary.csv"), timeout=90)
+        job = re.search(r"job (\d+)", r.stdout)
+        rows = retrieval_summary(node, job.group(1), os.path.join(WORK, "tls-summary.csv")) if job else []
+        row = rows[0] if rows else {}
+        twice = wait_for(lambda: len(from_orthanc()) == 2, 20, 0.2)
+        check("orthanc-tls-retrieval-job", r.returncode == 0 and row.get("outcome") == "retrieved" and row.get("completed") == "10"
+              and twice,
+              f"sendit retrieve --from tlspacs (RETRIEVE_SOURCES tls:): exit {r.returncode}, outcome {row.get('outcome')}, "
+              f"completed {row.get('completed')}; the C-MOVE's sub-association over TLS: {bool(twice)}")
+
+        # Hostile: the archive's certificate is not from the CA this source trusts (ca= another
+        # CA): the item waits with the verification failure as its reason; nothing is retrieved,
+        # the archive is not asked in clear text.
+        before = len(node.log_lines("association ended"))
+        r = node.run("retrieve", "--from", "wrongca", "--study-uids", listed)
+        job = re.search(r"job (\d+)", r.stdout)
+        path = os.path.join(WORK, "wrongca-summary.csv")
+
+        def reason():
+            rows = retrieval_summary(node, job.group(1), path) if job else []
+            return rows[0] if rows and "TLS: " in rows[0].get("status_meaning", "") else None
+        row = wait_for(reason, 20, 0.5) or {}
+        logged = [l for l in node.log_lines("retrieval source failed TLS") if "wrongca" in l]
+        meaning = row.get("status_meaning", "")
+        time.sleep(1)
+        row_now = reason() or {}
+        check("orthanc-tls-retrieval-wrong-ca", job and "certificate verification failed" in meaning
+              and row_now.get("outcome") in ("queued", "")
+              and row_now.get("completed") == "0" and len(node.log_lines("association ended")) == before and logged,
+              f"sendit retrieve --from wrongca: the item {row_now.get('outcome')!r}, completed {row_now.get('completed')}, "
+              f"reason: {meaning[-110:]}; logged: {bool(logged)}; no association reached sendit since: "
+              f"{len(node.log_lines('association ended')) == before}")
+        # The pause is not a failure: the trusted CA put right and SIGHUP, the next try (30 s
+        # after the first) retrieves the study.
+        shutil.copy(PKI.ca[0], wrong_trust)
+        os.kill(node.child.pid, signal.SIGHUP)
+        reloaded = wait_for(lambda: node.log_lines("TLS certificates reloaded for retrieval source wrongca"), 5, 0.1)
+        done = wait_for(lambda: (retrieval_summary(node, job.group(1), path) or [{}])[0].get("outcome") == "retrieved", 50, 1) if job else False
+        thrice = wait_for(lambda: len(from_orthanc()) == 3, 10, 0.2)
+        check("orthanc-tls-retrieval-resumes", reloaded and done and thrice,
+              f"the source's CA put right, SIGHUP: reloaded {bool(reloaded)}; the waiting item retrieved: {bool(done)}, "
+              f"its 10 instances over TLS: {bool(thrice)}")
+        check("node-answers-after-retrieval", node_answers(node), "plain and TLS echoscu after the retrieval cases")
+    finally:
+        node.stop()
 
 
 def orthanc_and_pipeline(files, orthanc):
@@ -538,6 +566,7 @@ def main():
         orthanc = TLSOrthanc(os.path.join(WORK, "orthanc"))
         try:
             orthanc_and_pipeline(files, orthanc)
+            retrieval_over_tls(files, orthanc)
         finally:
             orthanc.stop()
     failed = [c for c, ok, _ in RESULTS if not ok]

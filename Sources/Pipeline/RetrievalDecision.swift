@@ -1,4 +1,5 @@
 import DICOMDIMSE
+import DICOMNetwork
 import Foundation
 import SenditIndex
 
@@ -80,17 +81,41 @@ public struct RetrievalDecision: Sendable {
         return RetrievalMoveResult(state: .failed, counts: counts, finalStatus: ending.code, meaning: meaning)
     }
 
+    /// Seconds at most between the tries of work paused by a TLS failure.
+    public var maxPause: TimeInterval = 600
+
+    /// When work paused by a TLS failure (`NetworkError.tls`: a certificate that does not
+    /// verify, an archive that does not speak TLS) is tried again: as a destination's images
+    /// wait, it uses up no try (the archive is not asked in clear text, the reason is recorded),
+    /// and is tried again after `retryDelay`, doubled at each try up to `maxPause`, until the
+    /// certificates are put right (SIGHUP reloads them).
+    public func pausedUntil(attempts: Int, now: Date) -> Date {
+        now.addingTimeInterval(min(maxPause, retryDelay * pow(2, Double(min(20, max(0, attempts - 1))))))
+    }
+
     /// A C-MOVE or C-GET that could not run or broke off (`why`: the error, which names no
-    /// value of the list).
-    public func moveError(_ why: String, attempts: Int, now: Date) -> RetrievalMoveResult {
+    /// value of the list); `paused`: a TLS failure (`pausedUntil`).
+    public func moveError(_ why: String, attempts: Int, now: Date, paused: Bool = false) -> RetrievalMoveResult {
+        if paused {
+            return RetrievalMoveResult(state: .queued, counts: RetrievalCounts(), finalStatus: nil, meaning: why,
+                                       notBefore: pausedUntil(attempts: attempts, now: now))
+        }
         if let again = retryAt(attempts: attempts, now: now) {
             return RetrievalMoveResult(state: .queued, counts: RetrievalCounts(), finalStatus: nil, meaning: why, notBefore: again)
         }
         return RetrievalMoveResult(state: .failed, counts: RetrievalCounts(), finalStatus: nil, meaning: why)
     }
 
-    public func findError(_ why: String, attempts: Int, now: Date) -> RetrievalFindResult {
-        .failed(status: nil, meaning: why, retryAt: retryAt(attempts: attempts, now: now))
+    public func findError(_ why: String, attempts: Int, now: Date, paused: Bool = false) -> RetrievalFindResult {
+        .failed(status: nil, meaning: why, retryAt: paused ? pausedUntil(attempts: attempts, now: now) : retryAt(attempts: attempts, now: now))
+    }
+
+    /// Whether an error pauses the work: a TLS failure (never retried in clear text), as the
+    /// association reports it or bare.
+    public static func pauses(_ error: any Error) -> Bool {
+        if case .network(.tls)? = error as? RequestorAssociation.Failure { return true }
+        if case .tls? = error as? NetworkError { return true }
+        return false
     }
 
     /// Whether an arrived study is done: its expected instances (else those the archive said it

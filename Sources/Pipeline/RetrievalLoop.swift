@@ -123,7 +123,8 @@ public final class RetrievalLoop: @unchecked Sendable {
                 let (ending, matches) = try peer.find(item, at: source, cancel: cancel)
                 result = settings.decision.find(ending, matches: matches, attempts: item.attempts, now: now())
             } catch {
-                result = settings.decision.findError("\(error)", attempts: item.attempts, now: now())
+                result = settings.decision.findError("\(error)", attempts: item.attempts, now: now(), paused: RetrievalDecision.pauses(error))
+                if RetrievalDecision.pauses(error) { pausedByTLS(source, error) }
             }
             try store.recordRetrievalFind(itemId: item.id, result: result, now: now())
             switch result {
@@ -148,7 +149,8 @@ public final class RetrievalLoop: @unchecked Sendable {
                     result = settings.decision.move(ending, attempts: study.attempts, now: now())
                 }
             } catch {
-                result = settings.decision.moveError("\(error)", attempts: study.attempts, now: now())
+                result = settings.decision.moveError("\(error)", attempts: study.attempts, now: now(), paused: RetrievalDecision.pauses(error))
+                if RetrievalDecision.pauses(error) { pausedByTLS(source, error) }
             }
             // Instances arriving from now on are synced before their Success; those that arrived
             // unsynced are made durable before the index says how the retrieval ended. If they
@@ -167,6 +169,13 @@ public final class RetrievalLoop: @unchecked Sendable {
                 "status": "\(result.finalStatus ?? "-")", "meaning": "\(result.meaning ?? "-")", "completed": "\(result.counts.completed)",
                 "failed": "\(result.counts.failed)", "warning": "\(result.counts.warning)"])
         }
+    }
+
+    /// A TLS failure towards a source: its work waits (RetrievalDecision.pausedUntil), logged
+    /// as an error with the reason (which names no value of the list).
+    private func pausedByTLS(_ source: RetrievalSource, _ error: any Error) {
+        logger.error("retrieval source failed TLS: its work waits until its certificates are put right (SIGHUP reloads them)",
+                     metadata: ["source": "\(source.name)", "reason": "\(error)"])
     }
 
     /// Arrived studies whose instances are in the index (or that waited long enough) are done.

@@ -2,13 +2,18 @@ import DICOMNetwork
 import Foundation
 import SenditIndex
 
-/// An archive sendit retrieves from (RETRIEVE_SOURCES: `NAME=AET@HOST:PORT[ move|get]`).
+/// An archive sendit retrieves from (RETRIEVE_SOURCES: `NAME=AET@HOST:PORT[ move|get][ tls:OPTIONS]`).
 public struct RetrievalSource: Sendable, Equatable {
     public var name: String
     public var calledAETitle: String
     public var host: String
     public var port: Int
     public var method: RetrievalJob.Method
+    /// The entry's `tls:` options as written (as ORTHANC_TLS takes them), nil: clear text.
+    public var tlsOptions: String?
+    /// The TLS context made from `tlsOptions` (its files read; SIGHUP reloads them), set by
+    /// whoever resolves the settings; nil: clear text.
+    public var tls: TLSContextStore?
 
     public init(name: String, calledAETitle: String, host: String, port: Int, method: RetrievalJob.Method) {
         self.name = name
@@ -18,17 +23,29 @@ public struct RetrievalSource: Sendable, Equatable {
         self.method = method
     }
 
+    public static func == (a: RetrievalSource, b: RetrievalSource) -> Bool {
+        a.name == b.name && a.calledAETitle == b.calledAETitle && a.host == b.host && a.port == b.port && a.method == b.method
+            && a.tlsOptions == b.tlsOptions && a.tls === b.tls
+    }
+
     public struct Invalid: Error, Equatable, CustomStringConvertible, Sendable {
         public let description: String
     }
 
     /// One entry: `NAME=AET@HOST:PORT`, optionally followed by ` move` or ` get` (else
-    /// `defaultMethod`). NAME: letters, digits, `-` and `_`, at most 64.
+    /// `defaultMethod`), then optionally ` tls:OPTIONS` (kept in `tlsOptions`, without spaces;
+    /// an EXTRA_DESTINATIONS entry's). NAME: letters, digits, `-` and `_`, at most 64.
     public static func parse(_ entry: String, defaultMethod: RetrievalJob.Method) throws(Invalid) -> RetrievalSource {
-        let bad = Invalid(description: "\"\(entry)\" is not NAME=AET@HOST:PORT[ move|get]")
+        let bad = Invalid(description: "\"\(entry)\" is not NAME=AET@HOST:PORT[ move|get][ tls:OPTIONS]")
         guard let eq = entry.firstIndex(of: "=") else { throw bad }
         let name = entry[..<eq].trimmingCharacters(in: .whitespaces)
-        let parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var parts = entry[entry.index(after: eq)...].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var tlsOptions: String? = nil
+        if let last = parts.last, parts.count >= 2, last.hasPrefix("tls:") {
+            tlsOptions = String(last.dropFirst(4))
+            parts.removeLast()
+            guard !tlsOptions!.isEmpty else { throw Invalid(description: "\(name): tls: needs its options") }
+        }
         guard RetrievalJob.isSimpleName(name), (1...2).contains(parts.count),
               let at = parts[0].lastIndex(of: "@"), let colon = parts[0].lastIndex(of: ":"), at < colon,
               let port = Int(parts[0][parts[0].index(after: colon)...]) else { throw bad }
@@ -43,7 +60,9 @@ public struct RetrievalSource: Sendable, Equatable {
             guard let m = RetrievalJob.Method(rawValue: parts[1].lowercased()) else { throw bad }
             method = m
         }
-        return RetrievalSource(name: name, calledAETitle: called, host: host, port: port, method: method)
+        var source = RetrievalSource(name: name, calledAETitle: called, host: host, port: port, method: method)
+        source.tlsOptions = tlsOptions
+        return source
     }
 
     /// The association parameters towards this archive (contexts are the Q/R SCU's).
@@ -53,6 +72,7 @@ public struct RetrievalSource: Sendable, Equatable {
         p.connectTimeout = timeout
         p.artimTimeout = timeout
         p.dimseTimeout = timeout
+        p.tls = tls
         return p
     }
 }

@@ -11,17 +11,27 @@ struct RetrievalConfiguration {
 }
 
 extension NodeConfiguration {
-    /// RETRIEVE_SOURCES (names unique), RETRIEVE_METHOD, RETRIEVE_MAX_ACTIVE, RETRIEVE_WINDOW,
+    /// RETRIEVE_SOURCES (names unique; an entry's `tls:` options made into its TLS context), RETRIEVE_METHOD, RETRIEVE_MAX_ACTIVE, RETRIEVE_WINDOW,
     /// RETRIEVE_TIMEOUT.
     static func resolveRetrieval(_ r: inout SettingsResolver, aeTitle: String) -> RetrievalConfiguration {
         let method = RetrievalJob.Method(rawValue: r.choice(.retrieveMethod)) ?? .move
         let sources = r.value(.retrieveSources) { text in
             try SettingsResolver.list(text, separator: ";").map { entry in
+                var source: RetrievalSource
                 do {
-                    return try RetrievalSource.parse(entry, defaultMethod: method)
+                    source = try RetrievalSource.parse(entry, defaultMethod: method)
                 } catch let invalid as RetrievalSource.Invalid {
                     throw SettingsResolver.Refusal(invalid.description)
                 }
+                // tls: as EXTRA_DESTINATIONS takes it: its files read now, a refusal names the source.
+                if let options = source.tlsOptions {
+                    do {
+                        source.tls = try TLSOptions.destinationStore(options, name: source.name, role: "retrieval source")
+                    } catch let refusal as SettingsResolver.Refusal {
+                        throw SettingsResolver.Refusal("\(source.name): \(refusal.message)")
+                    }
+                }
+                return source
             }
         }
         var seen = Set<String>()

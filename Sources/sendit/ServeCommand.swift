@@ -128,11 +128,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 server.commitmentReports = { report, callingAETitle in results.record(report, callingAETitle: callingAETitle) }
             }
             try server.openPort()
-            // SIGHUP: the TLS certificates (the listener's, the destinations') are read again.
+            // SIGHUP: the TLS certificates (the listener's, the destinations', the retrieval
+            // sources') are read again.
             let destinationTLS = pipeline.destinations.compactMap { d -> TLSContextStore? in
                 if case .dicom(let dicom, _) = d.target { return dicom.tls }
                 return nil
-            }
+            } + settings.retrieval.settings.sources.compactMap(\.tls)
             // SIGHUP reloads what can change without a restart (ReloadSignal): open associations
             // keep what they began with.
             let reload = ReloadSignal(logger: logger)

@@ -413,10 +413,13 @@ enum Setting: String, CaseIterable, Sendable {
                         help: "reverse proxies in front of the web app: from these peers only, the client's address is taken from "
                             + "X-Forwarded-For (for the login limit, the audit trail, the log) and HTTPS from X-Forwarded-Proto (Secure cookies)")
         case .retrieveSources:
-            Declaration(kind: .special(type: "list", allowed: "NAME=AET@HOST:PORT[ move|get] entries, ;-separated; or empty"),
+            Declaration(kind: .special(type: "list", allowed: "NAME=AET@HOST:PORT[ move|get][ tls:OPTIONS] entries, ;-separated; "
+                                        + "or empty"),
                         defaultValue: "",
                         help: "archives to retrieve from (`sendit retrieve --from NAME`); each must know DICOM_AE_TITLE as a move "
-                            + "destination (C-MOVE) or allow C-GET; empty: no retrieval")
+                            + "destination (C-MOVE) or allow C-GET; `tls:` takes what ORTHANC_TLS does, without spaces: the "
+                            + "archive is then reached over TLS only (its C-MOVE sub-associations come to DICOM_TLS_PORT if the "
+                            + "archive uses TLS for them); empty: no retrieval")
         case .retrieveMethod:
             Declaration(kind: .choice(["move", "get"]), defaultValue: "move",
                         help: "how studies are retrieved when a RETRIEVE_SOURCES entry does not say: C-MOVE to DICOM_AE_TITLE, or C-GET")

@@ -40,12 +40,13 @@ struct TLSOptions: ParsableArguments {
         }
     }
 
-    /// ORTHANC_TLS or an EXTRA_DESTINATIONS entry's `tls:` options: the destination's TLS
-    /// context, its files loaded now (nil: empty, clear text).
-    static func destinationStore(_ text: String, name: String) throws -> TLSContextStore? {
+    /// ORTHANC_TLS, an EXTRA_DESTINATIONS or a RETRIEVE_SOURCES entry's `tls:` options: the
+    /// destination's (or the retrieval source's: `role`) TLS context, its files loaded now (nil:
+    /// empty, clear text).
+    static func destinationStore(_ text: String, name: String, role: String = "destination") throws -> TLSContextStore? {
         guard !text.isEmpty else { return nil }
         do {
-            return try TLSContextStore(name: "destination \(name)", client: TLSClientSettings.parse(text))
+            return try TLSContextStore(name: "\(role) \(name)", client: TLSClientSettings.parse(text))
         } catch {
             throw SettingsResolver.Refusal("\(error)")
         }

@@ -1,4 +1,5 @@
 import DICOMDIMSE
+import DICOMNetwork
 import Foundation
 import Pipeline
 import SenditIndex
@@ -68,12 +69,33 @@ import Testing
         #expect(d.isDone(s, indexed: 4, now: now))
     }
 
+    @Test func aTLSFailurePausesTheWorkWithoutUsingUpItsTries() throws {
+        let why = "\(NetworkError.tls("certificate verify failed: unable to get local issuer certificate"))"
+        #expect(RetrievalDecision.pauses(NetworkError.tls("handshake failed")))
+        #expect(RetrievalDecision.pauses(RequestorAssociation.Failure.network(.tls("handshake failed"))))
+        #expect(!RetrievalDecision.pauses(NetworkError.closed) && !RetrievalDecision.pauses(NetworkError.refused("no")))
+        #expect(!RetrievalDecision.pauses(RequestorAssociation.Failure.network(.closed))
+                && !RetrievalDecision.pauses(RequestorAssociation.Failure.aborted("TLS: not really")))
+        // Past the tries an ordinary error is given up on; a TLS failure waits, its reason kept.
+        #expect(d.findError(why, attempts: 3, now: now, paused: true)
+                == .failed(status: nil, meaning: why, retryAt: now.addingTimeInterval(120)))
+        let study = d.moveError(why, attempts: 9, now: now, paused: true)
+        #expect(study.state == .queued && study.meaning == why && study.counts.completed == 0)
+        #expect(study.notBefore == now.addingTimeInterval(d.maxPause))
+        #expect(d.moveError(why, attempts: 1, now: now, paused: true).notBefore == now.addingTimeInterval(30))
+        #expect(why.hasPrefix("TLS: "))
+    }
+
     @Test func sourcesAreNamedArchivesWithAnOptionalMethod() throws {
         let s = try RetrievalSource.parse("pacs=PACS_AE@10.0.0.5:104", defaultMethod: .move)
         #expect(s == RetrievalSource(name: "pacs", calledAETitle: "PACS_AE", host: "10.0.0.5", port: 104, method: .move))
         #expect(try RetrievalSource.parse(" old = OLD@[::1]:11112 get", defaultMethod: .move).method == .get)
+        let secure = try RetrievalSource.parse("pacs=PACS@pacs.example.org:2762 get tls:ca=/etc/ca.pem,name=pacs", defaultMethod: .move)
+        #expect(secure.method == .get && secure.port == 2762 && secure.tlsOptions == "ca=/etc/ca.pem,name=pacs" && secure.tls == nil)
+        #expect(try RetrievalSource.parse("pacs=PACS@h:2762 tls:pin=/p.pem", defaultMethod: .move).tlsOptions == "pin=/p.pem")
+        #expect(s.tlsOptions == nil && s.peer(callingAETitle: "SENDIT", timeout: 5).tls == nil)
         for bad in ["pacs", "pacs=PACS@host", "pacs=@h:104", "p a=PACS@h:104", "pacs=PACS@h:0", "pacs=PACS@:104", "pacs=PACS@h:104 post",
-                    "pacs=ABCDEFGHIJKLMNOPQ@h:104"] {
+                    "pacs=ABCDEFGHIJKLMNOPQ@h:104", "pacs=PACS@h:104 tls:", "pacs=PACS@h:104 move tls:ca=/a get", "pacs tls:ca=/a"] {
             #expect(throws: RetrievalSource.Invalid.self) { try RetrievalSource.parse(bad, defaultMethod: .move) }
         }
     }

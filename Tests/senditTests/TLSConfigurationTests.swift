@@ -76,4 +76,19 @@ import TestSupport
         #expect(refused([.extraDestinations: "pacs=PACS@h:2762 tls:"]) == ["EXTRA_DESTINATIONS"])
         #expect(refused([.orthancTLS: "ca=system,cert=\(root)/a.pem,key=\(root)/b.key"]) == ["ORTHANC_TLS"])
     }
+
+    @Test func retrievalSourcesTakeTLSOptions() throws {
+        let node = try resolve([.retrieveSources: "pacs=PACS@pacs.example.org:2762 move tls:ca=\(root)/b.pem,cert=\(root)/a.pem,key=\(root)/a.key;"
+                                    + "plain=P@h:104 get"]).get()
+        let sources = node.retrieval.settings.sources
+        let pacs = try #require(sources.first { $0.name == "pacs" })
+        #expect(pacs.tls?.current.client == TLSClientSettings(trust: .caBundle(root + "/b.pem"), certificate: root + "/a.pem", key: root + "/a.key"))
+        #expect(pacs.tls?.name == "retrieval source pacs" && pacs.method == .move)
+        // The association towards the archive carries the context: no clear text.
+        #expect(pacs.peer(callingAETitle: "SENDIT", timeout: 5).tls === pacs.tls)
+        #expect(sources.first { $0.name == "plain" }?.tls == nil)
+        #expect(refused([.retrieveSources: "pacs=PACS@h:2762 tls:ca=\(root)/missing.pem"]) == ["RETRIEVE_SOURCES"])
+        #expect(refused([.retrieveSources: "pacs=PACS@h:2762 tls:ca=\(root)/b.pem,colour=blue"]) == ["RETRIEVE_SOURCES"])
+        #expect(refused([.retrieveSources: "pacs=PACS@h:2762 tls:"]) == ["RETRIEVE_SOURCES"])
+    }
 }
