@@ -41,6 +41,10 @@ enum StartupSummary {
             "  secrets file    \(pipeline.secretsFile)",
         ]
         lines += destinations.enumerated().map { ($0 == 0 ? "  destinations    " : "                  ") + $1 }
+        let sources = node.retrieval.settings.sources.map {
+            "\($0.name) \($0.calledAETitle)@\($0.host):\($0.port) (C-\($0.method.rawValue.uppercased()))" + ($0.tls == nil ? "" : " over TLS")
+        }
+        lines += sources.enumerated().map { ($0 == 0 ? "  retrieve from   " : "                  ") + $1 }
         lines += [
             "  de-identify     \(identify); options \(values[.deidOptions].text.isEmpty ? "none" : values[.deidOptions].text)",
             "                  recipe \(recipe.isEmpty ? "none" : recipe); burned-in rules \(rules.isEmpty ? "built-in" : rules)",

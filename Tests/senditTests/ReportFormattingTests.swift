@@ -120,6 +120,7 @@ import Testing
             ORTHANC_PASSWORD=hunter2-secret
             LOCKDOWN_PASSWORDS=shared-password-1
             EXTRA_DESTINATIONS=peer=PEER@10.0.0.9:104 commitment
+            RETRIEVE_SOURCES=pacs=PACS@10.0.0.7:104 get
             HTTP_PORT=8081
             WORKERS=3
             """, environment: [:])
@@ -128,7 +129,8 @@ import Testing
         for part in ["SENDIT on 0.0.0.0:11113", "http://127.0.0.1:8081/ (login required)", "/srv/s/data", "/srv/s/sendit.db",
                      "/srv/s/var/quarantine", "/srv/s/var/outbox", "orthanc ORTHANC@127.0.0.1:4747 (verified through Orthanc's REST API)",
                      "peer PEER@10.0.0.9:104 (verified by Storage Commitment)", "local keyed pseudonymizer",
-                     "burned-in rules built-in", "3 processing, 2 sending", "clean-up: immediately"] {
+                     "burned-in rules built-in", "3 processing, 2 sending", "clean-up: immediately",
+                     "retrieve from   pacs PACS@10.0.0.7:104 (C-GET)"] {
             #expect(text.contains(part), "\(part) in\n\(text)")
         }
         #expect(!text.contains("hunter2") && !text.contains("shared-password") && !text.contains("listening"))
