@@ -7,13 +7,16 @@ internal import GRDB
 public struct DeliverySummary: Codable, Sendable, Equatable {
     public struct Retrying: Codable, Sendable, Equatable {
         public var seriesInstanceUID: String
+        /// The series' project: one SeriesInstanceUID may be in several.
+        public var project: String
         public var images: Int
         public var attempts: Int
         public var nextAttemptAt: Date
         public var lastError: String?
 
-        public init(seriesInstanceUID: String, images: Int, attempts: Int, nextAttemptAt: Date, lastError: String?) {
+        public init(seriesInstanceUID: String, project: String, images: Int, attempts: Int, nextAttemptAt: Date, lastError: String?) {
             self.seriesInstanceUID = seriesInstanceUID
+            self.project = project
             self.images = images
             self.attempts = attempts
             self.nextAttemptAt = nextAttemptAt
@@ -85,11 +88,12 @@ public struct DeliverySummary: Codable, Sendable, Equatable {
                 let retrying = try Row.fetchAll(db, sql: """
                     SELECT s.seriesInstanceUID, j.attempts, j.availableAt, j.lastError,
                            (SELECT COUNT(*) FROM image AS i WHERE i.seriesId = j.seriesId AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
-                            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = \(DeliveryRecord.State.done.sql)))
+                            AND NOT EXISTS (SELECT 1 FROM delivery AS v WHERE v.imageId = i.id AND v.destination = ? AND v.state = \(DeliveryRecord.State.done.sql))),
+                           s.project
                     FROM job AS j JOIN series AS s ON s.id = j.seriesId
                     WHERE j.stage = ? AND j.state = \(JobRecord.State.queued.sql) AND j.attempts > 0 ORDER BY j.availableAt
                     """, arguments: [d.name, d.stage]).map {
-                    Retrying(seriesInstanceUID: $0[0], images: $0[4], attempts: $0[1], nextAttemptAt: $0[2], lastError: $0[3])
+                    Retrying(seriesInstanceUID: $0[0], project: $0[5], images: $0[4], attempts: $0[1], nextAttemptAt: $0[2], lastError: $0[3])
                 }
                 let waiting = try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM image AS i WHERE i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)

@@ -28,12 +28,12 @@ extension IndexDatabase: OverviewStore {
                 """)
             // From the partial index image_problem alone (v8); the series' UIDs for the ten only.
             let problems = try Row.fetchAll(db, sql: """
-                SELECT s.seriesInstanceUID, p.status, p.reason, p.images, p.at FROM (
+                SELECT s.seriesInstanceUID, p.status, p.reason, p.images, p.at, s.project FROM (
                     SELECT seriesId, status, COALESCE(statusReason, '?') AS reason, COUNT(*) AS images, MAX(updatedAt) AS at
                     FROM image WHERE status IN (\(ImageStatus.failed.sql), \(ImageStatus.held.sql))
                     GROUP BY status, seriesId, statusReason ORDER BY at DESC LIMIT 10) AS p
                 JOIN series AS s ON s.id = p.seriesId ORDER BY p.at DESC
-                """).map { ProblemLine(seriesInstanceUID: $0[0], status: $0[1], reason: $0[2], images: $0[3], at: $0[4]) }
+                """).map { ProblemLine(seriesInstanceUID: $0[0], project: $0[5], status: $0[1], reason: $0[2], images: $0[3], at: $0[4]) }
             return DashboardFigures(
                 studies: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study") ?? 0,
                 series: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series") ?? 0,

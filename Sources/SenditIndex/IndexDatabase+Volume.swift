@@ -49,7 +49,8 @@ extension IndexDatabase {
                 WHERE i.seriesId = ? AND v.destination = ? AND v.state = \(DeliveryRecord.State.done.sql) LIMIT 1
                 """, arguments: [seriesId, destination])
                 ?? (try String.fetchOne(db, sql: """
-                    SELECT s.destinations FROM seriesSummary AS s JOIN series AS x ON x.seriesInstanceUID = s.seriesInstanceUID
+                    SELECT s.destinations FROM seriesSummary AS s
+                    JOIN series AS x ON x.seriesInstanceUID = s.seriesInstanceUID AND x.project = s.project
                     WHERE x.id = ? AND instr(',' || s.destinations || ',', ',' || ? || ',') > 0
                     """, arguments: [seriesId, destination])).map { _ in "an earlier upload" }
         }

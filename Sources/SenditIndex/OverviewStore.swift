@@ -47,6 +47,8 @@ public struct DashboardFigures: Codable, Sendable, Equatable {
 
 public struct ProblemLine: Codable, Sendable, Equatable {
     public var seriesInstanceUID: String
+    /// The series' project: one SeriesInstanceUID may be in several.
+    public var project: String
     public var status: String
     public var reason: String
     public var images: Int

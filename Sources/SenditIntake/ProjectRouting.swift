@@ -12,8 +12,10 @@ public final class ProjectRouting: InstanceRouting, @unchecked Sendable {
     private var retrieval: (claims: @Sendable (String) -> String?, sources: Set<String>)?
 
     /// The studies being retrieved go to their job's project, not through the rules (`claims`:
-    /// StudyInstanceUID to project); associations from the retrieval sources' AE titles are
-    /// accepted whatever the rules say (their instances are then routed as any other's).
+    /// StudyInstanceUID to project), when they come from a retrieval source's AE title;
+    /// associations from those AE titles are accepted whatever the rules say (their other
+    /// instances are then routed as any other's). An instance of a claimed study that anyone
+    /// else pushes is routed by the rules: one study may be in several projects.
     public func retrieving(claims: @escaping @Sendable (String) -> String?, sources: Set<String>) {
         lock.lock()
         retrieval = (claims, sources)
@@ -53,7 +55,8 @@ public final class ProjectRouting: InstanceRouting, @unchecked Sendable {
     }
 
     public func route(_ dataSet: DataSet, from peer: AssociationPeer) -> RoutingVerdict {
-        if let claims = retrievalInForce?.claims, let study = dataSet.string(.studyInstanceUID), let project = claims(study) {
+        if let retrieval = retrievalInForce, retrieval.sources.contains(peer.callingAETitle),
+           let study = dataSet.string(.studyInstanceUID), let project = retrieval.claims(study) {
             return .project(project)
         }
         return policy.route(dataSet, from: peer)

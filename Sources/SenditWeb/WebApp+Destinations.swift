@@ -43,7 +43,7 @@ extension WebApp {
                 <button type="submit">Check now</button></form>
                 """ : ""
             let retrying = d.retrying.map { r -> HTML in
-                "<tr><td><a class=\"uid\" href=\"/series/\(r.seriesInstanceUID)\">\(r.seriesInstanceUID)</a></td><td class=\"n\">\(r.images)</td><td class=\"n\">\(r.attempts)</td><td>\(Layout.date(r.nextAttemptAt))</td><td>\(r.lastError)</td></tr>"
+                "<tr><td><a class=\"uid\" href=\"\(Self.seriesLink(r.seriesInstanceUID, project: r.project))\">\(r.seriesInstanceUID)</a></td><td class=\"n\">\(r.images)</td><td class=\"n\">\(r.attempts)</td><td>\(Layout.date(r.nextAttemptAt))</td><td>\(r.lastError)</td></tr>"
             }
             let refusals = (d.refusals + d.skipReasons).map { "<tr><td>\($0.reason)</td><td class=\"n\">\($0.images)</td></tr>" as HTML }
             let health: HTML = d.retrying.isEmpty ? "<span class=\"ok\">no retries</span>"

@@ -98,7 +98,7 @@ extension WebApp {
             "<tr><td>\(d.name)</td><td><code>\(d.folder)</code></td><td class=\"n\">\(d.files)</td><td class=\"n\">\(ByteCount.text(d.bytes))</td><td class=\"n\">\(d.available.map(ByteCount.text) ?? "missing")</td></tr>"
         }
         let problems = f.latestProblems.map { p -> HTML in
-            "<tr><td>\(Layout.time(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"/series/\(p.seriesInstanceUID)\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
+            "<tr><td>\(Layout.time(p.at))</td><td class=\"status-\(p.status)\">\(p.status)</td><td><a class=\"uid\" href=\"\(Self.seriesLink(p.seriesInstanceUID, project: p.project))\">\(p.seriesInstanceUID)</a></td><td class=\"n\">\(p.images)</td><td>\(p.reason)</td></tr>"
         }
         // Free space below DISK_MIN_FREE: the node takes nothing until it returns.
         let diskBanner: HTML = live.diskLow.map { reason -> HTML in

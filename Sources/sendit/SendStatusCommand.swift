@@ -48,7 +48,7 @@ struct SendStatusCommand: ParsableCommand {
             print("  queued      \(d.queued)")
             print("  retrying    \(d.retrying.reduce(0) { $0 + $1.images }) images in \(d.retrying.count) series")
             for r in d.retrying.prefix(10) {
-                print("    \(r.seriesInstanceUID): \(r.images) images, try \(r.attempts + 1) at \(time.string(from: r.nextAttemptAt)); last fault: \(r.lastError ?? "-")")
+                print("    \(r.seriesInstanceUID) (project \(r.project)): \(r.images) images, try \(r.attempts + 1) at \(time.string(from: r.nextAttemptAt)); last fault: \(r.lastError ?? "-")")
             }
             print("  sent        \(d.sent) (not verified yet)")
             print("  failed      \(d.failed)" + (d.failedJobs > 0 ? "; \(d.failedJobs) series gave up" : ""))

@@ -55,4 +55,23 @@ import GRDB
         #expect(try f.database.importedCopies(of: [InstanceKey(project: "lung", sopInstanceUID: "1.2.3.1.9")]).isEmpty)
         #expect(try f.database.importedCopies(of: [InstanceKey(project: "neuro", sopInstanceUID: "1.2.3.1.9")]).count == 1)
     }
+
+    @Test func aVolumeUploadedForOneProjectIsNotAnotherProjectsEarlierUpload() throws {
+        let f = try IndexFixture()
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], project: "lung")
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], folder: "neuro+study", project: "neuro")
+        let neuro = try #require(try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: "neuro")["1.2.3.1"]?.first)
+        // lung's copy of the series went to the shared bucket and was cleaned up: its summary
+        // names the destination. neuro's copy has not been uploaded anywhere.
+        try f.database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO seriesSummary (seriesInstanceUID, studyInstanceUID, images, bytes, deidentifiedBytes, destinations,
+                                           receivedAt, cleanedAt, project)
+                VALUES ('1.2.3.1', '1.2.3', 1, 100, 100, 'bucket', '2026-01-01 00:00:00.000', '2026-01-02 00:00:00.000', 'lung')
+                """)
+        }
+        #expect(try f.database.earlierUpload(seriesId: neuro, destination: "bucket") == nil)
+        let lung = try #require(try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: "lung")["1.2.3.1"]?.first)
+        #expect(try f.database.earlierUpload(seriesId: lung, destination: "bucket") == "an earlier upload")
+    }
 }

@@ -118,7 +118,7 @@ final class RecordingControl: NodeControl, @unchecked Sendable {
     func settings() -> [(key: String, value: String)] { [("DICOM_PORT", "11112  (default)"), ("ORTHANC_PASSWORD", "********  (file)")] }
     func deliverySummary() throws -> DeliverySummary {
         DeliverySummary(destinations: [.init(name: "orthanc", address: "ORTHANC@127.0.0.1:4242", queued: 3,
-                                             retrying: [.init(seriesInstanceUID: "1.2.3.4.1", images: 2, attempts: 4,
+                                             retrying: [.init(seriesInstanceUID: "1.2.3.4.1", project: "default", images: 2, attempts: 4,
                                                               nextAttemptAt: Date(timeIntervalSince1970: 1_800_000_000), lastError: "<b>refused</b>")],
                                              sent: 1, failed: 1, refusals: [.init(reason: "0xA900 dataset does not match", images: 1)], done: 5,
                                              skipped: 0, skipReasons: [], cleanedUp: 9, failedJobs: 0)])

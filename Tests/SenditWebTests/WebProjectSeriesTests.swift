@@ -28,6 +28,13 @@ import Testing
             #expect(own.body.contains("project default") && own.body.contains("/release?project=default"))
             #expect(own.body.contains("?project=neuro\">neuro</a>"))
             #expect(try await browser.request("/series/\(fixture.heldSeries)?project=trial").status == .notFound)
+            // The dashboard's problem (default's held image) leads to default's page, not to
+            // the newest project's copy of the series, whose actions would act there.
+            let dashboard = try await browser.request("/")
+            #expect(dashboard.body.contains("href=\"/series/\(fixture.heldSeries)?project=default\""))
+            #expect(!dashboard.body.contains("href=\"/series/\(fixture.heldSeries)\""))
+            let destinations = try await browser.request("/destinations")
+            #expect(destinations.body.contains("href=\"/series/1.2.3.4.1?project=default\""))
             let api = try await browser.request("/api/v1/series/\(fixture.heldSeries)?project=default")
             #expect(api.body.contains("\"alsoIn\":[\"neuro\"]"))
             #expect(try await browser.request("/series/\(fixture.heldSeries)/release?project=default", method: .post,
