@@ -22,7 +22,8 @@ public enum HeldImages {
         public var refused: [String] = []
     }
 
-    /// `project`: only that project's images (nil: every project's with those UIDs).
+    /// `project`: only that project's images (nil: the one project holding them; a UID held in
+    /// several projects is refused, naming them).
     public static func release(_ database: any IndexStore, uids: [String], project: String? = nil, drop: Bool, reason: String,
                                maxAttempts: Int, now: Date = Date()) throws -> Outcome {
         try database.releaseHeld(uids: uids, project: project, drop: drop, reason: reason, maxAttempts: maxAttempts, now: now)
@@ -36,12 +37,19 @@ public enum HeldImages {
             var toDeidentify = Set<Int64>(), toIdentify = Set<Int64>()
             for uid in uids {
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT i.id, i.seriesId, i.sopInstanceUID, h.kind FROM image AS i JOIN series AS s ON s.id = i.seriesId
+                    SELECT i.id, i.seriesId, i.sopInstanceUID, h.kind, s.project FROM image AS i JOIN series AS s ON s.id = i.seriesId
                     LEFT JOIN identityHold AS h ON h.imageId = i.id AND h.releasedAt IS NULL
                     WHERE i.status = \(ImageStatus.held.sql) AND (i.sopInstanceUID = ?1 OR s.seriesInstanceUID = ?1)
                     AND (?2 IS NULL OR s.project = ?2)
                     """, arguments: [uid, project])
                 if rows.isEmpty { outcome.unmatched.append(uid) }
+                // Held in several projects and none named: each project's images are looked at
+                // (and released) for that project; nothing is done until one is named.
+                let projects = Set(rows.map { $0[4] as String })
+                if project == nil && projects.count > 1 {
+                    outcome.refused.append("\(uid): held in projects \(projects.sorted().joined(separator: ", ")); name one (--project, or ?project= on the web)")
+                    continue
+                }
                 for row in rows {
                     let id: Int64 = row[0], seriesId: Int64 = row[1], sop: String = row[2], identityKind: String? = row[3]
                     if drop {

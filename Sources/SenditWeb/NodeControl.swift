@@ -6,7 +6,8 @@ import SenditIndex
 /// and the readiness checks. The executable implements it.
 public protocol NodeControl: Sendable {
     /// Queues the series' failed jobs and images again; returns what was done, for the page.
-    /// `project`: the series of that project (nil: of every project holding the UID).
+    /// `project`: the series of that project (nil: retry in every project holding the UID;
+    /// release and drop refuse a UID held in several projects).
     func retry(seriesInstanceUID: String, project: String?) throws -> String
     /// Releases the series' held images (or drops them: removed, never sent).
     func release(seriesInstanceUID: String, project: String?, drop: Bool) throws -> String

@@ -51,7 +51,7 @@ public enum OpenAPIDocument {
       "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "session": {"type": "apiKey", "in": "cookie", "name": "sendit_session"}},
         "parameters": {"uid": {"name": "uid", "in": "path", "required": true, "schema": {"type": "string"}, "description": "SeriesInstanceUID"},
-          "project": {"name": "project", "in": "query", "schema": {"type": "string"}, "description": "The project whose series it is (one SeriesInstanceUID may be in several projects). Without it: a page shows the project that received it last and names the others (alsoIn); an action acts in every project holding it."}},
+          "project": {"name": "project", "in": "query", "schema": {"type": "string"}, "description": "The project whose series it is (one SeriesInstanceUID may be in several projects). Without it: a page shows the project that received it last and names the others (alsoIn); retry acts in every project holding it; release and drop refuse (409) a series held in several projects."}},
         "responses": {
           "Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Action": {"description": "The action's outcome", "content": {"application/json": {"schema": {"type": "object", "required": ["ok", "message"], "additionalProperties": false, "properties": {"ok": {"type": "boolean"}, "message": {"type": "string"}}}}}}

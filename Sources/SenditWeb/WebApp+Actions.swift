@@ -67,7 +67,8 @@ extension WebApp {
         }
     }
 
-    /// `project`: the series of that project (nil: of every project holding the UID).
+    /// `project`: the series of that project (nil: retry in every project holding the UID;
+    /// release and drop refuse a UID held in several projects).
     private func perform(_ action: Action, uid: String, project: String?, _ context: WebRequestContext) throws -> String {
         let target = project.map { "\(uid) (project \($0))" } ?? uid
         do {

@@ -19,7 +19,7 @@ struct ReleaseCommand: ParsableCommand {
             instead, so they are never sent. An image whose series already has another
             patient's identifiers cannot be released, only dropped. A study sent to two
             projects is held in each: `--project NAME` releases only that project's images
-            (without it, every project's). Exit status 1 if a UID names nothing HELD or an
+            (without it, a UID held in several projects is refused, naming them). Exit status 1 if a UID names nothing HELD or an
             image cannot be released.
             """)
 
@@ -31,7 +31,7 @@ struct ReleaseCommand: ParsableCommand {
     @Option(name: .long, help: "Why (recorded in the events).")
     var reason: String = "looked at, no text in the pixels"
 
-    @Option(name: .long, help: "Only this project's images (default: every project's with those UIDs).")
+    @Option(name: .long, help: "Only this project's images (needed when a UID is held in several projects).")
     var project: String?
 
     @Argument(help: "SOPInstanceUIDs or SeriesInstanceUIDs.")

@@ -74,4 +74,22 @@ import GRDB
         let lung = try #require(try f.index.seriesIds(instanceUIDs: ["1.2.3.1"], project: "lung")["1.2.3.1"]?.first)
         #expect(try f.database.earlierUpload(seriesId: lung, destination: "bucket") == "an earlier upload")
     }
+
+    @Test func aSeriesHeldInTwoProjectsIsReleasedOnlyForTheProjectNamed() throws {
+        let f = try IndexFixture()
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], project: "lung")
+        try f.add(series: "1.2.3.1", sops: ["1.2.3.1.1"], folder: "neuro+study", project: "neuro")
+        try f.database.writer.write { try $0.execute(sql: "UPDATE image SET status = 'HELD'") }
+        let ambiguous = try HeldImages.release(f.index, uids: ["1.2.3.1", "1.2.3.1.1"], drop: false, reason: "looked", maxAttempts: 3)
+        #expect(ambiguous.images == 0 && ambiguous.refused.count == 2 && ambiguous.refused.allSatisfy { $0.contains("lung, neuro") })
+        let lung = try HeldImages.release(f.index, uids: ["1.2.3.1"], project: "lung", drop: true, reason: "looked", maxAttempts: 3)
+        #expect(lung.images == 1 && lung.refused.isEmpty)
+        let statuses = try f.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT s.project, i.status FROM image AS i JOIN series AS s ON s.id = i.seriesId ORDER BY s.project")
+                .map { "\($0[0] as String) \($0[1] as String)" }
+        }
+        #expect(statuses == ["lung FAILED", "neuro HELD"])
+        // Now only neuro holds it: without a project, that one is meant.
+        #expect(try HeldImages.release(f.index, uids: ["1.2.3.1"], drop: true, reason: "looked", maxAttempts: 3).images == 1)
+    }
 }
