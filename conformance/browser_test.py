@@ -296,7 +296,7 @@ def run(page, s, o, corpus, held, work):
     # 5b. The failed series: the refusal shown, retried, failed again.
     failed_uid = failing[0]["series"]
     page.open("/")
-    check(any(a.get_attribute("href").endswith(failed_uid) for a in page.css("a.uid")),
+    check(any(a.get_attribute("href").split("?")[0].endswith("/series/" + failed_uid) for a in page.css("a.uid")),
           "the dashboard's latest problems do not link the failed series")
     page.open(f"/series/{failed_uid}")
     events_before = _timeline(page)
