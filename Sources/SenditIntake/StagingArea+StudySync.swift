@@ -9,11 +9,14 @@ import Foundation
 /// The instances of this node's own retrievals that were answered before they were synced
 /// (`InstanceDurability.withItsStudy`; which ones: `deferral`). They go into a retrieval folder
 /// of their study, apart from pushed instances, marked unsynced by `.incoming/<folder>.unsynced`
-/// (made durable before the first of them enters). Such a folder is synced (one syncfs) and its
-/// marker removed before the retrieval records its study (`syncRetrievedStudy`) and before it
-/// is finished (`finishQuietFolders`). After a crash, `lockAndRecover` keeps of a marked folder
-/// the instances that survived whole and syncs them; the retrieval asks for the study again
-/// (it was not recorded), and what comes again replaces them under the same names.
+/// (made durable before the first of them enters). Before the retrieval records its study
+/// (`syncRetrievedStudy`) and before such a folder is finished (`finishQuietFolders`), the
+/// folder is sealed (the study's next unsynced instances go to a new folder), synced (one
+/// syncfs), and its marker removed durably. So a marker found after a crash names a folder
+/// none of whose instances a recorded retrieval counts on, and whose files may be anything a
+/// power failure left (cut at an element boundary, zeros where data never reached the disk,
+/// and still parsing whole): `lockAndRecover` discards the folder whole; the retrieval, which
+/// did not record the study, asks for it again.
 extension StagingArea {
     static let unsyncedSuffix = ".unsynced"
 
@@ -26,90 +29,87 @@ extension StagingArea {
 
     /// Under the lock: marks a folder unsynced (its marker made durable) unless it is already.
     func markUnsyncedLocked(_ name: String) throws {
-        guard unsynced[name] == nil else { return }
+        guard !unsynced.contains(name) else { return }
         let marker = unsyncedMarker(name)
         let fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileStoreError(code: errno, what: "cannot create \(marker)") }
         close(fd)
         try StagingArea.syncDirectory(incomingFolder)
-        unsynced[name] = 0
+        unsynced.insert(name)
     }
 
-    /// Under the lock: the folder's instances are durable; its marker goes. Not synced: a marker
-    /// that comes back after a crash only has a folder of whole, synced instances checked again.
-    func unmarkLocked(_ name: String) {
-        unsynced[name] = nil
-        unlink(unsyncedMarker(name))
+    /// Under the lock: the unsynced folders whose names pass `include`, sealed: a retrieval
+    /// folder among them stops taking instances, so a sync that follows covers all they hold.
+    func sealUnsyncedLocked(where include: (String) -> Bool) -> [String] {
+        let names = unsynced.filter(include).sorted()
+        for name in names {
+            if let key = StagingArea.studyKey(ofStagingFolder: name), retrievalFolders[key] == name { retrievalFolders[key] = nil }
+        }
+        return names
+    }
+
+    /// Syncs sealed folders, then removes their markers and makes that durable: only then may a
+    /// retrieval record their study or the intake finish them.
+    func syncSealed(_ names: [String]) throws {
+        guard !names.isEmpty else { return }
+        try syncFolders(names.map { dataFolder + "/" + $0 })
+        lock.withLock {
+            for name in names where unsynced.remove(name) != nil { unlink(unsyncedMarker(name)) }
+        }
+        try StagingArea.syncDirectory(incomingFolder)
     }
 
     /// Makes the instances of a study that this node's retrieval placed unsynced durable, with
     /// their folder: called when the retrieval's C-MOVE or C-GET ended, before the index records
     /// how. Instances placed before the call are covered (the move's sub-operations all ended
-    /// before its final response). `project`: the retrieval's (as `expectInstances`).
+    /// before its final response); one placed during it goes to a new folder, marked unsynced.
+    /// `project`: the retrieval's (as `expectInstances`).
     public func syncRetrievedStudy(studyInstanceUID: String, project: String? = nil) throws {
         let key = StagingArea.key(study: studyInstanceUID, project: routing == nil ? nil : project)
-        let pending = lock.withLock { unsynced.filter { StagingArea.studyKey(ofStagingFolder: $0.key) == key } }
-        guard !pending.isEmpty else { return }
-        try syncFolders(pending.keys.sorted().map { dataFolder + "/" + $0 })
-        lock.withLock {
-            // One that received more meanwhile (a second retrieval of the study) stays marked.
-            for (name, arrivals) in pending where unsynced[name] == arrivals { unmarkLocked(name) }
-        }
+        let sealed = lock.withLock { sealUnsyncedLocked { StagingArea.studyKey(ofStagingFolder: $0) == key } }
+        try syncSealed(sealed)
     }
 
-    /// Syncs the unsynced folders that `finishQuietFolders` is about to finish; returns each
-    /// synced one's arrival count at the sync (only those may be finished: nothing new since).
-    func syncQuietUnsynced(stableAge: TimeInterval, now: Date, errors: inout [FileStoreError]) -> [String: Int] {
+    /// Seals, syncs and unmarks the unsynced folders that `finishQuietFolders` is about to
+    /// finish. One whose sync fails stays marked (and unfinished), to be tried again.
+    func syncQuietUnsynced(stableAge: TimeInterval, now: Date, errors: inout [FileStoreError]) {
         let quiet = lock.withLock {
-            unsynced.filter { name, _ in lastArrival[name].map { now.timeIntervalSince($0) >= stableAge } ?? false }
+            sealUnsyncedLocked { name in lastArrival[name].map { now.timeIntervalSince($0) >= stableAge } ?? false }
         }
-        guard !quiet.isEmpty else { return [:] }
         do {
-            try syncFolders(quiet.keys.sorted().map { dataFolder + "/" + $0 })
-            return quiet
+            try syncSealed(quiet)
         } catch let e as FileStoreError {
             errors.append(e)
         } catch {
             errors.append(FileStoreError(code: EIO, what: "cannot sync staging folders: \(error)"))
         }
-        return [:]
     }
 
-    /// At start-up, under the data folder's lock: each folder a marker names keeps the instances
-    /// that are whole (they parse to the end, and are the instance their name says), the others
-    /// are removed (into `discarded`); then they are synced and the markers removed. A marker
-    /// without its folder (finished, or never made) is removed.
+    /// At start-up, under the data folder's lock: each folder a marker names is discarded whole
+    /// (its files into `discarded`): they were never all synced, and no recorded retrieval
+    /// counts on them. Then the markers go. A marker without its folder (finished, or never
+    /// made) is removed.
     func recoverUnsynced() throws {
-        var checked: [String] = []
+        var markers: [String] = [], emptied: [String] = []
         for marker in try FileManager.default.contentsOfDirectory(atPath: incomingFolder) where marker.hasSuffix(StagingArea.unsyncedSuffix) {
+            markers.append(marker)
             let name = String(marker.dropLast(StagingArea.unsyncedSuffix.count))
             let folder = dataFolder + "/" + name
             var isFolder: ObjCBool = false
-            guard StagingArea.studyKey(ofStagingFolder: name) != nil,
-                  FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                unlink(incomingFolder + "/" + marker)
-                continue
-            }
-            for file in try FileManager.default.contentsOfDirectory(atPath: folder) where !StagingArea.isWholeInstance(folder + "/" + file, named: file) {
-                unlink(folder + "/" + file)
+            guard let key = StagingArea.studyKey(ofStagingFolder: name),
+                  FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else { continue }
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                guard unlink(folder + "/" + file) == 0 else { throw FileStoreError(code: errno, what: "cannot remove \(folder)/\(file)") }
                 discarded.append(folder + "/" + file)
             }
-            checked.append(name)
+            rmdir(folder)
+            emptied.append(name)
+            lock.withLock { forgetLocked(name, key: key) }
         }
-        guard !checked.isEmpty else { return }
-        try syncFolders(checked.map { dataFolder + "/" + $0 })
-        lock.withLock { for name in checked { unmarkLocked(name) } }
-    }
-
-    /// Whether a file of a retrieval folder is a whole instance under its own name.
-    static func isWholeInstance(_ path: String, named name: String) -> Bool {
-        guard name.hasSuffix(".dcm"), let file = try? Part10File.read(path: path, options: checkOptions),
-              !file.warnings.contains(where: \.isTruncation),
-              let sop = file.dataSet.string(.sopInstanceUID), !sop.isEmpty,
-              sop == file.fileMetaInformation.string(.mediaStorageSOPInstanceUID),
-              file.dataSet.string(.sopClassUID) == file.fileMetaInformation.string(.mediaStorageSOPClassUID)
-        else { return false }
-        return fileName(for: sop) + ".dcm" == name
+        guard !markers.isEmpty else { return }
+        if !emptied.isEmpty { try StagingArea.syncDirectory(dataFolder) }
+        for marker in markers { unlink(incomingFolder + "/" + marker) }
+        try StagingArea.syncDirectory(incomingFolder)
     }
 
     /// Makes folders' files and the folders durable: one syncfs of their file system (it writes

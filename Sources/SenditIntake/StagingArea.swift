@@ -28,10 +28,10 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// acknowledged before they were synced (`InstanceDurability.withItsStudy`): never the
     /// folder of pushed instances, so a folder marked unsynced holds nothing a sender handed over.
     var retrievalFolders: [String: String] = [:]
-    /// Folders (by name) holding instances not yet synced, each with a count of its arrivals
-    /// (a sync covers the arrivals counted before it began). Each has its marker
-    /// `.incoming/<name>.unsynced`, made durable before the first such instance entered.
-    var unsynced: [String: Int] = [:]
+    /// Folders (by name) holding instances not yet synced. Each has its marker
+    /// `.incoming/<name>.unsynced`, made durable before the first such instance entered, and
+    /// removed durably only once the whole folder was synced (`StagingArea+StudySync`).
+    var unsynced: Set<String> = []
     /// Which received instances are synced with their study (`sendit serve` with retrieval:
     /// `RetrievalDurabilityRule` over the retrievals running); nil: every one before Success.
     public var deferral: (@Sendable (InstanceArrival) -> InstanceDurability)?
@@ -61,12 +61,9 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             if let key = StagingArea.studyKey(ofStagingFolder: name) {
                 let newest = StagingArea.newestModification(dataFolder + "/" + name)
                 lastArrival[name] = newest
-                // A folder marked unsynced holds a retrieval's instances only: it takes them
-                // again (`lockAndRecover` checks and syncs what survived).
-                if FileManager.default.fileExists(atPath: unsyncedMarker(name)) {
-                    retrievalFolders[key] = name
-                    continue
-                }
+                // A folder marked unsynced holds a retrieval's instances, never all synced:
+                // `lockAndRecover` discards it whole; it takes nothing meanwhile.
+                if FileManager.default.fileExists(atPath: unsyncedMarker(name)) { continue }
                 // Two folders of one study (a crash between finishing and a new arrival, say):
                 // the newer takes the study's next instances; both are finished when quiet.
                 if let other = folders[key], let otherNewest = lastArrival[other], otherNewest >= newest { continue }
@@ -103,7 +100,7 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         lastArrival[name] = nil
         if folders[key] == name { folders[key] = nil }
         if retrievalFolders[key] == name { retrievalFolders[key] = nil }
-        if unsynced.removeValue(forKey: name) != nil { unlink(unsyncedMarker(name)) }
+        if unsynced.remove(name) != nil { unlink(unsyncedMarker(name)) }
     }
 
     /// Renames a folder without replacing an existing one: renameat2(RENAME_NOREPLACE), or on a
@@ -210,20 +207,19 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// it meanwhile; the study's next instance starts a new staging folder. Errors are returned
     /// with the folder they concern; the folder stays as it is, to be tried again.
     ///
-    /// A quiet folder holding instances not yet synced (a retrieval's) is synced first, outside
-    /// the lock, and finished only if nothing arrived in it meanwhile.
+    /// A quiet folder holding instances not yet synced (a retrieval's) is sealed (what arrives
+    /// for its study meanwhile goes to a new folder), synced outside the lock and its marker
+    /// removed durably first; one whose sync failed stays as it is, to be tried again.
     public func finishQuietFolders(stableAge: TimeInterval, now: Date = Date()) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
         var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
-        let synced = syncQuietUnsynced(stableAge: stableAge, now: now, errors: &errors)
+        syncQuietUnsynced(stableAge: stableAge, now: now, errors: &errors)
         lock.lock()
         defer { lock.unlock() }
         for (name, last) in lastArrival.sorted(by: { $0.key < $1.key }) {
             guard now.timeIntervalSince(last) >= stableAge, let key = StagingArea.studyKey(ofStagingFolder: name) else { continue }
-            // Never finished before its instances are durable.
-            if let arrivals = unsynced[name] {
-                guard synced[name] == arrivals else { continue }
-                unmarkLocked(name)
-            }
+            // Never finished before its instances are durable (`syncQuietUnsynced` did that
+            // for the quiet ones it could, and removed their markers).
+            if unsynced.contains(name) { continue }
             let from = dataFolder + "/" + name
             var attempt = 1
             while true {
@@ -354,7 +350,6 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
                     _ = completeLocked(key)
                 }
                 if deferred {
-                    unsynced[name, default: 0] += 1
                     chmod(final, StagingArea.completeMode)
                 } else if sync && !renameIsJournaled {
                     try StagingArea.syncDirectory(folder)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DICOMFile
 import DICOMNetwork
 import Foundation
 import IntakeTestSupport
@@ -62,22 +63,42 @@ import Testing
         #expect(try markers(f).isEmpty)
     }
 
-    @Test func anArrivalDuringTheSyncKeepsTheFolderMarkedAndUnfinished() throws {
+    @Test func anArrivalDuringTheSyncGoesToANewFolderMarkedUnsynced() throws {
         let f = try IntakeFixture()
         let (staging, syncs) = try staging(f)
-        _ = try receive(staging, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
-        var once = true
+        let first = try receive(staging, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
+        var late: String?
         syncs.during = { _ in
-            if once {
-                once = false
-                _ = try receive(staging, f, study: "1.2.9", sop: "1.2.9.2", .withItsStudy)
-            }
+            if late == nil { late = try receive(staging, f, study: "1.2.9", sop: "1.2.9.2", .withItsStudy) }
         }
         try staging.syncRetrievedStudy(studyInstanceUID: "1.2.9")
-        #expect(try markers(f).count == 1)
-        #expect(staging.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1)).finished.count == 1)
-        #expect(syncs.all.count == 2)
+        let lateFolder = try #require(late.map { ($0 as NSString).deletingLastPathComponent })
+        #expect(lateFolder != (first as NSString).deletingLastPathComponent)
+        #expect(try markers(f) == [(lateFolder as NSString).lastPathComponent + ".unsynced"])
+        // Both finished when quiet: the synced one as it is, the late one synced first.
+        #expect(staging.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1)).finished.count == 2)
+        #expect(syncs.all == [[(first as NSString).deletingLastPathComponent], [lateFolder]])
         #expect(try markers(f).isEmpty)
+    }
+
+    /// What a recorded retrieval counts on survives a crash: its folder was synced and its
+    /// marker's removal made durable before the study was recorded, and a later retrieval of the
+    /// same study (not recorded) fills another folder, which the crash discards alone.
+    @Test func afterACrashASyncedStudyStaysAndOnlyTheUnsyncedFolderGoes() throws {
+        let f = try IntakeFixture()
+        let (first, _) = try staging(f)
+        let recorded = try receive(first, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
+        try first.syncRetrievedStudy(studyInstanceUID: "1.2.9")
+        let again = try receive(first, f, study: "1.2.9", sop: "1.2.9.2", .withItsStudy)
+        #expect((recorded as NSString).deletingLastPathComponent != (again as NSString).deletingLastPathComponent)
+        first.unlock()
+
+        let (restarted, syncs) = try staging(f)
+        #expect(FileManager.default.fileExists(atPath: recorded))
+        #expect(!FileManager.default.fileExists(atPath: (again as NSString).deletingLastPathComponent))
+        #expect(restarted.discarded == [again])
+        #expect(try syncs.all.isEmpty && markers(f).isEmpty)
+        #expect(restarted.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1)).finished.count == 1)
     }
 
     @Test func syncingAStudySyncsOnlyItsUnsyncedFolders() throws {
@@ -93,17 +114,29 @@ import Testing
         #expect(try markers(f).isEmpty)
     }
 
-    @Test func afterACrashAMarkedFolderKeepsWhatSurvivedWholeAndTakesTheStudyAgain() throws {
+    /// A marked folder's files were never all synced: after a power failure any may be cut
+    /// short, misnamed, or cut exactly at an element boundary (here just before Pixel Data) and
+    /// still parse whole. The mark, not the parse, decides: the folder goes whole, the study is
+    /// asked for again (its retrieval did not record it), and a pushed instance of the study
+    /// (synced before its Success) stays.
+    @Test func afterACrashAMarkedFolderIsDiscardedWholeAndTakesTheStudyAgain() throws {
         let f = try IntakeFixture()
         let (first, _) = try staging(f)
         let whole = try receive(first, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
         let cut = try receive(first, f, study: "1.2.9", sop: "1.2.9.2", .withItsStudy)
-        let misnamed = try receive(first, f, study: "1.2.9", sop: "1.2.9.3", .withItsStudy)
+        let boundary = try receive(first, f, study: "1.2.9", sop: "1.2.9.3", .withItsStudy)
+        let misnamed = try receive(first, f, study: "1.2.9", sop: "1.2.9.4", .withItsStudy)
         let folder = (whole as NSString).deletingLastPathComponent
-        let pushed = try receive(first, f, study: "1.2.9", sop: "1.2.9.4", .beforeSuccess)
-        // The crash: one file cut short, one under another's name, and a part file of the
-        // study's retrieval not yet placed (unmarked: mode 0600).
+        let pushed = try receive(first, f, study: "1.2.9", sop: "1.2.9.5", .beforeSuccess)
+        // The crash: one file cut short, one cut at its last element's boundary, one under
+        // another's name, and a part file of the study's retrieval not yet placed (unmarked:
+        // mode 0600).
         #expect(truncate(cut, 200) == 0)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: boundary)[.size] as? Int)
+        // The instance ends with Pixel Data: 12 bytes of header (explicit VR, OW), 64 of value.
+        #expect(truncate(boundary, off_t(size - 76)) == 0)
+        let parsed = try Part10File.read(path: boundary, options: StagingArea.checkOptions)
+        #expect(!parsed.warnings.contains(where: \.isTruncation) && parsed.dataSet.string(.sopInstanceUID) == "1.2.9.3")
         #expect(rename(misnamed, folder + "/1.2.9.99.dcm") == 0)
         let part = f.data + "/.incoming/abc.part"
         #expect(FileManager.default.createFile(atPath: part, contents: try Data(contentsOf: URL(fileURLWithPath: pushed)),
@@ -111,13 +144,16 @@ import Testing
         first.unlock()
 
         let (restarted, syncs) = try staging(f)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["1.2.9.1.dcm"])
-        #expect(Set(restarted.discarded) == [cut, folder + "/1.2.9.99.dcm", part])
-        #expect(syncs.all == [[folder]])
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(Set(restarted.discarded) == [whole, cut, boundary, folder + "/1.2.9.99.dcm", part])
+        #expect(syncs.all.isEmpty)
         #expect(try markers(f).isEmpty)
         #expect(FileManager.default.fileExists(atPath: pushed))
-        // The study asked for again: its instances replace what is there, in the same folder.
-        #expect(try receive(restarted, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy) == whole)
+        // Only the pushed instance's folder is left to finish.
+        #expect(restarted.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1)).finished.count == 1)
+        // The study asked for again: its instances go to a new retrieval folder, marked.
+        let again = try receive(restarted, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
+        #expect((again as NSString).deletingLastPathComponent != folder)
         #expect(try markers(f).count == 1)
     }
 
