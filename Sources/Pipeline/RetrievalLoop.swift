@@ -15,7 +15,7 @@ import Synchronization
 /// expects its NumberOfStudyRelatedInstances (finished at once when all are in, not at the
 /// stable age). While its C-MOVE or C-GET runs, the study's instances are answered before they
 /// are synced (`RetrievalDurabilityRule`); when it ends, they are made durable (`syncStudy`)
-/// before the index records how it ended. An arrived study is done once its instances are in the index. A kill leaves
+/// before the index records how it ended, beside the worker's next move (`StudyEnding`). An arrived study is done once its instances are in the index. A kill leaves
 /// the work `moving`: the next start asks for it again; what had arrived is recognised (the
 /// staging area replaces a same-named instance, the importer records a re-sent one as a
 /// duplicate), so nothing is delivered twice.
@@ -91,6 +91,8 @@ public final class RetrievalLoop: @unchecked Sendable {
     }
 
     private func loop(worker: Int) throws {
+        let ending = StudyEnding()
+        defer { ending.wait() }
         while !stopSignal.isStopping {
             try injectedFault?()
             if let window = settings.window, !window.isOpen(at: now()) {
@@ -100,7 +102,7 @@ public final class RetrievalLoop: @unchecked Sendable {
             do {
                 if worker == 0 { try finishArrived() }
                 if let work = try store.claimRetrievalWork(sources: settings.sources.map(\.name), now: now()) {
-                    try perform(work, worker: worker)
+                    try perform(work, worker: worker, ending: ending)
                     continue
                 }
             } catch {
@@ -110,8 +112,9 @@ public final class RetrievalLoop: @unchecked Sendable {
         }
     }
 
-    /// One step of work, recorded in the index.
-    func perform(_ work: RetrievalWork, worker: Int) throws {
+    /// One step of work, recorded in the index. `ending`: where a move's end (its sync and
+    /// record) is carried out beside the worker's next step; nil: before this returns.
+    func perform(_ work: RetrievalWork, worker: Int, ending: StudyEnding? = nil) throws {
         let cancel = QueryRetrieveSCU.Cancel()
         running.withLock { $0[worker] = cancel }
         defer { running.withLock { $0[worker] = nil } }
@@ -152,23 +155,35 @@ public final class RetrievalLoop: @unchecked Sendable {
                 result = settings.decision.moveError("\(error)", attempts: study.attempts, now: now(), paused: RetrievalDecision.pauses(error))
                 if RetrievalDecision.pauses(error) { pausedByTLS(source, error) }
             }
-            // Instances arriving from now on are synced before their Success; those that arrived
-            // unsynced are made durable before the index says how the retrieval ended. If they
-            // cannot be, the study is asked for again (or fails after its attempts).
+            // Instances arriving from now on are synced before their Success.
             registry.endRetrieving(studyUID: study.studyInstanceUID)
-            do {
-                try syncStudy(study.studyInstanceUID, job.project)
-            } catch {
-                result = settings.decision.moveError("the retrieved instances cannot be made durable: \(error)", attempts: study.attempts,
-                                                     now: now())
+            guard let ending else { return try endMove(item: item, study: study, project: job.project, result: result) }
+            let outcome = result
+            ending.run { [self] in
+                do { try endMove(item: item, study: study, project: job.project, result: outcome) } catch {
+                    logger.error("retrieval step failed (tried again)", metadata: ["error": "\(error)"])
+                }
             }
-            try store.recordRetrievalMove(studyId: study.id, result: result, now: now())
-            if result.state == .failed { release(study) }
-            logger.info("retrieval of a study ended", metadata: [
-                "item": "\(item.id)", "study": "\(study.studyInstanceUID)", "state": "\(result.state.rawValue)",
-                "status": "\(result.finalStatus ?? "-")", "meaning": "\(result.meaning ?? "-")", "completed": "\(result.counts.completed)",
-                "failed": "\(result.counts.failed)", "warning": "\(result.counts.warning)"])
         }
+    }
+
+    /// A study's C-MOVE or C-GET ended: what arrived unsynced is made durable (if it cannot be,
+    /// the study is asked for again, or fails after its attempts), then the index records how.
+    /// Until then the study stays `moving` (a kill meanwhile has it asked for again).
+    private func endMove(item: RetrievalItem, study: RetrievalStudy, project: String, result: RetrievalMoveResult) throws {
+        var result = result
+        do {
+            try syncStudy(study.studyInstanceUID, project)
+        } catch {
+            result = settings.decision.moveError("the retrieved instances cannot be made durable: \(error)", attempts: study.attempts,
+                                                 now: now())
+        }
+        try store.recordRetrievalMove(studyId: study.id, result: result, now: now())
+        if result.state == .failed { release(study) }
+        logger.info("retrieval of a study ended", metadata: [
+            "item": "\(item.id)", "study": "\(study.studyInstanceUID)", "state": "\(result.state.rawValue)",
+            "status": "\(result.finalStatus ?? "-")", "meaning": "\(result.meaning ?? "-")", "completed": "\(result.counts.completed)",
+            "failed": "\(result.counts.failed)", "warning": "\(result.counts.warning)"])
     }
 
     /// A TLS failure towards a source: its work waits (RetrievalDecision.pausedUntil), logged

@@ -17,17 +17,19 @@ import Testing
         let f: IntakeFixture
         let staging: StagingArea
         let sops: [String]
+        let studies: [String]
         let durabilities = Mutex<[InstanceDurability]>([])
 
-        init(_ f: IntakeFixture, _ staging: StagingArea, sops: [String]) {
+        init(_ f: IntakeFixture, _ staging: StagingArea, sops: [String], studies: [String]) {
             self.f = f
             self.staging = staging
             self.sops = sops
+            self.studies = studies
         }
 
         func find(_ item: RetrievalItem, at source: RetrievalSource, cancel: QueryRetrieveSCU.Cancel) throws
             -> (RetrievalDecision.Ending, [(uid: String?, instances: String?)]) {
-            (.init(category: .success, code: "0x0000", meaning: "Success"), [("1.7.1", "\(sops.count)")])
+            (.init(category: .success, code: "0x0000", meaning: "Success"), studies.map { ($0, "\(sops.count)") })
         }
 
         func move(studyUID: String, from source: RetrievalSource, to destination: String, cancel: QueryRetrieveSCU.Cancel,
@@ -59,11 +61,11 @@ import Testing
     }
 
     /// A node with retrieval as `sendit serve` wires it, its file system syncs recorded.
-    func node(_ f: IntakeFixture, sops: [String]) throws -> (StagingArea, Archive, RetrievalLoop, Log) {
+    func node(_ f: IntakeFixture, sops: [String], studies: [String] = ["1.7.1"]) throws -> (StagingArea, Archive, RetrievalLoop, Log) {
         let staging = try StagingArea(dataFolder: f.data, sync: true)
         let syncs = Log()
         staging.syncFolders = { folders in syncs.append(folders) }
-        let archive = Archive(f, staging, sops: sops)
+        let archive = Archive(f, staging, sops: sops, studies: studies)
         let loop = RetrievalLoop(store: f.database, settings: .init(sources: [RetrievalSource(name: "pacs", calledAETitle: "PACS", host: "127.0.0.1",
                                                                                               port: 104, method: .move)], aeTitle: "SENDIT"),
                                  staging: staging, peer: archive, logger: IntakeFixture.silent)
@@ -131,5 +133,40 @@ import Testing
         #expect(try Self.markers(f.data).count == 1)
         let pass = staging.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(10))
         #expect(pass.finished.isEmpty && pass.errors.count == 1)
+    }
+
+    /// A worker's loop ends each study (sync, then record) beside its next move: the next study
+    /// is moved while the previous one's sync runs, the previous one stays `moving` in the index
+    /// until its sync ended, and the endings keep their order.
+    @Test func aStudysSyncRunsBesideTheNextStudysMove() throws {
+        let f = try IntakeFixture()
+        let (staging, archive, loop, _) = try node(f, sops: ["1.7.9.1"], studies: ["1.7.1", "1.7.2"])
+        let order = Log(), firstSyncMayEnd = DispatchSemaphore(value: 0)
+        loop.syncStudy = { study, project in
+            order.append(["sync \(study)"])
+            if study == "1.7.1" { firstSyncMayEnd.wait() }
+            try staging.syncRetrievedStudy(studyInstanceUID: study, project: project)
+        }
+        let ending = StudyEnding()
+        try loop.perform(try #require(try f.database.claimRetrievalWork(sources: ["pacs"], now: Date())), worker: 0, ending: ending)
+        let second = try #require(try f.database.claimRetrievalWork(sources: ["pacs"], now: Date()))
+        guard case .move(_, _, let study) = second else { throw CancellationError() }
+        #expect(study.studyInstanceUID == "1.7.2")
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? loop.perform(second, worker: 0, ending: ending)
+            done.signal()
+        }
+        // The second study is moved while the first one's sync is held.
+        let deadline = Date().addingTimeInterval(10)
+        while archive.durabilities.withLock({ $0.count }) < 2 && Date() < deadline { usleep(1000) }
+        #expect(archive.durabilities.withLock { $0 } == [.withItsStudy, .withItsStudy])
+        #expect(try f.database.retrievalStudiesInFlight().map(\.study.state).sorted { $0.rawValue < $1.rawValue } == [.moving, .moving])
+        firstSyncMayEnd.signal()
+        done.wait()
+        ending.wait()
+        #expect(order.all == [["sync 1.7.1"], ["sync 1.7.2"]])
+        #expect(try f.database.retrievalStudiesInFlight().map(\.study.state) == [.arrived, .arrived])
+        #expect(try Self.markers(f.data).isEmpty)
     }
 }
