@@ -116,6 +116,7 @@ def main():
     p.add_argument("--images", type=int, default=100)
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--runs", type=int, default=1)
     args = p.parse_args()
     studies, uids = corpus(args)
     total = args.studies * args.images
@@ -129,18 +130,34 @@ def main():
         pin(pacs.process.pid, ARCHIVE_CORE)
         fill(procs, pacs, studies, args.work)
 
-        scp = Storescp(procs, os.path.join(args.work, "storescp"), "SENDIT")
-        procs.kill(scp.process)
-        with open(scp.log, "a") as log:   # on the destination's port, pinned to the retriever's core
-            scp.process = procs.start(["taskset", "-c", RETRIEVER_CORE, "storescp", "-aet", "SENDIT", "-od", scp.folder, str(port)],
-                                      env=DCMTK_ENV, stdout=log, stderr=log)
-        wait_listening(scp.process, port, "storescp", scp.log)
-        seconds = movescu(procs, pacs, studies, "SENDIT")
-        if scp.count() != total:
-            raise BenchError("storescp holds %d of %d" % (scp.count(), total))
-        procs.kill(scp.process)
-        rows.append(("movescu -> storescp", seconds))
-        print("bench-retrieve: movescu -> storescp %.2f s" % seconds, file=sys.stderr)
+        # movescu and sendit into staging take turns, --runs times; each contender starts with
+        # nothing left for the kernel to write back (a sync first), so none pays for another's
+        # writes. The medians are reported.
+        timed = {}
+        for run in range(args.runs):
+            scp = Storescp(procs, os.path.join(args.work, "storescp-%d" % run), "SENDIT")
+            procs.kill(scp.process)
+            with open(scp.log, "a") as log:   # on the destination's port, pinned to the retriever's core
+                scp.process = procs.start(["taskset", "-c", RETRIEVER_CORE, "storescp", "-aet", "SENDIT", "-od", scp.folder, str(port)],
+                                          env=DCMTK_ENV, stdout=log, stderr=log)
+            wait_listening(scp.process, port, "storescp", scp.log)
+            os.sync()
+            seconds = movescu(procs, pacs, studies, "SENDIT")
+            if scp.count() != total:
+                raise BenchError("storescp holds %d of %d" % (scp.count(), total))
+            procs.kill(scp.process)
+            timed.setdefault("movescu -> storescp", []).append(seconds)
+            print("bench-retrieve: run %d: movescu -> storescp %.2f s" % (run + 1, seconds), file=sys.stderr)
+            for fsync in FSYNC_VALUES:
+                node = sendit_node(procs, args, args.work, "sendit-staging-fsync-%s-%d" % (fsync, run), port, pacs, {"FSYNC": fsync},
+                                   receive_only=True)
+                os.sync()
+                seconds = sendit_retrieve(procs, args, node, studies, "SELECT SUM(completed) FROM retrievalStudy", total)
+                procs.kill(node.process)
+                timed.setdefault(STAGING % FSYNC_LABEL[fsync], []).append(seconds)
+                print("bench-retrieve: run %d: sendit into staging, FSYNC=%s %.2f s" % (run + 1, fsync, seconds), file=sys.stderr)
+        for name, values in timed.items():
+            rows.append((name, sorted(values)[len(values) // 2]))
 
         pacs_peer = types.SimpleNamespace(aet="PACS", dicom_port=pacs.dicom_port)
         b = Orthanc(procs, args.orthanc, os.path.join(args.work, "orthanc-b"), "SENDIT", modalities={"pacs": pacs_peer})
@@ -157,6 +174,7 @@ def main():
                                     start_new_session=True)
         wait_listening(b.process, port, "Orthanc B", b.log)
         time.sleep(1)
+        os.sync()
         seconds = orthanc_move(b, studies, uids)
         if b.count() != total:
             raise BenchError("Orthanc B holds %d of %d" % (b.count(), total))
@@ -165,18 +183,12 @@ def main():
         print("bench-retrieve: Orthanc move %.2f s" % seconds, file=sys.stderr)
 
         for fsync in FSYNC_VALUES:
-            node = sendit_node(procs, args, args.work, "sendit-staging-fsync-" + fsync, port, pacs, {"FSYNC": fsync}, receive_only=True)
-            seconds = sendit_retrieve(procs, args, node, studies, "SELECT SUM(completed) FROM retrievalStudy", total)
-            procs.kill(node.process)
-            rows.append((STAGING % FSYNC_LABEL[fsync], seconds))
-            print("bench-retrieve: sendit into staging, FSYNC=%s %.2f s" % (fsync, seconds), file=sys.stderr)
-
-        for fsync in FSYNC_VALUES:
             target = Orthanc(procs, args.orthanc, os.path.join(args.work, "target-fsync-" + fsync), "TARGET")
             pin(target.process.pid, ARCHIVE_CORE)
             node = sendit_node(procs, args, args.work, "sendit-e2e-fsync-" + fsync, port, pacs,
                                {"FSYNC": fsync, "SEND_TO_ORTHANC": "true", "ORTHANC_PORT": str(target.dicom_port),
                                 "ORTHANC_AE_TITLE": "TARGET", "ORTHANC_URL": target.url}, receive_only=False)
+            os.sync()
             seconds = sendit_retrieve(procs, args, node, studies, "SELECT COUNT(*) FROM image WHERE status = 'DONE'", total)
             procs.kill(node.process)
             procs.kill(target.process)
@@ -188,8 +200,8 @@ def main():
     by = dict(rows)
     cpu = output(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"]).strip()
     commit = output(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always", "--dirty"]).strip()
-    print("bench-retrieve: %d studies x %d images (%dx%d CT), %s UTC, %s (git %s), %s, nproc %s; load %s before, %s after"
-          % (args.studies, args.images, args.size, args.size, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+    print("bench-retrieve: %d studies x %d images (%dx%d CT), median of %d runs of movescu and sendit into staging, %s UTC, %s (git %s), %s, nproc %s; load %s before, %s after"
+          % (args.studies, args.images, args.size, args.size, args.runs, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
              args.sendit, commit, cpu or platform.processor(), os.cpu_count(), load_before, load_after))
     ratios = []
     for fsync in FSYNC_VALUES:
