@@ -252,8 +252,8 @@ def report(args, ctx, results, n, groups, load_before, load_after):
     notes += [
         "every run: a fresh, empty destination Orthanc (TCP_NODELAY=1, SyncStorageArea true) pinned to CPU %d "
         "with taskset; the driver, and so sendit, storescu, storescp, dcmodify and Orthanc A, pinned to CPU %d "
-        "(sendit's WORKERS=auto still counts %d cores: Foundation ignores the affinity)"
-        % (DESTINATION_CPU, OTHERS_CPU, os.cpu_count()),
+        "(sendit's WORKERS=auto counts the cores its affinity allows: 1)"
+        % (DESTINATION_CPU, OTHERS_CPU),
         "end to end: from the first sender's start to the last image at the destination (sendit: verified "
         "there, by sendit's own records: every image DONE in its index; the others: the destination's "
         "/statistics CountInstances, checked for sendit too); sendit's minus its STABLE_AGE of 1 s, the wait "

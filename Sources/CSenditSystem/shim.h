@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/vfs.h>
@@ -41,7 +42,15 @@ static inline long long sendit_copy_file_range(int in, long long *in_offset, int
 static inline int sendit_syncfs(int fd) {
     return syncfs(fd);
 }
+
+/// The CPUs this process may run on (sched_getaffinity: taskset, cpusets), or 0 if unknown.
+static inline int sendit_affinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
+}
 #else
+static inline int sendit_affinity_cpu_count(void) { return 0; }
 #include <errno.h>
 static inline int sendit_syncfs(int fd) {
     errno = ENOSYS;

@@ -31,7 +31,7 @@ public struct DeidentifyStage: StageHandler {
     /// recorded (replaced by tests, to see when it is called).
     public var syncFolders: @Sendable ([String]) throws -> Void = { try Outbox.syncFolders($0) }
     /// Images of a series de-identified at once.
-    public var concurrency = ProcessInfo.processInfo.activeProcessorCount
+    public var concurrency = UsableProcessors.count
     /// The keyed digest of an image's patient (IdentifyStage.patientOfImage). The series'
     /// identifiers were asked for one of its images; an image of another patient under the same
     /// SeriesInstanceUID is refused, never given them. Nil: not checked.

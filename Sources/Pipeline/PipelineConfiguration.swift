@@ -13,7 +13,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// Files per import transaction.
     public var importBatch = 2000
     /// Threads running jobs.
-    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var workers: Int = UsableProcessors.count
     public var retry = RetryPolicy()
     /// Where de-identified copies are written.
     public var outboxFolder: String

@@ -21,7 +21,7 @@ struct DeidCommand: ParsableCommand, ManyPathsCommand {
             OUT/<new SeriesInstanceUID>/<new SOPInstanceUID>.dcm in its own transfer syntax.
             Folders are read recursively. One line per file: the copy, HELD with the rule, or
             FAILED with the reason; then a summary. Exit status 0 if every file was written or
-            held, 1 if any failed. Files are done WORKERS at a time (one per core), so the
+            held, 1 if any failed. Files are done WORKERS at a time (one per usable core), so the
             lines come in the order files finish.
             With --explain, nothing is kept: each file's attributes are listed with the action
             taken, the rule that decided it (Table E.1-1 row and column, option, IOD type,

@@ -210,7 +210,7 @@ enum Setting: String, CaseIterable, Sendable {
         case .importBatch: Declaration(kind: .integer(1...100_000), defaultValue: "2000", help: "files per import transaction")
         case .workers:
             Declaration(kind: .special(type: "integer or auto", allowed: "auto, or 1 to 256"), defaultValue: "auto",
-                        help: "threads running pipeline jobs (auto: one per core)")
+                        help: "threads running pipeline jobs (auto: one per usable core: the CPU affinity and the cgroup CPU quota count)")
         case .jobMaxAttempts: Declaration(kind: .integer(1...1000), defaultValue: "10", help: "tries of a job before it is FAILED")
         case .jobRetryDelay:
             Declaration(kind: .seconds, defaultValue: "10", help: "seconds before a failed job's first retry; doubles each time, at most an hour")
