@@ -24,12 +24,10 @@ Exit 1 if any check fails.
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import os
 import sys
 import tempfile
-import threading
 import time
 
 import pydicom
@@ -38,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import delivery_test as dt  # noqa: E402
 from harness import children, runs  # noqa: E402
 from harness.orthanc import Orthanc  # noqa: E402
+from harness.webhooks import Webhooks  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
 from web_test import PROBLEMS, check  # noqa: E402 - the same failure list and check()
@@ -45,48 +44,6 @@ from web_test import PROBLEMS, check  # noqa: E402 - the same failure list and c
 PATIENT = ("Thistlewood^Aurelia", "TA31415", "19640229", "F",
            [("20240606", [("CT", dt.CTImageStorage, 4), ("CT", dt.CTImageStorage, 3), ("PA", dt.PHOTOACOUSTIC, 3)])])
 KINDS = ["series-failed", "series-held", "destination-down", "disk-low", "restart-after-crash"]
-
-
-class Webhooks:
-    """A local HTTP server: every POST recorded (path, body, the status answered); it answers
-    503 until `accept` is set, then 200."""
-
-    def __init__(self):
-        self.lock, self.posts, self.accept = threading.Lock(), [], False
-        hooks = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
-                with hooks.lock:
-                    status = 200 if hooks.accept else 503
-                    hooks.posts.append({"path": self.path, "body": body, "status": status,
-                                        "type": self.headers.get("Content-Type", "")})
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def taken(self, path=None):
-        with self.lock:
-            return [p for p in self.posts if p["status"] == 200 and (path is None or p["path"] == path)]
-
-    def refused(self, path=None):
-        with self.lock:
-            return [p for p in self.posts if p["status"] != 200 and (path is None or p["path"] == path)]
-
-    def all(self):
-        with self.lock:
-            return list(self.posts)
-
-    def close(self):
-        self.server.shutdown()
 
 
 def kinds_of(posts):

@@ -40,6 +40,8 @@ not allowed for its calling AE title, expired, from the other CA). Then, on loop
                                 Orthanc's certificate: the item waits (queued, nothing completed)
                                 with "TLS: handshake failed: certificate verification failed: ..."
                                 as its reason, logged; no association reached sendit
+    orthanc-tls-retrieval-alert a webhook gets one `retrieval-source-tls:wrongca` alert naming
+                                the TLS reason, not the study
     orthanc-tls-retrieval-resumes    that source's CA file put right and SIGHUP: the waiting item
                                 is tried again (30 s after the first try) and retrieved over TLS
   pipeline (sendit serve):
@@ -72,6 +74,7 @@ from harness.corpora import ct_series  # noqa: E402
 from harness.ports import free_port, wait_port  # noqa: E402
 from harness.sendit import Sendit  # noqa: E402
 from harness.waiting import wait_for  # noqa: E402
+from harness.webhooks import Webhooks  # noqa: E402
 
 ARGS = None
 RESULTS = []
@@ -427,8 +430,10 @@ def retrieval_over_tls(files, orthanc):
     shutil.copy(PKI.other_ca[0], wrong_trust)
     sources = (f"tlspacs=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={PKI.ca[0]},{client};"
                f"wrongca=ORTHANC@127.0.0.1:{orthanc.dicom_port} move tls:ca={wrong_trust},{client}")
+    hooks = Webhooks()
+    hooks.accept = True
     node = tls_node(os.path.join(WORK, "node4"), DICOM_TLS_CA=PKI.ca[0], DICOM_TLS_CLIENT_CERTS="required",
-                    RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="30")
+                    RETRIEVE_SOURCES=sources, RETRIEVE_TIMEOUT="30", ALERT_WEBHOOK_URLS=hooks.url + "/alerts")
     try:
         orthanc.add_modality("sendit", "SENDIT", node.tls_port, True)
 
@@ -478,6 +483,16 @@ def retrieval_over_tls(files, orthanc):
               f"sendit retrieve --from wrongca: the item {row_now.get('outcome')!r}, completed {row_now.get('completed')}, "
               f"reason: {meaning[-110:]}; logged: {bool(logged)}; no association reached sendit since: "
               f"{len(node.log_lines('association ended')) == before}")
+
+        def source_alerts():
+            return [json.loads(p["body"]) for p in hooks.taken() if '"retrieval-source-tls"' in p["body"]]
+        alerted = wait_for(source_alerts, 15, 0.5) or []
+        body = alerted[0] if alerted else {}
+        check("orthanc-tls-retrieval-alert", len(alerted) == 1 and body.get("key") == "retrieval-source-tls:wrongca"
+              and "certificate verification failed" in body.get("summary", "") and study not in json.dumps(body)
+              and (body.get("retrievalSource") or {}).get("waiting") == 1,
+              f"webhook POSTs of kind retrieval-source-tls: {len(alerted)}; key {body.get('key')!r}, "
+              f"summary {body.get('summary', '')[:150]!r}; the study's UID in it: {study in json.dumps(body)}")
         # The pause is not a failure: the trusted CA put right and SIGHUP, the next try (30 s
         # after the first) retrieves the study.
         shutil.copy(PKI.ca[0], wrong_trust)
@@ -491,6 +506,7 @@ def retrieval_over_tls(files, orthanc):
         check("node-answers-after-retrieval", node_answers(node), "plain and TLS echoscu after the retrieval cases")
     finally:
         node.stop()
+        hooks.close()
 
 
 def orthanc_and_pipeline(files, orthanc):

@@ -22,6 +22,16 @@ public struct AlertBody: Codable, Sendable, Equatable {
         public var lastError: String
     }
 
+    /// A retrieval source whose work waits after a DICOM TLS failure.
+    public struct RetrievalSource: Codable, Sendable, Equatable {
+        public var name: String
+        public var failingSince: Date
+        public var seconds: Int
+        /// Its items and studies waiting.
+        public var waiting: Int
+        public var lastError: String
+    }
+
     public struct Disk: Codable, Sendable, Equatable {
         /// The folders on the file system that is short of space: data, outbox.
         public var folders: [String]
@@ -45,6 +55,7 @@ public struct AlertBody: Codable, Sendable, Equatable {
     public var series: Series?
     public var reasons: [AlertObservation.Reason]?
     public var destination: Destination?
+    public var retrievalSource: RetrievalSource?
     public var disk: Disk?
     public var restart: Restart?
 

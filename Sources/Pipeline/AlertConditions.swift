@@ -5,7 +5,8 @@ import SenditIndex
 /// the node's folders and the time, which conditions to alert and which alerted ones cleared;
 /// each alert's body; when to try a webhook again. One alert per condition: a series FAILED or
 /// HELD (`series-failed:<row id>`, `series-held:<row id>`), a destination failing longer than
-/// ALERT_DESTINATION_DOWN_AFTER (`destination-down:<name>`), a file system below
+/// ALERT_DESTINATION_DOWN_AFTER (`destination-down:<name>`), a retrieval source whose work waits
+/// after a DICOM TLS failure (`retrieval-source-tls:<name>`, at once), a file system below
 /// ALERT_DISK_MIN_FREE or DISK_MIN_FREE (`disk-low:<folders>`), a restart after a run that did not shut down
 /// (`restart-after-crash:<run id>`). A condition is alerted once while it holds; once it has
 /// cleared it may be alerted again (the index keys the N-th time `condition#N`).
@@ -13,6 +14,7 @@ public enum AlertConditions {
     public enum Kind: String, CaseIterable, Sendable {
         case seriesFailed = "series-failed", seriesHeld = "series-held", destinationDown = "destination-down"
         case diskLow = "disk-low", restartAfterCrash = "restart-after-crash"
+        case retrievalSourceTLS = "retrieval-source-tls"
     }
 
     /// A folder's free space and its file system's size as measured now; `device`: its file
@@ -35,6 +37,7 @@ public enum AlertConditions {
         case seriesFailed(AlertObservation.Series)
         case seriesHeld(AlertObservation.Series)
         case destinationDown(AlertObservation.Destination)
+        case retrievalSourceTLS(AlertObservation.RetrievalSource)
         case diskLow(folders: [String], available: Int64, minimum: Int64)
 
         public var kind: Kind {
@@ -42,6 +45,7 @@ public enum AlertConditions {
             case .seriesFailed: .seriesFailed
             case .seriesHeld: .seriesHeld
             case .destinationDown: .destinationDown
+            case .retrievalSourceTLS: .retrievalSourceTLS
             case .diskLow: .diskLow
             }
         }
@@ -50,6 +54,7 @@ public enum AlertConditions {
             switch self {
             case .seriesFailed(let s), .seriesHeld(let s): "\(kind.rawValue):\(s.id)"
             case .destinationDown(let d): "\(kind.rawValue):\(d.name)"
+            case .retrievalSourceTLS(let s): "\(kind.rawValue):\(s.name)"
             case .diskLow(let folders, _, _): "\(kind.rawValue):\(folders.joined(separator: "+"))"
             }
         }
@@ -87,6 +92,8 @@ public enum AlertConditions {
             consider(.destinationDown(d), due: now.timeIntervalSince(d.failingSince) >= settings.destinationDownAfter
                                                 || isTLSFailure(d.lastError))
         }
+        // Like a destination's, a retrieval source's TLS failure does not pass by waiting.
+        for s in o.retrievalSourcesFailingTLS { consider(.retrievalSourceTLS(s), due: true) }
         var byDevice: [UInt64: (names: [String], available: Int64, total: Int64)] = [:]
         var order: [UInt64] = []
         for disk in disks {
@@ -108,7 +115,7 @@ public enum AlertConditions {
                 holding.insert(c.key)
             }
         }
-        let scanned = [Kind.seriesFailed, .seriesHeld, .destinationDown, .diskLow].map { $0.rawValue + ":" }
+        let scanned = [Kind.seriesFailed, .seriesHeld, .destinationDown, .retrievalSourceTLS, .diskLow].map { $0.rawValue + ":" }
         let clear = o.open.filter { key in scanned.contains(where: { key.hasPrefix($0) }) && !holding.contains(key) }.sorted()
         return Decision(raise: raise, clear: clear)
     }
@@ -138,6 +145,12 @@ public enum AlertConditions {
             body.summary = (isTLSFailure(d.lastError) ? "destination \(d.name) fails DICOM over TLS (nothing is sent in clear text)"
                             : "destination \(d.name) has been unreachable") + " for \(duration(seconds)); \(d.jobs) series wait: "
                 + masked(d.lastError)
+        case .retrievalSourceTLS(let s):
+            let seconds = max(0, Int(now.timeIntervalSince(s.failingSince)))
+            body.retrievalSource = .init(name: s.name, failingSince: s.failingSince, seconds: seconds, waiting: s.waiting,
+                                         lastError: masked(s.lastError))
+            body.summary = "retrieval source \(s.name) fails DICOM over TLS (nothing is asked in clear text): its work waits until "
+                + "its certificates are put right (SIGHUP reloads them), \(s.waiting) waiting; " + masked(s.lastError)
         case .diskLow(let folders, let available, let minimum):
             body.disk = .init(folders: folders, available: available, minimum: minimum)
             body.summary = "free space for \(folders.joined(separator: " and ")) is \(ByteCount.text(available)), "

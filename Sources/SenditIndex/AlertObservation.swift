@@ -56,14 +56,37 @@ public struct AlertObservation: Sendable, Equatable {
         }
     }
 
+    /// A retrieval source whose work waits after a DICOM TLS failure (a certificate that does not
+    /// verify, a peer that does not speak TLS): nothing is asked of it until its certificates are
+    /// put right (`RetrievalDecision.pausedUntil`).
+    public struct RetrievalSource: Sendable, Equatable {
+        public var name: String
+        /// The earliest of its waiting work's last failures.
+        public var failingSince: Date
+        /// Its items and studies waiting.
+        public var waiting: Int
+        /// The latest failure's reason (a TLS error: it names no value of a list).
+        public var lastError: String
+
+        public init(name: String, failingSince: Date, waiting: Int, lastError: String) {
+            self.name = name
+            self.failingSince = failingSince
+            self.waiting = waiting
+            self.lastError = lastError
+        }
+    }
+
     public var series: [Series]
     public var failingDestinations: [Destination]
+    public var retrievalSourcesFailingTLS: [RetrievalSource]
     /// Conditions alerted and not cleared.
     public var open: Set<String>
 
-    public init(series: [Series] = [], failingDestinations: [Destination] = [], open: Set<String> = []) {
+    public init(series: [Series] = [], failingDestinations: [Destination] = [], retrievalSourcesFailingTLS: [RetrievalSource] = [],
+                open: Set<String> = []) {
         self.series = series
         self.failingDestinations = failingDestinations
+        self.retrievalSourcesFailingTLS = retrievalSourcesFailingTLS
         self.open = open
     }
 }

@@ -23,8 +23,38 @@ extension IndexDatabase: AlertStore {
                 if let f = try failingDestination(db, d) { failing.append(f) }
             }
             let open = try String.fetchAll(db, sql: "SELECT condition FROM alert WHERE clearedAt IS NULL")
-            return AlertObservation(series: series, failingDestinations: failing, open: Set(open))
+            return AlertObservation(series: series, failingDestinations: failing, retrievalSourcesFailingTLS: try retrievalSourcesFailingTLS(db),
+                                    open: Set(open))
         }
+    }
+
+    /// Retrieval sources with work waiting after a TLS failure: queued items (their C-FIND) or
+    /// studies (their C-MOVE or C-GET) whose last try ended with a TLS error (`NetworkError.tls`
+    /// writes "TLS: …"), in jobs a person has not paused.
+    private func retrievalSourcesFailingTLS(_ db: Database) throws -> [AlertObservation.RetrievalSource] {
+        let tls = "AND j.paused = 0 AND w.attempts > 0 AND w.statusMeaning LIKE '%TLS: %'"
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT j.source, w.updatedAt, w.statusMeaning FROM retrievalItem w JOIN retrievalJob j ON j.id = w.jobId
+            WHERE w.state = \(RetrievalItem.State.queued.sql) \(tls)
+            UNION ALL
+            SELECT j.source, w.updatedAt, w.statusMeaning FROM retrievalStudy w
+            JOIN retrievalItem i ON i.id = w.itemId JOIN retrievalJob j ON j.id = i.jobId
+            WHERE w.state = \(RetrievalStudy.State.queued.sql) \(tls)
+            ORDER BY 2 DESC
+            """)
+        var bySource: [String: AlertObservation.RetrievalSource] = [:]
+        for row in rows {
+            let (source, at, meaning): (String, Date, String) = (row[0], row[1], row[2])
+            if var s = bySource[source] {
+                s.failingSince = min(s.failingSince, at)
+                s.waiting += 1
+                bySource[source] = s
+            } else {
+                // The newest first: its reason is the one shown.
+                bySource[source] = .init(name: source, failingSince: at, waiting: 1, lastError: meaning)
+            }
+        }
+        return bySource.values.sorted { $0.name < $1.name }
     }
 
     /// A destination is failing when send jobs of its stage wait to be tried again after a

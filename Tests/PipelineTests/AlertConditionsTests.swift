@@ -76,6 +76,22 @@ import Testing
         #expect(!AlertConditions.isTLSFailure("pacs: connection refused"))
     }
 
+    @Test func aRetrievalSourceFailingTLSIsAlertedAtOnceAndClearsWhenNothingWaits() throws {
+        let source = AlertObservation.RetrievalSource(name: "pacs", failingSince: t0, waiting: 3, lastError:
+            "pacs: TLS: handshake failed: certificate verification failed: unable to get local issuer certificate")
+        let d = AlertConditions.decide(AlertObservation(retrievalSourcesFailingTLS: [source]), disks: [], settings: settings, now: t0)
+        #expect(keys(d) == ["retrieval-source-tls:pacs"])
+        let body = try AlertBody.decode(AlertConditions.alert(d.raise[0], settings: settings, now: t0.addingTimeInterval(90))
+            .body("retrieval-source-tls:pacs"))
+        #expect(body.kind == "retrieval-source-tls" && body.retrievalSource?.waiting == 3 && body.retrievalSource?.seconds == 90)
+        #expect(body.summary.contains("retrieval source pacs fails DICOM over TLS") && body.summary.contains("local issuer"), "\(body.summary)")
+        // Open and still failing: not alerted again; nothing waits any more: cleared.
+        let open = AlertObservation(retrievalSourcesFailingTLS: [source], open: ["retrieval-source-tls:pacs"])
+        #expect(AlertConditions.decide(open, disks: [], settings: settings, now: t0).raise.isEmpty)
+        let cleared = AlertConditions.decide(AlertObservation(open: ["retrieval-source-tls:pacs"]), disks: [], settings: settings, now: t0)
+        #expect(cleared.clear == ["retrieval-source-tls:pacs"])
+    }
+
     @Test func foldersOnOneFileSystemMakeOneDiskConditionThatClearsTenPercentAbove() {
         let low: [AlertConditions.Disk] = [.init(name: "data", device: 7, available: 1_000_000_000, total: 100_000_000_000),
                                            .init(name: "outbox", device: 7, available: 1_000_000_000, total: 100_000_000_000),

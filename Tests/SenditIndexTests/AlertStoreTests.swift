@@ -61,6 +61,31 @@ import Testing
         #expect(o.failingDestinations.isEmpty)
     }
 
+    /// A retrieval source is failing TLS while queued work of it, in a job nobody paused, last
+    /// failed with a TLS error; another failure (the archive is down) or a paused job is not.
+    @Test func itObservesARetrievalSourceWhoseWorkWaitsAfterATLSFailure() throws {
+        let f = try IndexFixture()
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        func job(_ source: String, failing meaning: String, at: Date) throws -> Int64 {
+            let id = try f.database.createRetrieval(RetrievalJob(source: source, project: "p", method: .move, createdAt: t0, requester: "t"),
+                                                    list: RetrievalList(kind: .accession, entries: [.init(value: "A1")]), dates: nil, now: t0)
+            guard case .find(_, let item) = try #require(try f.database.claimRetrievalWork(sources: [source], now: t0)) else {
+                throw CancellationError()
+            }
+            try f.database.recordRetrievalFind(itemId: item.id, result: .failed(status: nil, meaning: meaning, retryAt: at.addingTimeInterval(30)),
+                                               now: at)
+            return id
+        }
+        let tls = "pacs: TLS: handshake failed: certificate verification failed: certificate has expired"
+        _ = try job("pacs", failing: tls, at: t0.addingTimeInterval(5))
+        _ = try job("pacs", failing: tls + " (2)", at: t0.addingTimeInterval(9))
+        _ = try job("other", failing: "other: connection refused", at: t0)
+        let paused = try job("third", failing: tls, at: t0)
+        #expect(try f.database.setRetrievalPaused(jobId: paused, paused: true, now: t0))
+        let o = try f.database.alertObservation(destinations: [], now: t0)
+        #expect(o.retrievalSourcesFailingTLS == [.init(name: "pacs", failingSince: t0.addingTimeInterval(5), waiting: 2, lastError: tls + " (2)")])
+    }
+
     @Test func aConditionIsQueuedOnceWhileOpenAndAgainAfterItClears() throws {
         let f = try IndexFixture()
         let now = Date()
