@@ -37,7 +37,16 @@ public final class RetrievalRegistry: RetrievalClaims {
 
     public func register(studyUID: String, _ entry: Entry) { entries.withLock { $0[studyUID] = entry } }
 
-    public func release(studyUID: String) { entries.withLock { $0[studyUID] = nil } }
+    /// Releases the study's claim if it is still the item's (the same study may have been
+    /// claimed again since, for another item: that claim stays); returns the released entry.
+    @discardableResult
+    public func release(studyUID: String, item: Int64) -> Entry? {
+        entries.withLock { e in
+            guard let entry = e[studyUID], entry.item == item else { return nil }
+            e[studyUID] = nil
+            return entry
+        }
+    }
 
     public var count: Int { entries.withLock { $0.count } }
 

@@ -220,9 +220,10 @@ public final class RetrievalLoop: @unchecked Sendable {
         if let n = study.expectedInstances { staging?.expectInstances(studyInstanceUID: study.studyInstanceUID, count: n, project: project) }
     }
 
+    /// The study's claim and expected count go, unless the study was claimed again since for
+    /// another item (its end is recorded beside the next move: see `StudyEnding`).
     private func release(_ study: RetrievalStudy) {
-        let project = registry.entry(studyUID: study.studyInstanceUID)?.project
-        registry.release(studyUID: study.studyInstanceUID)
-        staging?.forgetExpectedInstances(studyInstanceUID: study.studyInstanceUID, project: project)
+        guard let released = registry.release(studyUID: study.studyInstanceUID, item: study.itemId) else { return }
+        staging?.forgetExpectedInstances(studyInstanceUID: study.studyInstanceUID, project: released.project)
     }
 }

@@ -49,14 +49,29 @@ extension StagingArea {
     }
 
     /// Syncs sealed folders, then removes their markers and makes that durable: only then may a
-    /// retrieval record their study or the intake finish them.
+    /// retrieval record their study or the intake finish them. A marker that cannot be removed
+    /// keeps its folder marked (and unfinished), and throws. `.incoming` is synced even when
+    /// nothing was sealed: a marker that another thread (the intake finishing a quiet folder)
+    /// removed under the lock before the seal may not be durable yet, and the caller is about
+    /// to record the study.
     func syncSealed(_ names: [String]) throws {
-        guard !names.isEmpty else { return }
-        try syncFolders(names.map { dataFolder + "/" + $0 })
-        lock.withLock {
-            for name in names where unsynced.remove(name) != nil { unlink(unsyncedMarker(name)) }
+        if !names.isEmpty { try syncFolders(names.map { dataFolder + "/" + $0 }) }
+        let failed = lock.withLock { () -> [(String, Int32)] in
+            var failed: [(String, Int32)] = []
+            // One another thread unmarked meanwhile is no longer in `unsynced`: its unlink is done.
+            for name in names where unsynced.contains(name) {
+                if unlink(unsyncedMarker(name)) == 0 || errno == ENOENT {
+                    unsynced.remove(name)
+                } else {
+                    failed.append((name, errno))
+                }
+            }
+            return failed
         }
         try StagingArea.syncDirectory(incomingFolder)
+        if let (name, code) = failed.first {
+            throw FileStoreError(code: code, what: "cannot remove \(unsyncedMarker(name)) (\(failed.count) marker(s) in all)")
+        }
     }
 
     /// Makes the instances of a study that this node's retrieval placed unsynced durable, with
@@ -67,6 +82,7 @@ extension StagingArea {
     public func syncRetrievedStudy(studyInstanceUID: String, project: String? = nil) throws {
         let key = StagingArea.key(study: studyInstanceUID, project: routing == nil ? nil : project)
         let sealed = lock.withLock { sealUnsyncedLocked { StagingArea.studyKey(ofStagingFolder: $0) == key } }
+        guard sync else { return }
         try syncSealed(sealed)
     }
 
@@ -76,6 +92,7 @@ extension StagingArea {
         let quiet = lock.withLock {
             sealUnsyncedLocked { name in lastArrival[name].map { now.timeIntervalSince($0) >= stableAge } ?? false }
         }
+        guard !quiet.isEmpty else { return }
         do {
             try syncSealed(quiet)
         } catch let e as FileStoreError {
