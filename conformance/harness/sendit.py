@@ -2,6 +2,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 
 from .children import Child
@@ -47,7 +48,18 @@ class Sendit:
             self.child.kill()
             with open(self.log_path, errors="replace") as f:
                 raise RuntimeError("sendit serve did not start: " + f.read()[-800:])
+        # The DICOM listener logs first; the web app may take a moment more on a loaded machine.
+        # Wait for it too (without failing: a test may mean the web app not to come up).
+        if self.env.get("HTTP_ENABLED", "true").lower() not in ("false", "0", "no", "off") and self.http_port:
+            wait_for(lambda: self.web_accepts() or not self.child.running(), self.START_TIMEOUT, 0.05)
         return self
+
+    def web_accepts(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.http_port), timeout=0.5):
+                return True
+        except OSError:
+            return False
 
     def running(self):
         return self.child is not None and self.child.running()
