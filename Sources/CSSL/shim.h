@@ -47,4 +47,12 @@ static inline int sendit_tls_subject(X509 *cert, char *buffer, int size) {
 static inline int sendit_tls_common_name(X509 *cert, char *buffer, int size) {
     return X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buffer, size);
 }
+
+/// The name of the context's `index`-th cipher in its order of preference (TLS 1.3 suites
+/// first), or NULL past the last.
+static inline const char *sendit_tls_cipher_name(SSL_CTX *ctx, int index) {
+    STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(ctx);
+    if (ciphers == NULL || index < 0 || index >= sk_SSL_CIPHER_num(ciphers)) return NULL;
+    return SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, index));
+}
 #endif

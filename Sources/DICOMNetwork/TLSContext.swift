@@ -10,7 +10,7 @@ import CSSL
 public final class TLSContext: @unchecked Sendable {
     /// TLS 1.2: ECDHE (and DHE) key exchange with AES-GCM or ChaCha20-Poly1305 only (BCP 195
     /// section 4.2), AES-128-GCM first.
-    public static let cipherList = "ECDHE+AES128GCM:ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AES128GCM:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL:!PSK:!SRP"
+    public static let cipherList = "ECDHE+AES128+AESGCM:ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AES128+AESGCM:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL:!PSK:!SRP"
     /// TLS 1.3: OpenSSL's three default suites (all AEAD, all BCP 195 allows), AES-128-GCM first
     /// rather than OpenSSL's AES-256-GCM: as strong for DICOM's purposes (RFC 9325 section 4.2
     /// recommends both) and about a third cheaper per byte, on both sides. A server that
@@ -106,6 +106,14 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw NetworkError.tls("the private key \(key) does not belong to the certificate \(certificate)")
         }
+    }
+
+    /// The cipher suites this context offers or accepts, in its order of preference (OpenSSL's
+    /// names; TLS 1.3's first).
+    var cipherNames: [String] {
+        var names: [String] = []
+        while let name = sendit_tls_cipher_name(context, Int32(names.count)) { names.append(String(cString: name)) }
+        return names
     }
 
     /// OpenSSL's error queue, emptied, as one line ("" if empty).
