@@ -115,8 +115,13 @@ extension StagingArea {
             var isFolder: ObjCBool = false
             guard let key = StagingArea.studyKey(ofStagingFolder: name),
                   FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else { continue }
+            // Whatever is there goes (a stray sub-folder too: the node must still start).
             for file in try FileManager.default.contentsOfDirectory(atPath: folder) {
-                guard unlink(folder + "/" + file) == 0 else { throw FileStoreError(code: errno, what: "cannot remove \(folder)/\(file)") }
+                do {
+                    try FileManager.default.removeItem(atPath: folder + "/" + file)
+                } catch {
+                    throw FileStoreError(code: EIO, what: "cannot remove \(folder)/\(file): \(error)")
+                }
                 discarded.append(folder + "/" + file)
             }
             rmdir(folder)

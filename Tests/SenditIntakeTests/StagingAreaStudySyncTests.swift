@@ -157,6 +157,23 @@ import Testing
         #expect(try markers(f).count == 1)
     }
 
+    /// Nothing the node writes makes a sub-folder there, but a marked folder holding one (a
+    /// person's copy, say) must not keep the node from starting: it goes with the rest.
+    @Test func aMarkedFolderWithAStraySubFolderIsDiscardedAndTheNodeStarts() throws {
+        let f = try IntakeFixture()
+        let (first, _) = try staging(f)
+        let placed = try receive(first, f, study: "1.2.9", sop: "1.2.9.1", .withItsStudy)
+        let folder = (placed as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder + "/stray", withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: folder + "/stray/x", contents: Data("x".utf8)))
+        first.unlock()
+
+        let (restarted, _) = try staging(f)
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(Set(restarted.discarded) == [placed, folder + "/stray"])
+        #expect(try markers(f).isEmpty)
+    }
+
     @Test func aNodeThatSyncsNothingDefersNothing() throws {
         let f = try IntakeFixture()
         let (staging, _) = try staging(f, sync: false)
