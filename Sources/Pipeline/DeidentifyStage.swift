@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Synchronization
 import SenditIndex
+import SenditIntake
 
 /// The de-identify stage: each PROCESSING image of the series is de-identified with the
 /// series' identifiers, checked by the PHI gate and placed in the outbox; then it is
@@ -38,6 +39,9 @@ public struct DeidentifyStage: StageHandler {
     public var patientOfImage: (@Sendable (DataSet) -> String)?
     /// Where the recorded outcomes are counted (by default the process's metrics system).
     public var metrics = PipelineMetrics()
+    /// Where originals indexed before their study was quiet are now (`sendit serve` with
+    /// IMPORT_BEFORE_QUIET); nil: paths are read as given.
+    public var stagingPaths: StagingPaths?
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
@@ -93,14 +97,19 @@ public struct DeidentifyStage: StageHandler {
         try ParallelWork.forEach(images.count, workers: concurrency) { n in
             if n % 50 == 49 { try job.keepAlive() }
             let image = images[n]
-            let outcome = try copies.make(image.path, applyRules: !released.contains(image.id ?? -1)) { ds in
-                if let patientOfImage, let seriesPatient, patientOfImage(ds) != seriesPatient {
-                    throw Deidentifier.Refusal(reason: "this image's patient is not its series' (two patients under one "
-                        + "SeriesInstanceUID): it is not given the other patient's identifiers; have it sent again under "
-                        + "a series of its own")
+            let make = { (path: String) in
+                try copies.make(path, applyRules: !released.contains(image.id ?? -1)) { ds in
+                    if let patientOfImage, let seriesPatient, patientOfImage(ds) != seriesPatient {
+                        throw Deidentifier.Refusal(reason: "this image's patient is not its series' (two patients under one "
+                            + "SeriesInstanceUID): it is not given the other patient's identifiers; have it sent again under "
+                            + "a series of its own")
+                    }
+                    return identifiers
                 }
-                return identifiers
             }
+            // An original indexed before its study was quiet is read where it is now (its
+            // staging folder may have been finished since the job began), no rename meanwhile.
+            let outcome = try stagingPaths.map { try $0.reading(image.path, make) } ?? make(image.path)
             pending.withLock { $0.outcomes.append((outcome, image)) }
             try flush(false)
         }

@@ -3,6 +3,7 @@ import DICOMFile
 import Deidentify
 import Foundation
 import SenditIndex
+import SenditIntake
 import RemoteServices
 
 /// The identify stage: gets the series' replacement identifiers (patient and study codes, date
@@ -41,6 +42,9 @@ public struct IdentifyStage: StageHandler {
     /// namespace, so one research ID (a lookup table's) can stand in two projects. Empty for
     /// the default project (its claims as before there were projects).
     public var claimNamespace = ""
+    /// Where originals indexed before their study was quiet are now (`sendit serve` with
+    /// IMPORT_BEFORE_QUIET); nil: paths are read as given.
+    public var stagingPaths: StagingPaths?
 
     public init(provider: any IdentifiersProvider, hash: KeyedHash, fields: IdentifiersRequest.Fields = .init()) {
         self.provider = provider
@@ -148,10 +152,17 @@ public struct IdentifyStage: StageHandler {
         return value.isEmpty ? nil : digest(hash, "search-value", value)
     }
 
+    /// An original's header, read where its file is now (its staging folder may have been
+    /// finished since its path was handed out).
+    func read(_ path: String) throws -> Part10File {
+        guard let stagingPaths else { return try Part10File.read(path: path, options: .headerOnly) }
+        return try stagingPaths.reading(path) { try Part10File.read(path: $0, options: .headerOnly) }
+    }
+
     func request(_ path: String) throws -> IdentifiersRequest {
         let header: Part10File
         do {
-            header = try Part10File.read(path: path, options: .headerOnly)
+            header = try read(path)
         } catch {
             throw StageError.permanent("identify: cannot read \(path): \(error)")
         }
@@ -218,7 +229,7 @@ public struct IdentifyStage: StageHandler {
     func verifyLegacy(_ row: Known, database: any IndexStore) throws -> String? {
         let paths = try database.imagePaths(seriesId: row.seriesId, limit: 3)
         for path in paths {
-            guard let header = try? Part10File.read(path: path, options: .headerOnly) else { continue }
+            guard let header = try? read(path) else { continue }
             let request = IdentifiersRequest(dataSet: header.dataSet, fields: fields)
             if request.hasUndecodableID { return nil }
             try adopt(row, request: request, database: database)

@@ -8,6 +8,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var quarantineFolder: String
     /// Seconds a staging folder must be quiet before it is finished.
     public var stableAge: TimeInterval = 60
+    /// Index (then de-identify and send) each instance the receiver acknowledged as it lands,
+    /// before its study is quiet; the stable age then holds only what needs a complete series.
+    public var importBeforeQuiet = true
     /// Seconds between rescans of the data folder.
     public var rescanInterval: TimeInterval = 10
     /// Files per import transaction.

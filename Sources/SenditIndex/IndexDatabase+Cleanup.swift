@@ -98,7 +98,7 @@ extension IndexDatabase {
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.seriesId, i.path, i.size, d.path, d.size, d.seriesInstanceUID FROM image AS i
             LEFT JOIN deidentified AS d ON d.imageId = i.id
-            WHERE i.status = \(ImageStatus.done.sql) AND i.updatedAt <= ?
+            WHERE i.status = \(ImageStatus.done.sql) AND i.staged = 0 AND i.updatedAt <= ?
             AND (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.state IN \(DeliveryProgress.final)
                  AND v.destination IN (\(marks))) = ?
             \(skipping.isEmpty ? "" : "AND i.id NOT IN (\(skipping.sorted().map(String.init).joined(separator: ",")))")

@@ -79,7 +79,8 @@ extension IndexDatabase {
     }
 
     func unfinishedImages(_ db: Database, seriesId: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND status IN \([ImageStatus.new, .processing].sqlList)",
+        // An image still in a staging folder: its study is arriving, the series not complete.
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM image WHERE seriesId = ? AND (status IN \([ImageStatus.new, .processing].sqlList) OR staged = 1)",
                          arguments: [seriesId]) ?? 0
     }
 

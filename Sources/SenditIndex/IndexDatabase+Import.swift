@@ -23,6 +23,14 @@ public struct ImportedImage: Sendable, Equatable {
     public var receivedAt: Date?
     /// The project routing chose ("default" on a node without projects).
     public var project: String = ImportedImage.defaultProject
+    /// Imported from a staging folder still being written (its study not quiet yet): recorded
+    /// only if the instance is new to its project (anything else waits for the folder's import
+    /// once it is finished), and kept out of what needs a complete series (verification,
+    /// volumes, clean-up) until the folder is finished (`finishStagingRename`).
+    public var staged = false
+    /// With `staged`: the file replaced an earlier copy at the same path (the instance was sent
+    /// again while its study was arriving); an image recorded from that path is taken again.
+    public var replacedInPlace = false
     /// The project of a node without projects, and of every image indexed before there were any.
     public static let defaultProject = "default"
 
@@ -169,6 +177,23 @@ extension IndexDatabase {
             """)
         if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID, h.project]) {
             let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
+            if h.staged {
+                // Before its folder is finished, only a copy re-sent to the same path is taken
+                // again; every other case waits for the folder's import.
+                guard path == h.path && h.replacedInPlace else { return nil }
+                let seriesId = try self.seriesId(db, h, now: now, cache: &series)
+                try db.execute(sql: """
+                    UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, size = ?, status = ?, staged = 1,
+                    statusReason = NULL, updatedAt = ?, receivedAt = ? WHERE id = ?
+                    """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.size, ImageStatus.new.rawValue, nowValue,
+                                     h.receipt(importedAt: now), id])
+                try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [id])
+                try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
+                                reason: "sent again while its study was arriving: \(h.path) replaced in place", at: now).insert(db)
+                counts.replaced += 1
+                counts.bytes += h.size
+                return seriesId
+            }
             if path == h.path && size == h.size {
                 counts.duplicates += 1
                 return nil
@@ -204,11 +229,11 @@ extension IndexDatabase {
         let seriesId = try self.seriesId(db, h, now: now, cache: &series)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO image (seriesId, sopInstanceUID, sopClassUID, transferSyntaxUID, path, size, status, createdAt, updatedAt,
-                               receivedAt)
-            VALUES (?, ?, ?, ?, ?, ?, \(ImageStatus.new.sql), ?, ?, ?)
+                               receivedAt, staged)
+            VALUES (?, ?, ?, ?, ?, ?, \(ImageStatus.new.sql), ?, ?, ?, ?)
             """)
         try insert.execute(arguments: [seriesId, h.sopInstanceUID, h.sopClassUID, h.transferSyntaxUID, h.path, h.size, nowValue, nowValue,
-                                       h.receipt(importedAt: now)])
+                                       h.receipt(importedAt: now), h.staged])
         let event = try db.cachedStatement(sql: """
             INSERT INTO event (entity, entityId, fromStatus, toStatus, reason, at) VALUES ('image', ?, NULL, \(ImageStatus.new.sql), ?, ?)
             """)

@@ -474,6 +474,20 @@ extension IndexDatabase {
         // One study, series or instance in several projects at once: keys per project
         // (IndexMigrations+ProjectKeys.swift).
         m.registerMigration("v17-project-keys") { db in try IndexDatabase.migrateToProjectKeys(db) }
+        // Images indexed while their staging folder is still being written (`staged` 1: imported
+        // before their study was quiet); a folder's rename recorded before it is done, so a
+        // kill between the rename and the paths' update is finished at start-up.
+        m.registerMigration("v18-staged-images") { db in
+            try db.execute(sql: """
+                ALTER TABLE image ADD COLUMN staged INTEGER NOT NULL DEFAULT 0 CHECK (staged IN (0, 1));
+                CREATE INDEX image_staged_path ON image(path) WHERE staged = 1;
+                CREATE TABLE stagingRename (
+                    fromFolder TEXT PRIMARY KEY,
+                    toFolder TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                """)
+        }
         return m
     }
 

@@ -36,6 +36,12 @@ public protocol IndexStore: AnyObject, Sendable {
     func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement, sameDataSet: (String, ImportedImage) -> Bool,
                       firstStage: String?, maxAttempts: Int, queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws
+    func recordStagingRename(from: String, to: String, now: Date) throws
+    @discardableResult
+    func finishStagingRename(from: String, to: String, firstStage: String?, maxAttempts: Int, now: Date) throws -> Int
+    func stagingRenames() throws -> [(from: String, to: String)]
+    func dropStagingRename(from: String) throws
+    func stagedImageCount() throws -> Int
     func importedFolders(paths: [String]) throws -> [String: ImportedFolderRecord]
     func pendingQuarantineMoves() throws -> [QuarantineRecord]
     func finishQuarantineMove(id: Int64?, movedTo: String, reason: String) throws

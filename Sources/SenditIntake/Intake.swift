@@ -47,6 +47,13 @@ public final class Intake: @unchecked Sendable {
     /// goes on, the data folder is rescanned at once. Set before `startWatching()`.
     public var pausedBecause: @Sendable () -> String? = { nil }
     private var watcher: FolderWatcher?
+    /// Set (before `prepare()`) to index the receiver's instances as they land, before their
+    /// study is quiet (the staging area must collect them: `StagingArea.collectsLanded`); the
+    /// stages that read originals read them through the same `StagingPaths`. Nil: a staging
+    /// folder is indexed once finished, as any folder.
+    public var stagingPaths: StagingPaths?
+    /// A finished folder's rename not yet recorded in the index: retried at the next turn.
+    private var renamesToRecover = false
 
     /// `prepare()`, then `startWatching()`.
     public func start() throws {
@@ -62,6 +69,58 @@ public final class Intake: @unchecked Sendable {
         if moves.moved > 0 { logger.notice("finished quarantine moves interrupted by a stop", metadata: ["files": "\(moves.moved)"]) }
         for problem in moves.leftInPlace { logger.warning("a quarantined file could not be moved", metadata: ["problem": "\(problem)"]) }
         watcher = try FolderWatcher(folder: dataFolder)
+        try recoverRenames()
+    }
+
+    /// Finishes what a kill left between a staging folder's rename and its record in the index:
+    /// renamed (the staging folder gone, the finished one there): the images' paths are moved;
+    /// not renamed: the intent is dropped (the folder is finished later, perhaps under another
+    /// name). Also at each turn after a record failed.
+    func recoverRenames() throws {
+        let database = importer.database
+        for (from, to) in try database.stagingRenames() {
+            let fromThere = FileManager.default.fileExists(atPath: from), toThere = FileManager.default.fileExists(atPath: to)
+            if fromThere {
+                try database.dropStagingRename(from: from)
+                continue
+            }
+            if !toThere {
+                logger.warning("a finished staging folder is gone; its images are recorded under its finished name and fail when read",
+                               metadata: ["staging_folder": "\(from)", "finished_as": "\(to)"])
+            }
+            let moved = try database.finishStagingRename(from: from, to: to, firstStage: importer.firstStage,
+                                                         maxAttempts: importer.maxAttempts, now: Date())
+            logger.notice("finished recording a staging folder's rename interrupted by a stop or an error",
+                          metadata: ["staging_folder": "\(from)", "finished_as": "\(to)", "images": "\(moved)"])
+            if moved > 0 { jobsQueued() }
+        }
+    }
+
+    /// How finished staging folders are recorded when their instances are indexed early.
+    private var renames: StagingRenames? {
+        guard let stagingPaths else { return nil }
+        let importer = importer
+        return StagingRenames(paths: stagingPaths, willRename: { from, to in
+            try importer.database.recordStagingRename(from: from, to: to, now: Date())
+        }, didRename: { from, to in
+            try importer.database.finishStagingRename(from: from, to: to, firstStage: importer.firstStage,
+                                                      maxAttempts: importer.maxAttempts, now: Date())
+        })
+    }
+
+    /// Indexes what the receiver placed since the last turn (`stagingPaths` set).
+    func importLanded(_ landed: [StagingArea.Landed]) {
+        guard !landed.isEmpty else { return }
+        do {
+            let report = try importer.importStaged(landed)
+            if report.series > 0 { jobsQueued() }
+        } catch {
+            // Not lost: the folder's import once it is finished takes them.
+            if errorLog.shouldLog("staged: \(error)") {
+                logger.error("cannot index arriving instances now; they are indexed when their study is finished (logged once a minute)",
+                             metadata: ["instances": "\(landed.count)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Starts the intake's thread (after `prepare()`); its end is reported to `onLoopEnd`.
@@ -97,7 +156,22 @@ public final class Intake: @unchecked Sendable {
             }
             var candidates: [String] = [], ours = Set<String>()
             if let staging {
-                let (done, errors) = staging.finishQuietFolders(stableAge: stableAge)
+                if stagingPaths != nil {
+                    importLanded(staging.drainLanded())
+                    if renamesToRecover {
+                        do {
+                            try recoverRenames()
+                            renamesToRecover = false
+                        } catch {
+                            if errorLog.shouldLog("recover: \(error)") {
+                                logger.error("cannot record a finished staging folder (retried; logged once a minute)",
+                                             metadata: ["error": "\(error)"])
+                            }
+                        }
+                    }
+                }
+                let (done, errors) = staging.finishQuietFolders(stableAge: stableAge, renames: renames)
+                if stagingPaths != nil && !errors.isEmpty { renamesToRecover = true }
                 for error in errors where errorLog.shouldLog("\(error)") {
                     logger.error("cannot finish a staging folder (retried; logged once a minute)", metadata: ["error": "\(error)"])
                 }

@@ -45,6 +45,25 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// instances arrived since (and found in its staging folder then), until it is complete.
     private var expected: [String: (count: Int, arrived: Set<String>)] = [:]
 
+    /// Collect the instances placed (acknowledged ones only: never a retrieval's unsynced
+    /// ones) for `drainLanded`, so the intake indexes them before their study is quiet.
+    public var collectsLanded = false
+    /// An instance placed in a staging folder, for the intake's import before the study is
+    /// quiet. `replaced`: it replaced a copy of the same instance at that path.
+    public struct Landed: Equatable, Sendable {
+        public let path: String
+        public let replaced: Bool
+    }
+    private var landed: [Landed] = []
+
+    /// The instances placed since the last call, in order (`collectsLanded`).
+    public func drainLanded() -> [Landed] {
+        lock.withLock {
+            defer { landed = [] }
+            return landed
+        }
+    }
+
     /// What start-up found in .incoming: complete instances moved into their staging folders,
     /// and incomplete ones removed.
     public internal(set) var recovered: [String] = []
@@ -210,9 +229,25 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// A quiet folder holding instances not yet synced (a retrieval's) is sealed (what arrives
     /// for its study meanwhile goes to a new folder), synced outside the lock and its marker
     /// removed durably first; one whose sync failed stays as it is, to be tried again.
-    public func finishQuietFolders(stableAge: TimeInterval, now: Date = Date()) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
-        var finished: [FinishedFolder] = [], errors: [FileStoreError] = []
+    ///
+    /// `renames`: when instances may be indexed before their study is quiet, what records each
+    /// rename in the index (`willRename` before it, `didRename` after it) and keeps their paths
+    /// valid meanwhile; nil: the folders are only renamed.
+    public func finishQuietFolders(stableAge: TimeInterval, now: Date = Date(),
+                                   renames: StagingRenames? = nil) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
+        var errors: [FileStoreError] = []
         syncQuietUnsynced(stableAge: stableAge, now: now, errors: &errors)
+        guard let renames else { return (finishQuietLocked(stableAge: stableAge, now: now, renames: nil, errors: &errors), errors) }
+        let finished = renames.paths.renaming { () -> ([FinishedFolder], [(from: String, to: String)]) in
+            let finished = finishQuietLocked(stableAge: stableAge, now: now, renames: renames, errors: &errors)
+            return (finished, finished.map { ($0.from, $0.to) })
+        }
+        return (finished, errors)
+    }
+
+    private func finishQuietLocked(stableAge: TimeInterval, now: Date, renames: StagingRenames?,
+                                   errors: inout [FileStoreError]) -> [FinishedFolder] {
+        var finished: [FinishedFolder] = []
         lock.lock()
         defer { lock.unlock() }
         for (name, last) in lastArrival.sorted(by: { $0.key < $1.key }) {
@@ -224,10 +259,29 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             var attempt = 1
             while true {
                 let to = dataFolder + "/" + key + (attempt == 1 ? "" : "-\(attempt)")
+                if let renames {
+                    do {
+                        try renames.willRename(from, to)
+                    } catch {
+                        errors.append(FileStoreError(code: EIO, what: "cannot record the finishing of \(from) in the index: \(error)"))
+                        break
+                    }
+                }
                 let e = StagingArea.renameNoReplace(from, to)
                 if e == 0 {
                     finished.append(FinishedFolder(from: from, to: to))
                     forgetLocked(name, key: key)
+                    if let renames {
+                        do {
+                            // The rename durable before the index says it happened.
+                            if sync { try StagingArea.syncDirectory(dataFolder) }
+                            try renames.didRename(from, to)
+                        } catch {
+                            finished.removeLast()
+                            errors.append(FileStoreError(code: EIO, what: "\(from) finished as \(to), not yet recorded in the index "
+                                                         + "(retried): \(error)"))
+                        }
+                    }
                     break
                 }
                 if (e == EEXIST || e == ENOTEMPTY) && attempt < 10_000 {
@@ -245,7 +299,7 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         if sync && !finished.isEmpty {
             do { try StagingArea.syncDirectory(dataFolder) } catch let e as FileStoreError { errors.append(e) } catch {}
         }
-        return (finished, errors)
+        return finished
     }
 
     private var lockFD: Int32 = -1
@@ -343,8 +397,11 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             let folder = dataFolder + "/" + name
             let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if deferred { try markUnsyncedLocked(name) }
+            let collect = collectsLanded && !deferred
+            let replacing = collect && access(final, F_OK) == 0
             if rename(path, final) == 0 {
                 lastArrival[name] = Date()
+                if collect { landed.append(Landed(path: final, replaced: replacing)) }
                 if expected[key] != nil {
                     expected[key]!.arrived.insert(StagingArea.fileName(for: sopInstanceUID))
                     _ = completeLocked(key)

@@ -150,6 +150,7 @@ extension NodeConfiguration {
             r.refuse(.quarantineFolder, "must not be inside DATA_FOLDER (it would be imported as a finished folder); \(r.mention(.dataFolder))")
         }
         p.stableAge = r.seconds(.stableAge)
+        p.importBeforeQuiet = r.boolean(.importBeforeQuiet)
         p.rescanInterval = r.seconds(.rescanInterval)
         p.importBatch = r.integer(.importBatch)
         if let workers = r.value(.workers, { text -> Int? in

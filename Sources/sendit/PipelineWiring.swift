@@ -19,6 +19,9 @@ struct PipelineWiring {
     /// The projects' routing in force (nil: no projects); SIGHUP replaces what it holds.
     let routing: ProjectRouting?
     let reloadable = Reloadable()
+    /// Where originals indexed before their study was quiet are now (IMPORT_BEFORE_QUIET): the
+    /// intake renames their staging folders through it, the stages read them through it.
+    let stagingPaths = StagingPaths()
     /// The stages before sending, first first, and the status each holds its images in.
     static let processingStages = ["identify", "deidentify"]
     static let workingStatuses: [String: ImageStatus] = ["identify": .processing, "deidentify": .processing]
@@ -155,6 +158,8 @@ struct PipelineWiring {
         }
         if let name = project?.name, name != ImportedImage.defaultProject { identify.claimNamespace = "project " + name + ": " }
         deidentify.patientOfImage = identify.patientOfImage
+        identify.stagingPaths = stagingPaths
+        deidentify.stagingPaths = stagingPaths
         return [identify, deidentify]
     }
 

@@ -191,6 +191,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             intake = Intake(dataFolder: configuration.dataFolder, staging: staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
+            // IMPORT_BEFORE_QUIET: what the receiver acknowledges is indexed as it lands (not with
+            // --receive-only, whose intake never runs).
+            if pipeline.configuration.importBeforeQuiet && !receiveOnly {
+                staging.collectsLanded = true
+                intake.stagingPaths = pipeline.stagingPaths
+            }
             try intake.prepare()
             // DISK_MIN_FREE: below it the listener refuses associations and C-STOREs, and the
             // intake and the de-identification workers wait; sending and clean-up go on (they

@@ -34,6 +34,7 @@ enum Setting: String, CaseIterable, Sendable {
     case database = "DATABASE"
     case quarantineFolder = "QUARANTINE_FOLDER"
     case stableAge = "STABLE_AGE"
+    case importBeforeQuiet = "IMPORT_BEFORE_QUIET"
     case rescanInterval = "RESCAN_INTERVAL"
     case importBatch = "IMPORT_BATCH"
     case workers = "WORKERS"
@@ -206,6 +207,7 @@ enum Setting: String, CaseIterable, Sendable {
             Declaration(kind: .path(optional: false), defaultValue: "./var/quarantine",
                         help: "where files that cannot be imported are moved (not inside DATA_FOLDER)")
         case .stableAge: Declaration(kind: .seconds, defaultValue: "60", help: "seconds without a new instance before a received study is finished")
+        case .importBeforeQuiet: Declaration(kind: .boolean, defaultValue: "true", help: "index, de-identify and send each received instance as it lands; STABLE_AGE then holds only verification, Google volumes, clean-up and the folder's final name")
         case .rescanInterval: Declaration(kind: .seconds, defaultValue: "10", help: "seconds between rescans of the data folder (besides inotify)")
         case .importBatch: Declaration(kind: .integer(1...100_000), defaultValue: "2000", help: "files per import transaction")
         case .workers:

@@ -56,6 +56,11 @@ public struct IndexContents {
     public func series() throws -> [SeriesRecord] { try database.writer.read { try SeriesRecord.order(Column("id")).fetchAll($0) } }
 
     /// Every status change, in the order recorded.
+    /// Sets an image's status directly (a test's shortcut past the stages).
+    public func setStatus(imageId: Int64, _ status: ImageStatus) throws {
+        try database.writer.write { try $0.execute(sql: "UPDATE image SET status = ? WHERE id = ?", arguments: [status.rawValue, imageId]) }
+    }
+
     public func events() throws -> [EventRecord] { try database.writer.read { try EventRecord.order(Column("id")).fetchAll($0) } }
 
     public func deliveries() throws -> [DeliveryRecord] {
