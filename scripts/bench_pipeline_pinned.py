@@ -103,8 +103,8 @@ CONTENDERS = {
               "sendit send --associations {associations} straight into the destination, timed to its exit"),
     "sendit": ("sendit end to end", run_sendit,
                "storescu -> sendit serve -> the destination (Basic Profile + default options, PHI gate, fsync, "
-               "SQLite index, SEND_ASSOCIATIONS={associations}; timed until every image is DONE, i.e. verified "
-               "at the destination through its REST API, minus STABLE_AGE 1 s)"),
+               "SQLite index, SEND_ASSOCIATIONS={associations}; timed until every image is stored at the "
+               "destination and DONE, i.e. verified there through its REST API, minus STABLE_AGE 1 s)"),
     "orthanc": ("Orthanc alone", run_orthanc_alone,
                 "storescu -> Orthanc A (CPU 0), /studies/{id}/anonymize, /modalities/b/store -> the destination "
                 "(serial; timed until the store answered and the destination counts every instance)"),
@@ -254,10 +254,10 @@ def report(args, ctx, results, n, groups, load_before, load_after):
         "with taskset; the driver, and so sendit, storescu, storescp, dcmodify and Orthanc A, pinned to CPU %d "
         "(sendit's WORKERS=auto counts the cores its affinity allows: 1)"
         % (DESTINATION_CPU, OTHERS_CPU),
-        "end to end: from the first sender's start to the last image at the destination (sendit: verified "
-        "there, by sendit's own records: every image DONE in its index; the others: the destination's "
-        "/statistics CountInstances, checked for sendit too); sendit's minus its STABLE_AGE of 1 s, the wait "
-        "for the last study to be quiet; x limit: median img/s over the limit's",
+        "end to end: from the first sender's start to the last image at the destination (sendit: by its own "
+        "records, every image stored there (SENT) and verified (DONE), the verification's time minus STABLE_AGE "
+        "1 s, the wait for the last study to be quiet, but never before the last image was stored; the others: "
+        "the destination's /statistics CountInstances, checked for sendit too); x limit: median img/s over the limit's",
         "%d storescu process%s (TCP_NODELAY=1) at once, each sending whole studies in order (study i to "
         "sender i mod %d); the dcmtk chain sends its modified files back out by as many at once (so into the "
         "destination over %d association%s at once; sendit send over %d; sendit serve over up to SEND_WORKERS "

@@ -26,11 +26,8 @@ public struct ImportedImage: Sendable, Equatable {
     /// Imported from a staging folder still being written (its study not quiet yet): recorded
     /// only if the instance is new to its project (anything else waits for the folder's import
     /// once it is finished), and kept out of what needs a complete series (verification,
-    /// volumes, clean-up) until the folder is finished (`finishStagingRename`).
+    /// volumes, clean-up) until that import is complete (`recordImportedFolder`).
     public var staged = false
-    /// With `staged`: the file replaced an earlier copy at the same path (the instance was sent
-    /// again while its study was arriving); an image recorded from that path is taken again.
-    public var replacedInPlace = false
     /// The project of a node without projects, and of every image indexed before there were any.
     public static let defaultProject = "default"
 
@@ -102,6 +99,8 @@ public struct ImportCounts: Sendable, Equatable {
     public var replaced = 0
     public var duplicates = 0
     public var quarantined = 0
+    /// Copies of staged images from another folder: left for a later import of their folder.
+    public var deferred = 0
     /// The bytes of the added and replaced images.
     public var bytes: Int64 = 0
     /// Series that got new or replaced images.
@@ -138,6 +137,14 @@ extension IndexDatabase {
     public func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement,
                              sameDataSet: (String, ImportedImage) -> Bool, firstStage: String?, maxAttempts: Int,
                              queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts {
+        try recordImport(entries, placement: placement, sameDataSet: sameDataSet, firstStage: firstStage, maxAttempts: maxAttempts,
+                         queueing: queueing, reason: reason, importing: nil, now: now)
+    }
+
+    /// `importing`: the folder being imported, whose staged images its files may replace.
+    public func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement,
+                             sameDataSet: (String, ImportedImage) -> Bool, firstStage: String?, maxAttempts: Int,
+                             queueing: Set<Int64>, reason: String, importing: String?, now: Date) throws -> ImportCounts {
         try writer.write { db in
             var counts = ImportCounts()
             var series: [String: Int64] = [:]
@@ -145,7 +152,7 @@ extension IndexDatabase {
             for entry in entries {
                 switch entry {
                 case .image(let image, let earlier):
-                    if let id = try record(db, image, earlier, sameDataSet: sameDataSet, now: now, nowValue: nowValue,
+                    if let id = try record(db, image, earlier, sameDataSet: sameDataSet, importing: importing, now: now, nowValue: nowValue,
                                            series: &series, counts: &counts) {
                         counts.series.insert(id)
                     }
@@ -170,29 +177,24 @@ extension IndexDatabase {
     /// common case (a new instance) is one lookup and two inserts through cached statements:
     /// this loop is the import's hot path.
     private func record(_ db: Database, _ h: ImportedImage, _ comparison: EarlierCopy?, sameDataSet: (String, ImportedImage) -> Bool,
+                        importing: String?,
                         now: Date, nowValue: DatabaseValue, series: inout [String: Int64], counts: inout ImportCounts) throws -> Int64? {
         let find = try db.cachedStatement(sql: """
-            SELECT i.id, i.path, i.size, i.status FROM image AS i JOIN series AS s ON s.id = i.seriesId
+            SELECT i.id, i.path, i.size, i.status, i.staged FROM image AS i JOIN series AS s ON s.id = i.seriesId
             WHERE i.sopInstanceUID = ? AND s.project = ?
             """)
         if let existing = try Row.fetchOne(find, arguments: [h.sopInstanceUID, h.project]) {
             let id: Int64 = existing[0], path: String = existing[1], size: Int64 = existing[2], status: String = existing[3]
-            if h.staged {
-                // Before its folder is finished, only a copy re-sent to the same path is taken
-                // again; every other case waits for the folder's import.
-                guard path == h.path && h.replacedInPlace else { return nil }
-                let seriesId = try self.seriesId(db, h, now: now, cache: &series)
-                try db.execute(sql: """
-                    UPDATE image SET seriesId = ?, sopClassUID = ?, transferSyntaxUID = ?, size = ?, status = ?, staged = 1,
-                    statusReason = NULL, updatedAt = ?, receivedAt = ? WHERE id = ?
-                    """, arguments: [seriesId, h.sopClassUID, h.transferSyntaxUID, h.size, ImageStatus.new.rawValue, nowValue,
-                                     h.receipt(importedAt: now), id])
-                try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [id])
-                try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
-                                reason: "sent again while its study was arriving: \(h.path) replaced in place", at: now).insert(db)
-                counts.replaced += 1
-                counts.bytes += h.size
-                return seriesId
+            let staged: Bool = existing[4]
+            // Before its folder is finished, only a new instance is taken; every other case
+            // waits for the folder's import.
+            if h.staged { return nil }
+            // A staged image (its file in a staging folder still being written, or in a finished
+            // folder not yet imported whole) is decided by its own folder's import: a copy from
+            // elsewhere waits (the folder is imported again later).
+            if staged && !(importing.map { PathRange(folder: $0).contains(path) } ?? false) {
+                counts.deferred += 1
+                return nil
             }
             if path == h.path && size == h.size {
                 counts.duplicates += 1
@@ -220,6 +222,8 @@ extension IndexDatabase {
             try db.execute(sql: "DELETE FROM otherCopy WHERE path = ?", arguments: [h.path])
             // What destinations had was the older copy: the new one is delivered (and verified) again.
             try db.execute(sql: "DELETE FROM delivery WHERE imageId = ?", arguments: [id])
+            // A person's release was of the older copy's pixels: the new one is judged again.
+            try db.execute(sql: "DELETE FROM released WHERE imageId = ?", arguments: [id])
             try EventRecord(entity: "image", entityId: id, from: status, to: ImageStatus.new.rawValue,
                             reason: "replaced by a newer copy with a different data set: \(h.path) (was \(path))", at: now).insert(db)
             counts.replaced += 1
@@ -277,9 +281,21 @@ extension IndexDatabase {
     /// Records that a folder was imported whole, as it was before the walk (so a rescan skips
     /// it while unchanged), with its event.
     public func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws {
+        try recordImportedFolder(folder, reason: reason, releasingStaged: nil, maxAttempts: 1)
+    }
+
+    public func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String, releasingStaged firstStage: String?,
+                                     maxAttempts: Int) throws {
         try writer.write { db in
             try folder.save(db)
             try EventRecord(entity: "folder", entityId: nil, from: nil, to: "IMPORTED", reason: reason, at: folder.at).insert(db)
+            let series = try releaseStaged(db, folder: folder.path)
+            if let firstStage {
+                for id in series {
+                    try SQLiteJobQueue.enqueue(db, seriesId: id, stage: firstStage, maxAttempts: maxAttempts, now: folder.at,
+                                               reason: "its folder was finished and imported whole (\(folder.path))")
+                }
+            }
         }
     }
 

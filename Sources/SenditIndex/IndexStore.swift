@@ -35,10 +35,17 @@ public protocol IndexStore: AnyObject, Sendable {
     func importedCopies(of instances: [InstanceKey]) throws -> [InstanceKey: (path: String, size: Int64)]
     func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement, sameDataSet: (String, ImportedImage) -> Bool,
                       firstStage: String?, maxAttempts: Int, queueing: Set<Int64>, reason: String, now: Date) throws -> ImportCounts
+    func recordImport(_ entries: [ImportEntry], placement: QuarantinePlacement, sameDataSet: (String, ImportedImage) -> Bool,
+                      firstStage: String?, maxAttempts: Int, queueing: Set<Int64>, reason: String, importing: String?,
+                      now: Date) throws -> ImportCounts
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws
+    /// `recordImportedFolder`, and the folder's staged images are staged no longer: each of
+    /// their series gets `firstStage` (which now may verify it, make its volume, clean it up).
+    func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String, releasingStaged firstStage: String?,
+                              maxAttempts: Int) throws
     func recordStagingRename(from: String, to: String, now: Date) throws
     @discardableResult
-    func finishStagingRename(from: String, to: String, firstStage: String?, maxAttempts: Int, now: Date) throws -> Int
+    func finishStagingRename(from: String, to: String, now: Date) throws -> Int
     func stagingRenames() throws -> [(from: String, to: String)]
     func dropStagingRename(from: String) throws
     func stagedImageCount() throws -> Int

@@ -4,19 +4,15 @@ import SenditIndex
 extension FolderImporter {
     /// Indexes instances the receiver placed in staging folders still being written (their
     /// studies not quiet yet), so their series are de-identified and sent as they arrive. Only
-    /// the plain case is taken here: a readable instance new to its project (or one re-sent to
-    /// the same path), recorded `staged`; anything else (unreadable, refused by routing, a copy
-    /// of an instance indexed from elsewhere) waits for the folder's own import once it is
-    /// finished, which decides it as for any folder. Never quarantines, never records a folder.
-    public func importStaged(_ landed: [StagingArea.Landed], now: Date = Date()) throws -> Report {
+    /// the plain case is taken here: a readable instance new to its project, recorded `staged`;
+    /// anything else (unreadable, refused by routing, a copy of an instance already indexed, a
+    /// re-sent copy the staging area placed beside the first) waits for the folder's own import
+    /// once it is finished, which decides it as for any folder. Never quarantines, never records
+    /// a folder.
+    public func importStaged(_ landed: [String], now: Date = Date()) throws -> Report {
         var report = Report(folder: "staging folders")
-        var replaced: [String: Bool] = [:], order: [String] = []
-        for l in landed {
-            if replaced[l.path] == nil { order.append(l.path) }
-            replaced[l.path] = (replaced[l.path] ?? false) || l.replaced
-        }
-        var byFolder: [String: [String]] = [:], folders: [String] = []
-        for path in order {
+        var seen = Set<String>(), byFolder: [String: [String]] = [:], folders: [String] = []
+        for path in landed where seen.insert(path).inserted {
             let folder = (path as NSString).deletingLastPathComponent
             if byFolder[folder] == nil { folders.append(folder) }
             byFolder[folder, default: []].append(path)
@@ -40,14 +36,13 @@ extension FolderImporter {
                     image.receivedAt = Date(timeIntervalSince1970: file.identity.modifiedAt)
                     image.project = FolderImporter.project(of: h, folderProject: project)
                     image.staged = true
-                    image.replacedInPlace = replaced[h.path] ?? false
                     entries.append(.image(image, earlier: nil))
                 }
                 guard !entries.isEmpty else { continue }
                 let counts = try database.recordImport(
                     entries, placement: quarantine.placement, sameDataSet: { _, _ in false },
                     firstStage: firstStage, maxAttempts: maxAttempts, queueing: [],
-                    reason: "instances arriving in \(folder)", now: now)
+                    reason: "instances arriving in \(folder)", importing: nil, now: now)
                 metrics.count(.init(imported: counts.added + counts.replaced, duplicates: 0, quarantined: 0, bytes: counts.bytes))
                 report.added += counts.added
                 report.replaced += counts.replaced

@@ -127,13 +127,15 @@ public struct FolderImporter: Sendable {
                 entries, placement: quarantine.placement,
                 sameDataSet: { oldPath, image in byPath[image.path].map { FolderImporter.sameDataSet(oldPath, $0) } ?? false },
                 firstStage: firstStage, maxAttempts: maxAttempts, queueing: touchedSeries,
-                reason: "new images from \(folder)", now: now)
+                reason: "new images from \(folder)", importing: folder, now: now)
             metrics.count(.init(imported: counts.added + counts.replaced, duplicates: counts.duplicates,
                                 quarantined: counts.quarantined, bytes: counts.bytes))
             report.added += counts.added
             report.replaced += counts.replaced
             report.duplicates += counts.duplicates
             report.quarantined += counts.quarantined
+            // Copies of instances still staged elsewhere: the folder is imported again later.
+            report.deferred += counts.deferred
             touchedSeries.formUnion(counts.series)
         }
         report.series = touchedSeries.count
@@ -143,7 +145,8 @@ public struct FolderImporter: Sendable {
                 ImportedFolderRecord(path: folder, device: before.device, inode: before.inode, modifiedAt: before.modifiedAt,
                                      images: report.added + report.replaced, duplicates: report.duplicates,
                                      quarantined: report.quarantined, at: now),
-                reason: "\(folder): \(report.added) added, \(report.replaced) replaced, \(report.duplicates) duplicates, \(report.quarantined) quarantined")
+                reason: "\(folder): \(report.added) added, \(report.replaced) replaced, \(report.duplicates) duplicates, \(report.quarantined) quarantined",
+                releasingStaged: firstStage, maxAttempts: maxAttempts)
         }
         return report
     }

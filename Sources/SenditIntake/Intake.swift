@@ -47,10 +47,11 @@ public final class Intake: @unchecked Sendable {
     /// goes on, the data folder is rescanned at once. Set before `startWatching()`.
     public var pausedBecause: @Sendable () -> String? = { nil }
     private var watcher: FolderWatcher?
-    /// Set (before `prepare()`) to index the receiver's instances as they land, before their
-    /// study is quiet (the staging area must collect them: `StagingArea.collectsLanded`); the
-    /// stages that read originals read them through the same `StagingPaths`. Nil: a staging
-    /// folder is indexed once finished, as any folder.
+    /// Set (before `prepare()`) when instances may be indexed before their study is quiet (the
+    /// staging area collects them, `StagingArea.collectsLanded`, and the intake indexes them at
+    /// each turn), or may have been by an earlier run: staging folders are then finished with
+    /// their rename recorded in the index, and the stages that read originals read them through
+    /// the same `StagingPaths`. Nil: folders are only renamed (tests, `--receive-only`).
     public var stagingPaths: StagingPaths?
     /// A finished folder's rename not yet recorded in the index: retried at the next turn.
     private var renamesToRecover = false
@@ -88,11 +89,9 @@ public final class Intake: @unchecked Sendable {
                 logger.warning("a finished staging folder is gone; its images are recorded under its finished name and fail when read",
                                metadata: ["staging_folder": "\(from)", "finished_as": "\(to)"])
             }
-            let moved = try database.finishStagingRename(from: from, to: to, firstStage: importer.firstStage,
-                                                         maxAttempts: importer.maxAttempts, now: Date())
+            let moved = try database.finishStagingRename(from: from, to: to, now: Date())
             logger.notice("finished recording a staging folder's rename interrupted by a stop or an error",
                           metadata: ["staging_folder": "\(from)", "finished_as": "\(to)", "images": "\(moved)"])
-            if moved > 0 { jobsQueued() }
         }
     }
 
@@ -103,13 +102,14 @@ public final class Intake: @unchecked Sendable {
         return StagingRenames(paths: stagingPaths, willRename: { from, to in
             try importer.database.recordStagingRename(from: from, to: to, now: Date())
         }, didRename: { from, to in
-            try importer.database.finishStagingRename(from: from, to: to, firstStage: importer.firstStage,
-                                                      maxAttempts: importer.maxAttempts, now: Date())
+            try importer.database.finishStagingRename(from: from, to: to, now: Date())
+        }, didNotRename: { from in
+            try importer.database.dropStagingRename(from: from)
         })
     }
 
-    /// Indexes what the receiver placed since the last turn (`stagingPaths` set).
-    func importLanded(_ landed: [StagingArea.Landed]) {
+    /// Indexes what the receiver placed since the last turn (`StagingArea.collectsLanded`).
+    func importLanded(_ landed: [String]) {
         guard !landed.isEmpty else { return }
         do {
             let report = try importer.importStaged(landed)
@@ -156,8 +156,8 @@ public final class Intake: @unchecked Sendable {
             }
             var candidates: [String] = [], ours = Set<String>()
             if let staging {
+                if staging.collectsLanded { importLanded(staging.drainLanded()) }
                 if stagingPaths != nil {
-                    importLanded(staging.drainLanded())
                     if renamesToRecover {
                         do {
                             try recoverRenames()
@@ -191,7 +191,9 @@ public final class Intake: @unchecked Sendable {
                 candidates += finishedFolders()
             }
             guard !candidates.isEmpty else { continue }
-            var seen = Set<String>()
+            // A finished folder whose rename is not yet recorded in the index waits for it: its
+            // staged images' paths still name the staging folder.
+            var seen = renamesToRecover ? Set(((try? importer.database.stagingRenames()) ?? []).map(\.to)) : []
             let known = (try? importedFolders(candidates)) ?? [:]
             for folder in candidates where seen.insert(folder).inserted && !isStopping {
                 guard let identity = FileIdentity(path: folder), identity.isDirectory else { continue }

@@ -48,16 +48,16 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     /// Collect the instances placed (acknowledged ones only: never a retrieval's unsynced
     /// ones) for `drainLanded`, so the intake indexes them before their study is quiet.
     public var collectsLanded = false
-    /// An instance placed in a staging folder, for the intake's import before the study is
-    /// quiet. `replaced`: it replaced a copy of the same instance at that path.
-    public struct Landed: Equatable, Sendable {
-        public let path: String
-        public let replaced: Bool
-    }
-    private var landed: [Landed] = []
+    /// A re-sent instance is placed beside the earlier copy (`<sop>.resent-<hex>.dcm`), never
+    /// over it: the earlier copy may be indexed already and read by a stage at that moment. The
+    /// folder's import decides between the two as for any folder (the same data set: a
+    /// duplicate; another: it replaces the earlier). Set with `collectsLanded`, and while any
+    /// image is indexed from a staging folder.
+    public var keepsReplacedAside = false
+    private var landed: [String] = []
 
-    /// The instances placed since the last call, in order (`collectsLanded`).
-    public func drainLanded() -> [Landed] {
+    /// The paths of the instances placed since the last call, in order (`collectsLanded`).
+    public func drainLanded() -> [String] {
         lock.withLock {
             defer { landed = [] }
             return landed
@@ -194,7 +194,8 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             }
             var arrived = Set<String>()
             for name in [folders[key], retrievalFolders[key]].compactMap({ $0 }) {
-                for file in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder + "/" + name)) ?? [] where file.hasSuffix(".dcm") {
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder + "/" + name)) ?? []
+                where file.hasSuffix(".dcm") && !file.contains(".resent-") {
                     arrived.insert(String(file.dropLast(4)))
                 }
             }
@@ -237,16 +238,70 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
                                    renames: StagingRenames? = nil) -> (finished: [FinishedFolder], errors: [FileStoreError]) {
         var errors: [FileStoreError] = []
         syncQuietUnsynced(stableAge: stableAge, now: now, errors: &errors)
-        guard let renames else { return (finishQuietLocked(stableAge: stableAge, now: now, renames: nil, errors: &errors), errors) }
+        guard let renames else { return (finishQuietLocked(stableAge: stableAge, now: now, errors: &errors), errors) }
+        // The quiet folders are sealed under the lock (what arrives for their studies meanwhile
+        // starts new folders); the index's records and the renames are done outside it, so no
+        // receiver waits on the database; and only when a folder is due does a rename hold back
+        // the stages reading originals.
+        let due = lock.withLock { () -> [(name: String, key: String)] in
+            var due: [(name: String, key: String)] = []
+            for (name, last) in lastArrival.sorted(by: { $0.key < $1.key }) where now.timeIntervalSince(last) >= stableAge {
+                guard let key = StagingArea.studyKey(ofStagingFolder: name), !unsynced.contains(name) else { continue }
+                if folders[key] == name { folders[key] = nil }
+                if retrievalFolders[key] == name { retrievalFolders[key] = nil }
+                due.append((name, key))
+            }
+            return due
+        }
+        guard !due.isEmpty else { return ([], errors) }
         let finished = renames.paths.renaming { () -> ([FinishedFolder], [(from: String, to: String)]) in
-            let finished = finishQuietLocked(stableAge: stableAge, now: now, renames: renames, errors: &errors)
-            return (finished, finished.map { ($0.from, $0.to) })
+            var finished: [FinishedFolder] = [], renamed: [(from: String, to: String)] = []
+            for (name, key) in due {
+                let from = dataFolder + "/" + name
+                var attempt = 1
+                while true {
+                    let to = dataFolder + "/" + key + (attempt == 1 ? "" : "-\(attempt)")
+                    do {
+                        try renames.willRename(from, to)
+                    } catch {
+                        errors.append(FileStoreError(code: EIO, what: "cannot record the finishing of \(from) in the index: \(error)"))
+                        break
+                    }
+                    let e = StagingArea.renameNoReplace(from, to)
+                    if e == 0 {
+                        // Readers find the files under the new name from now on, recorded or not.
+                        renamed.append((from, to))
+                        lock.withLock { forgetLocked(name, key: key) }
+                        do {
+                            // The rename durable before the index says it happened.
+                            if sync { try StagingArea.syncDirectory(dataFolder) }
+                            try renames.didRename(from, to)
+                            finished.append(FinishedFolder(from: from, to: to))
+                        } catch {
+                            errors.append(FileStoreError(code: EIO, what: "\(from) finished as \(to), not yet recorded in the index "
+                                                         + "(retried): \(error)"))
+                        }
+                        break
+                    }
+                    if (e == EEXIST || e == ENOTEMPTY) && attempt < 10_000 {
+                        attempt += 1
+                        continue
+                    }
+                    if e == ENOENT {
+                        lock.withLock { forgetLocked(name, key: key) }
+                        do { try renames.didNotRename(from) } catch {}
+                    } else {
+                        errors.append(FileStoreError(code: e, what: "cannot finish staging folder \(from)"))
+                    }
+                    break
+                }
+            }
+            return (finished, renamed)
         }
         return (finished, errors)
     }
 
-    private func finishQuietLocked(stableAge: TimeInterval, now: Date, renames: StagingRenames?,
-                                   errors: inout [FileStoreError]) -> [FinishedFolder] {
+    private func finishQuietLocked(stableAge: TimeInterval, now: Date, errors: inout [FileStoreError]) -> [FinishedFolder] {
         var finished: [FinishedFolder] = []
         lock.lock()
         defer { lock.unlock() }
@@ -259,29 +314,10 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             var attempt = 1
             while true {
                 let to = dataFolder + "/" + key + (attempt == 1 ? "" : "-\(attempt)")
-                if let renames {
-                    do {
-                        try renames.willRename(from, to)
-                    } catch {
-                        errors.append(FileStoreError(code: EIO, what: "cannot record the finishing of \(from) in the index: \(error)"))
-                        break
-                    }
-                }
                 let e = StagingArea.renameNoReplace(from, to)
                 if e == 0 {
                     finished.append(FinishedFolder(from: from, to: to))
                     forgetLocked(name, key: key)
-                    if let renames {
-                        do {
-                            // The rename durable before the index says it happened.
-                            if sync { try StagingArea.syncDirectory(dataFolder) }
-                            try renames.didRename(from, to)
-                        } catch {
-                            finished.removeLast()
-                            errors.append(FileStoreError(code: EIO, what: "\(from) finished as \(to), not yet recorded in the index "
-                                                         + "(retried): \(error)"))
-                        }
-                    }
                     break
                 }
                 if (e == EEXIST || e == ENOTEMPTY) && attempt < 10_000 {
@@ -395,13 +431,14 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
         for attempt in 0..<2 {
             let name = try deferred ? retrievalFolderLocked(forStudyKey: key) : stagingFolderLocked(forStudyKey: key)
             let folder = dataFolder + "/" + name
-            let final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
+            var final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if deferred { try markUnsyncedLocked(name) }
-            let collect = collectsLanded && !deferred
-            let replacing = collect && access(final, F_OK) == 0
+            if keepsReplacedAside && access(final, F_OK) == 0 {
+                final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".resent-"
+                    + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".dcm"
+            }
             if rename(path, final) == 0 {
                 lastArrival[name] = Date()
-                if collect { landed.append(Landed(path: final, replaced: replacing)) }
                 if expected[key] != nil {
                     expected[key]!.arrived.insert(StagingArea.fileName(for: sopInstanceUID))
                     _ = completeLocked(key)
@@ -411,6 +448,7 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
                 } else if sync && !renameIsJournaled {
                     try StagingArea.syncDirectory(folder)
                 }
+                if collectsLanded && !deferred { landed.append(final) }
                 return final
             }
             // The folder went away behind our back: forget it and make a new one, once.

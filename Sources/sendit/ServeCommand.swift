@@ -167,6 +167,12 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
                 try loop.prepare()
                 retrieval = loop
             }
+            // IMPORT_BEFORE_QUIET: what the receiver acknowledges is indexed as it lands (not with
+            // --receive-only, whose intake never runs); a re-sent instance never replaces a copy
+            // that may be indexed (set before the recovery of .incoming, which places too).
+            staging.collectsLanded = pipeline.configuration.importBeforeQuiet && !receiveOnly
+            let staged = try pipeline.database.stagedImageCount()
+            staging.keepsReplacedAside = staging.collectsLanded || staged > 0
             try staging.lockAndRecover()
             if !staging.recovered.isEmpty || !staging.discarded.isEmpty {
                 logger.notice("recovered instances left by a crash", metadata: [
@@ -191,12 +197,9 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             intake = Intake(dataFolder: configuration.dataFolder, staging: staging, importer: pipeline.importer,
                             stableAge: pipeline.configuration.stableAge, rescanInterval: pipeline.configuration.rescanInterval,
                             logger: logger, jobsQueued: { [workers] in workers.wake() })
-            // IMPORT_BEFORE_QUIET: what the receiver acknowledges is indexed as it lands (not with
-            // --receive-only, whose intake never runs).
-            if pipeline.configuration.importBeforeQuiet && !receiveOnly {
-                staging.collectsLanded = true
-                intake.stagingPaths = pipeline.stagingPaths
-            }
+            // Staging folders are finished with their rename recorded (images may have been
+            // indexed from them, by this run or an earlier one).
+            intake.stagingPaths = pipeline.stagingPaths
             try intake.prepare()
             // DISK_MIN_FREE: below it the listener refuses associations and C-STOREs, and the
             // intake and the de-identification workers wait; sending and clean-up go on (they
