@@ -281,11 +281,12 @@ extension IndexDatabase {
     /// Records that a folder was imported whole, as it was before the walk (so a rescan skips
     /// it while unchanged), with its event.
     public func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws {
-        try recordImportedFolder(folder, reason: reason, releasingStaged: nil, maxAttempts: 1)
+        _ = try recordImportedFolder(folder, reason: reason, releasingStaged: nil, maxAttempts: 1)
     }
 
+    @discardableResult
     public func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String, releasingStaged firstStage: String?,
-                                     maxAttempts: Int) throws {
+                                     maxAttempts: Int) throws -> Int {
         try writer.write { db in
             try folder.save(db)
             try EventRecord(entity: "folder", entityId: nil, from: nil, to: "IMPORTED", reason: reason, at: folder.at).insert(db)
@@ -296,6 +297,7 @@ extension IndexDatabase {
                                                reason: "its folder was finished and imported whole (\(folder.path))")
                 }
             }
+            return series.count
         }
     }
 

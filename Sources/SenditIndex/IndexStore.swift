@@ -41,8 +41,10 @@ public protocol IndexStore: AnyObject, Sendable {
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String) throws
     /// `recordImportedFolder`, and the folder's staged images are staged no longer: each of
     /// their series gets `firstStage` (which now may verify it, make its volume, clean it up).
+    /// Returns how many series were released.
+    @discardableResult
     func recordImportedFolder(_ folder: ImportedFolderRecord, reason: String, releasingStaged firstStage: String?,
-                              maxAttempts: Int) throws
+                              maxAttempts: Int) throws -> Int
     func recordStagingRename(from: String, to: String, now: Date) throws
     @discardableResult
     func finishStagingRename(from: String, to: String, now: Date) throws -> Int

@@ -141,7 +141,8 @@ public struct FolderImporter: Sendable {
         report.series = touchedSeries.count
         report.leftInPlace = quarantine.finishPendingMoves(database).leftInPlace
         if report.complete {
-            try database.recordImportedFolder(
+            // Its staged images (indexed while it arrived) are released: their series queued.
+            report.series += try database.recordImportedFolder(
                 ImportedFolderRecord(path: folder, device: before.device, inode: before.inode, modifiedAt: before.modifiedAt,
                                      images: report.added + report.replaced, duplicates: report.duplicates,
                                      quarantined: report.quarantined, at: now),

@@ -15,8 +15,11 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             Accepts Verification and every Storage SOP class. Each instance is streamed to
             DATA_FOLDER/.incoming/*.part, fsynced, and renamed into
             DATA_FOLDER/<StudyInstanceUID>.tmp<suffix>/<SOPInstanceUID>.dcm before the C-STORE
-            response reports Success. A study that receives nothing for STABLE_AGE seconds is
-            finished: its folder is renamed to DATA_FOLDER/<StudyInstanceUID>. Finished folders
+            response reports Success. With IMPORT_BEFORE_QUIET (the default) each such instance
+            is indexed as it lands, and its series de-identified and sent while the study still
+            arrives. A study that receives nothing for STABLE_AGE seconds is finished: its folder
+            is renamed to DATA_FOLDER/<StudyInstanceUID>, and only then are its images verified,
+            made into volumes and cleaned up. Finished folders
             (also those dropped by hand: any folder whose extension does not start with "tmp")
             are imported into the DATABASE index; files that are not importable images go to
             QUARANTINE_FOLDER. WORKERS threads then run each series through the pipeline:
