@@ -419,7 +419,11 @@ def sendit_pipeline(ctx, run_dir, to_orthanc, dest=None, groups=None, extra_env=
     # Every image stored at the destination (SENT or DONE), or verified there minus the stable
     # age, whichever came later: with IMPORT_BEFORE_QUIET the images are sent while the study is
     # still arriving, before the stable age ends, and only the verification waits for it.
-    elapsed = max(marks["sent"], marks["DONE"] - STABLE_AGE)
+    # With IMPORT_BEFORE_QUIET=false nothing is sent before the stable age: DONE minus it.
+    if env.get("IMPORT_BEFORE_QUIET", "true").lower() in ("false", "no", "off", "0"):
+        elapsed = marks["DONE"] - STABLE_AGE
+    else:
+        elapsed = max(marks["sent"], marks["DONE"] - STABLE_AGE)
     at_destination = dest.count()
     if at_destination != n:
         raise BenchError("the destination (%s) holds %d instances, not %d" % (type(dest).__name__, at_destination, n))

@@ -96,10 +96,10 @@ extension IndexDatabase {
             for (image, answer) in answers {
                 let now = now()
                 last = now
-                let current = try Bool.fetchOne(db, sql: """
+                let current = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM image AS i JOIN deidentified AS d ON d.imageId = i.id
                     WHERE i.id = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList) AND d.createdAt = ?)
-                    """, arguments: [image.imageId, image.copiedAt]) ?? false
+                    """), arguments: [image.imageId, image.copiedAt]) ?? false
                 guard current else { continue }
                 switch answer {
                 case .stored(let status, let warning):
