@@ -42,6 +42,12 @@ public final class JobWorkers: @unchecked Sendable {
     /// space), nil when they may. Asked before each claim. Set before `start()`.
     public var pausedBecause: @Sendable () -> String? = { nil }
 
+    /// How much lower than the process's this pool's threads run (nice, 0 to 19): `sendit
+    /// serve` runs its processing workers at 5, so that receiving (a sender waits for each
+    /// response) and sending (a destination waits for each image) take the CPU first and
+    /// de-identification the rest, on a busy or pinned core. Set before `start()`.
+    public var niceness: Int32 = 0
+
     /// `name`: tells pools apart in thread names and lease owners.
     public init(queue: JobQueue, handlers: [any StageHandler], count: Int, logger: Logger, name: String = "w") {
         self.queue = queue
@@ -92,6 +98,7 @@ public final class JobWorkers: @unchecked Sendable {
     /// Returns when stopped; throws only what `injectedFault` throws (a job's own errors are
     /// the job's: retried or failed, never the worker's end).
     private func loop(owner: String) throws {
+        if niceness > 0 { LowerPriority.ofCurrentThread(by: niceness) }
         let stages = Array(handlers.keys).sorted()
         while !isStopping {
             try injectedFault?()

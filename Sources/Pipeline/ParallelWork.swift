@@ -5,6 +5,11 @@ import Synchronization
 /// the next index. The first error stops the others from taking more and is thrown.
 public enum ParallelWork {
     public static func forEach(_ count: Int, workers: Int, _ body: @Sendable (Int) throws -> Void) throws {
+        // One worker: on the calling thread (with its priority), not a pool's.
+        if workers <= 1 || count <= 1 {
+            for n in 0..<count { try body(n) }
+            return
+        }
         let state = Mutex((next: 0, error: nil as (any Error)?))
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
             while true {

@@ -183,6 +183,8 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             }
             workers = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeStages(settings, logger: logger),
                                  count: pipeline.configuration.workers, logger: logger)
+            // Receiving and sending first: a sender and a destination wait on them.
+            workers.niceness = 5
             // Sending has its own threads: a destination that is slow or down holds up no
             // de-identification, and de-identification none of the sending.
             senders = JobWorkers(queue: pipeline.queue, handlers: try pipeline.makeSendStages(settings, logger: logger),
