@@ -21,9 +21,9 @@ public struct DeidentifyStage: StageHandler {
     /// Every this many images de-identified, the send stages are queued already, so a long
     /// series is sent while the rest of it is de-identified (each send job takes what is ready;
     /// the job queued at the end takes the rest).
-    public var handOverEvery = 64
+    public var handOverEvery = 16
     /// Images whose outcomes are recorded in one transaction.
-    public var recordEvery = 32
+    public var recordEvery = 16
     /// The send stages' attempt limit, for the jobs queued early.
     public var sendMaxAttempts: @Sendable (String) -> Int = { _ in 1_000_000 }
     public var copies: CopyMaker

@@ -27,7 +27,7 @@ public struct SendStage: DeliveryStage {
     /// Associations at once for one series (a destination such as Orthanc stores faster on
     /// several); each takes at least `minimumPerAssociation` images.
     public var associations = 2
-    public var minimumPerAssociation = 32
+    public var minimumPerAssociation = 8
     /// Where the answers, verifications and finished series are counted (by default the
     /// process's metrics system).
     public var metrics = PipelineMetrics()

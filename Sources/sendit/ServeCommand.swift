@@ -205,6 +205,8 @@ struct ServeCommand: AsyncParsableCommand, Sendable {
             // Staging folders are finished with their rename recorded (images may have been
             // indexed from them, by this run or an earlier one).
             intake.stagingPaths = pipeline.stagingPaths
+            // What lands is indexed within 25 ms (the intake's turn), not 100.
+            if staging.collectsLanded { intake.tick = 0.025 }
             try intake.prepare()
             // DISK_MIN_FREE: below it the listener refuses associations and C-STOREs, and the
             // intake and the de-identification workers wait; sending and clean-up go on (they
