@@ -143,8 +143,11 @@ public final class JobWorkers: @unchecked Sendable {
             let taken = try queue.takeImages(for: job, from: handler.inputStatuses, to: handler.workingStatus)
             logger.debug("job started", metadata: meta.merging(["images": "\(taken)"]) { a, _ in a })
             let started = DispatchTime.now().uptimeNanoseconds
+            // A renewal is a write transaction (an fsync): a stage that asks often (every send
+            // round, every recorded batch) renews at most every tenth of the lease, at most 5 s.
+            let renewal = LeaseRenewal(every: min(5, queue.policy.lease / 10))
             try handler.run(StageJob(job: job, database: queue.database, renewLease: { [queue] in
-                try queue.renew(job, owner: owner)
+                try renewal.ifDue { try queue.renew(job, owner: owner) }
             }, jobsQueued: { [self] in onQueued() }))
             let next = try handler.nextStages(after: job, in: queue.database)
             try queue.complete(job, owner: owner, next: next)
