@@ -131,15 +131,16 @@ def parse_time(text):
 def stage_times(db_path, started):
     """Per image, when it reached each of STAGES, in seconds from `started` (storescu's start,
     time.time()): received (its file's modification time: the C-STORE wrote it), imported
-    (image.createdAt), identified (its series' identify job done: job.updatedAt), de-identified
+    (image.createdAt), identified (the first identify job of its series done after its import: job.updatedAt), de-identified
     (deidentified.createdAt), sent (delivery.sentAt) and verified (delivery.verifiedAt). Returns
     {stage: [seconds per image]} in image order, None where the index has no record."""
     db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
     try:
         rows = db.execute("""
             SELECT image.path, image.createdAt,
-                   (SELECT MAX(job.updatedAt) FROM job
-                     WHERE job.seriesId = image.seriesId AND job.stage = 'identify' AND job.state = 'done'),
+                   (SELECT MIN(job.updatedAt) FROM job
+                     WHERE job.seriesId = image.seriesId AND job.stage = 'identify' AND job.state = 'done'
+                     AND job.updatedAt >= image.createdAt),
                    deidentified.createdAt, MIN(delivery.sentAt), MAX(delivery.verifiedAt)
             FROM image
             LEFT JOIN deidentified ON deidentified.imageId = image.id
