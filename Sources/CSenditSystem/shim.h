@@ -9,7 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <errno.h>
@@ -51,17 +51,12 @@ static inline int sendit_affinity_cpu_count(void) {
     return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
 }
 
-/// Raises the calling thread's nice value by `by` (Linux keeps one per thread); 0 or -1.
-static inline int sendit_lower_thread_priority(int by) {
-    pid_t tid = gettid();
-    errno = 0;
-    int current = getpriority(PRIO_PROCESS, tid);
-    if (current == -1 && errno != 0) return -1;
-    int next = current + by > 19 ? 19 : current + by;
-    return setpriority(PRIO_PROCESS, tid, next);
+/// The calling thread's id (gettid), for per-thread calls such as setpriority.
+static inline int sendit_gettid(void) {
+    return (int)syscall(SYS_gettid);
 }
 #else
-static inline int sendit_lower_thread_priority(int by) { return 0; }
+static inline int sendit_gettid(void) { return 0; }
 static inline int sendit_affinity_cpu_count(void) { return 0; }
 #include <errno.h>
 static inline int sendit_syncfs(int fd) {
