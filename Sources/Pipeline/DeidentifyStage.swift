@@ -30,7 +30,7 @@ public struct DeidentifyStage: StageHandler {
     let logger: Logger
     /// Syncs the outbox folders a batch's copies were renamed into, before the batch is
     /// recorded (replaced by tests, to see when it is called).
-    public var syncFolders: @Sendable ([String]) throws -> Void = { try Outbox.syncFileSystem($0) }
+    public var syncFolders: @Sendable ([String]) throws -> Void = { try Outbox.syncFolders($0) }
     /// Images of a series de-identified at once.
     public var concurrency = UsableProcessors.count
     /// The keyed digest of an image's patient (IdentifyStage.patientOfImage). The series'
@@ -48,8 +48,6 @@ public struct DeidentifyStage: StageHandler {
         // The outbox folders are synced once per recorded batch (in `record`), not per copy.
         var outbox = outbox
         outbox.syncsFoldersLater = true
-        // And the copies' bytes: one syncfs per recorded batch, not an fdatasync per copy.
-        outbox.syncsFilesLater = true
         copies = CopyMaker(engine: engine, outbox: outbox, rules: rules)
         self.logger = logger
     }

@@ -1,4 +1,3 @@
-import CSenditSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,11 +18,6 @@ public struct Outbox: Sendable {
     /// `Placed.unsyncedFolders`, for the caller to sync once for many copies (`syncFolders`)
     /// before it records them. The copy's own bytes are always synced before its rename.
     public var syncsFoldersLater = false
-    /// With `syncsFoldersLater`: the copies' own bytes are not synced before their rename
-    /// either; the caller makes the whole batch durable at once (`syncFileSystem`, one syncfs)
-    /// before it records it. A copy renamed but not synced belongs to no record, so after a crash
-    /// its image is de-identified again and the copy replaced; the sender reads only recorded ones.
-    public var syncsFilesLater = false
 
     public init(folder: String, sync: Bool = true) throws {
         self.folder = folder
@@ -70,34 +64,12 @@ public struct Outbox: Sendable {
         }
     }
 
-    /// Makes the files and entries of the outbox's file system durable (one syncfs, for a batch
-    /// of copies placed with `syncsFilesLater`); where syncfs is missing, every file of `folders`
-    /// and the folders themselves are synced.
-    public static func syncFileSystem(_ folders: [String]) throws {
-        guard let first = folders.first else { return }
-        let fd = open(first, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw OutboxError(message: "cannot open \(first) to sync it: \(String(cString: strerror(errno)))") }
-        let result = sendit_syncfs(fd), failure = errno
-        close(fd)
-        if result == 0 { return }
-        guard failure == ENOSYS else { throw OutboxError(message: "cannot sync the file system of \(first): \(String(cString: strerror(failure)))") }
-        for folder in Set(folders) {
-            for file in try FileManager.default.contentsOfDirectory(atPath: folder) where !file.hasPrefix(".") {
-                let f = open(folder + "/" + file, O_RDONLY | O_CLOEXEC)
-                guard f >= 0 else { continue }
-                defer { close(f) }
-                guard fsync(f) == 0 else { throw OutboxError(message: "cannot sync \(folder)/\(file): \(String(cString: strerror(errno)))") }
-            }
-        }
-        try syncFolders(folders)
-    }
-
     /// Writes `output`, lets `gate` check the written bytes, then moves it into place
     /// (replacing an earlier copy of the same instance). A gate hit removes the file and throws.
     public func place(_ output: Deidentifier.Output, gate: PHIGate) throws -> Placed {
         let temporary = folder + "/.incoming/\(UUID().uuidString).part"
         defer { unlink(temporary) }
-        try Part10Writer.write(output.file, to: temporary, options: Part10Writer.Options(sync: sync && !(syncsFoldersLater && syncsFilesLater)))
+        try Part10Writer.write(output.file, to: temporary, options: Part10Writer.Options(sync: sync))
         // The gate searches the names the copy will have, not the temporary one.
         let name = Outbox.safeName(output.seriesInstanceUID) + "/" + Outbox.safeName(output.sopInstanceUID) + ".dcm"
         try gate.check(path: temporary, finalName: name)
