@@ -1,17 +1,15 @@
-import Dispatch
+import Foundation
 import Synchronization
 
 /// Independent pieces of work (files, a series' images) on up to `workers` threads, each taking
-/// the next index. The first error stops the others from taking more and is thrown.
+/// the next index. The first error stops the others from taking more and is thrown. The calling
+/// thread takes part; the others are threads of this call's own, made from the calling thread
+/// (so they inherit its priority, see `JobWorkers.niceness`) and ended with it: never a shared
+/// pool's, whose threads would keep that priority for other work.
 public enum ParallelWork {
     public static func forEach(_ count: Int, workers: Int, _ body: @Sendable (Int) throws -> Void) throws {
-        // One worker: on the calling thread (with its priority), not a pool's.
-        if workers <= 1 || count <= 1 {
-            for n in 0..<count { try body(n) }
-            return
-        }
         let state = Mutex((next: 0, error: nil as (any Error)?))
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
+        let work: @Sendable () -> Void = {
             while true {
                 let n: Int? = state.withLock { s in
                     guard s.error == nil, s.next < count else { return nil }
@@ -25,6 +23,20 @@ public enum ParallelWork {
                     state.withLock { if $0.error == nil { $0.error = error } }
                 }
             }
+        }
+        let helpers = max(0, min(workers, count) - 1)
+        try withoutActuallyEscaping(work) { work in
+            nonisolated(unsafe) let shared = work
+            let done = DispatchGroup()
+            for _ in 0..<helpers {
+                done.enter()
+                Thread.detachNewThread {
+                    shared()
+                    done.leave()
+                }
+            }
+            work()
+            done.wait()
         }
         if let error = state.withLock({ $0.error }) { throw error }
     }

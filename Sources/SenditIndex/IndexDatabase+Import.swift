@@ -189,10 +189,10 @@ extension IndexDatabase {
             // Before its folder is finished, only a new instance is taken; every other case
             // waits for the folder's import.
             if h.staged { return nil }
-            // A staged image (its file in a staging folder still being written, or in a finished
-            // folder not yet imported whole) is decided by its own folder's import: a copy from
-            // elsewhere waits (the folder is imported again later).
-            if staged && !(importing.map { PathRange(folder: $0).contains(path) } ?? false) {
+            // A staged image whose file is in a staging folder still being written is decided by
+            // its own folder's import: a copy from elsewhere waits (this folder is imported again
+            // later). One in a finished folder not yet imported whole is decided now, as any.
+            if staged && PathRange.isInStagingFolder(path) && !(importing.map { PathRange(folder: $0).contains(path) } ?? false) {
                 counts.deferred += 1
                 return nil
             }

@@ -10,6 +10,14 @@ struct PathRange {
         high = folder + "0"
     }
     func contains(_ path: String) -> Bool { path >= low && path < high }
+
+    /// Whether the file's folder is unfinished by the folder contract (its extension starts
+    /// with `tmp`, any case): a staging folder still being written.
+    static func isInStagingFolder(_ path: String) -> Bool {
+        let folder = path.split(separator: "/").dropLast().last.map(String.init) ?? ""
+        guard let dot = folder.lastIndex(of: ".") else { return false }
+        return folder[folder.index(after: dot)...].lowercased().hasPrefix("tmp")
+    }
 }
 
 /// Images indexed before their study was quiet (`ImportedImage.staged`), and the rename of their
@@ -57,6 +65,28 @@ extension IndexDatabase {
         guard !series.isEmpty else { return [] }
         try db.execute(sql: "UPDATE image SET staged = 0 WHERE staged = 1 AND path >= ? AND path < ?", arguments: [range.low, range.high])
         return series
+    }
+
+    /// A staging folder vanished before it was finished (removed by hand): its staged images
+    /// are staged no longer and FAILED with why (a person may have them sent again), its intent
+    /// dropped. Returns how many images failed.
+    @discardableResult
+    public func abandonStagingFolder(_ folder: String, now: Date) throws -> Int {
+        try writer.write { db in
+            let range = PathRange(folder: folder)
+            let rows = try Row.fetchAll(db, sql: "SELECT id, status FROM image WHERE staged = 1 AND path >= ? AND path < ?",
+                                        arguments: [range.low, range.high])
+            try db.execute(sql: "UPDATE image SET staged = 0 WHERE staged = 1 AND path >= ? AND path < ?", arguments: [range.low, range.high])
+            let reason = "its staging folder \(folder) disappeared before its study was finished; send the study again"
+            var failed = 0
+            for row in rows {
+                let id: Int64 = row[0]
+                guard let status = ImageStatus(rawValue: row[1]), status != .failed, status != .done else { continue }
+                if try ImageTransition.moveImage(db, imageId: id, from: status, to: .failed, reason: reason, at: now) { failed += 1 }
+            }
+            try db.execute(sql: "DELETE FROM stagingRename WHERE fromFolder = ?", arguments: [folder])
+            return failed
+        }
     }
 
     /// Renames recorded and not finished (a kill or an error came between), oldest first.

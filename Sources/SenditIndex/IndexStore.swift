@@ -50,6 +50,8 @@ public protocol IndexStore: AnyObject, Sendable {
     func finishStagingRename(from: String, to: String, now: Date) throws -> Int
     func stagingRenames() throws -> [(from: String, to: String)]
     func dropStagingRename(from: String) throws
+    @discardableResult
+    func abandonStagingFolder(_ folder: String, now: Date) throws -> Int
     func stagedImageCount() throws -> Int
     func importedFolders(paths: [String]) throws -> [String: ImportedFolderRecord]
     func pendingQuarantineMoves() throws -> [QuarantineRecord]

@@ -86,8 +86,10 @@ public final class Intake: @unchecked Sendable {
                 continue
             }
             if !toThere {
-                logger.warning("a finished staging folder is gone; its images are recorded under its finished name and fail when read",
-                               metadata: ["staging_folder": "\(from)", "finished_as": "\(to)"])
+                let failed = try database.abandonStagingFolder(from, now: Date())
+                logger.error("a staging folder disappeared before its study was finished; its images indexed so far are FAILED",
+                             metadata: ["staging_folder": "\(from)", "images": "\(failed)"])
+                continue
             }
             let moved = try database.finishStagingRename(from: from, to: to, now: Date())
             logger.notice("finished recording a staging folder's rename interrupted by a stop or an error",
@@ -103,8 +105,10 @@ public final class Intake: @unchecked Sendable {
             try importer.database.recordStagingRename(from: from, to: to, now: Date())
         }, didRename: { from, to in
             try importer.database.finishStagingRename(from: from, to: to, now: Date())
-        }, didNotRename: { from in
-            try importer.database.dropStagingRename(from: from)
+        }, didNotRename: { [logger] from in
+            let failed = try importer.database.abandonStagingFolder(from, now: Date())
+            logger.error("a staging folder disappeared before its study was finished; its images indexed so far are FAILED",
+                         metadata: ["staging_folder": "\(from)", "images": "\(failed)"])
         })
     }
 

@@ -56,6 +56,16 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
     public var keepsReplacedAside = false
     private var landed: [String] = []
 
+    /// `.resent-<arrival>-<random>`: the arrival time in nanoseconds, zero-padded, so that the
+    /// folder's import (which takes files in name order, the later replacing the earlier when
+    /// their data sets differ) ends with the copy received last, as a replacement in place did.
+    static func resentSuffix(now: Date = Date()) -> String {
+        let nanoseconds = UInt64(max(0, now.timeIntervalSince1970) * 1e9)
+        let digits = String(nanoseconds)
+        return ".resent-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "-"
+            + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
     /// The paths of the instances placed since the last call, in order (`collectsLanded`).
     public func drainLanded() -> [String] {
         lock.withLock {
@@ -434,8 +444,7 @@ public final class StagingArea: InstanceStaging, @unchecked Sendable {
             var final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".dcm"
             if deferred { try markUnsyncedLocked(name) }
             if keepsReplacedAside && access(final, F_OK) == 0 {
-                final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + ".resent-"
-                    + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".dcm"
+                final = folder + "/" + StagingArea.fileName(for: sopInstanceUID) + StagingArea.resentSuffix() + ".dcm"
             }
             if rename(path, final) == 0 {
                 lastArrival[name] = Date()

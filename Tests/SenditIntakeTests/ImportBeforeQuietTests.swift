@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DICOMFile
 import DICOMNetwork
 import Foundation
 import IntakeTestSupport
@@ -42,7 +43,7 @@ import Testing
             if failAfterRename { throw CocoaError(.fileWriteUnknown) }
             try database.finishStagingRename(from: from, to: to, now: Date())
         }, didNotRename: { from in
-            try database.dropStagingRename(from: from)
+            try database.abandonStagingFolder(from, now: Date())
         })
     }
 
@@ -114,6 +115,43 @@ import Testing
         #expect(image.status == .new && image.path.hasPrefix(finished + "/1.2.3.1.1.resent-"))
         #expect(try f.contents.otherCopies().map(\.path) == [finished + "/1.2.3.1.1.dcm"])
         #expect(try f.database.stagedImageCount() == 0)
+    }
+
+    /// Sent three times while its study arrives, with three data sets: the last received wins.
+    @Test func ofSeveralReSentCopiesTheLastReceivedWins() throws {
+        let f = try IntakeFixture()
+        let staging = try staging(f)
+        try receive(staging, f, sop: "1.2.3.1.1", pixels: 7)
+        _ = try f.importer.importStaged(staging.drainLanded())
+        var copies: [String] = []
+        for pixels in [UInt8(9), 5] {
+            Thread.sleep(forTimeInterval: 0.002)
+            copies.append(try receive(staging, f, sop: "1.2.3.1.1", pixels: pixels))
+        }
+        #expect(copies.sorted() == copies)
+        let (done, _) = staging.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1), renames: renames(f, StagingPaths()))
+        let finished = try #require(done.first).to
+        #expect(try f.importer.importFolder(finished).complete)
+        let image = try #require(try f.images().first)
+        #expect(image.path == finished + "/" + (copies[1] as NSString).lastPathComponent)
+        #expect(try Part10File.read(path: image.path).dataSet[.pixelData]?.bytes?.first == 5)
+    }
+
+    /// A staging folder removed by hand before its study was finished: its images indexed so far
+    /// are FAILED with the reason, and a copy sent again elsewhere is not held back by them.
+    @Test func aVanishedStagingFolderFailsItsImagesAndHoldsNothingBack() throws {
+        let f = try IntakeFixture()
+        let staging = try staging(f)
+        let a = try receive(staging, f, sop: "1.2.3.1.1")
+        _ = try f.importer.importStaged(staging.drainLanded())
+        try FileManager.default.removeItem(atPath: (a as NSString).deletingLastPathComponent)
+        let (done, _) = staging.finishQuietFolders(stableAge: 0, now: Date().addingTimeInterval(1), renames: renames(f, StagingPaths()))
+        #expect(done.isEmpty)
+        #expect(try f.images().map(\.status) == [.failed] && f.database.stagedImageCount() == 0)
+        try f.instance(in: f.data + "/again", series: "1.2.3.1", sop: "1.2.3.1.1", pixels: Array(repeating: 9, count: 64))
+        let report = try f.importer.importFolder(f.data + "/again")
+        #expect(report.complete && report.replaced == 1)
+        #expect(try f.images().map(\.status) == [.new])
     }
 
     @Test func aCopyFromAnotherFolderOfAStagedInstanceWaitsForItsFolder() throws {
