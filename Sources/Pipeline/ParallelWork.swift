@@ -25,19 +25,27 @@ public enum ParallelWork {
             }
         }
         let helpers = max(0, min(workers, count) - 1)
-        try withoutActuallyEscaping(work) { work in
-            nonisolated(unsafe) let shared = work
+        withoutActuallyEscaping(work) { work in
+            // The threads reach `work` through a box emptied once they are done, so nothing
+            // holds it when this returns (a thread object keeps its block a while longer).
+            let box = Shared(work)
             let done = DispatchGroup()
             for _ in 0..<helpers {
                 done.enter()
                 Thread.detachNewThread {
-                    shared()
+                    box.work?()
                     done.leave()
                 }
             }
             work()
             done.wait()
+            box.work = nil
         }
         if let error = state.withLock({ $0.error }) { throw error }
+    }
+
+    private final class Shared: @unchecked Sendable {
+        var work: (() -> Void)?
+        init(_ work: @escaping () -> Void) { self.work = work }
     }
 }

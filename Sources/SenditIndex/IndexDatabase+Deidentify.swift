@@ -60,11 +60,9 @@ extension IndexDatabase {
                 last = at
                 switch outcome {
                 case .placed(let copy):
-                    // The copy is recorded only for an image still being de-identified (not one
-                    // replaced meanwhile, NEW again: its next copy will be).
-                    guard try ImageTransition.moveImage(db, imageId: copy.imageId, from: .processing, to: .doneProcessing,
-                                                        reason: "de-identified to \(copy.path)", at: at) else { continue }
                     try DeidentifiedRecord(copy, createdAt: at).save(db)
+                    try ImageTransition.moveImage(db, imageId: copy.imageId, from: .processing, to: .doneProcessing,
+                                                  reason: "de-identified to \(copy.path)", at: at)
                     tally[.deidentified, default: (0, 0)].images += 1
                     tally[.deidentified, default: (0, 0)].bytes += copy.size
                 case .held(let imageId, let reason):
