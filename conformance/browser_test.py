@@ -6,7 +6,8 @@ without JavaScript of ours, and every action they take is on the audit page.
 
 Headless Chromium (Debian's chromium and its chromedriver, nothing downloaded) driven by
 Selenium, against one `sendit serve` delivering to a throw-away Orthanc (delivery-test's node,
-STABLE_AGE=600 so that studies wait in staging, RETENTION=never so that rows stay):
+STABLE_AGE=600 so that studies wait in staging, IMPORT_BEFORE_QUIET=false so that nothing of
+a study is indexed before its force-complete, RETENTION=never so that rows stay):
   1. `sendit user add` makes an admin (password on standard input); the browser opens the
      dashboard, is sent to the login form, logs in through it;
   2. three studies are sent: a CT study (storescu), a CT study whose images say
@@ -177,7 +178,8 @@ def main():
         with open(rules, "w") as fh:   # as delivery-test's refused-sop-class: Orthanc, not sendit, refuses them
             fh.write("allow refused-class-test if SOPClassUID is PhotoacousticImageStorage\n")
         with Orthanc(os.path.join(work, "orthanc")) as o, \
-                dt.node(os.path.join(work, "sendit"), o, STABLE_AGE="600", RETENTION="never", BURNED_IN_RULES=rules) as s:
+                dt.node(os.path.join(work, "sendit"), o, STABLE_AGE="600", RETENTION="never", BURNED_IN_RULES=rules,
+                        IMPORT_BEFORE_QUIET="false") as s:
             o.start()
             r = subprocess.run([s.binary, "user", "add", "ada", "--role", "admin", "--password-stdin"], env=s.env,
                                input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
