@@ -43,9 +43,9 @@ extension FolderImporter {
                     entries, placement: quarantine.placement, sameDataSet: { _, _ in false },
                     firstStage: firstStage, maxAttempts: maxAttempts, queueing: [],
                     reason: "instances arriving in \(folder)", importing: nil, now: now)
-                metrics.count(.init(imported: counts.added + counts.replaced, duplicates: 0, quarantined: 0, bytes: counts.bytes))
+                // Staged entries are only ever added (anything else waits for the folder's import).
+                metrics.count(.init(imported: counts.added, duplicates: 0, quarantined: 0, bytes: counts.bytes))
                 report.added += counts.added
-                report.replaced += counts.replaced
                 touched.formUnion(counts.series)
             }
         }
