@@ -204,6 +204,14 @@ public final class RequestorAssociation {
         if let failure { throw failure }
     }
 
+    /// Whether the association can carry more requests after a pause: established, nothing
+    /// failed or waiting to be taken, and nothing from the peer waiting to be read (an A-ABORT,
+    /// an A-RELEASE-RQ or the end of the connection, e.g. after the peer's idle timeout).
+    public var isIdleAndOpen: Bool {
+        guard machine.state == .Sta6, failure == nil, received.isEmpty, gathering == nil, let channel else { return false }
+        return !channel.socket.isReadable(within: 0)
+    }
+
     /// A-ABORT from this side (service user), then close.
     public func abort() {
         guard machine.state != .Sta1 else { return }

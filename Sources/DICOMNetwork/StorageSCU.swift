@@ -107,6 +107,14 @@ public enum StorageSCU {
     public static func send(paths: [String], to destination: Destination,
                             progress: (FileResult) -> Void = { _ in },
                             shouldContinue: () -> Bool = { true }) -> [FileResult] {
+        send(paths: paths, to: destination, lane: nil, progress: progress, shouldContinue: shouldContinue)
+    }
+
+    /// The same, on `lane`'s association if it is still open and was negotiated for these
+    /// files' SOP classes and transfer syntaxes (else on a new one), and leaves the last
+    /// association open in `lane` for the next call (nil: each association is released).
+    static func send(paths: [String], to destination: Destination, lane: StorageSession.Lane?,
+                     progress: (FileResult) -> Void, shouldContinue: () -> Bool) -> [FileResult] {
         var results: [FileResult] = []
         var ready: [Prepared] = []
         for path in paths {
@@ -136,7 +144,7 @@ public enum StorageSCU {
         var batch: [Prepared] = [], keys: [String] = []
         func flush() {
             guard !batch.isEmpty else { return }
-            results += sendBatch(batch, keys: keys, to: destination, shouldContinue: shouldContinue, progress: progress)
+            results += sendBatch(batch, keys: keys, to: destination, lane: lane, shouldContinue: shouldContinue, progress: progress)
             batch = []
             keys = []
         }
@@ -152,8 +160,8 @@ public enum StorageSCU {
         return results
     }
 
-    static func sendBatch(_ files: [Prepared], keys: [String], to d: Destination, shouldContinue: () -> Bool = { true },
-                          progress: (FileResult) -> Void) -> [FileResult] {
+    static func sendBatch(_ files: [Prepared], keys: [String], to d: Destination, lane: StorageSession.Lane? = nil,
+                          shouldContinue: () -> Bool = { true }, progress: (FileResult) -> Void) -> [FileResult] {
         var contexts: [PresentationContextRQ] = []
         for (i, key) in keys.enumerated() {
             let parts = key.split(separator: "|").map(String.init)
@@ -178,23 +186,39 @@ public enum StorageSCU {
         }
         // A failure that breaks the association (the peer aborts, a timeout) fails the files
         // sent and not yet answered, exactly those: the rest go on a new association. If a new
-        // association cannot be opened, the rest fail with that reason.
+        // association cannot be opened, the rest fail with that reason. An association kept
+        // open from an earlier call that breaks before its first answer (the peer closed it
+        // meanwhile) fails nothing: its files go on a new association.
         var remaining = files[...]
+        var retriedKept = false
         while !remaining.isEmpty {
             let association: RequestorAssociation
-            do {
-                association = try RequestorAssociation(parameters)
-            } catch {
-                let transient = error.isTransient
-                for f in remaining { notSent(f, "\(error)", .association(transient: transient)) }
-                return results
+            var kept = false
+            if let open = lane?.take(covering: keys) {
+                association = open
+                kept = true
+            } else {
+                do {
+                    association = try RequestorAssociation(parameters)
+                } catch {
+                    let transient = error.isTransient
+                    for f in remaining { notSent(f, "\(error)", .association(transient: transient)) }
+                    return results
+                }
             }
             var window = OperationsWindow<Prepared>(capacity: association.operationsWindow)
             var broken = false
             var stopped = false
+            var answered = 0
             func fail(_ failure: RequestorAssociation.Failure) {
-                for f in window.abandon() {
-                    notSent(f, "no response before the association ended: \(failure)", .association(transient: failure.isTransient))
+                let abandoned = window.abandon()
+                if kept && answered == 0 && !retriedKept && failure.isTransient {
+                    retriedKept = true
+                    remaining = abandoned[...] + remaining
+                } else {
+                    for f in abandoned {
+                        notSent(f, "no response before the association ended: \(failure)", .association(transient: failure.isTransient))
+                    }
                 }
                 broken = true
             }
@@ -211,6 +235,7 @@ public enum StorageSCU {
                     fail(failure)
                     return
                 }
+                answered += 1
                 report(FileResult(path: f.path, sopInstanceUID: f.sopInstance, status: rsp.status, errorComment: rsp.errorComment,
                                   error: nil, bytes: f.size))
             }
@@ -247,13 +272,23 @@ public enum StorageSCU {
                         fail(failure)
                     }
                 } catch let failure as RequestorAssociation.Failure {
-                    notSent(f, "\(failure)", failure.isLocal ? .local : .association(transient: failure.isTransient))
+                    if kept && answered == 0 && !retriedKept && failure.isTransient && !failure.isLocal {
+                        remaining = [f] + remaining   // fail (below) puts it and the outstanding ones on a new association
+                    } else {
+                        notSent(f, "\(failure)", failure.isLocal ? .local : .association(transient: failure.isTransient))
+                    }
                     fail(failure)
                 } catch {
                     notSent(f, "\(error)", .local)
                 }
             }
-            if broken { association.abort() } else { try? association.release() }
+            if broken {
+                association.abort()
+            } else if let lane, !stopped, remaining.isEmpty {
+                lane.keep(association, keys: keys)
+            } else {
+                try? association.release()
+            }
         }
         return results
     }

@@ -53,6 +53,8 @@ public struct DeidentifyStage: StageHandler {
     }
 
     public func run(_ job: StageJob) throws {
+        // Also when nothing was recorded: a send job waiting for the series learns it is whole.
+        defer { HandOverBell.shared.ring() }
         let input = try job.database.deidentifyInput(seriesId: job.seriesId)
         let (json, seriesPatient, images, released) = (input.identifiersJSON, input.patientDigest, input.images, input.released)
         // Nothing to de-identify (the identify stage held every image, or none was left).
@@ -82,6 +84,7 @@ public struct DeidentifyStage: StageHandler {
             }
             guard !batch.isEmpty else { return }
             try record(batch, database: job.database)
+            HandOverBell.shared.ring()
             // Hand the images over to the send stages every `handOver` images (not at the
             // end: the job queued when this one completes takes the rest).
             let ready = pending.withLock { p -> Int? in

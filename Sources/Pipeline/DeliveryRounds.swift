@@ -11,27 +11,60 @@ enum DeliveryRounds {
     /// backoff). An image pending again after this job sent it (its record was withdrawn
     /// meanwhile, by a late Storage Commitment failure, say) is left to a job queued for it.
     /// `send` sends a round's images and returns the faults worth trying again.
+    ///
+    /// With `linger` (seconds, 0: none), a job whose series is still arriving or being
+    /// de-identified waits up to that long for its next images after each round (woken as they
+    /// are recorded: `HandOverBell`), so that one job sends the series as it comes, on
+    /// associations it keeps open, rather than one job per hand-over; it stops waiting when
+    /// nothing came for that long, when the series is complete, or when another series' job of
+    /// this stage is due (the worker is theirs).
     static func send(_ job: StageJob, stage: String, destination: String, destinations: [String], metrics: PipelineMetrics,
-                     _ send: ([PendingDelivery]) throws -> [String]) throws -> [String] {
+                     linger: TimeInterval = 0, _ send: ([PendingDelivery]) throws -> [String]) throws -> [String] {
         var faults: [String] = []
         var tried = Set<Int64>()
         var pendingAgain = false
         while true {
+            let rung = HandOverBell.shared.count
             let all = try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination)
             let fresh = all.filter { !tried.contains($0.imageId) }
             pendingAgain = pendingAgain || fresh.count < all.count
-            if fresh.isEmpty { break }
+            if fresh.isEmpty {
+                if try waitForMore(job, stage: stage, destination: destination, tried: tried, rung: rung, linger: linger) { continue }
+                break
+            }
             try job.keepAlive()
             faults += try send(fresh)
             tried.formUnion(fresh.map(\.imageId))
             if !faults.isEmpty { break }
-            metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, destinations: destinations))
+            // The round's images only (the job's end looks at the whole series).
+            metrics.completed(try job.database.advanceDeliveries(seriesId: job.seriesId, imageIds: fresh.map(\.imageId),
+                                                                 destinations: destinations))
         }
         if pendingAgain && faults.isEmpty {
             try job.enqueueEarly([stage], maxAttempts: { [limit = job.job.maxAttempts] _ in limit },
                                  reason: "images to send again after this job sent them")
         }
         return faults
+    }
+
+    /// Waits for the series' next images (see `send`): true if some may have been recorded.
+    private static func waitForMore(_ job: StageJob, stage: String, destination: String, tried: Set<Int64>, rung: UInt64,
+                                    linger: TimeInterval) throws -> Bool {
+        guard linger > 0, try job.database.unfinishedImages(seriesId: job.seriesId) > 0,
+              try !job.database.otherJobsDue(stage: stage, besides: job.seriesId, now: Date()) else { return false }
+        let deadline = Date().addingTimeInterval(linger)
+        var seen = rung
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0, HandOverBell.shared.wait(after: seen, timeout: left) else { return false }
+            // Rung: for this series if it has images to send now, or is whole (else another's:
+            // wait on).
+            seen = HandOverBell.shared.count
+            if try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination).contains(where: { !tried.contains($0.imageId) }) {
+                return true
+            }
+            if try job.database.unfinishedImages(seriesId: job.seriesId) == 0 { return false }
+        }
     }
 
     /// Records what the destination showed of the series' sent images, by SOP Instance UID:

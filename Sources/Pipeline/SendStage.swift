@@ -7,7 +7,8 @@ import Synchronization
 import SenditIndex
 
 /// The send stage of one destination: the series' de-identified copies (read from the outbox,
-/// nothing else) go by C-STORE on one association; each answer is recorded in `delivery`; then
+/// nothing else) go by C-STORE on the job's associations (kept open from one round to the next:
+/// `StorageSession`); each answer is recorded in `delivery`; then
 /// the destination is asked whether it holds them (Orthanc's REST API), and those it shows are
 /// `done` there. An image is SENT once every destination has it and DONE once every destination
 /// verified it. A refusal fails that image alone; a fault that may pass (the network, a
@@ -28,6 +29,10 @@ public struct SendStage: DeliveryStage {
     /// several); each takes at least `minimumPerAssociation` images.
     public var associations = 2
     public var minimumPerAssociation = 8
+    /// How long a job whose series is still arriving or being de-identified waits for the next
+    /// images after sending what was ready (0: it ends; see `DeliveryRounds.send`). Its
+    /// associations stay open meanwhile: a series is sent as it comes on the same associations.
+    public var linger: TimeInterval = 0
     /// Where the answers, verifications and finished series are counted (by default the
     /// process's metrics system).
     public var metrics = PipelineMetrics()
@@ -55,8 +60,11 @@ public struct SendStage: DeliveryStage {
     typealias Pending = PendingDelivery
 
     public func run(_ job: StageJob) throws {
+        // One set of associations for the job's rounds, released when it ends.
+        let session = StorageSession(destination: dicom)
+        defer { session.close() }
         var faults = try DeliveryRounds.send(job, stage: stage, destination: destination.name, destinations: destinations,
-                                             metrics: metrics) { try send($0, job: job) }
+                                             metrics: metrics, linger: linger) { try send($0, job: job, session: session) }
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.
         let unfinished = try job.database.unfinishedImages(seriesId: job.seriesId)
@@ -72,9 +80,9 @@ public struct SendStage: DeliveryStage {
         try DeliveryRounds.finish(job, destination: destination.name, destinations: destinations, metrics: metrics, faults: faults)
     }
 
-    /// Sends the images, on up to `associations` associations at once for a long series;
-    /// records each answer. Returns the faults worth trying again.
-    func send(_ pending: [Pending], job: StageJob) throws -> [String] {
+    /// Sends the images, on up to `associations` of the session's associations at once for a
+    /// long series; records each answer. Returns the faults worth trying again.
+    func send(_ pending: [Pending], job: StageJob, session: StorageSession) throws -> [String] {
         let byPath = Dictionary(pending.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         struct Progress {
             var buffer: [(Pending, DeliveryOutcome)] = []
@@ -103,7 +111,7 @@ public struct SendStage: DeliveryStage {
         let acceptWarnings = acceptWarnings
         // Once recording failed (the lease was lost: another worker has the job), the rest of
         // each slice is not sent.
-        StorageSCU.send(slices: slices, to: dicom, progress: { result in
+        let progressOf: @Sendable (StorageSCU.FileResult) -> Void = { result in
             guard let image = byPath[result.path] else { return }
             let outcome = DeliveryOutcome.classify(result, acceptWarnings: acceptWarnings)
             progress.withLock { p in
@@ -116,7 +124,9 @@ public struct SendStage: DeliveryStage {
                 p.buffer.append((image, outcome))
                 if p.buffer.count >= every { flush(&p) }
             }
-        }, shouldContinue: { progress.withLock { $0.thrown == nil } })
+        }
+        let shouldContinue: @Sendable () -> Bool = { progress.withLock { $0.thrown == nil } }
+        session.send(slices: slices, progress: progressOf, shouldContinue: shouldContinue)
         let outcome = progress.withLock { p in
             flush(&p)
             return p

@@ -9,18 +9,24 @@ enum DeliveryProgress {
     static let present = [DeliveryRecord.State.sent, .done, .skipped].sqlList
     static let final = [DeliveryRecord.State.done, .skipped].sqlList
 
-    /// Moves the series' images on, inside the caller's transaction. Returns the series'
-    /// completion when this call made its last images DONE (so each series is reported once).
+    /// Moves the series' images on (with `imageIds`, only those of them), inside the caller's
+    /// transaction. Returns the series' completion when this call made its last images DONE (so
+    /// each series is reported once).
     @discardableResult
-    static func advance(_ db: Database, seriesId: Int64, destinations: [String], at now: Date) throws -> SeriesCompletion? {
+    static func advance(_ db: Database, seriesId: Int64, destinations: [String], imageIds: [Int64]? = nil,
+                        at now: Date) throws -> SeriesCompletion? {
         guard !destinations.isEmpty else { return nil }
+        // A long list is not worth its parameters: the whole series is looked at.
+        let only = imageIds.flatMap { $0.count <= 500 ? $0 : nil }
+        if let only, only.isEmpty { return nil }
         let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
+        let restriction = only.map { " AND i.id IN (" + Array(repeating: "?", count: $0.count).joined(separator: ",") + ")" } ?? ""
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.status,
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(present)),
                    (SELECT COUNT(*) FROM delivery AS v WHERE v.imageId = i.id AND v.destination IN (\(marks)) AND v.state IN \(final))
-            FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)
-            """, arguments: StatementArguments(destinations + destinations) + [seriesId])
+            FROM image AS i WHERE i.seriesId = ? AND i.status IN \([ImageStatus.doneProcessing, .sent].sqlList)\(restriction)
+            """, arguments: StatementArguments(destinations + destinations) + [seriesId] + StatementArguments(only ?? []))
         let all = destinations.count
         var madeDone = 0
         for row in rows {

@@ -72,10 +72,26 @@ extension IndexDatabase {
         }
     }
 
+    @discardableResult
+    public func advanceDeliveries(seriesId: Int64, imageIds: [Int64], destinations: [String], now: Date) throws -> SeriesCompletion? {
+        try writer.write { db in
+            try DeliveryProgress.advance(db, seriesId: seriesId, destinations: destinations, imageIds: imageIds, at: now)
+        }
+    }
+
     /// How many of the series' images are still NEW or PROCESSING (being identified or
     /// de-identified).
     public func unfinishedImages(seriesId: Int64) throws -> Int {
         try writer.read { db in try unfinishedImages(db, seriesId: seriesId) }
+    }
+
+    public func otherJobsDue(stage: String, besides seriesId: Int64, now: Date) throws -> Bool {
+        try writer.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM job WHERE state = \(JobRecord.State.queued.sql) AND stage = ? AND seriesId <> ?
+                AND availableAt <= ?)
+                """, arguments: [stage, seriesId, now]) ?? false
+        }
     }
 
     func unfinishedImages(_ db: Database, seriesId: Int64) throws -> Int {

@@ -85,7 +85,13 @@ public protocol IndexStore: AnyObject, Sendable {
     /// when this call made it DONE.
     @discardableResult
     func advanceDeliveries(seriesId: Int64, destinations: [String], now: Date) throws -> SeriesCompletion?
+    /// The same for some of the series' images only (those a send round just recorded): the
+    /// others cannot have moved on from it.
+    func advanceDeliveries(seriesId: Int64, imageIds: [Int64], destinations: [String], now: Date) throws -> SeriesCompletion?
     func unfinishedImages(seriesId: Int64) throws -> Int
+    /// Whether a job of `stage` for another series than `seriesId` is queued and due now (a
+    /// send job waiting for more of its own series leaves the worker to it).
+    func otherJobsDue(stage: String, besides seriesId: Int64, now: Date) throws -> Bool
     func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool,
                           now: @autoclosure () -> Date) throws
     func sentImages(seriesId: Int64, destination: String) throws -> [SentImage]
@@ -144,6 +150,11 @@ extension IndexStore {
     @discardableResult
     public func advanceDeliveries(seriesId: Int64, destinations: [String]) throws -> SeriesCompletion? {
         try advanceDeliveries(seriesId: seriesId, destinations: destinations, now: Date())
+    }
+
+    @discardableResult
+    public func advanceDeliveries(seriesId: Int64, imageIds: [Int64], destinations: [String]) throws -> SeriesCompletion? {
+        try advanceDeliveries(seriesId: seriesId, imageIds: imageIds, destinations: destinations, now: Date())
     }
 
     public func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool) throws {

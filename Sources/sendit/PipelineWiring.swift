@@ -198,6 +198,8 @@ struct PipelineWiring {
                 var stage = SendStage(destination: destination, destinations: names, logger: logger)
                 stage.acceptWarnings = node.sendAcceptWarnings
                 stage.associations = node.sendAssociations
+                // A series still arriving is sent as it comes, by one job on open associations.
+                stage.linger = 1
                 return stage
             case .googleCloudStorage:
                 guard let storage = node.googleStorage else { throw NoGoogleStorage() }

@@ -12,7 +12,9 @@ import Glibc
 /// out of order: it collects C-STOREs until `window` are outstanding (or none more arrives for
 /// 0.2 s), then answers them last first, each with `status(sopInstanceUID)`. With `abortAfter`
 /// it aborts once that many requests have arrived, having answered only the first
-/// `answeredBeforeAbort` of them. Serves associations one after another until deinit.
+/// `answeredBeforeAbort` of them. An association with no request for `idleTimeout` seconds is
+/// closed (as Orthanc closes one after DicomScpTimeout). Serves associations one after another
+/// until deinit.
 final class WindowedSCP: @unchecked Sendable {
     struct Log {
         /// SOP Instance UIDs of the requests, in the order they arrived (every association).
@@ -35,7 +37,7 @@ final class WindowedSCP: @unchecked Sendable {
     let log = Recorder()
 
     init(window: UInt16, status: @escaping @Sendable (String) -> UInt16 = { _ in 0 }, abortAfter: Int? = nil,
-         answeredBeforeAbort: Int = 0) throws {
+         answeredBeforeAbort: Int = 0, idleTimeout: Double = 5) throws {
         let (fd, port) = FakeSCP.listenOnLoopback()
         listenFD = fd
         self.port = port
@@ -47,7 +49,8 @@ final class WindowedSCP: @unchecked Sendable {
                 guard conn >= 0 else { return }
                 let s = Socket(fd: conn, peerDescription: "scu", receiveBuffer: 1 << 20, sendBuffer: 1 << 20)
                 Self.serve(PDUChannel(socket: s, limits: PDUHeader.Limits(maximumDataLength: 1 << 20)), window: window, status: status,
-                           abortAfter: aborted ? nil : abortAfter, answeredBeforeAbort: answeredBeforeAbort, log: log)
+                           abortAfter: aborted ? nil : abortAfter, answeredBeforeAbort: answeredBeforeAbort,
+                           idleTimeout: idleTimeout, log: log)
                 aborted = true   // the abort falls on the first association only
                 // As PS3.8 has an acceptor wait for the requestor to close after an A-ABORT: stop
                 // writing and read what is still coming before closing. Closing with requests
@@ -67,7 +70,7 @@ final class WindowedSCP: @unchecked Sendable {
     }
 
     static func serve(_ channel: PDUChannel, window: UInt16, status: @Sendable (String) -> UInt16, abortAfter: Int?,
-                      answeredBeforeAbort: Int, log: Recorder) {
+                      answeredBeforeAbort: Int, idleTimeout: Double = 5, log: Recorder) {
         guard case .pdu(.associateRQ(let rq))? = try? channel.read(deadline: Socket.now() + 5, waiting: "rq") else { return }
         var info = UserInformation(maximumLength: 16384)
         info.asynchronousOperationsWindow = AsynchronousOperationsWindow(maximumInvoked: window, maximumPerformed: 1)
@@ -101,7 +104,7 @@ final class WindowedSCP: @unchecked Sendable {
                 answer(pending.reversed())
                 pending = []
             }
-            guard let incoming = try? channel.read(deadline: Socket.now() + 5, waiting: "requests") else { return }
+            guard let incoming = try? channel.read(deadline: Socket.now() + idleTimeout, waiting: "requests") else { return }
             switch incoming {
             case .pData(let body):
                 try? PDataTF.forEachValue(in: body) { pdv in

@@ -318,6 +318,60 @@ import SenditIntake
         #expect(try queuedSendJobs(node, series: record.seriesId) == (deidentifiedAgain ? 1 : 0))
     }
 
+    /// A job with `linger` whose series is still being de-identified waits for the next images
+    /// (woken as they are recorded), sends them in the same job, and ends as soon as the series
+    /// is whole, not a linger later.
+    @Test(.timeLimit(.minutes(1))) func aLingeringJobSendsTheSeriesAsItComesAndEndsWhenItIsWhole() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let (record, ids) = try deidentifiedSeries(node)
+        // The other series' send job is running elsewhere: not due, so this job may linger.
+        _ = try node.queue.claimNext(owner: "elsewhere", stages: ["send:a"])
+        try node.f.database.forceStatus(.processing, imageIds: [ids[1], ids[2]])
+        var stage = SendStage(destination: node.destinations[0], destinations: ["a"])
+        stage.linger = 5
+        let job = StageJob(job: record, database: node.f.database, renewLease: {})
+        let lingering = stage
+        let ended = Mutex<Date?>(nil)
+        let failure = Mutex<String?>(nil)
+        Thread.detachNewThread {
+            do { try lingering.run(job) } catch { failure.withLock { $0 = "\(error)" } }
+            ended.withLock { $0 = Date() }
+        }
+        func waitFor(_ n: Int) throws -> Bool {
+            for _ in 0..<200 where dest.received().count < n { usleep(20_000) }
+            return dest.received().count == n
+        }
+        #expect(try waitFor(1))
+        for id in [ids[1], ids[2]] {
+            usleep(300_000)
+            #expect(ended.withLock { $0 } == nil, "still waiting for the rest of its series")
+            try node.f.database.forceStatus(.doneProcessing, imageIds: [id])
+            HandOverBell.shared.ring()
+        }
+        let whole = Date()
+        for _ in 0..<200 where ended.withLock({ $0 }) == nil { usleep(20_000) }
+        let end = try #require(ended.withLock { $0 })
+        #expect(failure.withLock { $0 } == nil)
+        #expect(end.timeIntervalSince(whole) < 2, "ended when the series was whole: \(end.timeIntervalSince(whole)) s")
+        #expect(dest.received().count == 3, "each image sent once")
+        #expect(try node.f.images(.done).filter { ids.contains($0.id ?? -1) }.count == 3)
+    }
+
+    /// Another series' job of the stage is due: the job does not linger (the worker is theirs).
+    @Test(.timeLimit(.minutes(1))) func aJobDoesNotLingerWhileAnotherSeriesWaits() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let (record, ids) = try deidentifiedSeries(node)
+        try node.f.database.forceStatus(.processing, imageIds: [ids[1], ids[2]])
+        var stage = SendStage(destination: node.destinations[0], destinations: ["a"])
+        stage.linger = 5
+        let started = Date()
+        try stage.run(StageJob(job: record, database: node.f.database, renewLease: {}))
+        #expect(Date().timeIntervalSince(started) < 3, "did not wait \(Date().timeIntervalSince(started)) s")
+        #expect(dest.received().count == 1)
+    }
+
     @Test func anImageWithoutADeidentifiedCopyIsNeverSent() throws {
         let dest = try Destination()
         let node = try Node([("a", dest.port)])

@@ -37,6 +37,26 @@ import Testing
         #expect(try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: destinations, now: imported + 50) == nil)
     }
 
+    /// A send round advances the images it recorded, and only those; the whole series'
+    /// look (the job's end) moves the rest.
+    @Test func advancingSomeImagesMovesOnlyThose() throws {
+        let imported = Date(timeIntervalSince1970: 1_700_000_000)
+        let (f, job) = try deidentified(imported: imported)
+        let a = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "a")
+        try f.index.recordDeliveries(a.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "a", verified: false)
+        let b = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "b")
+        try f.index.recordDeliveries(b.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "b", verified: false)
+        let first = a[0].imageId, second = a[1].imageId
+        try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [first], destinations: ["a", "b"], now: imported + 1)
+        func status(_ id: Int64) throws -> ImageStatus? { try f.index.images(seriesId: job.seriesId).first { $0.id == id }?.status }
+        #expect(try status(first) == .sent)
+        #expect(try status(second) == .doneProcessing, "not in the list: not looked at")
+        try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [], destinations: ["a", "b"], now: imported + 2)
+        #expect(try status(second) == .doneProcessing)
+        try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a", "b"], now: imported + 3)
+        #expect(try status(second) == .sent)
+    }
+
     /// The latency counts from the newest image's receipt (its file's time), so the stable age
     /// in staging is in it; a file more than a day old or from the future counts from the import.
     @Test func theLatencyCountsFromTheNewestImagesReceipt() throws {
