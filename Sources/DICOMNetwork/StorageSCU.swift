@@ -191,6 +191,8 @@ public enum StorageSCU {
         // meanwhile) fails nothing: its files go on a new association.
         var remaining = files[...]
         var retriedKept = false
+        // Files sent on a kept association that broke, to go again (reported if they do not).
+        var requeued = Set<String>()
         while !remaining.isEmpty {
             let association: RequestorAssociation
             var kept = false
@@ -212,8 +214,9 @@ public enum StorageSCU {
             var answered = 0
             func fail(_ failure: RequestorAssociation.Failure) {
                 let abandoned = window.abandon()
-                if kept && answered == 0 && !retriedKept && failure.isTransient {
+                if kept && answered == 0 && !retriedKept && failure.isTransient && !stopped {
                     retriedKept = true
+                    requeued.formUnion(abandoned.map(\.path))
                     remaining = abandoned[...] + remaining
                 } else {
                     for f in abandoned {
@@ -254,6 +257,10 @@ public enum StorageSCU {
                 guard !stopped, let f = remaining.first else { break }
                 guard shouldContinue() else {
                     stopped = true
+                    // What was sent once and not answered is reported; the rest is not sent.
+                    for f in remaining where requeued.contains(f.path) {
+                        notSent(f, "sent on an association that broke, not sent again: sending stopped", .association(transient: true))
+                    }
                     remaining = []
                     continue
                 }
@@ -273,6 +280,7 @@ public enum StorageSCU {
                     }
                 } catch let failure as RequestorAssociation.Failure {
                     if kept && answered == 0 && !retriedKept && failure.isTransient && !failure.isLocal {
+                        requeued.insert(f.path)
                         remaining = [f] + remaining   // fail (below) puts it and the outstanding ones on a new association
                     } else {
                         notSent(f, "\(failure)", failure.isLocal ? .local : .association(transient: failure.isTransient))
@@ -285,7 +293,7 @@ public enum StorageSCU {
             if broken {
                 association.abort()
             } else if let lane, !stopped, remaining.isEmpty {
-                lane.keep(association, keys: keys)
+                lane.keep(association, keys: kept ? nil : keys)
             } else {
                 try? association.release()
             }

@@ -23,6 +23,7 @@ public final class StorageSession: @unchecked Sendable {
     /// One association's place between sends.
     final class Lane: @unchecked Sendable {
         private var association: RequestorAssociation?
+        /// What `association` was opened for (SOP class | transfer syntax).
         private var keys: Set<String> = []
         private var idleSince = 0.0
         let maximumIdle: TimeInterval
@@ -40,11 +41,12 @@ public final class StorageSession: @unchecked Sendable {
             return nil
         }
 
-        /// Keeps an association that ended a send without failing, for the next one.
-        func keep(_ open: RequestorAssociation, keys: [String]) {
+        /// Keeps an association that ended a send without failing, for the next one; `keys`:
+        /// what it was opened for, nil for the one `take` lent (it keeps what it had).
+        func keep(_ open: RequestorAssociation, keys: [String]?) {
             if let old = association, old !== open { try? old.release() }
+            if let keys { self.keys = Set(keys) }
             association = open
-            self.keys = Set(keys)
             idleSince = Socket.now()
         }
 

@@ -42,6 +42,9 @@ public struct DeidentifyStage: StageHandler {
     /// Where originals indexed before their study was quiet are now (`sendit serve` with
     /// IMPORT_BEFORE_QUIET); nil: paths are read as given.
     public var stagingPaths: StagingPaths?
+    /// Rung when copies are recorded (and at the end of each run), for send jobs waiting for
+    /// the series (`DeliveryRounds`); the process's own unless a test gives one.
+    var bell = HandOverBell.shared
 
     public init(engine: Deidentifier, outbox: Outbox, rules: BurnedInRules = .standard,
                 logger: Logger = Logger(label: "sendit") { _ in SwiftLogNoOpLogHandler() }) {
@@ -54,7 +57,7 @@ public struct DeidentifyStage: StageHandler {
 
     public func run(_ job: StageJob) throws {
         // Also when nothing was recorded: a send job waiting for the series learns it is whole.
-        defer { HandOverBell.shared.ring() }
+        defer { bell.ring() }
         let input = try job.database.deidentifyInput(seriesId: job.seriesId)
         let (json, seriesPatient, images, released) = (input.identifiersJSON, input.patientDigest, input.images, input.released)
         // Nothing to de-identify (the identify stage held every image, or none was left).
@@ -84,7 +87,7 @@ public struct DeidentifyStage: StageHandler {
             }
             guard !batch.isEmpty else { return }
             try record(batch, database: job.database)
-            HandOverBell.shared.ring()
+            bell.ring()
             // Hand the images over to the send stages every `handOver` images (not at the
             // end: the job queued when this one completes takes the rest).
             let ready = pending.withLock { p -> Int? in

@@ -16,20 +16,21 @@ enum DeliveryRounds {
     /// de-identified waits up to that long for its next images after each round (woken as they
     /// are recorded: `HandOverBell`), so that one job sends the series as it comes, on
     /// associations it keeps open, rather than one job per hand-over; it stops waiting when
-    /// nothing came for that long, when the series is complete, or when another series' job of
-    /// this stage is due (the worker is theirs).
+    /// nothing came for that long, when the series is complete, or when another series' send
+    /// job (of any destination: the send workers are one pool) is due (the worker is theirs).
     static func send(_ job: StageJob, stage: String, destination: String, destinations: [String], metrics: PipelineMetrics,
-                     linger: TimeInterval = 0, _ send: ([PendingDelivery]) throws -> [String]) throws -> [String] {
+                     linger: TimeInterval = 0, bell: HandOverBell = .shared,
+                     _ send: ([PendingDelivery]) throws -> [String]) throws -> [String] {
         var faults: [String] = []
         var tried = Set<Int64>()
         var pendingAgain = false
         while true {
-            let rung = HandOverBell.shared.count
+            let rung = bell.count
             let all = try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination)
             let fresh = all.filter { !tried.contains($0.imageId) }
             pendingAgain = pendingAgain || fresh.count < all.count
             if fresh.isEmpty {
-                if try waitForMore(job, stage: stage, destination: destination, tried: tried, rung: rung, linger: linger) { continue }
+                if try waitForMore(job, destination: destination, tried: tried, bell: bell, rung: rung, linger: linger) { continue }
                 break
             }
             try job.keepAlive()
@@ -48,22 +49,31 @@ enum DeliveryRounds {
     }
 
     /// Waits for the series' next images (see `send`): true if some may have been recorded.
-    private static func waitForMore(_ job: StageJob, stage: String, destination: String, tried: Set<Int64>, rung: UInt64,
+    private static func waitForMore(_ job: StageJob, destination: String, tried: Set<Int64>, bell: HandOverBell, rung: UInt64,
                                     linger: TimeInterval) throws -> Bool {
-        guard linger > 0, try job.database.unfinishedImages(seriesId: job.seriesId) > 0,
-              try !job.database.otherJobsDue(stage: stage, besides: job.seriesId, now: Date()) else { return false }
+        guard linger > 0 else { return false }
+        let database = job.database
+        func fresh() throws -> Bool {
+            try database.pendingDeliveries(seriesId: job.seriesId, destination: destination).contains { !tried.contains($0.imageId) }
+        }
+        // Whole is asked before what is pending, so that images recorded between the two looks
+        // are sent, not left to another job.
+        if try database.unfinishedImages(seriesId: job.seriesId) == 0 { return try fresh() }
+        // Another series waits for a send worker (of any destination: they share the pool).
+        if try database.otherJobsDue(stagePrefix: DeliveryDestination.stagePrefix, besides: job.seriesId, now: Date()) {
+            return false
+        }
         let deadline = Date().addingTimeInterval(linger)
         var seen = rung
         while true {
             let left = deadline.timeIntervalSinceNow
-            guard left > 0, HandOverBell.shared.wait(after: seen, timeout: left) else { return false }
+            guard left > 0, bell.wait(after: seen, timeout: left) else { return try fresh() }
             // Rung: for this series if it has images to send now, or is whole (else another's:
             // wait on).
-            seen = HandOverBell.shared.count
-            if try job.database.pendingDeliveries(seriesId: job.seriesId, destination: destination).contains(where: { !tried.contains($0.imageId) }) {
-                return true
-            }
-            if try job.database.unfinishedImages(seriesId: job.seriesId) == 0 { return false }
+            seen = bell.count
+            let whole = try database.unfinishedImages(seriesId: job.seriesId) == 0
+            if try fresh() { return true }
+            if whole { return false }
         }
     }
 

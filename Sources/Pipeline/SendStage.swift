@@ -33,6 +33,9 @@ public struct SendStage: DeliveryStage {
     /// images after sending what was ready (0: it ends; see `DeliveryRounds.send`). Its
     /// associations stay open meanwhile: a series is sent as it comes on the same associations.
     public var linger: TimeInterval = 0
+    /// What wakes a lingering job (the de-identify stage rings it); the process's own unless a
+    /// test gives one.
+    var bell = HandOverBell.shared
     /// Where the answers, verifications and finished series are counted (by default the
     /// process's metrics system).
     public var metrics = PipelineMetrics()
@@ -64,7 +67,9 @@ public struct SendStage: DeliveryStage {
         let session = StorageSession(destination: dicom)
         defer { session.close() }
         var faults = try DeliveryRounds.send(job, stage: stage, destination: destination.name, destinations: destinations,
-                                             metrics: metrics, linger: linger) { try send($0, job: job, session: session) }
+                                             metrics: metrics, linger: linger, bell: bell) { try send($0, job: job, session: session) }
+        // Not held open through the verification (a Storage Commitment opens one of its own).
+        session.close()
         // Verified once the series is wholly de-identified (the send jobs queued while it still
         // is only send): one question to the destination per series, not one per hand-over.
         let unfinished = try job.database.unfinishedImages(seriesId: job.seriesId)

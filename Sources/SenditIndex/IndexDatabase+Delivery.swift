@@ -85,12 +85,14 @@ extension IndexDatabase {
         try writer.read { db in try unfinishedImages(db, seriesId: seriesId) }
     }
 
-    public func otherJobsDue(stage: String, besides seriesId: Int64, now: Date) throws -> Bool {
+    public func otherJobsDue(stagePrefix: String, besides seriesId: Int64, now: Date) throws -> Bool {
         try writer.read { db in
+            // As claimNext takes them: queued, due, none of its series and stage running.
             try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM job WHERE state = \(JobRecord.State.queued.sql) AND stage = ? AND seriesId <> ?
-                AND availableAt <= ?)
-                """, arguments: [stage, seriesId, now]) ?? false
+                SELECT EXISTS (SELECT 1 FROM job AS j WHERE j.state = \(JobRecord.State.queued.sql) AND j.availableAt <= ?
+                AND substr(j.stage, 1, ?) = ? AND j.seriesId <> ?
+                AND NOT EXISTS (SELECT 1 FROM job AS r WHERE r.state = \(JobRecord.State.running.sql) AND r.seriesId = j.seriesId AND r.stage = j.stage))
+                """, arguments: [now, stagePrefix.count, stagePrefix, seriesId]) ?? false
         }
     }
 

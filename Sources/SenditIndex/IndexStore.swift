@@ -89,9 +89,10 @@ public protocol IndexStore: AnyObject, Sendable {
     /// others cannot have moved on from it.
     func advanceDeliveries(seriesId: Int64, imageIds: [Int64], destinations: [String], now: Date) throws -> SeriesCompletion?
     func unfinishedImages(seriesId: Int64) throws -> Int
-    /// Whether a job of `stage` for another series than `seriesId` is queued and due now (a
-    /// send job waiting for more of its own series leaves the worker to it).
-    func otherJobsDue(stage: String, besides seriesId: Int64, now: Date) throws -> Bool
+    /// Whether a job of a stage named `stagePrefix`… for another series than `seriesId` is
+    /// queued, due now, and claimable (no job of its series and stage running): a send job
+    /// waiting for more of its own series leaves the worker to it.
+    func otherJobsDue(stagePrefix: String, besides seriesId: Int64, now: Date) throws -> Bool
     func recordDeliveries(_ answers: [(PendingDelivery, DeliveryAnswer)], destination: String, verified: Bool,
                           now: @autoclosure () -> Date) throws
     func sentImages(seriesId: Int64, destination: String) throws -> [SentImage]

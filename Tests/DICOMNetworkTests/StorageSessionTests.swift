@@ -91,6 +91,47 @@ import Testing
         session.close()
     }
 
+    /// With a window, every request outstanding on a kept association that breaks before its
+    /// first answer goes again on the new one, each reported once.
+    @Test func aKeptAssociationWithAWindowPutsEveryOutstandingRequestOnTheNewOne() throws {
+        let f = try StorageSCPTests.Fixture()
+        // The first association aborts at its sixth request, answering none of the last four.
+        let scp = try WindowedSCP(window: 8, abortAfter: 6, answeredBeforeAbort: 0)
+        var d = Self.destination(scp.port)
+        d.asynchronousOperationsWindow = 8
+        let session = StorageSession(destination: d)
+        let first = Self.send(session, [try Self.files(f, 1...2)])
+        let paths = try Self.files(f, 3...9)
+        let second = Self.send(session, [paths])
+        session.close()
+        #expect(first.allSatisfy { $0.succeeded })
+        #expect(second.count == 7 && Set(second.map(\.path)) == Set(paths), "each reported once")
+        #expect(second.allSatisfy { $0.succeeded }, "\(second.filter { !$0.succeeded })")
+        let log = scp.log.withLock { $0 }
+        #expect(log.associations == 2)
+        #expect((3...6).allSatisfy { n in log.received.filter { $0 == "1.2.3.7.\(n)" }.count == 2 }, "the four unanswered went again")
+    }
+
+    /// Told to stop, then the kept association breaks: what it had sent is reported not sent
+    /// (not put on a new association, none is opened), the rest is not sent.
+    @Test func aStopThenABreakReportsWhatWasSentAndOpensNothing() throws {
+        let f = try StorageSCPTests.Fixture()
+        let scp = try WindowedSCP(window: 8, abortAfter: 4, answeredBeforeAbort: 0)
+        var d = Self.destination(scp.port)
+        d.asynchronousOperationsWindow = 8
+        let session = StorageSession(destination: d)
+        let first = Self.send(session, [try Self.files(f, 1...1)])
+        let asked = Mutex(0)
+        let results = Mutex([StorageSCU.FileResult]())
+        session.send(slices: [try Self.files(f, 2...8)], progress: { r in results.withLock { $0.append(r) } },
+                     shouldContinue: { asked.withLock { $0 += 1; return $0 <= 3 } })
+        session.close()
+        let second = results.withLock { $0 }
+        #expect(first.allSatisfy { $0.succeeded })
+        #expect(second.count == 3 && second.allSatisfy { !$0.succeeded && $0.notSent == .association(transient: true) }, "\(second)")
+        #expect(scp.log.withLock { $0.associations } == 1, "no association opened after the stop")
+    }
+
     /// Files of a SOP class the kept association was not negotiated for go on a new one; the
     /// kept one is released, not left open.
     @Test func filesOfAnotherSOPClassGetANewAssociation() throws {

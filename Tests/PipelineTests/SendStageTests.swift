@@ -72,6 +72,8 @@ import SenditIntake
         let destinations: [DeliveryDestination]
         /// The burned-in rules of the de-identify stage.
         var rules = BurnedInRules.standard
+        /// The bell the de-identify stage rings (nil: the process's).
+        var bell: HandOverBell?
 
         init(_ destinations: [(String, Int)], verifier: OrthancREST? = nil) throws {
             f = try PipelineFixture(firstStage: "identify")
@@ -92,6 +94,7 @@ import SenditIntake
             let engine = Deidentifier(settings: .standard, uids: UIDRemapper(hash: hash))
             var deidentify = DeidentifyStage(engine: engine, outbox: outbox, rules: rules)
             deidentify.nextStages = destinations.map(\.stage)
+            if let bell { deidentify.bell = bell }
             let names = destinations.map(\.name)
             return [IdentifyStage(provider: LocalIdentifiersProvider(pseudonymizer: LocalPseudonymizer(hash: hash)), hash: hash), deidentify]
                 + destinations.map { SendStage(destination: $0, destinations: names) }
@@ -328,8 +331,10 @@ import SenditIntake
         // The other series' send job is running elsewhere: not due, so this job may linger.
         _ = try node.queue.claimNext(owner: "elsewhere", stages: ["send:a"])
         try node.f.database.forceStatus(.processing, imageIds: [ids[1], ids[2]])
+        let bell = HandOverBell()
         var stage = SendStage(destination: node.destinations[0], destinations: ["a"])
         stage.linger = 5
+        stage.bell = bell
         let job = StageJob(job: record, database: node.f.database, renewLease: {})
         let lingering = stage
         let ended = Mutex<Date?>(nil)
@@ -347,7 +352,7 @@ import SenditIntake
             usleep(300_000)
             #expect(ended.withLock { $0 } == nil, "still waiting for the rest of its series")
             try node.f.database.forceStatus(.doneProcessing, imageIds: [id])
-            HandOverBell.shared.ring()
+            bell.ring()
         }
         let whole = Date()
         for _ in 0..<200 where ended.withLock({ $0 }) == nil { usleep(20_000) }
@@ -356,6 +361,16 @@ import SenditIntake
         #expect(end.timeIntervalSince(whole) < 2, "ended when the series was whole: \(end.timeIntervalSince(whole)) s")
         #expect(dest.received().count == 3, "each image sent once")
         #expect(try node.f.images(.done).filter { ids.contains($0.id ?? -1) }.count == 3)
+    }
+
+    /// The de-identify stage rings its bell as it records copies, so a lingering job wakes.
+    @Test(.timeLimit(.minutes(1))) func theDeidentifyStageRingsItsBell() throws {
+        let dest = try Destination()
+        let node = try Node([("a", dest.port)])
+        let bell = HandOverBell()
+        node.bell = bell
+        _ = try deidentifiedSeries(node)
+        #expect(bell.count >= 2, "two series de-identified: \(bell.count) rings")
     }
 
     /// Another series' job of the stage is due: the job does not linger (the worker is theirs).

@@ -47,14 +47,39 @@ import Testing
         let b = try f.index.pendingDeliveries(seriesId: job.seriesId, destination: "b")
         try f.index.recordDeliveries(b.map { ($0, .stored(dimseStatus: 0, warning: nil)) }, destination: "b", verified: false)
         let first = a[0].imageId, second = a[1].imageId
-        try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [first], destinations: ["a", "b"], now: imported + 1)
+        _ = try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [first], destinations: ["a", "b"], now: imported + 1)
         func status(_ id: Int64) throws -> ImageStatus? { try f.index.images(seriesId: job.seriesId).first { $0.id == id }?.status }
         #expect(try status(first) == .sent)
         #expect(try status(second) == .doneProcessing, "not in the list: not looked at")
-        try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [], destinations: ["a", "b"], now: imported + 2)
+        _ = try f.index.advanceDeliveries(seriesId: job.seriesId, imageIds: [], destinations: ["a", "b"], now: imported + 2)
         #expect(try status(second) == .doneProcessing)
-        try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a", "b"], now: imported + 3)
+        _ = try f.index.advanceDeliveries(seriesId: job.seriesId, destinations: ["a", "b"], now: imported + 3)
         #expect(try status(second) == .sent)
+    }
+
+    /// What stops a send job waiting for its series: another series' send job (any
+    /// destination) that a worker could take now; not its own series', not one due later, not
+    /// one blocked behind a running job of its series and stage, not another kind of stage.
+    @Test func otherJobsDueCountsOnlyWhatAWorkerCouldTake() throws {
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let (f, job) = try deidentified(imported: now)   // send:a and send:b queued for series 1
+        try f.add(series: "1.2.3.2", sops: ["1.2.3.2.1"], firstStage: nil, now: now)
+        let other = try #require(try f.index.images(seriesId: nil).first { $0.seriesId != job.seriesId }?.seriesId)
+        func due(_ at: Date = now + 1) throws -> Bool {
+            try f.index.otherJobsDue(stagePrefix: "send:", besides: job.seriesId, now: at)
+        }
+        #expect(try !due(), "only the series' own jobs are queued")
+        try f.index.enqueue(seriesId: other, stages: ["deidentify"], maxAttempts: { _ in 3 }, reason: "test", now: now)
+        #expect(try !due(), "not a send stage")
+        try f.index.enqueue(seriesId: other, stages: ["send:c"], maxAttempts: { _ in 3 }, reason: "test", now: now + 30)
+        #expect(try !due(), "due later")
+        #expect(try due(now + 31), "due now, another destination")
+        // A job of that series and stage running: the queued one is blocked.
+        let running = try #require(try f.queue.claimNext(owner: "w", stages: ["send:c"], now: now + 31))
+        try f.index.enqueue(seriesId: other, stages: ["send:c"], maxAttempts: { _ in 3 }, reason: "again", now: now)
+        #expect(try !due(now + 32), "blocked behind the running job")
+        try f.queue.complete(running, owner: "w", next: [], now: now + 33)
+        #expect(try due(now + 34))
     }
 
     /// The latency counts from the newest image's receipt (its file's time), so the stable age
