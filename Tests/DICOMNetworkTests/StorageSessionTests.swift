@@ -61,10 +61,10 @@ import Testing
     /// a new one and fails nothing.
     @Test func anAssociationThePeerClosedMeanwhileIsReplacedWithoutFailingAnything() throws {
         let f = try StorageSCPTests.Fixture()
-        let scp = try WindowedSCP(window: 1, idleTimeout: 0.3)
+        let scp = try WindowedSCP(window: 1, idleTimeout: 1.5)
         let session = StorageSession(destination: Self.destination(scp.port))
         let first = Self.send(session, [try Self.files(f, 1...2)])
-        usleep(800_000)
+        usleep(3_000_000)
         let second = Self.send(session, [try Self.files(f, 3...4)])
         #expect((first + second).allSatisfy { $0.succeeded }, "\((first + second).filter { !$0.succeeded })")
         #expect(scp.log.withLock { $0.associations } == 2)
@@ -95,8 +95,9 @@ import Testing
     /// first answer goes again on the new one, each reported once.
     @Test func aKeptAssociationWithAWindowPutsEveryOutstandingRequestOnTheNewOne() throws {
         let f = try StorageSCPTests.Fixture()
-        // The first association aborts at its sixth request, answering none of the last four.
-        let scp = try WindowedSCP(window: 8, abortAfter: 6, answeredBeforeAbort: 0)
+        // The first association aborts at its sixth request, answering none of the last four
+        // (it answers the first two after 2 s without another request).
+        let scp = try WindowedSCP(window: 8, abortAfter: 6, answeredBeforeAbort: 0, quiet: 2)
         var d = Self.destination(scp.port)
         d.asynchronousOperationsWindow = 8
         let session = StorageSession(destination: d)
@@ -116,7 +117,7 @@ import Testing
     /// (not put on a new association, none is opened), the rest is not sent.
     @Test func aStopThenABreakReportsWhatWasSentAndOpensNothing() throws {
         let f = try StorageSCPTests.Fixture()
-        let scp = try WindowedSCP(window: 8, abortAfter: 4, answeredBeforeAbort: 0)
+        let scp = try WindowedSCP(window: 8, abortAfter: 4, answeredBeforeAbort: 0, quiet: 2)
         var d = Self.destination(scp.port)
         d.asynchronousOperationsWindow = 8
         let session = StorageSession(destination: d)

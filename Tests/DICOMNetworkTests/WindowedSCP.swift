@@ -10,7 +10,7 @@ import Glibc
 
 /// A scripted Storage SCP that accepts an Asynchronous Operations Window of `window` and answers
 /// out of order: it collects C-STOREs until `window` are outstanding (or none more arrives for
-/// 0.2 s), then answers them last first, each with `status(sopInstanceUID)`. With `abortAfter`
+/// `quiet` seconds, 0.2 by default), then answers them last first, each with `status(sopInstanceUID)`. With `abortAfter`
 /// it aborts once that many requests have arrived, having answered only the first
 /// `answeredBeforeAbort` of them. An association with no request for `idleTimeout` seconds is
 /// closed (as Orthanc closes one after DicomScpTimeout). Serves associations one after another
@@ -37,7 +37,7 @@ final class WindowedSCP: @unchecked Sendable {
     let log = Recorder()
 
     init(window: UInt16, status: @escaping @Sendable (String) -> UInt16 = { _ in 0 }, abortAfter: Int? = nil,
-         answeredBeforeAbort: Int = 0, idleTimeout: Double = 5) throws {
+         answeredBeforeAbort: Int = 0, idleTimeout: Double = 5, quiet: Double = 0.2) throws {
         let (fd, port) = FakeSCP.listenOnLoopback()
         listenFD = fd
         self.port = port
@@ -46,11 +46,16 @@ final class WindowedSCP: @unchecked Sendable {
             var aborted = abortAfter == nil
             while true {
                 let conn = accept(fd, nil, nil)
-                guard conn >= 0 else { return }
+                guard conn >= 0 else {
+                    // Closed here, not in deinit: while this thread serves, the number must not
+                    // be given to another test's listener, whose connections it would take.
+                    close(fd)
+                    return
+                }
                 let s = Socket(fd: conn, peerDescription: "scu", receiveBuffer: 1 << 20, sendBuffer: 1 << 20)
                 Self.serve(PDUChannel(socket: s, limits: PDUHeader.Limits(maximumDataLength: 1 << 20)), window: window, status: status,
                            abortAfter: aborted ? nil : abortAfter, answeredBeforeAbort: answeredBeforeAbort,
-                           idleTimeout: idleTimeout, log: log)
+                           idleTimeout: idleTimeout, quiet: quiet, log: log)
                 aborted = true   // the abort falls on the first association only
                 // As PS3.8 has an acceptor wait for the requestor to close after an A-ABORT: stop
                 // writing and read what is still coming before closing. Closing with requests
@@ -64,13 +69,13 @@ final class WindowedSCP: @unchecked Sendable {
         }
     }
 
+    /// The accept fails from now on, and the serving thread closes the socket.
     deinit {
         shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
     }
 
     static func serve(_ channel: PDUChannel, window: UInt16, status: @Sendable (String) -> UInt16, abortAfter: Int?,
-                      answeredBeforeAbort: Int, idleTimeout: Double = 5, log: Recorder) {
+                      answeredBeforeAbort: Int, idleTimeout: Double = 5, quiet: Double = 0.2, log: Recorder) {
         guard case .pdu(.associateRQ(let rq))? = try? channel.read(deadline: Socket.now() + 5, waiting: "rq") else { return }
         var info = UserInformation(maximumLength: 16384)
         info.asynchronousOperationsWindow = AsynchronousOperationsWindow(maximumInvoked: window, maximumPerformed: 1)
@@ -100,7 +105,7 @@ final class WindowedSCP: @unchecked Sendable {
         }
         while true {
             // Answer when the window is full, or when the requestor has nothing more to send.
-            if !pending.isEmpty && (pending.count >= Int(window) || !channel.socket.isReadable(within: 0.2)) {
+            if !pending.isEmpty && (pending.count >= Int(window) || !channel.socket.isReadable(within: quiet)) {
                 answer(pending.reversed())
                 pending = []
             }
