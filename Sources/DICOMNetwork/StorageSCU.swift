@@ -212,9 +212,14 @@ public enum StorageSCU {
             var broken = false
             var stopped = false
             var answered = 0
+            // A kept association that broke before its first answer here: the peer closed it
+            // meanwhile, and what it was given goes again on a new one (once).
+            func goesAgain(_ failure: RequestorAssociation.Failure) -> Bool {
+                kept && answered == 0 && !retriedKept && failure.isTransient && !stopped
+            }
             func fail(_ failure: RequestorAssociation.Failure) {
                 let abandoned = window.abandon()
-                if kept && answered == 0 && !retriedKept && failure.isTransient && !stopped {
+                if goesAgain(failure) {
                     retriedKept = true
                     requeued.formUnion(abandoned.map(\.path))
                     remaining = abandoned[...] + remaining
@@ -279,7 +284,7 @@ public enum StorageSCU {
                         fail(failure)
                     }
                 } catch let failure as RequestorAssociation.Failure {
-                    if kept && answered == 0 && !retriedKept && failure.isTransient && !failure.isLocal {
+                    if goesAgain(failure) {   // (a local failure is not transient)
                         requeued.insert(f.path)
                         remaining = [f] + remaining   // fail (below) puts it and the outstanding ones on a new association
                     } else {
